@@ -1,0 +1,40 @@
+// AEAD over OpenSSL EVP: AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305.
+//
+// Ciphertexts carry the 16-byte tag appended. Stateless free functions,
+// thread-safe. Used by HPKE, the envelope body, the keystore and storage's
+// at-rest sealing.
+#ifndef SAMRAD_CRYPTO_AEAD_H_
+#define SAMRAD_CRYPTO_AEAD_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+
+namespace samrad::crypto {
+
+enum class AeadAlgorithm { kAes128Gcm, kAes256Gcm, kChaCha20Poly1305 };
+
+inline constexpr size_t kAeadTagLen = 16;
+inline constexpr size_t kAeadNonceLen = 12;
+size_t AeadKeyLen(AeadAlgorithm alg);  // 16 or 32
+
+// Encrypts `plaintext` under `key` and `nonce` (12 bytes) binding `aad`.
+// INVALID_ARGUMENT for a key or nonce of the wrong length.
+absl::StatusOr<std::string> AeadSeal(AeadAlgorithm alg, absl::Span<const uint8_t> key,
+                                     absl::Span<const uint8_t> nonce,
+                                     absl::Span<const uint8_t> plaintext,
+                                     absl::Span<const uint8_t> aad);
+
+// Decrypts and authenticates. INVALID_ARGUMENT for bad lengths (including a
+// ciphertext shorter than the tag); DATA_LOSS when authentication fails. On
+// failure no plaintext is returned, not even partially.
+absl::StatusOr<std::string> AeadOpen(AeadAlgorithm alg, absl::Span<const uint8_t> key,
+                                     absl::Span<const uint8_t> nonce,
+                                     absl::Span<const uint8_t> ciphertext,
+                                     absl::Span<const uint8_t> aad);
+
+}  // namespace samrad::crypto
+
+#endif  // SAMRAD_CRYPTO_AEAD_H_

@@ -1,0 +1,257 @@
+// samrad_storage: the relay's only way to RocksDB.
+//
+// One Store owns one RocksDB directory with the column families threads,
+// messages, queue_index, expiry_index, directory, audit, revocations,
+// message_ids and meta. Every value is sealed at rest with AES-256-GCM under a
+// data key (DEK) that is stored wrapped by a key-encryption key (KEK); the AAD
+// binds column family and RocksDB key.
+//
+// Writes are asynchronous and durable: each mutation is validated against the
+// current state and queued; a single commit thread groups queued batches into
+// one synced RocksDB write (one fsync for many callers) and then runs each
+// caller's callback with the outcome of exactly its own batch. A callback with
+// OK means the change is on disk (synced WAL). Validation and its write happen
+// in one serial order, so a claim is atomic and a message id is never used
+// twice. Callbacks run on the commit thread: they must not block or call
+// back into the Store's write methods synchronously waiting for a result.
+//
+// Reads are synchronous and see every write whose callback has run.
+// All methods are thread-safe.
+#ifndef SAMRAD_STORAGE_STORE_H_
+#define SAMRAD_STORAGE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "crypto/secret_bytes.h"
+#include "proto/directory.pb.h"
+#include "proto/records.pb.h"
+#include "proto/relay.pb.h"
+
+namespace samrad::storage {
+
+// The schema version this code writes and understands. Opening a store with a
+// higher version is refused with FAILED_PRECONDITION.
+inline constexpr uint32_t kSchemaVersion = 1;
+
+struct StoreOptions {
+  // Directory of the RocksDB store. Created when missing and create_if_missing.
+  std::string data_dir;
+  bool create_if_missing = true;
+  // Key-encryption key, exactly 32 bytes. A store created under one KEK
+  // refuses to open under another (FAILED_PRECONDITION, "wrong KEK").
+  crypto::SecretBytes kek;
+  // Memory bounds. Defaults keep the relay well under 256 MiB resident.
+  size_t block_cache_bytes = 32u << 20;   // shared LRU block cache
+  size_t write_buffer_bytes = 16u << 20;  // per column family memtable
+  int max_write_buffer_number = 2;
+  // Wall clock in Unix milliseconds; injected for tests. Default: system clock.
+  std::function<int64_t()> clock;
+};
+
+// Reads a KEK: a file of exactly 32 raw bytes, or 64 hex characters (a
+// trailing newline is allowed). INVALID_ARGUMENT / NOT_FOUND with the path.
+absl::StatusOr<crypto::SecretBytes> LoadKekFile(const std::string& path);
+// Reads a KEK of 64 hex characters from environment variable `name`.
+absl::StatusOr<crypto::SecretBytes> LoadKekEnv(const std::string& name);
+
+template <typename T>
+using Callback = absl::AnyInvocable<void(absl::StatusOr<T>) &&>;
+using DoneCallback = absl::AnyInvocable<void(absl::Status) &&>;
+
+// An audit entry to append in the same atomic batch as a mutation. Index,
+// timestamps and hashes are filled in by the store.
+struct AuditDraft {
+  std::string actor_role;  // "professional" | "adviser" | "admin" | "relay"
+  std::string actor_id;    // empty for professionals (never recorded)
+  std::string action;
+  std::string thread_id;
+  std::string detail;      // never message content
+};
+
+// Outcome of CreateThread / AppendMessage.
+struct Appended {
+  v1::ThreadRecord thread;   // state after the write
+  v1::StoredMessage message; // as stored (accepted_at filled in)
+  bool duplicate = false;    // true: byte-identical resubmit, nothing written
+};
+
+struct QueueQuery {
+  std::string unit;
+  std::vector<v1::ThreadState> states;    // empty = OPEN, CLAIMED, ANSWERED
+  std::vector<v1::Urgency> urgencies;     // empty = all
+  std::vector<v1::Category> categories;   // empty = all
+  uint32_t page_size = 50;                // 1..200
+  std::string cursor;                     // opaque, from QueuePageResult
+};
+
+struct QueuePageResult {
+  std::vector<v1::ThreadRecord> threads;  // urgency (acute first), then oldest first
+  std::string next_cursor;                // empty on the last page
+};
+
+struct RetentionPolicy {
+  int closed_days = 90;     // purge CLOSED threads closed longer ago than this
+  int inactive_days = 30;   // close open threads without activity for this long
+  bool dry_run = false;
+};
+
+struct RetentionReport {
+  uint64_t threads_closed = 0;
+  uint64_t threads_purged = 0;
+  uint64_t messages_purged = 0;
+  std::vector<std::string> closed_thread_ids;
+  std::vector<std::string> purged_thread_ids;
+};
+
+struct BackupInfo {
+  std::string backup_dir;
+  uint32_t backup_id = 0;
+  uint64_t size_bytes = 0;
+};
+
+struct FsckReport {
+  uint64_t threads = 0;
+  uint64_t messages = 0;
+  uint64_t index_entries = 0;
+  uint64_t audit_entries = 0;
+  uint64_t expected_ids = 0;
+  std::vector<std::string> missing_ids;  // from the expect-ids file
+  std::vector<std::string> problems;     // one line each, human-readable
+  bool ok() const { return problems.empty() && missing_ids.empty(); }
+};
+
+struct DekRotationProgress {
+  bool running = false;
+  uint64_t values_done = 0;
+  uint64_t values_total = 0;
+  uint32_t dek_generation = 0;
+};
+
+class Store {
+ public:
+  // Opens (or creates) the store. FAILED_PRECONDITION for a newer schema or a
+  // wrong KEK; INVALID_ARGUMENT for bad options; INTERNAL/UNAVAILABLE with
+  // RocksDB's message for I/O errors (e.g. the directory is locked).
+  static absl::StatusOr<std::unique_ptr<Store>> Open(StoreOptions options);
+
+  // Drains the commit queue (queued writes are committed and their callbacks
+  // run), stops background work, closes RocksDB.
+  virtual ~Store() = default;
+
+  // ---- Writes (asynchronous, durable when the callback sees OK) ----
+
+  // Creates `thread` (state OPEN, last_sequence 1) with `first` (sequence 1).
+  // A byte-identical resubmit of first.message_id returns the original with
+  // duplicate = true; the same id with other bytes is ALREADY_EXISTS; an
+  // existing thread id is ALREADY_EXISTS.
+  virtual void CreateThread(v1::ThreadRecord thread, v1::StoredMessage first,
+                            Callback<Appended> done) = 0;
+
+  // Appends `message` to its thread. Its sequence must be last_sequence + 1
+  // (FAILED_PRECONDITION naming the expected one); the thread must exist
+  // (NOT_FOUND) and not be CLOSED (FAILED_PRECONDITION). An adviser message
+  // sets state ANSWERED (claimed_by = its adviser if unclaimed) and
+  // first_answer_at once; a professional follow-up on an ANSWERED thread sets
+  // it back to CLAIMED (or OPEN if unclaimed). Duplicate ids as CreateThread.
+  virtual void AppendMessage(v1::StoredMessage message, std::optional<AuditDraft> audit,
+                             Callback<Appended> done) = 0;
+
+  // Claims for `adviser_id` of `unit`. NOT_FOUND unless the thread is in
+  // `unit`; FAILED_PRECONDITION when CLOSED or claimed by another adviser.
+  // Claiming one's own claim again is OK.
+  virtual void Claim(std::string thread_id, std::string unit, std::string adviser_id,
+                     std::optional<AuditDraft> audit, Callback<v1::ThreadRecord> done) = 0;
+
+  // Releases the caller's claim (state back to OPEN). FAILED_PRECONDITION
+  // unless `adviser_id` holds it.
+  virtual void Release(std::string thread_id, std::string unit, std::string adviser_id,
+                       std::optional<AuditDraft> audit, Callback<v1::ThreadRecord> done) = 0;
+
+  // Moves a thread from `from_unit` to `to_unit` (state OPEN, unclaimed),
+  // storing `rewraps` (message id -> wraps) as extra recipients of each
+  // message, and appending `note` (if set, sequence last_sequence + 1).
+  // INVALID_ARGUMENT unless rewraps name every message of the thread exactly.
+  virtual void Refer(std::string thread_id, std::string from_unit, std::string to_unit,
+                     std::map<std::string, std::vector<v1::WrappedKey>> rewraps,
+                     std::optional<v1::StoredMessage> note, std::optional<AuditDraft> audit,
+                     Callback<v1::ThreadRecord> done) = 0;
+
+  // Closes a thread. FAILED_PRECONDITION when already CLOSED. `unit`, when
+  // non-empty, must match the thread's (else NOT_FOUND).
+  virtual void Close(std::string thread_id, std::string unit, std::optional<AuditDraft> audit,
+                     Callback<v1::ThreadRecord> done) = 0;
+
+  // Stores a signed directory at `epoch`. FAILED_PRECONDITION unless epoch is
+  // higher than the stored one.
+  virtual void PutDirectory(v1::SignedDirectory directory, uint64_t epoch,
+                            std::optional<AuditDraft> audit, DoneCallback done) = 0;
+
+  // Records a revoked certificate serial (idempotent).
+  virtual void Revoke(v1::RevocationRecord record, std::optional<AuditDraft> audit,
+                      DoneCallback done) = 0;
+
+  // Appends an audit entry on its own (e.g. "read" by an adviser).
+  virtual void AppendAudit(AuditDraft audit, Callback<v1::AuditEntry> done) = 0;
+
+  // ---- Reads (synchronous) ----
+
+  virtual absl::StatusOr<v1::ThreadRecord> GetThread(const std::string& thread_id) = 0;
+  // Messages with sequence > after_sequence, ascending, at most `limit`.
+  virtual absl::StatusOr<std::vector<v1::StoredMessage>> ListMessages(
+      const std::string& thread_id, uint64_t after_sequence, uint32_t limit) = 0;
+  // NOT_FOUND when no message has this id.
+  virtual absl::StatusOr<v1::StoredMessage> FindMessage(const std::string& message_id) = 0;
+  // Served from the queue index: cost grows with the page, not the store.
+  virtual absl::StatusOr<QueuePageResult> ListQueue(const QueueQuery& query) = 0;
+  // NOT_FOUND before the first PutDirectory.
+  virtual absl::StatusOr<v1::SignedDirectory> GetDirectory(uint64_t* epoch) = 0;
+  virtual absl::StatusOr<bool> IsRevoked(const std::string& serial_hex) = 0;
+  virtual absl::StatusOr<std::vector<v1::RevocationRecord>> ListRevoked() = 0;
+  // Entries with index > after_index and at >= since_unix_ms, at most limit.
+  virtual absl::StatusOr<std::vector<v1::AuditEntry>> ReadAudit(uint64_t after_index,
+                                                                int64_t since_unix_ms,
+                                                                uint32_t limit) = 0;
+  // OK, or DATA_LOSS naming the first entry whose hash or link is broken.
+  virtual absl::Status VerifyAuditChain() = 0;
+  // Counts and median time to first answer for threads created in
+  // [from, to), grouped by any of unit, county, category, urgency, org,
+  // month; counts 1..4 are reported as "<5" and their medians as -1.
+  virtual absl::StatusOr<std::vector<v1::StatsRow>> Stats(const v1::StatsRequest& request) = 0;
+
+  // ---- Maintenance ----
+
+  // Closes inactive open threads, then purges closed threads past retention:
+  // messages, thread and every index entry go in one batch per thread, then
+  // the affected ranges are flushed and compacted so the bytes leave the
+  // live files. With dry_run, only reports.
+  virtual absl::StatusOr<RetentionReport> RunRetention(const RetentionPolicy& policy) = 0;
+  // Online backup into `backup_dir` (RocksDB BackupEngine) while writes go on.
+  virtual absl::StatusOr<BackupInfo> Backup(const std::string& backup_dir) = 0;
+  // Re-wraps the DEK under `new_kek` in one atomic write.
+  virtual absl::Status RotateKek(crypto::SecretBytes new_kek) = 0;
+  // Starts re-encrypting every value under a fresh DEK in the background;
+  // reads and writes continue. FAILED_PRECONDITION if one is running.
+  virtual absl::Status StartDekRotation() = 0;
+  virtual DekRotationProgress GetDekRotationProgress() = 0;
+};
+
+// Restores the latest backup in `backup_dir` into an empty `data_dir`.
+// FAILED_PRECONDITION when data_dir is not empty.
+absl::Status RestoreBackup(const std::string& backup_dir, const std::string& data_dir);
+
+// Offline check of a closed store (see FsckReport). `expect_ids_file`, if not
+// empty, lists message ids one per line that must be present.
+absl::StatusOr<FsckReport> Fsck(StoreOptions options, const std::string& expect_ids_file);
+
+}  // namespace samrad::storage
+
+#endif  // SAMRAD_STORAGE_STORE_H_
