@@ -81,9 +81,8 @@ absl::Status VerifyEnvelopeSignature(const ParsedEnvelope& envelope,
 //   DATA_LOSS           the key wrap or the body fails authentication
 // Never returns partial plaintext.
 absl::StatusOr<v1::EnvelopeBody> OpenEnvelope(
-    const ParsedEnvelope& envelope, const EnvelopeContext& expected,
-    const Ed25519PublicKey& signer, const X25519PrivateKey& recipient,
-    absl::Span<const v1::WrappedKey> extra_recipients = {});
+    const ParsedEnvelope& envelope, const EnvelopeContext& expected, const Ed25519PublicKey& signer,
+    const X25519PrivateKey& recipient, absl::Span<const v1::WrappedKey> extra_recipients = {});
 
 // For a referral: recovers the content key with `recipient` (checks as
 // OpenEnvelope, but without a signature check, which the caller has done) and

@@ -74,23 +74,23 @@ struct AuditDraft {
   std::string actor_id;    // empty for professionals (never recorded)
   std::string action;
   std::string thread_id;
-  std::string detail;      // never message content
+  std::string detail;  // never message content
 };
 
 // Outcome of CreateThread / AppendMessage.
 struct Appended {
-  v1::ThreadRecord thread;   // state after the write
-  v1::StoredMessage message; // as stored (accepted_at filled in)
-  bool duplicate = false;    // true: byte-identical resubmit, nothing written
+  v1::ThreadRecord thread;    // state after the write
+  v1::StoredMessage message;  // as stored (accepted_at filled in)
+  bool duplicate = false;     // true: byte-identical resubmit, nothing written
 };
 
 struct QueueQuery {
   std::string unit;
-  std::vector<v1::ThreadState> states;    // empty = OPEN, CLAIMED, ANSWERED
-  std::vector<v1::Urgency> urgencies;     // empty = all
-  std::vector<v1::Category> categories;   // empty = all
-  uint32_t page_size = 50;                // 1..200
-  std::string cursor;                     // opaque, from QueuePageResult
+  std::vector<v1::ThreadState> states;   // empty = OPEN, CLAIMED, ANSWERED
+  std::vector<v1::Urgency> urgencies;    // empty = all
+  std::vector<v1::Category> categories;  // empty = all
+  uint32_t page_size = 50;               // 1..200
+  std::string cursor;                    // opaque, from QueuePageResult
 };
 
 struct QueuePageResult {
@@ -99,8 +99,8 @@ struct QueuePageResult {
 };
 
 struct RetentionPolicy {
-  int closed_days = 90;     // purge CLOSED threads closed longer ago than this
-  int inactive_days = 30;   // close open threads without activity for this long
+  int closed_days = 90;    // purge CLOSED threads closed longer ago than this
+  int inactive_days = 30;  // close open threads without activity for this long
   bool dry_run = false;
 };
 
@@ -206,8 +206,9 @@ class Store {
 
   virtual absl::StatusOr<v1::ThreadRecord> GetThread(const std::string& thread_id) = 0;
   // Messages with sequence > after_sequence, ascending, at most `limit`.
-  virtual absl::StatusOr<std::vector<v1::StoredMessage>> ListMessages(
-      const std::string& thread_id, uint64_t after_sequence, uint32_t limit) = 0;
+  virtual absl::StatusOr<std::vector<v1::StoredMessage>> ListMessages(const std::string& thread_id,
+                                                                      uint64_t after_sequence,
+                                                                      uint32_t limit) = 0;
   // NOT_FOUND when no message has this id.
   virtual absl::StatusOr<v1::StoredMessage> FindMessage(const std::string& message_id) = 0;
   // Served from the queue index: cost grows with the page, not the store.

@@ -1,0 +1,128 @@
+#include "crypto/aead.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace samrad::crypto {
+namespace {
+
+struct CipherCtxDeleter {
+  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
+};
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
+
+const EVP_CIPHER* CipherFor(AeadAlgorithm alg) {
+  switch (alg) {
+    case AeadAlgorithm::kAes128Gcm:
+      return EVP_aes_128_gcm();
+    case AeadAlgorithm::kAes256Gcm:
+      return EVP_aes_256_gcm();
+    case AeadAlgorithm::kChaCha20Poly1305:
+      return EVP_chacha20_poly1305();
+  }
+  return nullptr;
+}
+
+absl::Status CheckLengths(AeadAlgorithm alg, absl::Span<const uint8_t> key,
+                          absl::Span<const uint8_t> nonce) {
+  if (key.size() != AeadKeyLen(alg)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("AEAD key must be ", AeadKeyLen(alg), " bytes, got ", key.size()));
+  }
+  if (nonce.size() != kAeadNonceLen) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("AEAD nonce must be ", kAeadNonceLen, " bytes, got ", nonce.size()));
+  }
+  return absl::OkStatus();
+}
+
+// Sets up `ctx` for `alg` in the given direction with key and nonce.
+absl::Status Init(EVP_CIPHER_CTX* ctx, AeadAlgorithm alg, absl::Span<const uint8_t> key,
+                  absl::Span<const uint8_t> nonce, bool encrypt) {
+  if (EVP_CipherInit_ex(ctx, CipherFor(alg), nullptr, nullptr, nullptr, encrypt ? 1 : 0) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, static_cast<int>(nonce.size()), nullptr) !=
+          1 ||
+      EVP_CipherInit_ex(ctx, nullptr, nullptr, key.data(), nonce.data(), encrypt ? 1 : 0) != 1) {
+    return absl::InternalError("OpenSSL AEAD initialisation failed");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AddAad(EVP_CIPHER_CTX* ctx, absl::Span<const uint8_t> aad) {
+  int len = 0;
+  if (!aad.empty() &&
+      EVP_CipherUpdate(ctx, nullptr, &len, aad.data(), static_cast<int>(aad.size())) != 1) {
+    return absl::InternalError("OpenSSL AEAD rejected the associated data");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+size_t AeadKeyLen(AeadAlgorithm alg) { return alg == AeadAlgorithm::kAes128Gcm ? 16 : 32; }
+
+absl::StatusOr<std::string> AeadSeal(AeadAlgorithm alg, absl::Span<const uint8_t> key,
+                                     absl::Span<const uint8_t> nonce,
+                                     absl::Span<const uint8_t> plaintext,
+                                     absl::Span<const uint8_t> aad) {
+  if (absl::Status s = CheckLengths(alg, key, nonce); !s.ok()) return s;
+  if (plaintext.size() > (1u << 30)) return absl::InvalidArgumentError("AEAD plaintext too large");
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) return absl::ResourceExhaustedError("EVP_CIPHER_CTX_new failed");
+  if (absl::Status s = Init(ctx.get(), alg, key, nonce, /*encrypt=*/true); !s.ok()) return s;
+  if (absl::Status s = AddAad(ctx.get(), aad); !s.ok()) return s;
+  std::string out(plaintext.size() + kAeadTagLen, '\0');
+  auto* out_bytes = reinterpret_cast<uint8_t*>(out.data());
+  int len = 0;
+  if (!plaintext.empty() && EVP_EncryptUpdate(ctx.get(), out_bytes, &len, plaintext.data(),
+                                              static_cast<int>(plaintext.size())) != 1) {
+    return absl::InternalError("OpenSSL AEAD encryption failed");
+  }
+  int final_len = 0;
+  if (EVP_EncryptFinal_ex(ctx.get(), out_bytes + len, &final_len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, kAeadTagLen,
+                          out_bytes + plaintext.size()) != 1) {
+    return absl::InternalError("OpenSSL AEAD finalisation failed");
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> AeadOpen(AeadAlgorithm alg, absl::Span<const uint8_t> key,
+                                     absl::Span<const uint8_t> nonce,
+                                     absl::Span<const uint8_t> ciphertext,
+                                     absl::Span<const uint8_t> aad) {
+  if (absl::Status s = CheckLengths(alg, key, nonce); !s.ok()) return s;
+  if (ciphertext.size() < kAeadTagLen) {
+    return absl::InvalidArgumentError("AEAD ciphertext is shorter than its tag");
+  }
+  const size_t body_len = ciphertext.size() - kAeadTagLen;
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) return absl::ResourceExhaustedError("EVP_CIPHER_CTX_new failed");
+  if (absl::Status s = Init(ctx.get(), alg, key, nonce, /*encrypt=*/false); !s.ok()) return s;
+  if (absl::Status s = AddAad(ctx.get(), aad); !s.ok()) return s;
+  std::string out(body_len, '\0');
+  auto* out_bytes = reinterpret_cast<uint8_t*>(out.data());
+  int len = 0;
+  if (body_len > 0 && EVP_DecryptUpdate(ctx.get(), out_bytes, &len, ciphertext.data(),
+                                        static_cast<int>(body_len)) != 1) {
+    return absl::InternalError("OpenSSL AEAD decryption failed");
+  }
+  // The tag is an input to the final check; OpenSSL takes a non-const pointer.
+  uint8_t tag[kAeadTagLen];
+  std::copy(ciphertext.begin() + body_len, ciphertext.end(), tag);
+  int final_len = 0;
+  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, kAeadTagLen, tag) != 1 ||
+      EVP_DecryptFinal_ex(ctx.get(), out_bytes + len, &final_len) != 1) {
+    OPENSSL_cleanse(out.data(), out.size());
+    return absl::DataLossError("AEAD authentication failed: ciphertext, key, nonce or AAD differ");
+  }
+  return out;
+}
+
+}  // namespace samrad::crypto
