@@ -1,6 +1,6 @@
-// HKDF-SHA256 (RFC 5869) over OpenSSL's EVP_KDF "HKDF", in its extract-only,
-// expand-only and combined forms. Stateless, thread-safe. Used by HPKE and
-// checked against Wycheproof.
+// HKDF-SHA256 (RFC 5869): extract, expand and both, built on OpenSSL's
+// EVP_MAC HMAC-SHA256 (hkdf.cc says why not EVP_KDF). Stateless, thread-safe.
+// Used by HPKE and checked against Wycheproof.
 #ifndef SAMRAD_CRYPTO_HKDF_H_
 #define SAMRAD_CRYPTO_HKDF_H_
 
@@ -18,7 +18,7 @@ inline constexpr size_t kSha256Len = 32;
 inline constexpr size_t kHkdfSha256MaxOutputLen = 255 * kSha256Len;
 
 // PRK = HMAC-SHA256(salt, ikm); an empty salt means HashLen zero bytes.
-// Returns 32 bytes. INTERNAL only if OpenSSL fails.
+// Returns 32 bytes. INTERNAL only if OpenSSL fails; any lengths are fine.
 absl::StatusOr<SecretBytes> HkdfSha256Extract(absl::Span<const uint8_t> salt,
                                               absl::Span<const uint8_t> ikm);
 

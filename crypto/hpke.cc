@@ -240,10 +240,47 @@ absl::StatusOr<SecretBytes> Decap(std::string_view enc, const X25519PrivateKey& 
   return ExtractAndExpand(dh, kem_context);
 }
 
-absl::StatusOr<KeySchedule> DeriveKeySchedule(AeadId aead, Mode mode,
-                                              const SecretBytes& shared_secret,
-                                              std::string_view info, std::string_view psk,
-                                              std::string_view psk_id) {
+namespace {
+
+// key_schedule_context = mode || psk_id_hash || info_hash depends only on
+// public inputs, and callers use the same info and psk_id again and again
+// (the envelope always wraps with one info), so each thread remembers the
+// last one it computed: two HMACs fewer per setup.
+absl::StatusOr<std::string> KeyScheduleContext(AeadId aead, Mode mode, std::string_view info,
+                                               std::string_view psk_id) {
+  struct Remembered {
+    bool valid = false;
+    AeadId aead;
+    Mode mode;
+    std::string info, psk_id, context;
+  };
+  constexpr size_t kMaxRememberedInput = 1024;
+  thread_local Remembered last;
+  if (last.valid && last.aead == aead && last.mode == mode && last.info == info &&
+      last.psk_id == psk_id) {
+    return last.context;
+  }
+  const std::string suite_id = HpkeSuiteId(aead);
+  auto psk_id_hash = LabeledExtract(suite_id, "", "psk_id_hash", psk_id);
+  if (!psk_id_hash.ok()) return psk_id_hash.status();
+  auto info_hash = LabeledExtract(suite_id, "", "info_hash", info);
+  if (!info_hash.ok()) return info_hash.status();
+  std::string context;
+  context.reserve(1 + 2 * kNh);
+  context.push_back(static_cast<char>(mode));
+  context.append(psk_id_hash->view());
+  context.append(info_hash->view());
+  if (info.size() + psk_id.size() <= kMaxRememberedInput) {
+    last = Remembered{true, aead, mode, std::string(info), std::string(psk_id), context};
+  }
+  return context;
+}
+
+// RFC 9180 §5.1 KeySchedule. The exporter secret is only derived when asked
+// for: single-shot Seal/Open never export.
+absl::StatusOr<KeySchedule> Schedule(AeadId aead, Mode mode, const SecretBytes& shared_secret,
+                                     std::string_view info, std::string_view psk,
+                                     std::string_view psk_id, bool with_exporter) {
   if (absl::Status s = CheckAeadId(aead); !s.ok()) return s;
   if (absl::Status s = ModeFromId(static_cast<uint8_t>(mode)).status(); !s.ok()) return s;
   if (absl::Status s = VerifyPskInputs(mode, psk, psk_id); !s.ok()) return s;
@@ -251,18 +288,12 @@ absl::StatusOr<KeySchedule> DeriveKeySchedule(AeadId aead, Mode mode,
   if (shared_secret.size() != kSharedSecretLen) {
     return absl::InvalidArgumentError("HPKE shared secret must be 32 bytes");
   }
-  const std::string suite_id = HpkeSuiteId(aead);
-  auto psk_id_hash = LabeledExtract(suite_id, "", "psk_id_hash", psk_id);
-  if (!psk_id_hash.ok()) return psk_id_hash.status();
-  auto info_hash = LabeledExtract(suite_id, "", "info_hash", info);
-  if (!info_hash.ok()) return info_hash.status();
-
   KeySchedule out;
-  out.key_schedule_context.reserve(1 + 2 * kNh);
-  out.key_schedule_context.push_back(static_cast<char>(mode));
-  out.key_schedule_context.append(psk_id_hash->view());
-  out.key_schedule_context.append(info_hash->view());
+  auto context = KeyScheduleContext(aead, mode, info, psk_id);
+  if (!context.ok()) return context.status();
+  out.key_schedule_context = *std::move(context);
 
+  const std::string suite_id = HpkeSuiteId(aead);
   auto secret = LabeledExtract(suite_id, shared_secret.view(), "secret", psk);
   if (!secret.ok()) return secret.status();
   out.secret = *std::move(secret);
@@ -275,10 +306,21 @@ absl::StatusOr<KeySchedule> DeriveKeySchedule(AeadId aead, Mode mode,
     if (!nonce.ok()) return nonce.status();
     out.base_nonce = *std::move(nonce);
   }
-  auto exporter = LabeledExpand(suite_id, out.secret, "exp", out.key_schedule_context, kNh);
-  if (!exporter.ok()) return exporter.status();
-  out.exporter_secret = *std::move(exporter);
+  if (with_exporter) {
+    auto exporter = LabeledExpand(suite_id, out.secret, "exp", out.key_schedule_context, kNh);
+    if (!exporter.ok()) return exporter.status();
+    out.exporter_secret = *std::move(exporter);
+  }
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<KeySchedule> DeriveKeySchedule(AeadId aead, Mode mode,
+                                              const SecretBytes& shared_secret,
+                                              std::string_view info, std::string_view psk,
+                                              std::string_view psk_id) {
+  return Schedule(aead, mode, shared_secret, info, psk, psk_id, /*with_exporter=*/true);
 }
 
 // ---- Contexts ----
@@ -293,7 +335,7 @@ absl::StatusOr<SecretBytes> Context::Export(std::string_view exporter_context,
                                             size_t length) const {
   if (absl::Status s = CheckInputLen("exporter context", exporter_context); !s.ok()) return s;
   if (exporter_secret_.size() != kNh) {
-    return absl::FailedPreconditionError("HPKE context was moved from");
+    return absl::FailedPreconditionError("HPKE context has no exporter secret (moved from)");
   }
   return LabeledExpand(HpkeSuiteId(aead_), exporter_secret_, "sec", exporter_context, length);
 }
@@ -354,35 +396,52 @@ ReceiverContext MakeReceiverContext(AeadId aead, KeySchedule schedule) {
 
 // ---- Setup ----
 
-absl::StatusOr<SenderSetup> SetupSender(const SenderOptions& options,
-                                        const X25519PublicKey& recipient, RandomSource& rng) {
-  if (absl::Status s = CheckSenderOptions(options); !s.ok()) return s;
-  X25519PrivateKey ephemeral = X25519PrivateKey::Generate(rng);
-  return SetupSenderWithEphemeral(options, recipient, ephemeral);
-}
+namespace {
 
-absl::StatusOr<SenderSetup> SetupSenderWithEphemeral(const SenderOptions& options,
-                                                     const X25519PublicKey& recipient,
-                                                     const X25519PrivateKey& ephemeral) {
+absl::StatusOr<SenderSetup> SetupSenderImpl(const SenderOptions& options,
+                                            const X25519PublicKey& recipient,
+                                            const X25519PrivateKey& ephemeral, bool with_exporter) {
   if (absl::Status s = CheckSenderOptions(options); !s.ok()) return s;
   auto encapsulation = EncapWithEphemeral(recipient, ephemeral, options.sender_key);
   if (!encapsulation.ok()) return encapsulation.status();
-  auto schedule = DeriveKeySchedule(options.aead, options.mode, encapsulation->shared_secret,
-                                    options.info, options.psk, options.psk_id);
+  auto schedule = Schedule(options.aead, options.mode, encapsulation->shared_secret, options.info,
+                           options.psk, options.psk_id, with_exporter);
   if (!schedule.ok()) return schedule.status();
   return SenderSetup{std::move(encapsulation->enc),
                      MakeSenderContext(options.aead, *std::move(schedule))};
 }
 
-absl::StatusOr<ReceiverContext> SetupReceiver(const ReceiverOptions& options, std::string_view enc,
-                                              const X25519PrivateKey& recipient) {
+absl::StatusOr<ReceiverContext> SetupReceiverImpl(const ReceiverOptions& options,
+                                                  std::string_view enc,
+                                                  const X25519PrivateKey& recipient,
+                                                  bool with_exporter) {
   if (absl::Status s = CheckReceiverOptions(options); !s.ok()) return s;
   auto shared = Decap(enc, recipient, options.sender_public_key);
   if (!shared.ok()) return shared.status();
-  auto schedule = DeriveKeySchedule(options.aead, options.mode, *shared, options.info, options.psk,
-                                    options.psk_id);
+  auto schedule = Schedule(options.aead, options.mode, *shared, options.info, options.psk,
+                           options.psk_id, with_exporter);
   if (!schedule.ok()) return schedule.status();
   return MakeReceiverContext(options.aead, *std::move(schedule));
+}
+
+}  // namespace
+
+absl::StatusOr<SenderSetup> SetupSender(const SenderOptions& options,
+                                        const X25519PublicKey& recipient, RandomSource& rng) {
+  if (absl::Status s = CheckSenderOptions(options); !s.ok()) return s;
+  X25519PrivateKey ephemeral = X25519PrivateKey::Generate(rng);
+  return SetupSenderImpl(options, recipient, ephemeral, /*with_exporter=*/true);
+}
+
+absl::StatusOr<SenderSetup> SetupSenderWithEphemeral(const SenderOptions& options,
+                                                     const X25519PublicKey& recipient,
+                                                     const X25519PrivateKey& ephemeral) {
+  return SetupSenderImpl(options, recipient, ephemeral, /*with_exporter=*/true);
+}
+
+absl::StatusOr<ReceiverContext> SetupReceiver(const ReceiverOptions& options, std::string_view enc,
+                                              const X25519PrivateKey& recipient) {
+  return SetupReceiverImpl(options, enc, recipient, /*with_exporter=*/true);
 }
 
 // ---- Single-shot ----
@@ -398,7 +457,7 @@ absl::StatusOr<Sealed> SealWithEphemeral(const SenderOptions& options,
                                          const X25519PublicKey& recipient, std::string_view aad,
                                          std::string_view plaintext,
                                          const X25519PrivateKey& ephemeral) {
-  auto setup = SetupSenderWithEphemeral(options, recipient, ephemeral);
+  auto setup = SetupSenderImpl(options, recipient, ephemeral, /*with_exporter=*/false);
   if (!setup.ok()) return setup.status();
   auto ct = setup->context.Seal(aad, plaintext);
   if (!ct.ok()) return ct.status();
@@ -408,7 +467,7 @@ absl::StatusOr<Sealed> SealWithEphemeral(const SenderOptions& options,
 absl::StatusOr<std::string> Open(const ReceiverOptions& options, const X25519PrivateKey& recipient,
                                  std::string_view enc, std::string_view aad,
                                  std::string_view ciphertext) {
-  auto context = SetupReceiver(options, enc, recipient);
+  auto context = SetupReceiverImpl(options, enc, recipient, /*with_exporter=*/false);
   if (!context.ok()) return context.status();
   return context->Open(aad, ciphertext);
 }

@@ -4,7 +4,6 @@
 #define SAMRAD_CRYPTO_OPENSSL_UTIL_H_
 
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
 
 #include <memory>
 #include <string_view>
@@ -22,23 +21,31 @@ struct PkeyCtxDeleter {
 struct MdCtxDeleter {
   void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
 };
-struct KdfCtxDeleter {
-  void operator()(EVP_KDF_CTX* p) const { EVP_KDF_CTX_free(p); }
+struct MacCtxDeleter {
+  void operator()(EVP_MAC_CTX* p) const { EVP_MAC_CTX_free(p); }
 };
 using UniquePkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 using UniquePkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter>;
 using UniqueMdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
-using UniqueKdfCtx = std::unique_ptr<EVP_KDF_CTX, KdfCtxDeleter>;
+using UniqueMacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter>;
 
-// An immutable EVP_PKEY shared by a key object and its clones. OpenSSL keys
-// are safe for concurrent read-only use (each operation makes its own ctx).
+// What a private key object holds of OpenSSL, shared with its clones and
+// immutable: an EVP_PKEY (Ed25519), or for X25519 only a context initialised
+// for derivation (whose key's public half is a placeholder that is never
+// read). Operations never use these directly: they work on a fresh context or
+// a duplicate (EVP_PKEY_CTX_dup only reads its source), so sharing across
+// threads is safe.
 class PkeyHandle {
  public:
-  explicit PkeyHandle(UniquePkey pkey) : pkey_(std::move(pkey)) {}
+  PkeyHandle(UniquePkey pkey, UniquePkeyCtx derive_template)
+      : pkey_(std::move(pkey)), derive_template_(std::move(derive_template)) {}
   EVP_PKEY* get() const { return pkey_.get(); }
+  // Null for Ed25519 keys.
+  const EVP_PKEY_CTX* derive_template() const { return derive_template_.get(); }
 
  private:
   UniquePkey pkey_;
+  UniquePkeyCtx derive_template_;
 };
 
 // SHA-256, fetched once for the process lifetime.
