@@ -5,7 +5,8 @@
 // Serialize() forms are versioned: byte 0 = format version (1), byte 1 = key
 // type (1 = X25519 private, 2 = Ed25519 private), then the 32 raw bytes.
 // All classes are immutable after construction and safe to share across
-// threads for const use.
+// threads for const use. A moved-from private key may only be destroyed or
+// assigned to: Agree on it returns FAILED_PRECONDITION, Sign aborts.
 #ifndef SAMRAD_CRYPTO_KEYS_H_
 #define SAMRAD_CRYPTO_KEYS_H_
 

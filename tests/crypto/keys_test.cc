@@ -3,6 +3,8 @@
 #include "crypto/keys.h"
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tests/crypto/test_util.h"
@@ -113,6 +115,45 @@ TEST(X25519Test, CloneIsEqualAndUsable) {
   auto b = copy.Agree(peer.public_key());
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_TRUE(a->ConstantTimeEquals(*b));
+}
+
+// A key's OpenSSL state is shared by its clones and used from many threads
+// (each Agree duplicates it; peers go through a per-thread object).
+TEST(X25519Test, ConcurrentAgreeWithSharedKeysGivesTheSameSecrets) {
+  const X25519PrivateKey key = X25519PrivateKey::Generate();
+  const X25519PrivateKey clone = key.Clone();
+  std::vector<X25519PrivateKey> peers;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 8; ++i) {
+    peers.push_back(X25519PrivateKey::Generate());
+    auto shared = peers.back().Agree(key.public_key());
+    ASSERT_TRUE(shared.ok());
+    expected.emplace_back(shared->view());
+  }
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      const X25519PrivateKey& mine = t % 2 == 0 ? key : clone;
+      for (int round = 0; round < 50; ++round) {
+        for (size_t i = 0; i < peers.size(); ++i) {
+          auto shared = mine.Agree(peers[i].public_key());
+          if (!shared.ok() || shared->view() != expected[i]) ++mismatches[t];
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int t = 0; t < 4; ++t) EXPECT_EQ(mismatches[t], 0) << "thread " << t;
+}
+
+TEST(X25519Test, MovedFromKeyFailsCleanly) {
+  X25519PrivateKey key = X25519PrivateKey::Generate();
+  X25519PrivateKey moved = std::move(key);
+  X25519PrivateKey peer = X25519PrivateKey::Generate();
+  // NOLINTNEXTLINE(bugprone-use-after-move): the contract under test.
+  EXPECT_EQ(key.Agree(peer.public_key()).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(moved.Agree(peer.public_key()).ok());
 }
 
 TEST(KeyIdTest, IsTheFirst16BytesOfSha256) {

@@ -155,6 +155,21 @@ TEST(WycheproofVectorsTest, ChaCha20Poly1305AllCasesIncludingBadNonceSizes) {
   EXPECT_EQ(report.skipped, 0u);
 }
 
+TEST(VectorRunnerTest, ReadsTheOlderEddsaLayoutWithKeyInsteadOfPublicKey) {
+  std::string json = Load("wycheproof/ed25519_test.json");
+  size_t replaced = 0;
+  for (size_t pos = json.find("\"publicKey\": {"); pos != std::string::npos;
+       pos = json.find("\"publicKey\": {", pos)) {
+    json.replace(pos, 12, "\"key\":");
+    ++replaced;
+  }
+  EXPECT_EQ(replaced, 78u);
+  auto report = RunWycheproofVectors(json);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->failed, 0u) << absl::StrJoin(report->failures, "\n");
+  EXPECT_EQ(report->passed, 151u);
+}
+
 TEST(VectorRunnerTest, UnknownOrMalformedFilesAreErrors) {
   EXPECT_EQ(
       RunWycheproofVectors("{\"algorithm\": \"RSASSA-PSS\", \"testGroups\": []}").status().code(),
