@@ -213,6 +213,11 @@ absl::StatusOr<std::string> SealEnvelope(const EnvelopeContext& context,
                                          absl::Span<const X25519PublicKey> recipients,
                                          const Ed25519PrivateKey& signer, RandomSource& rng) {
   if (absl::Status s = ValidateContext(context); !s.ok()) return s;
+  if (body.ByteSizeLong() > kMaxEnvelopeBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("the envelope body is ", body.ByteSizeLong(),
+                                                   " bytes; at most ", kMaxEnvelopeBytes,
+                                                   " fit in an envelope"));
+  }
   SecretBytes content_key(kContentKeyLen);
   rng.Fill(content_key.mutable_span());
   const std::string aad = EnvelopeAad(context);

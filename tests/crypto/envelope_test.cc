@@ -354,6 +354,14 @@ TEST_F(EnvelopeTest, SealRejectsBadRecipientListsAndContexts) {
   }
 }
 
+TEST_F(EnvelopeTest, LowOrderRecipientKeyIsInvalidArgument) {
+  auto low_order = X25519PublicKey::FromBytes(std::string(32, '\0'));
+  ASSERT_TRUE(low_order.ok());
+  auto sealed =
+      SealEnvelope(TestContext(), TextBody("x"), {adviser_a_.public_key(), *low_order}, signer_);
+  EXPECT_EQ(sealed.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(EnvelopeTest, TruncatedEnvelopesGiveAClearStatus) {
   auto sealed = SealTo({&adviser_a_}, TextBody("truncate me"));
   ASSERT_TRUE(sealed.ok());
