@@ -297,6 +297,22 @@ TEST(HpkeTest, DeriveKeyPairIsDeterministicAndNeedsEnoughIkm) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(HpkeTest, GarbageEncAndCiphertextGiveAStatusNeverPlaintext) {
+  X25519PrivateKey recipient = X25519PrivateKey::Generate();
+  testing::FakeRandom rng(11);
+  for (int round = 0; round < 200; ++round) {
+    const std::string enc = RandomString(round % 40, rng);
+    const std::string ct = RandomString(round % 70, rng);
+    auto opened = Open(ReceiverOptions{}, recipient, enc, "", ct);
+    ASSERT_FALSE(opened.ok());
+    if (enc.size() != kEncLen || ct.size() < kAeadTagLen) {
+      EXPECT_EQ(opened.status().code(), absl::StatusCode::kInvalidArgument);
+    } else {
+      EXPECT_EQ(opened.status().code(), absl::StatusCode::kDataLoss);
+    }
+  }
+}
+
 TEST(HpkeTest, EmptyPlaintextAndAadRoundTrip) {
   X25519PrivateKey recipient = X25519PrivateKey::Generate();
   auto sealed = Seal(SenderOptions{}, recipient.public_key(), "", "");
