@@ -17,8 +17,19 @@
 // psk modes refuse one. Any violation is INVALID_ARGUMENT, as is an `enc` that
 // is not 32 bytes or an all-zero X25519 result (low-order key).
 //
-// Thread-safety: free functions are stateless and thread-safe. A context is
-// a value with a sequence number: use one from one thread at a time.
+// Thread-safety: free functions are thread-safe and keep no shared state (each
+// thread remembers the key_schedule_context, a function of public inputs, of
+// its last setup). A context is a value with a sequence number: use one from
+// one thread at a time. Single-shot Seal/Open derive no exporter secret.
+//
+// Example (base mode, AES-256-GCM, the defaults):
+//   hpke::SenderOptions to;
+//   to.info = "app-v1";
+//   absl::StatusOr<hpke::Sealed> sealed = hpke::Seal(to, recipient.public_key(), aad, pt);
+//   hpke::ReceiverOptions from;
+//   from.info = "app-v1";
+//   absl::StatusOr<std::string> opened =
+//       hpke::Open(from, recipient, sealed->enc, aad, sealed->ciphertext);
 #ifndef SAMRAD_CRYPTO_HPKE_H_
 #define SAMRAD_CRYPTO_HPKE_H_
 
