@@ -21,7 +21,6 @@
 #include <future>
 #include <thread>
 
-#include "absl/base/internal/raw_logging.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
 #include "absl/strings/ascii.h"
@@ -1466,7 +1465,7 @@ absl::Status StoreImpl::StartDekRotation() {
 void StoreImpl::StartRewrite(uint32_t generation) {
   {
     absl::MutexLock lock(&rotation_mu_);
-    progress_ = DekRotationProgress{true, 0, 0, generation};
+    progress_ = DekRotationProgress{true, 0, 0, generation, ""};
   }
   rotation_stop_ = false;
   rotation_thread_ = std::thread([this, generation] { RewriteAll(generation); });
@@ -1515,7 +1514,8 @@ void StoreImpl::RewriteAll(uint32_t generation) {
         return absl::OkStatus();
       });
       if (!status.ok()) {
-        ABSL_RAW_LOG(ERROR, "data-key rotation stopped: %s", status.ToString().c_str());
+        absl::MutexLock lock(&rotation_mu_);
+        progress_.error = std::string(status.message());
         failed = true;
         break;
       }
@@ -1532,13 +1532,18 @@ void StoreImpl::RewriteAll(uint32_t generation) {
       return absl::OkStatus();
     });
     if (!status.ok()) {
-      ABSL_RAW_LOG(ERROR, "data-key rotation could not retire old keys: %s",
-                   status.ToString().c_str());
+      absl::MutexLock lock(&rotation_mu_);
+      progress_.error = std::string(status.message());
     }
   }
   absl::MutexLock lock(&rotation_mu_);
   progress_.running = false;
-  progress_.values_done = std::max(progress_.values_done, progress_.values_total);
+  if (!failed) {
+    // The count taken at the start misses values written since; report the
+    // finished rewrite as complete.
+    progress_.values_total = std::max(progress_.values_done, progress_.values_total);
+    progress_.values_done = progress_.values_total;
+  }
 }
 
 // ---- Open ----

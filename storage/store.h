@@ -134,6 +134,9 @@ struct DekRotationProgress {
   uint64_t values_done = 0;
   uint64_t values_total = 0;
   uint32_t dek_generation = 0;
+  // Why the last rotation stopped early (empty when it finished or runs).
+  // A stopped rotation resumes on the next Open.
+  std::string error;
 };
 
 class Store {
