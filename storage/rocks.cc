@@ -55,6 +55,13 @@ absl::StatusOr<std::unique_ptr<RocksHandle>> OpenRocks(const StoreOptions& optio
   if (!exists && (read_only || !options.create_if_missing)) {
     return absl::NotFoundError(absl::StrCat("no store in ", options.data_dir));
   }
+  if (!exists) {
+    std::filesystem::create_directories(options.data_dir, error);
+    if (error) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot create data directory ", options.data_dir, ": ", error.message()));
+    }
+  }
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);

@@ -1423,6 +1423,9 @@ absl::StatusOr<BackupInfo> StoreImpl::Backup(const std::string& backup_dir) {
 
 absl::Status StoreImpl::RotateKek(SecretBytes new_kek) {
   if (new_kek.size() != kDekLen) return absl::InvalidArgumentError("the new KEK must be 32 bytes");
+  // Serialised with StartDekRotation, so a new generation is never wrapped
+  // under the KEK being replaced.
+  absl::MutexLock maintenance(&maintenance_mu_);
   auto shared_kek = std::make_shared<SecretBytes>(std::move(new_kek));
   return RunSync([this, shared_kek](Txn& txn) -> absl::Status {
     for (uint32_t generation : keyring_->generations()) {

@@ -43,7 +43,8 @@ namespace samrad::storage {
 inline constexpr uint32_t kSchemaVersion = 1;
 
 struct StoreOptions {
-  // Directory of the RocksDB store. Created when missing and create_if_missing.
+  // Directory of the RocksDB store. Created (with its parents) when missing
+  // and create_if_missing.
   std::string data_dir;
   bool create_if_missing = true;
   // Key-encryption key, exactly 32 bytes. A store created under one KEK
@@ -92,6 +93,11 @@ struct QueueQuery {
   uint32_t page_size = 50;               // 1..200
   std::string cursor;                    // opaque, from QueuePageResult
 };
+// A page is read from the unit's queue index: one range per requested state,
+// merged in queue order. Urgency and category filters are applied while
+// scanning, and one call examines at most 5000 index entries: with narrow
+// filters a page may hold fewer than page_size threads (even none) while
+// next_cursor is non-empty; keep paging until next_cursor is empty.
 
 struct QueuePageResult {
   std::vector<v1::ThreadRecord> threads;  // urgency (acute first), then oldest first
@@ -232,6 +238,8 @@ class Store {
   virtual absl::StatusOr<std::vector<v1::StatsRow>> Stats(const v1::StatsRequest& request) = 0;
 
   // ---- Maintenance ----
+  // These block until their writes are durable: never call them from a
+  // Store callback (the commit thread would wait on itself).
 
   // Closes inactive open threads, then purges closed threads past retention:
   // messages, thread and every index entry go in one batch per thread, then
@@ -240,10 +248,15 @@ class Store {
   virtual absl::StatusOr<RetentionReport> RunRetention(const RetentionPolicy& policy) = 0;
   // Online backup into `backup_dir` (RocksDB BackupEngine) while writes go on.
   virtual absl::StatusOr<BackupInfo> Backup(const std::string& backup_dir) = 0;
-  // Re-wraps the DEK under `new_kek` in one atomic write.
+  // Re-wraps the DEK (every generation held) under `new_kek` in one atomic,
+  // synced write. From then on the store opens only under `new_kek`.
+  // Blocks until durable: never call from a Store callback.
   virtual absl::Status RotateKek(crypto::SecretBytes new_kek) = 0;
   // Starts re-encrypting every value under a fresh DEK in the background;
-  // reads and writes continue. FAILED_PRECONDITION if one is running.
+  // reads and writes continue. FAILED_PRECONDITION if one is running. New
+  // writes use the new DEK at once; older DEKs stay (wrapped) in meta until
+  // every value is re-sealed. A rotation cut short by closing the store
+  // resumes on the next Open.
   virtual absl::Status StartDekRotation() = 0;
   virtual DekRotationProgress GetDekRotationProgress() = 0;
 };
