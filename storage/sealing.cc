@@ -76,18 +76,18 @@ absl::StatusOr<SecretBytes> UnwrapDek(const SecretBytes& kek, uint32_t generatio
 }
 
 void Keyring::Add(uint32_t generation, SecretBytes dek) {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   deks_[generation] = std::move(dek);
   if (generation > current_) current_ = generation;
 }
 
 uint32_t Keyring::current_generation() const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   return current_;
 }
 
 std::vector<uint32_t> Keyring::generations() const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   std::vector<uint32_t> out;
   for (const auto& [generation, dek] : deks_) out.push_back(generation);
   return out;
@@ -106,7 +106,7 @@ absl::StatusOr<std::string> Keyring::SealWith(uint32_t generation, std::string_v
   std::string nonce = crypto::RandomString(kNonceLen);
   out += nonce;
   std::string aad = ValueAad(cf, key, generation);
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   auto it = deks_.find(generation);
   if (it == deks_.end()) {
     return absl::InternalError(absl::StrCat("no data key of generation ", generation));
@@ -120,7 +120,7 @@ absl::StatusOr<std::string> Keyring::SealWith(uint32_t generation, std::string_v
 }
 
 absl::StatusOr<SecretBytes> Keyring::CloneDek(uint32_t generation) const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   auto it = deks_.find(generation);
   if (it == deks_.end()) {
     return absl::InternalError(absl::StrCat("no data key of generation ", generation));
@@ -138,7 +138,7 @@ absl::StatusOr<std::string> Keyring::Open(std::string_view cf, std::string_view 
   std::string aad = ValueAad(cf, key, *generation);
   absl::StatusOr<std::string> plaintext;
   {
-    absl::ReaderMutexLock lock(&mu_);
+    std::shared_lock lock(mu_);
     auto it = deks_.find(*generation);
     if (it == deks_.end()) {
       return absl::DataLossError(absl::StrCat("a stored value in column family '", ToAbsl(cf),

@@ -13,13 +13,12 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "crypto/secret_bytes.h"
 
 namespace samrad::storage {
@@ -68,9 +67,11 @@ class Keyring {
                                    std::string_view sealed) const;
 
  private:
-  mutable absl::Mutex mu_;
-  std::map<uint32_t, crypto::SecretBytes> deks_ ABSL_GUARDED_BY(mu_);
-  uint32_t current_ ABSL_GUARDED_BY(mu_) = 0;
+  // std::shared_mutex rather than absl::Mutex: the system Abseil is not built
+  // with ThreadSanitizer, pthread locks are intercepted by it.
+  mutable std::shared_mutex mu_;
+  std::map<uint32_t, crypto::SecretBytes> deks_;  // guarded by mu_
+  uint32_t current_ = 0;                          // guarded by mu_
 };
 
 }  // namespace samrad::storage

@@ -15,19 +15,19 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <thread>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "crypto/random.h"
@@ -276,9 +276,10 @@ class StoreImpl final : public Store {
   ~StoreImpl() override {
     StopDekRotation();
     {
-      absl::MutexLock lock(&queue_mu_);
+      std::lock_guard lock(queue_mu_);
       stopping_ = true;
     }
+    queue_cv_.notify_all();
     if (commit_thread_.joinable()) commit_thread_.join();
     rocks_->Close().IgnoreError();
   }
@@ -520,7 +521,7 @@ class StoreImpl final : public Store {
   absl::Status RotateKek(SecretBytes new_kek) override;
   absl::Status StartDekRotation() override;
   DekRotationProgress GetDekRotationProgress() override {
-    absl::MutexLock lock(&rotation_mu_);
+    std::lock_guard lock(rotation_mu_);
     return progress_;
   }
 
@@ -571,11 +572,40 @@ class StoreImpl final : public Store {
     return future.get();
   }
 
+  // Submits every op, at most kMaxInFlight queued at a time so they share
+  // group commits, and waits for all of them. Returns the first failure.
+  // Maintenance only; never from a callback.
+  absl::Status RunPipelined(std::vector<absl::AnyInvocable<absl::Status(Txn&)>> ops) {
+    constexpr size_t kMaxInFlight = 1024;
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t in_flight = 0;
+    absl::Status first_error;
+    for (auto& op : ops) {
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return in_flight < kMaxInFlight; });
+        ++in_flight;
+      }
+      SubmitDone(std::move(op), [&](absl::Status status) {
+        std::lock_guard lock(mu);
+        if (!status.ok() && first_error.ok()) first_error = std::move(status);
+        --in_flight;
+        cv.notify_all();  // under the lock: the waiter may return at once
+      });
+    }
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return in_flight == 0; });
+    return first_error;
+  }
+
   void Enqueue(PendingOp op) {
     {
-      absl::MutexLock lock(&queue_mu_);
+      std::unique_lock lock(queue_mu_);
       if (!stopping_) {
         queue_.push_back(std::move(op));
+        lock.unlock();
+        queue_cv_.notify_one();
         return;
       }
     }
@@ -586,12 +616,8 @@ class StoreImpl final : public Store {
     std::vector<PendingOp> group;
     while (true) {
       {
-        absl::MutexLock lock(&queue_mu_);
-        queue_mu_.Await(absl::Condition(
-            +[](StoreImpl* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->queue_mu_) {
-              return !self->queue_.empty() || self->stopping_;
-            },
-            this));
+        std::unique_lock lock(queue_mu_);
+        queue_cv_.wait(lock, [this] { return !queue_.empty() || stopping_; });
         if (queue_.empty()) return;  // stopping and drained
         size_t take = std::min(queue_.size(), kMaxGroupOps);
         std::move(queue_.begin(), queue_.begin() + take, std::back_inserter(group));
@@ -1086,17 +1112,20 @@ class StoreImpl final : public Store {
   std::unique_ptr<Keyring> keyring_;
   SecretBytes kek_;  // commit thread only (after Start)
 
-  absl::Mutex queue_mu_;
-  std::vector<PendingOp> queue_ ABSL_GUARDED_BY(queue_mu_);
-  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+  // std::mutex rather than absl::Mutex: the system Abseil is not built with
+  // ThreadSanitizer, pthread locks are intercepted by it.
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::vector<PendingOp> queue_;  // guarded by queue_mu_
+  bool stopping_ = false;         // guarded by queue_mu_
   std::thread commit_thread_;
   AuditHead audit_head_;  // commit thread only (after Start)
 
-  absl::Mutex rotation_mu_;
-  DekRotationProgress progress_ ABSL_GUARDED_BY(rotation_mu_);
+  std::mutex rotation_mu_;
+  DekRotationProgress progress_;  // guarded by rotation_mu_
   std::atomic<bool> rotation_stop_{false};
   std::thread rotation_thread_;
-  absl::Mutex maintenance_mu_;  // one retention / rotation start at a time
+  std::mutex maintenance_mu_;  // one retention / key rotation at a time
 };
 
 // ---- Queue ----
@@ -1261,7 +1290,7 @@ absl::StatusOr<RetentionReport> StoreImpl::RunRetention(const RetentionPolicy& p
   if (policy.closed_days < 0 || policy.inactive_days < 0) {
     return absl::InvalidArgumentError("retention days must not be negative");
   }
-  absl::MutexLock maintenance(&maintenance_mu_);
+  std::lock_guard maintenance(maintenance_mu_);
   RetentionReport report;
   const int64_t now = options_.clock();
   const int64_t inactive_cutoff = now - int64_t{policy.inactive_days} * kDayMs;
@@ -1284,36 +1313,51 @@ absl::StatusOr<RetentionReport> StoreImpl::RunRetention(const RetentionPolicy& p
 
   absl::StatusOr<std::vector<std::string>> to_close = due(schema::kExpiryActive, inactive_cutoff);
   if (!to_close.ok()) return to_close.status();
-  for (const std::string& thread_id : *to_close) {
-    if (policy.dry_run) {
-      ++report.threads_closed;
-      report.closed_thread_ids.push_back(thread_id);
-      continue;
+  if (policy.dry_run) {
+    report.threads_closed = to_close->size();
+    report.closed_thread_ids = *to_close;
+  } else {
+    // One op (one atomic batch) per thread; pipelined so they share fsyncs.
+    std::vector<char> closed(to_close->size(), 0);
+    std::vector<absl::AnyInvocable<absl::Status(Txn&)>> ops;
+    for (size_t i = 0; i < to_close->size(); ++i) {
+      ops.push_back([this, &closed, i, thread_id = (*to_close)[i],
+                     inactive_cutoff](Txn& txn) -> absl::Status {
+        absl::StatusOr<v1::ThreadRecord> thread = LoadThread(txn, thread_id);
+        if (absl::IsNotFound(thread.status())) return absl::OkStatus();
+        if (!thread.ok()) return thread.status();
+        if (thread->state() == v1::THREAD_STATE_CLOSED ||
+            thread->last_activity_unix_ms() >= inactive_cutoff) {
+          return absl::OkStatus();  // activity since the scan postpones expiry
+        }
+        AuditDraft audit{"relay", "", "retention-close", thread_id, "inactive"};
+        absl::StatusOr<v1::ThreadRecord> result = ApplyClose(txn, thread_id, "", audit);
+        closed[i] = result.ok();
+        return result.status();
+      });
     }
-    bool closed = false;
-    absl::Status status = RunSync([&, thread_id](Txn& txn) -> absl::Status {
-      absl::StatusOr<v1::ThreadRecord> thread = LoadThread(txn, thread_id);
-      if (absl::IsNotFound(thread.status())) return absl::OkStatus();
-      if (!thread.ok()) return thread.status();
-      if (thread->state() == v1::THREAD_STATE_CLOSED ||
-          thread->last_activity_unix_ms() >= inactive_cutoff) {
-        return absl::OkStatus();  // activity since the scan postpones expiry
-      }
-      AuditDraft audit{"relay", "", "retention-close", thread_id, "inactive"};
-      absl::StatusOr<v1::ThreadRecord> result = ApplyClose(txn, thread_id, "", audit);
-      closed = result.ok();
-      return result.status();
-    });
-    if (!status.ok()) return status;
-    if (closed) {
+    if (absl::Status s = RunPipelined(std::move(ops)); !s.ok()) return s;
+    for (size_t i = 0; i < to_close->size(); ++i) {
+      if (!closed[i]) continue;
       ++report.threads_closed;
-      report.closed_thread_ids.push_back(thread_id);
+      report.closed_thread_ids.push_back((*to_close)[i]);
     }
   }
 
   absl::StatusOr<std::vector<std::string>> to_purge = due(schema::kExpiryClosed, closed_cutoff);
   if (!to_purge.ok()) return to_purge.status();
+  if (policy.dry_run) {
+    for (const std::string& thread_id : *to_purge) {
+      absl::StatusOr<v1::ThreadRecord> thread = GetThread(thread_id);
+      if (!thread.ok()) return thread.status();
+      ++report.threads_purged;
+      report.messages_purged += thread->last_sequence();
+      report.purged_thread_ids.push_back(thread_id);
+    }
+    return report;
+  }
   // Affected key range per column family, for the compaction afterwards.
+  // Touched only on the commit thread; read after every op completed.
   std::map<CfId, std::pair<std::string, std::string>> ranges;
   auto touch = [&ranges](CfId cf, const std::string& key) {
     auto [it, inserted] = ranges.try_emplace(cf, key, key);
@@ -1322,18 +1366,12 @@ absl::StatusOr<RetentionReport> StoreImpl::RunRetention(const RetentionPolicy& p
       it->second.second = std::max(it->second.second, key);
     }
   };
-  for (const std::string& thread_id : *to_purge) {
-    if (policy.dry_run) {
-      absl::StatusOr<v1::ThreadRecord> thread = GetThread(thread_id);
-      if (!thread.ok()) return thread.status();
-      ++report.threads_purged;
-      report.messages_purged += thread->last_sequence();
-      report.purged_thread_ids.push_back(thread_id);
-      continue;
-    }
-    uint64_t messages = 0;
-    bool purged = false;
-    absl::Status status = RunSync([&, thread_id](Txn& txn) -> absl::Status {
+  std::vector<uint64_t> purged_messages(to_purge->size(), 0);
+  std::vector<char> purged(to_purge->size(), 0);
+  std::vector<absl::AnyInvocable<absl::Status(Txn&)>> ops;
+  for (size_t i = 0; i < to_purge->size(); ++i) {
+    ops.push_back([this, &touch, &purged, &purged_messages, i, thread_id = (*to_purge)[i],
+                   closed_cutoff](Txn& txn) -> absl::Status {
       absl::StatusOr<v1::ThreadRecord> thread = LoadThread(txn, thread_id);
       if (absl::IsNotFound(thread.status())) return absl::OkStatus();
       if (!thread.ok()) return thread.status();
@@ -1360,16 +1398,18 @@ absl::StatusOr<RetentionReport> StoreImpl::RunRetention(const RetentionPolicy& p
       txn.Delete(schema::kExpiryIndex, schema::ExpiryKey(*thread));
       touch(schema::kExpiryIndex, schema::ExpiryKey(*thread));
       AuditDraft audit{"relay", "", "purge", thread_id, "retention"};
-      messages = thread->last_sequence();
-      purged = true;
-      return AppendAuditInTxn(txn, audit).status();
+      if (absl::Status s = AppendAuditInTxn(txn, audit).status(); !s.ok()) return s;
+      purged_messages[i] = thread->last_sequence();
+      purged[i] = 1;
+      return absl::OkStatus();
     });
-    if (!status.ok()) return status;
-    if (purged) {
-      ++report.threads_purged;
-      report.messages_purged += messages;
-      report.purged_thread_ids.push_back(thread_id);
-    }
+  }
+  if (absl::Status s = RunPipelined(std::move(ops)); !s.ok()) return s;
+  for (size_t i = 0; i < to_purge->size(); ++i) {
+    if (!purged[i]) continue;
+    ++report.threads_purged;
+    report.messages_purged += purged_messages[i];
+    report.purged_thread_ids.push_back((*to_purge)[i]);
   }
   if (ranges.empty()) return report;
 
@@ -1425,7 +1465,7 @@ absl::Status StoreImpl::RotateKek(SecretBytes new_kek) {
   if (new_kek.size() != kDekLen) return absl::InvalidArgumentError("the new KEK must be 32 bytes");
   // Serialised with StartDekRotation, so a new generation is never wrapped
   // under the KEK being replaced.
-  absl::MutexLock maintenance(&maintenance_mu_);
+  std::lock_guard maintenance(maintenance_mu_);
   auto shared_kek = std::make_shared<SecretBytes>(std::move(new_kek));
   return RunSync([this, shared_kek](Txn& txn) -> absl::Status {
     for (uint32_t generation : keyring_->generations()) {
@@ -1441,9 +1481,9 @@ absl::Status StoreImpl::RotateKek(SecretBytes new_kek) {
 }
 
 absl::Status StoreImpl::StartDekRotation() {
-  absl::MutexLock maintenance(&maintenance_mu_);
+  std::lock_guard maintenance(maintenance_mu_);
   {
-    absl::MutexLock lock(&rotation_mu_);
+    std::lock_guard lock(rotation_mu_);
     if (progress_.running) {
       return absl::FailedPreconditionError("a data-key rotation is already running");
     }
@@ -1467,7 +1507,7 @@ absl::Status StoreImpl::StartDekRotation() {
 
 void StoreImpl::StartRewrite(uint32_t generation) {
   {
-    absl::MutexLock lock(&rotation_mu_);
+    std::lock_guard lock(rotation_mu_);
     progress_ = DekRotationProgress{true, 0, 0, generation, ""};
   }
   rotation_stop_ = false;
@@ -1483,7 +1523,7 @@ void StoreImpl::RewriteAll(uint32_t generation) {
     for (it->SeekToFirst(); it->Valid(); it->Next()) ++total;
   }
   {
-    absl::MutexLock lock(&rotation_mu_);
+    std::lock_guard lock(rotation_mu_);
     progress_.values_total = total;
   }
   bool failed = false;
@@ -1517,12 +1557,12 @@ void StoreImpl::RewriteAll(uint32_t generation) {
         return absl::OkStatus();
       });
       if (!status.ok()) {
-        absl::MutexLock lock(&rotation_mu_);
+        std::lock_guard lock(rotation_mu_);
         progress_.error = std::string(status.message());
         failed = true;
         break;
       }
-      absl::MutexLock lock(&rotation_mu_);
+      std::lock_guard lock(rotation_mu_);
       progress_.values_done += keys.size();
     }
   }
@@ -1535,11 +1575,11 @@ void StoreImpl::RewriteAll(uint32_t generation) {
       return absl::OkStatus();
     });
     if (!status.ok()) {
-      absl::MutexLock lock(&rotation_mu_);
+      std::lock_guard lock(rotation_mu_);
       progress_.error = std::string(status.message());
     }
   }
-  absl::MutexLock lock(&rotation_mu_);
+  std::lock_guard lock(rotation_mu_);
   progress_.running = false;
   if (!failed) {
     // The count taken at the start misses values written since; report the

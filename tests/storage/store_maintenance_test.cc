@@ -154,6 +154,35 @@ TEST_F(MaintenanceTest, PurgedBytesAreGoneFromEveryFile) {
   EXPECT_TRUE(store_->FindMessage("kept-2").ok());
 }
 
+TEST_F(MaintenanceTest, RetentionOfManyThreadsClosesAndPurgesEveryOne) {
+  constexpr int kThreads = 500;
+  for (int i = 0; i < kThreads; ++i) Create(absl::StrCat("t", i), 1 + i % 3);
+  RetentionPolicy policy;
+  policy.inactive_days = 10;
+  policy.closed_days = 10;
+  now_ = kT0 + 11 * kDay;
+  absl::StatusOr<RetentionReport> closed = store_->RunRetention(policy);
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_EQ(closed->threads_closed, static_cast<uint64_t>(kThreads));
+  EXPECT_EQ(closed->threads_purged, 0u);
+  now_ = kT0 + 22 * kDay;
+  absl::StatusOr<RetentionReport> purged = store_->RunRetention(policy);
+  ASSERT_TRUE(purged.ok()) << purged.status();
+  EXPECT_EQ(purged->threads_purged, static_cast<uint64_t>(kThreads));
+  EXPECT_EQ(purged->messages_purged, static_cast<uint64_t>(kThreads / 3 * 6 + 1 + 2));
+  absl::StatusOr<std::vector<v1::AuditEntry>> audit = store_->ReadAudit(0, 0, 1000);
+  ASSERT_TRUE(audit.ok());
+  EXPECT_EQ(audit->size(), 1000u);  // one close and one purge entry per thread
+  EXPECT_TRUE(store_->VerifyAuditChain().ok());
+  store_.reset();
+  absl::StatusOr<FsckReport> report = Fsck(Options(), "");
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok());
+  EXPECT_EQ(report->threads, 0u);
+  EXPECT_EQ(report->messages, 0u);
+  EXPECT_EQ(report->index_entries, 0u);
+}
+
 TEST_F(MaintenanceTest, RetentionRefusesNegativeDays) {
   RetentionPolicy policy;
   policy.closed_days = -1;
