@@ -5,8 +5,10 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -532,6 +534,41 @@ TEST_F(StoreTest, QueueOrdersByUrgencyThenAgeAndPagesWithCursor) {
   closed.unit = "unit-a";
   closed.states = {v1::THREAD_STATE_CLOSED};
   EXPECT_THAT(QueueIds(closed), ElementsAre("closed"));
+}
+
+TEST_F(StoreTest, FilteredQueueScanIsBoundedAndResumable) {
+  // 5100 threads that do not match the filter, queued before the one that
+  // does: the first call stops after 5000 index entries with a cursor.
+  constexpr int kOthers = 5100;
+  std::mutex mu;
+  std::condition_variable cv;
+  int pending = kOthers;
+  int failed = 0;
+  for (int i = 0; i < kOthers; ++i) {
+    std::string id = absl::StrCat("other-", i);
+    store_->CreateThread(MakeThread(id, "unit-a", v1::URGENCY_NORMAL, v1::CATEGORY_OTHER, kT0 + i),
+                         ProfessionalMessage(id, id, 1), [&](absl::StatusOr<Appended> result) {
+                           std::lock_guard lock(mu);
+                           if (!result.ok()) ++failed;
+                           if (--pending == 0) cv.notify_all();
+                         });
+  }
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return pending == 0; });
+  }
+  ASSERT_EQ(failed, 0);
+  Create("wanted", "unit-a", v1::URGENCY_NORMAL, v1::CATEGORY_FGM, kT0 + kOthers);
+
+  QueueQuery query;
+  query.unit = "unit-a";
+  query.categories = {v1::CATEGORY_FGM};
+  std::string cursor;
+  EXPECT_TRUE(QueueIds(query, &cursor).empty());
+  ASSERT_FALSE(cursor.empty());
+  query.cursor = cursor;
+  EXPECT_THAT(QueueIds(query, &cursor), ElementsAre("wanted"));
+  EXPECT_TRUE(cursor.empty());
 }
 
 TEST_F(StoreTest, QueueRefusesBadQueries) {
