@@ -302,6 +302,31 @@ absl::Status CheckExpectedIds(const RocksHandle& rocks, const std::string& path,
   return absl::OkStatus();
 }
 
+// For a store that holds no records: every expected id is missing.
+absl::Status ListUninitialized(const std::string& path, FsckReport& report) {
+  if (path.empty()) return absl::OkStatus();
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read expect-ids file ", path));
+  std::string line;
+  while (std::getline(in, line)) {
+    absl::string_view id = absl::StripAsciiWhitespace(line);
+    if (id.empty()) continue;
+    ++report.expected_ids;
+    report.missing_ids.emplace_back(id);
+  }
+  return absl::OkStatus();
+}
+
+bool IsEmpty(const RocksHandle& rocks) {
+  for (int cf = 0; cf < schema::kNumCfs; ++cf) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        rocks.db()->NewIterator(rocksdb::ReadOptions(), rocks.cf(static_cast<schema::CfId>(cf))));
+    it->SeekToFirst();
+    if (it->Valid() || !it->status().ok()) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 absl::StatusOr<FsckReport> Fsck(StoreOptions options, const std::string& expect_ids_file) {
@@ -310,10 +335,24 @@ absl::StatusOr<FsckReport> Fsck(StoreOptions options, const std::string& expect_
   }
   absl::StatusOr<std::unique_ptr<RocksHandle>> rocks = OpenRocks(options, /*read_only=*/true);
   if (!rocks.ok()) return rocks.status();
+  FsckReport report;
+  if (!(*rocks)->complete()) {
+    // Creation was cut short before any record could be written.
+    if (absl::Status s = ListUninitialized(expect_ids_file, report); !s.ok()) return s;
+    return report;
+  }
   absl::StatusOr<std::unique_ptr<Keyring>> keyring = LoadKeyring(**rocks, options.kek);
+  if (absl::IsNotFound(keyring.status())) {
+    // No data key yet: fine for a store never initialised, corrupt otherwise.
+    if (!IsEmpty(**rocks)) {
+      report.problems.push_back("the store holds records but no data key");
+      return report;
+    }
+    if (absl::Status s = ListUninitialized(expect_ids_file, report); !s.ok()) return s;
+    return report;
+  }
   if (!keyring.ok()) return keyring.status();
   if (absl::Status s = CheckSchemaVersion(**rocks, **keyring); !s.ok()) return s;
-  FsckReport report;
   Checker checker(**rocks, **keyring, report);
   if (absl::Status s = checker.Run(); !s.ok()) return s;
   if (!expect_ids_file.empty()) {

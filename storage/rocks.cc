@@ -129,11 +129,13 @@ absl::StatusOr<std::unique_ptr<RocksHandle>> OpenRocks(const StoreOptions& optio
     }
   }
   for (int id = 0; id < schema::kNumCfs; ++id) {
-    if (handle->cfs_[id] == nullptr) {
+    if (handle->cfs_[id] != nullptr) continue;
+    if (!read_only) {
       return absl::DataLossError(absl::StrCat("the store in ", options.data_dir,
                                               " has no column family '",
                                               ToAbsl(schema::kCfNames[id]), "'"));
     }
+    handle->complete_ = false;
   }
   return handle;
 }

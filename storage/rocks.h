@@ -33,7 +33,12 @@ class RocksHandle {
   RocksHandle& operator=(const RocksHandle&) = delete;
 
   rocksdb::DB* db() const { return db_.get(); }
+  // Null only in a read-only handle whose store lacks that family (see
+  // complete()).
   rocksdb::ColumnFamilyHandle* cf(schema::CfId id) const { return cfs_[id]; }
+  // False when a read-only open found a store whose creation was cut short
+  // before every column family existed (such a store holds no records).
+  bool complete() const { return complete_; }
   // Every open handle (the store's, "default" and any unknown ones).
   const std::vector<rocksdb::ColumnFamilyHandle*>& all_handles() const { return handles_; }
   // Flushes memtables and closes; returns the close status. Idempotent.
@@ -45,6 +50,7 @@ class RocksHandle {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
+  bool complete_ = true;
 };
 
 // Opens `options.data_dir` with every column family it has plus the store's
@@ -53,7 +59,8 @@ class RocksHandle {
 // of write_buffer_bytes per column family, all memtables together capped at
 // write_buffer_bytes * max_write_buffer_number * 2, 10-bit bloom filters,
 // max_open_files 512. NOT_FOUND when the store is missing and may not be
-// created.
+// created. A read-only open of a store whose creation was interrupted
+// succeeds with complete() false; a writable open creates what is missing.
 absl::StatusOr<std::unique_ptr<RocksHandle>> OpenRocks(const StoreOptions& options, bool read_only);
 
 // Loads every DEK generation from meta, unwrapping with `kek`.

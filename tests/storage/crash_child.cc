@@ -37,6 +37,12 @@ void Writer(Store& store, int fd, const std::string& prefix) {
       std::_Exit(4);
     }
     Report(fd, first_id);
+    // Audit entries share groups with the appends: fsck verifies the chain.
+    if (!Await<samrad::v1::AuditEntry>([&](Callback<samrad::v1::AuditEntry> done) {
+           store.AppendAudit(AuditDraft{"relay", "", "crash-test", thread_id, ""}, std::move(done));
+         }).ok()) {
+      std::_Exit(6);
+    }
     for (int sequence = 2; sequence <= 8; ++sequence) {
       std::string id = absl::StrCat(thread_id, "-", sequence);
       if (!AppendSync(store, ProfessionalMessage(thread_id, id, sequence, std::string(512, 'f')))
@@ -64,6 +70,16 @@ int main(int argc, char** argv) {
   if (!store.ok()) {
     std::fprintf(stderr, "open: %s\n", store.status().ToString().c_str());
     return 1;
+  }
+  // Every fourth cycle also rotates the data key, so kills land in the
+  // middle of a rotation too (it resumes on the next open).
+  int cycle = 0;
+  if (absl::SimpleAtoi(argv[3], &cycle) && cycle % 4 == 1) {
+    absl::Status rotation = (*store)->StartDekRotation();
+    if (!rotation.ok() && !absl::IsFailedPrecondition(rotation)) {
+      std::fprintf(stderr, "rotation: %s\n", rotation.ToString().c_str());
+      return 1;
+    }
   }
   std::vector<std::thread> threads;
   for (int w = 0; w < writers; ++w) {

@@ -142,5 +142,50 @@ TEST_F(FsckTest, RunsReadOnlyBesideAnOpenStore) {
   EXPECT_TRUE(report.ok()) << report.status();
 }
 
+TEST(FsckOfInterruptedCreationTest, StoreWithoutAllColumnFamiliesIsEmptyNotCorrupt) {
+  TempDir dir;
+  const std::string data_dir = dir.path() + "/db";
+  {
+    // What a kill during the first Store::Open can leave: some families.
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, data_dir, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    rocksdb::ColumnFamilyHandle* threads = nullptr;
+    ASSERT_TRUE(db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "threads", &threads).ok());
+    ASSERT_TRUE(db->DestroyColumnFamilyHandle(threads).ok());
+  }
+  const std::string ids = dir.path() + "/ids";
+  std::ofstream(ids) << "m1\n";
+  crypto::SecretBytes kek = RandomKek();
+  auto options = [&] {
+    StoreOptions out;
+    out.data_dir = data_dir;
+    out.kek = kek.Clone();
+    return out;
+  };
+  absl::StatusOr<FsckReport> report = Fsck(options(), ids);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->problems.empty());
+  EXPECT_EQ(report->threads, 0u);
+  EXPECT_THAT(report->missing_ids, ElementsAre("m1"));
+  // The next Store::Open completes the creation.
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options());
+  ASSERT_TRUE(store.ok()) << store.status();
+  store->reset();
+  report = Fsck(options(), "");
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok());
+}
+
+TEST(FsckOfMissingStoreTest, IsNotFound) {
+  TempDir dir;
+  StoreOptions options;
+  options.data_dir = dir.path() + "/nothing-here";
+  options.kek = RandomKek();
+  EXPECT_EQ(Fsck(std::move(options), "").status().code(), absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace samrad::storage
