@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -388,6 +389,9 @@ class StoreImpl final : public Store {
                                                               uint64_t after_sequence,
                                                               uint32_t limit) override {
     if (limit == 0) limit = 1000;
+    if (after_sequence == std::numeric_limits<uint64_t>::max()) {
+      return std::vector<v1::StoredMessage>();
+    }
     std::string prefix = schema::MessagePrefix(thread_id);
     std::unique_ptr<rocksdb::Iterator> it(
         rocks_->db()->NewIterator(rocksdb::ReadOptions(), rocks_->cf(schema::kMessages)));
@@ -494,6 +498,7 @@ class StoreImpl final : public Store {
                                                         uint32_t limit) override {
     if (limit == 0) limit = 200;
     limit = std::min<uint32_t>(limit, 1000);
+    if (after_index == std::numeric_limits<uint64_t>::max()) return std::vector<v1::AuditEntry>();
     std::vector<v1::AuditEntry> out;
     std::unique_ptr<rocksdb::Iterator> it(
         rocks_->db()->NewIterator(rocksdb::ReadOptions(), rocks_->cf(schema::kAudit)));

@@ -214,7 +214,8 @@ class Store {
   // ---- Reads (synchronous) ----
 
   virtual absl::StatusOr<v1::ThreadRecord> GetThread(const std::string& thread_id) = 0;
-  // Messages with sequence > after_sequence, ascending, at most `limit`.
+  // Messages with sequence > after_sequence, ascending, at most `limit`
+  // (0 = 1000). NOT_FOUND when the thread does not exist.
   virtual absl::StatusOr<std::vector<v1::StoredMessage>> ListMessages(const std::string& thread_id,
                                                                       uint64_t after_sequence,
                                                                       uint32_t limit) = 0;
@@ -226,7 +227,8 @@ class Store {
   virtual absl::StatusOr<v1::SignedDirectory> GetDirectory(uint64_t* epoch) = 0;
   virtual absl::StatusOr<bool> IsRevoked(const std::string& serial_hex) = 0;
   virtual absl::StatusOr<std::vector<v1::RevocationRecord>> ListRevoked() = 0;
-  // Entries with index > after_index and at >= since_unix_ms, at most limit.
+  // Entries with index > after_index and at >= since_unix_ms, ascending, at
+  // most limit (0 = 200, capped at 1000).
   virtual absl::StatusOr<std::vector<v1::AuditEntry>> ReadAudit(uint64_t after_index,
                                                                 int64_t since_unix_ms,
                                                                 uint32_t limit) = 0;
@@ -234,7 +236,9 @@ class Store {
   virtual absl::Status VerifyAuditChain() = 0;
   // Counts and median time to first answer for threads created in
   // [from, to), grouped by any of unit, county, category, urgency, org,
-  // month; counts 1..4 are reported as "<5" and their medians as -1.
+  // month; counts 1..4 are reported as "<5" and their medians as -1. Only
+  // threads still stored count (purged threads are gone). INVALID_ARGUMENT
+  // for an unknown dimension. Scans every thread record.
   virtual absl::StatusOr<std::vector<v1::StatsRow>> Stats(const v1::StatsRequest& request) = 0;
 
   // ---- Maintenance ----
