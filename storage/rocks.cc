@@ -47,8 +47,8 @@ absl::Status RocksHandle::Close() {
   return FromRocks(status, "close store");
 }
 
-absl::StatusOr<std::unique_ptr<RocksHandle>> OpenRocks(const StoreOptions& options,
-                                                       bool read_only) {
+absl::StatusOr<std::unique_ptr<RocksHandle>> OpenRocks(const StoreOptions& options, bool read_only,
+                                                       rocksdb::Env* env) {
   if (options.data_dir.empty()) return absl::InvalidArgumentError("data_dir is empty");
   std::error_code error;
   bool exists = std::filesystem::exists(std::filesystem::path(options.data_dir) / "CURRENT", error);
@@ -85,6 +85,7 @@ absl::StatusOr<std::unique_ptr<RocksHandle>> OpenRocks(const StoreOptions& optio
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 5;
   db_options.max_manifest_file_size = 64u << 20;
+  if (env != nullptr) db_options.env = env;
 
   std::vector<std::string> existing;
   if (exists) {

@@ -45,7 +45,8 @@ class RocksHandle {
   absl::Status Close();
 
  private:
-  friend absl::StatusOr<std::unique_ptr<RocksHandle>> OpenRocks(const StoreOptions&, bool);
+  friend absl::StatusOr<std::unique_ptr<RocksHandle>> OpenRocks(const StoreOptions&, bool,
+                                                                rocksdb::Env*);
   RocksHandle() = default;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -61,7 +62,10 @@ class RocksHandle {
 // max_open_files 512. NOT_FOUND when the store is missing and may not be
 // created. A read-only open of a store whose creation was interrupted
 // succeeds with complete() false; a writable open creates what is missing.
-absl::StatusOr<std::unique_ptr<RocksHandle>> OpenRocks(const StoreOptions& options, bool read_only);
+// `env`, when not null, replaces the default environment (fault-injection
+// tests); it must outlive the handle.
+absl::StatusOr<std::unique_ptr<RocksHandle>> OpenRocks(const StoreOptions& options, bool read_only,
+                                                       rocksdb::Env* env = nullptr);
 
 // Loads every DEK generation from meta, unwrapping with `kek`.
 // FAILED_PRECONDITION "wrong KEK" when the KEK does not fit; NOT_FOUND when

@@ -652,9 +652,19 @@ class StoreImpl final : public Store {
     }
     absl::Status commit;
     if (txn.batch().GetWriteBatch()->Count() > 0) {
-      rocksdb::WriteOptions write;
-      write.sync = true;
-      commit = FromRocks(rocks_->db()->Write(write, txn.batch().GetWriteBatch()), "commit");
+      if (resume_needed_) {
+        // A failed write leaves RocksDB read-only; retry recovery (e.g. once
+        // disk space is freed) before the next group.
+        commit = FromRocks(rocks_->db()->Resume(),
+                           "commit: the store is recovering from a failed write; retry shortly");
+        resume_needed_ = !commit.ok();
+      }
+      if (commit.ok()) {
+        rocksdb::WriteOptions write;
+        write.sync = true;
+        commit = FromRocks(rocks_->db()->Write(write, txn.batch().GetWriteBatch()), "commit");
+        resume_needed_ = !commit.ok();
+      }
     }
     if (commit.ok()) {
       txn.RunHooks();
@@ -1124,7 +1134,8 @@ class StoreImpl final : public Store {
   std::vector<PendingOp> queue_;  // guarded by queue_mu_
   bool stopping_ = false;         // guarded by queue_mu_
   std::thread commit_thread_;
-  AuditHead audit_head_;  // commit thread only (after Start)
+  AuditHead audit_head_;        // commit thread only (after Start)
+  bool resume_needed_ = false;  // commit thread only: the last write failed
 
   std::mutex rotation_mu_;
   DekRotationProgress progress_;  // guarded by rotation_mu_
@@ -1651,6 +1662,10 @@ absl::StatusOr<SecretBytes> ParseHexKek(std::string_view text, std::string_view 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
+  return OpenStoreWithEnv(std::move(options), nullptr);
+}
+
+absl::StatusOr<std::unique_ptr<Store>> OpenStoreWithEnv(StoreOptions options, rocksdb::Env* env) {
   if (options.kek.size() != kDekLen) {
     return absl::InvalidArgumentError("the KEK must be exactly 32 bytes");
   }
@@ -1660,7 +1675,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
         "block_cache_bytes and write_buffer_bytes must be at least 1 MiB, "
         "max_write_buffer_number at least 2");
   }
-  absl::StatusOr<std::unique_ptr<RocksHandle>> rocks = OpenRocks(options, /*read_only=*/false);
+  absl::StatusOr<std::unique_ptr<RocksHandle>> rocks = OpenRocks(options, /*read_only=*/false, env);
   if (!rocks.ok()) return rocks.status();
   absl::StatusOr<std::unique_ptr<Keyring>> keyring = LoadKeyring(**rocks, options.kek);
   if (absl::IsNotFound(keyring.status())) keyring = InitializeStore(**rocks, options.kek);

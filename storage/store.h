@@ -15,6 +15,11 @@
 // twice. Callbacks run on the commit thread: they must not block or call
 // back into the Store's write methods synchronously waiting for a result.
 //
+// A group whose write fails (e.g. disk full: RESOURCE_EXHAUSTED) fails all
+// of its callers and leaves nothing behind. The store then recovers by itself
+// once writes succeed again; until then writes fail (UNAVAILABLE while
+// RocksDB recovers), reads go on.
+//
 // Reads are synchronous and see every write whose callback has run.
 // All methods are thread-safe.
 #ifndef SAMRAD_STORAGE_STORE_H_

@@ -11,6 +11,7 @@
 #include "proto/records.pb.h"
 #include "storage/rocks.h"
 #include "storage/sealing.h"
+#include "storage/store.h"
 
 namespace samrad::storage {
 
@@ -27,6 +28,10 @@ absl::Status VerifyAuditEntry(const v1::AuditEntry& entry, uint64_t expected_ind
 // `entries`, when not null, receives the number of entries checked.
 absl::Status VerifyAuditChainOf(const RocksHandle& rocks, const Keyring& keyring,
                                 uint64_t* entries);
+
+// Store::Open with RocksDB on `env` (not owned; must outlive the store), for
+// fault-injection tests. Store::Open is OpenStoreWithEnv(options, nullptr).
+absl::StatusOr<std::unique_ptr<Store>> OpenStoreWithEnv(StoreOptions options, rocksdb::Env* env);
 
 }  // namespace samrad::storage
 
