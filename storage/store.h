@@ -4,7 +4,9 @@
 // messages, queue_index, expiry_index, directory, audit, revocations,
 // message_ids and meta. Every value is sealed at rest with AES-256-GCM under a
 // data key (DEK) that is stored wrapped by a key-encryption key (KEK); the AAD
-// binds column family and RocksDB key.
+// binds column family and RocksDB key. RocksDB keys themselves are not
+// encrypted: they hold what ordering needs (thread and message ids, unit
+// names, thread state, urgency, times), never message content.
 //
 // Writes are asynchronous and durable: each mutation is validated against the
 // current state and queued; a single commit thread groups queued batches into
@@ -256,6 +258,8 @@ class Store {
   // live files. With dry_run, only reports.
   virtual absl::StatusOr<RetentionReport> RunRetention(const RetentionPolicy& policy) = 0;
   // Online backup into `backup_dir` (RocksDB BackupEngine) while writes go on.
+  // The backup holds sealed values and the wrapped DEK: opening a restored
+  // store needs the KEK that was current when the backup was taken.
   virtual absl::StatusOr<BackupInfo> Backup(const std::string& backup_dir) = 0;
   // Re-wraps the DEK (every generation held) under `new_kek` in one atomic,
   // synced write. From then on the store opens only under `new_kek`.

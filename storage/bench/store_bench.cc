@@ -14,6 +14,7 @@
 // group carries thousands of threads), and reused by later runs; delete the
 // directory to rebuild. Append benchmarks use a fresh store each run.
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -94,6 +95,13 @@ v1::StoredMessage BenchMessage(const std::string& thread_id, const std::string& 
   message.set_sender_role(v1::SENDER_ROLE_PROFESSIONAL);
   message.set_envelope(crypto::RandomString(envelope_bytes));
   return message;
+}
+
+// Peak resident set size of this process so far, in MiB.
+double MaxRssMib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
 std::string ThreadId(int64_t i) { return absl::StrFormat("bench-%08d", i); }
@@ -285,6 +293,7 @@ void BM_QueuePage(benchmark::State& state) {
   state.counters["p50_ms"] = percentile(0.50);
   state.counters["p99_ms"] = percentile(0.99);
   state.counters["threads_stored"] = static_cast<double>(threads);
+  state.counters["max_rss_MiB"] = MaxRssMib();
 }
 BENCHMARK(BM_QueuePage)->Arg(10'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->MinTime(3.0);
 
@@ -300,6 +309,7 @@ void BM_Reopen(benchmark::State& state) {
     store.reset();  // closing is not timed
   }
   state.counters["messages_stored"] = static_cast<double>(state.range(0));
+  state.counters["max_rss_MiB"] = MaxRssMib();
 }
 BENCHMARK(BM_Reopen)->Arg(1'000'000)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
 
