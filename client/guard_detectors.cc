@@ -48,6 +48,8 @@ namespace {
   "+birth|"                                                              \
   "personnummer|personnumret|pnr|p-nr|p\\.nr)"
 
+#define QUOTE "[\"'\\x{201C}\\x{201D}\\x{2018}\\x{2019}\\x{00AB}\\x{00BB}]"
+
 #define STREET_SUFFIX                                                            \
   "(gatan|gata|vägen|väg|gränden|gränd|allén|allé|alle|leden|torget|torg|" \
   "stigen|stig|backen|backe|kajen|plan|platsen|ringen|bågen|slingan|svängen|"  \
@@ -97,12 +99,23 @@ struct Patterns {
               "steam|roblox|fortnite|xbox|psn|playstation|wickr|reddit|linkedin|"
               "onlyfans)(?:[- ]?(namn|namnet|konto|kontot|användarnamn|användarnamnet|"
               "användare|id|handle|profil|profilen|nick|alias))?" SP "*(:|=|" SP "är|(?:" SP
-              "+som)?" SP "+heter)" SP "*@?([\\p{L}\\p{N}_][\\p{L}\\p{N}_.\\-]{1,29})");
+              "+som)?" SP "+heter)" SP "*" QUOTE "?@?([\\p{L}\\p{N}_][\\p{L}\\p{N}_.\\-]{1,29})");
+  std::unique_ptr<const RE2> social_context_after =
+      Compile("(?i)(?:^|[^\\p{L}\\p{N}])(?:heter|kallar" SP "+sig|kallas|användarnamnet|namnet)" SP
+              "+" QUOTE "?@?([\\p{L}\\p{N}_][\\p{L}\\p{N}_.\\-]{1,29}?)" QUOTE "?" SP "+(?:på|i)" SP
+              "+(?:snap(?:chat)?|insta(?:gram)?|tiktok|kik|telegram|discord|twitter|facebook|fb|"
+              "youtube|twitch|x)(?:[^\\p{L}\\p{N}]|$)");
   std::unique_ptr<const RE2> ipv4 = Compile("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
   std::unique_ptr<const RE2> ipv6 = Compile(
       "[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3})?");
   std::unique_ptr<const RE2> vehicle =
       Compile("([A-HJ-PR-UW-Z]{3})" SP "?(\\d{2}[0-9A-HJ-NPR-UW-Z])");
+  std::unique_ptr<const RE2> vehicle_context =
+      Compile("(?i)(?:^|[^\\p{L}\\p{N}])(?:reg\\.?" SP
+              "?nr|regnr|registreringsnumret|"
+              "registreringsnummer|registreringsnr|reg\\.?" SP
+              "?nummer|registreringsskylt(?:en)?|"
+              "skylt(?:en)?)\\.?" SP "*:?" SP "*([a-z]{3}" SP "?\\d{2}[a-z0-9])");
   std::unique_ptr<const RE2> bank_account =
       Compile("(\\d{4})(?:-(\\d))?(" SP "?-" SP "?|" SP "|," SP ")(\\d+(?:(?:" SP "|-)\\d+)*)");
   std::unique_ptr<const RE2> bank_context = Compile(
@@ -113,7 +126,7 @@ struct Patterns {
   std::unique_ptr<const RE2> iban = Compile("([A-Z]{2})(\\d{2})((?:" SP "?[A-Z0-9]){10,32})");
   std::unique_ptr<const RE2> postcode =
       Compile("(?:(SE)-?" SP "?|(S)-" SP "?)?([1-9]\\d{2})" SP "?(\\d{2})(?:" SP
-              "+(\\p{Lu}\\p{Ll}+(?:[ -]\\p{Lu}\\p{Ll}+)?))?");
+              "+(\\p{Lu}\\p{Ll}+(?:[ -]\\p{Lu}\\p{Ll}+)?|\\p{Lu}{3,}(?:[ -]\\p{Lu}{3,})?))?");
   std::unique_ptr<const RE2> postcode_context = Compile(
       "(?i)(?:postnummer|postnumret|postnr|post-nr)\\.?" SP "*:?" SP "*(\\d{3}" SP "?\\d{2})");
   std::unique_ptr<const RE2> street =
@@ -121,8 +134,8 @@ struct Patterns {
               "+(\\d{1,3})(?:" SP "?([A-Ha-h])\\b)?(?:,?" SP
               "*(?i:lgh|lägenhet|lägenhetsnummer)\\.?" SP "*(?:nr\\.?" SP "*)?\\d{1,4})?");
   std::unique_ptr<const RE2> birth_after_word =
-      Compile("(?i)(?:^|[^\\p{L}\\p{N}])" BIRTH_WORD SP "*[:.,]?" SP "*(?:\\p{L}{1,12},?" SP
-              "+){0,3}?(" DATE ")");
+      Compile("(?i)(?:^|[^\\p{L}\\p{N}])" BIRTH_WORD SP "*[:.,]?" SP
+              "*(?:(?:\\p{L}{1,12}|\\d{1,2}),?" SP "+){0,3}?(" DATE ")");
   std::unique_ptr<const RE2> birth_before_word =
       Compile("(?i)(" DATE ")" SP "+(?:föddes|(?:är|var)" SP
               "+(?:hennes|hans|hens|barnets|flickans|pojkens|dennes|deras)" SP "+födelsedag)");
@@ -594,6 +607,16 @@ void DetectSocialMedia(std::string_view text, std::vector<Candidate>* out) {
     Add(out, start, end, FindingKind::kSocialMedia);
     return end;
   });
+  // "hon heter lisa_b09 på snap"
+  ForEachMatch(*p.social_context_after, text, [&](const Groups& g) -> std::optional<size_t> {
+    size_t begin = Begin(text, g[1]);
+    const size_t end = End(text, g[1]);
+    const std::string_view handle = View(g[1]);
+    if (IsCommonWord(handle) || DigitsOf(handle).size() == handle.size()) return std::nullopt;
+    if (begin > 0 && text[begin - 1] == '@') --begin;
+    Add(out, begin, end, FindingKind::kSocialMedia);
+    return end;
+  });
 }
 
 // IPv4 (four octets 0-255) and IPv6 (validated with inet_pton).
@@ -606,6 +629,7 @@ void DetectIpAddresses(std::string_view text, std::vector<Candidate>* out) {
     if (WordCharAt(text, end)) return std::nullopt;
     if (end < text.size() && text[end] == '.' && DigitAt(text, end + 1)) return std::nullopt;
     const std::string candidate(View(g[0]));
+    if (candidate.size() == 7) return std::nullopt;  // "2.3.1.4": a section number
     in_addr address;
     if (inet_pton(AF_INET, candidate.c_str(), &address) != 1) return std::nullopt;
     Add(out, begin, end, FindingKind::kIpAddress);
@@ -645,6 +669,14 @@ void DetectVehicleRegistrations(std::string_view text, std::vector<Candidate>* o
         DigitAt(text, end + 1)) {
       return std::nullopt;
     }
+    Add(out, begin, end, FindingKind::kVehicleRegistration);
+    return end;
+  });
+  // After a plate word ("regnr abc123") the case does not matter.
+  ForEachMatch(*GetPatterns().vehicle_context, text, [&](const Groups& g) -> std::optional<size_t> {
+    const size_t begin = Begin(text, g[1]);
+    const size_t end = End(text, g[1]);
+    if (WordCharAt(text, end)) return std::nullopt;
     Add(out, begin, end, FindingKind::kVehicleRegistration);
     return end;
   });
@@ -746,12 +778,13 @@ void DetectIbans(std::string_view text, std::vector<Candidate>* out) {
 
 bool IsNotATown(std::string_view word) {
   static const auto* const words = new absl::flat_hash_set<std::string>{
-      "hon",    "han",     "hen",     "de",       "det",    "den",     "vi",       "jag",
-      "du",     "ni",      "man",     "och",      "men",    "eller",   "som",      "efter",
-      "under",  "kronor",  "kr",      "euro",     "dollar", "elever",  "personer", "barn",
-      "barnet", "flickan", "pojken",  "familjen", "mamma",  "pappa",   "vecka",    "år",
-      "dagar",  "timmar",  "minuter", "procent",  "st",     "stycken", "ärenden",  "anmälningar",
-      "the",    "and",     "in",      "on",
+      "hon",     "han",      "hen",     "de",      "det",         "den",    "vi",
+      "jag",     "du",       "ni",      "man",     "och",         "men",    "eller",
+      "som",     "efter",    "under",   "kronor",  "kr",          "euro",   "dollar",
+      "elever",  "personer", "barn",    "barnet",  "flickan",     "pojken", "familjen",
+      "mamma",   "pappa",    "vecka",   "år",      "dagar",       "timmar", "minuter",
+      "procent", "st",       "stycken", "ärenden", "anmälningar", "the",    "and",
+      "in",      "on",       "sek",     "eur",     "usd",         "nok",    "dkk",
   };
   return words->contains(ToLowerUtf8(word));
 }
@@ -978,3 +1011,4 @@ std::vector<Candidate> DetectAll(std::string_view text, int current_year) {
 #undef DATE
 #undef BIRTH_WORD
 #undef STREET_SUFFIX
+#undef QUOTE
