@@ -93,13 +93,13 @@ struct Patterns {
       "onlyfans\\.com|pinterest\\.com|tumblr\\.com)/[^\\s\"'<>()\\[\\]{},;]+");
   std::unique_ptr<const RE2> social_handle =
       Compile("@([A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?)");
-  std::unique_ptr<const RE2> social_context =
-      Compile("(?i)(?:^|[^\\p{L}\\p{N}])(?:snap(?:chat)?|insta(?:gram)?|tiktok|tik" SP
-              "tok|kik|telegram|discord|twitter|facebook|fb|youtube|twitch|threads|skype|"
-              "steam|roblox|fortnite|xbox|psn|playstation|wickr|reddit|linkedin|"
-              "onlyfans)(?:[- ]?(namn|namnet|konto|kontot|användarnamn|användarnamnet|"
-              "användare|id|handle|profil|profilen|nick|alias))?" SP "*(:|=|" SP "är|(?:" SP
-              "+som)?" SP "+heter)" SP "*" QUOTE "?@?([\\p{L}\\p{N}_][\\p{L}\\p{N}_.\\-]{1,29})");
+  std::unique_ptr<const RE2> social_context = Compile(
+      "(?i)(?:^|[^\\p{L}\\p{N}])(?:snap(?:chat)?|insta(?:gram)?|tiktok|tik" SP
+      "tok|kik|telegram|discord|twitter|facebook|fb|youtube|twitch|threads|skype|"
+      "steam|roblox|fortnite|xbox|psn|playstation|wickr|reddit|linkedin|"
+      "onlyfans)(?:[- ]?(namn|namnet|konto|kontot|användarnamn|användarnamnet|"
+      "användare|id|handle|profil|profilen|nick|alias))?(?:" SP "*([:=])|" SP "+(är|heter|som" SP
+      "+heter))?" SP "*" QUOTE "?@?([\\p{L}\\p{N}_][\\p{L}\\p{N}_.\\-]{1,29})");
   std::unique_ptr<const RE2> social_context_after =
       Compile("(?i)(?:^|[^\\p{L}\\p{N}])(?:heter|kallar" SP "+sig|kallas|användarnamnet|namnet)" SP
               "+" QUOTE "?@?([\\p{L}\\p{N}_][\\p{L}\\p{N}_.\\-]{1,29}?)" QUOTE "?" SP "+(?:på|i)" SP
@@ -569,10 +569,15 @@ void DetectSocialMedia(std::string_view text, std::vector<Candidate>* out) {
     if (IsWordChar(before) || before == U'.' || before == U'@' || before == U'/') {
       return std::nullopt;
     }
-    while (end > begin && std::string_view(".!?:-").find(text[end - 1]) != std::string_view::npos) {
+    while (end > begin &&
+           std::string_view(".!?:-/").find(text[end - 1]) != std::string_view::npos) {
       --end;
     }
-    if (text[end - 1] == '/') return std::nullopt;  // the site, not a profile
+    // A profile has a path after the site's name ("instagram.com/" is the site).
+    const std::string_view link = text.substr(begin, end - begin);
+    const size_t scheme = link.find("://");
+    const size_t slash = link.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
+    if (slash == std::string_view::npos || slash + 1 >= link.size()) return std::nullopt;
     Add(out, begin, end, FindingKind::kSocialMedia);
     return end;
   });
@@ -592,14 +597,17 @@ void DetectSocialMedia(std::string_view text, std::vector<Candidate>* out) {
     return end;
   });
   ForEachMatch(*p.social_context, text, [&](const Groups& g) -> std::optional<size_t> {
-    const size_t begin = Begin(text, g[3]);
-    size_t end = End(text, g[3]);
+    const size_t begin = Begin(text, g[4]);
+    size_t end = End(text, g[4]);
     while (end > begin && (text[end - 1] == '.' || text[end - 1] == '-')) --end;
     const std::string_view handle = text.substr(begin, end - begin);
     if (handle.size() < 2 || IsCommonWord(handle)) return std::nullopt;
     const bool has_marks = handle.find_first_of("0123456789_.-") != std::string_view::npos;
     const bool named = Matched(g[1]);
-    const bool colon = View(g[2]) == ":" || View(g[2]) == "=";
+    const bool connector = Matched(g[2]) || Matched(g[3]);
+    const bool colon = Matched(g[2]);
+    // "Snapchat: sara_k2008", "snapchatkontot ali.2008", "Instagram-namn: fatima".
+    if (!connector && !(named && has_marks)) return std::nullopt;
     if (!has_marks && !(named && colon)) return std::nullopt;
     if (DigitsOf(handle).size() == handle.size()) return std::nullopt;
     size_t start = begin;
