@@ -71,9 +71,9 @@ std::unique_ptr<const RE2> Compile(const char* pattern) {
 // matching.
 struct Patterns {
   std::unique_ptr<const RE2> identity_number =
-      Compile("(\\d{8}|\\d{6})" SP "?([-+])?" SP "?(\\d{4})");
+      Compile("(\\d{8}|\\d{6})" SP "?([-+–])?" SP "?(\\d{4})");
   std::unique_ptr<const RE2> masked_identity_number =
-      Compile("(\\d{8}|\\d{6})" SP "?[-+]?" SP "?[xX*]{4}");
+      Compile("(\\d{8}|\\d{6})" SP "?[-+–]?" SP "?[xX*]{4}");
   std::unique_ptr<const RE2> phone_national =
       Compile("\\(?0[1-9]\\d*\\)?(?:" SP "?[-/–]" SP "?|" SP ")?\\d+(?:(?:" SP "|-)\\d+)*");
   std::unique_ptr<const RE2> phone_international =
@@ -636,10 +636,14 @@ void DetectIpAddresses(std::string_view text, std::vector<Candidate>* out) {
     if (ContinuesNumberBefore(text, begin) || WordCharBefore(text, begin)) return std::nullopt;
     if (WordCharAt(text, end)) return std::nullopt;
     if (end < text.size() && text[end] == '.' && DigitAt(text, end + 1)) return std::nullopt;
-    const std::string candidate(View(g[0]));
+    const std::string_view candidate = View(g[0]);
     if (candidate.size() == 7) return std::nullopt;  // "2.3.1.4": a section number
-    in_addr address;
-    if (inet_pton(AF_INET, candidate.c_str(), &address) != 1) return std::nullopt;
+    // Octets 0-255; leading zeros ("192.168.001.001") are allowed.
+    for (size_t start = 0; start <= candidate.size();) {
+      const size_t dot = std::min(candidate.find('.', start), candidate.size());
+      if (ToInt(candidate.substr(start, dot - start)) > 255) return std::nullopt;
+      start = dot + 1;
+    }
     Add(out, begin, end, FindingKind::kIpAddress);
     return end;
   });
@@ -919,7 +923,8 @@ void DetectBirthDates(std::string_view text, int current_year, std::vector<Candi
   auto accept = [&](const re2::StringPiece& date_group,
                     bool year_required) -> std::optional<size_t> {
     const size_t begin = Begin(text, date_group);
-    const size_t end = End(text, date_group);
+    size_t end = End(text, date_group);
+    if (text[end - 1] == '.') --end;  // "född 14 mars." ends a sentence
     if (ContinuesNumberBefore(text, begin) || WordCharBefore(text, begin)) return std::nullopt;
     if (WordCharAt(text, end)) return std::nullopt;
     const char32_t after = CodePointAt(text, end);

@@ -188,3 +188,108 @@ TEST(GuardCorpus, ConcurrentScansAgree) {
 
 }  // namespace
 }  // namespace samrad::client::guard
+
+namespace samrad::client::guard {
+namespace {
+
+// Formats `value` with a space every three digits, as Swedish amounts are
+// written ("12 500").
+std::string Grouped(long value) {
+  std::string digits = std::to_string(value);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(' ');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+// Thousands of generated phrases with the ordinary numbers case texts are
+// full of; none may be reported.
+TEST(GuardSynthetic, OrdinaryNumberPhrasesPass) {
+  static const char* const kMonths[] = {"januari",   "februari", "mars",     "april",
+                                        "maj",       "juni",     "juli",     "augusti",
+                                        "september", "oktober",  "november", "december"};
+  std::vector<std::string> phrases;
+  for (int n = 0; n <= 120; ++n) {
+    const std::string s = std::to_string(n);
+    for (const std::string& phrase : {s + " år",
+                                      "en " + s + "-årig flicka",
+                                      "årskurs " + s,
+                                      "åk " + s,
+                                      "vecka " + s,
+                                      "v. " + s,
+                                      s + " %",
+                                      s + ",5 %",
+                                      s + " § LVU",
+                                      s + " kap. 1 § SoL",
+                                      "14 kap. " + s + " § SoL",
+                                      s + " barn",
+                                      "rum " + s,
+                                      "linje " + s,
+                                      s + " km",
+                                      s + " gånger",
+                                      "plan " + s,
+                                      "sal B " + s,
+                                      s + " elever",
+                                      s + " minuter"}) {
+      phrases.push_back("Hon har " + phrase + " enligt anteckningen.");
+    }
+  }
+  for (int hh = 0; hh < 24; ++hh) {
+    for (int mm = 0; mm < 60; mm += 5) {
+      char time[16];
+      std::snprintf(time, sizeof(time), "%02d.%02d", hh, mm);
+      char colon[16];
+      std::snprintf(colon, sizeof(colon), "%02d:%02d", hh, mm);
+      phrases.push_back(std::string("Mötet börjar kl. ") + time + " i dag.");
+      phrases.push_back(std::string("Samtalet kom ") + colon + ", ett till " + colon + ":30.");
+      phrases.push_back(std::string("Mellan ") + time + "-" + time + " var hon borta.");
+    }
+  }
+  for (long amount : {50L, 200L, 999L, 1000L, 1177L, 1200L, 5000L, 12500L, 25000L, 40000L, 123456L,
+                      1234567L, 98765L, 11414L, 20000L, 150000L}) {
+    phrases.push_back("Hon fick " + Grouped(amount) + " kr av sin farbror.");
+    phrases.push_back("Resan kostar " + Grouped(amount) + " SEK enligt pappan.");
+    phrases.push_back("Beloppet var SEK " + std::to_string(amount) + " totalt.");
+    phrases.push_back("Skulden är " + std::to_string(amount) + " kronor.");
+  }
+  for (int year = 1990; year <= 2026; ++year) {
+    const std::string y = std::to_string(year);
+    phrases.push_back("Familjen kom till Sverige " + y + ".");
+    phrases.push_back("Pojken är född " + y + " och går i skolan.");
+    phrases.push_back("Hon är född i mars " + y + ".");
+    phrases.push_back("Enligt SFS " + y + ":400 gäller sekretess.");
+    phrases.push_back("Se prop. " + y + "/" + std::to_string((year + 1) % 100) + ":131.");
+    phrases.push_back("Dnr " + y + "-1234 gäller flickan.");
+    phrases.push_back("Under " + y + "-" + std::to_string(year + 2) + " bodde de i Malmö.");
+    for (int month = 1; month <= 12; ++month) {
+      char date[16];
+      std::snprintf(date, sizeof(date), "%d-%02d-%02d", year, month, (month * 7) % 28 + 1);
+      phrases.push_back(std::string("Mötet ") + date + " hölls på skolan.");
+      phrases.push_back(std::string("Beslutet fattades ") + date + " kl. 14.30.");
+      phrases.push_back("Vi ses den " + std::to_string(month * 2) + " " + kMonths[month - 1] + " " +
+                        y + " igen.");
+    }
+  }
+  for (const char* fixed : {"Ring 112.", "Ring 1177.", "Ring 114 14.", "Ring 113 13.",
+                            "BRIS 116 111.", "Kvinnofridslinjen 020-50 50 50."}) {
+    phrases.push_back(fixed);
+  }
+
+  int flagged = 0;
+  std::string examples;
+  for (const std::string& phrase : phrases) {
+    const std::vector<Finding> findings = Scan(phrase);
+    if (!findings.empty()) {
+      ++flagged;
+      if (flagged <= 20) examples += "\n  " + phrase + Describe(findings);
+    }
+  }
+  std::printf("guard synthetic ordinary phrases: %d of %zu flagged%s\n", flagged, phrases.size(),
+              examples.c_str());
+  EXPECT_EQ(flagged, 0);
+}
+
+}  // namespace
+}  // namespace samrad::client::guard
