@@ -75,9 +75,11 @@ struct Patterns {
   std::unique_ptr<const RE2> masked_identity_number =
       Compile("(\\d{8}|\\d{6})" SP "?[-+–]?" SP "?[xX*]{4}");
   std::unique_ptr<const RE2> phone_national =
-      Compile("\\(?0[1-9]\\d*\\)?(?:" SP "?[-/–]" SP "?|" SP ")?\\d+(?:(?:" SP "|-)\\d+)*");
+      Compile("\\(?0[1-9]\\d{0,3}\\)?(?:" SP "?[-/–]" SP "?|" SP ")?\\d{1,10}(?:(?:" SP
+              "|-)\\d{1,10}){0,6}");
   std::unique_ptr<const RE2> phone_international =
-      Compile("(?:\\+|00)[1-9]\\d*(?:(?:" SP "|-|\\.|" SP "-" SP ")?(?:\\(\\d{1,4}\\)|\\d+))+");
+      Compile("(?:\\+|00)[1-9]\\d{0,14}(?:(?:" SP "|-|\\.|" SP "-" SP
+              ")?(?:\\(\\d{1,4}\\)|\\d{1,14})){1,8}");
   std::unique_ptr<const RE2> phone_context = Compile(
       "(?i)(?:^|[^\\p{L}\\p{N}])(?:tel|telefon|telefonnummer|telefonnr|telnr|tfn|mobil|"
       "mobilnummer|mobilnr|mobiltelefon|mob)\\.?(?:" SP "+(?:nr|nummer|är|till))?" SP "*:?" SP
@@ -92,7 +94,7 @@ struct Patterns {
       "reddit\\.com|twitch\\.tv|discord\\.gg|discord\\.com|kik\\.me|threads\\.net|"
       "onlyfans\\.com|pinterest\\.com|tumblr\\.com)/[^\\s\"'<>()\\[\\]{},;]+");
   std::unique_ptr<const RE2> social_handle =
-      Compile("@([A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?)");
+      Compile("@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,30}[A-Za-z0-9_])?)");
   std::unique_ptr<const RE2> social_context = Compile(
       "(?i)(?:^|[^\\p{L}\\p{N}])(?:snap(?:chat)?|insta(?:gram)?|tiktok|tik" SP
       "tok|kik|telegram|discord|twitter|facebook|fb|youtube|twitch|threads|skype|"
@@ -117,21 +119,23 @@ struct Patterns {
               "?nummer|registreringsskylt(?:en)?|"
               "skylt(?:en)?)\\.?" SP "*:?" SP "*([a-z]{3}" SP "?\\d{2}[a-z0-9])");
   std::unique_ptr<const RE2> bank_account =
-      Compile("(\\d{4})(?:-(\\d))?(" SP "?-" SP "?|" SP "|," SP ")(\\d+(?:(?:" SP "|-)\\d+)*)");
+      Compile("(\\d{4})(?:-(\\d))?(" SP "?-" SP "?|" SP "|," SP ")(\\d{1,10}(?:(?:" SP
+              "|-)\\d{1,10}){0,5})");
   std::unique_ptr<const RE2> bank_context = Compile(
       "(?i)(?:^|[^\\p{L}\\p{N}])(?:bankkonto(?:nummer|nr|t)?|kontonummer|kontonumret|"
       "kontonr|konto|kontot|clearing(?:nummer|nr)?|clnr|plusgiro(?:nummer)?|pg)\\.?(?:" SP
-      "+(?:är|nummer|nr|hos" SP "+\\p{L}+))?" SP "*:?" SP
+      "+(?:är|nummer|nr|hos" SP "+\\p{L}{1,30}))?" SP "*:?" SP
       "*(\\d[\\d \\x{00A0}\\x{202F},-]{4,28}\\d)");
   std::unique_ptr<const RE2> iban = Compile("([A-Z]{2})(\\d{2})((?:" SP "?[A-Z0-9]){10,32})");
   std::unique_ptr<const RE2> postcode =
       Compile("(?:(SE)-?" SP "?|(S)-" SP "?)?([1-9]\\d{2})" SP "?(\\d{2})(?:" SP
-              "+(\\p{Lu}\\p{Ll}+(?:[ -]\\p{Lu}\\p{Ll}+)?|\\p{Lu}{3,}(?:[ -]\\p{Lu}{3,})?))?");
+              "+(\\p{Lu}\\p{Ll}{1,30}(?:[ -]\\p{Lu}\\p{Ll}{1,30})?|\\p{Lu}{3,30}(?:[ "
+              "-]\\p{Lu}{3,30})?))?");
   std::unique_ptr<const RE2> postcode_context = Compile(
       "(?i)(?:postnummer|postnumret|postnr|post-nr)\\.?" SP "*:?" SP "*(\\d{3}" SP "?\\d{2})");
   std::unique_ptr<const RE2> street =
-      Compile("((?:S:t|St\\.|\\p{Lu}\\p{L}*)" SP "+)?([\\p{L}\\-]*?)(?i:" STREET_SUFFIX ")" SP
-              "+(\\d{1,3})(?:" SP "?([A-Ha-h])\\b)?(?:,?" SP
+      Compile("((?:S:t|St\\.|\\p{Lu}\\p{L}{0,30})" SP "+)?([\\p{L}\\-]{0,40}?)(?i:" STREET_SUFFIX
+              ")" SP "+(\\d{1,3})(?:" SP "?([A-Ha-h])\\b)?(?:,?" SP
               "*(?i:lgh|lägenhet|lägenhetsnummer)\\.?" SP "*(?:nr\\.?" SP "*)?\\d{1,4})?");
   std::unique_ptr<const RE2> birth_after_word =
       Compile("(?i)(?:^|[^\\p{L}\\p{N}])" BIRTH_WORD SP "*[:.,]?" SP
@@ -482,6 +486,10 @@ void DetectNationalPhones(std::string_view text, std::vector<Candidate>* out) {
     }
     const size_t all_digits = DigitsOf(text.substr(begin, end - begin)).size();
     if (first_run != all_digits && (first_run < 2 || first_run > 4)) return std::nullopt;
+    // The only two-digit area code is Stockholm's 08.
+    if (first_run == 2 && all_digits > 2 && text[begin + (text[begin] == '(' ? 2 : 1)] != '8') {
+      return std::nullopt;
+    }
     std::optional<DigitPrefix> prefix = LongestDigitPrefix(text, begin, end, 8, 10);
     if (!prefix.has_value()) return std::nullopt;
     if (prefix->digits.starts_with("07") && prefix->digits.size() != 10) {

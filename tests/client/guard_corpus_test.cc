@@ -293,3 +293,36 @@ TEST(GuardSynthetic, OrdinaryNumberPhrasesPass) {
 
 }  // namespace
 }  // namespace samrad::client::guard
+
+namespace samrad::client::guard {
+namespace {
+
+std::string Repeat(std::string_view unit, size_t bytes) {
+  std::string out;
+  while (out.size() < bytes) out.append(unit);
+  return out;
+}
+
+// Inputs built to make a backtracking or restart-heavy scanner quadratic:
+// every one must scan in bounded time (RE2 is linear; candidate patterns are
+// bounded so a rejected candidate costs a bounded rescan).
+TEST(GuardPathological, AdversarialInputsScanInBoundedTime) {
+  const std::vector<std::string> inputs = {
+      Repeat("01 ", 100000),         Repeat("1", 100000),       Repeat("1234 ", 100000),
+      Repeat("+4 ", 100000),         Repeat("född ", 100000),   Repeat("ABC ", 100000),
+      Repeat("SE12 ", 100000),       Repeat("a", 100000) + "@", Repeat("Storgatan", 100000),
+      Repeat("1.2.3.", 100000),      Repeat("a:", 100000),      Repeat("@a", 100000),
+      Repeat("0701234567 ", 100000), Repeat("å", 100000),
+  };
+  for (const std::string& input : inputs) {
+    const auto start = std::chrono::steady_clock::now();
+    absl::StatusOr<std::vector<Finding>> findings = ScanText(input);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ASSERT_TRUE(findings.ok());
+    EXPECT_LT(seconds, 5.0) << input.substr(0, 20);
+  }
+}
+
+}  // namespace
+}  // namespace samrad::client::guard

@@ -202,6 +202,27 @@ TEST(GuardScan, VehicleBankIbanSocialIp) {
               ElementsAre(Brief{1, 1, "ip-address", "2001:db8::8a2e:370:7334"}));
 }
 
+TEST(GuardScan, FormsPeopleTypeInPractice) {
+  EXPECT_THAT(Briefly("pnr 090314–1232"), ElementsAre(Brief{1, 5, "personnummer", "090314–1232"}));
+  EXPECT_THAT(Briefly("IP 192.168.001.001"),
+              ElementsAre(Brief{1, 4, "ip-address", "192.168.001.001"}));
+  EXPECT_THAT(Briefly("Hon är född 14 mars."), ElementsAre(Brief{1, 13, "birth-date", "14 mars"}));
+  EXPECT_THAT(Briefly("Hon fyller 16 den 3 maj."),
+              ElementsAre(Brief{1, 19, "birth-date", "3 maj"}));
+  EXPECT_THAT(Briefly("regnr abc123"), ElementsAre(Brief{1, 7, "vehicle-registration", "abc123"}));
+  EXPECT_THAT(Briefly("Hon heter lisa_b09 på snap."),
+              ElementsAre(Brief{1, 11, "social-media", "lisa_b09"}));
+  EXPECT_THAT(Briefly("Snapchat som heter \"lisa.b\""),
+              ElementsAre(Brief{1, 21, "social-media", "lisa.b"}));
+  EXPECT_THAT(Briefly("instagram.com/lisa.k_09/"),
+              ElementsAre(Brief{1, 1, "social-media", "instagram.com/lisa.k_09"}));
+  // Not phone numbers: a two-digit area code other than 08, a section number.
+  EXPECT_THAT(Briefly("01 01 01 01"), IsEmpty());
+  EXPECT_THAT(Briefly("avsnitt 2.3.1.4"), IsEmpty());
+  EXPECT_THAT(Briefly("Snapchat: hon skrev"), IsEmpty());
+  EXPECT_THAT(Briefly("instagram.com/"), IsEmpty());
+}
+
 TEST(GuardScan, EmailIsOneFindingNotAHandle) {
   EXPECT_THAT(Briefly("mejl: anna.svensson@gmail.com."),
               ElementsAre(Brief{1, 7, "email", "anna.svensson@gmail.com"}));
