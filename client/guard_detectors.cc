@@ -42,11 +42,15 @@ namespace {
   "+(?:19|20)\\d{2})?"                                                                 \
   "|" MONTH "\\.?" SP "+\\d{1,2}(?:st|nd|rd|th)?,?" SP "+(?:19|20)\\d{2})"
 
+// Words after which a date is a birth date, up to three words later.
+// "fyller"/"fyllde" only with "år" or an age: "fyller i blanketten" is not.
 #define BIRTH_WORD                                                       \
   "(född(?:e|a)?|föddes|f\\.|födelsedatum(?:et)?|födelsedag(?:en)?|" \
-  "fyller(?:" SP "+år)?|fyllde(?:" SP "+år)?|born|dob|date" SP "+of" SP  \
-  "+birth|"                                                              \
-  "personnummer|personnumret|pnr|p-nr|p\\.nr)"
+  "(?:fyller|fyllde)" SP "+(?:år|\\d{1,3}(?:" SP "+år)?)|born|dob|date" SP "+of" SP "+birth)"
+
+// Words after which a date is the date half of an identity number; the date
+// must follow directly ("pnr: 20090314", "personnumret börjar på 090314").
+#define IDENTITY_WORD "(personnummer|personnumret|pnr|p-nr|p\\.nr)"
 
 #define QUOTE "[\"'\\x{201C}\\x{201D}\\x{2018}\\x{2019}\\x{00AB}\\x{00BB}]"
 
@@ -140,6 +144,9 @@ struct Patterns {
   std::unique_ptr<const RE2> birth_after_word =
       Compile("(?i)(?:^|[^\\p{L}\\p{N}])" BIRTH_WORD SP "*[:.,]?" SP
               "*(?:(?:\\p{L}{1,12}|\\d{1,2}),?" SP "+){0,3}?(" DATE ")");
+  std::unique_ptr<const RE2> birth_after_identity_word =
+      Compile("(?i)(?:^|[^\\p{L}\\p{N}])" IDENTITY_WORD SP "*[:.,]?" SP "*(?:(?:är|börjar" SP
+              "+(?:på|med))" SP "+)?(" DATE ")");
   std::unique_ptr<const RE2> birth_before_word =
       Compile("(?i)(" DATE ")" SP "+(?:föddes|(?:är|var)" SP
               "+(?:hennes|hans|hens|barnets|flickans|pojkens|dennes|deras)" SP "+födelsedag)");
@@ -676,14 +683,15 @@ void DetectIpAddresses(std::string_view text, std::vector<Candidate>* out) {
 // a letter (no O), upper case, optionally spaced ("ABC 123", "ABC12A").
 void DetectVehicleRegistrations(std::string_view text, std::vector<Candidate>* out) {
   static const auto* const not_plates = new absl::flat_hash_set<std::string_view>{
-      "SEK", "EUR", "USD", "NOK", "DKK", "GBP", "CHF", "JPY", "SFS", "SOU", "TEL",
-      "MOB", "FAX", "TFN", "NPF", "BUP", "KBT", "DSM", "NUM", "NRO", "ART", "KAP",
+      "SEK", "EUR", "USD", "NOK", "DKK", "GBP", "CHF", "JPY", "SFS", "SOU", "TEL", "MOB", "FAX",
+      "TFN", "NPF", "BUP", "KBT", "DSM", "NUM", "NRO", "ART", "KAP", "SMS", "SOS", "MMS", "TTY",
   };
   ForEachMatch(*GetPatterns().vehicle, text, [&](const Groups& g) -> std::optional<size_t> {
     const size_t begin = Begin(text, g[0]);
     const size_t end = End(text, g[0]);
     if (WordCharBefore(text, begin) || WordCharAt(text, end)) return std::nullopt;
     if (not_plates->contains(View(g[1]))) return std::nullopt;
+    if (View(g[2]) == "112") return std::nullopt;  // "SMS 112", the emergency number
     const char32_t after = CodePointAt(text, end);
     if ((after == U':' || after == U'.' || after == U',' || after == U'/') &&
         DigitAt(text, end + 1)) {
@@ -798,13 +806,13 @@ void DetectIbans(std::string_view text, std::vector<Candidate>* out) {
 
 bool IsNotATown(std::string_view word) {
   static const auto* const words = new absl::flat_hash_set<std::string>{
-      "hon",     "han",      "hen",     "de",      "det",         "den",    "vi",
-      "jag",     "du",       "ni",      "man",     "och",         "men",    "eller",
-      "som",     "efter",    "under",   "kronor",  "kr",          "euro",   "dollar",
-      "elever",  "personer", "barn",    "barnet",  "flickan",     "pojken", "familjen",
-      "mamma",   "pappa",    "vecka",   "år",      "dagar",       "timmar", "minuter",
-      "procent", "st",       "stycken", "ärenden", "anmälningar", "the",    "and",
-      "in",      "on",       "sek",     "eur",     "usd",         "nok",    "dkk",
+      "hon",    "han",     "hen",     "de",       "det",    "den",     "vi",       "jag",
+      "du",     "ni",      "man",     "och",      "men",    "eller",   "som",      "efter",
+      "under",  "kronor",  "kr",      "euro",     "dollar", "elever",  "personer", "barn",
+      "barnet", "flickan", "pojken",  "familjen", "mamma",  "pappa",   "vecka",    "år",
+      "dagar",  "timmar",  "minuter", "procent",  "st",     "stycken", "ärenden",  "anmälningar",
+      "the",    "and",     "in",      "on",       "sek",    "eur",     "usd",      "nok",
+      "dkk",    "msek",    "mkr",     "tkr",      "ksek",
   };
   return words->contains(ToLowerUtf8(word));
 }
@@ -948,8 +956,10 @@ void DetectBirthDates(std::string_view text, int current_year, std::vector<Candi
   };
   ForEachMatch(*p.birth_after_word, text, [&](const Groups& g) -> std::optional<size_t> {
     const std::string word = ToLowerUtf8(View(g[1]));
-    const bool identity_word = word.starts_with("p") || word == "dob" || word == "born";
-    return accept(g[2], identity_word);
+    return accept(g[2], /*year_required=*/word == "dob" || word == "born");
+  });
+  ForEachMatch(*p.birth_after_identity_word, text, [&](const Groups& g) -> std::optional<size_t> {
+    return accept(g[2], /*year_required=*/true);
   });
   ForEachMatch(*p.birth_before_word, text,
                [&](const Groups& g) -> std::optional<size_t> { return accept(g[1], false); });
@@ -1031,5 +1041,6 @@ std::vector<Candidate> DetectAll(std::string_view text, int current_year) {
 #undef MONTH
 #undef DATE
 #undef BIRTH_WORD
+#undef IDENTITY_WORD
 #undef STREET_SUFFIX
 #undef QUOTE
