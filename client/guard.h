@@ -15,19 +15,33 @@
 //
 // What passes on purpose: ages, years, school years, times, amounts,
 // percentages, week numbers, law references ("14 kap. 1 § SoL", "SFS
-// 2009:400"), public service numbers (112, 1177, 114 14, 113 13, 116 111,
-// 90000 and the toll-free/shared-cost organisation prefixes 020, 0200, 077x,
-// 0900, 0939, 0944), ordinary dates without a birth word nearby ("mötet
-// 2024-05-03"), a year of birth alone ("född 2009"), month and year ("född i
-// mars 2009").
+// 2009:400"), section numbers ("2.3.1.4"), public service numbers (112, 1177,
+// 114 14, 113 13, 116 111, 116 006, 90000 ...), numbers with the
+// non-geographic prefixes organisations use (toll-free 020/0200, shared-cost
+// 077x, premium 0900/0939/0944; e.g. Kvinnofridslinjen 020-50 50 50),
+// ordinary dates without a birth word nearby ("mötet 2024-05-03"), a year of
+// birth alone ("född 2009"), month and year ("född i mars 2009").
 //
 // Birth-date rule: a date is a birth date when it follows a birth word (född,
-// föddes, f., födelsedatum, födelsedag, fyller/fyllde år, born, DOB,
-// personnummer, pnr) directly or with at most three words of letters in
-// between ("född i Malmö den 14 mars 2009"), or when it is the date half of a
-// personal identity number whose last four digits are masked
-// ("090314-XXXX"). With a year, the date must make the person 0 to 110 years
-// old; day and month without a year count only after född/födelsedag/fyller.
+// föddes, f., födelsedatum, födelsedag, "fyller/fyllde år", "fyller 16",
+// born, DOB) directly or with at most three short words or an age in between
+// ("född i Malmö den 14 mars 2009", "fyller 16 den 3 maj"); when it directly
+// follows an identity word ("pnr 20090314", "personnumret börjar på
+// 090314"); when a birth word follows it ("2010-01-15 föddes hon"); or when it
+// is the date half of an identity number whose last four digits are masked
+// ("090314-XXXX"). With a four-digit year the date must make the person 0 to
+// 110 years old; day and month without a year count only after the birth
+// words, not after identity words, born or DOB.
+//
+// Other rules worth knowing: identity numbers need a valid Luhn digit and
+// calendar date (12-digit forms: a year at most 130 years back); Swedish
+// national phone numbers have 8-10 digits with an area code of 2-4 digits
+// (two only for 08) and mobile numbers exactly 10; international numbers
+// 8-15 digits; plates are upper case ("ABC 123", "ABC 12A") except right
+// after a plate word ("regnr abc123"); a bank account is a clearing number
+// (1100-9999, or 8xxx-x) and 6-10 digits, and a clearing number that reads
+// like a year (1900-2099) needs a bank word before it; IBANs are cut at their
+// country's registered length and verified mod 97.
 //
 // All functions are thread-safe: the compiled patterns are created once and
 // only read afterwards.

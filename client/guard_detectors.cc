@@ -155,11 +155,10 @@ struct Patterns {
       "(?i)(konto|clearing|bank|swedbank|nordea|handelsbanken|seb|danske|länsförsäkringar|"
       "sparbank|ica|skandia|avanza|nordnet)");
   std::unique_ptr<const RE2> non_street_compound = Compile(
-
       "(?:vård|handlings|genomförande|åtgärds|säkerhets|behandlings|skydds|utrednings|elev|"
       "studie|läro|kurs|stöd|skol|livs|kris|insats|arbets|omsorgs|samordnings|hand|under|mål|"
       "parkerings|brotts|mötes|lek|sitt|gen|om|halv|motor|fel|rätt|mitt|bak|upp|ned|ner|på|"
-      "av|in|ut|till|till|sam|sido|bil|cykel|gång|fot)(?:plan|platsen|vägen|väg|stigen|stig|"
+      "av|in|ut|till|sam|sido|bil|cykel|gång|fot)(?:plan|platsen|vägen|väg|stigen|stig|"
       "leden|backen|backe|hagen|gärdet|ringen|bågen|höjden|liden|torget|torg)");
   std::unique_ptr<const RE2> unit_after =
       Compile("(?i)" SP
@@ -896,8 +895,9 @@ void DetectStreetAddresses(std::string_view text, std::vector<Candidate>* out) {
     if (Matched(g[5]) && WordCharAt(text, End(text, g[5]))) end = End(text, g[4]);
     if (WordCharAt(text, end)) return std::nullopt;
     re2::StringPiece rest(text.data() + End(text, g[4]), text.size() - End(text, g[4]));
-    if (end == End(text, g[4]) && RE2::Consume(&rest, *GetPatterns().unit_after))
-      return std::nullopt;
+    if (end == End(text, g[4]) && RE2::Consume(&rest, *GetPatterns().unit_after)) {
+      return std::nullopt;  // "Storgatan 5 minuter": a quantity, not a house number
+    }
     const std::string_view stem = View(g[2]);
     const std::string_view suffix = View(g[3]);
     const size_t word_begin = Begin(text, g[2]);
