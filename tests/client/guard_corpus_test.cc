@@ -1,6 +1,7 @@
 // Measures the guard over the realistic corpus in guard_corpus/: recall over
 // the expected kinds of positive.txt and the false-positive rate over the
 // ordinary sentences of negative.txt. Prints both and fails below the floors.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -167,7 +168,9 @@ TEST(GuardCorpus, WholeDocumentScanIsFastAndPositionsAreExact) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("guard throughput: %.1f MB/s (%zu bytes, %zu findings, %.3f s)\n",
               big.size() / seconds / 1e6, big.size(), big_findings.size(), seconds);
-  EXPECT_LT(seconds, 30.0);
+#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
+  EXPECT_LT(seconds, 30.0);  // optimised builds only; scaling is tested below
+#endif
 }
 
 // The compiled patterns are shared: concurrent scans agree with a serial one.
@@ -303,24 +306,38 @@ std::string Repeat(std::string_view unit, size_t bytes) {
   return out;
 }
 
-// Inputs built to make a backtracking or restart-heavy scanner quadratic:
-// every one must scan in bounded time (RE2 is linear; candidate patterns are
-// bounded so a rejected candidate costs a bounded rescan).
-TEST(GuardPathological, AdversarialInputsScanInBoundedTime) {
-  const std::vector<std::string> inputs = {
-      Repeat("01 ", 100000),         Repeat("1", 100000),       Repeat("1234 ", 100000),
-      Repeat("+4 ", 100000),         Repeat("född ", 100000),   Repeat("ABC ", 100000),
-      Repeat("SE12 ", 100000),       Repeat("a", 100000) + "@", Repeat("Storgatan", 100000),
-      Repeat("1.2.3.", 100000),      Repeat("a:", 100000),      Repeat("@a", 100000),
-      Repeat("0701234567 ", 100000), Repeat("å", 100000),
-  };
-  for (const std::string& input : inputs) {
+double SecondsToScan(const std::string& input) {
+  double best = 1e9;
+  for (int run = 0; run < 3; ++run) {
     const auto start = std::chrono::steady_clock::now();
     absl::StatusOr<std::vector<Finding>> findings = ScanText(input);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    ASSERT_TRUE(findings.ok());
-    EXPECT_LT(seconds, 5.0) << input.substr(0, 20);
+    EXPECT_TRUE(findings.ok());
+    best = std::min(
+        best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return best;
+}
+
+// Inputs built to make a backtracking or restart-heavy scanner quadratic.
+// RE2 is linear and the candidate patterns are bounded, so a rejected
+// candidate costs a bounded rescan: four times the input may take about four
+// times as long (allowed: eight, plus 10 ms of noise), where a quadratic scan
+// would take sixteen. A ratio, so it holds in Debug and sanitizer builds too
+// (which scan smaller inputs to stay within the test timeout).
+TEST(GuardPathological, AdversarialInputsScanInLinearTime) {
+  const std::vector<std::string> units = {
+      "01 ",       "1",      "1234 ", "+4 ", "född ",       "ABC ", "SE12 ",     "a",
+      "Storgatan", "1.2.3.", "a:",    "@a",  "0701234567 ", "å",    "8327-9 1 ", "x@",
+  };
+#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
+  constexpr size_t kSmall = 20000;
+#else
+  constexpr size_t kSmall = 2000;
+#endif
+  for (const std::string& unit : units) {
+    const double small = SecondsToScan(Repeat(unit, kSmall));
+    const double large = SecondsToScan(Repeat(unit, 4 * kSmall));
+    EXPECT_LT(large, 8 * small + 0.010) << "\"" << unit << "\" x" << 4 * kSmall / unit.size();
   }
 }
 
