@@ -209,6 +209,7 @@ void RelayTest::PublishDirectory(uint64_t epoch) {
   grpc::Status status = Stub(kAdmin)->PublishDirectory(&ctx, request, &reply);
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(reply.epoch(), epoch);
+  epoch_ = epoch;
 }
 
 ThreadKeys RelayTest::NewThreadKeys() {
@@ -228,7 +229,8 @@ std::string RelayTest::SealFromProfessional(const ThreadKeys& thread, const std:
                                             uint64_t sequence, const std::string& text, bool first,
                                             const std::string& unit, uint64_t epoch) {
   crypto::EnvelopeContext context{
-      thread.thread_id, message_id, sequence, v1::SENDER_ROLE_PROFESSIONAL, unit, epoch};
+      thread.thread_id,           message_id, sequence, v1::SENDER_ROLE_PROFESSIONAL, unit,
+      epoch == 0 ? epoch_ : epoch};
   v1::EnvelopeBody body;
   body.set_text(text);
   if (first) {
@@ -243,8 +245,9 @@ std::string RelayTest::SealFromProfessional(const ThreadKeys& thread, const std:
 std::string RelayTest::SealFromAdviser(const AdviserKeys& adviser, const ThreadKeys& thread,
                                        const std::string& message_id, uint64_t sequence,
                                        const std::string& text, uint64_t epoch) {
-  crypto::EnvelopeContext context{thread.thread_id,        message_id,   sequence,
-                                  v1::SENDER_ROLE_ADVISER, adviser.unit, epoch};
+  crypto::EnvelopeContext context{thread.thread_id, message_id,
+                                  sequence,         v1::SENDER_ROLE_ADVISER,
+                                  adviser.unit,     epoch == 0 ? epoch_ : epoch};
   v1::EnvelopeBody body;
   body.set_text(text);
   std::vector<crypto::X25519PublicKey> recipients = UnitRecipients(adviser.unit);

@@ -103,13 +103,13 @@ class RelayTest : public ::testing::Test {
 
   ThreadKeys NewThreadKeys();
   std::vector<crypto::X25519PublicKey> UnitRecipients(const std::string& unit);
-  // The serialised envelope of a professional's message.
+  // The serialised envelope of a professional's message (epoch 0: epoch_).
   std::string SealFromProfessional(const ThreadKeys& thread, const std::string& message_id,
                                    uint64_t sequence, const std::string& text, bool first,
-                                   const std::string& unit = kUnit, uint64_t epoch = 1);
+                                   const std::string& unit = kUnit, uint64_t epoch = 0);
   std::string SealFromAdviser(const AdviserKeys& adviser, const ThreadKeys& thread,
                               const std::string& message_id, uint64_t sequence,
-                              const std::string& text, uint64_t epoch = 1);
+                              const std::string& text, uint64_t epoch = 0);
   v1::SubmitConsultationRequest SubmitRequest(const ThreadKeys& thread, const std::string& text,
                                               std::string* message_id = nullptr);
   // Submits and expects OK.
@@ -128,6 +128,8 @@ class RelayTest : public ::testing::Test {
   int port_ = 0;
   std::unique_ptr<crypto::Ed25519PrivateKey> directory_key_;
   std::map<std::string, AdviserKeys> advisers_;  // by certificate name
+  // The last epoch published; envelopes sealed with epoch 0 use it.
+  uint64_t epoch_ = 1;
 };
 
 }  // namespace samrad::server::testing
