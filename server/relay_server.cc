@@ -1,6 +1,7 @@
 #include "server/relay_server.h"
 
 #include <openssl/bio.h>
+#include <openssl/conf.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -57,6 +58,36 @@ absl::Status CheckServerKeyPair(const std::string& cert_file, const std::string&
   return status;
 }
 
+// Makes TLS 1.3 the minimum for every SSL_CTX this process creates from now
+// on, which includes the ones gRPC builds for the relay's listener (also when
+// the certificate watcher reloads). gRPC 1.51's C++ TLS options have no
+// minimum-version setter, so the relay sets OpenSSL's system_default instead.
+absl::Status RequireTls13ProcessWide() {
+  static const absl::Status status = [] {
+    static constexpr char kConfig[] =
+        "samrad_relay_conf = samrad_relay_init\n"
+        "[samrad_relay_init]\n"
+        "ssl_conf = samrad_ssl\n"
+        "[samrad_ssl]\n"
+        "system_default = samrad_tls\n"
+        "[samrad_tls]\n"
+        "MinProtocol = TLSv1.3\n"
+        "Protocol = -ALL, TLSv1.3\n";
+    OPENSSL_load_builtin_modules();
+    CONF* conf = NCONF_new(nullptr);
+    BIO* bio = BIO_new_mem_buf(kConfig, -1);
+    long error_line = 0;
+    bool ok = conf != nullptr && bio != nullptr && NCONF_load_bio(conf, bio, &error_line) == 1 &&
+              CONF_modules_load(conf, "samrad_relay_conf", 0) == 1;
+    BIO_free(bio);
+    NCONF_free(conf);
+    ERR_clear_error();
+    return ok ? absl::OkStatus()
+              : absl::InternalError("could not restrict OpenSSL to TLS 1.3 (ssl_conf)");
+  }();
+  return status;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig config,
@@ -64,6 +95,7 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   std::unique_ptr<RelayServer> relay(new RelayServer());
   relay->config_ = config;
   const auto& tls = config.tls();
+  if (auto s = RequireTls13ProcessWide(); !s.ok()) return s;
   if (auto s = CheckServerKeyPair(tls.cert_file(), tls.key_file()); !s.ok()) return s;
   auto verifier =
       PeerVerifier::New(tls.client_ca_file(), int64_t{tls.refresh_interval_seconds()} * 1000,
