@@ -190,5 +190,59 @@ TEST_F(RelayCliTest, Tls12ClientIsRefusedAndTls13Negotiated) {
   EXPECT_NE(probe("").find("TLSv1.3"), std::string::npos);
 }
 
+TEST_F(RelayCliTest, ReplacedServerCertificateIsServedWithoutRestart) {
+  const TestPki& pki = SharedPki();
+  const std::string tls = temp_->path() + "/tls";
+  ASSERT_EQ(std::system(("mkdir -p " + tls + " && cp " + pki.Cert("relay") + " " + tls +
+                         "/relay.crt && cp " + pki.Key("relay") + " " + tls + "/relay.key")
+                            .c_str()),
+            0);
+  v1::RelayConfig config = BaseConfig();
+  config.mutable_tls()->set_cert_file(tls + "/relay.crt");
+  config.mutable_tls()->set_key_file(tls + "/relay.key");
+  config.mutable_tls()->set_refresh_interval_seconds(1);
+  SpawnRelay(config);
+  auto served_serial = [&] {
+    TempDir tmp;
+    const std::string cmd =
+        "echo | timeout 10 openssl s_client -connect 127.0.0.1:" + std::to_string(port_) +
+        " -cert " + pki.Cert(kProfessional) + " -key " + pki.Key(kProfessional) + " -CAfile " +
+        pki.dir + "/ca.crt 2>/dev/null | openssl x509 -noout -serial >" + tmp.path() + "/o 2>&1";
+    (void)std::system(cmd.c_str());
+    return ReadFile(tmp.path() + "/o");
+  };
+  auto file_serial = [&](const std::string& name) {
+    TempDir tmp;
+    (void)std::system(
+        ("openssl x509 -noout -serial -in " + pki.Cert(name) + " >" + tmp.path() + "/o").c_str());
+    return ReadFile(tmp.path() + "/o");
+  };
+  const std::string old_serial = file_serial("relay");
+  const std::string new_serial = file_serial("relay-next");
+  ASSERT_NE(old_serial, new_serial);
+  EXPECT_EQ(served_serial(), old_serial);
+  // Swap key and certificate together (rename of a directory).
+  const std::string next = temp_->path() + "/tls.next";
+  ASSERT_EQ(std::system(("mkdir -p " + next + " && cp " + pki.Cert("relay-next") + " " + next +
+                         "/relay.crt && cp " + pki.Key("relay-next") + " " + next +
+                         "/relay.key && mv " + tls + " " + tls + ".old && mv " + next + " " + tls)
+                            .c_str()),
+            0);
+  std::string served;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    served = served_serial();
+    if (served == new_serial) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  EXPECT_EQ(served, new_serial);
+  // Calls keep working on the new certificate.
+  grpc::ClientContext ctx;
+  v1::SignedDirectory directory;
+  EXPECT_EQ(
+      Stub(kProfessional)->GetDirectory(&ctx, v1::GetDirectoryRequest(), &directory).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+}
+
 }  // namespace
 }  // namespace samrad::server::testing

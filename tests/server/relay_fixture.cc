@@ -64,6 +64,7 @@ const TestPki& SharedPki() {
     p->other_dir = root->path() + "/other-pki";
     const std::string d = "--dir " + p->dir + " ";
     bool ok = RunPki(d + "init") == 0 && RunPki(d + "server relay") == 0 &&
+              RunPki(d + "server relay-next") == 0 &&
               RunPki(d + "client professional 07 p-1") == 0 &&
               RunPki(d + "client professional 07 p-2") == 0 &&
               RunPki(d + "client adviser rc-kronoberg a-1") == 0 &&

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <thread>
 
 #include "gtest/gtest.h"
 #include "server/authz.h"
@@ -174,6 +175,23 @@ TEST_F(PeerVerifierTest, CachedIdentityStillExpiresWithTheClock) {
   ASSERT_TRUE(verifier->Verify(pem, "").ok());
   now += int64_t{2} * 365 * 24 * 3600 * 1000;  // past the 365-day lifetime
   EXPECT_EQ(verifier->Verify(pem, "").status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(PeerVerifierTest, ReplacedCaFileIsPickedUpWithoutRestart) {
+  TempDir dir;
+  const std::string ca = dir.path() + "/ca.crt";
+  testing::WriteFile(ca, ReadFile(SharedPki().dir + "/ca.crt"));
+  std::atomic<int64_t> now{Now()};
+  auto v = PeerVerifier::New(ca, 1000, [&] { return now.load(); });
+  ASSERT_TRUE(v.ok());
+  const std::string foreign = ReadFile(SharedPki().other_dir + "/professional-07-p-1.crt");
+  EXPECT_EQ((*v)->Verify(foreign, "").status().code(), absl::StatusCode::kUnauthenticated);
+  // Extend the bundle with the other CA (new mtime), then let the interval pass.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  testing::WriteFile(
+      ca, ReadFile(SharedPki().dir + "/ca.crt") + ReadFile(SharedPki().other_dir + "/ca.crt"));
+  now += 2000;
+  EXPECT_TRUE((*v)->Verify(foreign, "").ok());
 }
 
 // ---- authz ----
