@@ -1306,10 +1306,10 @@ class RelayServiceImpl final : public RelayService {
     if (!dry_run && (report->threads_closed > 0 || report->threads_purged > 0)) {
       storage::AuditDraft draft;
       if (who != nullptr) {
-        draft = Audit(*who, "purge", "");
+        draft = Audit(*who, "retention", "");
       } else {
         draft.actor_role = "relay";
-        draft.action = "purge";
+        draft.action = "retention";
       }
       draft.detail =
           absl::StrCat("closed=", report->threads_closed, " purged=", report->threads_purged,

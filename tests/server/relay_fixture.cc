@@ -130,9 +130,9 @@ v1::RelayConfig RelayTest::BaseConfig() {
   return config;
 }
 
-void RelayTest::StartRelay(v1::RelayConfig config) {
+void RelayTest::StartRelay(v1::RelayConfig config, std::function<int64_t()> clock) {
   ASSERT_TRUE(FinalizeConfig(config).ok());
-  auto relay = RelayServer::Start(std::move(config));
+  auto relay = RelayServer::Start(std::move(config), std::move(clock));
   ASSERT_TRUE(relay.ok()) << relay.status();
   relay_ = *std::move(relay);
   port_ = relay_->port();

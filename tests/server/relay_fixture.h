@@ -85,7 +85,8 @@ class RelayTest : public ::testing::Test {
 
   // Config for a relay in data_dir_; tests may change it before StartRelay.
   v1::RelayConfig BaseConfig();
-  void StartRelay(v1::RelayConfig config);
+  // `clock` (Unix ms) drives the relay, its store and certificate checks.
+  void StartRelay(v1::RelayConfig config, std::function<int64_t()> clock = nullptr);
   void StartRelay() { StartRelay(BaseConfig()); }
   void StopRelay();
 

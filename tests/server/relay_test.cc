@@ -2,6 +2,7 @@
 // real mTLS (certificates from certs/samrad-pki.sh), a real RocksDB store and
 // envelopes sealed and opened with samrad_crypto.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -742,6 +743,68 @@ TEST_F(RelayFlowTest, HealthServiceReportsServing) {
 }
 
 class RelayLimitsTest : public RelayTest {};
+
+TEST_F(RelayLimitsTest, RetentionClosesIdleThreadsThenPurgesThemAndAuditsIt) {
+  std::atomic<int64_t> now{NowMs()};
+  v1::RelayConfig config = BaseConfig();
+  config.mutable_retention()->set_inactive_days(10);
+  config.mutable_retention()->set_closed_days(20);
+  StartRelay(config, [&] { return now.load(); });
+  PublishDirectory(1);
+  ThreadKeys idle = NewThreadKeys();
+  ThreadKeys fresh = NewThreadKeys();
+  Submit(idle, "idle");
+  now += int64_t{11} * 24 * 3600 * 1000;
+  Submit(fresh, "fresh");
+  auto admin = Stub(kAdmin);
+  v1::RetentionRequest request;
+  v1::RetentionReply reply;
+  {
+    ClientContext ctx;
+    grpc::Status status = admin->RunRetention(&ctx, request, &reply);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(reply.threads_closed(), 1u);
+    EXPECT_EQ(reply.threads_purged(), 0u);
+  }
+  now += int64_t{21} * 24 * 3600 * 1000;
+  {  // Dry run says what would go and removes nothing.
+    request.set_dry_run(true);
+    ClientContext ctx;
+    ASSERT_TRUE(admin->RunRetention(&ctx, request, &reply).ok());
+    ASSERT_EQ(reply.purged_thread_ids_size(), 1);
+    EXPECT_EQ(reply.purged_thread_ids(0), idle.thread_id);
+  }
+  request.set_dry_run(false);
+  {
+    ClientContext ctx;
+    ASSERT_TRUE(admin->RunRetention(&ctx, request, &reply).ok());
+    EXPECT_EQ(reply.threads_purged(), 1u);
+    EXPECT_EQ(reply.messages_purged(), 1u);
+  }
+  v1::GetThreadRequest get;
+  get.set_thread_id(idle.thread_id);
+  v1::ThreadView view;
+  ClientContext c1;
+  EXPECT_EQ(Stub(kAdviser)->GetThread(&c1, get, &view).error_code(), StatusCode::NOT_FOUND);
+  get.set_thread_id(fresh.thread_id);
+  ClientContext c2;
+  EXPECT_TRUE(Stub(kAdviser)->GetThread(&c2, get, &view).ok());  // closed by now, not purged
+  v1::AuditLogReply log;
+  ClientContext c3;
+  ASSERT_TRUE(admin->GetAuditLog(&c3, v1::AuditLogRequest(), &log).ok());
+  int purges = 0, closes = 0, runs = 0;
+  for (const auto& e : log.entries()) {
+    if (e.action() == "purge") {
+      ++purges;
+      EXPECT_EQ(e.thread_id(), idle.thread_id);
+    }
+    closes += e.action() == "retention-close" ? 1 : 0;
+    runs += e.action() == "retention" && e.actor_id() == "ops-1" ? 1 : 0;
+  }
+  EXPECT_EQ(purges, 1);
+  EXPECT_EQ(closes, 2);  // idle first, fresh in the second run
+  EXPECT_EQ(runs, 2);    // each non-dry run, by the admin who asked
+}
 
 TEST_F(RelayLimitsTest, RateLimitPerCertificateIsResourceExhausted) {
   v1::RelayConfig config = BaseConfig();
