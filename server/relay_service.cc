@@ -22,8 +22,10 @@
 #include "grpcpp/grpcpp.h"
 #include "server/authz.h"
 #include "server/event_hub.h"
+#include "server/event_stream.h"
 #include "server/limits.h"
 #include "server/log.h"
+#include "server/maintenance_worker.h"
 #include "server/status.h"
 #include "server/validation.h"
 
@@ -35,7 +37,6 @@ using grpc::ServerUnaryReactor;
 using grpc::ServerWriteReactor;
 
 constexpr char kThreadNotVisible[] = "no thread with this id is visible to you";
-constexpr size_t kMaxStreamBacklog = 1024;
 constexpr int kMaxRewrapMessages = 10000;
 constexpr size_t kMaxReasonBytes = 512;
 constexpr size_t kMaxCursorBytes = 1024;
@@ -99,220 +100,6 @@ storage::AuditDraft Audit(const Identity& who, std::string action, std::string t
 void Fail(ServerUnaryReactor* reactor, const absl::Status& status) {
   reactor->Finish(ToGrpcStatus(status));
 }
-
-// ---------------------------------------------------------------------------
-// Server-streaming reactor shared by WatchQueue and WatchThread.
-//
-// The hub holds the State (an EventSink); the reactor holds it too. Reactor
-// methods (StartWrite, Finish) are only ever called outside the mutex and
-// guarded by writing_/finish_called_, so a reaction that runs inline cannot
-// deadlock and the reactor is never touched after Finish.
-template <typename Event>
-class EventStream final : public ServerWriteReactor<Event> {
- public:
-  class State final : public EventSink<Event> {
-   public:
-    explicit State(EventStream* stream) : stream_(stream) {}
-
-    void Deliver(const Event& event) override { Enqueue(event, /*live=*/true); }
-    void Close(const absl::Status& reason) override { RequestFinish(ToGrpcStatus(reason)); }
-
-    // Events published before Start are held back and, for thread streams,
-    // deduplicated against the backlog by `skip_live`.
-    void Start(std::vector<Event> backlog, std::function<bool(const Event&)> skip_live) {
-      std::vector<Event> held;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        started_ = true;
-        held.swap(held_);
-      }
-      for (Event& e : backlog) Enqueue(std::move(e), /*live=*/false);
-      for (Event& e : held) {
-        if (!skip_live || !skip_live(e)) Enqueue(std::move(e), /*live=*/false);
-      }
-    }
-
-    void Enqueue(Event event, bool live) {
-      bool start_write = false;
-      std::optional<grpc::Status> finish;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (finish_requested_) return;
-        if (live && !started_) {
-          held_.push_back(std::move(event));
-          return;
-        }
-        if (queue_.size() >= kMaxStreamBacklog) {
-          finish_requested_ = true;
-          pending_finish_ =
-              grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                           "the stream fell too far behind; reconnect and catch up with a read");
-          finish = MaybeFinishLocked();
-        } else {
-          queue_.push_back(std::move(event));
-          if (!writing_) {
-            writing_ = true;
-            start_write = true;
-          }
-        }
-      }
-      if (start_write) stream_->StartWrite(&queue_.front());
-      if (finish) stream_->Finish(*finish);
-    }
-
-    void RequestFinish(grpc::Status status) {
-      std::optional<grpc::Status> finish;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (finish_requested_) return;
-        finish_requested_ = true;
-        pending_finish_ = std::move(status);
-        finish = MaybeFinishLocked();
-      }
-      if (finish) stream_->Finish(*finish);
-    }
-
-    void OnWriteDone(bool ok) {
-      const Event* next = nullptr;
-      std::optional<grpc::Status> finish;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        writing_ = false;
-        if (!queue_.empty()) queue_.pop_front();
-        if (!ok && !finish_requested_) {
-          finish_requested_ = true;
-          pending_finish_ = grpc::Status(grpc::StatusCode::CANCELLED, "stream write failed");
-        }
-        if (finish_requested_) {
-          finish = MaybeFinishLocked();
-        } else if (!queue_.empty()) {
-          writing_ = true;
-          next = &queue_.front();
-        }
-      }
-      if (next != nullptr) stream_->StartWrite(next);
-      if (finish) stream_->Finish(*finish);
-    }
-
-   private:
-    // Returns the status to Finish with when no write is outstanding and
-    // Finish was not called yet.
-    std::optional<grpc::Status> MaybeFinishLocked() {
-      if (writing_ || finish_called_) return std::nullopt;
-      finish_called_ = true;
-      return pending_finish_;
-    }
-
-    EventStream* const stream_;
-    std::mutex mu_;
-    std::deque<Event> queue_;
-    std::vector<Event> held_;
-    bool started_ = false;
-    bool writing_ = false;
-    bool finish_requested_ = false;
-    bool finish_called_ = false;
-    grpc::Status pending_finish_;
-  };
-
-  explicit EventStream(std::function<void()> on_done)
-      : state_(std::make_shared<State>(this)), on_done_(std::move(on_done)) {}
-
-  std::shared_ptr<State> state() const { return state_; }
-  void set_on_done(std::function<void()> on_done) { on_done_ = std::move(on_done); }
-
-  void OnWriteDone(bool ok) override { state_->OnWriteDone(ok); }
-  void OnCancel() override {
-    state_->RequestFinish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
-  }
-  void OnDone() override {
-    if (on_done_) on_done_();
-    delete this;
-  }
-
- private:
-  std::shared_ptr<State> state_;
-  std::function<void()> on_done_;
-};
-
-// A stream that fails before it starts.
-template <typename Event>
-ServerWriteReactor<Event>* FailedStream(const absl::Status& status) {
-  class Failed final : public ServerWriteReactor<Event> {
-   public:
-    explicit Failed(grpc::Status status) { this->Finish(std::move(status)); }
-    void OnDone() override { delete this; }
-  };
-  return new Failed(ToGrpcStatus(status));
-}
-
-// ---------------------------------------------------------------------------
-// One thread for blocking maintenance (backup, retention, statistics) and the
-// retention schedule.
-class MaintenanceWorker {
- public:
-  MaintenanceWorker(int64_t sweep_interval_ms, std::function<void()> sweep)
-      : sweep_interval_ms_(sweep_interval_ms), sweep_(std::move(sweep)) {
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~MaintenanceWorker() { Stop(); }
-
-  // False after Stop (the job is not run).
-  bool Post(std::function<void()> job) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return false;
-    jobs_.push_back(std::move(job));
-    cv_.notify_one();
-    return true;
-  }
-
-  void Stop() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_ && !thread_.joinable()) return;
-      stopping_ = true;
-      cv_.notify_one();
-    }
-    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
-  }
-
- private:
-  void Run() {
-    auto next_sweep = std::chrono::steady_clock::now() +
-                      std::chrono::milliseconds(sweep_interval_ms_ > 0 ? sweep_interval_ms_ : 0);
-    std::unique_lock<std::mutex> lock(mu_);
-    while (true) {
-      if (sweep_interval_ms_ > 0) {
-        cv_.wait_until(lock, next_sweep, [&] { return stopping_ || !jobs_.empty(); });
-      } else {
-        cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-      }
-      if (!jobs_.empty()) {
-        std::function<void()> job = std::move(jobs_.front());
-        jobs_.pop_front();
-        lock.unlock();
-        job();
-        lock.lock();
-        continue;
-      }
-      if (stopping_) return;
-      if (sweep_interval_ms_ > 0 && std::chrono::steady_clock::now() >= next_sweep) {
-        lock.unlock();
-        sweep_();
-        lock.lock();
-        next_sweep =
-            std::chrono::steady_clock::now() + std::chrono::milliseconds(sweep_interval_ms_);
-      }
-    }
-  }
-
-  const int64_t sweep_interval_ms_;
-  const std::function<void()> sweep_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
-  bool stopping_ = false;
-  std::thread thread_;
-};
 
 struct DirectoryState {
   v1::SignedDirectory signed_directory;
