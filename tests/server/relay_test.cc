@@ -507,6 +507,33 @@ TEST_F(RelayFlowTest, ClaimIsExclusiveAndReleaseNeedsTheClaim) {
   }
 }
 
+TEST_F(RelayFlowTest, ConcurrentClaimsByTwoAdvisersHaveOneWinner) {
+  for (int round = 0; round < 5; ++round) {
+    ThreadKeys thread = NewThreadKeys();
+    Submit(thread, "q");
+    v1::ClaimThreadRequest claim;
+    claim.set_thread_id(thread.thread_id);
+    auto a = Stub(kAdviser);
+    auto b = Stub(kAdviser2);
+    grpc::Status sa, sb;
+    std::thread ta([&] {
+      ClientContext ctx;
+      v1::ThreadSummary s;
+      sa = a->ClaimThread(&ctx, claim, &s);
+    });
+    std::thread tb([&] {
+      ClientContext ctx;
+      v1::ThreadSummary s;
+      sb = b->ClaimThread(&ctx, claim, &s);
+    });
+    ta.join();
+    tb.join();
+    EXPECT_NE(sa.ok(), sb.ok()) << sa.error_message() << " / " << sb.error_message();
+    const grpc::Status& loser = sa.ok() ? sb : sa;
+    EXPECT_EQ(loser.error_code(), StatusCode::FAILED_PRECONDITION);
+  }
+}
+
 TEST_F(RelayFlowTest, ReferralMovesThreadAndNewUnitCanOpenIt) {
   const std::string question = "refer-me-please";
   ThreadKeys thread = NewThreadKeys();
