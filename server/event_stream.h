@@ -41,11 +41,14 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
     void Close(const absl::Status& reason) override { RequestFinish(ToGrpcStatus(reason)); }
 
     // Events published before Start are held back and, for thread streams,
-    // deduplicated against the backlog by `skip_live`.
-    void Start(std::vector<Event> backlog, std::function<bool(const Event&)> skip_live) {
+    // deduplicated against the backlog by `skip_live`. `end_after`, if set,
+    // ends the stream (OK) after delivering the first event it matches.
+    void Start(std::vector<Event> backlog, std::function<bool(const Event&)> skip_live,
+               std::function<bool(const Event&)> end_after = nullptr) {
       std::vector<Event> held;
       {
         std::lock_guard<std::mutex> lock(mu_);
+        end_after_ = std::move(end_after);
         started_ = true;
         held.swap(held_);
       }
@@ -56,7 +59,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
     }
 
     void Enqueue(Event event, bool live) {
-      bool start_write = false;
+      const Event* start_write = nullptr;
       std::optional<grpc::Status> finish;
       {
         std::lock_guard<std::mutex> lock(mu_);
@@ -72,14 +75,21 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
                            "the stream fell too far behind; reconnect and catch up with a read");
           finish = MaybeFinishLocked();
         } else {
+          const bool last = end_after_ && end_after_(event);
           queue_.push_back(std::move(event));
           if (!writing_) {
             writing_ = true;
-            start_write = true;
+            start_write = &queue_.front();
+          }
+          if (last) {
+            // Delivered, then the stream ends with OK once the write is done.
+            finish_requested_ = true;
+            pending_finish_ = grpc::Status::OK;
+            finish = MaybeFinishLocked();
           }
         }
       }
-      if (start_write) stream_->StartWrite(&queue_.front());
+      if (start_write != nullptr) stream_->StartWrite(start_write);
       if (finish) stream_->Finish(*finish);
     }
 
@@ -106,11 +116,13 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
           finish_requested_ = true;
           pending_finish_ = grpc::Status(grpc::StatusCode::CANCELLED, "stream write failed");
         }
-        if (finish_requested_) {
-          finish = MaybeFinishLocked();
-        } else if (!queue_.empty()) {
+        // An OK finish drains what is queued first; an error finish drops it.
+        const bool keep_writing = !finish_requested_ || (ok && pending_finish_.ok());
+        if (!queue_.empty() && keep_writing) {
           writing_ = true;
           next = &queue_.front();
+        } else if (finish_requested_) {
+          finish = MaybeFinishLocked();
         }
       }
       if (next != nullptr) stream_->StartWrite(next);
@@ -130,6 +142,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
     std::mutex mu_;
     std::deque<Event> queue_;
     std::vector<Event> held_;
+    std::function<bool(const Event&)> end_after_;
     bool started_ = false;
     bool writing_ = false;
     bool finish_requested_ = false;

@@ -325,9 +325,19 @@ class RelayServiceImpl final : public RelayService {
       *event.mutable_message() = std::move(m);
       backlog.push_back(std::move(event));
     }
-    stream->state()->Start(std::move(backlog), [last_sequence](const v1::ThreadEvent& e) {
-      return e.has_message() && e.message().sequence() <= last_sequence;
-    });
+    // An adviser's view ends when the thread leaves their unit (referral).
+    std::function<bool(const v1::ThreadEvent&)> end_after;
+    if (caller->role == Role::kAdviser) {
+      end_after = [unit = caller->scope](const v1::ThreadEvent& e) {
+        return e.summary().unit() != unit;
+      };
+    }
+    stream->state()->Start(
+        std::move(backlog),
+        [last_sequence](const v1::ThreadEvent& e) {
+          return e.has_message() && e.message().sequence() <= last_sequence;
+        },
+        std::move(end_after));
     return stream;
   }
 

@@ -573,12 +573,25 @@ TEST_F(RelayFlowTest, ReferralMovesThreadAndNewUnitCanOpenIt) {
     ClientContext ctx;
     EXPECT_EQ(adviser->ReferThread(&ctx, bad, &summary).error_code(), StatusCode::INVALID_ARGUMENT);
   }
+  // The referring adviser's watch of the thread ends with the referral.
+  v1::WatchThreadRequest watch;
+  watch.set_thread_id(thread.thread_id);
+  watch.set_after_sequence(1);
+  ClientContext watch_ctx;
+  watch_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto watcher = adviser->WatchThread(&watch_ctx, watch);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   v1::ThreadSummary summary;
   {
     ClientContext ctx;
     grpc::Status status = adviser->ReferThread(&ctx, refer, &summary);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
+  v1::ThreadEvent last_event;
+  ASSERT_TRUE(watcher->Read(&last_event));
+  EXPECT_EQ(last_event.summary().unit(), kOtherUnit);
+  EXPECT_FALSE(watcher->Read(&last_event));
+  EXPECT_TRUE(watcher->Finish().ok());
   EXPECT_EQ(summary.unit(), kOtherUnit);
   EXPECT_EQ(summary.state(), v1::THREAD_STATE_OPEN);
   {  // The old unit no longer sees it; the new one opens it.
