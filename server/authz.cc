@@ -15,7 +15,7 @@ struct MethodRule {
 // clang-format off
 // The whole method-level policy. Deny by default: a method not listed here is
 // refused for everyone.
-constexpr MethodRule kRules[] = {
+const MethodRule kRules[] = {
     //  method                         professional adviser admin
     {method::kGetDirectory,              true,        true,   true},
     {method::kSubmitConsultation,        true,        false,  false},

@@ -260,7 +260,15 @@ class RelayServiceImpl final : public RelayService {
                                          config_.limits().max_messages_per_read());
     if (!messages.ok()) return Fail(reactor, messages.status()), reactor;
     *reply->mutable_summary() = Summarize(*thread);
-    for (auto& m : *messages) *reply->add_messages() = std::move(m);
+    // Stay well inside the message size limit; the client pages on with
+    // after_sequence = the last sequence it got.
+    const size_t budget = config_.limits().max_grpc_message_bytes() / 2;
+    size_t bytes = 0;
+    for (auto& m : *messages) {
+      bytes += m.ByteSizeLong();
+      if (bytes > budget && reply->messages_size() > 0) break;
+      *reply->add_messages() = std::move(m);
+    }
     if (caller->role != Role::kAdviser) {
       reactor->Finish(grpc::Status::OK);
       return reactor;
