@@ -1,0 +1,60 @@
+#include "server/authz.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace samrad::server {
+namespace {
+
+struct MethodRule {
+  absl::string_view method;
+  bool professional;
+  bool adviser;
+  bool admin;
+};
+
+// clang-format off
+// The whole method-level policy. Deny by default: a method not listed here is
+// refused for everyone.
+const MethodRule kRules[] = {
+    //  method                         professional adviser admin
+    {method::kGetDirectory,              true,        true,   true},
+    {method::kSubmitConsultation,        true,        false,  false},
+    {method::kPostMessage,               true,        true,   false},
+    {method::kGetThread,                 true,        true,   false},
+    {method::kWatchThread,               true,        true,   false},
+    {method::kCloseThread,               true,        true,   false},
+    {method::kListQueue,                 false,       true,   false},
+    {method::kWatchQueue,                false,       true,   false},
+    {method::kClaimThread,               false,       true,   false},
+    {method::kReleaseThread,             false,       true,   false},
+    {method::kReferThread,               false,       true,   false},
+    {method::kPublishDirectory,          false,       false,  true},
+    {method::kRevokeCertificate,         false,       false,  true},
+    {method::kListRevoked,               false,       false,  true},
+    {method::kGetStats,                  false,       false,  true},
+    {method::kGetAuditLog,               false,       false,  true},
+    {method::kBackup,                    false,       false,  true},
+    {method::kRunRetention,              false,       false,  true},
+};
+// clang-format on
+
+}  // namespace
+
+absl::Status AuthorizeMethod(absl::string_view full_method, Role role) {
+  for (const MethodRule& rule : kRules) {
+    if (rule.method != full_method) continue;
+    const bool allowed = (role == Role::kProfessional && rule.professional) ||
+                         (role == Role::kAdviser && rule.adviser) ||
+                         (role == Role::kAdmin && rule.admin);
+    if (allowed) return absl::OkStatus();
+    std::string who;
+    if (rule.professional) absl::StrAppend(&who, who.empty() ? "" : ", ", "professional");
+    if (rule.adviser) absl::StrAppend(&who, who.empty() ? "" : ", ", "adviser");
+    if (rule.admin) absl::StrAppend(&who, who.empty() ? "" : ", ", "admin");
+    return absl::PermissionDeniedError(absl::StrCat(full_method, " is for the role(s) ", who,
+                                                    "; your certificate says ", RoleName(role)));
+  }
+  return absl::PermissionDeniedError(absl::StrCat(full_method, " is not an allowed method"));
+}
+
+}  // namespace samrad::server

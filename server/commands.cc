@@ -1,0 +1,332 @@
+#include "server/commands.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "crypto/random.h"
+#include "crypto/secret_bytes.h"
+#include "server/config.h"
+#include "server/log.h"
+#include "server/relay_server.h"
+#include "storage/store.h"
+
+namespace samrad::server {
+namespace {
+
+constexpr char kServeUsage[] =
+    "Usage: samrad-relay [serve] --config FILE [--listen HOST:PORT] [--data-dir DIR] [--quiet]\n"
+    "  Runs the relay with the text-format config FILE (see deploy/relay.textproto).\n"
+    "  --listen and --data-dir override the file. SIGTERM/SIGINT shut down gracefully.\n";
+constexpr char kFsckUsage[] =
+    "Usage: samrad-relay fsck --data-dir DIR (--kek-file F | --kek-env NAME) [--expect-ids FILE]\n"
+    "  Checks a stopped relay's store; exits 1 on any problem or missing id.\n";
+constexpr char kRotateKekUsage[] =
+    "Usage: samrad-relay rotate-kek --data-dir DIR --kek-file OLD --new-kek-file NEW\n"
+    "  Re-wraps the data key under NEW (the relay must be stopped). Keep OLD until\n"
+    "  the relay has started with NEW.\n";
+constexpr char kRotateDekUsage[] =
+    "Usage: samrad-relay rotate-dek --data-dir DIR (--kek-file F | --kek-env NAME)\n"
+    "  Re-encrypts every stored value under a fresh data key, printing progress\n"
+    "  (the relay must be stopped; an interrupted rotation resumes on next open).\n";
+constexpr char kRestoreUsage[] =
+    "Usage: samrad-relay restore --backup-dir B --data-dir D [--kek-file F | --kek-env NAME]\n"
+    "  Restores the latest backup in B into the empty directory D, then runs fsck\n"
+    "  (when a KEK is given).\n";
+constexpr char kGenKekUsage[] =
+    "Usage: samrad-relay gen-kek FILE\n"
+    "  Writes 32 random bytes to FILE with mode 0600. Refuses to overwrite.\n";
+
+struct ParsedArgs {
+  std::map<std::string, std::string> flags;
+  std::vector<std::string> positional;
+  bool help = false;
+};
+
+// Parses --name VALUE / --name=VALUE for `valued` flags and bare `switches`.
+bool ParseArgs(const std::vector<std::string>& args, const std::set<std::string>& valued,
+               const std::set<std::string>& switches, ParsedArgs& out, std::string& error) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      out.help = true;
+      continue;
+    }
+    if (a.rfind("--", 0) != 0) {
+      out.positional.push_back(a);
+      continue;
+    }
+    std::string name = a.substr(2), value;
+    const size_t eq = name.find('=');
+    const bool inline_value = eq != std::string::npos;
+    if (inline_value) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (switches.count(name) != 0 && !inline_value) {
+      out.flags[name] = "true";
+      continue;
+    }
+    if (valued.count(name) == 0) {
+      error = absl::StrCat("unknown flag --", name);
+      return false;
+    }
+    if (!inline_value) {
+      if (i + 1 >= args.size()) {
+        error = absl::StrCat("--", name, " needs a value");
+        return false;
+      }
+      value = args[++i];
+    }
+    out.flags[name] = value;
+  }
+  return true;
+}
+
+int UsageError(const std::string& error, const char* usage) {
+  std::fprintf(stderr, "samrad-relay: %s\n%s", error.c_str(), usage);
+  return 2;
+}
+
+int Failure(const absl::Status& status) {
+  std::fprintf(stderr, "samrad-relay: %s\n", status.ToString().c_str());
+  return 1;
+}
+
+absl::StatusOr<crypto::SecretBytes> LoadKek(const ParsedArgs& parsed,
+                                            const std::string& file_flag) {
+  auto file = parsed.flags.find(file_flag);
+  auto env = parsed.flags.find("kek-env");
+  if (file != parsed.flags.end()) return storage::LoadKekFile(file->second);
+  if (env != parsed.flags.end()) return storage::LoadKekEnv(env->second);
+  return absl::InvalidArgumentError(absl::StrCat("--", file_flag, " or --kek-env is required"));
+}
+
+int RunFsck(const std::string& data_dir, crypto::SecretBytes kek, const std::string& expect_ids) {
+  storage::StoreOptions options;
+  options.data_dir = data_dir;
+  options.create_if_missing = false;
+  options.kek = std::move(kek);
+  auto report = storage::Fsck(std::move(options), expect_ids);
+  if (!report.ok()) return Failure(report.status());
+  std::printf("fsck %s: threads=%llu messages=%llu index_entries=%llu audit_entries=%llu",
+              data_dir.c_str(), static_cast<unsigned long long>(report->threads),
+              static_cast<unsigned long long>(report->messages),
+              static_cast<unsigned long long>(report->index_entries),
+              static_cast<unsigned long long>(report->audit_entries));
+  if (!expect_ids.empty()) {
+    std::printf(" expected_ids=%llu missing=%zu",
+                static_cast<unsigned long long>(report->expected_ids), report->missing_ids.size());
+  }
+  std::printf(" problems=%zu\n", report->problems.size());
+  for (const auto& p : report->problems) std::printf("problem: %s\n", p.c_str());
+  for (const auto& id : report->missing_ids) std::printf("missing: %s\n", id.c_str());
+  if (!report->ok()) {
+    std::fprintf(stderr, "samrad-relay: fsck found problems in %s\n", data_dir.c_str());
+    return 1;
+  }
+  std::printf("fsck: OK\n");
+  return 0;
+}
+
+}  // namespace
+
+std::string RelayUsage() {
+  return absl::StrCat(
+      "samrad-relay — the Samråd relay\n\n"
+      "Commands (each takes --help):\n"
+      "  serve       run the relay (default command)\n"
+      "  fsck        check a stopped relay's store\n"
+      "  rotate-kek  re-wrap the data key under a new key-encryption key\n"
+      "  rotate-dek  re-encrypt every value under a fresh data key\n"
+      "  restore     restore a backup into an empty data directory\n"
+      "  gen-kek     write a new random key-encryption key file\n\n",
+      kServeUsage);
+}
+
+int ServeCommand(const std::vector<std::string>& args) {
+  ParsedArgs parsed;
+  std::string error;
+  if (!ParseArgs(args, {"config", "listen", "data-dir"}, {"quiet"}, parsed, error)) {
+    return UsageError(error, kServeUsage);
+  }
+  if (parsed.help) return std::fputs(kServeUsage, stdout), 0;
+  if (!parsed.positional.empty()) {
+    return UsageError(absl::StrCat("unexpected argument ", parsed.positional[0]), kServeUsage);
+  }
+  if (parsed.flags.count("config") == 0) return UsageError("--config is required", kServeUsage);
+  auto config = ParseRelayConfigFile(parsed.flags["config"]);
+  if (!config.ok()) return Failure(config.status());
+  if (parsed.flags.count("listen") != 0) config->set_listen_address(parsed.flags["listen"]);
+  if (parsed.flags.count("data-dir") != 0) config->set_data_dir(parsed.flags["data-dir"]);
+  if (auto s = FinalizeConfig(*config); !s.ok()) {
+    return Failure(absl::InvalidArgumentError(
+        absl::StrCat("config ", parsed.flags["config"], ": ", s.message())));
+  }
+  if (parsed.flags.count("quiet") != 0) SetInfoLogging(false);
+
+  // Block the shutdown signals before any thread starts, so that every thread
+  // inherits the mask and only sigwait below sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto relay = RelayServer::Start(*std::move(config));
+  if (!relay.ok()) return Failure(relay.status());
+  // Machine-readable line for scripts that start the relay on port 0.
+  std::printf("listening on port %d\n", (*relay)->port());
+  std::fflush(stdout);
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  LogInfo("signal", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  (*relay)->Shutdown();
+  return 0;
+}
+
+int FsckCommand(const std::vector<std::string>& args) {
+  ParsedArgs parsed;
+  std::string error;
+  if (!ParseArgs(args, {"data-dir", "kek-file", "kek-env", "expect-ids"}, {}, parsed, error)) {
+    return UsageError(error, kFsckUsage);
+  }
+  if (parsed.help) return std::fputs(kFsckUsage, stdout), 0;
+  if (parsed.flags.count("data-dir") == 0) return UsageError("--data-dir is required", kFsckUsage);
+  auto kek = LoadKek(parsed, "kek-file");
+  if (!kek.ok()) return Failure(kek.status());
+  return RunFsck(parsed.flags["data-dir"], *std::move(kek), parsed.flags["expect-ids"]);
+}
+
+int RotateKekCommand(const std::vector<std::string>& args) {
+  ParsedArgs parsed;
+  std::string error;
+  if (!ParseArgs(args, {"data-dir", "kek-file", "kek-env", "new-kek-file"}, {}, parsed, error)) {
+    return UsageError(error, kRotateKekUsage);
+  }
+  if (parsed.help) return std::fputs(kRotateKekUsage, stdout), 0;
+  if (parsed.flags.count("data-dir") == 0 || parsed.flags.count("new-kek-file") == 0) {
+    return UsageError("--data-dir and --new-kek-file are required", kRotateKekUsage);
+  }
+  auto old_kek = LoadKek(parsed, "kek-file");
+  if (!old_kek.ok()) return Failure(old_kek.status());
+  auto new_kek = storage::LoadKekFile(parsed.flags["new-kek-file"]);
+  if (!new_kek.ok()) return Failure(new_kek.status());
+  storage::StoreOptions options;
+  options.data_dir = parsed.flags["data-dir"];
+  options.create_if_missing = false;
+  options.kek = *std::move(old_kek);
+  auto store = storage::Store::Open(std::move(options));
+  if (!store.ok()) return Failure(store.status());
+  if (auto s = (*store)->RotateKek(*std::move(new_kek)); !s.ok()) return Failure(s);
+  store->reset();
+  std::printf("rotate-kek: the data key of %s is now wrapped under %s\n",
+              parsed.flags["data-dir"].c_str(), parsed.flags["new-kek-file"].c_str());
+  return 0;
+}
+
+int RotateDekCommand(const std::vector<std::string>& args) {
+  ParsedArgs parsed;
+  std::string error;
+  if (!ParseArgs(args, {"data-dir", "kek-file", "kek-env"}, {}, parsed, error)) {
+    return UsageError(error, kRotateDekUsage);
+  }
+  if (parsed.help) return std::fputs(kRotateDekUsage, stdout), 0;
+  if (parsed.flags.count("data-dir") == 0) {
+    return UsageError("--data-dir is required", kRotateDekUsage);
+  }
+  auto kek = LoadKek(parsed, "kek-file");
+  if (!kek.ok()) return Failure(kek.status());
+  storage::StoreOptions options;
+  options.data_dir = parsed.flags["data-dir"];
+  options.create_if_missing = false;
+  options.kek = *std::move(kek);
+  auto store = storage::Store::Open(std::move(options));
+  if (!store.ok()) return Failure(store.status());
+  if (auto s = (*store)->StartDekRotation(); !s.ok()) return Failure(s);
+  while (true) {
+    const storage::DekRotationProgress progress = (*store)->GetDekRotationProgress();
+    std::printf("rotate-dek: generation %u, %llu/%llu values\n", progress.dek_generation,
+                static_cast<unsigned long long>(progress.values_done),
+                static_cast<unsigned long long>(progress.values_total));
+    std::fflush(stdout);
+    if (!progress.running) {
+      if (!progress.error.empty()) {
+        std::fprintf(stderr, "samrad-relay: DEK rotation stopped: %s\n", progress.error.c_str());
+        return 1;
+      }
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  store->reset();
+  std::printf("rotate-dek: done\n");
+  return 0;
+}
+
+int RestoreCommand(const std::vector<std::string>& args) {
+  ParsedArgs parsed;
+  std::string error;
+  if (!ParseArgs(args, {"backup-dir", "data-dir", "kek-file", "kek-env"}, {}, parsed, error)) {
+    return UsageError(error, kRestoreUsage);
+  }
+  if (parsed.help) return std::fputs(kRestoreUsage, stdout), 0;
+  if (parsed.flags.count("backup-dir") == 0 || parsed.flags.count("data-dir") == 0) {
+    return UsageError("--backup-dir and --data-dir are required", kRestoreUsage);
+  }
+  std::printf("restore: %s -> %s\n", parsed.flags["backup-dir"].c_str(),
+              parsed.flags["data-dir"].c_str());
+  std::fflush(stdout);
+  if (auto s = storage::RestoreBackup(parsed.flags["backup-dir"], parsed.flags["data-dir"]);
+      !s.ok()) {
+    return Failure(s);
+  }
+  std::printf("restore: done\n");
+  if (parsed.flags.count("kek-file") == 0 && parsed.flags.count("kek-env") == 0) {
+    std::printf("restore: pass --kek-file to check the restored store (fsck)\n");
+    return 0;
+  }
+  auto kek = LoadKek(parsed, "kek-file");
+  if (!kek.ok()) return Failure(kek.status());
+  return RunFsck(parsed.flags["data-dir"], *std::move(kek), "");
+}
+
+int GenKekCommand(const std::vector<std::string>& args) {
+  ParsedArgs parsed;
+  std::string error;
+  if (!ParseArgs(args, {}, {}, parsed, error)) return UsageError(error, kGenKekUsage);
+  if (parsed.help) return std::fputs(kGenKekUsage, stdout), 0;
+  if (parsed.positional.size() != 1) return UsageError("gen-kek takes one FILE", kGenKekUsage);
+  const std::string& path = parsed.positional[0];
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) {
+      return Failure(
+          absl::AlreadyExistsError(absl::StrCat(path, " exists; refusing to overwrite a key")));
+    }
+    return Failure(absl::PermissionDeniedError(absl::StrCat(path, " cannot be created")));
+  }
+  crypto::SecretBytes kek(32);
+  crypto::SystemRandom().Fill(kek.mutable_span());
+  const bool written = write(fd, kek.data(), kek.size()) == static_cast<ssize_t>(kek.size());
+  const bool synced = fsync(fd) == 0;
+  close(fd);
+  if (!written || !synced) {
+    unlink(path.c_str());
+    return Failure(absl::DataLossError(absl::StrCat("could not write ", path)));
+  }
+  std::printf("gen-kek: wrote a 32-byte key to %s (mode 0600)\n", path.c_str());
+  return 0;
+}
+
+}  // namespace samrad::server

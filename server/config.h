@@ -1,0 +1,35 @@
+// Loading and checking the relay's configuration (proto/config.proto).
+#ifndef SAMRAD_SERVER_CONFIG_H_
+#define SAMRAD_SERVER_CONFIG_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "proto/config.pb.h"
+
+namespace samrad::server {
+
+// Parses a text-format RelayConfig. NOT_FOUND when the file is missing;
+// INVALID_ARGUMENT with "FILE:LINE:COLUMN: ..." for syntax errors and unknown
+// fields. Does not apply defaults (see FinalizeConfig).
+absl::StatusOr<v1::RelayConfig> ParseRelayConfigFile(const std::string& path);
+absl::StatusOr<v1::RelayConfig> ParseRelayConfigText(const std::string& text,
+                                                     const std::string& source_name);
+
+// Fills every unset field with its documented default, then checks ranges and
+// required fields. INVALID_ARGUMENT naming the field ("limits.rate_burst must
+// be ...") for the first problem. Files are not opened here.
+absl::Status FinalizeConfig(v1::RelayConfig& config);
+
+// Reads a 32-byte Ed25519 public key from a file holding 32 raw bytes or 64 hex
+// characters (surrounding whitespace allowed). NOT_FOUND / INVALID_ARGUMENT
+// naming the path.
+absl::StatusOr<std::string> LoadPublicKeyFile(const std::string& path);
+
+// Reads a whole file. NOT_FOUND naming the path when it cannot be opened.
+absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+
+}  // namespace samrad::server
+
+#endif  // SAMRAD_SERVER_CONFIG_H_

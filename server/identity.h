@@ -1,0 +1,72 @@
+// Who is calling: the role and unit or county of a client, taken only from its
+// verified X.509 certificate's SAN URI samrad://ROLE/UNIT-OR-COUNTY/ID.
+//
+// The TLS handshake proves that the client holds the private key of the
+// certificate it presents. PeerVerifier then verifies that certificate against
+// the relay's client CA bundle (chain, validity period, clientAuth purpose) and
+// extracts the identity. Doing the chain check here rather than in the
+// handshake lets every failure reach the caller as UNAUTHENTICATED with a
+// message a person can act on ("certificate expired at ...") instead of a
+// bare connection failure.
+#ifndef SAMRAD_SERVER_IDENTITY_H_
+#define SAMRAD_SERVER_IDENTITY_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace samrad::server {
+
+enum class Role { kProfessional, kAdviser, kAdmin };
+
+// "professional", "adviser", "admin".
+absl::string_view RoleName(Role role);
+
+struct Identity {
+  Role role = Role::kProfessional;
+  // Professional: two-digit county code "01".."25". Adviser: unit id.
+  // Admin: unit id or "national".
+  std::string scope;
+  std::string id;          // [A-Za-z0-9._-]{1,64}
+  std::string serial_hex;  // uppercase hex, two digits per byte (as `openssl x509 -serial`)
+  std::string uri;         // the SAN URI as presented
+};
+
+// Parses samrad://ROLE/UNIT-OR-COUNTY/ID. UNAUTHENTICATED (naming the problem)
+// for any other form; serial_hex is left empty.
+absl::StatusOr<Identity> ParseSamradUri(absl::string_view uri);
+
+// Canonical form of a serial typed by a person: optional "0x", upper-cased,
+// ':' separators removed, left-padded to an even number of digits.
+// INVALID_ARGUMENT unless 1..64 hex digits remain.
+absl::StatusOr<std::string> NormalizeSerialHex(absl::string_view serial);
+
+// Verifies client certificates against a CA bundle file that may be replaced
+// while the relay runs. Thread-safe.
+class PeerVerifier {
+ public:
+  // Loads the CA bundle now (INVALID_ARGUMENT / NOT_FOUND naming the file if it
+  // holds no certificate). The file is re-read when its modification time
+  // changes, checked at most every `reload_interval_ms`. `clock` gives Unix
+  // milliseconds and sets the verification time.
+  static absl::StatusOr<std::unique_ptr<PeerVerifier>> New(std::string ca_file,
+                                                           int64_t reload_interval_ms,
+                                                           std::function<int64_t()> clock);
+  virtual ~PeerVerifier() = default;
+
+  // `leaf_pem`: the peer certificate (gRPC auth property x509_pem_cert);
+  // `chain_pem`: the presented chain, may be empty. UNAUTHENTICATED when there
+  // is no certificate, it does not chain to the CA, is outside its validity
+  // period, lacks clientAuth, or carries no (or more than one) samrad:// URI.
+  virtual absl::StatusOr<Identity> Verify(absl::string_view leaf_pem,
+                                          absl::string_view chain_pem) = 0;
+};
+
+}  // namespace samrad::server
+
+#endif  // SAMRAD_SERVER_IDENTITY_H_

@@ -1,0 +1,209 @@
+#include "server/relay_server.h"
+
+#include <openssl/bio.h>
+#include <openssl/conf.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
+#include "server/config.h"
+#include "server/identity.h"
+#include "server/log.h"
+#include "server/relay_service.h"
+#include "storage/store.h"
+
+namespace samrad::server {
+namespace {
+
+// Checks that the relay's certificate and key files parse and belong
+// together, so a typo is refused at start rather than at the first handshake.
+absl::Status CheckServerKeyPair(const std::string& cert_file, const std::string& key_file) {
+  auto cert_pem = ReadFileToString(cert_file);
+  if (!cert_pem.ok())
+    return absl::NotFoundError(absl::StrCat("tls.cert_file ", cert_file, " cannot be read"));
+  auto key_pem = ReadFileToString(key_file);
+  if (!key_pem.ok())
+    return absl::NotFoundError(absl::StrCat("tls.key_file ", key_file, " cannot be read"));
+  BIO* cert_bio = BIO_new_mem_buf(cert_pem->data(), static_cast<int>(cert_pem->size()));
+  X509* cert = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
+  BIO_free(cert_bio);
+  BIO* key_bio = BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
+  BIO_free(key_bio);
+  absl::Status status;
+  if (cert == nullptr) {
+    status = absl::InvalidArgumentError(
+        absl::StrCat("tls.cert_file ", cert_file, " holds no PEM certificate"));
+  } else if (key == nullptr) {
+    status = absl::InvalidArgumentError(
+        absl::StrCat("tls.key_file ", key_file, " holds no unencrypted PEM private key"));
+  } else if (X509_check_private_key(cert, key) != 1) {
+    status = absl::InvalidArgumentError(
+        absl::StrCat("tls.key_file ", key_file, " does not belong to tls.cert_file ", cert_file));
+  }
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  ERR_clear_error();
+  return status;
+}
+
+// Makes TLS 1.3 the minimum for every SSL_CTX this process creates from now
+// on, which includes the ones gRPC builds for the relay's listener (also when
+// the certificate watcher reloads). gRPC 1.51's C++ TLS options have no
+// minimum-version setter, so the relay sets OpenSSL's system_default instead.
+absl::Status RequireTls13ProcessWide() {
+  static const absl::Status status = [] {
+    static constexpr char kConfig[] =
+        "samrad_relay_conf = samrad_relay_init\n"
+        "[samrad_relay_init]\n"
+        "ssl_conf = samrad_ssl\n"
+        "[samrad_ssl]\n"
+        "system_default = samrad_tls\n"
+        "[samrad_tls]\n"
+        "MinProtocol = TLSv1.3\n"
+        "Protocol = -ALL, TLSv1.3\n";
+    OPENSSL_load_builtin_modules();
+    CONF* conf = NCONF_new(nullptr);
+    BIO* bio = BIO_new_mem_buf(kConfig, -1);
+    long error_line = 0;
+    bool ok = conf != nullptr && bio != nullptr && NCONF_load_bio(conf, bio, &error_line) == 1 &&
+              CONF_modules_load(conf, "samrad_relay_conf", 0) == 1;
+    BIO_free(bio);
+    NCONF_free(conf);
+    ERR_clear_error();
+    return ok ? absl::OkStatus()
+              : absl::InternalError("could not restrict OpenSSL to TLS 1.3 (ssl_conf)");
+  }();
+  return status;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig config,
+                                                                std::function<int64_t()> clock) {
+  std::unique_ptr<RelayServer> relay(new RelayServer());
+  relay->config_ = config;
+  const auto& tls = config.tls();
+  if (auto s = RequireTls13ProcessWide(); !s.ok()) return s;
+  if (auto s = CheckServerKeyPair(tls.cert_file(), tls.key_file()); !s.ok()) return s;
+  auto verifier =
+      PeerVerifier::New(tls.client_ca_file(), int64_t{tls.refresh_interval_seconds()} * 1000,
+                        clock ? clock : std::function<int64_t()>([] {
+                          return std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+                        }));
+  if (!verifier.ok()) {
+    return absl::Status(verifier.status().code(),
+                        absl::StrCat("tls.client_ca_file: ", verifier.status().message()));
+  }
+  relay->verifier_ = *std::move(verifier);
+  auto directory_key = LoadPublicKeyFile(config.directory_public_key_file());
+  if (!directory_key.ok()) {
+    return absl::Status(
+        directory_key.status().code(),
+        absl::StrCat("directory_public_key_file: ", directory_key.status().message()));
+  }
+
+  storage::StoreOptions store_options;
+  store_options.data_dir = config.data_dir();
+  auto kek = config.kek_file().empty() ? storage::LoadKekEnv(config.kek_env())
+                                       : storage::LoadKekFile(config.kek_file());
+  if (!kek.ok()) {
+    return absl::Status(kek.status().code(),
+                        absl::StrCat(config.kek_file().empty() ? "kek_env: " : "kek_file: ",
+                                     kek.status().message()));
+  }
+  store_options.kek = *std::move(kek);
+  store_options.block_cache_bytes = config.storage().block_cache_bytes();
+  store_options.write_buffer_bytes = config.storage().write_buffer_bytes();
+  store_options.max_write_buffer_number = config.storage().max_write_buffer_number();
+  if (clock) store_options.clock = clock;
+  auto store = storage::Store::Open(std::move(store_options));
+  if (!store.ok()) {
+    return absl::Status(store.status().code(), absl::StrCat("data_dir ", config.data_dir(), ": ",
+                                                            store.status().message()));
+  }
+  relay->store_ = *std::move(store);
+
+  RelayServiceOptions service_options;
+  service_options.config = config;
+  service_options.directory_public_key = *directory_key;
+  service_options.clock = clock;
+  auto service =
+      RelayService::New(std::move(service_options), relay->store_.get(), relay->verifier_.get());
+  if (!service.ok()) return service.status();
+  relay->service_ = *std::move(service);
+
+  // The relay's own certificate is watched and reloaded when replaced. Client
+  // certificates are requested here and verified per call by PeerVerifier
+  // (see identity.h), which maps every failure to UNAUTHENTICATED.
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      tls.key_file(), tls.cert_file(), tls.refresh_interval_seconds());
+  grpc::experimental::TlsServerCredentialsOptions tls_options(provider);
+  tls_options.watch_identity_key_cert_pairs();
+  tls_options.set_cert_request_type(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
+  auto credentials = grpc::experimental::TlsServerCredentials(tls_options);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen_address(), credentials, &relay->port_);
+  builder.RegisterService(relay->service_.get());
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.limits().max_grpc_message_bytes()));
+  builder.SetMaxSendMessageSize(static_cast<int>(config.limits().max_grpc_message_bytes()));
+  const auto& keepalive = config.keepalive();
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                             static_cast<int>(keepalive.time_seconds() * 1000));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                             static_cast<int>(keepalive.timeout_seconds() * 1000));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             static_cast<int>(keepalive.min_client_ping_interval_seconds() * 1000));
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  relay->server_ = builder.BuildAndStart();
+  if (relay->server_ == nullptr || relay->port_ == 0) {
+    relay->service_->Shutdown();
+    return absl::UnavailableError(absl::StrCat("cannot listen on listen_address ",
+                                               config.listen_address(),
+                                               " (in use, or not an address of this host)"));
+  }
+  relay->server_->GetHealthCheckService()->SetServingStatus(true);
+  LogInfo("relay_started", {{"listen", config.listen_address()},
+                            {"port", absl::StrCat(relay->port_)},
+                            {"data_dir", config.data_dir()}});
+  return relay;
+}
+
+RelayServer::~RelayServer() { Shutdown(); }
+
+void RelayServer::Shutdown() {
+  std::lock_guard<std::mutex> lock(shutdown_mu_);
+  if (shut_down_) return;
+  shut_down_ = true;
+  LogInfo("relay_stopping", {{"grace_seconds", absl::StrCat(config_.shutdown_grace_seconds())}});
+  if (server_) server_->GetHealthCheckService()->SetServingStatus(false);
+  if (service_) service_->Shutdown();
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      std::chrono::seconds(config_.shutdown_grace_seconds()));
+    server_->Wait();
+  }
+  server_.reset();
+  service_.reset();
+  store_.reset();  // drains the commit queue and closes RocksDB
+  LogInfo("relay_stopped");
+}
+
+}  // namespace samrad::server

@@ -1,0 +1,66 @@
+// RelayServer: the running relay — TLS credentials, the Store, the service,
+// health and reflection — and its orderly shutdown.
+#ifndef SAMRAD_SERVER_RELAY_SERVER_H_
+#define SAMRAD_SERVER_RELAY_SERVER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include "absl/status/statusor.h"
+#include "proto/config.pb.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace samrad::storage {
+class Store;
+}
+
+namespace samrad::server {
+
+class PeerVerifier;
+class RelayService;
+
+class RelayServer {
+ public:
+  // Checks the files the config names (TLS pair, client CA, directory key,
+  // KEK), opens the store, and starts serving on config.listen_address.
+  // `config` must have passed FinalizeConfig. Errors name the file or field:
+  // INVALID_ARGUMENT / NOT_FOUND for bad files, FAILED_PRECONDITION for a
+  // wrong KEK, UNAVAILABLE when the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<RelayServer>> Start(
+      v1::RelayConfig config, std::function<int64_t()> clock = nullptr);
+
+  // Shuts down (see Shutdown) if still running.
+  ~RelayServer();
+  RelayServer(const RelayServer&) = delete;
+  RelayServer& operator=(const RelayServer&) = delete;
+
+  // The bound port (the chosen one when the config says port 0).
+  int port() const { return port_; }
+
+  // Health NOT_SERVING, refuses new calls, ends streams with UNAVAILABLE,
+  // lets in-flight calls finish within shutdown_grace_seconds (then cancels
+  // them), stops background work and closes the store. Idempotent,
+  // thread-safe; blocks until done.
+  void Shutdown();
+
+ private:
+  RelayServer() = default;
+
+  v1::RelayConfig config_;
+  int port_ = 0;
+  std::unique_ptr<PeerVerifier> verifier_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<RelayService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::mutex shutdown_mu_;
+  bool shut_down_ = false;
+};
+
+}  // namespace samrad::server
+
+#endif  // SAMRAD_SERVER_RELAY_SERVER_H_

@@ -1,0 +1,1169 @@
+#include "server/relay_service.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "crypto/directory.h"
+#include "crypto/envelope.h"
+#include "crypto/keys.h"
+#include "crypto/ownership_proof.h"
+#include "grpcpp/grpcpp.h"
+#include "server/authz.h"
+#include "server/event_hub.h"
+#include "server/event_stream.h"
+#include "server/limits.h"
+#include "server/log.h"
+#include "server/maintenance_worker.h"
+#include "server/status.h"
+#include "server/validation.h"
+
+namespace samrad::server {
+namespace {
+
+using grpc::CallbackServerContext;
+using grpc::ServerUnaryReactor;
+using grpc::ServerWriteReactor;
+
+constexpr char kThreadNotVisible[] = "no thread with this id is visible to you";
+constexpr int kMaxRewrapMessages = 10000;
+constexpr size_t kMaxReasonBytes = 512;
+constexpr size_t kMaxCursorBytes = 1024;
+
+int64_t SystemClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+v1::ThreadSummary Summarize(const v1::ThreadRecord& t) {
+  v1::ThreadSummary s;
+  s.set_thread_id(t.thread_id());
+  s.set_unit(t.unit());
+  *s.mutable_metadata() = t.metadata();
+  s.set_state(t.state());
+  s.set_claimed_by(t.claimed_by());
+  s.set_created_at_unix_ms(t.created_at_unix_ms());
+  s.set_last_activity_unix_ms(t.last_activity_unix_ms());
+  s.set_message_count(t.last_sequence());
+  return s;
+}
+
+v1::Ack MakeAck(const storage::Appended& appended) {
+  v1::Ack ack;
+  ack.set_thread_id(appended.message.thread_id());
+  ack.set_message_id(appended.message.message_id());
+  ack.set_sequence(appended.message.sequence());
+  ack.set_accepted_at_unix_ms(appended.message.accepted_at_unix_ms());
+  ack.set_unit(appended.thread.unit());
+  ack.set_duplicate(appended.duplicate);
+  return ack;
+}
+
+// The request digest an OwnershipProof signs: the request with `proof`
+// cleared. Requests without a proof field are digested as they are.
+template <typename Request>
+std::string DigestWithoutProof(const Request& request) {
+  if constexpr (requires(Request r) { r.clear_proof(); }) {
+    Request copy = request;
+    copy.clear_proof();
+    return crypto::RequestDigest(copy);
+  } else {
+    return crypto::RequestDigest(request);
+  }
+}
+
+storage::AuditDraft Audit(const Identity& who, std::string action, std::string thread_id,
+                          std::string detail = "") {
+  storage::AuditDraft draft;
+  draft.actor_role = std::string(RoleName(who.role));
+  // Professionals are never recorded by who they are.
+  if (who.role != Role::kProfessional) draft.actor_id = who.id;
+  draft.action = std::move(action);
+  draft.thread_id = std::move(thread_id);
+  draft.detail = std::move(detail);
+  return draft;
+}
+
+// Finish a unary reactor with an absl status (OK or error).
+void Fail(ServerUnaryReactor* reactor, const absl::Status& status) {
+  reactor->Finish(ToGrpcStatus(status));
+}
+
+struct DirectoryState {
+  v1::SignedDirectory signed_directory;
+  v1::KeyDirectory directory;
+  uint64_t epoch = 0;
+};
+
+// ---------------------------------------------------------------------------
+class RelayServiceImpl final : public RelayService {
+ public:
+  RelayServiceImpl(RelayServiceOptions options, storage::Store* store, PeerVerifier* verifier,
+                   crypto::Ed25519PublicKey directory_key)
+      : config_(std::move(options.config)),
+        clock_(options.clock ? std::move(options.clock) : std::function<int64_t()>(SystemClockMs)),
+        store_(store),
+        verifier_(verifier),
+        directory_key_(std::move(directory_key)),
+        window_ms_(int64_t{config_.limits().proof_window_seconds()} * 1000),
+        rate_limiter_(config_.limits().rate_per_second(), config_.limits().rate_burst()),
+        replay_cache_(window_ms_, 1u << 20),
+        stream_budget_(config_.limits().max_concurrent_streams(),
+                       config_.limits().max_streams_per_identity()) {}
+
+  ~RelayServiceImpl() override { Shutdown(); }
+
+  absl::Status Init() {
+    uint64_t epoch = 0;
+    auto signed_dir = store_->GetDirectory(&epoch);
+    if (signed_dir.ok()) {
+      auto dir = crypto::VerifyDirectory(*signed_dir, directory_key_);
+      if (!dir.ok()) {
+        // Served verbatim anyway (clients verify); routing uses it as stored.
+        LogWarning("directory_unverified",
+                   {{"epoch", absl::StrCat(epoch)}, {"reason", dir.status().message()}});
+        v1::KeyDirectory parsed;
+        if (!parsed.ParseFromString(signed_dir->directory())) {
+          return absl::DataLossError("the stored key directory cannot be parsed");
+        }
+        dir = std::move(parsed);
+      }
+      auto state = std::make_shared<DirectoryState>();
+      state->signed_directory = *std::move(signed_dir);
+      state->directory = *std::move(dir);
+      state->epoch = epoch;
+      directory_ = std::move(state);
+    } else if (!absl::IsNotFound(signed_dir.status())) {
+      return signed_dir.status();
+    }
+    const auto& retention = config_.retention();
+    const int64_t interval_ms =
+        retention.sweeper_disabled() ? 0 : int64_t{retention.sweep_interval_seconds()} * 1000;
+    worker_ = std::make_unique<MaintenanceWorker>(interval_ms, [this] { ScheduledSweep(); });
+    return absl::OkStatus();
+  }
+
+  void Shutdown() override {
+    if (shutting_down_.exchange(true)) return;
+    hub_.Shutdown(absl::UnavailableError("the relay is shutting down; reconnect shortly"));
+    if (worker_) worker_->Stop();
+  }
+
+  RelayStats Stats() const override {
+    RelayStats stats;
+    stats.open_streams = stream_budget_.open();
+    auto dir = Directory();
+    stats.directory_epoch = dir ? dir->epoch : 0;
+    return stats;
+  }
+
+  // ---- Any role ----
+
+  ServerUnaryReactor* GetDirectory(CallbackServerContext* ctx, const v1::GetDirectoryRequest*,
+                                   v1::SignedDirectory* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Authenticate(ctx, method::kGetDirectory);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    auto dir = Directory();
+    if (!dir) {
+      Fail(reactor, absl::NotFoundError("no key directory has been published yet"));
+      return reactor;
+    }
+    *reply = dir->signed_directory;
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+  // ---- Professional ----
+
+  ServerUnaryReactor* SubmitConsultation(CallbackServerContext* ctx,
+                                         const v1::SubmitConsultationRequest* request,
+                                         v1::Ack* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Authenticate(ctx, method::kSubmitConsultation);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    auto prepared = PrepareSubmission(*caller, *request);
+    if (!prepared.ok()) return Fail(reactor, prepared.status()), reactor;
+    if (prepared->duplicate_ack) {
+      *reply = *prepared->duplicate_ack;
+      reactor->Finish(grpc::Status::OK);
+      return reactor;
+    }
+    if (auto s = CheckDeadline(ctx); !s.ok()) return Fail(reactor, s), reactor;
+    store_->CreateThread(
+        std::move(prepared->thread), std::move(prepared->message),
+        [this, reactor, reply](absl::StatusOr<storage::Appended> result) {
+          if (!result.ok()) return Fail(reactor, result.status());
+          *reply = MakeAck(*result);
+          if (!result->duplicate) {
+            PublishChange(result->thread, &result->message, v1::QueueEvent::KIND_NEW);
+            LogInfo("thread_created",
+                    {{"thread", result->thread.thread_id()}, {"unit", result->thread.unit()}});
+          }
+          reactor->Finish(grpc::Status::OK);
+        });
+    return reactor;
+  }
+
+  ServerUnaryReactor* PostMessage(CallbackServerContext* ctx, const v1::PostMessageRequest* request,
+                                  v1::Ack* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Authenticate(ctx, method::kPostMessage);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    auto prepared = PreparePost(*caller, *request);
+    if (!prepared.ok()) return Fail(reactor, prepared.status()), reactor;
+    if (prepared->duplicate_ack) {
+      *reply = *prepared->duplicate_ack;
+      reactor->Finish(grpc::Status::OK);
+      return reactor;
+    }
+    if (auto s = CheckDeadline(ctx); !s.ok()) return Fail(reactor, s), reactor;
+    const bool from_adviser = caller->role == Role::kAdviser;
+    std::optional<storage::AuditDraft> audit =
+        Audit(*caller, from_adviser ? "answer" : "follow_up", request->thread_id());
+    store_->AppendMessage(
+        std::move(prepared->message), std::move(audit),
+        [this, reactor, reply, from_adviser](absl::StatusOr<storage::Appended> result) {
+          if (!result.ok()) return Fail(reactor, result.status());
+          *reply = MakeAck(*result);
+          if (!result->duplicate) {
+            PublishChange(
+                result->thread, &result->message,
+                from_adviser ? v1::QueueEvent::KIND_ANSWERED : v1::QueueEvent::KIND_FOLLOW_UP);
+          }
+          reactor->Finish(grpc::Status::OK);
+        });
+    return reactor;
+  }
+
+  ServerUnaryReactor* GetThread(CallbackServerContext* ctx, const v1::GetThreadRequest* request,
+                                v1::ThreadView* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Authenticate(ctx, method::kGetThread);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    auto thread = LoadThreadFor(*caller, method::kGetThread, request->thread_id(), *request,
+                                request->proof(), request->has_proof());
+    if (!thread.ok()) return Fail(reactor, thread.status()), reactor;
+    auto messages = store_->ListMessages(request->thread_id(), request->after_sequence(),
+                                         config_.limits().max_messages_per_read());
+    if (!messages.ok()) return Fail(reactor, messages.status()), reactor;
+    *reply->mutable_summary() = Summarize(*thread);
+    // Stay well inside the message size limit; the client pages on with
+    // after_sequence = the last sequence it got.
+    const size_t budget = config_.limits().max_grpc_message_bytes() / 2;
+    size_t bytes = 0;
+    for (auto& m : *messages) {
+      bytes += m.ByteSizeLong();
+      if (bytes > budget && reply->messages_size() > 0) break;
+      *reply->add_messages() = std::move(m);
+    }
+    if (caller->role != Role::kAdviser) {
+      reactor->Finish(grpc::Status::OK);
+      return reactor;
+    }
+    // An adviser's read is on the record before the data leaves the relay.
+    store_->AppendAudit(Audit(*caller, "read", request->thread_id(),
+                              absl::StrCat("after_sequence=", request->after_sequence())),
+                        [reactor](absl::StatusOr<v1::AuditEntry> entry) {
+                          if (!entry.ok()) return Fail(reactor, entry.status());
+                          reactor->Finish(grpc::Status::OK);
+                        });
+    return reactor;
+  }
+
+  ServerWriteReactor<v1::ThreadEvent>* WatchThread(CallbackServerContext* ctx,
+                                                   const v1::WatchThreadRequest* request) override {
+    auto caller = Authenticate(ctx, method::kWatchThread);
+    if (!caller.ok()) return FailedStream<v1::ThreadEvent>(caller.status());
+    auto thread = LoadThreadFor(*caller, method::kWatchThread, request->thread_id(), *request,
+                                request->proof(), request->has_proof());
+    if (!thread.ok()) return FailedStream<v1::ThreadEvent>(thread.status());
+    if (caller->role == Role::kAdviser) {
+      // Recorded asynchronously; the stream does not wait for it.
+      store_->AppendAudit(
+          Audit(*caller, "read", request->thread_id(), "watch"),
+          [](absl::StatusOr<v1::AuditEntry> entry) {
+            if (!entry.ok()) {
+              LogError("audit_failed", {{"action", "read"}, {"reason", entry.status().message()}});
+            }
+          });
+    }
+    const std::string budget_key = caller->serial_hex;
+    if (auto s = stream_budget_.Acquire(budget_key); !s.ok()) {
+      return FailedStream<v1::ThreadEvent>(s);
+    }
+    auto* stream = new EventStream<v1::ThreadEvent>(nullptr);
+    auto subscribed = hub_.SubscribeThread(request->thread_id(), stream->state());
+    const uint64_t handle = subscribed.ok() ? *subscribed : 0;
+    stream->set_on_done([this, handle, budget_key] {
+      if (handle != 0) hub_.Unsubscribe(handle);
+      stream_budget_.Release(budget_key);
+    });
+    if (!subscribed.ok()) {
+      stream->state()->RequestFinish(ToGrpcStatus(subscribed.status()));
+      return stream;
+    }
+    // Backlog after subscribing, so nothing falls between; live events the
+    // backlog already holds are skipped by sequence.
+    auto messages = store_->ListMessages(request->thread_id(), request->after_sequence(),
+                                         config_.limits().max_messages_per_read());
+    if (!messages.ok()) {
+      stream->state()->RequestFinish(ToGrpcStatus(messages.status()));
+      return stream;
+    }
+    std::vector<v1::ThreadEvent> backlog;
+    uint64_t last_sequence = request->after_sequence();
+    const v1::ThreadSummary summary = Summarize(*thread);
+    for (auto& m : *messages) {
+      last_sequence = std::max(last_sequence, m.sequence());
+      v1::ThreadEvent event;
+      *event.mutable_summary() = summary;
+      *event.mutable_message() = std::move(m);
+      backlog.push_back(std::move(event));
+    }
+    // An adviser's view ends when the thread leaves their unit (referral).
+    std::function<bool(const v1::ThreadEvent&)> end_after;
+    if (caller->role == Role::kAdviser) {
+      end_after = [unit = caller->scope](const v1::ThreadEvent& e) {
+        return e.summary().unit() != unit;
+      };
+    }
+    stream->state()->Start(
+        std::move(backlog),
+        [last_sequence](const v1::ThreadEvent& e) {
+          return e.has_message() && e.message().sequence() <= last_sequence;
+        },
+        std::move(end_after));
+    return stream;
+  }
+
+  ServerUnaryReactor* CloseThread(CallbackServerContext* ctx, const v1::CloseThreadRequest* request,
+                                  v1::ThreadSummary* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Authenticate(ctx, method::kCloseThread);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    auto thread = LoadThreadFor(*caller, method::kCloseThread, request->thread_id(), *request,
+                                request->proof(), request->has_proof());
+    if (!thread.ok()) return Fail(reactor, thread.status()), reactor;
+    if (thread->state() == v1::THREAD_STATE_CLOSED) {
+      Fail(reactor, absl::FailedPreconditionError("the thread is already closed"));
+      return reactor;
+    }
+    if (auto s = CheckDeadline(ctx); !s.ok()) return Fail(reactor, s), reactor;
+    const std::string unit = caller->role == Role::kAdviser ? caller->scope : "";
+    store_->Close(request->thread_id(), unit, Audit(*caller, "close", request->thread_id()),
+                  [this, reactor, reply](absl::StatusOr<v1::ThreadRecord> result) {
+                    if (!result.ok()) return Fail(reactor, result.status());
+                    *reply = Summarize(*result);
+                    PublishChange(*result, nullptr, v1::QueueEvent::KIND_CLOSED);
+                    reactor->Finish(grpc::Status::OK);
+                  });
+    return reactor;
+  }
+
+  // ---- Adviser ----
+
+  ServerUnaryReactor* ListQueue(CallbackServerContext* ctx, const v1::ListQueueRequest* request,
+                                v1::QueuePage* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Authenticate(ctx, method::kListQueue);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    if (request->page_size() > 200) {
+      Fail(reactor, absl::InvalidArgumentError(absl::StrCat("page_size is ", request->page_size(),
+                                                            "; it must be 1..200 (0 = 50)")));
+      return reactor;
+    }
+    if (request->cursor().size() > kMaxCursorBytes) {
+      Fail(reactor, absl::InvalidArgumentError("cursor is not one this relay returned"));
+      return reactor;
+    }
+    if (auto s = ValidateQueueFilters(*request); !s.ok()) return Fail(reactor, s), reactor;
+    storage::QueueQuery query;
+    query.unit = caller->scope;
+    for (int s : request->states()) query.states.push_back(static_cast<v1::ThreadState>(s));
+    for (int u : request->urgencies()) query.urgencies.push_back(static_cast<v1::Urgency>(u));
+    for (int c : request->categories()) query.categories.push_back(static_cast<v1::Category>(c));
+    query.page_size = request->page_size() == 0 ? 50 : request->page_size();
+    query.cursor = request->cursor();
+    auto page = store_->ListQueue(query);
+    if (!page.ok()) return Fail(reactor, page.status()), reactor;
+    for (const auto& t : page->threads) *reply->add_threads() = Summarize(t);
+    reply->set_next_cursor(page->next_cursor);
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+  ServerWriteReactor<v1::QueueEvent>* WatchQueue(CallbackServerContext* ctx,
+                                                 const v1::WatchQueueRequest*) override {
+    auto caller = Authenticate(ctx, method::kWatchQueue);
+    if (!caller.ok()) return FailedStream<v1::QueueEvent>(caller.status());
+    const std::string budget_key = caller->serial_hex;
+    if (auto s = stream_budget_.Acquire(budget_key); !s.ok()) {
+      return FailedStream<v1::QueueEvent>(s);
+    }
+    auto* stream = new EventStream<v1::QueueEvent>(nullptr);
+    auto subscribed = hub_.SubscribeQueue(caller->scope, stream->state());
+    const uint64_t handle = subscribed.ok() ? *subscribed : 0;
+    stream->set_on_done([this, handle, budget_key] {
+      if (handle != 0) hub_.Unsubscribe(handle);
+      stream_budget_.Release(budget_key);
+    });
+    if (!subscribed.ok()) {
+      stream->state()->RequestFinish(ToGrpcStatus(subscribed.status()));
+      return stream;
+    }
+    stream->state()->Start({}, nullptr);
+    return stream;
+  }
+
+  ServerUnaryReactor* ClaimThread(CallbackServerContext* ctx, const v1::ClaimThreadRequest* request,
+                                  v1::ThreadSummary* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Authenticate(ctx, method::kClaimThread);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    if (auto s = ValidateHexId("thread_id", request->thread_id()); !s.ok()) {
+      return Fail(reactor, s), reactor;
+    }
+    if (auto s = CheckDeadline(ctx); !s.ok()) return Fail(reactor, s), reactor;
+    store_->Claim(request->thread_id(), caller->scope, caller->id,
+                  Audit(*caller, "claim", request->thread_id()),
+                  [this, reactor, reply](absl::StatusOr<v1::ThreadRecord> result) {
+                    if (!result.ok()) return Fail(reactor, HideForeign(result.status()));
+                    *reply = Summarize(*result);
+                    PublishChange(*result, nullptr, v1::QueueEvent::KIND_CLAIMED);
+                    reactor->Finish(grpc::Status::OK);
+                  });
+    return reactor;
+  }
+
+  ServerUnaryReactor* ReleaseThread(CallbackServerContext* ctx,
+                                    const v1::ReleaseThreadRequest* request,
+                                    v1::ThreadSummary* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Authenticate(ctx, method::kReleaseThread);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    if (auto s = ValidateHexId("thread_id", request->thread_id()); !s.ok()) {
+      return Fail(reactor, s), reactor;
+    }
+    if (auto s = CheckDeadline(ctx); !s.ok()) return Fail(reactor, s), reactor;
+    store_->Release(request->thread_id(), caller->scope, caller->id,
+                    Audit(*caller, "release", request->thread_id()),
+                    [this, reactor, reply](absl::StatusOr<v1::ThreadRecord> result) {
+                      if (!result.ok()) return Fail(reactor, HideForeign(result.status()));
+                      *reply = Summarize(*result);
+                      PublishChange(*result, nullptr, v1::QueueEvent::KIND_RELEASED);
+                      reactor->Finish(grpc::Status::OK);
+                    });
+    return reactor;
+  }
+
+  ServerUnaryReactor* ReferThread(CallbackServerContext* ctx, const v1::ReferThreadRequest* request,
+                                  v1::ThreadSummary* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Authenticate(ctx, method::kReferThread);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    auto prepared = PrepareReferral(*caller, *request);
+    if (!prepared.ok()) return Fail(reactor, prepared.status()), reactor;
+    if (auto s = CheckDeadline(ctx); !s.ok()) return Fail(reactor, s), reactor;
+    const std::string from_unit = caller->scope;
+    store_->Refer(request->thread_id(), from_unit, request->to_unit(), std::move(prepared->rewraps),
+                  std::move(prepared->note),
+                  Audit(*caller, "refer", request->thread_id(),
+                        absl::StrCat("from=", from_unit, " to=", request->to_unit())),
+                  [this, reactor, reply, from_unit](absl::StatusOr<v1::ThreadRecord> result) {
+                    if (!result.ok()) return Fail(reactor, HideForeign(result.status()));
+                    *reply = Summarize(*result);
+                    v1::QueueEvent out;
+                    out.set_kind(v1::QueueEvent::KIND_REFERRED_OUT);
+                    *out.mutable_thread() = *reply;
+                    hub_.PublishQueue(from_unit, out);
+                    PublishChange(*result, nullptr, v1::QueueEvent::KIND_REFERRED_IN);
+                    reactor->Finish(grpc::Status::OK);
+                  });
+    return reactor;
+  }
+
+  // ---- Admin ----
+
+  ServerUnaryReactor* PublishDirectory(CallbackServerContext* ctx,
+                                       const v1::PublishDirectoryRequest* request,
+                                       v1::PublishDirectoryReply* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Authenticate(ctx, method::kPublishDirectory);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    if (!request->has_directory()) {
+      Fail(reactor, absl::InvalidArgumentError("directory is required"));
+      return reactor;
+    }
+    auto verified = crypto::VerifyDirectory(request->directory(), directory_key_);
+    if (!verified.ok()) {
+      Fail(reactor, absl::InvalidArgumentError(absl::StrCat(
+                        "the directory does not verify under the relay's directory key: ",
+                        verified.status().message())));
+      return reactor;
+    }
+    auto current = Directory();
+    const uint64_t epoch = verified->epoch();
+    if (current && epoch <= current->epoch) {
+      Fail(reactor, absl::FailedPreconditionError(absl::StrCat(
+                        "directory epoch ", epoch, " is not higher than the current epoch ",
+                        current->epoch, "; raise the epoch and sign again")));
+      return reactor;
+    }
+    auto state = std::make_shared<DirectoryState>();
+    state->signed_directory = request->directory();
+    state->directory = *std::move(verified);
+    state->epoch = epoch;
+    store_->PutDirectory(request->directory(), epoch,
+                         Audit(*caller, "publish", "", absl::StrCat("epoch=", epoch)),
+                         [this, reactor, reply, state = std::move(state)](absl::Status s) mutable {
+                           if (!s.ok()) return Fail(reactor, s);
+                           reply->set_epoch(state->epoch);
+                           LogInfo("directory_published", {{"epoch", absl::StrCat(state->epoch)}});
+                           SetDirectory(std::move(state));
+                           reactor->Finish(grpc::Status::OK);
+                         });
+    return reactor;
+  }
+
+  ServerUnaryReactor* RevokeCertificate(CallbackServerContext* ctx,
+                                        const v1::RevokeCertificateRequest* request,
+                                        v1::RevocationRecord* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Authenticate(ctx, method::kRevokeCertificate);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    auto serial = NormalizeSerialHex(request->serial_hex());
+    if (!serial.ok()) return Fail(reactor, serial.status()), reactor;
+    if (auto s = ValidateUtf8("reason", request->reason(), kMaxReasonBytes); !s.ok()) {
+      return Fail(reactor, s), reactor;
+    }
+    v1::RevocationRecord record;
+    record.set_serial_hex(*serial);
+    record.set_revoked_at_unix_ms(clock_());
+    record.set_reason(request->reason());
+    record.set_revoked_by(caller->id);
+    *reply = record;
+    store_->Revoke(std::move(record),
+                   Audit(*caller, "revoke", "", absl::StrCat("serial=", *serial)),
+                   [this, reactor, serial = *serial](absl::Status s) {
+                     if (!s.ok()) return Fail(reactor, s);
+                     MarkRevoked(serial);
+                     LogInfo("certificate_revoked", {{"serial", serial}});
+                     reactor->Finish(grpc::Status::OK);
+                   });
+    return reactor;
+  }
+
+  ServerUnaryReactor* ListRevoked(CallbackServerContext* ctx, const v1::ListRevokedRequest*,
+                                  v1::ListRevokedReply* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Authenticate(ctx, method::kListRevoked);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    auto revoked = store_->ListRevoked();
+    if (!revoked.ok()) return Fail(reactor, revoked.status()), reactor;
+    for (auto& r : *revoked) *reply->add_revoked() = std::move(r);
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+  ServerUnaryReactor* GetStats(CallbackServerContext* ctx, const v1::StatsRequest* request,
+                               v1::StatsReply* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Authenticate(ctx, method::kGetStats);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    static const absl::flat_hash_set<std::string> kDimensions = {"unit",    "county", "category",
+                                                                 "urgency", "org",    "month"};
+    absl::flat_hash_set<std::string> seen;
+    for (const std::string& g : request->group_by()) {
+      if (!kDimensions.contains(g)) {
+        Fail(reactor, absl::InvalidArgumentError(absl::StrCat(
+                          "group_by \"", g.substr(0, 32),
+                          "\" is unknown; use unit, county, category, urgency, org or month")));
+        return reactor;
+      }
+      if (!seen.insert(g).second) {
+        Fail(reactor, absl::InvalidArgumentError(absl::StrCat("group_by names ", g, " twice")));
+        return reactor;
+      }
+    }
+    v1::StatsRequest query = *request;
+    if (query.to_unix_ms() == 0) query.set_to_unix_ms(clock_() + 1);
+    if (query.from_unix_ms() < 0 || query.from_unix_ms() >= query.to_unix_ms()) {
+      Fail(reactor,
+           absl::InvalidArgumentError("from_unix_ms must be at least 0 and lower than to_unix_ms"));
+      return reactor;
+    }
+    RunBlocking(reactor, [this, query = std::move(query), reply]() -> absl::Status {
+      auto rows = store_->Stats(query);
+      if (!rows.ok()) return rows.status();
+      for (auto& row : *rows) *reply->add_rows() = std::move(row);
+      return absl::OkStatus();
+    });
+    return reactor;
+  }
+
+  ServerUnaryReactor* GetAuditLog(CallbackServerContext* ctx, const v1::AuditLogRequest* request,
+                                  v1::AuditLogReply* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Authenticate(ctx, method::kGetAuditLog);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    if (request->limit() > 1000) {
+      Fail(reactor, absl::InvalidArgumentError(absl::StrCat("limit is ", request->limit(),
+                                                            "; it must be 1..1000 (0 = 200)")));
+      return reactor;
+    }
+    auto entries = store_->ReadAudit(request->after_index(), request->since_unix_ms(),
+                                     request->limit() == 0 ? 200 : request->limit());
+    if (!entries.ok()) return Fail(reactor, entries.status()), reactor;
+    for (auto& e : *entries) *reply->add_entries() = std::move(e);
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+  ServerUnaryReactor* Backup(CallbackServerContext* ctx, const v1::BackupRequest*,
+                             v1::BackupReply* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Authenticate(ctx, method::kBackup);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    if (config_.backup_dir().empty()) {
+      Fail(reactor, absl::FailedPreconditionError(
+                        "backups are not configured: set backup_dir in the relay config"));
+      return reactor;
+    }
+    RunBlocking(reactor, [this, reply, who = *caller]() -> absl::Status {
+      auto info = store_->Backup(config_.backup_dir());
+      if (!info.ok()) return info.status();
+      reply->set_backup_dir(info->backup_dir);
+      reply->set_backup_id(info->backup_id);
+      reply->set_size_bytes(info->size_bytes);
+      LogInfo("backup_done", {{"backup_id", absl::StrCat(info->backup_id)},
+                              {"bytes", absl::StrCat(info->size_bytes)}});
+      return AppendAuditAndWait(
+          Audit(who, "backup", "", absl::StrCat("backup_id=", info->backup_id)));
+    });
+    return reactor;
+  }
+
+  ServerUnaryReactor* RunRetention(CallbackServerContext* ctx, const v1::RetentionRequest* request,
+                                   v1::RetentionReply* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Authenticate(ctx, method::kRunRetention);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    RunBlocking(reactor, [this, reply, dry_run = request->dry_run(), who = *caller]() {
+      auto report = Retain(dry_run, &who);
+      if (!report.ok()) return report.status();
+      reply->set_threads_closed(report->threads_closed);
+      reply->set_threads_purged(report->threads_purged);
+      reply->set_messages_purged(report->messages_purged);
+      for (const auto& id : report->purged_thread_ids) reply->add_purged_thread_ids(id);
+      return absl::OkStatus();
+    });
+    return reactor;
+  }
+
+ private:
+  struct PreparedMessage {
+    v1::ThreadRecord thread;
+    v1::StoredMessage message;
+    std::optional<v1::Ack> duplicate_ack;
+  };
+
+  struct PreparedReferral {
+    std::map<std::string, std::vector<v1::WrappedKey>> rewraps;
+    std::optional<v1::StoredMessage> note;
+  };
+
+  std::shared_ptr<const DirectoryState> Directory() const {
+    std::lock_guard<std::mutex> lock(directory_mu_);
+    return directory_;
+  }
+  void SetDirectory(std::shared_ptr<const DirectoryState> state) {
+    std::lock_guard<std::mutex> lock(directory_mu_);
+    if (!directory_ || state->epoch > directory_->epoch) directory_ = std::move(state);
+  }
+
+  // Who is calling, whether they may call `full_method`, and whether they are
+  // within their rate.
+  absl::StatusOr<Identity> Authenticate(CallbackServerContext* ctx, absl::string_view full_method) {
+    if (shutting_down_.load()) {
+      return absl::UnavailableError("the relay is shutting down; retry shortly");
+    }
+    std::string leaf, chain;
+    if (auto auth = ctx->auth_context(); auth != nullptr) {
+      auto leaf_values = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+      if (!leaf_values.empty()) leaf.assign(leaf_values[0].data(), leaf_values[0].size());
+      auto chain_values = auth->FindPropertyValues(GRPC_X509_PEM_CERT_CHAIN_PROPERTY_NAME);
+      if (!chain_values.empty()) chain.assign(chain_values[0].data(), chain_values[0].size());
+    }
+    auto identity = verifier_->Verify(leaf, chain);
+    if (!identity.ok()) {
+      LogInfo("call_refused", {{"method", full_method}, {"reason", identity.status().message()}});
+      return identity.status();
+    }
+    auto revoked = IsRevoked(identity->serial_hex);
+    if (!revoked.ok()) return revoked.status();
+    if (*revoked) {
+      LogInfo("call_refused",
+              {{"method", full_method}, {"serial", identity->serial_hex}, {"reason", "revoked"}});
+      return absl::UnauthenticatedError(absl::StrCat("certificate serial ", identity->serial_hex,
+                                                     " has been revoked; ask your administrator"));
+    }
+    if (auto s = AuthorizeMethod(full_method, identity->role); !s.ok()) return s;
+    if (auto s = rate_limiter_.Acquire(identity->serial_hex, clock_()); !s.ok()) return s;
+    return identity;
+  }
+
+  absl::StatusOr<bool> IsRevoked(const std::string& serial) {
+    {
+      std::lock_guard<std::mutex> lock(revoked_mu_);
+      auto it = revoked_cache_.find(serial);
+      if (it != revoked_cache_.end()) return it->second;
+    }
+    auto revoked = store_->IsRevoked(serial);
+    if (!revoked.ok()) return revoked.status();
+    std::lock_guard<std::mutex> lock(revoked_mu_);
+    if (revoked_cache_.size() >= 100000) revoked_cache_.clear();
+    // A concurrent RevokeCertificate may have set true meanwhile; keep true.
+    auto [it, inserted] = revoked_cache_.try_emplace(serial, *revoked);
+    if (!inserted) it->second = it->second || *revoked;
+    return it->second;
+  }
+
+  void MarkRevoked(const std::string& serial) {
+    std::lock_guard<std::mutex> lock(revoked_mu_);
+    revoked_cache_[serial] = true;
+  }
+
+  static absl::Status CheckDeadline(CallbackServerContext* ctx) {
+    if (ctx->deadline() <= std::chrono::system_clock::now()) {
+      return absl::DeadlineExceededError("the call's deadline passed before the write started");
+    }
+    return absl::OkStatus();
+  }
+
+  // Store NOT_FOUND for a thread of another unit looks exactly like a thread
+  // that does not exist.
+  static absl::Status HideForeign(const absl::Status& status) {
+    if (absl::IsNotFound(status)) return absl::NotFoundError(kThreadNotVisible);
+    return status;
+  }
+
+  // The thread, if `caller` may reach it: an adviser of its unit, or a
+  // professional whose proof verifies under the thread key (and is fresh).
+  template <typename Request>
+  absl::StatusOr<v1::ThreadRecord> LoadThreadFor(const Identity& caller,
+                                                 absl::string_view full_method,
+                                                 const std::string& thread_id,
+                                                 const Request& request,
+                                                 const v1::OwnershipProof& proof, bool has_proof) {
+    if (auto s = ValidateHexId("thread_id", thread_id); !s.ok()) return s;
+    const int64_t now = clock_();
+    if (caller.role == Role::kProfessional) {
+      if (auto s = ValidateProofShape(proof, has_proof, now, window_ms_); !s.ok()) return s;
+    }
+    auto thread = store_->GetThread(thread_id);
+    if (!thread.ok()) return HideForeign(thread.status());
+    if (caller.role == Role::kAdviser) {
+      if (thread->unit() != caller.scope) return absl::NotFoundError(kThreadNotVisible);
+      return thread;
+    }
+    auto key = crypto::Ed25519PublicKey::FromBytes(thread->thread_signing_public_key());
+    if (!key.ok()) return absl::NotFoundError(kThreadNotVisible);
+    if (!crypto::VerifyOwnershipProof(proof, std::string(full_method), thread_id,
+                                      DigestWithoutProof(request), now, window_ms_, *key)
+             .ok()) {
+      return absl::NotFoundError(kThreadNotVisible);
+    }
+    if (auto s = replay_cache_.CheckAndRemember(thread_id, proof.nonce(), proof.timestamp_unix_ms(),
+                                                now);
+        !s.ok()) {
+      return s;
+    }
+    return thread;
+  }
+
+  absl::StatusOr<crypto::ParsedEnvelope> ParseSizedEnvelope(absl::string_view field,
+                                                            const std::string& bytes) {
+    if (bytes.empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
+    if (bytes.size() > config_.limits().max_envelope_bytes()) {
+      return absl::ResourceExhaustedError(absl::StrCat(field, " is ", bytes.size(),
+                                                       " bytes; the relay accepts at most ",
+                                                       config_.limits().max_envelope_bytes()));
+    }
+    auto parsed = crypto::ParseEnvelope(bytes);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ": ", parsed.status().message()));
+    }
+    return parsed;
+  }
+
+  // The adviser's signing key in the current directory.
+  absl::StatusOr<crypto::Ed25519PublicKey> AdviserSigningKey(const DirectoryState& dir,
+                                                             const Identity& caller) {
+    auto unit = crypto::FindUnit(dir.directory, caller.scope);
+    if (unit.ok()) {
+      for (const auto& adviser : (*unit)->advisers()) {
+        if (adviser.adviser_id() == caller.id) {
+          return crypto::Ed25519PublicKey::FromBytes(adviser.signing_public_key());
+        }
+      }
+    }
+    return absl::PermissionDeniedError(absl::StrCat(
+        "adviser ", caller.id, " of unit ", caller.scope, " has no keys in directory epoch ",
+        dir.epoch, "; ask the administrator to add them"));
+  }
+
+  static absl::Status VerifySignature(const crypto::ParsedEnvelope& envelope,
+                                      const crypto::Ed25519PublicKey& key,
+                                      absl::string_view whose) {
+    if (!crypto::VerifyEnvelopeSignature(envelope, key).ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the envelope signature does not verify under ", whose));
+    }
+    return absl::OkStatus();
+  }
+
+  // A byte-identical resubmit returns the original Ack; the same message id
+  // with other bytes is ALREADY_EXISTS.
+  absl::StatusOr<std::optional<v1::Ack>> CheckResubmit(const std::string& message_id,
+                                                       const std::string& thread_id,
+                                                       const std::string& envelope) {
+    auto existing = store_->FindMessage(message_id);
+    if (absl::IsNotFound(existing.status())) return std::optional<v1::Ack>();
+    if (!existing.ok()) return existing.status();
+    if (existing->thread_id() != thread_id || existing->envelope() != envelope) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "message id ", message_id, " was already used for other content; pick a new id"));
+    }
+    auto thread = store_->GetThread(thread_id);
+    if (!thread.ok()) return thread.status();
+    v1::Ack ack;
+    ack.set_thread_id(thread_id);
+    ack.set_message_id(message_id);
+    ack.set_sequence(existing->sequence());
+    ack.set_accepted_at_unix_ms(existing->accepted_at_unix_ms());
+    ack.set_unit(thread->unit());
+    ack.set_duplicate(true);
+    return std::optional<v1::Ack>(std::move(ack));
+  }
+
+  absl::StatusOr<PreparedMessage> PrepareSubmission(const Identity& caller,
+                                                    const v1::SubmitConsultationRequest& request) {
+    if (!request.has_metadata()) return absl::InvalidArgumentError("metadata is required");
+    v1::CaseMetadata metadata = request.metadata();
+    if (auto s = ValidateCaseMetadata(metadata, /*allow_empty_county=*/true); !s.ok()) return s;
+    // The county comes from the professional's certificate.
+    if (metadata.county().empty()) metadata.set_county(caller.scope);
+    if (metadata.county() != caller.scope) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "metadata.county must be your certificate's county ", caller.scope, " (or empty)"));
+    }
+    auto thread_key = crypto::Ed25519PublicKey::FromBytes(request.thread_signing_public_key());
+    if (!thread_key.ok()) {
+      return absl::InvalidArgumentError(
+          "thread_signing_public_key must be a 32-byte Ed25519 public key");
+    }
+    auto envelope = ParseSizedEnvelope("envelope", request.envelope());
+    if (!envelope.ok()) return envelope.status();
+    const v1::EnvelopeHeader& header = envelope->header;
+    if (auto s = ValidateHexId("envelope header thread_id", header.thread_id()); !s.ok()) return s;
+    if (auto s = ValidateHexId("envelope header message_id", header.message_id()); !s.ok()) {
+      return s;
+    }
+    if (auto s = VerifySignature(*envelope, *thread_key, "thread_signing_public_key"); !s.ok()) {
+      return s;
+    }
+    PreparedMessage out;
+    auto resubmit = CheckResubmit(header.message_id(), header.thread_id(), request.envelope());
+    if (!resubmit.ok()) return resubmit.status();
+    if (resubmit->has_value()) {
+      out.duplicate_ack = std::move(**resubmit);
+      return out;
+    }
+    auto dir = Directory();
+    if (!dir) {
+      return absl::FailedPreconditionError(
+          "no key directory has been published yet; an administrator must publish one");
+    }
+    auto unit = crypto::RouteCounty(dir->directory, metadata.county());
+    if (!unit.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the key directory routes county ", metadata.county(), " to no unit"));
+    }
+    ExpectedHeader expected;
+    expected.thread_id = header.thread_id();
+    expected.sequence = 1;
+    expected.sender_role = v1::SENDER_ROLE_PROFESSIONAL;
+    expected.units = {(*unit)->unit_id()};
+    expected.directory_epoch = dir->epoch;
+    if (auto s = CheckEnvelopeHeader(header, expected); !s.ok()) return s;
+
+    const int64_t now = clock_();
+    out.thread.set_thread_id(header.thread_id());
+    out.thread.set_unit((*unit)->unit_id());
+    *out.thread.mutable_metadata() = metadata;
+    out.thread.set_state(v1::THREAD_STATE_OPEN);
+    out.thread.set_created_at_unix_ms(now);
+    out.thread.set_last_activity_unix_ms(now);
+    out.thread.set_last_sequence(1);
+    out.thread.set_thread_signing_public_key(request.thread_signing_public_key());
+    out.message.set_thread_id(header.thread_id());
+    out.message.set_message_id(header.message_id());
+    out.message.set_sequence(1);
+    out.message.set_sender_role(v1::SENDER_ROLE_PROFESSIONAL);
+    out.message.set_envelope(request.envelope());
+    out.message.set_accepted_at_unix_ms(now);
+    return out;
+  }
+
+  absl::StatusOr<PreparedMessage> PreparePost(const Identity& caller,
+                                              const v1::PostMessageRequest& request) {
+    auto thread = LoadThreadFor(caller, method::kPostMessage, request.thread_id(), request,
+                                request.proof(), request.has_proof());
+    if (!thread.ok()) return thread.status();
+    auto envelope = ParseSizedEnvelope("envelope", request.envelope());
+    if (!envelope.ok()) return envelope.status();
+    const v1::EnvelopeHeader& header = envelope->header;
+    if (auto s = ValidateHexId("envelope header message_id", header.message_id()); !s.ok()) {
+      return s;
+    }
+    auto dir = Directory();
+    if (!dir) return absl::FailedPreconditionError("no key directory has been published yet");
+    const bool adviser = caller.role == Role::kAdviser;
+    if (adviser) {
+      auto key = AdviserSigningKey(*dir, caller);
+      if (!key.ok()) return key.status();
+      if (auto s = VerifySignature(*envelope, *key, "your signing key in the directory"); !s.ok()) {
+        return s;
+      }
+    } else {
+      auto key = crypto::Ed25519PublicKey::FromBytes(thread->thread_signing_public_key());
+      if (!key.ok()) return absl::NotFoundError(kThreadNotVisible);
+      if (auto s = VerifySignature(*envelope, *key, "the thread key"); !s.ok()) return s;
+    }
+    PreparedMessage out;
+    auto resubmit = CheckResubmit(header.message_id(), request.thread_id(), request.envelope());
+    if (!resubmit.ok()) return resubmit.status();
+    if (resubmit->has_value()) {
+      out.duplicate_ack = std::move(**resubmit);
+      return out;
+    }
+    if (thread->state() == v1::THREAD_STATE_CLOSED) {
+      return absl::FailedPreconditionError("the thread is closed; start a new consultation");
+    }
+    ExpectedHeader expected;
+    expected.thread_id = request.thread_id();
+    expected.sequence = thread->last_sequence() + 1;
+    expected.sender_role = adviser ? v1::SENDER_ROLE_ADVISER : v1::SENDER_ROLE_PROFESSIONAL;
+    expected.units = {thread->unit()};
+    expected.directory_epoch = dir->epoch;
+    if (auto s = CheckEnvelopeHeader(header, expected); !s.ok()) return s;
+    out.thread = *std::move(thread);
+    out.message.set_thread_id(request.thread_id());
+    out.message.set_message_id(header.message_id());
+    out.message.set_sequence(header.sequence());
+    out.message.set_sender_role(expected.sender_role);
+    out.message.set_envelope(request.envelope());
+    out.message.set_accepted_at_unix_ms(clock_());
+    if (adviser) out.message.set_adviser_id(caller.id);
+    return out;
+  }
+
+  absl::StatusOr<PreparedReferral> PrepareReferral(const Identity& caller,
+                                                   const v1::ReferThreadRequest& request) {
+    if (auto s = ValidateHexId("thread_id", request.thread_id()); !s.ok()) return s;
+    if (request.to_unit().empty()) return absl::InvalidArgumentError("to_unit is required");
+    auto dir = Directory();
+    if (!dir) return absl::FailedPreconditionError("no key directory has been published yet");
+    if (!crypto::FindUnit(dir->directory, request.to_unit()).ok()) {
+      return absl::NotFoundError(absl::StrCat("unit \"", request.to_unit().substr(0, 64),
+                                              "\" is not in directory epoch ", dir->epoch));
+    }
+    if (request.to_unit() == caller.scope) {
+      return absl::InvalidArgumentError("to_unit is your own unit; refer to another unit");
+    }
+    auto thread = LoadThreadFor(caller, method::kReferThread, request.thread_id(), request,
+                                v1::OwnershipProof(), false);
+    if (!thread.ok()) return thread.status();
+    if (thread->state() == v1::THREAD_STATE_CLOSED) {
+      return absl::FailedPreconditionError("the thread is closed and cannot be referred");
+    }
+    if (request.rewraps_size() > kMaxRewrapMessages) {
+      return absl::InvalidArgumentError(absl::StrCat("rewraps has ", request.rewraps_size(),
+                                                     " entries; at most ", kMaxRewrapMessages,
+                                                     " are accepted"));
+    }
+    PreparedReferral out;
+    for (int i = 0; i < request.rewraps_size(); ++i) {
+      const auto& rewrap = request.rewraps(i);
+      const std::string field = absl::StrCat("rewraps[", i, "]");
+      if (auto s = ValidateHexId(field + ".message_id", rewrap.message_id()); !s.ok()) return s;
+      if (rewrap.recipients().empty() ||
+          static_cast<size_t>(rewrap.recipients_size()) > crypto::kMaxRecipients) {
+        return absl::InvalidArgumentError(absl::StrCat(field, ".recipients must hold 1..",
+                                                       crypto::kMaxRecipients, " wrapped keys"));
+      }
+      std::vector<v1::WrappedKey> keys;
+      for (int k = 0; k < rewrap.recipients_size(); ++k) {
+        if (auto s = ValidateWrappedKey(absl::StrCat(field, ".recipients[", k, "]"),
+                                        rewrap.recipients(k));
+            !s.ok()) {
+          return s;
+        }
+        keys.push_back(rewrap.recipients(k));
+      }
+      if (!out.rewraps.emplace(rewrap.message_id(), std::move(keys)).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ".message_id names a message that an earlier entry names"));
+      }
+    }
+    if (out.rewraps.size() != thread->last_sequence()) {
+      return absl::InvalidArgumentError(absl::StrCat("rewraps cover ", out.rewraps.size(),
+                                                     " messages; the thread has ",
+                                                     thread->last_sequence(),
+                                                     " and every one needs its content key "
+                                                     "re-wrapped for ",
+                                                     request.to_unit()));
+    }
+    if (!request.note_envelope().empty()) {
+      auto envelope = ParseSizedEnvelope("note_envelope", request.note_envelope());
+      if (!envelope.ok()) return envelope.status();
+      auto key = AdviserSigningKey(*dir, caller);
+      if (!key.ok()) return key.status();
+      if (auto s = VerifySignature(*envelope, *key, "your signing key in the directory"); !s.ok()) {
+        return s;
+      }
+      ExpectedHeader expected;
+      expected.thread_id = request.thread_id();
+      expected.sequence = thread->last_sequence() + 1;
+      expected.sender_role = v1::SENDER_ROLE_ADVISER;
+      expected.units = {thread->unit(), request.to_unit()};
+      expected.directory_epoch = dir->epoch;
+      if (auto s = CheckEnvelopeHeader(envelope->header, expected); !s.ok()) return s;
+      v1::StoredMessage note;
+      note.set_thread_id(request.thread_id());
+      note.set_message_id(envelope->header.message_id());
+      note.set_sequence(expected.sequence);
+      note.set_sender_role(v1::SENDER_ROLE_ADVISER);
+      note.set_envelope(request.note_envelope());
+      note.set_accepted_at_unix_ms(clock_());
+      note.set_adviser_id(caller.id);
+      out.note = std::move(note);
+    }
+    return out;
+  }
+
+  // QueueEvent `kind` to the thread's (current) unit and a ThreadEvent to
+  // the thread's watchers.
+  void PublishChange(const v1::ThreadRecord& thread, const v1::StoredMessage* message,
+                     v1::QueueEvent::Kind kind) {
+    v1::QueueEvent queue_event;
+    queue_event.set_kind(kind);
+    *queue_event.mutable_thread() = Summarize(thread);
+    v1::ThreadEvent thread_event;
+    *thread_event.mutable_summary() = queue_event.thread();
+    if (message != nullptr) *thread_event.mutable_message() = *message;
+    hub_.PublishQueue(thread.unit(), queue_event);
+    hub_.PublishThread(thread.thread_id(), thread_event);
+  }
+
+  // Runs `job` on the maintenance thread and finishes `reactor` with its status.
+  void RunBlocking(ServerUnaryReactor* reactor, std::function<absl::Status()> job) {
+    auto shared_job = std::make_shared<std::function<absl::Status()>>(std::move(job));
+    if (!worker_->Post([reactor, shared_job] { Fail(reactor, (*shared_job)()); })) {
+      Fail(reactor, absl::UnavailableError("the relay is shutting down; retry shortly"));
+    }
+  }
+
+  // Only from the maintenance thread (never a Store callback).
+  absl::Status AppendAuditAndWait(storage::AuditDraft draft) {
+    std::promise<absl::Status> done;
+    auto future = done.get_future();
+    store_->AppendAudit(std::move(draft), [&done](absl::StatusOr<v1::AuditEntry> entry) {
+      done.set_value(entry.status());
+    });
+    return future.get();
+  }
+
+  absl::StatusOr<storage::RetentionReport> Retain(bool dry_run, const Identity* who) {
+    storage::RetentionPolicy policy;
+    policy.closed_days = static_cast<int>(config_.retention().closed_days());
+    policy.inactive_days = static_cast<int>(config_.retention().inactive_days());
+    policy.dry_run = dry_run;
+    auto report = store_->RunRetention(policy);
+    if (!report.ok()) return report.status();
+    LogInfo("retention", {{"dry_run", dry_run ? "true" : "false"},
+                          {"closed", absl::StrCat(report->threads_closed)},
+                          {"purged", absl::StrCat(report->threads_purged)},
+                          {"messages_purged", absl::StrCat(report->messages_purged)}});
+    if (!dry_run && (report->threads_closed > 0 || report->threads_purged > 0)) {
+      storage::AuditDraft draft;
+      if (who != nullptr) {
+        draft = Audit(*who, "retention", "");
+      } else {
+        draft.actor_role = "relay";
+        draft.action = "retention";
+      }
+      draft.detail =
+          absl::StrCat("closed=", report->threads_closed, " purged=", report->threads_purged,
+                       " messages=", report->messages_purged);
+      if (auto s = AppendAuditAndWait(std::move(draft)); !s.ok()) return s;
+    }
+    return report;
+  }
+
+  void ScheduledSweep() {
+    auto report = Retain(/*dry_run=*/false, nullptr);
+    if (!report.ok()) LogError("retention_failed", {{"reason", report.status().message()}});
+  }
+
+  const v1::RelayConfig config_;
+  const std::function<int64_t()> clock_;
+  storage::Store* const store_;
+  PeerVerifier* const verifier_;
+  const crypto::Ed25519PublicKey directory_key_;
+  const int64_t window_ms_;
+
+  std::atomic<bool> shutting_down_{false};
+  EventHub hub_;
+  RateLimiter rate_limiter_;
+  ReplayCache replay_cache_;
+  StreamBudget stream_budget_;
+
+  mutable std::mutex directory_mu_;
+  std::shared_ptr<const DirectoryState> directory_;
+
+  std::mutex revoked_mu_;
+  absl::flat_hash_map<std::string, bool> revoked_cache_;
+
+  std::unique_ptr<MaintenanceWorker> worker_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RelayService>> RelayService::New(RelayServiceOptions options,
+                                                                storage::Store* store,
+                                                                PeerVerifier* verifier) {
+  auto key = crypto::Ed25519PublicKey::FromBytes(options.directory_public_key);
+  if (!key.ok()) {
+    return absl::InvalidArgumentError("the directory public key must be 32 bytes (Ed25519)");
+  }
+  auto service =
+      std::make_unique<RelayServiceImpl>(std::move(options), store, verifier, *std::move(key));
+  if (auto s = service->Init(); !s.ok()) return s;
+  return service;
+}
+
+}  // namespace samrad::server

@@ -1,0 +1,18 @@
+// The one place where absl::Status becomes grpc::Status.
+//
+// Codes map one to one (both follow google.rpc.Code); the message is passed
+// through unchanged. Messages built in server/ never contain message content
+// or the identity of the professional who owns a thread.
+#ifndef SAMRAD_SERVER_STATUS_H_
+#define SAMRAD_SERVER_STATUS_H_
+
+#include "absl/status/status.h"
+#include "grpcpp/support/status.h"
+
+namespace samrad::server {
+
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+}  // namespace samrad::server
+
+#endif  // SAMRAD_SERVER_STATUS_H_

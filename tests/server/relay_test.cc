@@ -1,0 +1,909 @@
+// Integration tests of samrad-relay: the real RelayServer on 127.0.0.1 with
+// real mTLS (certificates from certs/samrad-pki.sh), a real RocksDB store and
+// envelopes sealed and opened with samrad_crypto.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "crypto/directory.h"
+#include "crypto/envelope.h"
+#include "crypto/random.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "gtest/gtest.h"
+#include "tests/server/relay_fixture.h"
+
+namespace samrad::server::testing {
+namespace {
+
+using grpc::ClientContext;
+using grpc::StatusCode;
+
+constexpr char kGetThread[] = "/samrad.v1.Relay/GetThread";
+constexpr char kPostMessage[] = "/samrad.v1.Relay/PostMessage";
+constexpr char kCloseThread[] = "/samrad.v1.Relay/CloseThread";
+constexpr char kWatchThread[] = "/samrad.v1.Relay/WatchThread";
+
+// Opens `message` as `adviser` (any adviser of the unit).
+std::string OpenAsAdviser(const v1::StoredMessage& message, const AdviserKeys& adviser,
+                          const crypto::Ed25519PublicKey& signer) {
+  auto parsed = crypto::ParseEnvelope(message.envelope());
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  if (!parsed.ok()) return "";
+  crypto::EnvelopeContext expected = parsed->context();
+  std::vector<v1::WrappedKey> extra(message.extra_recipients().begin(),
+                                    message.extra_recipients().end());
+  auto body = crypto::OpenEnvelope(*parsed, expected, signer, adviser.encryption, extra);
+  EXPECT_TRUE(body.ok()) << body.status();
+  return body.ok() ? body->text() : "";
+}
+
+// True when any file under `dir` contains `needle`.
+bool TreeContains(const std::string& dir, const std::string& needle) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    if (ReadFile(entry.path().string()).find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+class RelayFlowTest : public RelayTest {
+ protected:
+  void SetUp() override {
+    RelayTest::SetUp();
+    StartRelay();
+    PublishDirectory(1);
+  }
+  const AdviserKeys& Adviser(const std::string& name) { return advisers_.at(name); }
+};
+
+TEST_F(RelayFlowTest, ConsultationRoundTripsSealedAndDataDirNeverHoldsPlaintext) {
+  const std::string question = "Fraga-om-barnaktenskap-unik-markor-7f3a9c";
+  const std::string answer = "Svar-fran-radgivare-unik-markor-2b8e41";
+  ThreadKeys thread = NewThreadKeys();
+  v1::Ack ack = Submit(thread, question);
+  EXPECT_EQ(ack.thread_id(), thread.thread_id);
+  EXPECT_EQ(ack.sequence(), 1u);
+  EXPECT_EQ(ack.unit(), kUnit);
+  EXPECT_FALSE(ack.duplicate());
+
+  auto adviser = Stub(kAdviser);
+  {  // The queue shows it.
+    ClientContext ctx;
+    v1::QueuePage page;
+    ASSERT_TRUE(adviser->ListQueue(&ctx, v1::ListQueueRequest(), &page).ok());
+    ASSERT_EQ(page.threads_size(), 1);
+    EXPECT_EQ(page.threads(0).thread_id(), thread.thread_id);
+    EXPECT_EQ(page.threads(0).state(), v1::THREAD_STATE_OPEN);
+    EXPECT_EQ(page.threads(0).metadata().county(), "07");
+  }
+  {  // Claim.
+    ClientContext ctx;
+    v1::ClaimThreadRequest request;
+    request.set_thread_id(thread.thread_id);
+    v1::ThreadSummary summary;
+    ASSERT_TRUE(adviser->ClaimThread(&ctx, request, &summary).ok());
+    EXPECT_EQ(summary.state(), v1::THREAD_STATE_CLAIMED);
+    EXPECT_EQ(summary.claimed_by(), "a-1");
+  }
+  {  // The adviser reads and opens the question.
+    ClientContext ctx;
+    v1::GetThreadRequest request;
+    request.set_thread_id(thread.thread_id);
+    v1::ThreadView view;
+    ASSERT_TRUE(adviser->GetThread(&ctx, request, &view).ok());
+    ASSERT_EQ(view.messages_size(), 1);
+    EXPECT_EQ(OpenAsAdviser(view.messages(0), Adviser(kAdviser), thread.signing.public_key()),
+              question);
+    // A colleague of the same unit can open it too.
+    EXPECT_EQ(OpenAsAdviser(view.messages(0), Adviser(kAdviser2), thread.signing.public_key()),
+              question);
+  }
+  {  // Answer.
+    ClientContext ctx;
+    v1::PostMessageRequest request;
+    request.set_thread_id(thread.thread_id);
+    request.set_envelope(SealFromAdviser(Adviser(kAdviser), thread, crypto::RandomId(), 2, answer));
+    v1::Ack answer_ack;
+    grpc::Status status = adviser->PostMessage(&ctx, request, &answer_ack);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(answer_ack.sequence(), 2u);
+  }
+  {  // The professional reads the answer with a proof and opens it with the reply key.
+    ClientContext ctx;
+    v1::GetThreadRequest request;
+    request.set_thread_id(thread.thread_id);
+    request.set_after_sequence(1);
+    Prove(request, kGetThread, thread);
+    v1::ThreadView view;
+    grpc::Status status = Stub(kProfessional2)->GetThread(&ctx, request, &view);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(view.summary().state(), v1::THREAD_STATE_ANSWERED);
+    ASSERT_EQ(view.messages_size(), 1);
+    auto parsed = crypto::ParseEnvelope(view.messages(0).envelope());
+    ASSERT_TRUE(parsed.ok());
+    auto body = crypto::OpenEnvelope(*parsed, parsed->context(),
+                                     Adviser(kAdviser).signing.public_key(), thread.reply);
+    ASSERT_TRUE(body.ok()) << body.status();
+    EXPECT_EQ(body->text(), answer);
+  }
+  StopRelay();  // flush everything to the files
+  EXPECT_FALSE(TreeContains(data_dir_, question));
+  EXPECT_FALSE(TreeContains(data_dir_, answer));
+}
+
+TEST_F(RelayFlowTest, ResubmitOfSameBytesIsDuplicateAndOtherBytesAlreadyExists) {
+  ThreadKeys thread = NewThreadKeys();
+  v1::SubmitConsultationRequest request = SubmitRequest(thread, "first");
+  auto pro = Stub(kProfessional);
+  v1::Ack first, second, third;
+  {
+    ClientContext ctx;
+    ASSERT_TRUE(pro->SubmitConsultation(&ctx, request, &first).ok());
+  }
+  {
+    ClientContext ctx;
+    ASSERT_TRUE(pro->SubmitConsultation(&ctx, request, &second).ok());
+  }
+  EXPECT_FALSE(first.duplicate());
+  EXPECT_TRUE(second.duplicate());
+  EXPECT_EQ(second.accepted_at_unix_ms(), first.accepted_at_unix_ms());
+  EXPECT_EQ(second.sequence(), 1u);
+  // Same message id, other content.
+  auto parsed = crypto::ParseEnvelope(request.envelope());
+  ASSERT_TRUE(parsed.ok());
+  request.set_envelope(
+      SealFromProfessional(thread, parsed->header.message_id(), 1, "other words", true));
+  ClientContext ctx;
+  EXPECT_EQ(pro->SubmitConsultation(&ctx, request, &third).error_code(),
+            StatusCode::ALREADY_EXISTS);
+}
+
+TEST_F(RelayFlowTest, ProfessionalFollowUpNeedsFreshProofUnderThreadKey) {
+  ThreadKeys thread = NewThreadKeys();
+  Submit(thread, "question");
+  auto pro = Stub(kProfessional);
+  v1::PostMessageRequest request;
+  request.set_thread_id(thread.thread_id);
+  request.set_envelope(SealFromProfessional(thread, crypto::RandomId(), 2, "more", false));
+  v1::Ack ack;
+  {  // No proof at all.
+    ClientContext ctx;
+    EXPECT_EQ(pro->PostMessage(&ctx, request, &ack).error_code(), StatusCode::UNAUTHENTICATED);
+  }
+  {  // A proof by a key that is not the thread's: the thread is not visible.
+    ThreadKeys stranger = NewThreadKeys();
+    stranger.thread_id = thread.thread_id;
+    Prove(request, kPostMessage, stranger);
+    ClientContext ctx;
+    EXPECT_EQ(pro->PostMessage(&ctx, request, &ack).error_code(), StatusCode::NOT_FOUND);
+  }
+  {  // A proof for another method does not verify either.
+    Prove(request, kGetThread, thread);
+    ClientContext ctx;
+    EXPECT_EQ(pro->PostMessage(&ctx, request, &ack).error_code(), StatusCode::NOT_FOUND);
+  }
+  Prove(request, kPostMessage, thread);
+  {
+    ClientContext ctx;
+    grpc::Status status = pro->PostMessage(&ctx, request, &ack);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(ack.sequence(), 2u);
+  }
+  {  // The same proof again is a replay.
+    ClientContext ctx;
+    grpc::Status status = pro->PostMessage(&ctx, request, &ack);
+    EXPECT_EQ(status.error_code(), StatusCode::UNAUTHENTICATED) << status.error_message();
+  }
+  {  // A stale proof is refused.
+    request.clear_proof();
+    *request.mutable_proof() =
+        crypto::MakeOwnershipProof(kPostMessage, thread.thread_id, crypto::RequestDigest(request),
+                                   NowMs() - 600000, thread.signing);
+    ClientContext ctx;
+    EXPECT_EQ(pro->PostMessage(&ctx, request, &ack).error_code(), StatusCode::UNAUTHENTICATED);
+  }
+}
+
+TEST_F(RelayFlowTest, NonexistentThreadAndForeignUnitAreNotFoundAlike) {
+  ThreadKeys thread = NewThreadKeys();
+  Submit(thread, "question");
+  auto other = Stub(kOtherAdviser);
+  v1::GetThreadRequest get;
+  get.set_thread_id(thread.thread_id);
+  v1::ThreadView view;
+  ClientContext c1;
+  grpc::Status foreign = other->GetThread(&c1, get, &view);
+  EXPECT_EQ(foreign.error_code(), StatusCode::NOT_FOUND);
+  get.set_thread_id(crypto::RandomId());
+  ClientContext c2;
+  grpc::Status missing = other->GetThread(&c2, get, &view);
+  EXPECT_EQ(missing.error_code(), StatusCode::NOT_FOUND);
+  EXPECT_EQ(foreign.error_message(), missing.error_message());
+
+  v1::ClaimThreadRequest claim;
+  claim.set_thread_id(thread.thread_id);
+  v1::ThreadSummary summary;
+  ClientContext c3;
+  EXPECT_EQ(other->ClaimThread(&c3, claim, &summary).error_code(), StatusCode::NOT_FOUND);
+  v1::CloseThreadRequest close;
+  close.set_thread_id(thread.thread_id);
+  ClientContext c4;
+  EXPECT_EQ(other->CloseThread(&c4, close, &summary).error_code(), StatusCode::NOT_FOUND);
+  // The other unit's queue does not list it.
+  ClientContext c5;
+  v1::QueuePage page;
+  ASSERT_TRUE(other->ListQueue(&c5, v1::ListQueueRequest(), &page).ok());
+  EXPECT_EQ(page.threads_size(), 0);
+}
+
+TEST_F(RelayFlowTest, EachRoleIsRefusedMethodsOfOtherRoles) {
+  auto pro = Stub(kProfessional);
+  auto adviser = Stub(kAdviser);
+  auto admin = Stub(kAdmin);
+  v1::QueuePage page;
+  ClientContext c1;
+  EXPECT_EQ(pro->ListQueue(&c1, v1::ListQueueRequest(), &page).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  v1::Ack ack;
+  ClientContext c2;
+  EXPECT_EQ(
+      adviser->SubmitConsultation(&c2, SubmitRequest(NewThreadKeys(), "x"), &ack).error_code(),
+      StatusCode::PERMISSION_DENIED);
+  v1::PublishDirectoryRequest publish;
+  *publish.mutable_directory() = SignDirectory(5);
+  v1::PublishDirectoryReply published;
+  ClientContext c3;
+  EXPECT_EQ(adviser->PublishDirectory(&c3, publish, &published).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  ClientContext c4;
+  EXPECT_EQ(pro->PublishDirectory(&c4, publish, &published).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  v1::RevocationRecord record;
+  v1::RevokeCertificateRequest revoke;
+  revoke.set_serial_hex("01");
+  ClientContext c5;
+  EXPECT_EQ(adviser->RevokeCertificate(&c5, revoke, &record).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  ClientContext c6;
+  EXPECT_EQ(admin->ListQueue(&c6, v1::ListQueueRequest(), &page).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  ClientContext c7;
+  v1::ThreadView view;
+  v1::GetThreadRequest get;
+  get.set_thread_id(crypto::RandomId());
+  EXPECT_EQ(admin->GetThread(&c7, get, &view).error_code(), StatusCode::PERMISSION_DENIED);
+  // Every role may read the directory.
+  for (auto* stub : {pro.get(), adviser.get(), admin.get()}) {
+    ClientContext ctx;
+    v1::SignedDirectory directory;
+    EXPECT_TRUE(stub->GetDirectory(&ctx, v1::GetDirectoryRequest(), &directory).ok());
+    auto verified = crypto::VerifyDirectory(directory, directory_key_->public_key());
+    EXPECT_TRUE(verified.ok());
+  }
+}
+
+TEST_F(RelayFlowTest, CertificateProblemsAreUnauthenticated) {
+  const TestPki& pki = SharedPki();
+  v1::SignedDirectory directory;
+  {  // No client certificate.
+    ClientContext ctx;
+    grpc::Status status = Stub("")->GetDirectory(&ctx, v1::GetDirectoryRequest(), &directory);
+    EXPECT_EQ(status.error_code(), StatusCode::UNAUTHENTICATED) << status.error_message();
+  }
+  {  // Issued by a CA the relay does not trust.
+    auto stub = StubWithFiles(pki.other_dir + "/professional-07-p-1.crt",
+                              pki.other_dir + "/professional-07-p-1.key", pki.dir + "/ca.crt");
+    ClientContext ctx;
+    grpc::Status status = stub->GetDirectory(&ctx, v1::GetDirectoryRequest(), &directory);
+    EXPECT_EQ(status.error_code(), StatusCode::UNAUTHENTICATED) << status.error_message();
+    EXPECT_NE(status.error_message().find("CA"), std::string::npos);
+  }
+  {  // Expired.
+    ClientContext ctx;
+    grpc::Status status =
+        Stub("expired")->GetDirectory(&ctx, v1::GetDirectoryRequest(), &directory);
+    EXPECT_EQ(status.error_code(), StatusCode::UNAUTHENTICATED) << status.error_message();
+    EXPECT_NE(status.error_message().find("expired"), std::string::npos);
+  }
+}
+
+TEST_F(RelayFlowTest, RevokedCertificateIsRefusedOnItsNextCall) {
+  auto pro = Stub(kProfessional2);
+  v1::SignedDirectory directory;
+  {
+    ClientContext ctx;
+    ASSERT_TRUE(pro->GetDirectory(&ctx, v1::GetDirectoryRequest(), &directory).ok());
+  }
+  // The serial as the admin would type it (lower case is accepted).
+  FILE* pipe =
+      popen(("openssl x509 -noout -serial -in " + SharedPki().Cert(kProfessional2)).c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char buffer[256] = {};
+  ASSERT_NE(fgets(buffer, sizeof(buffer), pipe), nullptr);
+  pclose(pipe);
+  std::string serial(buffer);
+  serial = serial.substr(serial.find('=') + 1);
+  while (!serial.empty() && (serial.back() == '\n' || serial.back() == '\r')) serial.pop_back();
+  std::string lower = serial;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+
+  auto admin = Stub(kAdmin);
+  v1::RevokeCertificateRequest revoke;
+  revoke.set_serial_hex(lower);
+  revoke.set_reason("laptop lost");
+  v1::RevocationRecord record;
+  {
+    ClientContext ctx;
+    grpc::Status status = admin->RevokeCertificate(&ctx, revoke, &record);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  EXPECT_EQ(record.serial_hex(), serial);
+  EXPECT_EQ(record.revoked_by(), "ops-1");
+  {
+    ClientContext ctx;
+    grpc::Status status = pro->GetDirectory(&ctx, v1::GetDirectoryRequest(), &directory);
+    EXPECT_EQ(status.error_code(), StatusCode::UNAUTHENTICATED);
+    EXPECT_NE(status.error_message().find("revoked"), std::string::npos);
+  }
+  {
+    ClientContext ctx;
+    v1::ListRevokedReply revoked;
+    ASSERT_TRUE(admin->ListRevoked(&ctx, v1::ListRevokedRequest(), &revoked).ok());
+    ASSERT_EQ(revoked.revoked_size(), 1);
+    EXPECT_EQ(revoked.revoked(0).serial_hex(), serial);
+  }
+  // Still revoked after a restart (read from the store, not only the cache).
+  StopRelay();
+  StartRelay();
+  ClientContext ctx;
+  EXPECT_EQ(
+      Stub(kProfessional2)->GetDirectory(&ctx, v1::GetDirectoryRequest(), &directory).error_code(),
+      StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(RelayFlowTest, SubmissionValidationNamesTheProblem) {
+  auto pro = Stub(kProfessional);
+  v1::Ack ack;
+  ThreadKeys thread = NewThreadKeys();
+  {  // Missing category.
+    auto request = SubmitRequest(thread, "x");
+    request.mutable_metadata()->set_category(v1::CATEGORY_UNSPECIFIED);
+    ClientContext ctx;
+    grpc::Status status = pro->SubmitConsultation(&ctx, request, &ack);
+    EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(status.error_message().find("metadata.category"), std::string::npos);
+  }
+  {  // Another county than the certificate's.
+    auto request = SubmitRequest(thread, "x");
+    request.mutable_metadata()->set_county("12");
+    ClientContext ctx;
+    EXPECT_EQ(pro->SubmitConsultation(&ctx, request, &ack).error_code(),
+              StatusCode::PERMISSION_DENIED);
+  }
+  {  // Envelope signed by another key than thread_signing_public_key.
+    auto request = SubmitRequest(thread, "x");
+    request.set_thread_signing_public_key(NewThreadKeys().signing.public_key().bytes());
+    ClientContext ctx;
+    EXPECT_EQ(pro->SubmitConsultation(&ctx, request, &ack).error_code(),
+              StatusCode::INVALID_ARGUMENT);
+  }
+  {  // Sealed for the wrong unit.
+    auto request = SubmitRequest(thread, "x");
+    request.set_envelope(
+        SealFromProfessional(thread, crypto::RandomId(), 1, "x", true, kOtherUnit, 1));
+    ClientContext ctx;
+    EXPECT_EQ(pro->SubmitConsultation(&ctx, request, &ack).error_code(),
+              StatusCode::FAILED_PRECONDITION);
+  }
+  {  // Sealed at a stale epoch.
+    auto request = SubmitRequest(thread, "x");
+    request.set_envelope(SealFromProfessional(thread, crypto::RandomId(), 1, "x", true, kUnit, 7));
+    ClientContext ctx;
+    grpc::Status status = pro->SubmitConsultation(&ctx, request, &ack);
+    EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION);
+    EXPECT_NE(status.error_message().find("epoch"), std::string::npos);
+  }
+  {  // Not an envelope.
+    auto request = SubmitRequest(thread, "x");
+    request.set_envelope("garbage");
+    ClientContext ctx;
+    EXPECT_EQ(pro->SubmitConsultation(&ctx, request, &ack).error_code(),
+              StatusCode::INVALID_ARGUMENT);
+  }
+  {  // Too big.
+    auto request = SubmitRequest(thread, std::string(300 * 1024, 'a'));
+    ClientContext ctx;
+    EXPECT_EQ(pro->SubmitConsultation(&ctx, request, &ack).error_code(),
+              StatusCode::RESOURCE_EXHAUSTED);
+  }
+  {  // Malformed thread id on a read.
+    v1::GetThreadRequest get;
+    get.set_thread_id("not-hex");
+    v1::ThreadView view;
+    ClientContext ctx;
+    EXPECT_EQ(Stub(kAdviser)->GetThread(&ctx, get, &view).error_code(),
+              StatusCode::INVALID_ARGUMENT);
+  }
+  {  // Out-of-range page size.
+    v1::ListQueueRequest list;
+    list.set_page_size(500);
+    v1::QueuePage page;
+    ClientContext ctx;
+    EXPECT_EQ(Stub(kAdviser)->ListQueue(&ctx, list, &page).error_code(),
+              StatusCode::INVALID_ARGUMENT);
+  }
+}
+
+TEST_F(RelayFlowTest, PostWithWrongSequenceOrAfterCloseIsFailedPrecondition) {
+  ThreadKeys thread = NewThreadKeys();
+  Submit(thread, "q");
+  auto adviser = Stub(kAdviser);
+  v1::PostMessageRequest post;
+  post.set_thread_id(thread.thread_id);
+  post.set_envelope(SealFromAdviser(advisers_.at(kAdviser), thread, crypto::RandomId(), 3, "a"));
+  v1::Ack ack;
+  {
+    ClientContext ctx;
+    grpc::Status status = adviser->PostMessage(&ctx, post, &ack);
+    EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION);
+    EXPECT_NE(status.error_message().find("expects 2"), std::string::npos)
+        << status.error_message();
+  }
+  {  // The professional closes with a proof.
+    v1::CloseThreadRequest close;
+    close.set_thread_id(thread.thread_id);
+    Prove(close, kCloseThread, thread);
+    v1::ThreadSummary summary;
+    ClientContext ctx;
+    grpc::Status status = Stub(kProfessional)->CloseThread(&ctx, close, &summary);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(summary.state(), v1::THREAD_STATE_CLOSED);
+  }
+  {
+    post.set_envelope(SealFromAdviser(advisers_.at(kAdviser), thread, crypto::RandomId(), 2, "a"));
+    ClientContext ctx;
+    EXPECT_EQ(adviser->PostMessage(&ctx, post, &ack).error_code(), StatusCode::FAILED_PRECONDITION);
+  }
+  {  // Closing again.
+    v1::CloseThreadRequest close;
+    close.set_thread_id(thread.thread_id);
+    v1::ThreadSummary summary;
+    ClientContext ctx;
+    EXPECT_EQ(adviser->CloseThread(&ctx, close, &summary).error_code(),
+              StatusCode::FAILED_PRECONDITION);
+  }
+}
+
+TEST_F(RelayFlowTest, ClaimIsExclusiveAndReleaseNeedsTheClaim) {
+  ThreadKeys thread = NewThreadKeys();
+  Submit(thread, "q");
+  v1::ClaimThreadRequest claim;
+  claim.set_thread_id(thread.thread_id);
+  v1::ThreadSummary summary;
+  {
+    ClientContext ctx;
+    ASSERT_TRUE(Stub(kAdviser)->ClaimThread(&ctx, claim, &summary).ok());
+  }
+  {
+    ClientContext ctx;
+    EXPECT_EQ(Stub(kAdviser2)->ClaimThread(&ctx, claim, &summary).error_code(),
+              StatusCode::FAILED_PRECONDITION);
+  }
+  v1::ReleaseThreadRequest release;
+  release.set_thread_id(thread.thread_id);
+  {
+    ClientContext ctx;
+    EXPECT_EQ(Stub(kAdviser2)->ReleaseThread(&ctx, release, &summary).error_code(),
+              StatusCode::FAILED_PRECONDITION);
+  }
+  {
+    ClientContext ctx;
+    ASSERT_TRUE(Stub(kAdviser)->ReleaseThread(&ctx, release, &summary).ok());
+    EXPECT_EQ(summary.state(), v1::THREAD_STATE_OPEN);
+  }
+}
+
+TEST_F(RelayFlowTest, ConcurrentClaimsByTwoAdvisersHaveOneWinner) {
+  for (int round = 0; round < 5; ++round) {
+    ThreadKeys thread = NewThreadKeys();
+    Submit(thread, "q");
+    v1::ClaimThreadRequest claim;
+    claim.set_thread_id(thread.thread_id);
+    auto a = Stub(kAdviser);
+    auto b = Stub(kAdviser2);
+    grpc::Status sa, sb;
+    std::thread ta([&] {
+      ClientContext ctx;
+      v1::ThreadSummary s;
+      sa = a->ClaimThread(&ctx, claim, &s);
+    });
+    std::thread tb([&] {
+      ClientContext ctx;
+      v1::ThreadSummary s;
+      sb = b->ClaimThread(&ctx, claim, &s);
+    });
+    ta.join();
+    tb.join();
+    EXPECT_NE(sa.ok(), sb.ok()) << sa.error_message() << " / " << sb.error_message();
+    const grpc::Status& loser = sa.ok() ? sb : sa;
+    EXPECT_EQ(loser.error_code(), StatusCode::FAILED_PRECONDITION);
+  }
+}
+
+TEST_F(RelayFlowTest, ReferralMovesThreadAndNewUnitCanOpenIt) {
+  const std::string question = "refer-me-please";
+  ThreadKeys thread = NewThreadKeys();
+  Submit(thread, question);
+  auto adviser = Stub(kAdviser);
+  v1::ThreadView view;
+  {
+    ClientContext ctx;
+    v1::GetThreadRequest get;
+    get.set_thread_id(thread.thread_id);
+    ASSERT_TRUE(adviser->GetThread(&ctx, get, &view).ok());
+  }
+  v1::ReferThreadRequest refer;
+  refer.set_thread_id(thread.thread_id);
+  refer.set_to_unit(kOtherUnit);
+  for (const auto& message : view.messages()) {
+    auto parsed = crypto::ParseEnvelope(message.envelope());
+    ASSERT_TRUE(parsed.ok());
+    auto wraps = crypto::RewrapContentKey(*parsed, advisers_.at(kAdviser).encryption, {},
+                                          UnitRecipients(kOtherUnit));
+    ASSERT_TRUE(wraps.ok()) << wraps.status();
+    auto* rewrap = refer.add_rewraps();
+    rewrap->set_message_id(message.message_id());
+    for (auto& w : *wraps) *rewrap->add_recipients() = w;
+  }
+  {  // Unknown unit.
+    v1::ReferThreadRequest bad = refer;
+    bad.set_to_unit("rc-nowhere");
+    v1::ThreadSummary summary;
+    ClientContext ctx;
+    EXPECT_EQ(adviser->ReferThread(&ctx, bad, &summary).error_code(), StatusCode::NOT_FOUND);
+  }
+  {  // Rewraps that miss a message.
+    v1::ReferThreadRequest bad = refer;
+    bad.clear_rewraps();
+    v1::ThreadSummary summary;
+    ClientContext ctx;
+    EXPECT_EQ(adviser->ReferThread(&ctx, bad, &summary).error_code(), StatusCode::INVALID_ARGUMENT);
+  }
+  // The referring adviser's watch of the thread ends with the referral.
+  v1::WatchThreadRequest watch;
+  watch.set_thread_id(thread.thread_id);
+  watch.set_after_sequence(1);
+  ClientContext watch_ctx;
+  watch_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto watcher = adviser->WatchThread(&watch_ctx, watch);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  v1::ThreadSummary summary;
+  {
+    ClientContext ctx;
+    grpc::Status status = adviser->ReferThread(&ctx, refer, &summary);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  v1::ThreadEvent last_event;
+  ASSERT_TRUE(watcher->Read(&last_event));
+  EXPECT_EQ(last_event.summary().unit(), kOtherUnit);
+  EXPECT_FALSE(watcher->Read(&last_event));
+  EXPECT_TRUE(watcher->Finish().ok());
+  EXPECT_EQ(summary.unit(), kOtherUnit);
+  EXPECT_EQ(summary.state(), v1::THREAD_STATE_OPEN);
+  {  // The old unit no longer sees it; the new one opens it.
+    ClientContext c1;
+    v1::GetThreadRequest get;
+    get.set_thread_id(thread.thread_id);
+    EXPECT_EQ(adviser->GetThread(&c1, get, &view).error_code(), StatusCode::NOT_FOUND);
+    ClientContext c2;
+    ASSERT_TRUE(Stub(kOtherAdviser)->GetThread(&c2, get, &view).ok());
+    ASSERT_EQ(view.messages_size(), 1);
+    EXPECT_EQ(
+        OpenAsAdviser(view.messages(0), advisers_.at(kOtherAdviser), thread.signing.public_key()),
+        question);
+  }
+}
+
+TEST_F(RelayFlowTest, WatchQueueAndWatchThreadDeliverEvents) {
+  auto adviser_channel = Channel(kAdviser);
+  auto adviser = v1::Relay::NewStub(adviser_channel);
+  ClientContext queue_ctx;
+  queue_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto queue_reader = adviser->WatchQueue(&queue_ctx, v1::WatchQueueRequest());
+  // Wait until the stream is subscribed: a stream's first response can only
+  // come after the relay accepted it, so poll by submitting until it arrives.
+  ThreadKeys thread = NewThreadKeys();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  Submit(thread, "watched");
+  v1::QueueEvent queue_event;
+  ASSERT_TRUE(queue_reader->Read(&queue_event));
+  EXPECT_EQ(queue_event.kind(), v1::QueueEvent::KIND_NEW);
+  EXPECT_EQ(queue_event.thread().thread_id(), thread.thread_id);
+
+  // The professional watches the thread: the backlog (message 1) first.
+  auto pro = Stub(kProfessional);
+  v1::WatchThreadRequest watch;
+  watch.set_thread_id(thread.thread_id);
+  Prove(watch, kWatchThread, thread);
+  ClientContext thread_ctx;
+  thread_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto thread_reader = pro->WatchThread(&thread_ctx, watch);
+  v1::ThreadEvent thread_event;
+  ASSERT_TRUE(thread_reader->Read(&thread_event));
+  EXPECT_EQ(thread_event.message().sequence(), 1u);
+
+  // An answer reaches both streams.
+  v1::PostMessageRequest post;
+  post.set_thread_id(thread.thread_id);
+  post.set_envelope(SealFromAdviser(advisers_.at(kAdviser), thread, crypto::RandomId(), 2, "ans"));
+  v1::Ack ack;
+  ClientContext post_ctx;
+  ASSERT_TRUE(adviser->PostMessage(&post_ctx, post, &ack).ok());
+  ASSERT_TRUE(thread_reader->Read(&thread_event));
+  EXPECT_EQ(thread_event.message().sequence(), 2u);
+  EXPECT_EQ(thread_event.summary().state(), v1::THREAD_STATE_ANSWERED);
+  ASSERT_TRUE(queue_reader->Read(&queue_event));
+  EXPECT_EQ(queue_event.kind(), v1::QueueEvent::KIND_ANSWERED);
+
+  // Shutdown ends the streams with UNAVAILABLE.
+  StopRelay();
+  EXPECT_FALSE(thread_reader->Read(&thread_event));
+  EXPECT_EQ(thread_reader->Finish().error_code(), StatusCode::UNAVAILABLE);
+  EXPECT_FALSE(queue_reader->Read(&queue_event));
+  EXPECT_EQ(queue_reader->Finish().error_code(), StatusCode::UNAVAILABLE);
+}
+
+TEST_F(RelayFlowTest, AdminPublishesAuditsAndMaintains) {
+  auto admin = Stub(kAdmin);
+  {  // Not higher than the current epoch.
+    v1::PublishDirectoryRequest request;
+    *request.mutable_directory() = SignDirectory(1);
+    v1::PublishDirectoryReply reply;
+    ClientContext ctx;
+    EXPECT_EQ(admin->PublishDirectory(&ctx, request, &reply).error_code(),
+              StatusCode::FAILED_PRECONDITION);
+  }
+  {  // Bad signature.
+    v1::PublishDirectoryRequest request;
+    *request.mutable_directory() = SignDirectory(2);
+    std::string sig = request.directory().signature();
+    sig[0] ^= 1;
+    request.mutable_directory()->set_signature(sig);
+    v1::PublishDirectoryReply reply;
+    ClientContext ctx;
+    EXPECT_EQ(admin->PublishDirectory(&ctx, request, &reply).error_code(),
+              StatusCode::INVALID_ARGUMENT);
+  }
+  PublishDirectory(2);
+  // Some activity to audit.
+  ThreadKeys thread = NewThreadKeys();
+  Submit(thread, "q");
+  {
+    v1::ClaimThreadRequest claim;
+    claim.set_thread_id(thread.thread_id);
+    v1::ThreadSummary summary;
+    ClientContext ctx;
+    ASSERT_TRUE(Stub(kAdviser)->ClaimThread(&ctx, claim, &summary).ok());
+  }
+  {
+    v1::CloseThreadRequest close;
+    close.set_thread_id(thread.thread_id);
+    Prove(close, kCloseThread, thread);
+    v1::ThreadSummary summary;
+    ClientContext ctx;
+    ASSERT_TRUE(Stub(kProfessional)->CloseThread(&ctx, close, &summary).ok());
+  }
+  {
+    v1::AuditLogReply log;
+    ClientContext ctx;
+    ASSERT_TRUE(admin->GetAuditLog(&ctx, v1::AuditLogRequest(), &log).ok());
+    std::vector<std::string> actions;
+    for (const auto& e : log.entries()) {
+      actions.push_back(e.action());
+      if (e.actor_role() == "professional") {
+        EXPECT_EQ(e.actor_id(), "");
+      }
+      if (e.action() == "claim") {
+        EXPECT_EQ(e.actor_id(), "a-1");
+      }
+    }
+    EXPECT_NE(std::find(actions.begin(), actions.end(), "publish"), actions.end());
+    EXPECT_NE(std::find(actions.begin(), actions.end(), "claim"), actions.end());
+    EXPECT_NE(std::find(actions.begin(), actions.end(), "close"), actions.end());
+    v1::AuditLogRequest too_many;
+    too_many.set_limit(5000);
+    ClientContext ctx2;
+    EXPECT_EQ(admin->GetAuditLog(&ctx2, too_many, &log).error_code(), StatusCode::INVALID_ARGUMENT);
+  }
+  {
+    v1::StatsRequest stats;
+    stats.add_group_by("unit");
+    v1::StatsReply reply;
+    ClientContext ctx;
+    grpc::Status status = admin->GetStats(&ctx, stats, &reply);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(reply.rows_size(), 1);
+    EXPECT_EQ(reply.rows(0).count(), "<5");
+    stats.add_group_by("shoe-size");
+    ClientContext ctx2;
+    EXPECT_EQ(admin->GetStats(&ctx2, stats, &reply).error_code(), StatusCode::INVALID_ARGUMENT);
+  }
+  {
+    v1::BackupReply reply;
+    ClientContext ctx;
+    grpc::Status status = admin->Backup(&ctx, v1::BackupRequest(), &reply);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_GT(reply.size_bytes(), 0u);
+    EXPECT_TRUE(std::filesystem::exists(reply.backup_dir()));
+  }
+  {
+    v1::RetentionRequest request;
+    request.set_dry_run(true);
+    v1::RetentionReply reply;
+    ClientContext ctx;
+    grpc::Status status = admin->RunRetention(&ctx, request, &reply);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(reply.threads_purged(), 0u);  // closed just now, well within 90 days
+  }
+}
+
+TEST_F(RelayFlowTest, HealthServiceReportsServing) {
+  auto channel = Channel(kProfessional);
+  grpc::GenericStub generic(channel);
+  // grpc.health.v1.Health/Check with an empty HealthCheckRequest; the reply
+  // field 1 = 1 (SERVING) serialises as 0x08 0x01.
+  grpc::ByteBuffer request, response;
+  grpc::Slice empty("");
+  request = grpc::ByteBuffer(&empty, 1);
+  ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                    [&](grpc::Status s) {
+                      std::lock_guard<std::mutex> lock(mu);
+                      status = s;
+                      done = true;
+                      cv.notify_one();
+                    });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+}
+
+class RelayLimitsTest : public RelayTest {};
+
+TEST_F(RelayLimitsTest, RetentionClosesIdleThreadsThenPurgesThemAndAuditsIt) {
+  std::atomic<int64_t> now{NowMs()};
+  v1::RelayConfig config = BaseConfig();
+  config.mutable_retention()->set_inactive_days(10);
+  config.mutable_retention()->set_closed_days(20);
+  StartRelay(config, [&] { return now.load(); });
+  PublishDirectory(1);
+  ThreadKeys idle = NewThreadKeys();
+  ThreadKeys fresh = NewThreadKeys();
+  Submit(idle, "idle");
+  now += int64_t{11} * 24 * 3600 * 1000;
+  Submit(fresh, "fresh");
+  auto admin = Stub(kAdmin);
+  v1::RetentionRequest request;
+  v1::RetentionReply reply;
+  {
+    ClientContext ctx;
+    grpc::Status status = admin->RunRetention(&ctx, request, &reply);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(reply.threads_closed(), 1u);
+    EXPECT_EQ(reply.threads_purged(), 0u);
+  }
+  now += int64_t{21} * 24 * 3600 * 1000;
+  {  // Dry run says what would go and removes nothing.
+    request.set_dry_run(true);
+    ClientContext ctx;
+    ASSERT_TRUE(admin->RunRetention(&ctx, request, &reply).ok());
+    ASSERT_EQ(reply.purged_thread_ids_size(), 1);
+    EXPECT_EQ(reply.purged_thread_ids(0), idle.thread_id);
+  }
+  request.set_dry_run(false);
+  {
+    ClientContext ctx;
+    ASSERT_TRUE(admin->RunRetention(&ctx, request, &reply).ok());
+    EXPECT_EQ(reply.threads_purged(), 1u);
+    EXPECT_EQ(reply.messages_purged(), 1u);
+  }
+  v1::GetThreadRequest get;
+  get.set_thread_id(idle.thread_id);
+  v1::ThreadView view;
+  ClientContext c1;
+  EXPECT_EQ(Stub(kAdviser)->GetThread(&c1, get, &view).error_code(), StatusCode::NOT_FOUND);
+  get.set_thread_id(fresh.thread_id);
+  ClientContext c2;
+  EXPECT_TRUE(Stub(kAdviser)->GetThread(&c2, get, &view).ok());  // closed by now, not purged
+  v1::AuditLogReply log;
+  ClientContext c3;
+  ASSERT_TRUE(admin->GetAuditLog(&c3, v1::AuditLogRequest(), &log).ok());
+  int purges = 0, closes = 0, runs = 0;
+  for (const auto& e : log.entries()) {
+    if (e.action() == "purge") {
+      ++purges;
+      EXPECT_EQ(e.thread_id(), idle.thread_id);
+    }
+    closes += e.action() == "retention-close" ? 1 : 0;
+    runs += e.action() == "retention" && e.actor_id() == "ops-1" ? 1 : 0;
+  }
+  EXPECT_EQ(purges, 1);
+  EXPECT_EQ(closes, 2);  // idle first, fresh in the second run
+  EXPECT_EQ(runs, 2);    // each non-dry run, by the admin who asked
+}
+
+TEST_F(RelayLimitsTest, RateLimitPerCertificateIsResourceExhausted) {
+  v1::RelayConfig config = BaseConfig();
+  config.mutable_limits()->set_rate_per_second(0.5);
+  config.mutable_limits()->set_rate_burst(3);
+  StartRelay(config);
+  auto pro = Stub(kProfessional);
+  int refused = 0;
+  for (int i = 0; i < 5; ++i) {
+    ClientContext ctx;
+    v1::SignedDirectory directory;
+    grpc::Status status = pro->GetDirectory(&ctx, v1::GetDirectoryRequest(), &directory);
+    if (status.error_code() == StatusCode::RESOURCE_EXHAUSTED) ++refused;
+  }
+  EXPECT_EQ(refused, 2);
+  // Another certificate has its own bucket.
+  ClientContext ctx;
+  v1::SignedDirectory directory;
+  EXPECT_EQ(
+      Stub(kProfessional2)->GetDirectory(&ctx, v1::GetDirectoryRequest(), &directory).error_code(),
+      StatusCode::NOT_FOUND);  // nothing published yet
+}
+
+TEST_F(RelayLimitsTest, StreamCapIsResourceExhausted) {
+  v1::RelayConfig config = BaseConfig();
+  config.mutable_limits()->set_max_concurrent_streams(1);
+  config.mutable_limits()->set_max_streams_per_identity(1);
+  StartRelay(config);
+  auto a = Stub(kAdviser);
+  ClientContext c1;
+  auto first = a->WatchQueue(&c1, v1::WatchQueueRequest());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ClientContext c2;
+  c2.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto second = Stub(kAdviser2)->WatchQueue(&c2, v1::WatchQueueRequest());
+  v1::QueueEvent event;
+  EXPECT_FALSE(second->Read(&event));
+  EXPECT_EQ(second->Finish().error_code(), StatusCode::RESOURCE_EXHAUSTED);
+  c1.TryCancel();
+  EXPECT_FALSE(first->Read(&event));
+  first->Finish();
+}
+
+TEST_F(RelayLimitsTest, BadFilesAreRefusedAtStartNamingTheField) {
+  v1::RelayConfig config = BaseConfig();
+  config.mutable_tls()->set_key_file(SharedPki().Key(kAdviser));  // not the relay's key
+  ASSERT_TRUE(FinalizeConfig(config).ok());
+  auto relay = RelayServer::Start(config);
+  ASSERT_FALSE(relay.ok());
+  EXPECT_EQ(relay.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(relay.status().message().find("tls.key_file"), std::string::npos);
+
+  config = BaseConfig();
+  config.set_directory_public_key_file(temp_->path() + "/missing.pub");
+  ASSERT_TRUE(FinalizeConfig(config).ok());
+  relay = RelayServer::Start(config);
+  ASSERT_FALSE(relay.ok());
+  EXPECT_NE(relay.status().message().find("directory_public_key_file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace samrad::server::testing

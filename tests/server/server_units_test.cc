@@ -1,0 +1,405 @@
+// Unit tests of the relay's parts that need no running server: config,
+// identities (with certificates from certs/samrad-pki.sh), the method table,
+// validation, limits, the event hub, and the PKI script's own refusals.
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "server/authz.h"
+#include "server/config.h"
+#include "server/event_hub.h"
+#include "server/identity.h"
+#include "server/limits.h"
+#include "server/validation.h"
+#include "tests/server/relay_fixture.h"
+
+namespace samrad::server {
+namespace {
+
+using testing::ReadFile;
+using testing::RunPki;
+using testing::SharedPki;
+using testing::TempDir;
+
+int64_t Now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// ---- config ----
+
+constexpr char kMinimalConfig[] = R"pb(
+  tls { cert_file: "r.crt" key_file: "r.key" client_ca_file: "ca.crt" }
+  data_dir: "/var/lib/samrad"
+  kek_file: "/etc/samrad/kek"
+  directory_public_key_file: "/etc/samrad/directory.pub"
+)pb";
+
+TEST(ConfigTest, MinimalConfigGetsDocumentedDefaults) {
+  auto config = ParseRelayConfigText(kMinimalConfig, "test.textproto");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_TRUE(FinalizeConfig(*config).ok());
+  EXPECT_EQ(config->listen_address(), "127.0.0.1:7443");
+  EXPECT_EQ(config->limits().max_envelope_bytes(), 256u * 1024);
+  EXPECT_EQ(config->limits().proof_window_seconds(), 120u);
+  EXPECT_EQ(config->retention().closed_days(), 90u);
+  EXPECT_EQ(config->retention().inactive_days(), 30u);
+  EXPECT_EQ(config->tls().refresh_interval_seconds(), 60u);
+}
+
+TEST(ConfigTest, ShippedExampleConfigIsValid) {
+  auto config = ParseRelayConfigFile(SAMRAD_SOURCE_DIR "/deploy/relay.textproto");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(FinalizeConfig(*config).ok());
+}
+
+TEST(ConfigTest, UnknownFieldIsRefusedWithLineAndColumn) {
+  auto config =
+      ParseRelayConfigText("data_dir: \"x\"\nlisten_adress: \"a:1\"\n", "relay.textproto");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(config.status().message().find("relay.textproto:2:"), std::string::npos)
+      << config.status();
+  EXPECT_NE(config.status().message().find("listen_adress"), std::string::npos);
+}
+
+TEST(ConfigTest, OutOfRangeFieldIsNamed) {
+  auto config =
+      ParseRelayConfigText(std::string(kMinimalConfig) + "limits { proof_window_seconds: 2 }", "t");
+  ASSERT_TRUE(config.ok());
+  absl::Status s = FinalizeConfig(*config);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("limits.proof_window_seconds"), std::string::npos) << s;
+}
+
+TEST(ConfigTest, MissingRequiredFieldIsNamed) {
+  auto config = ParseRelayConfigText("data_dir: \"x\"", "t");
+  ASSERT_TRUE(config.ok());
+  absl::Status s = FinalizeConfig(*config);
+  EXPECT_NE(s.message().find("tls.cert_file"), std::string::npos) << s;
+}
+
+TEST(ConfigTest, BothKekSourcesAreRefused) {
+  auto config = ParseRelayConfigText(std::string(kMinimalConfig) + "kek_env: \"SAMRAD_KEK\"", "t");
+  ASSERT_TRUE(config.ok());
+  EXPECT_NE(FinalizeConfig(*config).message().find("kek_file"), std::string::npos);
+}
+
+TEST(ConfigTest, PublicKeyFileTakesRawOrHex) {
+  TempDir dir;
+  const std::string raw(32, '\x07');
+  testing::WriteFile(dir.path() + "/raw", raw);
+  testing::WriteFile(dir.path() + "/hex", std::string(64, 'a') + "\n");
+  testing::WriteFile(dir.path() + "/bad", "short");
+  EXPECT_EQ(*LoadPublicKeyFile(dir.path() + "/raw"), raw);
+  EXPECT_EQ(LoadPublicKeyFile(dir.path() + "/hex")->size(), 32u);
+  EXPECT_EQ(LoadPublicKeyFile(dir.path() + "/bad").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(LoadPublicKeyFile(dir.path() + "/none").status().code(), absl::StatusCode::kNotFound);
+}
+
+// ---- identity ----
+
+TEST(IdentityTest, ParsesEachRole) {
+  auto pro = ParseSamradUri("samrad://professional/07/p-3f9a");
+  ASSERT_TRUE(pro.ok());
+  EXPECT_EQ(pro->role, Role::kProfessional);
+  EXPECT_EQ(pro->scope, "07");
+  EXPECT_EQ(pro->id, "p-3f9a");
+  auto adviser = ParseSamradUri("samrad://adviser/rc-kronoberg/a-12");
+  ASSERT_TRUE(adviser.ok());
+  EXPECT_EQ(adviser->role, Role::kAdviser);
+  auto admin = ParseSamradUri("samrad://admin/national/ops-1");
+  ASSERT_TRUE(admin.ok());
+  EXPECT_EQ(admin->role, Role::kAdmin);
+}
+
+TEST(IdentityTest, RefusesMalformedUris) {
+  for (const char* uri :
+       {"samrad://professional/99/p", "samrad://professional/7/p", "samrad://root/x/y",
+        "samrad://adviser/RC/a", "samrad://adviser/rc/a/b", "https://adviser/rc/a",
+        "samrad://adviser/rc/", "samrad://adviser/rc/a b"}) {
+    EXPECT_EQ(ParseSamradUri(uri).status().code(), absl::StatusCode::kUnauthenticated) << uri;
+  }
+}
+
+TEST(IdentityTest, NormalizesSerials) {
+  EXPECT_EQ(*NormalizeSerialHex("0xa12"), "0A12");
+  EXPECT_EQ(*NormalizeSerialHex("ab:cd"), "ABCD");
+  EXPECT_EQ(NormalizeSerialHex("xyz").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(NormalizeSerialHex("").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+class PeerVerifierTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<PeerVerifier> Verifier(std::function<int64_t()> clock = Now) {
+    auto v = PeerVerifier::New(SharedPki().dir + "/ca.crt", 1000, std::move(clock));
+    EXPECT_TRUE(v.ok()) << v.status();
+    return *std::move(v);
+  }
+};
+
+TEST_F(PeerVerifierTest, VerifiesScriptIssuedCertificateAndReadsSanAndSerial) {
+  auto identity = Verifier()->Verify(ReadFile(SharedPki().Cert("adviser-rc-kronoberg-a-1")), "");
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  EXPECT_EQ(identity->role, Role::kAdviser);
+  EXPECT_EQ(identity->scope, "rc-kronoberg");
+  EXPECT_EQ(identity->id, "a-1");
+  EXPECT_EQ(identity->uri, "samrad://adviser/rc-kronoberg/a-1");
+  EXPECT_FALSE(identity->serial_hex.empty());
+  EXPECT_EQ(identity->serial_hex.size() % 2, 0u);
+}
+
+TEST_F(PeerVerifierTest, RefusesExpiredForeignServerAndMissingCertificates) {
+  auto verifier = Verifier();
+  EXPECT_EQ(verifier->Verify("", "").status().code(), absl::StatusCode::kUnauthenticated);
+  auto expired = verifier->Verify(ReadFile(SharedPki().Cert("expired")), "");
+  EXPECT_EQ(expired.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_NE(expired.status().message().find("expired"), std::string::npos);
+  auto foreign = verifier->Verify(ReadFile(SharedPki().other_dir + "/professional-07-p-1.crt"), "");
+  EXPECT_EQ(foreign.status().code(), absl::StatusCode::kUnauthenticated);
+  // The relay's own certificate is for serverAuth only.
+  auto server = verifier->Verify(ReadFile(SharedPki().Cert("relay")), "");
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(PeerVerifierTest, CachedIdentityStillExpiresWithTheClock) {
+  std::atomic<int64_t> now{Now()};
+  auto verifier = Verifier([&] { return now.load(); });
+  const std::string pem = ReadFile(SharedPki().Cert("professional-07-p-1"));
+  ASSERT_TRUE(verifier->Verify(pem, "").ok());
+  now += int64_t{2} * 365 * 24 * 3600 * 1000;  // past the 365-day lifetime
+  EXPECT_EQ(verifier->Verify(pem, "").status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(PeerVerifierTest, ReplacedCaFileIsPickedUpWithoutRestart) {
+  TempDir dir;
+  const std::string ca = dir.path() + "/ca.crt";
+  testing::WriteFile(ca, ReadFile(SharedPki().dir + "/ca.crt"));
+  std::atomic<int64_t> now{Now()};
+  auto v = PeerVerifier::New(ca, 1000, [&] { return now.load(); });
+  ASSERT_TRUE(v.ok());
+  const std::string foreign = ReadFile(SharedPki().other_dir + "/professional-07-p-1.crt");
+  EXPECT_EQ((*v)->Verify(foreign, "").status().code(), absl::StatusCode::kUnauthenticated);
+  // Extend the bundle with the other CA (new mtime), then let the interval pass.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  testing::WriteFile(
+      ca, ReadFile(SharedPki().dir + "/ca.crt") + ReadFile(SharedPki().other_dir + "/ca.crt"));
+  now += 2000;
+  EXPECT_TRUE((*v)->Verify(foreign, "").ok());
+}
+
+// ---- authz ----
+
+TEST(AuthzTest, TableAllowsAndRefusesPerRole) {
+  EXPECT_TRUE(AuthorizeMethod(method::kSubmitConsultation, Role::kProfessional).ok());
+  EXPECT_EQ(AuthorizeMethod(method::kSubmitConsultation, Role::kAdviser).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(AuthorizeMethod(method::kClaimThread, Role::kAdviser).ok());
+  EXPECT_EQ(AuthorizeMethod(method::kClaimThread, Role::kProfessional).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(AuthorizeMethod(method::kPublishDirectory, Role::kAdmin).ok());
+  EXPECT_EQ(AuthorizeMethod(method::kGetThread, Role::kAdmin).code(),
+            absl::StatusCode::kPermissionDenied);
+  for (Role r : {Role::kProfessional, Role::kAdviser, Role::kAdmin}) {
+    EXPECT_TRUE(AuthorizeMethod(method::kGetDirectory, r).ok());
+    EXPECT_EQ(AuthorizeMethod("/samrad.v1.Relay/Unlisted", r).code(),
+              absl::StatusCode::kPermissionDenied);
+  }
+}
+
+// ---- validation ----
+
+TEST(ValidationTest, HexIdsAndUtf8) {
+  EXPECT_TRUE(IsHexId("0123456789abcdef0123456789abcdef"));
+  EXPECT_FALSE(IsHexId("0123456789ABCDEF0123456789abcdef"));
+  EXPECT_FALSE(IsHexId("0123"));
+  EXPECT_TRUE(ValidateUtf8("reason", "förlorad dator", 100).ok());
+  EXPECT_EQ(ValidateUtf8("reason", "\xc3\x28", 100).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateUtf8("reason", "\xed\xa0\x80", 100).code(),
+            absl::StatusCode::kInvalidArgument);  // surrogate
+  EXPECT_EQ(ValidateUtf8("reason", "\xc0\xaf", 100).code(),
+            absl::StatusCode::kInvalidArgument);  // overlong
+  EXPECT_EQ(ValidateUtf8("reason", "abc", 2).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ValidationTest, MetadataEnumsAndCounty) {
+  v1::CaseMetadata m;
+  m.set_county("07");
+  m.set_category(v1::CATEGORY_FGM);
+  m.set_urgency(v1::URGENCY_ACUTE);
+  m.set_org_type(v1::ORG_TYPE_POLICE);
+  m.set_age_group(v1::AGE_GROUP_ADULT);
+  EXPECT_TRUE(ValidateCaseMetadata(m, false).ok());
+  m.set_county("26");
+  EXPECT_NE(ValidateCaseMetadata(m, false).message().find("metadata.county"), std::string::npos);
+  m.set_county("07");
+  m.set_urgency(static_cast<v1::Urgency>(42));
+  EXPECT_NE(ValidateCaseMetadata(m, false).message().find("metadata.urgency"), std::string::npos);
+}
+
+TEST(ValidationTest, ProofShapeAndWindow) {
+  v1::OwnershipProof proof;
+  proof.set_nonce(std::string(16, 'n'));
+  proof.set_signature(std::string(64, 's'));
+  proof.set_timestamp_unix_ms(1000000);
+  EXPECT_TRUE(ValidateProofShape(proof, true, 1000000 + 119000, 120000).ok());
+  EXPECT_EQ(ValidateProofShape(proof, true, 1000000 + 121000, 120000).code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(ValidateProofShape(proof, false, 1000000, 120000).code(),
+            absl::StatusCode::kUnauthenticated);
+  proof.set_nonce("short");
+  EXPECT_EQ(ValidateProofShape(proof, true, 1000000, 120000).code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+TEST(ValidationTest, HeaderMismatchesSayWhatIsExpected) {
+  v1::EnvelopeHeader h;
+  h.set_thread_id(std::string(32, 'a'));
+  h.set_message_id(std::string(32, 'b'));
+  h.set_sequence(3);
+  h.set_sender_role(v1::SENDER_ROLE_ADVISER);
+  h.set_unit("rc-x");
+  h.set_directory_epoch(4);
+  ExpectedHeader e{std::string(32, 'a'), 3, v1::SENDER_ROLE_ADVISER, {"rc-x"}, 4};
+  EXPECT_TRUE(CheckEnvelopeHeader(h, e).ok());
+  e.sequence = 2;
+  absl::Status s = CheckEnvelopeHeader(h, e);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("expects 2"), std::string::npos);
+  e.sequence = 3;
+  e.sender_role = v1::SENDER_ROLE_PROFESSIONAL;
+  EXPECT_EQ(CheckEnvelopeHeader(h, e).code(), absl::StatusCode::kInvalidArgument);
+  e.sender_role = v1::SENDER_ROLE_ADVISER;
+  e.directory_epoch = 5;
+  EXPECT_EQ(CheckEnvelopeHeader(h, e).code(), absl::StatusCode::kFailedPrecondition);
+  e.directory_epoch = 4;
+  e.units = {"rc-y"};
+  EXPECT_EQ(CheckEnvelopeHeader(h, e).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// ---- limits ----
+
+TEST(RateLimiterTest, BurstThenRefillAtRate) {
+  RateLimiter limiter(/*rate_per_second=*/2, /*burst=*/3);
+  int64_t t = 1000000;
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.Acquire("A", t).ok());
+  EXPECT_EQ(limiter.Acquire("A", t).code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(limiter.Acquire("B", t).ok());  // per key
+  t += 500;                                   // one token at 2/s
+  EXPECT_TRUE(limiter.Acquire("A", t).ok());
+  EXPECT_EQ(limiter.Acquire("A", t).code(), absl::StatusCode::kResourceExhausted);
+}
+
+TEST(ReplayCacheTest, SecondUseOfNonceIsRefusedUntilWindowPasses) {
+  ReplayCache cache(/*window_ms=*/1000, /*max_entries=*/2);
+  EXPECT_TRUE(cache.CheckAndRemember("t", "n1", 5000, 5000).ok());
+  EXPECT_EQ(cache.CheckAndRemember("t", "n1", 5000, 5100).code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(cache.CheckAndRemember("u", "n1", 5000, 5100).ok());  // per thread
+  // Full of live entries: refuse rather than forget.
+  EXPECT_EQ(cache.CheckAndRemember("t", "n2", 5000, 5100).code(),
+            absl::StatusCode::kResourceExhausted);
+  // After the window the old entries are pruned.
+  EXPECT_TRUE(cache.CheckAndRemember("t", "n2", 6500, 6500).ok());
+}
+
+TEST(StreamBudgetTest, TotalAndPerIdentityCaps) {
+  StreamBudget budget(3, 2);
+  EXPECT_TRUE(budget.Acquire("a").ok());
+  EXPECT_TRUE(budget.Acquire("a").ok());
+  EXPECT_EQ(budget.Acquire("a").code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(budget.Acquire("b").ok());
+  EXPECT_EQ(budget.Acquire("c").code(), absl::StatusCode::kResourceExhausted);
+  budget.Release("a");
+  EXPECT_TRUE(budget.Acquire("c").ok());
+  EXPECT_EQ(budget.open(), 3u);
+}
+
+// ---- event hub ----
+
+template <typename Event>
+class RecordingSink : public EventSink<Event> {
+ public:
+  void Deliver(const Event& e) override { events.push_back(e); }
+  void Close(const absl::Status& s) override { closed = s; }
+  std::vector<Event> events;
+  absl::Status closed;
+};
+
+TEST(EventHubTest, DeliversPerUnitAndPerThreadAndClosesOnShutdown) {
+  EventHub hub;
+  auto unit_a = std::make_shared<RecordingSink<v1::QueueEvent>>();
+  auto unit_b = std::make_shared<RecordingSink<v1::QueueEvent>>();
+  auto thread = std::make_shared<RecordingSink<v1::ThreadEvent>>();
+  ASSERT_TRUE(hub.SubscribeQueue("a", unit_a).ok());
+  auto handle_b = hub.SubscribeQueue("b", unit_b);
+  ASSERT_TRUE(handle_b.ok());
+  ASSERT_TRUE(hub.SubscribeThread("t1", thread).ok());
+  v1::QueueEvent q;
+  q.set_kind(v1::QueueEvent::KIND_NEW);
+  hub.PublishQueue("a", q);
+  hub.PublishThread("t1", v1::ThreadEvent());
+  hub.PublishThread("t2", v1::ThreadEvent());
+  EXPECT_EQ(unit_a->events.size(), 1u);
+  EXPECT_EQ(unit_b->events.size(), 0u);
+  EXPECT_EQ(thread->events.size(), 1u);
+  hub.Unsubscribe(*handle_b);
+  hub.PublishQueue("b", q);
+  EXPECT_EQ(unit_b->events.size(), 0u);
+  EXPECT_EQ(hub.subscriber_count(), 2u);
+  hub.Shutdown(absl::UnavailableError("bye"));
+  EXPECT_EQ(unit_a->closed.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(thread->closed.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(hub.SubscribeQueue("a", unit_a).status().code(), absl::StatusCode::kUnavailable);
+}
+
+// ---- certs/samrad-pki.sh ----
+
+TEST(PkiScriptTest, KeysArePrivateAndNothingIsOverwrittenWithoutForce) {
+  TempDir dir;
+  const std::string d = "--dir " + dir.path() + "/pki ";
+  ASSERT_EQ(RunPki(d + "init"), 0);
+  ASSERT_EQ(RunPki(d + "client adviser rc-skane a-9"), 0);
+  struct stat st = {};
+  ASSERT_EQ(stat((dir.path() + "/pki/ca.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(stat((dir.path() + "/pki/adviser-rc-skane-a-9.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  const std::string cert = ReadFile(dir.path() + "/pki/adviser-rc-skane-a-9.crt");
+  EXPECT_NE(RunPki(d + "init 2>/dev/null"), 0);
+  EXPECT_NE(RunPki(d + "client adviser rc-skane a-9 2>/dev/null"), 0);
+  EXPECT_EQ(ReadFile(dir.path() + "/pki/adviser-rc-skane-a-9.crt"), cert);
+  EXPECT_EQ(RunPki(d + "--force client adviser rc-skane a-9"), 0);
+  EXPECT_NE(ReadFile(dir.path() + "/pki/adviser-rc-skane-a-9.crt"), cert);
+  // Bad role, bad county.
+  EXPECT_NE(RunPki(d + "client root x y 2>/dev/null"), 0);
+  EXPECT_NE(RunPki(d + "client professional 99 p 2>/dev/null"), 0);
+}
+
+TEST(PkiScriptTest, RenewIssuesNewSerialAndRevokeRecordsIt) {
+  TempDir dir;
+  const std::string d = "--dir " + dir.path() + "/pki ";
+  ASSERT_EQ(RunPki(d + "init"), 0);
+  ASSERT_EQ(RunPki(d + "client professional 12 p-1"), 0);
+  auto v = PeerVerifier::New(dir.path() + "/pki/ca.crt", 1000, Now);
+  ASSERT_TRUE(v.ok());
+  auto before = (*v)->Verify(ReadFile(dir.path() + "/pki/professional-12-p-1.crt"), "");
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_EQ(RunPki(d + "renew professional-12-p-1"), 0);
+  auto after = (*v)->Verify(ReadFile(dir.path() + "/pki/professional-12-p-1.crt"), "");
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_NE(before->serial_hex, after->serial_hex);
+  EXPECT_EQ(after->uri, "samrad://professional/12/p-1");
+  ASSERT_EQ(RunPki(d + "revoke professional-12-p-1 lost"), 0);
+  const std::string revoked = ReadFile(dir.path() + "/pki/db/revoked.txt");
+  EXPECT_EQ(revoked.rfind(after->serial_hex + "\t", 0), 0u) << revoked;
+}
+
+}  // namespace
+}  // namespace samrad::server
