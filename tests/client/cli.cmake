@@ -10,3 +10,5 @@ samrad_add_test(NAME client_directory_admin_test LABEL unit
   SOURCES directory_admin_test.cc LIBS samrad_client)
 samrad_add_test(NAME client_cli_test LABEL unit
   SOURCES cli_test.cc LIBS samrad_client)
+samrad_add_test(NAME client_thread_crypto_test LABEL unit
+  SOURCES thread_crypto_test.cc LIBS samrad_client)
