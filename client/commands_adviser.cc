@@ -339,6 +339,10 @@ absl::Status RunRefer(Session& session) {
                             absl::StrCat("the case is already with \"", to_unit_id, "\"")),
                         ExitCode::kConflict);
   }
+  absl::StatusOr<const v1::UnitEntry*> from_unit =
+      crypto::FindUnit(*context->directory, view->summary().unit());
+  if (!from_unit.ok()) return WithExitCode(from_unit.status(), ExitCode::kDirectory);
+  if (absl::Status s = CheckListedSigner(*context, **from_unit); !s.ok()) return s;
   OpenedThread opened;
   OpenAll(*context, *view, &opened);
   // Verify every message before handing its key on; refuse on any failure.

@@ -107,7 +107,10 @@ absl::Status RunCheck(Session& session) {
                          : guard::MessageLanguage::kEnglish;
   guard::CheckResult result = guard::RunCheck(input, options);
   session.out() << result.out;
-  if (!result.err.empty()) session.err() << result.err;
+  if (!result.err.empty()) {
+    session.err() << result.err;
+    if (result.err.back() != '\n') session.err() << "\n";
+  }
   if (result.exit_code == guard::kCheckExitClean) return absl::OkStatus();
   // Already reported by RunCheck: an empty message prints nothing more.
   return WithExitCode(absl::FailedPreconditionError(""), result.exit_code == guard::kCheckExitFound

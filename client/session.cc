@@ -304,7 +304,7 @@ absl::StatusOr<std::string> Session::ComposeText() {
 absl::StatusOr<std::string> Session::GuardText(std::string text) {
 #ifdef SAMRAD_HAVE_GUARD
   absl::StatusOr<std::vector<guard::Finding>> findings = guard::ScanText(text);
-  if (!findings.ok()) return findings.status();
+  if (!findings.ok()) return WithExitCode(findings.status(), ExitCode::kUsage);
   if (findings->empty()) return text;
   if (args_.Has("redact")) {
     std::string redacted = guard::Redact(text, *findings);
