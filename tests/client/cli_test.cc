@@ -3,6 +3,7 @@
 // keygen bundles, and the admin directory commands end to end on disk.
 #include "client/cli.h"
 
+#include <filesystem>
 #include <map>
 #include <sstream>
 
@@ -289,6 +290,40 @@ TEST_F(CliTest, AskNeverSendsWithoutTheGuard) {
   Result county = Run({"ask", "--county", "99", "--category", "fgm", "--urgency", "normal", "--org",
                        "school", "--age", "child"});
   EXPECT_EQ(county.code, 2);
+}
+
+TEST_F(CliTest, EditorComposesTheTextAndLeavesNoDraftBehind) {
+  const std::string tmp = dir_.File("tmp");
+  ASSERT_TRUE(MakeDirectories(tmp).ok());
+  env_["TMPDIR"] = tmp;
+  env_["EDITOR"] = "printf 'Text från editorn\\n' >";
+  const Messages messages(Language::kEnglish);
+  auto parsed = ParseArgs(CommandTree(), GlobalFlags(), {"followup", "abcdef12"}, messages);
+  ASSERT_TRUE(parsed.ok());
+  std::ostringstream out, err;
+  std::istringstream in("");
+  CliIo io;
+  io.out = &out;
+  io.err = &err;
+  io.in = &in;
+  io.stdin_is_tty = true;  // so neither --file nor stdin: the editor
+  io.getenv = [this](const std::string& name) -> std::optional<std::string> {
+    auto it = env_.find(name);
+    if (it == env_.end()) return std::nullopt;
+    return it->second;
+  };
+  Session session(io, *parsed, messages);
+  auto text = session.ComposeText();
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(*text, "Text från editorn\n");
+  EXPECT_TRUE(std::filesystem::is_empty(tmp));
+
+  env_["EDITOR"] = "false";
+  Session failing(io, *parsed, messages);
+  auto failed = failing.ComposeText();
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(failed.status().message(), "nothing was sent"));
+  EXPECT_TRUE(std::filesystem::is_empty(tmp));
 }
 
 }  // namespace
