@@ -70,8 +70,10 @@ class CliE2eTest : public ::testing::Test {
     Pki({"server", "relay", "--ip", "127.0.0.1", "--dns", "localhost"});
     Pki({"client", "admin", "national", "ops-1"});
     Pki({"client", "adviser", "rc-kronoberg", "a-1"});
+    Pki({"client", "adviser", "rc-kronoberg", "a-2"});
+    Pki({"client", "adviser", "nkt", "n-1"});
     Pki({"client", "professional", "07", "p-1"});
-    for (const char* who : {"admin", "adviser", "pro", "dir"}) {
+    for (const char* who : {"admin", "adviser", "adviser2", "nkt", "pro", "dir"}) {
       ASSERT_TRUE(WriteFileAtomically(dir_.File(std::string(who) + ".pass"),
                                       absl::StrCat("passphrase of ", who, "\n"))
                       .ok());
@@ -125,6 +127,8 @@ class CliE2eTest : public ::testing::Test {
     // Profiles for the three people.
     InitProfile("admin", "admin-national-ops-1", {});
     InitProfile("adviser", "adviser-rc-kronoberg-a-1", {"--adviser-id", "a-1"});
+    InitProfile("adviser2", "adviser-rc-kronoberg-a-2", {"--adviser-id", "a-2"});
+    InitProfile("nkt", "adviser-nkt-n-1", {"--adviser-id", "n-1"});
     InitProfile("pro", "professional-07-p-1", {});
   }
 
@@ -257,6 +261,110 @@ TEST_F(CliE2eTest, WholeConsultationWithoutPlaintextOnTheRelay) {
     EXPECT_FALSE(TreeContains(data_dir_, text)) << text;
   }
   EXPECT_FALSE(absl::StrContains(ReadFileToString(relay_log_).value_or(""), "hemlandet"));
+}
+
+// Rotation (issue 7): a message sealed before and one after a new epoch are
+// both readable by the rotated adviser; an adviser removed at the new epoch
+// reads only the first; pruning the old key makes the first unreadable.
+TEST_F(CliE2eTest, RotationAndRemovalAtANewEpoch) {
+  ASSERT_EQ(Samrad("adviser", {"keygen", "--out", dir_.File("a-1.json")}).exit_code, 0);
+  ASSERT_EQ(Samrad("adviser2", {"keygen", "--out", dir_.File("a-2.json")}).exit_code, 0);
+  for (const char* bundle : {"a-1.json", "a-2.json"}) {
+    ASSERT_EQ(
+        Samrad("admin", {"admin", "directory", "add-adviser", "rc-kronoberg", dir_.File(bundle)})
+            .exit_code,
+        0);
+  }
+  ASSERT_EQ(Samrad("admin", {"admin", "directory", "sign"}).exit_code, 0);
+  ASSERT_EQ(Samrad("admin", {"admin", "directory", "publish"}).exit_code, 0);
+  const std::vector<std::string> ask = {
+      "ask",   "--county",        "07",    "--category",  "forced-marriage", "--urgency", "normal",
+      "--org", "social-services", "--age", "young-adult", "--json"};
+  ProcessResult first = Samrad("pro", ask, "Första frågan före rotationen.\n");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const std::string ref1 = JsonString(first.out, "reference");
+
+  // a-1 rotates, a-2 leaves; epoch 2.
+  ProcessResult rotate = Samrad("adviser", {"keygen", "--rotate", "--out", dir_.File("a-1.json")});
+  ASSERT_EQ(rotate.exit_code, 0) << rotate.err;
+  ASSERT_EQ(
+      Samrad("admin", {"admin", "directory", "add-adviser", "rc-kronoberg", dir_.File("a-1.json")})
+          .exit_code,
+      0);
+  ASSERT_EQ(
+      Samrad("admin", {"admin", "directory", "remove-adviser", "rc-kronoberg", "a-2"}).exit_code,
+      0);
+  ASSERT_EQ(Samrad("admin", {"admin", "directory", "sign"}).exit_code, 0);
+  ProcessResult publish = Samrad("admin", {"admin", "directory", "publish"});
+  ASSERT_EQ(publish.exit_code, 0) << publish.err;
+  EXPECT_EQ(publish.out, "The relay now serves directory epoch 2.\n");
+  ProcessResult second = Samrad("pro", ask, "Andra frågan efter rotationen.\n");
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const std::string ref2 = JsonString(second.out, "reference");
+
+  ProcessResult a1_first = Samrad("adviser", {"show", ref1});
+  EXPECT_TRUE(absl::StrContains(a1_first.out, "Första frågan")) << a1_first.out << a1_first.err;
+  ProcessResult a1_second = Samrad("adviser", {"show", ref2});
+  EXPECT_TRUE(absl::StrContains(a1_second.out, "Andra frågan")) << a1_second.out << a1_second.err;
+  ProcessResult a2_first = Samrad("adviser2", {"show", ref1});
+  EXPECT_TRUE(absl::StrContains(a2_first.out, "Första frågan")) << a2_first.out << a2_first.err;
+  ProcessResult a2_second = Samrad("adviser2", {"show", ref2, "--json"});
+  EXPECT_EQ(a2_second.exit_code, 0) << a2_second.err;
+  EXPECT_FALSE(absl::StrContains(a2_second.out, "Andra frågan")) << a2_second.out;
+  EXPECT_TRUE(absl::StrContains(a2_second.out, R"("verified":false)")) << a2_second.out;
+  // The removed adviser can no longer sign anything the relay accepts.
+  ProcessResult a2_answer = Samrad("adviser2", {"answer", ref1}, "Svar.\n");
+  EXPECT_NE(a2_answer.exit_code, 0);
+
+  // Forward secrecy: once the old key is pruned, the first case is unreadable.
+  ProcessResult prune = Samrad("adviser", {"keys", "prune", "--older-than", "0"});
+  ASSERT_EQ(prune.exit_code, 0) << prune.err;
+  ProcessResult pruned = Samrad("adviser", {"show", ref1});
+  EXPECT_FALSE(absl::StrContains(pruned.out, "Första frågan")) << pruned.out;
+  EXPECT_TRUE(absl::StrContains(pruned.out, "cannot be read")) << pruned.out;
+}
+
+// Referral: the referring adviser re-wraps every message for the new unit,
+// whose adviser then reads the whole thread and answers the professional.
+TEST_F(CliE2eTest, ReferralHandsTheWholeThreadToTheNewUnit) {
+  ASSERT_EQ(Samrad("adviser", {"keygen", "--out", dir_.File("a-1.json")}).exit_code, 0);
+  ASSERT_EQ(Samrad("nkt", {"keygen", "--out", dir_.File("n-1.json")}).exit_code, 0);
+  ASSERT_EQ(
+      Samrad("admin", {"admin", "directory", "add-adviser", "rc-kronoberg", dir_.File("a-1.json")})
+          .exit_code,
+      0);
+  ASSERT_EQ(Samrad("admin", {"admin", "directory", "add-adviser", "nkt", dir_.File("n-1.json")})
+                .exit_code,
+            0);
+  ASSERT_EQ(Samrad("admin", {"admin", "directory", "sign"}).exit_code, 0);
+  ASSERT_EQ(Samrad("admin", {"admin", "directory", "publish"}).exit_code, 0);
+  ProcessResult ask = Samrad("pro",
+                             {"ask", "--county", "07", "--category", "fgm", "--urgency", "high",
+                              "--org", "health-care", "--age", "child", "--json"},
+                             "Fråga om könsstympning och vilka kontroller som görs.\n");
+  ASSERT_EQ(ask.exit_code, 0) << ask.err;
+  const std::string ref = JsonString(ask.out, "reference");
+  ProcessResult refer = Samrad("adviser", {"refer", ref, "--to", "nkt", "--reason",
+                                           "Nationella teamet har särskild kunskap om detta."});
+  ASSERT_EQ(refer.exit_code, 0) << refer.err;
+  EXPECT_EQ(refer.out, "Case " + ref + " referred to nkt.\n");
+
+  ProcessResult queue = Samrad("nkt", {"queue"});
+  EXPECT_TRUE(absl::StrContains(queue.out, ref)) << queue.out << queue.err;
+  ProcessResult read = Samrad("nkt", {"show", ref});
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  EXPECT_TRUE(absl::StrContains(read.out, "könsstympning")) << read.out;
+  EXPECT_TRUE(absl::StrContains(read.out, "särskild kunskap")) << read.out;
+  EXPECT_TRUE(absl::StrContains(read.out, "referred to nkt")) << read.out;
+  ProcessResult answer = Samrad("nkt", {"answer", ref}, "Svar från nationella teamet.\n");
+  ASSERT_EQ(answer.exit_code, 0) << answer.err;
+  ProcessResult shown = Samrad("pro", {"show", ref});
+  EXPECT_TRUE(absl::StrContains(shown.out, "adviser n-1 of nkt\n  Svar från nationella teamet"))
+      << shown.out;
+  EXPECT_TRUE(absl::StrContains(shown.out, "adviser a-1 of rc-kronoberg  (referred to nkt)"))
+      << shown.out;
+  // The referring unit no longer sees the case.
+  EXPECT_EQ(Samrad("adviser", {"show", ref}).exit_code, 5);
 }
 
 TEST_F(CliE2eTest, RefusalsHaveTheirExitCodes) {
