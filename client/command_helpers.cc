@@ -77,8 +77,10 @@ std::string FormatMessage(const Messages& messages, const OpenedMessage& message
   std::string text = message.status.ok()
                          ? message.body.text()
                          : messages.Format(Msg::kUnreadable, message.status.message());
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    absl::StrAppend(&out, "  ", line, "\n");
+  absl::string_view body = text;
+  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.remove_suffix(1);
+  for (absl::string_view line : absl::StrSplit(body, '\n')) {
+    absl::StrAppend(&out, line.empty() ? "" : "  ", line, "\n");
   }
   return out;
 }
@@ -98,7 +100,7 @@ void PrintThread(Session& session, const v1::ThreadSummary& summary,
       summary.thread_id(), "  ", summary.unit(), "  ", ThreadStateName(summary.state()),
       summary.claimed_by().empty() ? "" : absl::StrCat(" (", summary.claimed_by(), ")"), "  ",
       CategoryName(summary.metadata().category()), "  ", UrgencyName(summary.metadata().urgency()),
-      "  ", m.Format(Msg::kColCounty), " ", summary.metadata().county(), "\n");
+      "  ", m.Format(Msg::kCountyLabel, summary.metadata().county()), "\n");
   session.out() << header << "\n";
   for (const auto& message : messages) session.out() << FormatMessage(m, message, reader) << "\n";
 }

@@ -261,6 +261,7 @@ constexpr Entry kTable[] = {
     {Msg::kNoCases, "No cases in this keystore.", "Inga ärenden i nyckelarkivet."},
     {Msg::kQueueEmpty, "The queue is empty.", "Kön är tom."},
     {Msg::kWatching, "Watching; press Ctrl-C to stop.", "Bevakar; tryck Ctrl-C för att sluta."},
+    {Msg::kCountyLabel, "county $0", "län $0"},
     {Msg::kColReference, "REFERENCE", "REFERENS"},
     {Msg::kColAge, "AGE", "ÅLDER"},
     {Msg::kColUrgency, "URGENCY", "BRÅDSKA"},

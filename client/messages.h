@@ -161,6 +161,7 @@ enum class Msg {
   kNoCases,
   kQueueEmpty,
   kWatching,
+  kCountyLabel,
   // Table headings.
   kColReference,
   kColAge,
