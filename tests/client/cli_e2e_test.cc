@@ -152,20 +152,43 @@ class CliE2eTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
+  std::map<std::string, std::string> EnvFor(const std::string& who) {
+    return {{"SAMRAD_CONFIG", dir_.File(who + ".conf")},
+            {"SAMRAD_PASSPHRASE_FILE", dir_.File(who + ".pass")},
+            {"SAMRAD_DIRECTORY_PASSPHRASE_FILE", dir_.File("dir.pass")},
+            {"SAMRAD_ADMIN_DIR", dir_.File("dir")},
+            {"LANG", "C.UTF-8"},
+            {"LC_ALL", ""},
+            {"HOME", dir_.path()}};
+  }
+
   // Runs samrad as `who` (profile, keystore passphrase, admin folder).
   ProcessResult Samrad(const std::string& who, std::vector<std::string> args,
                        const std::string& stdin_text = "") {
     std::vector<std::string> argv = {kSamrad};
     argv.insert(argv.end(), args.begin(), args.end());
-    return RunProcess(argv,
-                      {{"SAMRAD_CONFIG", dir_.File(who + ".conf")},
-                       {"SAMRAD_PASSPHRASE_FILE", dir_.File(who + ".pass")},
-                       {"SAMRAD_DIRECTORY_PASSPHRASE_FILE", dir_.File("dir.pass")},
-                       {"SAMRAD_ADMIN_DIR", dir_.File("dir")},
-                       {"LANG", "C.UTF-8"},
-                       {"LC_ALL", ""},
-                       {"HOME", dir_.path()}},
-                      dir_.path(), stdin_text);
+    return RunProcess(argv, EnvFor(who), dir_.path(), stdin_text);
+  }
+
+  // Starts a long-running samrad (watch) as `who`; its stdout goes to `out`.
+  pid_t SpawnSamrad(const std::string& who, std::vector<std::string> args, const std::string& out) {
+    std::vector<std::string> argv = {kSamrad};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::Spawn(argv, testing::MakeEnv(EnvFor(who)), "", out, out + ".err", dir_.path());
+  }
+
+  // Waits up to 15 s for `needle` to appear in the file `path`.
+  static bool WaitForText(const std::string& path, const std::string& needle) {
+    for (int i = 0; i < 300; ++i) {
+      if (absl::StrContains(ReadFileToString(path).value_or(""), needle)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  static void Stop(pid_t pid) {
+    ::kill(-pid, SIGTERM);
+    testing::WaitFor(pid, std::chrono::seconds(10));
   }
 
   TempDir dir_;
@@ -227,10 +250,29 @@ TEST_F(CliE2eTest, WholeConsultationWithoutPlaintextOnTheRelay) {
   ASSERT_EQ(read.exit_code, 0) << read.err;
   EXPECT_TRUE(absl::StrContains(read.out, "giftermål i hemlandet under")) << read.out;
   EXPECT_TRUE(absl::StrContains(read.out, "professional")) << read.out;
+  // The professional watches the case while the adviser answers; the adviser
+  // watches the queue.
+  const std::string watch_out = dir_.File("watch.out");
+  pid_t watcher = SpawnSamrad("pro", {"watch", ref}, watch_out);
+  ASSERT_GT(watcher, 0);
+  const std::string queue_out = dir_.File("queue-watch.out");
+  pid_t queue_watcher = SpawnSamrad("adviser", {"watch", "--json"}, queue_out);
+  ASSERT_GT(queue_watcher, 0);
+  ASSERT_TRUE(WaitForText(watch_out + ".err", "Watching"))
+      << ReadFileToString(watch_out + ".err").value_or("");
   ASSERT_TRUE(WriteFileAtomically(dir_.File("answer.txt"), kAnswer).ok());
   ProcessResult answer = Samrad("adviser", {"answer", ref, "--file", dir_.File("answer.txt")});
   ASSERT_EQ(answer.exit_code, 0) << answer.err;
   EXPECT_EQ(answer.out, "Answer sent in case " + ref + ".\n");
+
+  EXPECT_TRUE(WaitForText(watch_out, "adviser a-1 of rc-kronoberg\n  Gör en orosanmälan"))
+      << ReadFileToString(watch_out).value_or("")
+      << ReadFileToString(watch_out + ".err").value_or("");
+  Stop(watcher);
+  EXPECT_TRUE(WaitForText(queue_out, R"("event":"answered")"))
+      << ReadFileToString(queue_out).value_or("")
+      << ReadFileToString(queue_out + ".err").value_or("");
+  Stop(queue_watcher);
 
   // The professional reads the answer, verified as the adviser's.
   ProcessResult shown = Samrad("pro", {"show", ref.substr(0, 8)});
