@@ -280,6 +280,11 @@ TEST_F(CliE2eTest, WholeConsultationWithoutPlaintextOnTheRelay) {
   EXPECT_TRUE(absl::StrContains(shown.out, "me\n  En elev i årskurs 8")) << shown.out;
   EXPECT_TRUE(absl::StrContains(shown.out, "adviser a-1 of rc-kronoberg\n  Gör en orosanmälan"))
       << shown.out;
+  std::map<std::string, std::string> swedish = EnvFor("pro");
+  swedish["LANG"] = "sv_SE.UTF-8";
+  ProcessResult svenska = RunProcess({kSamrad, "show", ref}, swedish, dir_.path());
+  EXPECT_TRUE(absl::StrContains(svenska.out, "jag\n  En elev")) << svenska.out;
+  EXPECT_TRUE(absl::StrContains(svenska.out, "rådgivare a-1 vid rc-kronoberg")) << svenska.out;
   ProcessResult shown_json = Samrad("pro", {"show", ref, "--json"});
   EXPECT_TRUE(absl::StrContains(shown_json.out, R"("state":"answered")")) << shown_json.out;
   EXPECT_FALSE(absl::StrContains(shown_json.out, R"("verified":false)")) << shown_json.out;
