@@ -232,6 +232,16 @@ TEST_F(CliE2eTest, WholeConsultationWithoutPlaintextOnTheRelay) {
               "school", "--age", "child"},
              "Eleven heter Sara, personnummer 850709-9805, mobil 070-123 45 67.\n");
   EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_TRUE(absl::StrContains(refused.err, "personnummer \"850709-9805\"")) << refused.err;
+  // With --redact the placeholders are shown and sent instead.
+  ProcessResult redacted =
+      Samrad("pro",
+             {"ask", "--county", "07", "--category", "other", "--urgency", "normal", "--org",
+              "school", "--age", "child", "--redact", "--json"},
+             "Eleven har personnummer 850709-9805 och är orolig.\n");
+  ASSERT_EQ(redacted.exit_code, 0) << redacted.err;
+  EXPECT_TRUE(absl::StrContains(redacted.err, "[PERSONNUMMER]")) << redacted.err;
+  const std::string redacted_ref = JsonString(redacted.out, "reference");
 
   ProcessResult cases = Samrad("pro", {"cases"});
   ASSERT_EQ(cases.exit_code, 0) << cases.err;
@@ -260,6 +270,10 @@ TEST_F(CliE2eTest, WholeConsultationWithoutPlaintextOnTheRelay) {
   ASSERT_GT(queue_watcher, 0);
   ASSERT_TRUE(WaitForText(watch_out + ".err", "Watching"))
       << ReadFileToString(watch_out + ".err").value_or("");
+  ProcessResult redacted_read = Samrad("adviser", {"show", redacted_ref});
+  EXPECT_TRUE(absl::StrContains(redacted_read.out, "personnummer [PERSONNUMMER] och"))
+      << redacted_read.out;
+  EXPECT_FALSE(absl::StrContains(redacted_read.out, "850709")) << redacted_read.out;
   ASSERT_TRUE(WriteFileAtomically(dir_.File("answer.txt"), kAnswer).ok());
   ProcessResult answer = Samrad("adviser", {"answer", ref, "--file", dir_.File("answer.txt")});
   ASSERT_EQ(answer.exit_code, 0) << answer.err;
