@@ -61,12 +61,12 @@ TEST_F(EchoBaselineTest, EchoReturnsTheRequestedPrefix) {
       EchoServer::Start(client_.ca_pem, server_cert_, server_key_);
   ASSERT_TRUE(server.ok()) << server.status();
   auto channels = MakeChannels((*server)->target(), client_, "", 1, "t");
-  auto stub = v1::Echo::NewStub(channels[0]);
+  auto stub = echo::Echo::NewStub(channels[0]);
   grpc::ClientContext context;
-  v1::EchoRequest request;
+  echo::EchoRequest request;
   request.set_payload("0123456789");
   request.set_reply_bytes(4);
-  v1::EchoReply reply;
+  echo::EchoReply reply;
   ASSERT_TRUE(stub->Echo(&context, request, &reply).ok());
   EXPECT_EQ(reply.payload(), "0123");
 }
@@ -94,11 +94,11 @@ TEST_F(EchoBaselineTest, ClientCertificateFromAnotherCaIsRefused) {
   stranger.cert_pem = *ReadFile(other->client_cert);
   stranger.key_pem = *ReadFile(other->client_key);
   auto channels = MakeChannels((*server)->target(), stranger, "", 1, "stranger");
-  auto stub = v1::Echo::NewStub(channels[0]);
+  auto stub = echo::Echo::NewStub(channels[0]);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
-  v1::EchoRequest request;
-  v1::EchoReply reply;
+  echo::EchoRequest request;
+  echo::EchoReply reply;
   EXPECT_EQ(stub->Echo(&context, request, &reply).error_code(), grpc::StatusCode::UNAVAILABLE);
   testing::RemoveTree(other_dir);
 }

@@ -9,7 +9,7 @@ namespace samrad::bench {
 EchoCallSource::EchoCallSource(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
                                int request_bytes, int reply_bytes, int64_t deadline_ms)
     : deadline_ms_(deadline_ms) {
-  for (const auto& channel : channels) stubs_.push_back(v1::Echo::NewStub(channel));
+  for (const auto& channel : channels) stubs_.push_back(echo::Echo::NewStub(channel));
   // A field header of a few bytes; the payload makes up the rest of the size.
   request_.set_payload(std::string(std::max(0, request_bytes - 8), 'e'));
   request_.set_reply_bytes(reply_bytes);
@@ -18,7 +18,7 @@ EchoCallSource::EchoCallSource(const std::vector<std::shared_ptr<grpc::Channel>>
 bool EchoCallSource::StartCall(int channel, Done done) {
   struct Call {
     grpc::ClientContext context;
-    v1::EchoReply reply;
+    echo::EchoReply reply;
   };
   auto* call = new Call();
   call->context.set_deadline(std::chrono::system_clock::now() +

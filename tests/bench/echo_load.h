@@ -23,8 +23,8 @@ class EchoCallSource final : public CallSource {
   bool StartCall(int channel, Done done) override;
 
  private:
-  std::vector<std::unique_ptr<v1::Echo::Stub>> stubs_;
-  v1::EchoRequest request_;
+  std::vector<std::unique_ptr<echo::Echo::Stub>> stubs_;
+  echo::EchoRequest request_;
   int64_t deadline_ms_;
 };
 

@@ -7,8 +7,8 @@
 namespace samrad::bench {
 
 grpc::ServerUnaryReactor* EchoServer::Service::Echo(grpc::CallbackServerContext* context,
-                                                    const v1::EchoRequest* request,
-                                                    v1::EchoReply* reply) {
+                                                    const echo::EchoRequest* request,
+                                                    echo::EchoReply* reply) {
   const size_t n = std::min<size_t>(request->reply_bytes(), request->payload().size());
   reply->set_payload(request->payload().data(), n);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();

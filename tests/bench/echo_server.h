@@ -33,9 +33,9 @@ class EchoServer {
  private:
   // Callback service: replies inline from the gRPC thread, no allocation
   // beyond the reply, no checks.
-  class Service final : public v1::Echo::CallbackService {
+  class Service final : public echo::Echo::CallbackService {
     grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context,
-                                   const v1::EchoRequest* request, v1::EchoReply* reply) override;
+                                   const echo::EchoRequest* request, echo::EchoReply* reply) override;
   };
 
   EchoServer() = default;

@@ -1,0 +1,169 @@
+// samrad-bench: load tool for the Samråd relay. See BenchUsage() and
+// docs/benchmarks/relay.md.
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "tests/bench/ack_log.h"
+#include "tests/bench/bench_options.h"
+#include "tests/bench/closed_loop.h"
+#include "tests/bench/echo_load.h"
+#include "tests/bench/mix_load.h"
+#include "tests/bench/relay_session.h"
+#include "tests/bench/submit_load.h"
+#include "tests/bench/tls_files.h"
+
+namespace samrad::bench {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitCallsFailed = 1;
+constexpr int kExitSetupFailed = 2;
+
+int SetupFailed(const absl::Status& status) {
+  std::cerr << "samrad-bench: " << status << "\n";
+  return kExitSetupFailed;
+}
+
+ClosedLoopOptions LoopOptions(const BenchOptions& o) {
+  ClosedLoopOptions loop;
+  loop.channels = o.channels;
+  loop.inflight = o.inflight;
+  loop.seconds = o.seconds;
+  loop.warmup_seconds = o.warmup_seconds;
+  loop.max_errors = o.max_errors;
+  loop.error_backoff_ms = o.error_backoff_ms;
+  return loop;
+}
+
+void PrintResult(const std::string& prefix, const RunResult& result) {
+  std::cerr << prefix << FormatErrorsByCode(result.errors) << " (stopped: " << result.stop_reason
+            << ")\n";
+  std::cout << prefix << FormatClosingLine(result) << std::endl;
+}
+
+absl::StatusOr<RunResult> RunBaseline(const BenchOptions& o, const ClientTls& tls,
+                                      int request_bytes) {
+  EchoBaselineConfig config;
+  config.client = tls;
+  absl::StatusOr<std::string> cert = ReadFile(o.baseline_cert_file);
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadFile(o.baseline_key_file);
+  if (!key.ok()) return key.status();
+  config.server_cert_pem = *cert;
+  config.server_key_pem = *key;
+  config.server_name = o.server_name;
+  config.loop = LoopOptions(o);
+  config.loop.max_errors = -1;  // --max-errors is about the relay
+  config.request_bytes = request_bytes;
+  config.reply_bytes = o.baseline_reply_bytes;
+  config.deadline_ms = o.deadline_ms;
+  return RunEchoBaseline(config);
+}
+
+int64_t AutoEnvelopeCount(const BenchOptions& o) {
+  // Generous for a 2-core machine (a relay there acknowledges a few thousand
+  // durable submits per second); the run stops early and says so if short.
+  return static_cast<int64_t>((o.seconds + o.warmup_seconds) * 3000) +
+         int64_t{o.channels} * o.inflight;
+}
+
+int RunSubmitBench(const BenchOptions& o) {
+  absl::StatusOr<ClientTls> tls = LoadClientTls(o.ca_file, o.cert_file, o.key_file);
+  if (!tls.ok()) return SetupFailed(tls.status());
+
+  if (o.baseline_only) {
+    absl::StatusOr<RunResult> baseline = RunBaseline(
+        o, *tls, o.baseline_request_bytes > 0 ? o.baseline_request_bytes : o.payload_bytes + 600);
+    if (!baseline.ok()) return SetupFailed(baseline.status());
+    PrintResult("baseline ", *baseline);
+    return baseline->total_errors == 0 ? kExitOk : kExitCallsFailed;
+  }
+
+  absl::StatusOr<crypto::Ed25519PublicKey> pinned = LoadDirectoryPublicKey(o.directory_key_file);
+  if (!pinned.ok()) return SetupFailed(pinned.status());
+  auto channels = MakeChannels(o.target, *tls, o.server_name, o.channels, "relay");
+  if (absl::Status s = WaitConnected(channels, o.target, 10000); !s.ok()) return SetupFailed(s);
+  auto stub = v1::Relay::NewStub(channels[0]);
+  absl::StatusOr<VerifiedDirectory> directory = FetchDirectory(*stub, *pinned, o.deadline_ms);
+  if (!directory.ok()) return SetupFailed(directory.status());
+  absl::StatusOr<Route> route = RouteFor(directory->directory, o.county);
+  if (!route.ok()) return SetupFailed(route.status());
+
+  SealPlan plan;
+  plan.count = o.envelopes > 0 ? o.envelopes : AutoEnvelopeCount(o);
+  plan.payload_bytes = o.payload_bytes;
+  plan.county = o.county;
+  plan.threads = o.seal_threads;
+  const auto seal_start = std::chrono::steady_clock::now();
+  absl::StatusOr<std::vector<PreparedThread>> threads = SealConsultations(*route, plan);
+  if (!threads.ok()) return SetupFailed(threads.status());
+  int64_t request_bytes_total = 0;
+  for (const PreparedThread& t : *threads) request_bytes_total += t.request.ByteSizeLong();
+  const int request_bytes =
+      static_cast<int>(request_bytes_total / std::max<int64_t>(1, plan.count));
+  std::cerr << absl::StrFormat(
+      "sealed %d consultations for unit %s (epoch %d, %d recipients) in %.1f s; request %d bytes\n",
+      plan.count, route->unit_id, route->epoch, route->recipients.size(),
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - seal_start).count(),
+      request_bytes);
+
+  std::optional<RunResult> baseline;
+  if (o.baseline) {
+    absl::StatusOr<RunResult> b = RunBaseline(
+        o, *tls, o.baseline_request_bytes > 0 ? o.baseline_request_bytes : request_bytes);
+    if (!b.ok()) return SetupFailed(b.status());
+    PrintResult("baseline ", *b);
+    baseline = *std::move(b);
+  }
+
+  std::unique_ptr<AckLog> ack_log;
+  if (!o.ack_log.empty()) {
+    absl::StatusOr<std::unique_ptr<AckLog>> opened = AckLog::Open(o.ack_log);
+    if (!opened.ok()) return SetupFailed(opened.status());
+    ack_log = *std::move(opened);
+  }
+  SubmitCallSource source(channels, *threads, ack_log.get(), o.deadline_ms);
+  RunResult result = RunClosedLoop(source, LoopOptions(o));
+  if (result.stop_reason == "source exhausted") {
+    std::cerr << "samrad-bench: all " << plan.count
+              << " pre-sealed consultations were sent before the time was up; the figures "
+                 "cover the shorter run (pass a larger --envelopes)\n";
+  }
+  if (source.unexpected_acks() > 0) {
+    std::cerr << "samrad-bench: " << source.unexpected_acks()
+              << " acks named another message id or claimed a duplicate\n";
+  }
+  PrintResult("", result);
+  if (baseline.has_value()) {
+    const double qps_ratio = baseline->qps() > 0 ? result.qps() / baseline->qps() : 0;
+    const double base_p99 = static_cast<double>(baseline->latency->Percentile(0.99));
+    const double p99_ratio =
+        base_p99 > 0 ? static_cast<double>(result.latency->Percentile(0.99)) / base_p99 : 0;
+    std::cout << absl::StrFormat("ratio qps=%.2f p99=%.2f", qps_ratio, p99_ratio) << std::endl;
+  }
+  return result.total_errors == 0 && source.unexpected_acks() == 0 ? kExitOk : kExitCallsFailed;
+}
+
+}  // namespace
+}  // namespace samrad::bench
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  for (const std::string& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::cout << samrad::bench::BenchUsage();
+      return 0;
+    }
+  }
+  absl::StatusOr<samrad::bench::BenchOptions> options = samrad::bench::ParseBenchArgs(args);
+  if (!options.ok()) {
+    std::cerr << "samrad-bench: " << options.status().message() << "\n";
+    return 2;
+  }
+  if (options->mix) return samrad::bench::RunMixBench(*options);
+  return samrad::bench::RunSubmitBench(*options);
+}
