@@ -123,6 +123,7 @@ absl::StatusOr<BenchOptions> ParseBenchArgs(const std::vector<std::string>& args
       {"--envelopes", Number<int64_t>(&o.envelopes, 0, 100'000'000)},
       {"--seal-threads", Number<int>(&o.seal_threads, 1, 64)},
       {"--deadline-ms", Number<int64_t>(&o.deadline_ms, 1, 3'600'000)},
+      {"--connect-timeout-ms", Number<int64_t>(&o.connect_timeout_ms, 1, 3'600'000)},
       {"--ack-log", String(&o.ack_log)},
       {"--max-errors", Number<int64_t>(&o.max_errors, -1, int64_t{1} << 62)},
       {"--error-backoff-ms", Number<int64_t>(&o.error_backoff_ms, 0, 60'000)},
@@ -204,6 +205,7 @@ Other flags:
   --envelopes N          pre-sealed submits (default: enough for --seconds)
   --seal-threads N       threads sealing before the clock starts (default 2)
   --deadline-ms MS       per-call deadline (default 10000)
+  --connect-timeout-ms MS  time allowed for the TLS handshakes (default 10000)
   --max-errors N         stop cleanly after N failed calls (default: never)
   --until-error          same as --max-errors 1 (crash tests)
   --error-backoff-ms MS  pause of a slot after a failed call (default 20)

@@ -27,15 +27,16 @@ struct BenchOptions {
   std::string directory_signing_key_file;  // --directory-signing-key dev seed (--mix only)
 
   // --- load shape ---
-  int channels = 4;             // --channels separate HTTP/2 connections
-  int inflight = 16;            // --inflight outstanding calls per channel (closed loop)
-  double seconds = 10;          // --seconds measured duration
-  double warmup_seconds = 1;    // --warmup calls completing earlier are not measured
-  int payload_bytes = 1024;     // --payload plaintext text bytes per consultation
-  std::string county = "07";    // --county routes the submits (two-digit län code)
-  int64_t envelopes = 0;        // --envelopes pre-sealed; 0 = enough for --seconds
-  int seal_threads = 2;         // --seal-threads used before the clock starts
-  int64_t deadline_ms = 10000;  // --deadline-ms per call
+  int channels = 4;                    // --channels separate HTTP/2 connections
+  int inflight = 16;                   // --inflight outstanding calls per channel (closed loop)
+  double seconds = 10;                 // --seconds measured duration
+  double warmup_seconds = 1;           // --warmup calls completing earlier are not measured
+  int payload_bytes = 1024;            // --payload plaintext text bytes per consultation
+  std::string county = "07";           // --county routes the submits (two-digit län code)
+  int64_t envelopes = 0;               // --envelopes pre-sealed; 0 = enough for --seconds
+  int seal_threads = 2;                // --seal-threads used before the clock starts
+  int64_t deadline_ms = 10000;         // --deadline-ms per call
+  int64_t connect_timeout_ms = 10000;  // --connect-timeout-ms for the TLS handshakes
 
   // --- outputs and error policy ---
   std::string ack_log;            // --ack-log FILE: message id of every ack, one per line

@@ -38,7 +38,8 @@ absl::StatusOr<RunResult> RunEchoBaseline(const EchoBaselineConfig& config) {
   const std::string target = (*server)->target();
   auto channels =
       MakeChannels(target, config.client, config.server_name, config.loop.channels, "echo");
-  if (absl::Status s = WaitConnected(channels, target, 10000); !s.ok()) return s;
+  if (absl::Status s = WaitConnected(channels, target, config.connect_timeout_ms); !s.ok())
+    return s;
   EchoCallSource source(channels, config.request_bytes, config.reply_bytes, config.deadline_ms);
   RunResult result = RunClosedLoop(source, config.loop);
   (*server)->Shutdown();

@@ -37,6 +37,7 @@ struct EchoBaselineConfig {
   int request_bytes = 1024;
   int reply_bytes = 96;
   int64_t deadline_ms = 10000;
+  int64_t connect_timeout_ms = 10000;
 };
 
 // Starts the echo service on 127.0.0.1:0, connects `loop.channels` channels

@@ -35,7 +35,8 @@ class EchoServer {
   // beyond the reply, no checks.
   class Service final : public echo::Echo::CallbackService {
     grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context,
-                                   const echo::EchoRequest* request, echo::EchoReply* reply) override;
+                                   const echo::EchoRequest* request,
+                                   echo::EchoReply* reply) override;
   };
 
   EchoServer() = default;

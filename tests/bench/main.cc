@@ -40,7 +40,7 @@ ClosedLoopOptions LoopOptions(const BenchOptions& o) {
 }
 
 void PrintResult(const std::string& prefix, const RunResult& result) {
-  std::cerr << prefix << FormatErrorsByCode(result.errors) << " (stopped: " << result.stop_reason
+  std::cerr << (prefix.empty() ? "relay" : "baseline") << ": " << FormatErrorsByCode(result.errors) << " (stopped: " << result.stop_reason
             << ")\n";
   std::cout << prefix << FormatClosingLine(result) << std::endl;
 }
@@ -61,6 +61,7 @@ absl::StatusOr<RunResult> RunBaseline(const BenchOptions& o, const ClientTls& tl
   config.request_bytes = request_bytes;
   config.reply_bytes = o.baseline_reply_bytes;
   config.deadline_ms = o.deadline_ms;
+  config.connect_timeout_ms = o.connect_timeout_ms;
   return RunEchoBaseline(config);
 }
 
@@ -86,7 +87,8 @@ int RunSubmitBench(const BenchOptions& o) {
   absl::StatusOr<crypto::Ed25519PublicKey> pinned = LoadDirectoryPublicKey(o.directory_key_file);
   if (!pinned.ok()) return SetupFailed(pinned.status());
   auto channels = MakeChannels(o.target, *tls, o.server_name, o.channels, "relay");
-  if (absl::Status s = WaitConnected(channels, o.target, 10000); !s.ok()) return SetupFailed(s);
+  if (absl::Status s = WaitConnected(channels, o.target, o.connect_timeout_ms); !s.ok())
+    return SetupFailed(s);
   auto stub = v1::Relay::NewStub(channels[0]);
   absl::StatusOr<VerifiedDirectory> directory = FetchDirectory(*stub, *pinned, o.deadline_ms);
   if (!directory.ok()) return SetupFailed(directory.status());

@@ -464,7 +464,8 @@ int RunMixBench(const BenchOptions& o) {
       MakeChannels(o.target, *adviser_tls, o.server_name, o.channels, "mix-adviser");
   auto admin_channels = MakeChannels(o.target, *admin_tls, o.server_name, 1, "mix-admin");
   for (const auto* set : {&pro_channels, &adviser_channels, &admin_channels}) {
-    if (absl::Status s = WaitConnected(*set, o.target, 10000); !s.ok()) return Fail(s);
+    if (absl::Status s = WaitConnected(*set, o.target, o.connect_timeout_ms); !s.ok())
+      return Fail(s);
   }
   auto reader = v1::Relay::NewStub(pro_channels[0]);
   auto admin = v1::Relay::NewStub(admin_channels[0]);

@@ -68,7 +68,7 @@ std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(const std::string& targ
 }
 
 absl::Status WaitConnected(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
-                           const std::string& target, int timeout_ms) {
+                           const std::string& target, int64_t timeout_ms) {
   const auto deadline = std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (const auto& channel : channels) {
     if (!channel->WaitForConnected(deadline)) {

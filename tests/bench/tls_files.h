@@ -40,7 +40,7 @@ std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(const std::string& targ
 // Waits until every channel is READY (TLS handshake done) or the deadline
 // passes: DEADLINE_EXCEEDED naming the target then.
 absl::Status WaitConnected(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
-                           const std::string& target, int timeout_ms);
+                           const std::string& target, int64_t timeout_ms);
 
 // Server credentials requiring and verifying a client certificate chained to
 // `ca_pem` (the same handshake the relay does).
