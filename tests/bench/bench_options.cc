@@ -133,6 +133,7 @@ absl::StatusOr<BenchOptions> ParseBenchArgs(const std::vector<std::string>& args
       {"--baseline-reply-bytes", Number<int>(&o.baseline_reply_bytes, 0, 4 << 20)},
       {"--rate", Number<double>(&o.rate, 0.1, 1e6)},
       {"--watchers", Number<int>(&o.watchers, 0, 1000)},
+      {"--relay-pid", Number<int>(&o.relay_pid, 1, 1 << 22)},
   };
   const std::map<std::string, bool*> switches = {
       {"--baseline", &o.baseline},
@@ -213,6 +214,8 @@ Other flags:
                          --baseline-cert/--baseline-key; no relay)
   --baseline-request-bytes N / --baseline-reply-bytes N  echo sizes
   --watchers N           WatchQueue streams in --mix (default 3)
+  --relay-pid PID        sample a local relay's VmRSS/VmHWM and CPU during the run
+                         and print "relay_process rss_max_mib=... hwm_mib=... cpu_s=..."
 Exit status: 0 no failed call; 1 some calls failed (line still printed, ack log
 complete); 2 setup failed (flags, files, directory, connection).
 )";

@@ -43,6 +43,8 @@ struct BenchOptions {
   int64_t max_errors = -1;        // --max-errors N: stop after N failed calls (-1: never)
   int64_t error_backoff_ms = 20;  // --error-backoff-ms a slot waits after a failure
 
+  int relay_pid = 0;  // --relay-pid: sample this local process's RSS and CPU during the run
+
   // --- baseline ---
   bool baseline = false;           // --baseline: run the echo baseline first, print the ratio
   bool baseline_only = false;      // --baseline-only: no relay at all (tests, sanity)

@@ -12,6 +12,7 @@
 #include "tests/bench/closed_loop.h"
 #include "tests/bench/echo_load.h"
 #include "tests/bench/mix_load.h"
+#include "tests/bench/process_sampler.h"
 #include "tests/bench/relay_session.h"
 #include "tests/bench/submit_load.h"
 #include "tests/bench/tls_files.h"
@@ -40,8 +41,8 @@ ClosedLoopOptions LoopOptions(const BenchOptions& o) {
 }
 
 void PrintResult(const std::string& prefix, const RunResult& result) {
-  std::cerr << (prefix.empty() ? "relay" : "baseline") << ": " << FormatErrorsByCode(result.errors) << " (stopped: " << result.stop_reason
-            << ")\n";
+  std::cerr << (prefix.empty() ? "relay" : "baseline") << ": " << FormatErrorsByCode(result.errors)
+            << " (stopped: " << result.stop_reason << ")\n";
   std::cout << prefix << FormatClosingLine(result) << std::endl;
 }
 
@@ -129,7 +130,17 @@ int RunSubmitBench(const BenchOptions& o) {
     ack_log = *std::move(opened);
   }
   SubmitCallSource source(channels, *threads, ack_log.get(), o.deadline_ms);
+  std::unique_ptr<ProcessSampler> sampler;
+  if (o.relay_pid > 0) {
+    sampler = std::make_unique<ProcessSampler>(o.relay_pid, std::chrono::milliseconds(100));
+    sampler->Start();
+  }
   RunResult result = RunClosedLoop(source, LoopOptions(o));
+  if (sampler != nullptr) {
+    // CPU covers warm-up and drain too, so divide by every acknowledged call.
+    std::cout << "relay_process " << FormatProcessSummary(sampler->Stop(), result.total_ok)
+              << std::endl;
+  }
   if (result.stop_reason == "source exhausted") {
     std::cerr << "samrad-bench: all " << plan.count
               << " pre-sealed consultations were sent before the time was up; the figures "

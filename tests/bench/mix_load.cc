@@ -20,6 +20,7 @@
 #include "tests/bench/closed_loop.h"
 #include "tests/bench/key_files.h"
 #include "tests/bench/latency_histogram.h"
+#include "tests/bench/process_sampler.h"
 #include "tests/bench/relay_session.h"
 #include "tests/bench/tls_files.h"
 
@@ -197,6 +198,8 @@ class MixRunner {
       const auto scheduled = start_ + interval * i;
       if (scheduled >= window_end_) break;
       std::this_thread::sleep_until(scheduled);
+      if (Clock::now() - scheduled > std::chrono::milliseconds(1)) late_.fetch_add(1);
+      issued_.fetch_add(1);
       Issue(kCycle[i % 20], scheduled, i);
     }
     {
@@ -205,6 +208,9 @@ class MixRunner {
     }
     for (auto& w : watchers) w->Stop();
   }
+
+  // Operations issued (scheduled), warm-up included.
+  uint64_t operations() const { return issued_.load(); }
 
   // Prints the per-op lines and the overall line; returns total errors.
   uint64_t Report() {
@@ -343,7 +349,6 @@ class MixRunner {
   }
 
   void Issue(Op op, Clock::time_point scheduled, uint64_t i) {
-    if (Clock::now() - scheduled > std::chrono::milliseconds(1)) late_.fetch_add(1);
     v1::Relay::Stub& pro = *pro_[i % pro_.size()];
     v1::Relay::Stub& adviser = *adviser_[i % adviser_.size()];
     if (op == kClaim) {
@@ -428,6 +433,7 @@ class MixRunner {
   std::vector<std::atomic<int64_t>> submitted_at_ns_;        // steady-clock ns, 0 = not sent
   std::atomic<int64_t> next_submit_{0};
   std::atomic<uint64_t> late_{0};
+  std::atomic<uint64_t> issued_{0};
   OpStats stats_[kOpCount];
   Clock::time_point start_, window_start_, window_end_;
 
@@ -499,8 +505,18 @@ int RunMixBench(const BenchOptions& o) {
       route->epoch, o.adviser_id, route->unit_id, plan.count, o.rate, o.seconds, o.warmup_seconds);
 
   MixRunner runner(o, pro_channels, adviser_channels, *threads, *answers);
+  std::unique_ptr<ProcessSampler> sampler;
+  if (o.relay_pid > 0) {
+    sampler = std::make_unique<ProcessSampler>(o.relay_pid, std::chrono::milliseconds(100));
+    sampler->Start();
+  }
   runner.Run();
-  return runner.Report() == 0 ? 0 : 1;
+  const uint64_t errors = runner.Report();
+  if (sampler != nullptr) {
+    std::cout << "relay_process " << FormatProcessSummary(sampler->Stop(), runner.operations())
+              << std::endl;
+  }
+  return errors == 0 ? 0 : 1;
 }
 
 }  // namespace samrad::bench
