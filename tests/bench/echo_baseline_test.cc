@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <re2/re2.h>
 
+#include <atomic>
+
 #include "tests/bench/echo_load.h"
 #include "tests/bench/echo_server.h"
 #include "tests/bench/test_pki.h"
@@ -124,6 +126,42 @@ TEST_F(EchoBaselineTest, MaxErrorsStopsARunAgainstADeadServer) {
   EXPECT_GE(result.total_errors, 5u);
   EXPECT_EQ(result.errors.count(grpc::StatusCode::UNAVAILABLE), 1u);
   EXPECT_THAT(FormatErrorsByCode(result.errors), ::testing::HasSubstr("UNAVAILABLE="));
+}
+
+// Hands out exactly `limit` echo calls, like a finite set of pre-sealed envelopes.
+class LimitedSource final : public CallSource {
+ public:
+  LimitedSource(CallSource& inner, int limit) : inner_(inner), left_(limit) {}
+  bool StartCall(int channel, Done done) override {
+    if (left_.fetch_sub(1) <= 0) return false;
+    return inner_.StartCall(channel, std::move(done));
+  }
+
+ private:
+  CallSource& inner_;
+  std::atomic<int> left_;
+};
+
+TEST_F(EchoBaselineTest, RunEndsEarlyWhenTheSourceRunsDry) {
+  absl::StatusOr<std::unique_ptr<EchoServer>> server =
+      EchoServer::Start(client_.ca_pem, server_cert_, server_key_);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channels = MakeChannels((*server)->target(), client_, "", 2, "dry");
+  ASSERT_TRUE(WaitConnected(channels, (*server)->target(), 5000).ok());
+  EchoCallSource echo(channels, 200, 10, 5000);
+  LimitedSource source(echo, 500);
+  ClosedLoopOptions loop;
+  loop.channels = 2;
+  loop.inflight = 4;
+  loop.seconds = 30;
+  const auto started = std::chrono::steady_clock::now();
+  RunResult result = RunClosedLoop(source, loop);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  EXPECT_EQ(result.stop_reason, "source exhausted");
+  EXPECT_EQ(result.total_ok, 500u);
+  EXPECT_EQ(result.total_errors, 0u);
+  EXPECT_LT(result.measured_seconds, 10);
+  EXPECT_EQ(result.latency->Count(), 500u);
 }
 
 }  // namespace
