@@ -139,6 +139,7 @@ absl::StatusOr<BenchOptions> ParseBenchArgs(const std::vector<std::string>& args
       {"--baseline", &o.baseline},
       {"--baseline-only", &o.baseline_only},
       {"--mix", &o.mix},
+      {"--publish-only", &o.publish_only},
   };
   for (size_t i = 1; i < args.size(); ++i) {
     std::string flag = args[i];
@@ -176,6 +177,7 @@ absl::StatusOr<BenchOptions> ParseBenchArgs(const std::vector<std::string>& args
     return absl::InvalidArgumentError(
         absl::StrCat("--county=", o.county, " is not a two-digit län code"));
   }
+  if (o.publish_only) o.mix = true;
   if (absl::Status s = Validate(o); !s.ok()) return s;
   return o;
 }
@@ -214,6 +216,9 @@ Other flags:
                          --baseline-cert/--baseline-key; no relay)
   --baseline-request-bytes N / --baseline-reply-bytes N  echo sizes
   --watchers N           WatchQueue streams in --mix (default 3)
+  --publish-only         with the --mix identities: publish the test directory
+                         epoch (epoch 1 with unit "bench-unit" on an empty relay)
+                         and exit
   --relay-pid PID        sample a local relay's VmRSS/VmHWM and CPU during the run
                          and print "relay_process rss_max_mib=... hwm_mib=... cpu_s=..."
 Exit status: 0 no failed call; 1 some calls failed (line still printed, ack log

@@ -54,9 +54,10 @@ struct BenchOptions {
   int baseline_reply_bytes = 96;   // --baseline-reply-bytes (about an Ack)
 
   // --- mixed workload ---
-  bool mix = false;   // --mix: open-loop realistic blend (test deployments only)
-  double rate = 500;  // --rate operations per second (scheduled, open loop)
-  int watchers = 3;   // --watchers WatchQueue streams held open
+  bool publish_only = false;  // --publish-only: --mix's directory publish, then exit
+  bool mix = false;           // --mix: open-loop realistic blend (test deployments only)
+  double rate = 500;          // --rate operations per second (scheduled, open loop)
+  int watchers = 3;           // --watchers WatchQueue streams held open
 };
 
 // Parses argv (argv[0] is the program). Accepts --flag=value and --flag value.

@@ -30,6 +30,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr char kGetThreadMethod[] = "/samrad.v1.Relay/GetThread";
+// The unit of the directory --mix publishes on a relay that has none yet.
+constexpr char kFreshUnitId[] = "bench-unit";
 
 enum Op { kSubmit, kGetThread, kListQueue, kClaim, kAnswer, kWatchEvent, kOpCount };
 constexpr const char* kOpNames[kOpCount] = {"submit", "get_thread", "list_queue",
@@ -80,8 +82,18 @@ absl::StatusOr<VerifiedDirectory> PublishMixDirectory(const BenchOptions& o,
         "--directory-signing-key is not the private half of --directory-key");
   }
   absl::StatusOr<VerifiedDirectory> current = FetchDirectory(reader, pinned, o.deadline_ms);
-  if (!current.ok()) return current.status();
-  v1::KeyDirectory next = current->directory;
+  v1::KeyDirectory next;
+  if (current.ok()) {
+    next = current->directory;
+  } else if (current.status().code() == absl::StatusCode::kNotFound) {
+    // A fresh test relay: epoch 1 with one unit that takes every county.
+    v1::UnitEntry* unit = next.add_units();
+    unit->set_unit_id(kFreshUnitId);
+    unit->set_display_name("samrad-bench test unit");
+    next.set_fallback_unit_id(kFreshUnitId);
+  } else {
+    return current.status();
+  }
   next.set_epoch(next.epoch() + 1);
   next.set_issued_at_unix_ms(NowUnixMs());
   absl::StatusOr<const v1::UnitEntry*> routed = crypto::RouteCounty(next, o.county);
@@ -484,6 +496,12 @@ int RunMixBench(const BenchOptions& o) {
   if (!directory.ok()) return Fail(directory.status());
   absl::StatusOr<Route> route = RouteFor(directory->directory, o.county);
   if (!route.ok()) return Fail(route.status());
+  if (o.publish_only) {
+    std::cout << absl::StrFormat("published epoch=%d unit=%s adviser=%s", route->epoch,
+                                 route->unit_id, o.adviser_id)
+              << std::endl;
+    return 0;
+  }
 
   SealPlan plan;
   // 4 of every 20 operations submit (plus fallbacks early on): a third spare.

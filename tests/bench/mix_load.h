@@ -16,6 +16,12 @@
 // streams stay open; watch_event is the time from a submit's scheduled start
 // to its KIND_NEW event on each stream.
 //
+// On a relay with no directory yet (GetDirectory NOT_FOUND) it publishes epoch
+// 1 with a single unit "bench-unit" that takes every county. With
+// --publish-only it stops after publishing and prints
+//   published epoch=… unit=… adviser=…
+// (how a test deployment gets a directory for plain submit runs).
+//
 // Output, one line per operation kind, then the overall closing line:
 //   op=submit n=… p50_us=… p99_us=… errors=…
 //   qps=… p50_us=… p99_us=… errors=…
