@@ -138,6 +138,7 @@ absl::StatusOr<BenchOptions> ParseBenchArgs(const std::vector<std::string>& args
   const std::map<std::string, bool*> switches = {
       {"--baseline", &o.baseline},
       {"--baseline-only", &o.baseline_only},
+      {"--baseline-verify", &o.baseline_verify},
       {"--mix", &o.mix},
       {"--publish-only", &o.publish_only},
   };
@@ -178,6 +179,7 @@ absl::StatusOr<BenchOptions> ParseBenchArgs(const std::vector<std::string>& args
         absl::StrCat("--county=", o.county, " is not a two-digit län code"));
   }
   if (o.publish_only) o.mix = true;
+  if (o.baseline_verify && !o.baseline_only) o.baseline = true;
   if (absl::Status s = Validate(o); !s.ok()) return s;
   return o;
 }
@@ -214,6 +216,10 @@ Other flags:
   --error-backoff-ms MS  pause of a slot after a failed call (default 20)
   --baseline-only        run only the echo baseline (needs --ca --cert --key and
                          --baseline-cert/--baseline-key; no relay)
+  --baseline-verify      with --baseline: a second echo run whose server verifies
+                         one Ed25519 signature per call (the relay must verify every
+                         envelope); prints "baseline_verify ..." and
+                         "ratio_vs_verify qps=... p99=..."
   --baseline-request-bytes N / --baseline-reply-bytes N  echo sizes
   --watchers N           WatchQueue streams in --mix (default 3)
   --publish-only         with the --mix identities: publish the test directory

@@ -47,6 +47,8 @@ struct BenchOptions {
 
   // --- baseline ---
   bool baseline = false;           // --baseline: run the echo baseline first, print the ratio
+  bool baseline_verify = false;    // --baseline-verify: also an echo that verifies one Ed25519
+                                   // signature per call (the crypto the relay must do)
   bool baseline_only = false;      // --baseline-only: no relay at all (tests, sanity)
   std::string baseline_cert_file;  // --baseline-cert server cert for the echo service
   std::string baseline_key_file;   // --baseline-key

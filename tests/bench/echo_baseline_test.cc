@@ -73,6 +73,30 @@ TEST_F(EchoBaselineTest, EchoReturnsTheRequestedPrefix) {
   EXPECT_EQ(reply.payload(), "0123");
 }
 
+TEST_F(EchoBaselineTest, SignedRequestsGoThroughTheVerifier) {
+  // A stand-in verifier keeps this test free of key material; samrad-bench
+  // plugs in crypto::Ed25519PublicKey::Verify.
+  absl::StatusOr<std::unique_ptr<EchoServer>> server =
+      EchoServer::Start(client_.ca_pem, server_cert_, server_key_,
+                        [](const std::string& key, const std::string& message,
+                           const std::string& signature) { return signature == key + message; });
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channels = MakeChannels((*server)->target(), client_, "", 1, "verify");
+  auto stub = echo::Echo::NewStub(channels[0]);
+  echo::EchoRequest request;
+  request.set_payload("payload");
+  request.set_public_key("k");
+  request.set_signature("kpayload");
+  echo::EchoReply reply;
+  {
+    grpc::ClientContext context;
+    EXPECT_TRUE(stub->Echo(&context, request, &reply).ok());
+  }
+  request.set_signature("kpayloaX");
+  grpc::ClientContext context;
+  EXPECT_EQ(stub->Echo(&context, request, &reply).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(EchoBaselineTest, ClientWithoutCertificateIsRefused) {
   absl::StatusOr<std::unique_ptr<EchoServer>> server =
       EchoServer::Start(client_.ca_pem, server_cert_, server_key_);

@@ -15,6 +15,11 @@ EchoCallSource::EchoCallSource(const std::vector<std::shared_ptr<grpc::Channel>>
   request_.set_reply_bytes(reply_bytes);
 }
 
+void EchoCallSource::SetSignature(const std::string& public_key, const std::string& signature) {
+  request_.set_public_key(public_key);
+  request_.set_signature(signature);
+}
+
 bool EchoCallSource::StartCall(int channel, Done done) {
   struct Call {
     grpc::ClientContext context;
@@ -32,15 +37,22 @@ bool EchoCallSource::StartCall(int channel, Done done) {
 }
 
 absl::StatusOr<RunResult> RunEchoBaseline(const EchoBaselineConfig& config) {
-  absl::StatusOr<std::unique_ptr<EchoServer>> server =
-      EchoServer::Start(config.client.ca_pem, config.server_cert_pem, config.server_key_pem);
+  absl::StatusOr<std::unique_ptr<EchoServer>> server = EchoServer::Start(
+      config.client.ca_pem, config.server_cert_pem, config.server_key_pem, config.verifier);
   if (!server.ok()) return server.status();
   const std::string target = (*server)->target();
   auto channels =
       MakeChannels(target, config.client, config.server_name, config.loop.channels, "echo");
   if (absl::Status s = WaitConnected(channels, target, config.connect_timeout_ms); !s.ok())
     return s;
-  EchoCallSource source(channels, config.request_bytes, config.reply_bytes, config.deadline_ms);
+  // A public key and a signature add about 100 bytes; keep the request size.
+  const int payload_bytes =
+      config.sign ? std::max(0, config.request_bytes - 100) : config.request_bytes;
+  EchoCallSource source(channels, payload_bytes, config.reply_bytes, config.deadline_ms);
+  if (config.sign) {
+    auto [public_key, signature] = config.sign(source.payload());
+    source.SetSignature(public_key, signature);
+  }
   RunResult result = RunClosedLoop(source, config.loop);
   (*server)->Shutdown();
   return result;

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "tests/bench/closed_loop.h"
 #include "tests/bench/echo.grpc.pb.h"
+#include "tests/bench/echo_server.h"
 #include "tests/bench/tls_files.h"
 
 namespace samrad::bench {
@@ -20,6 +21,9 @@ class EchoCallSource final : public CallSource {
  public:
   EchoCallSource(const std::vector<std::shared_ptr<grpc::Channel>>& channels, int request_bytes,
                  int reply_bytes, int64_t deadline_ms);
+  // Every request then carries `public_key` and `signature` (over the payload).
+  void SetSignature(const std::string& public_key, const std::string& signature);
+  const std::string& payload() const { return request_.payload(); }
   bool StartCall(int channel, Done done) override;
 
  private:
@@ -38,6 +42,10 @@ struct EchoBaselineConfig {
   int reply_bytes = 96;
   int64_t deadline_ms = 10000;
   int64_t connect_timeout_ms = 10000;
+  // --baseline-verify: the server verifies an Ed25519 signature per request.
+  // `sign` returns (public_key, signature) over the payload it is given.
+  EchoServer::Verifier verifier;
+  std::function<std::pair<std::string, std::string>(const std::string& payload)> sign;
 };
 
 // Starts the echo service on 127.0.0.1:0, connects `loop.channels` channels

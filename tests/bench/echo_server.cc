@@ -9,17 +9,24 @@ namespace samrad::bench {
 grpc::ServerUnaryReactor* EchoServer::Service::Echo(grpc::CallbackServerContext* context,
                                                     const echo::EchoRequest* request,
                                                     echo::EchoReply* reply) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!request->signature().empty() &&
+      (!verifier || !verifier(request->public_key(), request->payload(), request->signature()))) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "signature does not verify"));
+    return reactor;
+  }
   const size_t n = std::min<size_t>(request->reply_bytes(), request->payload().size());
   reply->set_payload(request->payload().data(), n);
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }
 
 absl::StatusOr<std::unique_ptr<EchoServer>> EchoServer::Start(const std::string& ca_pem,
                                                               const std::string& cert_pem,
-                                                              const std::string& key_pem) {
+                                                              const std::string& key_pem,
+                                                              Verifier verifier) {
   std::unique_ptr<EchoServer> echo(new EchoServer());
+  echo->service_.verifier = std::move(verifier);
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", MakeMutualTlsServerCredentials(ca_pem, cert_pem, key_pem),
                            &echo->port_);

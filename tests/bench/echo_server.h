@@ -5,6 +5,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,9 +20,14 @@ class EchoServer {
  public:
   // Starts on 127.0.0.1:0 with server credentials that require a client
   // certificate chained to `ca_pem`. UNAVAILABLE when the port cannot be bound.
+  // `verifier` (may be empty) checks (public_key, message, signature) for
+  // requests that carry a signature; it must be thread-safe.
+  using Verifier = std::function<bool(const std::string& public_key, const std::string& message,
+                                      const std::string& signature)>;
   static absl::StatusOr<std::unique_ptr<EchoServer>> Start(const std::string& ca_pem,
                                                            const std::string& cert_pem,
-                                                           const std::string& key_pem);
+                                                           const std::string& key_pem,
+                                                           Verifier verifier = nullptr);
   ~EchoServer();
   EchoServer(const EchoServer&) = delete;
   EchoServer& operator=(const EchoServer&) = delete;
@@ -34,6 +40,10 @@ class EchoServer {
   // Callback service: replies inline from the gRPC thread, no allocation
   // beyond the reply, no checks.
   class Service final : public echo::Echo::CallbackService {
+   public:
+    Verifier verifier;
+
+   private:
     grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context,
                                    const echo::EchoRequest* request,
                                    echo::EchoReply* reply) override;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "crypto/keys.h"
 #include "tests/bench/ack_log.h"
 #include "tests/bench/bench_options.h"
 #include "tests/bench/closed_loop.h"
@@ -46,8 +47,17 @@ void PrintResult(const std::string& prefix, const RunResult& result) {
   std::cout << prefix << FormatClosingLine(result) << std::endl;
 }
 
+// "NAME qps=0.74 p99=1.52": relay over baseline.
+void PrintRatio(const std::string& name, const RunResult& relay, const RunResult& baseline) {
+  const double qps_ratio = baseline.qps() > 0 ? relay.qps() / baseline.qps() : 0;
+  const double base_p99 = static_cast<double>(baseline.latency->Percentile(0.99));
+  const double p99_ratio =
+      base_p99 > 0 ? static_cast<double>(relay.latency->Percentile(0.99)) / base_p99 : 0;
+  std::cout << absl::StrFormat("%s qps=%.2f p99=%.2f", name, qps_ratio, p99_ratio) << std::endl;
+}
+
 absl::StatusOr<RunResult> RunBaseline(const BenchOptions& o, const ClientTls& tls,
-                                      int request_bytes) {
+                                      int request_bytes, bool verify) {
   EchoBaselineConfig config;
   config.client = tls;
   absl::StatusOr<std::string> cert = ReadFile(o.baseline_cert_file);
@@ -63,6 +73,18 @@ absl::StatusOr<RunResult> RunBaseline(const BenchOptions& o, const ClientTls& tl
   config.reply_bytes = o.baseline_reply_bytes;
   config.deadline_ms = o.deadline_ms;
   config.connect_timeout_ms = o.connect_timeout_ms;
+  if (verify) {
+    config.verifier = [](const std::string& public_key, const std::string& message,
+                         const std::string& signature) {
+      absl::StatusOr<crypto::Ed25519PublicKey> key =
+          crypto::Ed25519PublicKey::FromBytes(public_key);
+      return key.ok() && key->Verify(message, signature).ok();
+    };
+    config.sign = [](const std::string& payload) {
+      const crypto::Ed25519PrivateKey key = crypto::Ed25519PrivateKey::Generate();
+      return std::make_pair(key.public_key().bytes(), key.Sign(payload));
+    };
+  }
   return RunEchoBaseline(config);
 }
 
@@ -79,7 +101,8 @@ int RunSubmitBench(const BenchOptions& o) {
 
   if (o.baseline_only) {
     absl::StatusOr<RunResult> baseline = RunBaseline(
-        o, *tls, o.baseline_request_bytes > 0 ? o.baseline_request_bytes : o.payload_bytes + 600);
+        o, *tls, o.baseline_request_bytes > 0 ? o.baseline_request_bytes : o.payload_bytes + 600,
+        o.baseline_verify);
     if (!baseline.ok()) return SetupFailed(baseline.status());
     PrintResult("baseline ", *baseline);
     return baseline->total_errors == 0 ? kExitOk : kExitCallsFailed;
@@ -115,12 +138,19 @@ int RunSubmitBench(const BenchOptions& o) {
       request_bytes);
 
   std::optional<RunResult> baseline;
+  std::optional<RunResult> baseline_verify;
   if (o.baseline) {
-    absl::StatusOr<RunResult> b = RunBaseline(
-        o, *tls, o.baseline_request_bytes > 0 ? o.baseline_request_bytes : request_bytes);
+    const int bytes = o.baseline_request_bytes > 0 ? o.baseline_request_bytes : request_bytes;
+    absl::StatusOr<RunResult> b = RunBaseline(o, *tls, bytes, /*verify=*/false);
     if (!b.ok()) return SetupFailed(b.status());
     PrintResult("baseline ", *b);
     baseline = *std::move(b);
+    if (o.baseline_verify) {
+      absl::StatusOr<RunResult> v = RunBaseline(o, *tls, bytes, /*verify=*/true);
+      if (!v.ok()) return SetupFailed(v.status());
+      PrintResult("baseline_verify ", *v);
+      baseline_verify = *std::move(v);
+    }
   }
 
   std::unique_ptr<AckLog> ack_log;
@@ -151,13 +181,8 @@ int RunSubmitBench(const BenchOptions& o) {
               << " acks named another message id or claimed a duplicate\n";
   }
   PrintResult("", result);
-  if (baseline.has_value()) {
-    const double qps_ratio = baseline->qps() > 0 ? result.qps() / baseline->qps() : 0;
-    const double base_p99 = static_cast<double>(baseline->latency->Percentile(0.99));
-    const double p99_ratio =
-        base_p99 > 0 ? static_cast<double>(result.latency->Percentile(0.99)) / base_p99 : 0;
-    std::cout << absl::StrFormat("ratio qps=%.2f p99=%.2f", qps_ratio, p99_ratio) << std::endl;
-  }
+  if (baseline_verify.has_value()) PrintRatio("ratio_vs_verify", result, *baseline_verify);
+  if (baseline.has_value()) PrintRatio("ratio", result, *baseline);
   return result.total_errors == 0 && source.unexpected_acks() == 0 ? kExitOk : kExitCallsFailed;
 }
 
