@@ -98,7 +98,9 @@ class Driver {
     bool stop = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      ++result_.errors[status.error_code()];
+      if (++result_.errors[status.error_code()] == 1) {
+        result_.first_error_message[status.error_code()] = status.error_message();
+      }
       ++result_.total_errors;
       stop = options_.max_errors >= 0 &&
              result_.total_errors >= static_cast<uint64_t>(options_.max_errors);

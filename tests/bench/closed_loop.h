@@ -44,7 +44,8 @@ struct RunResult {
   double measured_seconds = 0;
   uint64_t ok_in_window = 0;
   std::unique_ptr<LatencyHistogram> latency = std::make_unique<LatencyHistogram>();
-  std::map<grpc::StatusCode, uint64_t> errors;  // whole run
+  std::map<grpc::StatusCode, uint64_t> errors;                  // whole run
+  std::map<grpc::StatusCode, std::string> first_error_message;  // per code, for diagnosis
   uint64_t total_errors = 0;
   uint64_t total_ok = 0;    // whole run, warm-up included
   std::string stop_reason;  // "time", "max-errors", "source exhausted"

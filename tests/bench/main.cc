@@ -44,6 +44,9 @@ ClosedLoopOptions LoopOptions(const BenchOptions& o) {
 void PrintResult(const std::string& prefix, const RunResult& result) {
   std::cerr << (prefix.empty() ? "relay" : "baseline") << ": " << FormatErrorsByCode(result.errors)
             << " (stopped: " << result.stop_reason << ")\n";
+  for (const auto& [code, message] : result.first_error_message) {
+    std::cerr << "  first " << StatusCodeName(code) << ": " << message << "\n";
+  }
   std::cout << prefix << FormatClosingLine(result) << std::endl;
 }
 
