@@ -178,7 +178,7 @@ absl::Status FinalizeConfig(v1::RelayConfig& c) {
   }
 
   auto& storage = *c.mutable_storage();
-  if (storage.block_cache_bytes() == 0) storage.set_block_cache_bytes(32u << 20);
+  if (storage.block_cache_bytes() == 0) storage.set_block_cache_bytes(128u << 20);
   if (storage.write_buffer_bytes() == 0) storage.set_write_buffer_bytes(16u << 20);
   if (storage.max_write_buffer_number() == 0) storage.set_max_write_buffer_number(2);
   if (auto s = CheckRange("storage.block_cache_bytes", storage.block_cache_bytes(), 1u << 20,

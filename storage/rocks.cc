@@ -66,6 +66,8 @@ absl::StatusOr<std::unique_ptr<RocksHandle>> OpenRocks(const StoreOptions& optio
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   table.cache_index_and_filter_blocks = true;
+  // Filter and index blocks are touched by every lookup; keep them ahead of data blocks.
+  table.cache_index_and_filter_blocks_with_high_priority = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.format_version = 5;

@@ -58,7 +58,7 @@ struct StoreOptions {
   // refuses to open under another (FAILED_PRECONDITION, "wrong KEK").
   crypto::SecretBytes kek;
   // Memory bounds. Defaults keep the relay well under 256 MiB resident.
-  size_t block_cache_bytes = 32u << 20;   // shared LRU block cache
+  size_t block_cache_bytes = 128u << 20;  // shared LRU block cache (filters + index pinned at high priority)
   size_t write_buffer_bytes = 16u << 20;  // per column family memtable
   int max_write_buffer_number = 2;
   // Wall clock in Unix milliseconds; injected for tests. Default: system clock.
