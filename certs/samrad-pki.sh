@@ -151,7 +151,10 @@ issue() {
   else
     validity+=(-days "${days:-$default_days}")
   fi
-  [ -n "$not_before" ] && validity+=(-startdate "$not_before")
+  # Backdate the start by five minutes unless told otherwise, so a certificate
+  # is valid at once on a host whose clock runs slightly behind the CA's (and
+  # within the same second as it was issued).
+  validity+=(-startdate "${not_before:-$(date -u -d '-5 min' +%Y%m%d%H%M%SZ)}")
   local out
   if ! out=$(openssl ca -batch -config "$cnf" -rand_serial -notext -in "$stem.csr" \
       -out "$stem.crt.tmp" -extfile "$stem.ext" "${validity[@]}" 2>&1); then

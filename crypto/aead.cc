@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "absl/base/internal/raw_logging.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
@@ -17,14 +18,25 @@ struct CipherCtxDeleter {
 };
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
 
+// Ciphers fetched once per process: EVP_aes_256_gcm() and friends make
+// OpenSSL 3.0 look the implementation up by name on every initialisation.
+EVP_CIPHER* Fetch(const char* name) {
+  EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, name, nullptr);
+  ABSL_RAW_CHECK(cipher != nullptr, "OpenSSL lacks an AEAD cipher");
+  return cipher;
+}
+
 const EVP_CIPHER* CipherFor(AeadAlgorithm alg) {
+  static EVP_CIPHER* const kAes128Gcm = Fetch("AES-128-GCM");
+  static EVP_CIPHER* const kAes256Gcm = Fetch("AES-256-GCM");
+  static EVP_CIPHER* const kChaCha20Poly1305 = Fetch("ChaCha20-Poly1305");
   switch (alg) {
     case AeadAlgorithm::kAes128Gcm:
-      return EVP_aes_128_gcm();
+      return kAes128Gcm;
     case AeadAlgorithm::kAes256Gcm:
-      return EVP_aes_256_gcm();
+      return kAes256Gcm;
     case AeadAlgorithm::kChaCha20Poly1305:
-      return EVP_chacha20_poly1305();
+      return kChaCha20Poly1305;
   }
   return nullptr;
 }

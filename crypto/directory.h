@@ -28,8 +28,10 @@ absl::StatusOr<v1::KeyDirectory> VerifyDirectory(const v1::SignedDirectory& sign
                                                  const Ed25519PublicKey& directory_public_key);
 
 // Content rules: epoch >= 1; unit ids non-empty, unique, [a-z0-9-]{1,64};
-// counties are two-digit län codes and each belongs to at most one unit;
-// adviser ids unique within a unit; keys 32 bytes; fallback unit exists.
+// counties are two-digit län codes in use (01, 03-10, 12-14, 17-25) and each
+// belongs to at most one unit; adviser ids non-empty, at most 128 bytes and
+// unique within a unit; keys 32 bytes; the fallback unit exists. A lower epoch
+// than one seen before is the caller's check (nothing here keeps state).
 absl::Status ValidateDirectory(const v1::KeyDirectory& directory);
 
 // The unit whose catchment lists `county`, else the fallback unit.

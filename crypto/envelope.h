@@ -43,7 +43,10 @@ struct EnvelopeContext {
   uint64_t directory_epoch = 0;
 };
 
-// Canonical AAD bytes for `context` (length-prefixed fields, "samrad-aad-v1").
+// Canonical AAD bytes for `context` (length-prefixed fields, "samrad-aad-v1"):
+//   "samrad-aad-v1" || lp(thread_id) || lp(message_id) || u64be(sequence) ||
+//   u32be(sender_role) || lp(unit) || u64be(directory_epoch)
+// where lp(x) = u32be(len(x)) || x.
 std::string EnvelopeAad(const EnvelopeContext& context);
 
 // A parsed but not yet verified envelope.
@@ -55,8 +58,10 @@ struct ParsedEnvelope {
 
 // Seals `body` for `recipients` (at least one; duplicates removed) and signs
 // with `signer`. INVALID_ARGUMENT for an empty recipient list, more than
-// kMaxRecipients, or malformed context ids. Returns the serialised
-// SealedEnvelope.
+// kMaxRecipients, a low-order recipient key, a result above kMaxEnvelopeBytes,
+// or a malformed context: thread and message ids must be 32 lowercase hex
+// characters, sequence >= 1, the role professional or adviser, and the unit
+// [a-z0-9-]{1,64}. Returns the serialised SealedEnvelope.
 absl::StatusOr<std::string> SealEnvelope(const EnvelopeContext& context,
                                          const v1::EnvelopeBody& body,
                                          absl::Span<const X25519PublicKey> recipients,

@@ -5,12 +5,14 @@
 // Serialize() forms are versioned: byte 0 = format version (1), byte 1 = key
 // type (1 = X25519 private, 2 = Ed25519 private), then the 32 raw bytes.
 // All classes are immutable after construction and safe to share across
-// threads for const use.
+// threads for const use. A moved-from private key may only be destroyed or
+// assigned to: Agree on it returns FAILED_PRECONDITION, Sign aborts.
 #ifndef SAMRAD_CRYPTO_KEYS_H_
 #define SAMRAD_CRYPTO_KEYS_H_
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -21,6 +23,10 @@
 #include "crypto/secret_bytes.h"
 
 namespace samrad::crypto {
+
+namespace internal {
+class PkeyHandle;  // an OpenSSL key, defined only inside crypto/*.cc
+}  // namespace internal
 
 inline constexpr size_t kX25519KeyLen = 32;
 inline constexpr size_t kEd25519KeyLen = 32;
@@ -66,10 +72,14 @@ class X25519PrivateKey {
   absl::StatusOr<SecretBytes> Agree(const X25519PublicKey& peer) const;
 
  private:
-  X25519PrivateKey(SecretBytes raw, X25519PublicKey pub)
-      : raw_(std::move(raw)), public_(std::move(pub)) {}
+  X25519PrivateKey(SecretBytes raw, X25519PublicKey pub,
+                   std::shared_ptr<const internal::PkeyHandle> pkey)
+      : raw_(std::move(raw)), public_(std::move(pub)), pkey_(std::move(pkey)) {}
   SecretBytes raw_;
   X25519PublicKey public_;
+  // The parsed OpenSSL key, built once (importing recomputes the public key),
+  // shared with clones; never null in a constructed key.
+  std::shared_ptr<const internal::PkeyHandle> pkey_;
 };
 
 class Ed25519PublicKey {
@@ -107,10 +117,12 @@ class Ed25519PrivateKey {
   std::string Sign(std::string_view message) const;
 
  private:
-  Ed25519PrivateKey(SecretBytes seed, Ed25519PublicKey pub)
-      : seed_(std::move(seed)), public_(std::move(pub)) {}
+  Ed25519PrivateKey(SecretBytes seed, Ed25519PublicKey pub,
+                    std::shared_ptr<const internal::PkeyHandle> pkey)
+      : seed_(std::move(seed)), public_(std::move(pub)), pkey_(std::move(pkey)) {}
   SecretBytes seed_;
   Ed25519PublicKey public_;
+  std::shared_ptr<const internal::PkeyHandle> pkey_;  // as in X25519PrivateKey
 };
 
 // SHA-256 of `data` (32 bytes).

@@ -4,7 +4,9 @@
 // messages, queue_index, expiry_index, directory, audit, revocations,
 // message_ids and meta. Every value is sealed at rest with AES-256-GCM under a
 // data key (DEK) that is stored wrapped by a key-encryption key (KEK); the AAD
-// binds column family and RocksDB key.
+// binds column family and RocksDB key. RocksDB keys themselves are not
+// encrypted: they hold what ordering needs (thread and message ids, unit
+// names, thread state, urgency, times), never message content.
 //
 // Writes are asynchronous and durable: each mutation is validated against the
 // current state and queued; a single commit thread groups queued batches into
@@ -14,6 +16,11 @@
 // in one serial order, so a claim is atomic and a message id is never used
 // twice. Callbacks run on the commit thread: they must not block or call
 // back into the Store's write methods synchronously waiting for a result.
+//
+// A group whose write fails (e.g. disk full: RESOURCE_EXHAUSTED) fails all
+// of its callers and leaves nothing behind. The store then recovers by itself
+// once writes succeed again; until then writes fail (UNAVAILABLE while
+// RocksDB recovers), reads go on.
 //
 // Reads are synchronous and see every write whose callback has run.
 // All methods are thread-safe.
@@ -43,7 +50,8 @@ namespace samrad::storage {
 inline constexpr uint32_t kSchemaVersion = 1;
 
 struct StoreOptions {
-  // Directory of the RocksDB store. Created when missing and create_if_missing.
+  // Directory of the RocksDB store. Created (with its parents) when missing
+  // and create_if_missing.
   std::string data_dir;
   bool create_if_missing = true;
   // Key-encryption key, exactly 32 bytes. A store created under one KEK
@@ -92,6 +100,11 @@ struct QueueQuery {
   uint32_t page_size = 50;               // 1..200
   std::string cursor;                    // opaque, from QueuePageResult
 };
+// A page is read from the unit's queue index: one range per requested state,
+// merged in queue order. Urgency and category filters are applied while
+// scanning, and one call examines at most 5000 index entries: with narrow
+// filters a page may hold fewer than page_size threads (even none) while
+// next_cursor is non-empty; keep paging until next_cursor is empty.
 
 struct QueuePageResult {
   std::vector<v1::ThreadRecord> threads;  // urgency (acute first), then oldest first
@@ -134,6 +147,9 @@ struct DekRotationProgress {
   uint64_t values_done = 0;
   uint64_t values_total = 0;
   uint32_t dek_generation = 0;
+  // Why the last rotation stopped early (empty when it finished or runs).
+  // A stopped rotation resumes on the next Open.
+  std::string error;
 };
 
 class Store {
@@ -205,7 +221,8 @@ class Store {
   // ---- Reads (synchronous) ----
 
   virtual absl::StatusOr<v1::ThreadRecord> GetThread(const std::string& thread_id) = 0;
-  // Messages with sequence > after_sequence, ascending, at most `limit`.
+  // Messages with sequence > after_sequence, ascending, at most `limit`
+  // (0 = 1000). NOT_FOUND when the thread does not exist.
   virtual absl::StatusOr<std::vector<v1::StoredMessage>> ListMessages(const std::string& thread_id,
                                                                       uint64_t after_sequence,
                                                                       uint32_t limit) = 0;
@@ -217,7 +234,8 @@ class Store {
   virtual absl::StatusOr<v1::SignedDirectory> GetDirectory(uint64_t* epoch) = 0;
   virtual absl::StatusOr<bool> IsRevoked(const std::string& serial_hex) = 0;
   virtual absl::StatusOr<std::vector<v1::RevocationRecord>> ListRevoked() = 0;
-  // Entries with index > after_index and at >= since_unix_ms, at most limit.
+  // Entries with index > after_index and at >= since_unix_ms, ascending, at
+  // most limit (0 = 200, capped at 1000).
   virtual absl::StatusOr<std::vector<v1::AuditEntry>> ReadAudit(uint64_t after_index,
                                                                 int64_t since_unix_ms,
                                                                 uint32_t limit) = 0;
@@ -225,10 +243,14 @@ class Store {
   virtual absl::Status VerifyAuditChain() = 0;
   // Counts and median time to first answer for threads created in
   // [from, to), grouped by any of unit, county, category, urgency, org,
-  // month; counts 1..4 are reported as "<5" and their medians as -1.
+  // month; counts 1..4 are reported as "<5" and their medians as -1. Only
+  // threads still stored count (purged threads are gone). INVALID_ARGUMENT
+  // for an unknown dimension. Scans every thread record.
   virtual absl::StatusOr<std::vector<v1::StatsRow>> Stats(const v1::StatsRequest& request) = 0;
 
   // ---- Maintenance ----
+  // These block until their writes are durable: never call them from a
+  // Store callback (the commit thread would wait on itself).
 
   // Closes inactive open threads, then purges closed threads past retention:
   // messages, thread and every index entry go in one batch per thread, then
@@ -236,11 +258,18 @@ class Store {
   // live files. With dry_run, only reports.
   virtual absl::StatusOr<RetentionReport> RunRetention(const RetentionPolicy& policy) = 0;
   // Online backup into `backup_dir` (RocksDB BackupEngine) while writes go on.
+  // The backup holds sealed values and the wrapped DEK: opening a restored
+  // store needs the KEK that was current when the backup was taken.
   virtual absl::StatusOr<BackupInfo> Backup(const std::string& backup_dir) = 0;
-  // Re-wraps the DEK under `new_kek` in one atomic write.
+  // Re-wraps the DEK (every generation held) under `new_kek` in one atomic,
+  // synced write. From then on the store opens only under `new_kek`.
+  // Blocks until durable: never call from a Store callback.
   virtual absl::Status RotateKek(crypto::SecretBytes new_kek) = 0;
   // Starts re-encrypting every value under a fresh DEK in the background;
-  // reads and writes continue. FAILED_PRECONDITION if one is running.
+  // reads and writes continue. FAILED_PRECONDITION if one is running. New
+  // writes use the new DEK at once; older DEKs stay (wrapped) in meta until
+  // every value is re-sealed. A rotation cut short by closing the store
+  // resumes on the next Open.
   virtual absl::Status StartDekRotation() = 0;
   virtual DekRotationProgress GetDekRotationProgress() = 0;
 };

@@ -1,0 +1,276 @@
+#include "client/cli.h"
+
+#include <map>
+#include <ostream>
+
+#include "absl/strings/str_cat.h"
+#include "client/commands.h"
+#include "client/exit_codes.h"
+#include "client/output.h"
+
+namespace samrad::client {
+namespace {
+
+using Action = absl::Status (*)(Session&);
+
+const std::map<std::string, Action>& Actions() {
+  static const auto* actions = new std::map<std::string, Action>{
+      {"init", RunInit},
+      {"check", RunCheck},
+      {"ask", RunAsk},
+      {"resend", RunResend},
+      {"cases", RunCases},
+      {"show", RunShow},
+      {"followup", RunFollowup},
+      {"close", RunClose},
+      {"watch", RunWatch},
+      {"keygen", RunKeygen},
+      {"keys-list", RunKeysList},
+      {"keys-prune", RunKeysPrune},
+      {"queue", RunQueue},
+      {"claim", RunClaim},
+      {"release", RunRelease},
+      {"answer", RunAnswer},
+      {"refer", RunRefer},
+      {"dir-init", RunDirectoryInit},
+      {"dir-add-unit", RunDirectoryAddUnit},
+      {"dir-remove-unit", RunDirectoryRemoveUnit},
+      {"dir-add-adviser", RunDirectoryAddAdviser},
+      {"dir-remove-adviser", RunDirectoryRemoveAdviser},
+      {"dir-sign", RunDirectorySign},
+      {"dir-publish", RunDirectoryPublish},
+      {"dir-show", RunDirectoryShow},
+  };
+  return *actions;
+}
+
+FlagSpec TextFileFlag() { return {"file", "FILE", Msg::kFlagFile}; }
+FlagSpec RedactFlag() { return {"redact", "", Msg::kFlagRedact}; }
+PositionalSpec RefArg() { return {"REF", Msg::kArgRef}; }
+FlagSpec DirFlag() { return {"dir", "DIR", Msg::kFlagDir}; }
+
+CommandSpec BuildTree() {
+  CommandSpec root{.name = "samrad", .summary = Msg::kCmdRoot};
+  root.subcommands.push_back({.name = "init",
+                              .summary = Msg::kCmdInit,
+                              .flags = {{"relay", "HOST:PORT", Msg::kFlagRelay, true},
+                                        {"cert", "FILE", Msg::kFlagCert, true},
+                                        {"key", "FILE", Msg::kFlagKey, true},
+                                        {"ca", "FILE", Msg::kFlagCa, true},
+                                        {"directory-key", "HEX|FILE", Msg::kFlagDirectoryKey, true},
+                                        {"keystore", "FILE", Msg::kFlagKeystore},
+                                        {"server-name", "NAME", Msg::kFlagServerName},
+                                        {"adviser-id", "ID", Msg::kFlagAdviserIdOpt},
+                                        {"force", "", Msg::kFlagForce}},
+                              .action = "init"});
+  root.subcommands.push_back({.name = "check",
+                              .summary = Msg::kCmdCheck,
+                              .flags = {RedactFlag()},
+                              .positionals = {{"FILE", Msg::kArgTextFile, false}},
+                              .action = "check"});
+  // Professional.
+  root.subcommands.push_back(
+      {.name = "ask",
+       .summary = Msg::kCmdAsk,
+       .flags = {{"county", "CODE", Msg::kFlagCounty, true},
+                 {"category", "KIND", Msg::kFlagCategory, true, CategoryNames()},
+                 {"urgency", "LEVEL", Msg::kFlagUrgency, true, UrgencyNames()},
+                 {"org", "TYPE", Msg::kFlagOrg, true, OrgTypeNames()},
+                 {"age", "GROUP", Msg::kFlagAge, true, AgeGroupNames()},
+                 TextFileFlag(),
+                 RedactFlag()},
+       .action = "ask"});
+  root.subcommands.push_back({.name = "resend",
+                              .summary = Msg::kCmdResend,
+                              .positionals = {RefArg()},
+                              .action = "resend"});
+  root.subcommands.push_back({.name = "cases",
+                              .summary = Msg::kCmdCases,
+                              .flags = {{"all", "", Msg::kFlagAll}},
+                              .action = "cases"});
+  root.subcommands.push_back(
+      {.name = "show", .summary = Msg::kCmdShow, .positionals = {RefArg()}, .action = "show"});
+  root.subcommands.push_back({.name = "followup",
+                              .summary = Msg::kCmdFollowup,
+                              .flags = {TextFileFlag(), RedactFlag()},
+                              .positionals = {RefArg()},
+                              .action = "followup"});
+  root.subcommands.push_back({.name = "close",
+                              .summary = Msg::kCmdClose,
+                              .flags = {{"forget", "", Msg::kFlagForget}},
+                              .positionals = {RefArg()},
+                              .action = "close"});
+  root.subcommands.push_back({.name = "watch",
+                              .summary = Msg::kCmdWatch,
+                              .positionals = {{"REF", Msg::kArgRefOptional, false}},
+                              .action = "watch"});
+  // Adviser.
+  root.subcommands.push_back(
+      {.name = "keygen",
+       .summary = Msg::kCmdKeygen,
+       .flags = {{"rotate", "", Msg::kFlagRotate}, {"out", "FILE", Msg::kFlagBundleOut}},
+       .action = "keygen"});
+  root.subcommands.push_back(
+      {.name = "keys",
+       .summary = Msg::kCmdKeys,
+       .subcommands = {{.name = "list", .summary = Msg::kCmdKeysList, .action = "keys-list"},
+                       {.name = "prune",
+                        .summary = Msg::kCmdKeysPrune,
+                        .flags = {{"older-than", "DAYS", Msg::kFlagOlderThan, true}},
+                        .action = "keys-prune"}}});
+  root.subcommands.push_back({.name = "queue",
+                              .summary = Msg::kCmdQueue,
+                              .flags = {{"all", "", Msg::kFlagAll}},
+                              .action = "queue"});
+  root.subcommands.push_back(
+      {.name = "claim", .summary = Msg::kCmdClaim, .positionals = {RefArg()}, .action = "claim"});
+  root.subcommands.push_back({.name = "release",
+                              .summary = Msg::kCmdRelease,
+                              .positionals = {RefArg()},
+                              .action = "release"});
+  root.subcommands.push_back({.name = "answer",
+                              .summary = Msg::kCmdAnswer,
+                              .flags = {TextFileFlag(), RedactFlag()},
+                              .positionals = {RefArg()},
+                              .action = "answer"});
+  root.subcommands.push_back({.name = "refer",
+                              .summary = Msg::kCmdRefer,
+                              .flags = {{"to", "UNIT", Msg::kFlagTo, true},
+                                        {"reason", "TEXT", Msg::kFlagReason, true},
+                                        RedactFlag()},
+                              .positionals = {RefArg()},
+                              .action = "refer"});
+  // Admin.
+  const FlagSpec key_passphrase{"key-passphrase-file", "FILE", Msg::kFlagKeyPassphraseFile};
+  CommandSpec directory{.name = "directory", .summary = Msg::kCmdAdminDirectory};
+  directory.subcommands.push_back({.name = "init",
+                                   .summary = Msg::kCmdDirInit,
+                                   .flags = {{"out", "DIR", Msg::kFlagOut, true},
+                                             {"routing", "FILE", Msg::kFlagRouting},
+                                             key_passphrase},
+                                   .action = "dir-init"});
+  directory.subcommands.push_back({.name = "add-unit",
+                                   .summary = Msg::kCmdDirAddUnit,
+                                   .flags = {DirFlag(),
+                                             {"name", "NAME", Msg::kFlagName},
+                                             {"counties", "LIST", Msg::kFlagCounties},
+                                             {"fallback", "", Msg::kFlagFallback}},
+                                   .positionals = {{"UNIT", Msg::kArgUnit}},
+                                   .action = "dir-add-unit"});
+  directory.subcommands.push_back({.name = "remove-unit",
+                                   .summary = Msg::kCmdDirRemoveUnit,
+                                   .flags = {DirFlag()},
+                                   .positionals = {{"UNIT", Msg::kArgUnit}},
+                                   .action = "dir-remove-unit"});
+  directory.subcommands.push_back(
+      {.name = "add-adviser",
+       .summary = Msg::kCmdDirAddAdviser,
+       .flags = {DirFlag()},
+       .positionals = {{"UNIT", Msg::kArgUnit}, {"BUNDLE", Msg::kArgBundle}},
+       .action = "dir-add-adviser"});
+  directory.subcommands.push_back(
+      {.name = "remove-adviser",
+       .summary = Msg::kCmdDirRemoveAdviser,
+       .flags = {DirFlag()},
+       .positionals = {{"UNIT", Msg::kArgUnit}, {"ID", Msg::kArgAdviserId}},
+       .action = "dir-remove-adviser"});
+  directory.subcommands.push_back({.name = "sign",
+                                   .summary = Msg::kCmdDirSign,
+                                   .flags = {DirFlag(), key_passphrase},
+                                   .action = "dir-sign"});
+  directory.subcommands.push_back({.name = "publish",
+                                   .summary = Msg::kCmdDirPublish,
+                                   .flags = {DirFlag()},
+                                   .action = "dir-publish"});
+  directory.subcommands.push_back(
+      {.name = "show", .summary = Msg::kCmdDirShow, .flags = {DirFlag()}, .action = "dir-show"});
+  CommandSpec admin{.name = "admin", .summary = Msg::kCmdAdmin};
+  admin.subcommands.push_back(std::move(directory));
+  root.subcommands.push_back(std::move(admin));
+  return root;
+}
+
+Msg HintFor(ExitCode code) {
+  switch (code) {
+    case ExitCode::kUsage:
+      return Msg::kHintUsage;
+    case ExitCode::kUnreachable:
+      return Msg::kHintUnreachable;
+    case ExitCode::kPermission:
+      return Msg::kHintPermission;
+    case ExitCode::kNotFound:
+      return Msg::kHintNotFound;
+    case ExitCode::kKeystore:
+      return Msg::kHintKeystore;
+    case ExitCode::kDirectory:
+      return Msg::kHintDirectory;
+    case ExitCode::kConflict:
+      return Msg::kHintConflict;
+    case ExitCode::kRejected:
+      return Msg::kHintRejected;
+    case ExitCode::kConfig:
+      return Msg::kHintConfig;
+    default:
+      return Msg::kHintFailure;
+  }
+}
+
+// The one line on stderr: "samrad: <what went wrong> (<what to do>)".
+void ReportFailure(const absl::Status& status, ExitCode code, const Messages& messages,
+                   std::ostream& err) {
+  if (status.message().empty()) return;
+  std::string line = messages.Format(Msg::kErrorPrefix, status.message());
+  std::string hint = messages.Format(HintFor(code));
+  // Usage errors already say where help is.
+  if (!hint.empty() && code != ExitCode::kUsage) absl::StrAppend(&line, " (", hint, ")");
+  err << line << "\n";
+}
+
+}  // namespace
+
+const CommandSpec& CommandTree() {
+  static const CommandSpec* tree = new CommandSpec(BuildTree());
+  return *tree;
+}
+
+const std::vector<FlagSpec>& GlobalFlags() {
+  static const auto* flags = new std::vector<FlagSpec>{
+      {"help", "", Msg::kFlagHelp},
+      {"json", "", Msg::kFlagJson},
+      {"config", "FILE", Msg::kFlagConfig},
+      {"passphrase-file", "FILE", Msg::kFlagPassphraseFile},
+  };
+  return *flags;
+}
+
+int RunCli(const std::vector<std::string>& args, CliIo io, Language language) {
+  const Messages messages(language);
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(CommandTree(), GlobalFlags(), args, messages);
+  if (!parsed.ok()) {
+    ExitCode code = ExitCodeOf(parsed.status());
+    ReportFailure(parsed.status(), code, messages, *io.err);
+    return ToInt(code);
+  }
+  if (parsed->help || args.empty()) {
+    std::string extra;
+    if (parsed->path.size() == 1) {
+      extra = absl::StrCat(messages.Format(Msg::kExitCodesTitle), ":\n",
+                           messages.Format(Msg::kExitCodesBody));
+    }
+    *io.out << FormatHelp(*parsed, GlobalFlags(), messages, extra);
+    return args.empty() ? ToInt(ExitCode::kUsage) : ToInt(ExitCode::kOk);
+  }
+  auto action = Actions().find(parsed->command().action);
+  if (action == Actions().end()) {
+    *io.err << "samrad: internal error: no action for " << parsed->CommandLine() << "\n";
+    return ToInt(ExitCode::kFailure);
+  }
+  Session session(std::move(io), *parsed, messages);
+  absl::Status status = action->second(session);
+  ExitCode code = ExitCodeOf(status);
+  ReportFailure(status, code, messages, session.err());
+  session.out().flush();
+  return ToInt(code);
+}
+
+}  // namespace samrad::client

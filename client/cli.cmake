@@ -1,0 +1,36 @@
+# samrad_client: the CLI's library (parser, messages, profile, keystore,
+# directory workspace, relay calls, commands); `samrad`: its tiny main.
+# client -> crypto, proto (never storage or server).
+add_library(samrad_client
+  args.cc
+  cli.cc
+  command_helpers.cc
+  commands_admin.cc
+  commands_adviser.cc
+  commands_professional.cc
+  commands_setup.cc
+  config.cc
+  directory_admin.cc
+  exit_codes.cc
+  file_util.cc
+  keystore.cc
+  messages.cc
+  output.cc
+  relay_client.cc
+  sealed_file.cc
+  session.cc
+  thread_crypto.cc
+)
+target_link_libraries(samrad_client
+  PUBLIC samrad_crypto samrad_proto gRPC::grpc++ absl::status absl::statusor absl::strings
+         absl::span absl::time
+  PRIVATE PkgConfig::ARGON2 absl::raw_logging_internal)
+if(TARGET samrad_guard)
+  target_link_libraries(samrad_client PUBLIC samrad_guard)
+  target_compile_definitions(samrad_client PUBLIC SAMRAD_HAVE_GUARD=1)
+endif()
+samrad_strict_warnings(samrad_client)
+
+add_executable(samrad main.cc)
+target_link_libraries(samrad PRIVATE samrad_client)
+samrad_strict_warnings(samrad)

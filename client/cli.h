@@ -1,0 +1,24 @@
+// The `samrad` command line: the command tree, dispatch, and the one place
+// where a failure becomes a one-line message on stderr and an exit code
+// (client/exit_codes.h).
+#ifndef SAMRAD_CLIENT_CLI_H_
+#define SAMRAD_CLIENT_CLI_H_
+
+#include <string>
+#include <vector>
+
+#include "client/args.h"
+#include "client/session.h"
+
+namespace samrad::client {
+
+// The command tree and the flags every command accepts.
+const CommandSpec& CommandTree();
+const std::vector<FlagSpec>& GlobalFlags();
+
+// Runs `samrad` with `args` (argv without argv[0]) and returns the exit code.
+int RunCli(const std::vector<std::string>& args, CliIo io, Language language);
+
+}  // namespace samrad::client
+
+#endif  // SAMRAD_CLIENT_CLI_H_

@@ -1,0 +1,54 @@
+// Helpers shared by the professional and adviser commands: printing a
+// thread, summaries as JSON, resolving a short case reference.
+#ifndef SAMRAD_CLIENT_COMMAND_HELPERS_H_
+#define SAMRAD_CLIENT_COMMAND_HELPERS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "client/output.h"
+#include "client/session.h"
+#include "client/thread_crypto.h"
+#include "proto/relay.pb.h"
+
+namespace samrad::client {
+
+// Who is reading, for author labels.
+struct Reader {
+  bool professional = false;
+  std::string adviser_id = {};  // adviser readers: their own id ("me")
+};
+
+// "me", "adviser a-12 of rc-kronoberg", "professional".
+std::string AuthorLabel(const Messages& messages, const OpenedMessage& message,
+                        const Reader& reader);
+
+Json SummaryJson(const v1::ThreadSummary& summary);
+Json MessageJson(const Messages& messages, const OpenedMessage& message, const Reader& reader);
+
+// Plain-text rendering of one message:
+//   #2  2026-11-28 14:03 UTC  adviser a-12 of rc-kronoberg
+//   <text, indented by two spaces>
+std::string FormatMessage(const Messages& messages, const OpenedMessage& message,
+                          const Reader& reader);
+
+// Prints a whole thread (header line + messages), or JSON with --json.
+void PrintThread(Session& session, const v1::ThreadSummary& summary,
+                 const std::vector<OpenedMessage>& messages, const Reader& reader);
+
+// True for a full thread id (32 lowercase hex).
+bool IsFullThreadId(absl::string_view reference);
+
+// An adviser's reference: a full id as is, or a unique prefix (>= 6
+// characters) of a thread in the unit's queue (any state).
+absl::StatusOr<std::string> ResolveAdviserReference(Session& session, absl::string_view reference);
+
+// Every thread of the caller's unit in `states` (all pages).
+absl::StatusOr<std::vector<v1::ThreadSummary>> ListWholeQueue(
+    Session& session, const std::vector<v1::ThreadState>& states);
+
+}  // namespace samrad::client
+
+#endif  // SAMRAD_CLIENT_COMMAND_HELPERS_H_

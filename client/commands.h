@@ -1,0 +1,53 @@
+// The commands of `samrad`, one function each. Every function validates its
+// arguments, does its work through the Session and the libraries, prints its
+// result (table/plain text, or JSON with --json) and returns OK or a status
+// tagged with its exit code. A non-OK status with an empty message means the
+// command already told the user (e.g. `check` printed its findings).
+#ifndef SAMRAD_CLIENT_COMMANDS_H_
+#define SAMRAD_CLIENT_COMMANDS_H_
+
+#include "absl/status/status.h"
+#include "client/session.h"
+
+namespace samrad::client {
+
+// Setup and keys (commands_setup.cc).
+absl::Status RunInit(Session& session);
+absl::Status RunCheck(Session& session);
+absl::Status RunKeygen(Session& session);
+absl::Status RunKeysList(Session& session);
+absl::Status RunKeysPrune(Session& session);
+
+// Professional (commands_professional.cc).
+absl::Status RunAsk(Session& session);
+absl::Status RunResend(Session& session);
+absl::Status RunCases(Session& session);
+absl::Status RunFollowup(Session& session);
+
+// Both roles; the role is the keystore's: a reference that names a case in
+// the keystore acts as its professional, otherwise as an adviser.
+absl::Status RunShow(Session& session);
+absl::Status RunClose(Session& session);
+absl::Status RunWatch(Session& session);
+
+// Adviser (commands_adviser.cc).
+absl::Status RunQueue(Session& session);
+absl::Status RunClaim(Session& session);
+absl::Status RunRelease(Session& session);
+absl::Status RunAnswer(Session& session);
+absl::Status RunRefer(Session& session);
+
+// Admin (commands_admin.cc). Other admin commands (revoke, audit, stats,
+// backup, purge) slot in next to these.
+absl::Status RunDirectoryInit(Session& session);
+absl::Status RunDirectoryAddUnit(Session& session);
+absl::Status RunDirectoryRemoveUnit(Session& session);
+absl::Status RunDirectoryAddAdviser(Session& session);
+absl::Status RunDirectoryRemoveAdviser(Session& session);
+absl::Status RunDirectorySign(Session& session);
+absl::Status RunDirectoryPublish(Session& session);
+absl::Status RunDirectoryShow(Session& session);
+
+}  // namespace samrad::client
+
+#endif  // SAMRAD_CLIENT_COMMANDS_H_

@@ -1,0 +1,402 @@
+// queue, claim, release, answer, refer; the adviser side of show, close and
+// watch.
+#include <ostream>
+
+#include "absl/strings/str_cat.h"
+#include "client/command_helpers.h"
+#include "client/commands.h"
+#include "client/config.h"
+#include "client/exit_codes.h"
+#include "client/file_util.h"
+#include "crypto/directory.h"
+#include "crypto/envelope.h"
+#include "crypto/random.h"
+
+namespace samrad::client {
+namespace {
+
+std::string QueueKindName(v1::QueueEvent::Kind kind) {
+  switch (kind) {
+    case v1::QueueEvent::KIND_NEW:
+      return "new";
+    case v1::QueueEvent::KIND_FOLLOW_UP:
+      return "follow-up";
+    case v1::QueueEvent::KIND_CLAIMED:
+      return "claimed";
+    case v1::QueueEvent::KIND_RELEASED:
+      return "released";
+    case v1::QueueEvent::KIND_ANSWERED:
+      return "answered";
+    case v1::QueueEvent::KIND_REFERRED_IN:
+      return "referred-in";
+    case v1::QueueEvent::KIND_REFERRED_OUT:
+      return "referred-out";
+    case v1::QueueEvent::KIND_CLOSED:
+      return "closed";
+    default:
+      return "unknown";
+  }
+}
+
+absl::StatusOr<std::string> AdviserThreadId(Session& session) {
+  return ResolveAdviserReference(session, *session.args().Positional(0));
+}
+
+absl::StatusOr<v1::ThreadView> GetThreadAsAdviser(Session& session, const std::string& thread_id) {
+  absl::StatusOr<RelayClient*> relay = session.Relay();
+  if (!relay.ok()) return relay.status();
+  v1::GetThreadRequest request;
+  request.set_thread_id(thread_id);
+  v1::ThreadView view;
+  absl::Status status = (*relay)->CallWithRetry("read the case", [&](auto& context) {
+    return (*relay)->stub().GetThread(&context, request, &view);
+  });
+  if (!status.ok()) return status;
+  return view;
+}
+
+// Everything an adviser needs to read a thread.
+struct AdviserContext {
+  Keystore* keystore = nullptr;
+  const v1::KeyDirectory* directory = nullptr;
+  AdviserPrivateKeys keys;
+  std::string adviser_id;
+};
+
+absl::StatusOr<AdviserContext> LoadAdviserContext(Session& session) {
+  AdviserContext context;
+  absl::StatusOr<const v1::ClientProfile*> profile = session.Profile();
+  if (!profile.ok()) return profile.status();
+  context.adviser_id = (*profile)->adviser_id();
+  absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
+  if (!keystore.ok()) return keystore.status();
+  context.keystore = *keystore;
+  absl::StatusOr<AdviserPrivateKeys> keys = LoadAdviserKeys((*keystore)->contents());
+  if (!keys.ok()) return keys.status();
+  context.keys = std::move(*keys);
+  absl::StatusOr<const v1::KeyDirectory*> directory = session.VerifiedDirectory();
+  if (!directory.ok()) return directory.status();
+  context.directory = *directory;
+  return context;
+}
+
+ReaderKeys AdviserReaderKeys(const AdviserContext& context) {
+  ReaderKeys reader;
+  for (const auto& key : context.keys.encryption) reader.adviser_keys.push_back(&key);
+  return reader;
+}
+
+// My current signing key must be the one the directory lists for me in
+// `unit`, or nobody could verify what I sign.
+absl::Status CheckListedSigner(const AdviserContext& context, const v1::UnitEntry& unit) {
+  const std::string& mine = context.keys.signing.front().public_key().bytes();
+  for (const auto& adviser : unit.advisers()) {
+    if (adviser.signing_public_key() == mine) return absl::OkStatus();
+  }
+  return WithExitCode(
+      absl::FailedPreconditionError(absl::StrCat(
+          "your current key is not listed for unit \"", unit.unit_id(),
+          "\" in the published directory; give your bundle to the administrator and wait for "
+          "the next epoch")),
+      ExitCode::kDirectory);
+}
+
+// Seals `body` as the next adviser message of `view` for `unit`'s advisers
+// and the thread's reply key.
+absl::StatusOr<std::string> SealAdviserMessage(
+    const AdviserContext& context, const v1::ThreadView& view, const OpenedThread& opened,
+    const v1::UnitEntry& unit, const v1::EnvelopeBody& body, crypto::EnvelopeContext& out_context) {
+  absl::StatusOr<std::vector<crypto::X25519PublicKey>> recipients = UnitRecipients(unit);
+  if (!recipients.ok()) return recipients.status();
+  absl::StatusOr<crypto::X25519PublicKey> reply =
+      crypto::X25519PublicKey::FromBytes(opened.thread_reply_public_key);
+  if (!reply.ok()) {
+    return WithExitCode(absl::FailedPreconditionError(
+                            "the case's first message cannot be read, so its reply key is unknown"),
+                        ExitCode::kKeystore);
+  }
+  recipients->push_back(*reply);
+  out_context.thread_id = view.summary().thread_id();
+  out_context.message_id = crypto::RandomId();
+  out_context.sequence = NextSequence(view);
+  out_context.sender_role = v1::SENDER_ROLE_ADVISER;
+  out_context.unit = unit.unit_id();
+  out_context.directory_epoch = context.directory->epoch();
+  return crypto::SealEnvelope(out_context, body, *recipients, context.keys.signing.front());
+}
+
+std::vector<OpenedMessage> OpenAll(const AdviserContext& context, const v1::ThreadView& view,
+                                   OpenedThread* out_thread = nullptr) {
+  OpenedThread opened = OpenThread(view, *context.directory, context.keystore->contents(),
+                                   AdviserReaderKeys(context));
+  std::vector<OpenedMessage> messages = opened.messages;
+  if (out_thread != nullptr) *out_thread = std::move(opened);
+  return messages;
+}
+
+}  // namespace
+
+absl::Status RunAdviserShow(Session& session, const std::string& thread_id) {
+  absl::StatusOr<AdviserContext> context = LoadAdviserContext(session);
+  if (!context.ok()) return context.status();
+  absl::StatusOr<v1::ThreadView> view = GetThreadAsAdviser(session, thread_id);
+  if (!view.ok()) return view.status();
+  PrintThread(session, view->summary(), OpenAll(*context, *view),
+              Reader{.professional = false, .adviser_id = context->adviser_id});
+  return absl::OkStatus();
+}
+
+absl::Status RunAdviserClose(Session& session, const std::string& thread_id) {
+  absl::StatusOr<RelayClient*> relay = session.Relay();
+  if (!relay.ok()) return relay.status();
+  v1::CloseThreadRequest request;
+  request.set_thread_id(thread_id);
+  v1::ThreadSummary summary;
+  absl::Status status = (*relay)->Call("close the case", [&](auto& context) {
+    return (*relay)->stub().CloseThread(&context, request, &summary);
+  });
+  if (!status.ok()) return status;
+  session.Print(SummaryJson(summary), session.msg().Format(Msg::kClosed, thread_id) + "\n");
+  return absl::OkStatus();
+}
+
+absl::Status RunAdviserWatchThread(Session& session, const std::string& thread_id) {
+  absl::StatusOr<AdviserContext> context = LoadAdviserContext(session);
+  if (!context.ok()) return context.status();
+  absl::StatusOr<v1::ThreadView> view = GetThreadAsAdviser(session, thread_id);
+  if (!view.ok()) return view.status();
+  OpenedThread opened;
+  OpenAll(*context, *view, &opened);
+  ReaderKeys reader_keys = AdviserReaderKeys(*context);
+  if (absl::StatusOr<crypto::Ed25519PublicKey> key =
+          crypto::Ed25519PublicKey::FromBytes(opened.thread_signing_public_key);
+      key.ok()) {
+    reader_keys.thread_signing_key = *key;
+  }
+  absl::StatusOr<RelayClient*> relay = session.Relay();
+  if (!relay.ok()) return relay.status();
+  v1::WatchThreadRequest request;
+  request.set_thread_id(thread_id);
+  request.set_after_sequence(NextSequence(*view) - 1);
+  std::unique_ptr<grpc::ClientContext> stream_context = (*relay)->NewStreamContext();
+  auto stream = (*relay)->stub().WatchThread(stream_context.get(), request);
+  if (!session.json()) session.err() << session.msg().Format(Msg::kWatching) << "\n";
+  const Reader reader{.professional = false, .adviser_id = context->adviser_id};
+  v1::ThreadEvent event;
+  while (stream->Read(&event)) {
+    if (!event.has_message()) {
+      session.Print(SummaryJson(event.summary()),
+                    absl::StrCat(event.summary().thread_id(), "  ",
+                                 ThreadStateName(event.summary().state()), "\n"));
+      continue;
+    }
+    v1::ThreadView one;
+    *one.mutable_summary() = event.summary();
+    *one.add_messages() = event.message();
+    OpenedThread fresh =
+        OpenThread(one, *context->directory, context->keystore->contents(), reader_keys);
+    for (const auto& message : fresh.messages) {
+      session.Print(MessageJson(session.msg(), message, reader),
+                    FormatMessage(session.msg(), message, reader) + "\n");
+    }
+    session.out().flush();
+  }
+  return (*relay)->MapStatus("watch the case", stream->Finish());
+}
+
+absl::Status RunAdviserWatchQueue(Session& session) {
+  absl::StatusOr<RelayClient*> relay = session.Relay();
+  if (!relay.ok()) return relay.status();
+  std::unique_ptr<grpc::ClientContext> context = (*relay)->NewStreamContext();
+  auto stream = (*relay)->stub().WatchQueue(context.get(), v1::WatchQueueRequest());
+  if (!session.json()) session.err() << session.msg().Format(Msg::kWatching) << "\n";
+  v1::QueueEvent event;
+  while (stream->Read(&event)) {
+    const v1::ThreadSummary& t = event.thread();
+    Json json = SummaryJson(t);
+    json.Set("event", QueueKindName(event.kind()));
+    session.Print(json, absl::StrCat(QueueKindName(event.kind()), "  ", t.thread_id(), "  ",
+                                     UrgencyName(t.metadata().urgency()), "  ",
+                                     CategoryName(t.metadata().category()), "  ",
+                                     t.metadata().county(), "  ", ThreadStateName(t.state()),
+                                     t.claimed_by().empty() ? "" : "  " + t.claimed_by(), "\n"));
+    session.out().flush();
+  }
+  return (*relay)->MapStatus("watch the queue", stream->Finish());
+}
+
+absl::Status RunQueue(Session& session) {
+  std::vector<v1::ThreadState> states = {v1::THREAD_STATE_OPEN, v1::THREAD_STATE_CLAIMED,
+                                         v1::THREAD_STATE_ANSWERED};
+  if (session.args().Has("all")) states.push_back(v1::THREAD_STATE_CLOSED);
+  absl::StatusOr<std::vector<v1::ThreadSummary>> threads = ListWholeQueue(session, states);
+  if (!threads.ok()) return threads.status();
+  const Messages& m = session.msg();
+  Table table({m.Format(Msg::kColReference), m.Format(Msg::kColAge), m.Format(Msg::kColUrgency),
+               m.Format(Msg::kColCategory), m.Format(Msg::kColCounty), m.Format(Msg::kColOrg),
+               m.Format(Msg::kColState), m.Format(Msg::kColClaimedBy)});
+  Json list = Json::Array();
+  for (const auto& t : *threads) {
+    table.AddRow({t.thread_id(), FormatAge(session.Now() - t.created_at_unix_ms()),
+                  std::string(UrgencyName(t.metadata().urgency())),
+                  std::string(CategoryName(t.metadata().category())), t.metadata().county(),
+                  std::string(OrgTypeName(t.metadata().org_type())),
+                  std::string(ThreadStateName(t.state())), t.claimed_by()});
+    list.Push(SummaryJson(t));
+  }
+  session.Print(list, threads->empty() ? m.Format(Msg::kQueueEmpty) + "\n" : table.Render());
+  return absl::OkStatus();
+}
+
+absl::Status RunClaim(Session& session) {
+  absl::StatusOr<std::string> id = AdviserThreadId(session);
+  if (!id.ok()) return id.status();
+  absl::StatusOr<RelayClient*> relay = session.Relay();
+  if (!relay.ok()) return relay.status();
+  v1::ClaimThreadRequest request;
+  request.set_thread_id(*id);
+  v1::ThreadSummary summary;
+  absl::Status status = (*relay)->Call("take the case", [&](auto& context) {
+    return (*relay)->stub().ClaimThread(&context, request, &summary);
+  });
+  if (!status.ok()) return status;
+  session.Print(SummaryJson(summary), session.msg().Format(Msg::kClaimed, *id) + "\n");
+  return absl::OkStatus();
+}
+
+absl::Status RunRelease(Session& session) {
+  absl::StatusOr<std::string> id = AdviserThreadId(session);
+  if (!id.ok()) return id.status();
+  absl::StatusOr<RelayClient*> relay = session.Relay();
+  if (!relay.ok()) return relay.status();
+  v1::ReleaseThreadRequest request;
+  request.set_thread_id(*id);
+  v1::ThreadSummary summary;
+  absl::Status status = (*relay)->Call("release the case", [&](auto& context) {
+    return (*relay)->stub().ReleaseThread(&context, request, &summary);
+  });
+  if (!status.ok()) return status;
+  session.Print(SummaryJson(summary), session.msg().Format(Msg::kReleased, *id) + "\n");
+  return absl::OkStatus();
+}
+
+absl::Status RunAnswer(Session& session) {
+  absl::StatusOr<std::string> text = session.ComposeText();
+  if (!text.ok()) return text.status();
+  absl::StatusOr<std::string> cleared = session.GuardText(std::move(*text));
+  if (!cleared.ok()) return cleared.status();
+  absl::StatusOr<std::string> id = AdviserThreadId(session);
+  if (!id.ok()) return id.status();
+  absl::StatusOr<AdviserContext> context = LoadAdviserContext(session);
+  if (!context.ok()) return context.status();
+  absl::StatusOr<v1::ThreadView> view = GetThreadAsAdviser(session, *id);
+  if (!view.ok()) return view.status();
+  OpenedThread opened;
+  OpenAll(*context, *view, &opened);
+  absl::StatusOr<const v1::UnitEntry*> unit =
+      crypto::FindUnit(*context->directory, view->summary().unit());
+  if (!unit.ok()) return WithExitCode(unit.status(), ExitCode::kDirectory);
+  if (absl::Status s = CheckListedSigner(*context, **unit); !s.ok()) return s;
+  v1::EnvelopeBody body;
+  body.set_text(*cleared);
+  crypto::EnvelopeContext envelope_context;
+  absl::StatusOr<std::string> envelope =
+      SealAdviserMessage(*context, *view, opened, **unit, body, envelope_context);
+  WipeString(*body.mutable_text());
+  WipeString(*cleared);
+  if (!envelope.ok()) return envelope.status();
+  absl::StatusOr<RelayClient*> relay = session.Relay();
+  if (!relay.ok()) return relay.status();
+  v1::PostMessageRequest request;
+  request.set_thread_id(*id);
+  request.set_envelope(*envelope);
+  v1::Ack ack;
+  absl::Status status = (*relay)->CallWithRetry("send the answer", [&](auto& ctx) {
+    return (*relay)->stub().PostMessage(&ctx, request, &ack);
+  });
+  if (!status.ok()) return status;
+  session.Print(Json::Object().Set("reference", *id).Set("sequence", ack.sequence()),
+                session.msg().Format(Msg::kAnswerSent, *id) + "\n");
+  return absl::OkStatus();
+}
+
+absl::Status RunRefer(Session& session) {
+  const std::string to_unit_id = *session.args().Get("to");
+  absl::StatusOr<std::string> reason = session.GuardText(*session.args().Get("reason"));
+  if (!reason.ok()) return reason.status();
+  absl::StatusOr<std::string> id = AdviserThreadId(session);
+  if (!id.ok()) return id.status();
+  absl::StatusOr<AdviserContext> context = LoadAdviserContext(session);
+  if (!context.ok()) return context.status();
+  absl::StatusOr<const v1::UnitEntry*> to_unit = crypto::FindUnit(*context->directory, to_unit_id);
+  if (!to_unit.ok()) return to_unit.status();
+  absl::StatusOr<std::vector<crypto::X25519PublicKey>> new_recipients = UnitRecipients(**to_unit);
+  if (!new_recipients.ok()) return new_recipients.status();
+  absl::StatusOr<v1::ThreadView> view = GetThreadAsAdviser(session, *id);
+  if (!view.ok()) return view.status();
+  if (view->summary().unit() == to_unit_id) {
+    return WithExitCode(absl::FailedPreconditionError(
+                            absl::StrCat("the case is already with \"", to_unit_id, "\"")),
+                        ExitCode::kConflict);
+  }
+  absl::StatusOr<const v1::UnitEntry*> from_unit =
+      crypto::FindUnit(*context->directory, view->summary().unit());
+  if (!from_unit.ok()) return WithExitCode(from_unit.status(), ExitCode::kDirectory);
+  if (absl::Status s = CheckListedSigner(*context, **from_unit); !s.ok()) return s;
+  OpenedThread opened;
+  OpenAll(*context, *view, &opened);
+  // Verify every message before handing its key on; refuse on any failure.
+  for (const auto& message : opened.messages) {
+    if (!message.status.ok()) {
+      return WithExitCode(absl::FailedPreconditionError(absl::StrCat(
+                              "message #", message.sequence,
+                              " cannot be verified and read, so it cannot be referred: ",
+                              message.status.message())),
+                          ExitCode::kKeystore);
+    }
+  }
+  v1::ReferThreadRequest request;
+  request.set_thread_id(*id);
+  request.set_to_unit(to_unit_id);
+  std::vector<const crypto::X25519PrivateKey*> my_keys;
+  for (const auto& key : context->keys.encryption) my_keys.push_back(&key);
+  for (const auto& stored : view->messages()) {
+    absl::StatusOr<crypto::ParsedEnvelope> envelope = crypto::ParseEnvelope(stored.envelope());
+    if (!envelope.ok()) return envelope.status();
+    const crypto::X25519PrivateKey* key =
+        FindRecipientKey(*envelope, stored.extra_recipients(), my_keys);
+    if (key == nullptr) {
+      return WithExitCode(absl::FailedPreconditionError(absl::StrCat(
+                              "message #", stored.sequence(), " is not addressed to your keys")),
+                          ExitCode::kKeystore);
+    }
+    std::vector<v1::WrappedKey> extra(stored.extra_recipients().begin(),
+                                      stored.extra_recipients().end());
+    absl::StatusOr<std::vector<v1::WrappedKey>> wraps =
+        crypto::RewrapContentKey(*envelope, *key, extra, *new_recipients);
+    if (!wraps.ok()) return wraps.status();
+    v1::MessageRewrap* rewrap = request.add_rewraps();
+    rewrap->set_message_id(stored.message_id());
+    for (auto& wrap : *wraps) *rewrap->add_recipients() = std::move(wrap);
+  }
+  v1::EnvelopeBody note;
+  note.set_text(*reason);
+  note.set_referred_to_unit(to_unit_id);
+  crypto::EnvelopeContext note_context;
+  absl::StatusOr<std::string> note_envelope =
+      SealAdviserMessage(*context, *view, opened, **to_unit, note, note_context);
+  if (!note_envelope.ok()) return note_envelope.status();
+  request.set_note_envelope(*note_envelope);
+
+  absl::StatusOr<RelayClient*> relay = session.Relay();
+  if (!relay.ok()) return relay.status();
+  v1::ThreadSummary summary;
+  absl::Status status = (*relay)->Call("refer the case", [&](auto& ctx) {
+    return (*relay)->stub().ReferThread(&ctx, request, &summary);
+  });
+  if (!status.ok()) return status;
+  session.Print(SummaryJson(summary), session.msg().Format(Msg::kReferred, *id, to_unit_id) + "\n");
+  return absl::OkStatus();
+}
+
+}  // namespace samrad::client

@@ -1,0 +1,428 @@
+// ask, resend, cases, followup; show, close and watch for both roles (the
+// case reference decides: a case in the keystore is mine as a professional,
+// anything else is read as an adviser).
+#include <ostream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "client/command_helpers.h"
+#include "client/commands.h"
+#include "client/config.h"
+#include "client/exit_codes.h"
+#include "client/file_util.h"
+#include "crypto/directory.h"
+#include "crypto/envelope.h"
+#include "crypto/random.h"
+
+namespace samrad::client {
+
+// Adviser variants (commands_adviser.cc).
+absl::Status RunAdviserShow(Session& session, const std::string& thread_id);
+absl::Status RunAdviserClose(Session& session, const std::string& thread_id);
+absl::Status RunAdviserWatchThread(Session& session, const std::string& thread_id);
+absl::Status RunAdviserWatchQueue(Session& session);
+
+namespace {
+
+bool IsCountyCode(absl::string_view county) {
+  int value = 0;
+  return county.size() == 2 && absl::ascii_isdigit(county[0]) && absl::ascii_isdigit(county[1]) &&
+         (value = (county[0] - '0') * 10 + (county[1] - '0')) >= 1 && value <= 25;
+}
+
+// The professional's case for `reference`, or nullptr when the keystore
+// does not hold it (then the reader is an adviser).
+absl::StatusOr<v1::ThreadKeys*> FindMyCase(Keystore& keystore, absl::string_view reference,
+                                           bool required) {
+  absl::StatusOr<v1::ThreadKeys*> thread = keystore.FindThread(reference);
+  if (thread.ok()) return thread;
+  if (thread.status().code() == absl::StatusCode::kNotFound && !required &&
+      !keystore.contents().adviser_keys().empty()) {
+    return nullptr;
+  }
+  if (thread.status().code() == absl::StatusCode::kInvalidArgument) {
+    return WithExitCode(thread.status(), ExitCode::kUsage);
+  }
+  return thread.status();
+}
+
+// Submits the stored first envelope (idempotent: same message id, same bytes).
+absl::Status SubmitPending(Session& session, Keystore& keystore, v1::ThreadKeys& thread) {
+  absl::StatusOr<RelayClient*> relay = session.Relay();
+  if (!relay.ok()) return relay.status();
+  absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(thread);
+  if (!keys.ok()) return keys.status();
+  v1::SubmitConsultationRequest request;
+  *request.mutable_metadata() = thread.metadata();
+  request.set_thread_signing_public_key(keys->signing.public_key().bytes());
+  request.set_envelope(thread.pending_envelope());
+  v1::Ack ack;
+  absl::Status status = (*relay)->CallWithRetry("send the question", [&](auto& context) {
+    return (*relay)->stub().SubmitConsultation(&context, request, &ack);
+  });
+  if (!status.ok()) {
+    session.err() << session.msg().Format(Msg::kAskPending, thread.thread_id().substr(0, 8))
+                  << "\n";
+    return status;
+  }
+  thread.clear_pending_envelope();
+  thread.set_last_known_state(v1::THREAD_STATE_OPEN);
+  if (!ack.unit().empty()) thread.set_unit(ack.unit());
+  if (absl::Status s = keystore.Save(); !s.ok()) return s;
+  return absl::OkStatus();
+}
+
+void PrintAskResult(Session& session, const v1::ThreadKeys& thread, absl::string_view unit_name) {
+  const bool acute = thread.metadata().urgency() == v1::URGENCY_ACUTE;
+  Json json = Json::Object()
+                  .Set("reference", thread.thread_id())
+                  .Set("unit", thread.unit())
+                  .Set("unit_name", unit_name);
+  if (acute) json.Set("notice", session.msg().Format(Msg::kAcuteWarning));
+  session.Print(json, session.msg().Format(Msg::kAskSent, unit_name, thread.thread_id()) + "\n");
+}
+
+// GetThread for my case, with an ownership proof.
+absl::StatusOr<v1::ThreadView> GetMyThread(Session& session, const v1::ThreadKeys& thread,
+                                           const ThreadPrivateKeys& keys, uint64_t after_sequence) {
+  absl::StatusOr<RelayClient*> relay = session.Relay();
+  if (!relay.ok()) return relay.status();
+  v1::ThreadView view;
+  absl::Status status = (*relay)->CallWithRetry("read the case", [&](auto& context) {
+    v1::GetThreadRequest request;
+    request.set_thread_id(thread.thread_id());
+    request.set_after_sequence(after_sequence);
+    AttachOwnershipProof(request, kMethodGetThread, keys.signing, session.Now());
+    return (*relay)->stub().GetThread(&context, request, &view);
+  });
+  if (!status.ok()) return status;
+  return view;
+}
+
+ReaderKeys ProfessionalReaderKeys(const ThreadPrivateKeys& keys) {
+  ReaderKeys reader;
+  reader.reply_key = &keys.reply;
+  reader.thread_signing_key = keys.signing.public_key();
+  return reader;
+}
+
+}  // namespace
+
+absl::Status RunAsk(Session& session) {
+  const ParsedArgs& args = session.args();
+  v1::CaseMetadata metadata;
+  metadata.set_county(*args.Get("county"));
+  if (!IsCountyCode(metadata.county())) {
+    return WithExitCode(absl::InvalidArgumentError(absl::StrCat("--county \"", metadata.county(),
+                                                                "\" is not a län code 01..25")),
+                        ExitCode::kUsage);
+  }
+  metadata.set_category(*ParseCategory(*args.Get("category")));
+  metadata.set_urgency(*ParseUrgency(*args.Get("urgency")));
+  metadata.set_org_type(*ParseOrgType(*args.Get("org")));
+  metadata.set_age_group(*ParseAgeGroup(*args.Get("age")));
+  if (metadata.urgency() == v1::URGENCY_ACUTE) {
+    session.err() << session.msg().Format(Msg::kAcuteWarning) << "\n";
+  }
+  absl::StatusOr<std::string> text = session.ComposeText();
+  if (!text.ok()) return text.status();
+  absl::StatusOr<std::string> cleared = session.GuardText(std::move(*text));
+  if (!cleared.ok()) return cleared.status();
+
+  absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
+  if (!keystore.ok()) return keystore.status();
+  absl::StatusOr<const v1::KeyDirectory*> directory = session.VerifiedDirectory();
+  if (!directory.ok()) return directory.status();
+  absl::StatusOr<const v1::UnitEntry*> unit = crypto::RouteCounty(**directory, metadata.county());
+  if (!unit.ok()) return WithExitCode(unit.status(), ExitCode::kDirectory);
+  absl::StatusOr<std::vector<crypto::X25519PublicKey>> recipients = UnitRecipients(**unit);
+  if (!recipients.ok()) return recipients.status();
+
+  crypto::X25519PrivateKey reply = crypto::X25519PrivateKey::Generate();
+  crypto::Ed25519PrivateKey signing = crypto::Ed25519PrivateKey::Generate();
+  recipients->push_back(reply.public_key());  // so I can read my own question
+  crypto::EnvelopeContext context;
+  context.thread_id = crypto::RandomId();
+  context.message_id = crypto::RandomId();
+  context.sequence = 1;
+  context.sender_role = v1::SENDER_ROLE_PROFESSIONAL;
+  context.unit = (*unit)->unit_id();
+  context.directory_epoch = (*directory)->epoch();
+  v1::EnvelopeBody body;
+  body.set_text(*cleared);
+  body.set_thread_reply_public_key(reply.public_key().bytes());
+  body.set_thread_signing_public_key(signing.public_key().bytes());
+  absl::StatusOr<std::string> envelope = crypto::SealEnvelope(context, body, *recipients, signing);
+  WipeString(*body.mutable_text());
+  WipeString(*cleared);
+  if (!envelope.ok()) return envelope.status();
+
+  // Keep the keys and the sealed bytes before sending, so an interrupted
+  // send can be repeated byte-identically (`samrad resend`).
+  v1::ThreadKeys* thread = (*keystore)->mutable_contents().add_threads();
+  thread->set_thread_id(context.thread_id);
+  thread->set_reply_private_key(std::string(reply.Serialize().view()));
+  thread->set_signing_private_key(std::string(signing.Serialize().view()));
+  *thread->mutable_metadata() = metadata;
+  thread->set_unit(context.unit);
+  thread->set_created_at_unix_ms(session.Now());
+  thread->set_pending_envelope(*envelope);
+  if (absl::Status s = (*keystore)->Save(); !s.ok()) return s;
+  if (absl::Status s = SubmitPending(session, **keystore, *thread); !s.ok()) return s;
+  PrintAskResult(session, *thread,
+                 (*unit)->display_name().empty() ? (*unit)->unit_id() : (*unit)->display_name());
+  return absl::OkStatus();
+}
+
+absl::Status RunResend(Session& session) {
+  absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
+  if (!keystore.ok()) return keystore.status();
+  absl::StatusOr<v1::ThreadKeys*> thread =
+      FindMyCase(**keystore, *session.args().Positional(0), true);
+  if (!thread.ok()) return thread.status();
+  if ((*thread)->pending_envelope().empty()) {
+    return WithExitCode(absl::FailedPreconditionError(
+                            "this case was already acknowledged by the relay; nothing to resend"),
+                        ExitCode::kConflict);
+  }
+  if (absl::Status s = SubmitPending(session, **keystore, **thread); !s.ok()) return s;
+  PrintAskResult(session, **thread, (*thread)->unit());
+  return absl::OkStatus();
+}
+
+absl::Status RunCases(Session& session) {
+  absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
+  if (!keystore.ok()) return keystore.status();
+  Keystore& ks = **keystore;
+  const bool all = session.args().Has("all");
+  const Messages& m = session.msg();
+  Table table({m.Format(Msg::kColReference), m.Format(Msg::kColUnit), m.Format(Msg::kColCategory),
+               m.Format(Msg::kColUrgency), m.Format(Msg::kColState), m.Format(Msg::kColMessages),
+               m.Format(Msg::kColAge)});
+  Json list = Json::Array();
+  bool changed = false;
+  bool offline = false;
+  for (auto& thread : *ks.mutable_contents().mutable_threads()) {
+    if (!all && thread.closed_at_unix_ms() != 0) continue;
+    std::string state = thread.pending_envelope().empty()
+                            ? std::string(ThreadStateName(thread.last_known_state()))
+                            : "unsent";
+    std::string messages = "?";
+    std::string unit = thread.unit();
+    if (thread.pending_envelope().empty() && !offline) {
+      absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(thread);
+      if (!keys.ok()) return keys.status();
+      absl::StatusOr<v1::ThreadView> view = GetMyThread(session, thread, *keys, ~uint64_t{0} >> 1);
+      if (view.ok()) {
+        state = std::string(ThreadStateName(view->summary().state()));
+        messages = absl::StrCat(view->summary().message_count());
+        unit = view->summary().unit();
+        if (thread.last_known_state() != view->summary().state() || thread.unit() != unit) {
+          thread.set_last_known_state(view->summary().state());
+          thread.set_unit(unit);
+          changed = true;
+        }
+      } else if (ExitCodeOf(view.status()) == ExitCode::kUnreachable) {
+        offline = true;  // show what the keystore knows
+        session.err() << "samrad: " << view.status().message() << "\n";
+      } else if (view.status().code() == absl::StatusCode::kNotFound) {
+        state = "purged";
+      } else {
+        return view.status();
+      }
+    }
+    table.AddRow({thread.thread_id(), unit, std::string(CategoryName(thread.metadata().category())),
+                  std::string(UrgencyName(thread.metadata().urgency())), state, messages,
+                  FormatAge(session.Now() - thread.created_at_unix_ms())});
+    list.Push(Json::Object()
+                  .Set("reference", thread.thread_id())
+                  .Set("unit", unit)
+                  .Set("county", thread.metadata().county())
+                  .Set("category", CategoryName(thread.metadata().category()))
+                  .Set("urgency", UrgencyName(thread.metadata().urgency()))
+                  .Set("state", state)
+                  .Set("created_at_unix_ms", thread.created_at_unix_ms()));
+  }
+  if (changed) {
+    if (absl::Status s = ks.Save(); !s.ok()) return s;
+  }
+  session.Print(list, table.size() == 0 ? m.Format(Msg::kNoCases) + "\n" : table.Render());
+  return absl::OkStatus();
+}
+
+absl::Status RunShow(Session& session) {
+  absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
+  if (!keystore.ok()) return keystore.status();
+  absl::StatusOr<v1::ThreadKeys*> thread =
+      FindMyCase(**keystore, *session.args().Positional(0), false);
+  if (!thread.ok()) return thread.status();
+  if (*thread == nullptr) {
+    absl::StatusOr<std::string> id =
+        ResolveAdviserReference(session, *session.args().Positional(0));
+    if (!id.ok()) return id.status();
+    return RunAdviserShow(session, *id);
+  }
+  absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(**thread);
+  if (!keys.ok()) return keys.status();
+  absl::StatusOr<const v1::KeyDirectory*> directory = session.VerifiedDirectory();
+  if (!directory.ok()) return directory.status();
+  absl::StatusOr<v1::ThreadView> view = GetMyThread(session, **thread, *keys, 0);
+  if (!view.ok()) return view.status();
+  OpenedThread opened =
+      OpenThread(*view, **directory, (*keystore)->contents(), ProfessionalReaderKeys(*keys));
+  if ((*thread)->last_known_state() != view->summary().state()) {
+    (*thread)->set_last_known_state(view->summary().state());
+    if (absl::Status s = (*keystore)->Save(); !s.ok()) return s;
+  }
+  PrintThread(session, view->summary(), opened.messages, Reader{.professional = true});
+  return absl::OkStatus();
+}
+
+absl::Status RunFollowup(Session& session) {
+  absl::StatusOr<std::string> text = session.ComposeText();
+  if (!text.ok()) return text.status();
+  absl::StatusOr<std::string> cleared = session.GuardText(std::move(*text));
+  if (!cleared.ok()) return cleared.status();
+  absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
+  if (!keystore.ok()) return keystore.status();
+  absl::StatusOr<v1::ThreadKeys*> thread =
+      FindMyCase(**keystore, *session.args().Positional(0), true);
+  if (!thread.ok()) return thread.status();
+  absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(**thread);
+  if (!keys.ok()) return keys.status();
+  absl::StatusOr<const v1::KeyDirectory*> directory = session.VerifiedDirectory();
+  if (!directory.ok()) return directory.status();
+  absl::StatusOr<v1::ThreadView> view = GetMyThread(session, **thread, *keys, 0);
+  if (!view.ok()) return view.status();
+  absl::StatusOr<const v1::UnitEntry*> unit = crypto::FindUnit(**directory, view->summary().unit());
+  if (!unit.ok()) return WithExitCode(unit.status(), ExitCode::kDirectory);
+  absl::StatusOr<std::vector<crypto::X25519PublicKey>> recipients = UnitRecipients(**unit);
+  if (!recipients.ok()) return recipients.status();
+  recipients->push_back(keys->reply.public_key());
+
+  crypto::EnvelopeContext context;
+  context.thread_id = (*thread)->thread_id();
+  context.message_id = crypto::RandomId();
+  context.sequence = NextSequence(*view);
+  context.sender_role = v1::SENDER_ROLE_PROFESSIONAL;
+  context.unit = view->summary().unit();
+  context.directory_epoch = (*directory)->epoch();
+  v1::EnvelopeBody body;
+  body.set_text(*cleared);
+  absl::StatusOr<std::string> envelope =
+      crypto::SealEnvelope(context, body, *recipients, keys->signing);
+  WipeString(*body.mutable_text());
+  WipeString(*cleared);
+  if (!envelope.ok()) return envelope.status();
+
+  absl::StatusOr<RelayClient*> relay = session.Relay();
+  if (!relay.ok()) return relay.status();
+  v1::Ack ack;
+  // Same envelope (same message id) on every attempt; a fresh proof each
+  // time, since the relay refuses a repeated proof nonce.
+  absl::Status status = (*relay)->CallWithRetry("send the follow-up", [&](auto& ctx) {
+    v1::PostMessageRequest request;
+    request.set_thread_id(context.thread_id);
+    request.set_envelope(*envelope);
+    AttachOwnershipProof(request, kMethodPostMessage, keys->signing, session.Now());
+    return (*relay)->stub().PostMessage(&ctx, request, &ack);
+  });
+  if (!status.ok()) return status;
+  session.Print(Json::Object().Set("reference", context.thread_id).Set("sequence", ack.sequence()),
+                session.msg().Format(Msg::kFollowupSent, context.thread_id) + "\n");
+  return absl::OkStatus();
+}
+
+absl::Status RunClose(Session& session) {
+  absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
+  if (!keystore.ok()) return keystore.status();
+  absl::StatusOr<v1::ThreadKeys*> thread =
+      FindMyCase(**keystore, *session.args().Positional(0), false);
+  if (!thread.ok()) return thread.status();
+  if (*thread == nullptr) {
+    absl::StatusOr<std::string> id =
+        ResolveAdviserReference(session, *session.args().Positional(0));
+    if (!id.ok()) return id.status();
+    return RunAdviserClose(session, *id);
+  }
+  absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(**thread);
+  if (!keys.ok()) return keys.status();
+  absl::StatusOr<RelayClient*> relay = session.Relay();
+  if (!relay.ok()) return relay.status();
+  v1::ThreadSummary summary;
+  absl::Status status = (*relay)->CallWithRetry("close the case", [&](auto& context) {
+    v1::CloseThreadRequest request;
+    request.set_thread_id((*thread)->thread_id());
+    AttachOwnershipProof(request, kMethodCloseThread, keys->signing, session.Now());
+    return (*relay)->stub().CloseThread(&context, request, &summary);
+  });
+  // Already closed (by an adviser, or an earlier attempt): closing is done.
+  if (!status.ok() && status.code() != absl::StatusCode::kFailedPrecondition) return status;
+  const std::string id = (*thread)->thread_id();
+  const bool forget = session.args().Has("forget");
+  if (forget) {
+    (*keystore)->RemoveThread(id);
+  } else {
+    (*thread)->set_last_known_state(v1::THREAD_STATE_CLOSED);
+    (*thread)->set_closed_at_unix_ms(session.Now());
+  }
+  if (absl::Status s = (*keystore)->Save(); !s.ok()) return s;
+  session.Print(
+      Json::Object().Set("reference", id).Set("state", "closed").Set("keys_deleted", forget),
+      session.msg().Format(forget ? Msg::kClosedForgotten : Msg::kClosed, id) + "\n");
+  return absl::OkStatus();
+}
+
+absl::Status RunWatch(Session& session) {
+  std::optional<std::string> reference = session.args().Positional(0);
+  if (!reference.has_value()) return RunAdviserWatchQueue(session);
+  absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
+  if (!keystore.ok()) return keystore.status();
+  absl::StatusOr<v1::ThreadKeys*> thread = FindMyCase(**keystore, *reference, false);
+  if (!thread.ok()) return thread.status();
+  if (*thread == nullptr) {
+    absl::StatusOr<std::string> id = ResolveAdviserReference(session, *reference);
+    if (!id.ok()) return id.status();
+    return RunAdviserWatchThread(session, *id);
+  }
+  absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(**thread);
+  if (!keys.ok()) return keys.status();
+  absl::StatusOr<const v1::KeyDirectory*> directory = session.VerifiedDirectory();
+  if (!directory.ok()) return directory.status();
+  absl::StatusOr<v1::ThreadView> view = GetMyThread(session, **thread, *keys, 0);
+  if (!view.ok()) return view.status();
+  absl::StatusOr<RelayClient*> relay = session.Relay();
+  if (!relay.ok()) return relay.status();
+
+  v1::WatchThreadRequest request;
+  request.set_thread_id((*thread)->thread_id());
+  request.set_after_sequence(NextSequence(*view) - 1);
+  AttachOwnershipProof(request, kMethodWatchThread, keys->signing, session.Now());
+  std::unique_ptr<grpc::ClientContext> context = (*relay)->NewStreamContext();
+  std::unique_ptr<grpc::ClientReader<v1::ThreadEvent>> stream =
+      (*relay)->stub().WatchThread(context.get(), request);
+  if (!session.json()) session.err() << session.msg().Format(Msg::kWatching) << "\n";
+  const Reader reader{.professional = true};
+  v1::ThreadEvent event;
+  while (stream->Read(&event)) {
+    if (!event.has_message()) {
+      session.Print(SummaryJson(event.summary()),
+                    absl::StrCat(event.summary().thread_id(), "  ",
+                                 ThreadStateName(event.summary().state()), "\n"));
+      continue;
+    }
+    v1::ThreadView one;
+    *one.mutable_summary() = event.summary();
+    *one.add_messages() = event.message();
+    OpenedThread opened =
+        OpenThread(one, **directory, (*keystore)->contents(), ProfessionalReaderKeys(*keys));
+    for (const auto& message : opened.messages) {
+      session.Print(MessageJson(session.msg(), message, reader),
+                    FormatMessage(session.msg(), message, reader) + "\n");
+    }
+    session.out().flush();
+  }
+  return (*relay)->MapStatus("watch the case", stream->Finish());
+}
+
+}  // namespace samrad::client

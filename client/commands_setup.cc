@@ -1,0 +1,263 @@
+// init, check, keygen, keys list, keys prune.
+#include <unistd.h>
+
+#include <iterator>
+#include <ostream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "client/commands.h"
+#include "client/config.h"
+#include "client/directory_admin.h"
+#include "client/exit_codes.h"
+#include "client/file_util.h"
+#include "client/relay_client.h"
+#include "client/thread_crypto.h"
+#ifdef SAMRAD_HAVE_GUARD
+#include "client/guard.h"
+#endif
+
+namespace samrad::client {
+namespace {
+
+std::string Absolute(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  char buf[4096];
+  if (::getcwd(buf, sizeof buf) == nullptr) return path;
+  return absl::StrCat(buf, "/", path);
+}
+
+constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+
+}  // namespace
+
+absl::Status RunInit(Session& session) {
+  const ParsedArgs& args = session.args();
+  absl::StatusOr<std::string> profile_path = session.ProfilePath();
+  if (!profile_path.ok()) return profile_path.status();
+  if (PathExists(*profile_path) && !args.Has("force")) {
+    return WithExitCode(absl::AlreadyExistsError(absl::StrCat("a profile exists at ", *profile_path,
+                                                              "; pass --force to replace it")),
+                        ExitCode::kUsage);
+  }
+  absl::StatusOr<std::string> directory_key =
+      ReadDirectoryPublicKeyArgument(*args.Get("directory-key"));
+  if (!directory_key.ok()) return WithExitCode(directory_key.status(), ExitCode::kUsage);
+
+  v1::ClientProfile profile;
+  profile.set_relay_address(*args.Get("relay"));
+  profile.set_client_cert_path(Absolute(*args.Get("cert")));
+  profile.set_client_key_path(Absolute(*args.Get("key")));
+  profile.set_ca_cert_path(Absolute(*args.Get("ca")));
+  profile.set_directory_public_key_hex(*directory_key);
+  profile.set_keystore_path(
+      Absolute(args.Get("keystore").value_or(absl::StrCat(DirName(*profile_path), "/keystore"))));
+  profile.set_tls_server_name(args.Get("server-name").value_or(""));
+  profile.set_adviser_id(args.Get("adviser-id").value_or(""));
+  if (absl::Status s = ValidateProfile(profile); !s.ok()) {
+    return WithExitCode(s, ExitCode::kUsage);
+  }
+  for (const std::string* pem :
+       {&profile.client_cert_path(), &profile.client_key_path(), &profile.ca_cert_path()}) {
+    if (!PathExists(*pem)) {
+      return WithExitCode(absl::NotFoundError(absl::StrCat("no file ", *pem)), ExitCode::kConfig);
+    }
+  }
+
+  // Keep an existing keystore (re-running init must never lose keys), but
+  // prove the passphrase opens it.
+  if (PathExists(profile.keystore_path())) {
+    absl::StatusOr<crypto::SecretBytes> passphrase = session.KeystorePassphrase(false);
+    if (!passphrase.ok()) return passphrase.status();
+    absl::StatusOr<std::unique_ptr<Keystore>> existing =
+        Keystore::Open(profile.keystore_path(), std::move(*passphrase));
+    if (!existing.ok()) return existing.status();
+  } else {
+    absl::StatusOr<crypto::SecretBytes> passphrase = session.KeystorePassphrase(true);
+    if (!passphrase.ok()) return passphrase.status();
+    if (absl::Status s = MakeDirectories(DirName(profile.keystore_path())); !s.ok()) return s;
+    absl::StatusOr<std::unique_ptr<Keystore>> created =
+        Keystore::Create(profile.keystore_path(), std::move(*passphrase), session.io().argon2);
+    if (!created.ok()) return created.status();
+  }
+  if (absl::Status s = SaveProfile(*profile_path, profile); !s.ok()) return s;
+  session.Print(
+      Json::Object().Set("profile", *profile_path).Set("keystore", profile.keystore_path()),
+      session.msg().Format(Msg::kInitDone, *profile_path, profile.keystore_path()) + "\n");
+  return absl::OkStatus();
+}
+
+absl::Status RunCheck(Session& session) {
+  std::string input;
+  std::string file = session.args().Positional(0).value_or("-");
+  if (file == "-") {
+    input.assign(std::istreambuf_iterator<char>(*session.io().in),
+                 std::istreambuf_iterator<char>());
+  } else {
+    absl::StatusOr<std::string> contents = ReadFileToString(file, 16 * 1024 * 1024);
+    if (!contents.ok()) return contents.status();
+    input = std::move(*contents);
+  }
+#ifdef SAMRAD_HAVE_GUARD
+  guard::CheckOptions options;
+  options.json = session.json();
+  options.redact = session.args().Has("redact");
+  options.language = session.msg().language() == Language::kSwedish
+                         ? guard::MessageLanguage::kSwedish
+                         : guard::MessageLanguage::kEnglish;
+  guard::CheckResult result = guard::RunCheck(input, options);
+  session.out() << result.out;
+  if (!result.err.empty()) {
+    session.err() << result.err;
+    if (result.err.back() != '\n') session.err() << "\n";
+  }
+  if (result.exit_code == guard::kCheckExitClean) return absl::OkStatus();
+  // Already reported by RunCheck: an empty message prints nothing more.
+  return WithExitCode(absl::FailedPreconditionError(""), result.exit_code == guard::kCheckExitFound
+                                                             ? ExitCode::kFailure
+                                                             : ExitCode::kUsage);
+#else
+  return WithExitCode(absl::UnimplementedError(session.msg().Format(Msg::kGuardNotBuilt)),
+                      ExitCode::kFailure);
+#endif
+}
+
+absl::Status RunKeygen(Session& session) {
+  absl::StatusOr<const v1::ClientProfile*> profile = session.Profile();
+  if (!profile.ok()) return profile.status();
+  const std::string& adviser_id = (*profile)->adviser_id();
+  if (adviser_id.empty()) {
+    return WithExitCode(
+        absl::FailedPreconditionError(
+            "the profile has no adviser_id; run `samrad init --force --adviser-id ID ...` with "
+            "the id of your certificate"),
+        ExitCode::kConfig);
+  }
+  absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
+  if (!keystore.ok()) return keystore.status();
+  const bool rotate = session.args().Has("rotate");
+  if ((*keystore)->CurrentAdviserKeys().ok() && !rotate) {
+    return WithExitCode(
+        absl::AlreadyExistsError("you already have a key pair; pass --rotate to make a new one"),
+        ExitCode::kUsage);
+  }
+  crypto::X25519PrivateKey encryption = crypto::X25519PrivateKey::Generate();
+  crypto::Ed25519PrivateKey signing = crypto::Ed25519PrivateKey::Generate();
+  v1::AdviserKeys bundle;
+  bundle.set_adviser_id(adviser_id);
+  bundle.set_encryption_public_key(encryption.public_key().bytes());
+  bundle.set_signing_public_key(signing.public_key().bytes());
+  const std::string out_path =
+      session.args().Get("out").value_or(absl::StrCat("adviser-", adviser_id, ".bundle.json"));
+  (*keystore)->AddAdviserKeyPair(encryption, signing, session.Now());
+  // Keys first: a bundle without its private keys would be worse than none.
+  if (absl::Status s = (*keystore)->Save(); !s.ok()) return s;
+  if (absl::Status s = WriteFileAtomically(out_path, FormatAdviserBundle(bundle), 0644); !s.ok()) {
+    return s;
+  }
+  session.Print(
+      Json::Object()
+          .Set("adviser_id", adviser_id)
+          .Set("bundle", out_path)
+          .Set("encryption_key_id", ToHex(encryption.public_key().KeyId()))
+          .Set("signing_key_id", ToHex(signing.public_key().KeyId()))
+          .Set("rotated", rotate),
+      session.msg().Format(rotate ? Msg::kKeygenRotated : Msg::kKeygenDone, out_path) + "\n");
+  return absl::OkStatus();
+}
+
+absl::Status RunKeysList(Session& session) {
+  absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
+  if (!keystore.ok()) return keystore.status();
+  const v1::KeystoreContents& contents = (*keystore)->contents();
+  const Messages& m = session.msg();
+  Table table({m.Format(Msg::kColKind), m.Format(Msg::kColReference), m.Format(Msg::kColCreated),
+               m.Format(Msg::kColState)});
+  Json json = Json::Object();
+  Json adviser_keys = Json::Array();
+  for (const auto& pair : contents.adviser_keys()) {
+    absl::StatusOr<crypto::X25519PrivateKey> enc =
+        crypto::X25519PrivateKey::Deserialize(crypto::AsBytes(pair.encryption_private_key()));
+    std::string key_id = enc.ok() ? ToHex(enc->public_key().KeyId()) : "damaged";
+    std::string state =
+        pair.superseded_at_unix_ms() == 0
+            ? "current"
+            : absl::StrCat("superseded ", FormatTimestamp(pair.superseded_at_unix_ms()));
+    table.AddRow({"adviser", key_id, FormatTimestamp(pair.created_at_unix_ms()), state});
+    adviser_keys.Push(Json::Object()
+                          .Set("key_id", key_id)
+                          .Set("created_at_unix_ms", pair.created_at_unix_ms())
+                          .Set("superseded_at_unix_ms", pair.superseded_at_unix_ms()));
+  }
+  Json cases = Json::Array();
+  for (const auto& thread : contents.threads()) {
+    table.AddRow({"case", thread.thread_id(), FormatTimestamp(thread.created_at_unix_ms()),
+                  std::string(ThreadStateName(thread.last_known_state()))});
+    cases.Push(Json::Object()
+                   .Set("reference", thread.thread_id())
+                   .Set("created_at_unix_ms", thread.created_at_unix_ms())
+                   .Set("state", ThreadStateName(thread.last_known_state())));
+  }
+  json.Set("adviser_keys", std::move(adviser_keys))
+      .Set("cases", std::move(cases))
+      .Set("highest_directory_epoch", contents.highest_directory_epoch());
+  session.Print(json, table.Render());
+  return absl::OkStatus();
+}
+
+absl::Status RunKeysPrune(Session& session) {
+  int64_t days = 0;
+  if (!absl::SimpleAtoi(*session.args().Get("older-than"), &days) || days < 0 || days > 36500) {
+    return WithExitCode(
+        absl::InvalidArgumentError("--older-than must be a number of days, 0..36500"),
+        ExitCode::kUsage);
+  }
+  absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
+  if (!keystore.ok()) return keystore.status();
+  Keystore& ks = **keystore;
+  const int64_t cutoff = session.Now() - days * kDayMs;
+  const int adviser_pairs = ks.PruneAdviserKeys(cutoff);
+
+  // Closed cases: delete when closed before the cutoff, or when the relay
+  // says the case is gone (purged by retention).
+  std::vector<std::string> forget;
+  std::vector<const v1::ThreadKeys*> ask_relay;
+  for (const auto& thread : ks.contents().threads()) {
+    if (thread.closed_at_unix_ms() == 0) continue;
+    if (thread.closed_at_unix_ms() < cutoff) {
+      forget.push_back(thread.thread_id());
+    } else {
+      ask_relay.push_back(&thread);
+    }
+  }
+  if (!ask_relay.empty()) {
+    absl::StatusOr<RelayClient*> relay = session.Relay();
+    if (!relay.ok()) return relay.status();
+    for (const v1::ThreadKeys* thread : ask_relay) {
+      absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(*thread);
+      if (!keys.ok()) return keys.status();
+      v1::GetThreadRequest request;
+      request.set_thread_id(thread->thread_id());
+      request.set_after_sequence(~uint64_t{0} >> 1);  // summary only
+      AttachOwnershipProof(request, kMethodGetThread, keys->signing, session.Now());
+      v1::ThreadView view;
+      absl::Status status = (*relay)->CallWithRetry("look up a closed case", [&](auto& context) {
+        return (*relay)->stub().GetThread(&context, request, &view);
+      });
+      if (status.code() == absl::StatusCode::kNotFound) {
+        forget.push_back(thread->thread_id());
+      } else if (!status.ok()) {
+        return status;
+      }
+    }
+  }
+  for (const std::string& id : forget) ks.RemoveThread(id);
+  if (absl::Status s = ks.Save(); !s.ok()) return s;
+  session.Print(Json::Object()
+                    .Set("adviser_key_pairs_deleted", adviser_pairs)
+                    .Set("cases_deleted", static_cast<int>(forget.size())),
+                session.msg().Format(Msg::kPruneDone, adviser_pairs, forget.size()) + "\n");
+  return absl::OkStatus();
+}
+
+}  // namespace samrad::client

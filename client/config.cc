@@ -1,0 +1,143 @@
+#include "client/config.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "client/exit_codes.h"
+#include "client/file_util.h"
+#include "google/protobuf/text_format.h"
+
+namespace samrad::client {
+namespace {
+
+absl::Status ConfigError(absl::Status status) {
+  return WithExitCode(std::move(status), ExitCode::kConfig);
+}
+
+}  // namespace
+
+std::string ToHex(absl::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> FromHex(absl::string_view hex) {
+  if (hex.size() % 2 != 0) return absl::InvalidArgumentError("hex string of odd length");
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return absl::InvalidArgumentError("not a hex string");
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> ResolveProfilePath(absl::string_view flag_value,
+                                               absl::string_view env_samrad_config,
+                                               absl::string_view env_xdg_config_home,
+                                               absl::string_view env_home) {
+  if (!flag_value.empty()) return std::string(flag_value);
+  if (!env_samrad_config.empty()) return std::string(env_samrad_config);
+  if (!env_xdg_config_home.empty()) return absl::StrCat(env_xdg_config_home, "/samrad/config");
+  if (!env_home.empty()) return absl::StrCat(env_home, "/.config/samrad/config");
+  return ConfigError(absl::FailedPreconditionError(
+      "cannot tell where the profile is: neither --config, $SAMRAD_CONFIG nor $HOME is set"));
+}
+
+absl::Status ValidateProfile(const v1::ClientProfile& profile) {
+  absl::string_view address = profile.relay_address();
+  size_t colon = address.rfind(':');
+  uint32_t port = 0;
+  if (colon == absl::string_view::npos || colon == 0 ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port == 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("relay_address \"", address, "\" is not host:port"));
+  }
+  if (profile.client_cert_path().empty())
+    return absl::InvalidArgumentError("client_cert_path is not set");
+  if (profile.client_key_path().empty())
+    return absl::InvalidArgumentError("client_key_path is not set");
+  if (profile.ca_cert_path().empty()) return absl::InvalidArgumentError("ca_cert_path is not set");
+  if (profile.keystore_path().empty())
+    return absl::InvalidArgumentError("keystore_path is not set");
+  absl::StatusOr<std::string> key = FromHex(profile.directory_public_key_hex());
+  if (!key.ok() || key->size() != crypto::kEd25519KeyLen) {
+    return absl::InvalidArgumentError(
+        "directory_public_key_hex must be 64 hex characters (the Ed25519 directory public key)");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::ClientProfile> LoadProfile(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFileToString(path, 1024 * 1024);
+  if (!text.ok()) {
+    if (text.status().code() == absl::StatusCode::kNotFound) {
+      return ConfigError(absl::NotFoundError(absl::StrCat("no profile at ", path)));
+    }
+    return ConfigError(text.status());
+  }
+  v1::ClientProfile profile;
+  if (!google::protobuf::TextFormat::ParseFromString(*text, &profile)) {
+    return ConfigError(
+        absl::InvalidArgumentError(absl::StrCat("profile ", path, " is not valid text format")));
+  }
+  if (absl::Status s = ValidateProfile(profile); !s.ok()) {
+    return ConfigError(
+        absl::InvalidArgumentError(absl::StrCat("profile ", path, ": ", s.message())));
+  }
+  return profile;
+}
+
+absl::Status SaveProfile(const std::string& path, const v1::ClientProfile& profile) {
+  if (absl::Status s = ValidateProfile(profile); !s.ok()) return s;
+  std::string text;
+  if (!google::protobuf::TextFormat::PrintToString(profile, &text)) {
+    return absl::InternalError("cannot print the profile");
+  }
+  text = absl::StrCat("# samrad profile (proto/client.proto ClientProfile, text format)\n", text);
+  if (absl::Status s = MakeDirectories(DirName(path)); !s.ok()) return s;
+  return WriteFileAtomically(path, text, 0600);
+}
+
+absl::StatusOr<crypto::Ed25519PublicKey> PinnedDirectoryKey(const v1::ClientProfile& profile) {
+  absl::StatusOr<std::string> raw = FromHex(profile.directory_public_key_hex());
+  if (!raw.ok()) return ConfigError(raw.status());
+  absl::StatusOr<crypto::Ed25519PublicKey> key = crypto::Ed25519PublicKey::FromBytes(*raw);
+  if (!key.ok()) return ConfigError(key.status());
+  return key;
+}
+
+absl::StatusOr<std::string> ReadDirectoryPublicKeyArgument(absl::string_view value) {
+  std::string candidate(absl::StripAsciiWhitespace(value));
+  if (candidate.size() != 2 * crypto::kEd25519KeyLen || !FromHex(candidate).ok()) {
+    absl::StatusOr<std::string> file = ReadFileToString(std::string(value), 4096);
+    if (!file.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "directory key \"", value, "\" is neither 64 hex characters nor a readable file"));
+    }
+    absl::string_view first_line = *file;
+    first_line = first_line.substr(0, first_line.find('\n'));
+    candidate = std::string(absl::StripAsciiWhitespace(first_line));
+  }
+  absl::StatusOr<std::string> raw = FromHex(candidate);
+  if (!raw.ok() || raw->size() != crypto::kEd25519KeyLen) {
+    return absl::InvalidArgumentError("the directory public key must be 64 hex characters");
+  }
+  return absl::AsciiStrToLower(candidate);
+}
+
+}  // namespace samrad::client

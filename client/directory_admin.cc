@@ -1,0 +1,367 @@
+#include "client/directory_admin.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "client/config.h"
+#include "client/exit_codes.h"
+#include "client/file_util.h"
+#include "crypto/directory.h"
+#include "crypto/keys.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
+#include "proto/client.pb.h"
+
+namespace samrad::client {
+namespace {
+
+std::string PathIn(const std::string& dir, absl::string_view file) {
+  return absl::StrCat(dir, "/", file);
+}
+
+bool IsValidUnitId(absl::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+bool IsValidCounty(absl::string_view county) {
+  return county.size() == 2 && absl::ascii_isdigit(county[0]) && absl::ascii_isdigit(county[1]) &&
+         county != "00";
+}
+
+v1::UnitEntry* FindMutableUnit(v1::KeyDirectory& directory, absl::string_view unit_id) {
+  for (auto& unit : *directory.mutable_units()) {
+    if (unit.unit_id() == unit_id) return &unit;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+absl::Status CheckWorkingDirectory(const v1::KeyDirectory& directory) {
+  std::set<std::string> unit_ids;
+  std::set<std::string> counties;
+  for (const auto& unit : directory.units()) {
+    if (!IsValidUnitId(unit.unit_id())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unit id \"", unit.unit_id(), "\" must be 1-64 of a-z, 0-9 and -"));
+    }
+    if (!unit_ids.insert(unit.unit_id()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unit \"", unit.unit_id(), "\" is listed twice"));
+    }
+    for (const auto& county : unit.counties()) {
+      if (!IsValidCounty(county)) {
+        return absl::InvalidArgumentError(absl::StrCat("unit \"", unit.unit_id(), "\": county \"",
+                                                       county, "\" is not a two-digit län code"));
+      }
+      if (!counties.insert(county).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("county ", county, " belongs to more than one unit"));
+      }
+    }
+    std::set<std::string> advisers;
+    for (const auto& adviser : unit.advisers()) {
+      if (adviser.adviser_id().empty() || !advisers.insert(adviser.adviser_id()).second) {
+        return absl::InvalidArgumentError(absl::StrCat("unit \"", unit.unit_id(),
+                                                       "\": adviser id \"", adviser.adviser_id(),
+                                                       "\" is empty or listed twice"));
+      }
+      if (adviser.encryption_public_key().size() != crypto::kX25519KeyLen ||
+          adviser.signing_public_key().size() != crypto::kEd25519KeyLen) {
+        return absl::InvalidArgumentError(absl::StrCat("unit \"", unit.unit_id(), "\": adviser \"",
+                                                       adviser.adviser_id(),
+                                                       "\" has keys of the wrong length"));
+      }
+    }
+  }
+  if (unit_ids.count(directory.fallback_unit_id()) == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the fallback unit \"", directory.fallback_unit_id(), "\" is not among the units"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::KeyDirectory> ParseDirectoryText(absl::string_view text) {
+  v1::KeyDirectory directory;
+  google::protobuf::TextFormat::Parser parser;
+  if (!parser.ParseFromString(std::string(text), &directory)) {
+    return absl::InvalidArgumentError("not a KeyDirectory in protobuf text format");
+  }
+  if (absl::Status s = CheckWorkingDirectory(directory); !s.ok()) return s;
+  return directory;
+}
+
+absl::StatusOr<std::string> InitDirectoryWorkspace(const DirectoryInitOptions& options,
+                                                   const crypto::SecretBytes& passphrase,
+                                                   crypto::RandomSource& rng) {
+  const std::string key_path = PathIn(options.out_dir, kDirectoryKeyFile);
+  if (PathExists(key_path)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat(key_path, " exists; a directory key is never overwritten"));
+  }
+  absl::StatusOr<std::string> routing_text = ReadFileToString(options.routing_path, 1024 * 1024);
+  if (!routing_text.ok()) return routing_text.status();
+  absl::StatusOr<v1::KeyDirectory> directory = ParseDirectoryText(*routing_text);
+  if (!directory.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("routing table ", options.routing_path, ": ", directory.status().message()));
+  }
+  directory->set_epoch(0);
+  directory->set_issued_at_unix_ms(0);
+  if (absl::Status s = MakeDirectories(options.out_dir, 0700); !s.ok()) return s;
+
+  crypto::Ed25519PrivateKey key = crypto::Ed25519PrivateKey::Generate(rng);
+  v1::DirectoryKeyFile key_file;
+  crypto::SecretBytes serialized = key.Serialize();
+  key_file.set_signing_private_key(std::string(serialized.view()));
+  key_file.set_created_at_unix_ms(options.now_unix_ms);
+  std::string plain = key_file.SerializeAsString();
+  WipeString(*key_file.mutable_signing_private_key());
+  absl::StatusOr<std::string> sealed =
+      SealWithPassphrase(kDirectoryKeyMagic, plain, passphrase, options.argon2, rng);
+  WipeString(plain);
+  if (!sealed.ok()) return sealed.status();
+  if (absl::Status s = WriteFileAtomically(key_path, *sealed, 0600); !s.ok()) return s;
+
+  const std::string pub_hex = ToHex(key.public_key().bytes());
+  if (absl::Status s =
+          WriteFileAtomically(PathIn(options.out_dir, kDirectoryPubFile), pub_hex + "\n", 0644);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = SaveWorkingDirectory(options.out_dir, *directory); !s.ok()) return s;
+  return pub_hex;
+}
+
+absl::StatusOr<v1::KeyDirectory> LoadWorkingDirectory(const std::string& dir) {
+  const std::string path = PathIn(dir, kWorkingDirectoryFile);
+  absl::StatusOr<std::string> text = ReadFileToString(path, 16 * 1024 * 1024);
+  if (!text.ok()) {
+    if (text.status().code() == absl::StatusCode::kNotFound) {
+      return absl::NotFoundError(absl::StrCat("no working directory at ", path,
+                                              "; run `samrad admin directory init --out DIR`"));
+    }
+    return text.status();
+  }
+  absl::StatusOr<v1::KeyDirectory> directory = ParseDirectoryText(*text);
+  if (!directory.ok()) {
+    return absl::DataLossError(absl::StrCat(path, ": ", directory.status().message()));
+  }
+  return directory;
+}
+
+absl::Status SaveWorkingDirectory(const std::string& dir, const v1::KeyDirectory& directory) {
+  if (absl::Status s = CheckWorkingDirectory(directory); !s.ok()) return s;
+  std::string text;
+  if (!google::protobuf::TextFormat::PrintToString(directory, &text)) {
+    return absl::InternalError("cannot print the directory");
+  }
+  text = absl::StrCat(
+      "# Working key directory (samrad.v1.KeyDirectory, text format). Edit with\n"
+      "# `samrad admin directory ...`; `sign` raises the epoch.\n",
+      text);
+  return WriteFileAtomically(PathIn(dir, kWorkingDirectoryFile), text, 0644);
+}
+
+absl::Status AddUnit(v1::KeyDirectory& directory, absl::string_view unit_id,
+                     absl::string_view display_name, const std::vector<std::string>& counties,
+                     bool make_fallback) {
+  if (!IsValidUnitId(unit_id)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unit id \"", unit_id, "\" must be 1-64 of a-z, 0-9 and -"));
+  }
+  std::set<std::string> unique;
+  for (const std::string& county : counties) {
+    if (!IsValidCounty(county)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("county \"", county, "\" is not a two-digit län code (01..25)"));
+    }
+    if (!unique.insert(county).second) {
+      return absl::InvalidArgumentError(absl::StrCat("county ", county, " is given twice"));
+    }
+    for (const auto& unit : directory.units()) {
+      if (unit.unit_id() == unit_id) continue;
+      for (const auto& taken : unit.counties()) {
+        if (taken == county) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("county ", county, " already belongs to unit \"", unit.unit_id(),
+                           "\"; remove it there first"));
+        }
+      }
+    }
+  }
+  v1::UnitEntry* unit = FindMutableUnit(directory, unit_id);
+  if (unit == nullptr) {
+    unit = directory.add_units();
+    unit->set_unit_id(std::string(unit_id));
+  }
+  if (!display_name.empty()) unit->set_display_name(std::string(display_name));
+  unit->clear_counties();
+  for (const std::string& county : counties) unit->add_counties(county);
+  if (make_fallback || directory.fallback_unit_id().empty()) {
+    directory.set_fallback_unit_id(std::string(unit_id));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RemoveUnit(v1::KeyDirectory& directory, absl::string_view unit_id) {
+  if (directory.fallback_unit_id() == unit_id) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "\"", unit_id, "\" is the fallback unit; make another unit the fallback first"));
+  }
+  auto* units = directory.mutable_units();
+  for (int i = 0; i < units->size(); ++i) {
+    if (units->Get(i).unit_id() == unit_id) {
+      units->DeleteSubrange(i, 1);
+      return absl::OkStatus();
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("no unit \"", unit_id, "\" in the directory"));
+}
+
+absl::Status AddAdviser(v1::KeyDirectory& directory, absl::string_view unit_id,
+                        const v1::AdviserKeys& adviser) {
+  if (adviser.adviser_id().empty() ||
+      adviser.encryption_public_key().size() != crypto::kX25519KeyLen ||
+      adviser.signing_public_key().size() != crypto::kEd25519KeyLen) {
+    return absl::InvalidArgumentError("the adviser bundle has no id or keys of the wrong length");
+  }
+  v1::UnitEntry* unit = FindMutableUnit(directory, unit_id);
+  if (unit == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no unit \"", unit_id, "\" in the directory"));
+  }
+  for (const auto& other : directory.units()) {
+    if (other.unit_id() == unit_id) continue;
+    for (const auto& listed : other.advisers()) {
+      if (listed.adviser_id() == adviser.adviser_id()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("adviser \"", adviser.adviser_id(), "\" is listed in unit \"",
+                         other.unit_id(), "\"; remove them there first"));
+      }
+    }
+  }
+  for (auto& listed : *unit->mutable_advisers()) {
+    if (listed.adviser_id() == adviser.adviser_id()) {
+      listed = adviser;  // rotation: new keys for the same adviser
+      return absl::OkStatus();
+    }
+  }
+  *unit->add_advisers() = adviser;
+  return absl::OkStatus();
+}
+
+absl::Status RemoveAdviser(v1::KeyDirectory& directory, absl::string_view unit_id,
+                           absl::string_view adviser_id) {
+  v1::UnitEntry* unit = FindMutableUnit(directory, unit_id);
+  if (unit == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no unit \"", unit_id, "\" in the directory"));
+  }
+  auto* advisers = unit->mutable_advisers();
+  for (int i = 0; i < advisers->size(); ++i) {
+    if (advisers->Get(i).adviser_id() == adviser_id) {
+      advisers->DeleteSubrange(i, 1);
+      return absl::OkStatus();
+    }
+  }
+  return absl::NotFoundError(
+      absl::StrCat("no adviser \"", adviser_id, "\" in unit \"", unit_id, "\""));
+}
+
+std::string FormatAdviserBundle(const v1::AdviserKeys& adviser) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  (void)google::protobuf::util::MessageToJsonString(adviser, &json, options);
+  if (json.empty() || json.back() != '\n') json += "\n";
+  return json;
+}
+
+absl::StatusOr<v1::AdviserKeys> ParseAdviserBundle(absl::string_view json) {
+  v1::AdviserKeys adviser;
+  if (!google::protobuf::util::JsonStringToMessage(std::string(json), &adviser).ok()) {
+    return absl::InvalidArgumentError("the adviser bundle is not valid JSON of AdviserKeys");
+  }
+  if (adviser.adviser_id().empty() ||
+      adviser.encryption_public_key().size() != crypto::kX25519KeyLen ||
+      adviser.signing_public_key().size() != crypto::kEd25519KeyLen) {
+    return absl::InvalidArgumentError("the adviser bundle has no id or keys of the wrong length");
+  }
+  return adviser;
+}
+
+absl::StatusOr<v1::SignedDirectory> SignWorkspace(const std::string& dir,
+                                                  const crypto::SecretBytes& passphrase,
+                                                  int64_t now_unix_ms) {
+  absl::StatusOr<v1::KeyDirectory> directory = LoadWorkingDirectory(dir);
+  if (!directory.ok()) return directory.status();
+  const std::string key_path = PathIn(dir, kDirectoryKeyFile);
+  absl::StatusOr<std::string> sealed = ReadFileToString(key_path, 1024 * 1024);
+  if (!sealed.ok()) return sealed.status();
+  absl::StatusOr<crypto::SecretBytes> plain =
+      OpenWithPassphrase(kDirectoryKeyMagic, *sealed, passphrase);
+  if (!plain.ok()) {
+    return WithExitCode(
+        absl::Status(plain.status().code(),
+                     absl::StrCat("directory key ", key_path, ": ", plain.status().message())),
+        ExitCode::kKeystore);
+  }
+  v1::DirectoryKeyFile key_file;
+  if (!key_file.ParseFromArray(plain->data(), static_cast<int>(plain->size()))) {
+    return WithExitCode(
+        absl::DataLossError(absl::StrCat("directory key ", key_path, " is damaged")),
+        ExitCode::kKeystore);
+  }
+  absl::StatusOr<crypto::Ed25519PrivateKey> key =
+      crypto::Ed25519PrivateKey::Deserialize(crypto::AsBytes(key_file.signing_private_key()));
+  WipeString(*key_file.mutable_signing_private_key());
+  if (!key.ok()) {
+    return WithExitCode(
+        absl::DataLossError(absl::StrCat("directory key ", key_path, " is damaged")),
+        ExitCode::kKeystore);
+  }
+  // The published epoch must rise even if the working file was edited by hand.
+  uint64_t epoch = directory->epoch();
+  if (absl::StatusOr<v1::SignedDirectory> last = LoadSignedDirectory(dir); last.ok()) {
+    v1::KeyDirectory previous;
+    if (previous.ParseFromString(last->directory())) epoch = std::max(epoch, previous.epoch());
+  }
+  directory->set_epoch(epoch + 1);
+  directory->set_issued_at_unix_ms(now_unix_ms);
+  absl::StatusOr<v1::SignedDirectory> signed_directory = crypto::SignDirectory(*directory, *key);
+  if (!signed_directory.ok()) return signed_directory.status();
+  if (absl::Status s = WriteFileAtomically(PathIn(dir, kSignedDirectoryFile),
+                                           signed_directory->SerializeAsString(), 0644);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = SaveWorkingDirectory(dir, *directory); !s.ok()) return s;
+  return signed_directory;
+}
+
+absl::StatusOr<v1::SignedDirectory> LoadSignedDirectory(const std::string& dir) {
+  const std::string path = PathIn(dir, kSignedDirectoryFile);
+  absl::StatusOr<std::string> bytes = ReadFileToString(path, 16 * 1024 * 1024);
+  if (!bytes.ok()) {
+    if (bytes.status().code() == absl::StatusCode::kNotFound) {
+      return absl::NotFoundError(
+          absl::StrCat("no signed directory in ", dir, "; run `samrad admin directory sign`"));
+    }
+    return bytes.status();
+  }
+  v1::SignedDirectory signed_directory;
+  if (!signed_directory.ParseFromString(*bytes)) {
+    return absl::DataLossError(absl::StrCat(path, " does not parse"));
+  }
+  return signed_directory;
+}
+
+absl::StatusOr<std::string> LoadDirectoryPublicKeyHex(const std::string& dir) {
+  return ReadDirectoryPublicKeyArgument(PathIn(dir, kDirectoryPubFile));
+}
+
+}  // namespace samrad::client

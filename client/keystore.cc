@@ -1,0 +1,202 @@
+#include "client/keystore.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "client/exit_codes.h"
+#include "client/file_util.h"
+
+namespace samrad::client {
+namespace {
+
+constexpr uint32_t kContentsVersion = 1;
+constexpr size_t kMinReferenceLen = 6;
+
+absl::Status KeystoreError(absl::Status status) {
+  if (status.code() == absl::StatusCode::kNotFound) return status;
+  return WithExitCode(std::move(status), ExitCode::kKeystore);
+}
+
+void WipeAdviserKeys(v1::AdviserKeyPair& pair) {
+  WipeString(*pair.mutable_encryption_private_key());
+  WipeString(*pair.mutable_signing_private_key());
+}
+
+}  // namespace
+
+void WipeThreadKeys(v1::ThreadKeys& keys) {
+  WipeString(*keys.mutable_reply_private_key());
+  WipeString(*keys.mutable_signing_private_key());
+}
+
+absl::StatusOr<std::unique_ptr<Keystore>> Keystore::Create(const std::string& path,
+                                                           crypto::SecretBytes passphrase,
+                                                           const Argon2Params& params) {
+  if (PathExists(path)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("a keystore already exists at ", path, "; it is never overwritten"));
+  }
+  if (absl::Status s = ValidateArgon2Params(params); !s.ok()) return s;
+  std::unique_ptr<Keystore> ks(new Keystore(path, std::move(passphrase), params));
+  ks->contents_.set_version(kContentsVersion);
+  if (absl::Status s = ks->Save(); !s.ok()) return s;
+  return ks;
+}
+
+absl::StatusOr<std::unique_ptr<Keystore>> Keystore::Open(const std::string& path,
+                                                         crypto::SecretBytes passphrase) {
+  absl::StatusOr<std::string> bytes = ReadFileToString(path, 300u * 1024 * 1024);
+  if (!bytes.ok()) {
+    if (bytes.status().code() == absl::StatusCode::kNotFound) {
+      return absl::NotFoundError(absl::StrCat("no keystore at ", path));
+    }
+    return KeystoreError(bytes.status());
+  }
+  absl::StatusOr<Argon2Params> params = ReadSealedParams(kKeystoreMagic, *bytes);
+  if (!params.ok()) {
+    return KeystoreError(absl::DataLossError(
+        absl::StrCat("keystore ", path, " is damaged: ", params.status().message())));
+  }
+  absl::StatusOr<crypto::SecretBytes> plain =
+      OpenWithPassphrase(kKeystoreMagic, *bytes, passphrase);
+  if (!plain.ok()) {
+    if (plain.status().code() == absl::StatusCode::kUnauthenticated) {
+      return KeystoreError(absl::UnauthenticatedError(
+          absl::StrCat("the passphrase for keystore ", path, " is wrong")));
+    }
+    return KeystoreError(
+        absl::Status(plain.status().code(),
+                     absl::StrCat("keystore ", path, " is damaged: ", plain.status().message())));
+  }
+  std::unique_ptr<Keystore> ks(new Keystore(path, std::move(passphrase), *params));
+  if (!ks->contents_.ParseFromArray(plain->data(), static_cast<int>(plain->size())) ||
+      ks->contents_.version() != kContentsVersion) {
+    return KeystoreError(absl::DataLossError(
+        absl::StrCat("keystore ", path, " is damaged: its contents do not parse")));
+  }
+  return ks;
+}
+
+Keystore::~Keystore() {
+  for (auto& pair : *contents_.mutable_adviser_keys()) WipeAdviserKeys(pair);
+  for (auto& thread : *contents_.mutable_threads()) WipeThreadKeys(thread);
+}
+
+absl::Status Keystore::Save() {
+  std::string plain;
+  if (!contents_.SerializeToString(&plain)) {
+    return absl::InternalError("cannot serialise the keystore");
+  }
+  absl::StatusOr<std::string> sealed =
+      SealWithPassphrase(kKeystoreMagic, plain, passphrase_, params_);
+  WipeString(plain);
+  if (!sealed.ok()) return sealed.status();
+  return WriteFileAtomically(path_, *sealed, 0600);
+}
+
+int Keystore::AddAdviserKeyPair(const crypto::X25519PrivateKey& encryption,
+                                const crypto::Ed25519PrivateKey& signing, int64_t now_unix_ms) {
+  for (auto& pair : *contents_.mutable_adviser_keys()) {
+    if (pair.superseded_at_unix_ms() == 0) pair.set_superseded_at_unix_ms(now_unix_ms);
+  }
+  v1::AdviserKeyPair* pair = contents_.add_adviser_keys();
+  crypto::SecretBytes enc = encryption.Serialize();
+  crypto::SecretBytes sig = signing.Serialize();
+  pair->set_encryption_private_key(std::string(enc.view()));
+  pair->set_signing_private_key(std::string(sig.view()));
+  pair->set_created_at_unix_ms(now_unix_ms);
+  return contents_.adviser_keys_size() - 1;
+}
+
+absl::StatusOr<const v1::AdviserKeyPair*> Keystore::CurrentAdviserKeys() const {
+  const v1::AdviserKeyPair* best = nullptr;
+  for (const auto& pair : contents_.adviser_keys()) {
+    if (pair.superseded_at_unix_ms() != 0) continue;
+    if (best == nullptr || pair.created_at_unix_ms() > best->created_at_unix_ms()) best = &pair;
+  }
+  if (best == nullptr) {
+    return absl::NotFoundError("this keystore holds no adviser keys; run `samrad keygen`");
+  }
+  return best;
+}
+
+int Keystore::PruneAdviserKeys(int64_t cutoff_unix_ms) {
+  auto* keys = contents_.mutable_adviser_keys();
+  int removed = 0;
+  for (int i = keys->size() - 1; i >= 0; --i) {
+    const auto& pair = keys->Get(i);
+    if (pair.superseded_at_unix_ms() != 0 && pair.superseded_at_unix_ms() < cutoff_unix_ms) {
+      WipeAdviserKeys(*keys->Mutable(i));
+      keys->DeleteSubrange(i, 1);
+      ++removed;
+    }
+  }
+  return removed;
+}
+
+absl::StatusOr<v1::ThreadKeys*> Keystore::FindThread(absl::string_view reference) {
+  std::string ref = absl::AsciiStrToLower(reference);
+  if (ref.size() < kMinReferenceLen) {
+    return absl::InvalidArgumentError(absl::StrCat("case reference \"", reference,
+                                                   "\" is too short; give at least ",
+                                                   kMinReferenceLen, " characters"));
+  }
+  v1::ThreadKeys* found = nullptr;
+  for (auto& thread : *contents_.mutable_threads()) {
+    if (!absl::StartsWith(thread.thread_id(), ref)) continue;
+    if (found != nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "case reference \"", reference, "\" matches several cases; give more characters"));
+    }
+    found = &thread;
+  }
+  if (found == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("no case \"", reference, "\" in this keystore; `samrad cases` lists them"));
+  }
+  return found;
+}
+
+bool Keystore::RemoveThread(absl::string_view thread_id) {
+  auto* threads = contents_.mutable_threads();
+  for (int i = 0; i < threads->size(); ++i) {
+    if (threads->Get(i).thread_id() == thread_id) {
+      WipeThreadKeys(*threads->Mutable(i));
+      threads->DeleteSubrange(i, 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+absl::Status Keystore::ObserveDirectoryEpoch(uint64_t epoch) {
+  if (epoch < contents_.highest_directory_epoch()) {
+    return WithExitCode(
+        absl::FailedPreconditionError(
+            absl::StrCat("the relay served key directory epoch ", epoch, ", older than epoch ",
+                         contents_.highest_directory_epoch(),
+                         " seen before (possible rollback); do not send, tell your administrator")),
+        ExitCode::kDirectory);
+  }
+  contents_.set_highest_directory_epoch(epoch);
+  return absl::OkStatus();
+}
+
+void Keystore::RememberSigner(absl::string_view adviser_id, absl::string_view unit,
+                              absl::string_view signing_public_key, uint64_t epoch) {
+  for (const auto& known : contents_.known_signers()) {
+    if (known.signing_public_key() == signing_public_key && known.adviser_id() == adviser_id &&
+        known.unit() == unit) {
+      return;
+    }
+  }
+  v1::KnownSigner* signer = contents_.add_known_signers();
+  signer->set_adviser_id(std::string(adviser_id));
+  signer->set_unit(std::string(unit));
+  signer->set_signing_public_key(std::string(signing_public_key));
+  signer->set_first_seen_epoch(epoch);
+}
+
+}  // namespace samrad::client

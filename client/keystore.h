@@ -1,0 +1,105 @@
+// The local keystore: every private key of this person, sealed in one file.
+//
+// Holds the adviser key pairs of every epoch still needed, the keys of each
+// case a professional opened, the adviser signing keys seen in verified
+// directories, and the highest directory epoch verified (rollback guard).
+// The file is a sealed file (client/sealed_file.h, magic "SAMRADKS") with
+// mode 0600, replaced atomically on every Save (client/file_util.h).
+//
+// Key lifetime policy (DESIGN.md "Forward secrecy"):
+// - adviser keys stay until `samrad keys prune --older-than DAYS` removes the
+//   pairs superseded (by `keygen --rotate`) more than DAYS ago;
+// - a case's keys stay after `samrad close` so the answers remain readable,
+//   and are deleted by `samrad keys prune` once the relay has purged the case
+//   (or it was closed more than DAYS ago), or at once by `close --forget`.
+//
+// A Keystore object is not thread-safe; the CLI uses one per process. Two
+// processes saving the same file concurrently: the last rename wins.
+#ifndef SAMRAD_CLIENT_KEYSTORE_H_
+#define SAMRAD_CLIENT_KEYSTORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "client/sealed_file.h"
+#include "crypto/keys.h"
+#include "crypto/secret_bytes.h"
+#include "proto/client.pb.h"
+
+namespace samrad::client {
+
+inline constexpr char kKeystoreMagic[] = "SAMRADKS";
+
+class Keystore {
+ public:
+  // Creates a new, empty keystore at `path` (parent directory must exist).
+  // ALREADY_EXISTS when a file is there (never overwritten).
+  static absl::StatusOr<std::unique_ptr<Keystore>> Create(const std::string& path,
+                                                          crypto::SecretBytes passphrase,
+                                                          const Argon2Params& params = {});
+
+  // Opens and fully decrypts the keystore. NOT_FOUND (no file),
+  // UNAUTHENTICATED (wrong passphrase), DATA_LOSS (damaged or truncated; the
+  // file is refused as a whole). Every error is tagged ExitCode::kKeystore
+  // except NOT_FOUND.
+  static absl::StatusOr<std::unique_ptr<Keystore>> Open(const std::string& path,
+                                                        crypto::SecretBytes passphrase);
+
+  ~Keystore();
+  Keystore(const Keystore&) = delete;
+  Keystore& operator=(const Keystore&) = delete;
+
+  // Reseals the contents (fresh salt and nonce, same passphrase and Argon2
+  // parameters) and replaces the file atomically.
+  absl::Status Save();
+
+  const std::string& path() const { return path_; }
+  const v1::KeystoreContents& contents() const { return contents_; }
+  v1::KeystoreContents& mutable_contents() { return contents_; }
+
+  // --- adviser keys ---
+  // Adds a fresh pair created at `now_unix_ms`; marks the previous current
+  // pair superseded. Returns the new pair's index in adviser_keys.
+  int AddAdviserKeyPair(const crypto::X25519PrivateKey& encryption,
+                        const crypto::Ed25519PrivateKey& signing, int64_t now_unix_ms);
+  // The newest pair not superseded. NOT_FOUND when there is none ("run
+  // samrad keygen").
+  absl::StatusOr<const v1::AdviserKeyPair*> CurrentAdviserKeys() const;
+  // Deletes pairs superseded before `cutoff_unix_ms`; returns how many.
+  int PruneAdviserKeys(int64_t cutoff_unix_ms);
+
+  // --- thread (case) keys ---
+  // The case whose id starts with `reference` (at least 6 hex characters).
+  // NOT_FOUND when none, INVALID_ARGUMENT when the prefix is ambiguous or
+  // too short.
+  absl::StatusOr<v1::ThreadKeys*> FindThread(absl::string_view reference);
+  // Deletes the case's keys (wiping them in memory). False when unknown.
+  bool RemoveThread(absl::string_view thread_id);
+
+  // --- directory rollback guard ---
+  // Records that a directory of `epoch` verified. FAILED_PRECONDITION tagged
+  // ExitCode::kDirectory when `epoch` is lower than the highest seen.
+  absl::Status ObserveDirectoryEpoch(uint64_t epoch);
+  // Records the adviser signing keys of a verified directory (deduplicated).
+  void RememberSigner(absl::string_view adviser_id, absl::string_view unit,
+                      absl::string_view signing_public_key, uint64_t epoch);
+
+ private:
+  Keystore(std::string path, crypto::SecretBytes passphrase, Argon2Params params)
+      : path_(std::move(path)), passphrase_(std::move(passphrase)), params_(params) {}
+  std::string path_;
+  crypto::SecretBytes passphrase_;
+  Argon2Params params_;
+  v1::KeystoreContents contents_;
+};
+
+// Wipes the private-key fields of `keys` in memory.
+void WipeThreadKeys(v1::ThreadKeys& keys);
+
+}  // namespace samrad::client
+
+#endif  // SAMRAD_CLIENT_KEYSTORE_H_

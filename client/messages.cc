@@ -1,0 +1,317 @@
+#include "client/messages.h"
+
+#include <array>
+#include <cstdlib>
+
+#include "absl/base/internal/raw_logging.h"
+
+namespace samrad::client {
+namespace {
+
+struct Entry {
+  Msg id;
+  const char* en;
+  const char* sv;
+};
+
+// The one message table. Order must follow enum Msg (checked at start-up).
+constexpr Entry kTable[] = {
+    {Msg::kUsage, "Usage", "Användning"},
+    {Msg::kCommands, "Commands", "Kommandon"},
+    {Msg::kArguments, "Arguments", "Argument"},
+    {Msg::kFlags, "Flags", "Flaggor"},
+    {Msg::kGlobalFlags, "Flags for every command", "Flaggor för alla kommandon"},
+    {Msg::kExitCodesTitle, "Exit codes", "Slutkoder"},
+    {Msg::kExitCodesBody,
+     "  0  ok\n"
+     "  1  the guard found identifying details, or another failure\n"
+     "  2  usage error (unknown command or flag, missing or bad argument)\n"
+     "  3  the relay could not be reached\n"
+     "  4  certificate rejected or not allowed (role, unit, revoked)\n"
+     "  5  not found (case, unit, adviser, file)\n"
+     "  6  passphrase wrong, or keystore / key file damaged\n"
+     "  7  key directory signature invalid, rolled back or unusable\n"
+     "  8  the case's state does not allow it (claimed by another, closed)\n"
+     "  9  the relay refused the input (invalid, too large, rate limit)\n"
+     " 10  no profile, or its files are unusable (run `samrad init`)\n",
+     "  0  ok\n"
+     "  1  skyddet hittade identifierande uppgifter, eller annat fel\n"
+     "  2  felaktig användning (okänt kommando eller flagga, argument saknas eller är fel)\n"
+     "  3  reläet gick inte att nå\n"
+     "  4  certifikatet avvisades eller saknar behörighet (roll, enhet, spärrat)\n"
+     "  5  hittades inte (ärende, enhet, rådgivare, fil)\n"
+     "  6  fel lösenfras, eller nyckelarkivet / nyckelfilen är skadad\n"
+     "  7  nyckelkatalogens signatur är ogiltig, äldre än tidigare eller oanvändbar\n"
+     "  8  ärendets läge tillåter det inte (taget av annan, stängt)\n"
+     "  9  reläet avvisade indata (ogiltigt, för stort, för många anrop)\n"
+     " 10  ingen profil, eller dess filer går inte att använda (kör `samrad init`)\n"},
+    {Msg::kSeeHelp, "see `$0 --help`", "se `$0 --help`"},
+    {Msg::kUnknownCommand, "unknown command \"$0\"", "okänt kommando \"$0\""},
+    {Msg::kMissingCommand, "a command is missing after \"$0\"", "ett kommando saknas efter \"$0\""},
+    {Msg::kUnknownFlag, "unknown flag \"$0\"", "okänd flagga \"$0\""},
+    {Msg::kFlagNeedsValue, "flag --$0 needs a value", "flaggan --$0 behöver ett värde"},
+    {Msg::kFlagTakesNoValue, "flag --$0 takes no value", "flaggan --$0 tar inget värde"},
+    {Msg::kFlagRepeated, "flag --$0 is given twice", "flaggan --$0 är angiven två gånger"},
+    {Msg::kMissingArgument, "argument $0 is missing", "argumentet $0 saknas"},
+    {Msg::kTooManyArguments, "unexpected argument \"$0\"", "oväntat argument \"$0\""},
+    {Msg::kMissingFlag, "flag --$0 is required", "flaggan --$0 krävs"},
+    {Msg::kBadFlagValue, "--$0: \"$1\" is not one of: $2", "--$0: \"$1\" är inte något av: $2"},
+    {Msg::kFlagHelp, "show help for this command", "visa hjälp för kommandot"},
+    {Msg::kFlagJson, "print JSON for scripts instead of tables",
+     "skriv JSON för skript i stället för tabeller"},
+    {Msg::kFlagConfig, "profile file (default $$SAMRAD_CONFIG or ~/.config/samrad/config)",
+     "profilfil (standard $$SAMRAD_CONFIG eller ~/.config/samrad/config)"},
+    {Msg::kFlagPassphraseFile,
+     "read the keystore passphrase from FILE (or $$SAMRAD_PASSPHRASE_FILE) instead of asking",
+     "läs nyckelarkivets lösenfras från FILE (eller $$SAMRAD_PASSPHRASE_FILE) i stället för att "
+     "fråga"},
+    {Msg::kCmdRoot, "Samråd: anonymised, end-to-end encrypted case consultations",
+     "Samråd: avidentifierade, krypterade ärendekonsultationer"},
+    {Msg::kCmdInit, "create your profile and keystore", "skapa din profil och ditt nyckelarkiv"},
+    {Msg::kCmdCheck, "check a text for identifying details (the anonymisation guard)",
+     "granska en text efter identifierande uppgifter (avidentifieringsskyddet)"},
+    {Msg::kCmdAsk, "professional: ask a new anonymised case question",
+     "yrkesperson: ställ en ny avidentifierad ärendefråga"},
+    {Msg::kCmdCases, "professional: list my cases and their state",
+     "yrkesperson: lista mina ärenden och deras läge"},
+    {Msg::kCmdShow, "show a case, decrypted and verified",
+     "visa ett ärende, dekrypterat och verifierat"},
+    {Msg::kCmdFollowup, "professional: send a follow-up in a case",
+     "yrkesperson: skicka en följdfråga i ett ärende"},
+    {Msg::kCmdClose, "close a case", "stäng ett ärende"},
+    {Msg::kCmdWatch, "print new messages of a case (REF) or, for advisers, queue events",
+     "skriv ut nya meddelanden i ett ärende (REF) eller, för rådgivare, köhändelser"},
+    {Msg::kCmdResend, "professional: resend a question that was not acknowledged",
+     "yrkesperson: skicka om en fråga som inte kvitterades"},
+    {Msg::kCmdKeygen, "adviser: create your key pair and the public bundle for the admin",
+     "rådgivare: skapa ditt nyckelpar och den publika filen till administratören"},
+    {Msg::kCmdKeys, "manage the keys in the keystore", "hantera nycklarna i nyckelarkivet"},
+    {Msg::kCmdKeysList, "list the keys in the keystore (no secrets)",
+     "lista nycklarna i nyckelarkivet (inga hemligheter)"},
+    {Msg::kCmdKeysPrune, "delete old adviser keys and the keys of purged or long-closed cases",
+     "radera gamla rådgivarnycklar och nycklar för gallrade eller länge stängda ärenden"},
+    {Msg::kCmdQueue, "adviser: list your unit's queue", "rådgivare: lista enhetens kö"},
+    {Msg::kCmdClaim, "adviser: take a case", "rådgivare: ta ett ärende"},
+    {Msg::kCmdRelease, "adviser: give a taken case back to the queue",
+     "rådgivare: lämna tillbaka ett taget ärende till kön"},
+    {Msg::kCmdAnswer, "adviser: answer a case", "rådgivare: svara i ett ärende"},
+    {Msg::kCmdRefer, "adviser: refer a case to another unit",
+     "rådgivare: hänvisa ett ärende till en annan enhet"},
+    {Msg::kCmdAdmin, "administration", "administration"},
+    {Msg::kCmdAdminDirectory, "the signed key directory", "den signerade nyckelkatalogen"},
+    {Msg::kCmdDirInit, "create the offline directory key and a working directory",
+     "skapa den frånkopplade katalognyckeln och en arbetskatalog"},
+    {Msg::kCmdDirAddUnit, "add or replace a unit and its counties",
+     "lägg till eller ersätt en enhet och dess län"},
+    {Msg::kCmdDirRemoveUnit, "remove a unit", "ta bort en enhet"},
+    {Msg::kCmdDirAddAdviser, "add an adviser to a unit from their public bundle",
+     "lägg till en rådgivare i en enhet från den publika filen"},
+    {Msg::kCmdDirRemoveAdviser, "remove an adviser from a unit",
+     "ta bort en rådgivare från en enhet"},
+    {Msg::kCmdDirSign, "sign the working directory as the next epoch",
+     "signera arbetskatalogen som nästa epok"},
+    {Msg::kCmdDirPublish, "publish the signed directory to the relay",
+     "publicera den signerade katalogen till reläet"},
+    {Msg::kCmdDirShow, "show the working and the signed directory",
+     "visa arbetskatalogen och den signerade katalogen"},
+    {Msg::kArgRef, "case reference (at least 6 characters of it)",
+     "ärendereferens (minst 6 tecken av den)"},
+    {Msg::kArgRefOptional, "case reference; without it, queue events (advisers)",
+     "ärendereferens; utan den köhändelser (rådgivare)"},
+    {Msg::kArgTextFile, "file to check, or - for standard input (default)",
+     "fil att granska, eller - för standard in (standard)"},
+    {Msg::kArgUnit, "unit id, e.g. rc-kronoberg", "enhetens id, t.ex. rc-kronoberg"},
+    {Msg::kArgBundle, "the adviser's public bundle file (from `samrad keygen`)",
+     "rådgivarens publika fil (från `samrad keygen`)"},
+    {Msg::kArgAdviserId, "adviser id", "rådgivarens id"},
+    {Msg::kFlagRelay, "relay address host:port", "reläets adress värd:port"},
+    {Msg::kFlagCert, "your client certificate (PEM)", "ditt klientcertifikat (PEM)"},
+    {Msg::kFlagKey, "your client certificate's private key (PEM)",
+     "klientcertifikatets privata nyckel (PEM)"},
+    {Msg::kFlagCa, "the CA certificate that issued the relay's certificate (PEM)",
+     "CA-certifikatet som utfärdat reläets certifikat (PEM)"},
+    {Msg::kFlagDirectoryKey,
+     "the directory public key to pin: 64 hex characters or a file holding them",
+     "katalogens publika nyckel att låsa: 64 hextecken eller en fil med dem"},
+    {Msg::kFlagKeystore, "keystore file (default next to the profile)",
+     "nyckelarkivets fil (standard bredvid profilen)"},
+    {Msg::kFlagServerName,
+     "name to expect in the relay's certificate when it differs from the host",
+     "namn att vänta sig i reläets certifikat när det skiljer sig från värden"},
+    {Msg::kFlagAdviserIdOpt, "advisers: your adviser id (from your certificate)",
+     "rådgivare: ditt rådgivar-id (från ditt certifikat)"},
+    {Msg::kFlagForce, "replace an existing profile (never an existing keystore)",
+     "ersätt en befintlig profil (aldrig ett befintligt nyckelarkiv)"},
+    {Msg::kFlagCounty, "your county, two-digit län code 01..25",
+     "ditt län, tvåsiffrig länskod 01..25"},
+    {Msg::kFlagCategory, "honour-violence, child-marriage, forced-marriage, fgm or other",
+     "honour-violence, child-marriage, forced-marriage, fgm eller other"},
+    {Msg::kFlagUrgency, "acute, high or normal", "acute, high eller normal"},
+    {Msg::kFlagOrg, "social-services, school, health-care, police, prosecution or other",
+     "social-services, school, health-care, police, prosecution eller other"},
+    {Msg::kFlagAge, "age group of the person: child, young-adult or adult",
+     "personens åldersgrupp: child, young-adult eller adult"},
+    {Msg::kFlagFile, "read the text from FILE (- for standard input); default: stdin or $$EDITOR",
+     "läs texten från FILE (- för standard in); standard: standard in eller $$EDITOR"},
+    {Msg::kFlagRedact, "replace identifying details with placeholders and send the redacted text",
+     "ersätt identifierande uppgifter med platshållare och skicka den redigerade texten"},
+    {Msg::kFlagForget, "also delete the case's keys now (the thread becomes unreadable here)",
+     "radera även ärendets nycklar nu (tråden kan sedan inte läsas här)"},
+    {Msg::kFlagRotate, "replace your current key pair with a new one (old keys kept for reading)",
+     "ersätt ditt nyckelpar med ett nytt (gamla nycklar sparas för läsning)"},
+    {Msg::kFlagBundleOut, "where to write the public bundle (default adviser-ID.bundle.json)",
+     "var den publika filen skrivs (standard adviser-ID.bundle.json)"},
+    {Msg::kFlagOlderThan, "days after which superseded keys and closed cases' keys are deleted",
+     "dagar efter vilka ersatta nycklar och stängda ärendens nycklar raderas"},
+    {Msg::kFlagAll, "also list closed cases", "lista även stängda ärenden"},
+    {Msg::kFlagTo, "unit to refer the case to", "enhet att hänvisa ärendet till"},
+    {Msg::kFlagReason, "why (sent encrypted to the new unit and the professional)",
+     "varför (skickas krypterat till den nya enheten och yrkespersonen)"},
+    {Msg::kFlagOut, "directory to create for the directory key and files",
+     "katalog att skapa för katalognyckeln och filerna"},
+    {Msg::kFlagRouting, "routing table to start from (default deploy/routing.textproto)",
+     "routningstabell att utgå från (standard deploy/routing.textproto)"},
+    {Msg::kFlagDir, "the admin directory folder (default $$SAMRAD_ADMIN_DIR)",
+     "administratörens katalogmapp (standard $$SAMRAD_ADMIN_DIR)"},
+    {Msg::kFlagKeyPassphraseFile,
+     "read the directory key passphrase from FILE (or $$SAMRAD_DIRECTORY_PASSPHRASE_FILE)",
+     "läs katalognyckelns lösenfras från FILE (eller $$SAMRAD_DIRECTORY_PASSPHRASE_FILE)"},
+    {Msg::kFlagName, "display name of the unit", "enhetens visningsnamn"},
+    {Msg::kFlagCounties, "comma-separated län codes, e.g. 07,08",
+     "kommaseparerade länskoder, t.ex. 07,08"},
+    {Msg::kFlagFallback, "make this unit the fallback for counties no unit lists",
+     "gör enheten till reserv för län som ingen enhet listar"},
+    {Msg::kErrorPrefix, "samrad: $0", "samrad: $0"},
+    {Msg::kHintFailure, "", ""},
+    {Msg::kHintUsage, "see `samrad --help`", "se `samrad --help`"},
+    {Msg::kHintUnreachable,
+     "check relay_address in your profile, your network, and that the relay runs",
+     "kontrollera relay_address i profilen, nätverket och att reläet är igång"},
+    {Msg::kHintPermission,
+     "your certificate was rejected or may not do this; ask your administrator",
+     "ditt certifikat avvisades eller får inte göra detta; fråga din administratör"},
+    {Msg::kHintNotFound, "check the reference or name", "kontrollera referensen eller namnet"},
+    {Msg::kHintKeystore,
+     "retype the passphrase; if the file is damaged, restore it from your backup",
+     "skriv lösenfrasen igen; om filen är skadad, återställ den från din säkerhetskopia"},
+    {Msg::kHintDirectory, "nothing was sent; tell your administrator, the relay may be compromised",
+     "inget skickades; kontakta din administratör, reläet kan vara komprometterat"},
+    {Msg::kHintConflict, "run `samrad show` to see the case's current state",
+     "kör `samrad show` för att se ärendets aktuella läge"},
+    {Msg::kHintRejected, "correct the input and try again", "rätta indata och försök igen"},
+    {Msg::kHintConfig, "run `samrad init`, or pass --config FILE",
+     "kör `samrad init`, eller ange --config FILE"},
+    {Msg::kPromptPassphrase, "Keystore passphrase: ", "Nyckelarkivets lösenfras: "},
+    {Msg::kPromptPassphraseAgain, "Repeat the passphrase: ", "Upprepa lösenfrasen: "},
+    {Msg::kPromptDirectoryPassphrase, "Directory key passphrase: ", "Katalognyckelns lösenfras: "},
+    {Msg::kPassphraseMismatch, "the two passphrases differ", "lösenfraserna skiljer sig åt"},
+    {Msg::kPassphraseNoTty,
+     "no terminal to ask for the passphrase; use --passphrase-file or $$SAMRAD_PASSPHRASE_FILE",
+     "ingen terminal att fråga efter lösenfrasen i; använd --passphrase-file eller "
+     "$$SAMRAD_PASSPHRASE_FILE"},
+    {Msg::kInitDone, "Profile written to $0, keystore created at $1.",
+     "Profilen skrevs till $0, nyckelarkivet skapades i $1."},
+    {Msg::kAcuteWarning,
+     "Samråd is not an emergency service. If someone is in danger now, call 112.",
+     "Samråd är ingen larmtjänst. Om någon är i fara nu, ring 112."},
+    {Msg::kAskSent, "Sent to $0. Case reference: $1", "Skickat till $0. Ärendereferens: $1"},
+    {Msg::kAskPending,
+     "The question is sealed and stored but the relay did not acknowledge it; run `samrad resend "
+     "$0`",
+     "Frågan är förseglad och sparad men reläet kvitterade den inte; kör `samrad resend $0`"},
+    {Msg::kFollowupSent, "Follow-up sent in case $0.", "Följdfrågan skickades i ärende $0."},
+    {Msg::kAnswerSent, "Answer sent in case $0.", "Svaret skickades i ärende $0."},
+    {Msg::kClosed, "Case $0 closed.", "Ärende $0 stängt."},
+    {Msg::kClosedForgotten, "Case $0 closed and its keys deleted.",
+     "Ärende $0 stängt och dess nycklar raderade."},
+    {Msg::kClaimed, "You took case $0.", "Du tog ärende $0."},
+    {Msg::kReleased, "Case $0 is back in the queue.", "Ärende $0 är tillbaka i kön."},
+    {Msg::kReferred, "Case $0 referred to $1.", "Ärende $0 hänvisat till $1."},
+    {Msg::kKeygenDone, "Key pair created. Give $0 to your administrator.",
+     "Nyckelpar skapat. Lämna $0 till din administratör."},
+    {Msg::kKeygenRotated,
+     "New key pair created; the old one is kept for reading. Give $0 to your administrator.",
+     "Nytt nyckelpar skapat; det gamla sparas för läsning. Lämna $0 till din administratör."},
+    {Msg::kPruneDone, "Deleted $0 old adviser key pair(s) and the keys of $1 case(s).",
+     "Raderade $0 gamla rådgivarnyckelpar och nycklarna för $1 ärende(n)."},
+    {Msg::kDirInitDone,
+     "Directory key sealed in $0. Pin this directory public key in every profile and in the "
+     "relay:\n$1",
+     "Katalognyckeln förseglades i $0. Lås denna publika katalognyckel i varje profil och i "
+     "reläet:\n$1"},
+    {Msg::kDirSaved, "Working directory saved: $0", "Arbetskatalogen sparad: $0"},
+    {Msg::kDirSigned, "Signed directory epoch $0 written to $1.",
+     "Signerad katalog epok $0 skrevs till $1."},
+    {Msg::kDirPublished, "The relay now serves directory epoch $0.",
+     "Reläet tillhandahåller nu katalog epok $0."},
+    {Msg::kGuardRefused,
+     "nothing was sent: the text contains identifying details (above); remove them or use --redact",
+     "inget skickades: texten innehåller identifierande uppgifter (ovan); ta bort dem eller använd "
+     "--redact"},
+    {Msg::kGuardRedacted, "Identifying details were replaced. This text is sent:",
+     "Identifierande uppgifter ersattes. Denna text skickas:"},
+    {Msg::kGuardNotBuilt, "the anonymisation guard is not built into this samrad; refusing to send",
+     "avidentifieringsskyddet finns inte i denna samrad; vägrar skicka"},
+    {Msg::kEmptyText, "the text is empty; nothing was sent", "texten är tom; inget skickades"},
+    {Msg::kAuthorMe, "me", "jag"},
+    {Msg::kAuthorAdviser, "adviser $0 of $1", "rådgivare $0 vid $1"},
+    {Msg::kAuthorProfessional, "professional", "yrkesperson"},
+    {Msg::kReferralNote, "referred to $0", "hänvisat till $0"},
+    {Msg::kUnreadable, "[cannot be read: $0]", "[kan inte läsas: $0]"},
+    {Msg::kNoCases, "No cases in this keystore.", "Inga ärenden i nyckelarkivet."},
+    {Msg::kQueueEmpty, "The queue is empty.", "Kön är tom."},
+    {Msg::kWatching, "Watching; press Ctrl-C to stop.", "Bevakar; tryck Ctrl-C för att sluta."},
+    {Msg::kCountyLabel, "county $0", "län $0"},
+    {Msg::kColReference, "REFERENCE", "REFERENS"},
+    {Msg::kColAge, "AGE", "ÅLDER"},
+    {Msg::kColUrgency, "URGENCY", "BRÅDSKA"},
+    {Msg::kColCategory, "CATEGORY", "KATEGORI"},
+    {Msg::kColCounty, "COUNTY", "LÄN"},
+    {Msg::kColOrg, "ORGANISATION", "ORGANISATION"},
+    {Msg::kColAgeGroup, "AGE GROUP", "ÅLDERSGRUPP"},
+    {Msg::kColState, "STATE", "LÄGE"},
+    {Msg::kColClaimedBy, "CLAIMED BY", "TAGET AV"},
+    {Msg::kColUnit, "UNIT", "ENHET"},
+    {Msg::kColCreated, "CREATED", "SKAPAT"},
+    {Msg::kColMessages, "MESSAGES", "MEDDELANDEN"},
+    {Msg::kColCounties, "COUNTIES", "LÄN"},
+    {Msg::kColAdvisers, "ADVISERS", "RÅDGIVARE"},
+    {Msg::kColName, "NAME", "NAMN"},
+    {Msg::kColKind, "KIND", "SLAG"},
+};
+
+static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),
+              "every Msg needs exactly one entry in kTable");
+
+constexpr bool TableInEnumOrder() {
+  for (size_t i = 0; i < std::size(kTable); ++i) {
+    if (static_cast<size_t>(kTable[i].id) != i) return false;
+  }
+  return true;
+}
+static_assert(TableInEnumOrder(), "kTable must list messages in enum Msg order");
+
+bool IsSwedish(const char* value) {
+  return value != nullptr && value[0] == 's' && value[1] == 'v' &&
+         (value[2] == '\0' || value[2] == '_' || value[2] == '.' || value[2] == '-');
+}
+
+bool IsSet(const char* value) { return value != nullptr && value[0] != '\0'; }
+
+}  // namespace
+
+Language LanguageFromLocale(const char* lc_all, const char* lc_messages, const char* lang) {
+  const char* chosen = IsSet(lc_all) ? lc_all : IsSet(lc_messages) ? lc_messages : lang;
+  return IsSwedish(chosen) ? Language::kSwedish : Language::kEnglish;
+}
+
+Language LanguageFromEnvironment() {
+  return LanguageFromLocale(std::getenv("LC_ALL"), std::getenv("LC_MESSAGES"), std::getenv("LANG"));
+}
+
+absl::string_view Messages::Get(Msg id) const {
+  const Entry& entry = kTable[static_cast<size_t>(id)];
+  return language_ == Language::kSwedish ? entry.sv : entry.en;
+}
+
+}  // namespace samrad::client

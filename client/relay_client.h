@@ -1,0 +1,81 @@
+// The gRPC connection to the relay: mutual TLS with the profile's
+// certificate, key and CA, per-call deadlines, and the mapping of a
+// grpc::Status to an absl::Status with an exit code and an actionable
+// message.
+//
+// A RelayClient is thread-safe (the generated stub is); it owns the channel.
+#ifndef SAMRAD_CLIENT_RELAY_CLIENT_H_
+#define SAMRAD_CLIENT_RELAY_CLIENT_H_
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/grpcpp.h"
+#include "proto/client.pb.h"
+#include "proto/relay.grpc.pb.h"
+
+namespace samrad::client {
+
+// Full gRPC method names, as ownership proofs sign them.
+inline constexpr char kMethodGetThread[] = "/samrad.v1.Relay/GetThread";
+inline constexpr char kMethodPostMessage[] = "/samrad.v1.Relay/PostMessage";
+inline constexpr char kMethodWatchThread[] = "/samrad.v1.Relay/WatchThread";
+inline constexpr char kMethodCloseThread[] = "/samrad.v1.Relay/CloseThread";
+
+struct RelayClientOptions {
+  // Deadline of each unary call.
+  std::chrono::milliseconds call_timeout{30000};
+  // Attempts for calls that are safe to repeat (reads, idempotent submits)
+  // when the relay is UNAVAILABLE; waits 200 ms, 400 ms, ... between them.
+  int max_attempts = 4;
+};
+
+class RelayClient {
+ public:
+  // Reads the PEM files named in `profile` and creates the channel (it
+  // connects lazily). NOT_FOUND / PERMISSION_DENIED tagged kConfig when a
+  // file cannot be read.
+  static absl::StatusOr<std::unique_ptr<RelayClient>> Create(
+      const v1::ClientProfile& profile, const RelayClientOptions& options = {});
+
+  v1::Relay::Stub& stub() { return *stub_; }
+  const std::string& address() const { return address_; }
+
+  // A context with the call deadline set.
+  std::unique_ptr<grpc::ClientContext> NewContext() const;
+  // A context without deadline (streams).
+  std::unique_ptr<grpc::ClientContext> NewStreamContext() const;
+
+  // Runs `call` (which must be idempotent) until it succeeds, fails with
+  // anything but UNAVAILABLE, or attempts run out. `what` names the action
+  // for the error message ("fetch the directory").
+  absl::Status CallWithRetry(absl::string_view what,
+                             const std::function<grpc::Status(grpc::ClientContext&)>& call) const;
+  // One attempt, mapped.
+  absl::Status Call(absl::string_view what,
+                    const std::function<grpc::Status(grpc::ClientContext&)>& call) const;
+
+  // The relay's answer as an absl::Status: same code, message
+  // "cannot <what>: <relay message>" (UNAVAILABLE adds the address).
+  absl::Status MapStatus(absl::string_view what, const grpc::Status& status) const;
+
+ private:
+  RelayClient(std::string address, std::shared_ptr<grpc::Channel> channel,
+              RelayClientOptions options)
+      : address_(std::move(address)),
+        channel_(std::move(channel)),
+        stub_(v1::Relay::NewStub(channel_)),
+        options_(options) {}
+  std::string address_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Relay::Stub> stub_;
+  RelayClientOptions options_;
+};
+
+}  // namespace samrad::client
+
+#endif  // SAMRAD_CLIENT_RELAY_CLIENT_H_

@@ -1,0 +1,327 @@
+#include "client/session.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <iterator>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "client/config.h"
+#include "client/exit_codes.h"
+#include "client/file_util.h"
+#include "crypto/directory.h"
+#ifdef SAMRAD_HAVE_GUARD
+#include "client/guard.h"
+#endif
+
+namespace samrad::client {
+namespace {
+
+// Reads one line from /dev/tty with echo off. FAILED_PRECONDITION without a
+// terminal.
+absl::StatusOr<crypto::SecretBytes> PromptTty(absl::string_view prompt) {
+  int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return absl::FailedPreconditionError("no terminal");
+  (void)!::write(fd, prompt.data(), prompt.size());
+  termios saved{};
+  bool restore = ::tcgetattr(fd, &saved) == 0;
+  if (restore) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    quiet.c_lflag |= ECHONL;
+    ::tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  crypto::SecretBytes line(1024);
+  size_t len = 0;
+  char c;
+  while (len < line.size()) {
+    ssize_t n = ::read(fd, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || c == '\n') break;
+    line.data()[len++] = static_cast<uint8_t>(c);
+  }
+  if (restore) ::tcsetattr(fd, TCSAFLUSH, &saved);
+  ::close(fd);
+  if (len > 0 && line.data()[len - 1] == '\r') --len;
+  return crypto::SecretBytes(line.span().subspan(0, len));
+}
+
+absl::Status UsageStatus(std::string message) {
+  return WithExitCode(absl::InvalidArgumentError(std::move(message)), ExitCode::kUsage);
+}
+
+}  // namespace
+
+absl::StatusOr<v1::KeyDirectory> AcceptDirectory(const v1::SignedDirectory& signed_directory,
+                                                 const crypto::Ed25519PublicKey& pinned,
+                                                 Keystore& keystore, bool* changed) {
+  absl::StatusOr<v1::KeyDirectory> directory = crypto::VerifyDirectory(signed_directory, pinned);
+  if (!directory.ok()) {
+    return WithExitCode(
+        absl::Status(directory.status().code(),
+                     absl::StrCat("the key directory from the relay failed verification under "
+                                  "the pinned key: ",
+                                  directory.status().message())),
+        ExitCode::kDirectory);
+  }
+  const uint64_t before = keystore.contents().highest_directory_epoch();
+  const int signers_before = keystore.contents().known_signers_size();
+  if (absl::Status s = keystore.ObserveDirectoryEpoch(directory->epoch()); !s.ok()) return s;
+  for (const auto& unit : directory->units()) {
+    for (const auto& adviser : unit.advisers()) {
+      keystore.RememberSigner(adviser.adviser_id(), unit.unit_id(), adviser.signing_public_key(),
+                              directory->epoch());
+    }
+  }
+  *changed = before != keystore.contents().highest_directory_epoch() ||
+             signers_before != keystore.contents().known_signers_size();
+  return directory;
+}
+
+CliIo ProcessIo() {
+  CliIo io;
+  io.out = &std::cout;
+  io.err = &std::cerr;
+  io.in = &std::cin;
+  io.stdin_is_tty = ::isatty(STDIN_FILENO) == 1;
+  io.getenv = [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+  io.now_unix_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  io.prompt_secret = PromptTty;
+  return io;
+}
+
+std::string Session::Env(const std::string& name) const {
+  if (!io_.getenv) return "";
+  return io_.getenv(name).value_or("");
+}
+
+void Session::Print(const Json& json, absl::string_view text) {
+  if (this->json()) {
+    out() << json.Dump() << "\n";
+  } else {
+    out() << text;
+  }
+}
+
+absl::StatusOr<std::string> Session::ProfilePath() const {
+  return ResolveProfilePath(args_.Get("config").value_or(""), Env("SAMRAD_CONFIG"),
+                            Env("XDG_CONFIG_HOME"), Env("HOME"));
+}
+
+absl::StatusOr<const v1::ClientProfile*> Session::Profile() {
+  if (!profile_.has_value()) {
+    absl::StatusOr<std::string> path = ProfilePath();
+    if (!path.ok()) return path.status();
+    absl::StatusOr<v1::ClientProfile> profile = LoadProfile(*path);
+    if (!profile.ok()) return profile.status();
+    profile_ = std::move(*profile);
+  }
+  return &*profile_;
+}
+
+absl::StatusOr<crypto::SecretBytes> Session::ReadPassphrase(absl::string_view flag,
+                                                            const std::string& env, Msg prompt,
+                                                            bool confirm) {
+  std::string file = args_.Get(flag).value_or(Env(env));
+  if (!file.empty()) {
+    absl::StatusOr<std::string> contents = ReadFileToString(file, 64 * 1024);
+    if (!contents.ok()) {
+      return WithExitCode(
+          absl::Status(contents.status().code(), absl::StrCat("cannot read the passphrase file: ",
+                                                              contents.status().message())),
+          ExitCode::kConfig);
+    }
+    absl::string_view line = *contents;
+    line = line.substr(0, line.find('\n'));
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    crypto::SecretBytes passphrase =
+        crypto::SecretBytes::FromString(std::string_view(line.data(), line.size()));
+    WipeString(*contents);
+    if (passphrase.empty()) {
+      return UsageStatus(absl::StrCat("the passphrase file ", file, " is empty"));
+    }
+    return passphrase;
+  }
+  absl::StatusOr<crypto::SecretBytes> first = io_.prompt_secret(msg().Format(prompt));
+  if (!first.ok()) return UsageStatus(msg().Format(Msg::kPassphraseNoTty));
+  if (first->empty()) return UsageStatus("the passphrase is empty");
+  if (confirm) {
+    absl::StatusOr<crypto::SecretBytes> second =
+        io_.prompt_secret(msg().Format(Msg::kPromptPassphraseAgain));
+    if (!second.ok() || !first->ConstantTimeEquals(*second)) {
+      return UsageStatus(msg().Format(Msg::kPassphraseMismatch));
+    }
+  }
+  return first;
+}
+
+absl::StatusOr<crypto::SecretBytes> Session::KeystorePassphrase(bool confirm) {
+  return ReadPassphrase("passphrase-file", "SAMRAD_PASSPHRASE_FILE", Msg::kPromptPassphrase,
+                        confirm);
+}
+
+absl::StatusOr<crypto::SecretBytes> Session::DirectoryKeyPassphrase(bool confirm) {
+  return ReadPassphrase("key-passphrase-file", "SAMRAD_DIRECTORY_PASSPHRASE_FILE",
+                        Msg::kPromptDirectoryPassphrase, confirm);
+}
+
+absl::StatusOr<Keystore*> Session::OpenKeystore() {
+  if (keystore_ == nullptr) {
+    absl::StatusOr<const v1::ClientProfile*> profile = Profile();
+    if (!profile.ok()) return profile.status();
+    absl::StatusOr<crypto::SecretBytes> passphrase = KeystorePassphrase(false);
+    if (!passphrase.ok()) return passphrase.status();
+    absl::StatusOr<std::unique_ptr<Keystore>> keystore =
+        Keystore::Open((*profile)->keystore_path(), std::move(*passphrase));
+    if (!keystore.ok()) {
+      if (keystore.status().code() == absl::StatusCode::kNotFound) {
+        return WithExitCode(keystore.status(), ExitCode::kConfig);
+      }
+      return keystore.status();
+    }
+    keystore_ = std::move(*keystore);
+  }
+  return keystore_.get();
+}
+
+absl::StatusOr<RelayClient*> Session::Relay() {
+  if (relay_ == nullptr) {
+    absl::StatusOr<const v1::ClientProfile*> profile = Profile();
+    if (!profile.ok()) return profile.status();
+    absl::StatusOr<std::unique_ptr<RelayClient>> relay = RelayClient::Create(**profile);
+    if (!relay.ok()) return relay.status();
+    relay_ = std::move(*relay);
+  }
+  return relay_.get();
+}
+
+absl::StatusOr<const v1::KeyDirectory*> Session::VerifiedDirectory() {
+  if (directory_.has_value()) return &*directory_;
+  absl::StatusOr<const v1::ClientProfile*> profile = Profile();
+  if (!profile.ok()) return profile.status();
+  absl::StatusOr<crypto::Ed25519PublicKey> pinned = PinnedDirectoryKey(**profile);
+  if (!pinned.ok()) return pinned.status();
+  absl::StatusOr<Keystore*> keystore = OpenKeystore();
+  if (!keystore.ok()) return keystore.status();
+  absl::StatusOr<RelayClient*> relay = Relay();
+  if (!relay.ok()) return relay.status();
+
+  v1::SignedDirectory signed_directory;
+  absl::Status fetched = (*relay)->CallWithRetry("fetch the key directory", [&](auto& context) {
+    return (*relay)->stub().GetDirectory(&context, v1::GetDirectoryRequest(), &signed_directory);
+  });
+  if (!fetched.ok()) {
+    if (fetched.code() == absl::StatusCode::kNotFound) {
+      return WithExitCode(
+          absl::NotFoundError("the relay has no key directory yet; the administrator must "
+                              "publish one (`samrad admin directory publish`)"),
+          ExitCode::kDirectory);
+    }
+    return fetched;
+  }
+  bool changed = false;
+  absl::StatusOr<v1::KeyDirectory> directory =
+      AcceptDirectory(signed_directory, *pinned, **keystore, &changed);
+  if (!directory.ok()) return directory.status();
+  if (changed) {
+    if (absl::Status s = (*keystore)->Save(); !s.ok()) return s;
+  }
+  directory_ = std::move(*directory);
+  return &*directory_;
+}
+
+absl::StatusOr<std::string> Session::ComposeText() {
+  std::string text;
+  std::optional<std::string> file = args_.Get("file");
+  if (file.has_value() && *file != "-") {
+    absl::StatusOr<std::string> contents = ReadFileToString(*file, 1024 * 1024);
+    if (!contents.ok()) return contents.status();
+    text = std::move(*contents);
+  } else if (file.has_value() || !io_.stdin_is_tty) {
+    text.assign(std::istreambuf_iterator<char>(*io_.in), std::istreambuf_iterator<char>());
+  } else {
+    std::string editor = Env("VISUAL");
+    if (editor.empty()) editor = Env("EDITOR");
+    if (editor.empty()) editor = "vi";
+    std::string tmp_root = Env("TMPDIR");
+    if (tmp_root.empty()) tmp_root = "/tmp";
+    std::string dir_template = absl::StrCat(tmp_root, "/samrad-XXXXXX");
+    if (::mkdtemp(dir_template.data()) == nullptr) {
+      return absl::UnknownError(
+          absl::StrCat("cannot create a private temporary directory in ", tmp_root));
+    }
+    const std::string path = absl::StrCat(dir_template, "/message.txt");
+    absl::Status written = WriteFileAtomically(path, "", 0600);
+    int rc = -1;
+    if (written.ok()) {
+      pid_t pid = ::fork();
+      if (pid == 0) {
+        ::execl("/bin/sh", "sh", "-c", absl::StrCat(editor, " \"$1\"").c_str(), "sh", path.c_str(),
+                static_cast<char*>(nullptr));
+        ::_exit(127);
+      }
+      int wstatus = 0;
+      if (pid > 0 && ::waitpid(pid, &wstatus, 0) == pid && WIFEXITED(wstatus)) {
+        rc = WEXITSTATUS(wstatus);
+      }
+    }
+    absl::StatusOr<std::string> contents = ReadFileToString(path, 1024 * 1024);
+    if (contents.ok()) {
+      // Overwrite before unlinking so the draft does not linger on disk.
+      (void)WriteFileAtomically(path, std::string(contents->size(), '\0'), 0600);
+      text = std::move(*contents);
+    }
+    ::unlink(path.c_str());
+    ::rmdir(dir_template.c_str());
+    if (!written.ok()) return written;
+    if (rc != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the editor \"", editor, "\" failed (exit ", rc, "); nothing was sent"));
+    }
+  }
+  if (absl::StripAsciiWhitespace(text).empty()) {
+    return WithExitCode(absl::FailedPreconditionError(msg().Format(Msg::kEmptyText)),
+                        ExitCode::kUsage);
+  }
+  return text;
+}
+
+absl::StatusOr<std::string> Session::GuardText(std::string text) {
+#ifdef SAMRAD_HAVE_GUARD
+  absl::StatusOr<std::vector<guard::Finding>> findings = guard::ScanText(text);
+  if (!findings.ok()) return WithExitCode(findings.status(), ExitCode::kUsage);
+  if (findings->empty()) return text;
+  if (args_.Has("redact")) {
+    std::string redacted = guard::Redact(text, *findings);
+    err() << msg().Format(Msg::kGuardRedacted) << "\n" << redacted;
+    if (!redacted.empty() && redacted.back() != '\n') err() << "\n";
+    return redacted;
+  }
+  for (const guard::Finding& finding : *findings) err() << guard::FormatFinding(finding) << "\n";
+  return WithExitCode(absl::FailedPreconditionError(msg().Format(Msg::kGuardRefused)),
+                      ExitCode::kFailure);
+#else
+  // TODO(client, guard): samrad_guard (client/guard.h) is not merged yet.
+  // Until it is, refuse to send rather than send unchecked text.
+  (void)text;
+  return WithExitCode(absl::UnimplementedError(msg().Format(Msg::kGuardNotBuilt)),
+                      ExitCode::kFailure);
+#endif
+}
+
+}  // namespace samrad::client

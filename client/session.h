@@ -1,0 +1,121 @@
+// What every command needs: the parsed arguments, the user's language,
+// standard streams, environment, clock, and lazily the profile, keystore,
+// relay connection and verified key directory.
+//
+// Libraries below this layer take options structs; this class is where the
+// flags, environment variables and prompts are read. One Session per
+// process run; not thread-safe.
+#ifndef SAMRAD_CLIENT_SESSION_H_
+#define SAMRAD_CLIENT_SESSION_H_
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "client/args.h"
+#include "client/keystore.h"
+#include "client/messages.h"
+#include "client/output.h"
+#include "client/relay_client.h"
+#include "crypto/secret_bytes.h"
+#include "proto/client.pb.h"
+#include "proto/directory.pb.h"
+
+namespace samrad::client {
+
+// Accepts a directory served by the relay: verifies it under `pinned`
+// (PERMISSION_DENIED / INVALID_ARGUMENT tagged kDirectory), refuses an epoch
+// lower than `keystore` has seen (FAILED_PRECONDITION tagged kDirectory),
+// records the epoch and the adviser signing keys in `keystore` (not saved;
+// `*changed` tells whether anything was recorded).
+absl::StatusOr<v1::KeyDirectory> AcceptDirectory(const v1::SignedDirectory& signed_directory,
+                                                 const crypto::Ed25519PublicKey& pinned,
+                                                 Keystore& keystore, bool* changed);
+
+// The process's surroundings, injected so tests can drive commands.
+struct CliIo {
+  std::ostream* out = nullptr;
+  std::ostream* err = nullptr;
+  std::istream* in = nullptr;
+  bool stdin_is_tty = false;
+  // Environment lookup; nullopt when unset.
+  std::function<std::optional<std::string>(const std::string&)> getenv;
+  std::function<int64_t()> now_unix_ms;
+  // Reads a secret from the terminal without echo; FAILED_PRECONDITION when
+  // there is no terminal.
+  std::function<absl::StatusOr<crypto::SecretBytes>(absl::string_view prompt)> prompt_secret;
+  // Argon2 cost for new keystores and key files (tests lower it).
+  Argon2Params argon2;
+};
+
+// The real process: std streams, getenv, system clock, /dev/tty prompts.
+CliIo ProcessIo();
+
+class Session {
+ public:
+  Session(CliIo io, const ParsedArgs& args, const Messages& messages)
+      : io_(std::move(io)), args_(args), messages_(messages) {}
+
+  const ParsedArgs& args() const { return args_; }
+  const Messages& msg() const { return messages_; }
+  bool json() const { return args_.Has("json"); }
+  std::ostream& out() { return *io_.out; }
+  std::ostream& err() { return *io_.err; }
+  const CliIo& io() const { return io_; }
+  int64_t Now() const { return io_.now_unix_ms(); }
+  std::string Env(const std::string& name) const;
+
+  // Prints `json` (one line) when --json, else `text` as is.
+  void Print(const Json& json, absl::string_view text);
+
+  // --config, $SAMRAD_CONFIG, $XDG_CONFIG_HOME/samrad/config, ~/.config/...
+  absl::StatusOr<std::string> ProfilePath() const;
+  absl::StatusOr<const v1::ClientProfile*> Profile();
+
+  // The keystore passphrase: --passphrase-file, $SAMRAD_PASSPHRASE_FILE, or
+  // a prompt (twice when `confirm`). Only the first line of a file counts.
+  absl::StatusOr<crypto::SecretBytes> KeystorePassphrase(bool confirm);
+  // The directory key passphrase: --key-passphrase-file,
+  // $SAMRAD_DIRECTORY_PASSPHRASE_FILE, or a prompt.
+  absl::StatusOr<crypto::SecretBytes> DirectoryKeyPassphrase(bool confirm);
+
+  // Opens the profile's keystore (asking for the passphrase once).
+  absl::StatusOr<Keystore*> OpenKeystore();
+  absl::StatusOr<RelayClient*> Relay();
+
+  // Fetches the directory, verifies it under the pinned key, refuses an
+  // epoch lower than the keystore has seen (kDirectory), records the epoch
+  // and the adviser signing keys in the keystore and saves it when changed.
+  absl::StatusOr<const v1::KeyDirectory*> VerifiedDirectory();
+
+  // The text to send: --file FILE (or - for stdin), else stdin when it is
+  // not a terminal, else $EDITOR (or $VISUAL, else vi) on a private
+  // temporary file that is wiped afterwards. FAILED_PRECONDITION when empty.
+  absl::StatusOr<std::string> ComposeText();
+
+  // Runs the anonymisation guard on `text`: returns it unchanged when clean;
+  // with --redact prints the redacted text on stderr and returns it; else
+  // prints the findings on stderr and fails (ExitCode::kFailure). Nothing
+  // may be sealed before this returned OK.
+  absl::StatusOr<std::string> GuardText(std::string text);
+
+ private:
+  absl::StatusOr<crypto::SecretBytes> ReadPassphrase(absl::string_view flag, const std::string& env,
+                                                     Msg prompt, bool confirm);
+  CliIo io_;
+  const ParsedArgs& args_;
+  const Messages& messages_;
+  std::optional<v1::ClientProfile> profile_;
+  std::unique_ptr<Keystore> keystore_;
+  std::unique_ptr<RelayClient> relay_;
+  std::optional<v1::KeyDirectory> directory_;
+};
+
+}  // namespace samrad::client
+
+#endif  // SAMRAD_CLIENT_SESSION_H_

@@ -1,0 +1,144 @@
+#include "crypto/directory.h"
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "crypto/serialize.h"
+
+namespace samrad::crypto {
+namespace {
+
+constexpr std::string_view kDirectoryLabel = "samrad-directory-v1";
+constexpr size_t kMaxIdLen = 64;
+constexpr size_t kMaxAdviserIdLen = 128;
+
+// The 21 Swedish län codes in use since 1998.
+constexpr std::array<std::string_view, 21> kCountyCodes = {
+    "01", "03", "04", "05", "06", "07", "08", "09", "10", "12", "13",
+    "14", "17", "18", "19", "20", "21", "22", "23", "24", "25"};
+
+bool IsCountyCode(std::string_view county) {
+  return std::find(kCountyCodes.begin(), kCountyCodes.end(), county) != kCountyCodes.end();
+}
+
+bool IsUnitId(std::string_view id) {
+  return !id.empty() && id.size() <= kMaxIdLen && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+std::string SignedBytes(std::string_view directory) {
+  std::string out(kDirectoryLabel);
+  out.append(directory);
+  return out;
+}
+
+absl::Status ValidateAdviser(const v1::UnitEntry& unit, const v1::AdviserKeys& adviser) {
+  if (adviser.adviser_id().empty() || adviser.adviser_id().size() > kMaxAdviserIdLen) {
+    return absl::InvalidArgumentError(absl::StrCat("unit ", unit.unit_id(),
+                                                   " has an adviser id that is empty or longer "
+                                                   "than ",
+                                                   kMaxAdviserIdLen, " bytes"));
+  }
+  if (adviser.encryption_public_key().size() != kX25519KeyLen ||
+      adviser.signing_public_key().size() != kEd25519KeyLen) {
+    return absl::InvalidArgumentError(absl::StrCat("adviser ", adviser.adviser_id(), " of unit ",
+                                                   unit.unit_id(),
+                                                   " has a public key that is not 32 bytes"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateDirectory(const v1::KeyDirectory& directory) {
+  if (directory.epoch() < 1) return absl::InvalidArgumentError("directory epoch must be >= 1");
+  std::set<std::string> unit_ids;
+  std::set<std::string> counties;
+  for (const v1::UnitEntry& unit : directory.units()) {
+    if (!IsUnitId(unit.unit_id())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("directory unit id \"", unit.unit_id(), "\" must match [a-z0-9-]{1,64}"));
+    }
+    if (!unit_ids.insert(unit.unit_id()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("directory lists unit ", unit.unit_id(), " twice"));
+    }
+    for (const std::string& county : unit.counties()) {
+      if (!IsCountyCode(county)) {
+        return absl::InvalidArgumentError(absl::StrCat("unit ", unit.unit_id(), " lists \"", county,
+                                                       "\", which is not a two-digit län code"));
+      }
+      if (!counties.insert(county).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("county ", county, " belongs to more than one unit"));
+      }
+    }
+    std::set<std::string> adviser_ids;
+    for (const v1::AdviserKeys& adviser : unit.advisers()) {
+      if (absl::Status s = ValidateAdviser(unit, adviser); !s.ok()) return s;
+      if (!adviser_ids.insert(adviser.adviser_id()).second) {
+        return absl::InvalidArgumentError(absl::StrCat("unit ", unit.unit_id(), " lists adviser ",
+                                                       adviser.adviser_id(), " twice"));
+      }
+    }
+  }
+  if (unit_ids.count(directory.fallback_unit_id()) == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "directory fallback unit \"", directory.fallback_unit_id(), "\" is not one of its units"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::SignedDirectory> SignDirectory(const v1::KeyDirectory& directory,
+                                                  const Ed25519PrivateKey& directory_key) {
+  if (absl::Status s = ValidateDirectory(directory); !s.ok()) return s;
+  v1::SignedDirectory out;
+  out.set_directory(SerializeDeterministically(directory));
+  out.set_signature(directory_key.Sign(SignedBytes(out.directory())));
+  return out;
+}
+
+absl::StatusOr<v1::KeyDirectory> VerifyDirectory(const v1::SignedDirectory& signed_directory,
+                                                 const Ed25519PublicKey& directory_public_key) {
+  if (!directory_public_key
+           .Verify(SignedBytes(signed_directory.directory()), signed_directory.signature())
+           .ok()) {
+    return absl::PermissionDeniedError(
+        "key directory signature does not verify under the pinned directory key");
+  }
+  v1::KeyDirectory directory;
+  if (!directory.ParseFromString(signed_directory.directory())) {
+    return absl::InvalidArgumentError("signed key directory bytes are not a KeyDirectory");
+  }
+  if (absl::Status s = ValidateDirectory(directory); !s.ok()) return s;
+  return directory;
+}
+
+absl::StatusOr<const v1::UnitEntry*> RouteCounty(const v1::KeyDirectory& directory,
+                                                 std::string_view county) {
+  for (const v1::UnitEntry& unit : directory.units()) {
+    for (const std::string& listed : unit.counties()) {
+      if (listed == county) return &unit;
+    }
+  }
+  for (const v1::UnitEntry& unit : directory.units()) {
+    if (unit.unit_id() == directory.fallback_unit_id()) return &unit;
+  }
+  return absl::NotFoundError(absl::StrCat("no unit serves county \"", std::string(county),
+                                          "\" and the directory has no fallback unit"));
+}
+
+absl::StatusOr<const v1::UnitEntry*> FindUnit(const v1::KeyDirectory& directory,
+                                              std::string_view unit_id) {
+  for (const v1::UnitEntry& unit : directory.units()) {
+    if (unit.unit_id() == unit_id) return &unit;
+  }
+  return absl::NotFoundError(
+      absl::StrCat("the key directory has no unit \"", std::string(unit_id), "\""));
+}
+
+}  // namespace samrad::crypto

@@ -1,0 +1,159 @@
+#include "storage/sealing.h"
+
+#include "absl/strings/str_cat.h"
+#include "crypto/aead.h"
+#include "crypto/random.h"
+#include "storage/schema.h"
+
+namespace samrad::storage {
+namespace {
+
+using crypto::AeadAlgorithm;
+using crypto::AsBytes;
+using crypto::SecretBytes;
+
+constexpr size_t kNonceLen = crypto::kAeadNonceLen;
+
+std::string ValueAad(std::string_view cf, std::string_view key, uint32_t generation) {
+  std::string aad = "samrad-at-rest-v1";
+  aad.push_back('\0');
+  aad.append(cf);
+  aad.push_back('\0');
+  schema::AppendU32(&aad, generation);
+  aad.append(key);
+  return aad;
+}
+
+std::string WrapAad(uint32_t generation) {
+  std::string aad = "samrad-dek-wrap-v1";
+  aad.push_back('\0');
+  aad.append("meta");
+  aad.push_back('\0');
+  aad.append(schema::DekKey(generation));
+  return aad;
+}
+
+}  // namespace
+
+std::optional<uint32_t> SealedGeneration(std::string_view sealed) {
+  if (sealed.size() < kSealedHeaderLen + crypto::kAeadTagLen) return std::nullopt;
+  if (static_cast<uint8_t>(sealed[0]) != kSealedFormatVersion) return std::nullopt;
+  return schema::ReadU32(sealed.substr(1, 4));
+}
+
+absl::StatusOr<std::string> WrapDek(const SecretBytes& kek, uint32_t generation,
+                                    const SecretBytes& dek) {
+  std::string nonce = crypto::RandomString(kNonceLen);
+  std::string aad = WrapAad(generation);
+  absl::StatusOr<std::string> ciphertext = crypto::AeadSeal(
+      AeadAlgorithm::kAes256Gcm, kek.span(), AsBytes(nonce), dek.span(), AsBytes(aad));
+  if (!ciphertext.ok()) return ciphertext.status();
+  std::string out(1, static_cast<char>(kSealedFormatVersion));
+  out += nonce;
+  out += *ciphertext;
+  return out;
+}
+
+absl::StatusOr<SecretBytes> UnwrapDek(const SecretBytes& kek, uint32_t generation,
+                                      std::string_view wrapped) {
+  if (wrapped.size() != 1 + kNonceLen + kDekLen + crypto::kAeadTagLen ||
+      static_cast<uint8_t>(wrapped[0]) != kSealedFormatVersion) {
+    return absl::DataLossError(
+        absl::StrCat("the wrapped data key of generation ", generation, " is malformed"));
+  }
+  std::string aad = WrapAad(generation);
+  absl::StatusOr<std::string> dek =
+      crypto::AeadOpen(AeadAlgorithm::kAes256Gcm, kek.span(), AsBytes(wrapped.substr(1, kNonceLen)),
+                       AsBytes(wrapped.substr(1 + kNonceLen)), AsBytes(aad));
+  if (!dek.ok()) {
+    return absl::FailedPreconditionError(
+        "wrong KEK: the key-encryption key does not unwrap this store's data key; use the KEK "
+        "the store was created (or last rotated) with");
+  }
+  SecretBytes out = SecretBytes::FromString(*dek);
+  std::fill(dek->begin(), dek->end(), '\0');
+  return out;
+}
+
+void Keyring::Add(uint32_t generation, SecretBytes dek) {
+  std::unique_lock lock(mu_);
+  deks_[generation] = std::move(dek);
+  if (generation > current_) current_ = generation;
+}
+
+uint32_t Keyring::current_generation() const {
+  std::shared_lock lock(mu_);
+  return current_;
+}
+
+std::vector<uint32_t> Keyring::generations() const {
+  std::shared_lock lock(mu_);
+  std::vector<uint32_t> out;
+  for (const auto& [generation, dek] : deks_) out.push_back(generation);
+  return out;
+}
+
+absl::StatusOr<std::string> Keyring::Seal(std::string_view cf, std::string_view key,
+                                          std::string_view plaintext) const {
+  return SealWith(current_generation(), cf, key, plaintext);
+}
+
+absl::StatusOr<std::string> Keyring::SealWith(uint32_t generation, std::string_view cf,
+                                              std::string_view key,
+                                              std::string_view plaintext) const {
+  std::string out(1, static_cast<char>(kSealedFormatVersion));
+  schema::AppendU32(&out, generation);
+  std::string nonce = crypto::RandomString(kNonceLen);
+  out += nonce;
+  std::string aad = ValueAad(cf, key, generation);
+  std::shared_lock lock(mu_);
+  auto it = deks_.find(generation);
+  if (it == deks_.end()) {
+    return absl::InternalError(absl::StrCat("no data key of generation ", generation));
+  }
+  absl::StatusOr<std::string> ciphertext =
+      crypto::AeadSeal(AeadAlgorithm::kAes256Gcm, it->second.span(), AsBytes(nonce),
+                       AsBytes(plaintext), AsBytes(aad));
+  if (!ciphertext.ok()) return ciphertext.status();
+  out += *ciphertext;
+  return out;
+}
+
+absl::StatusOr<SecretBytes> Keyring::CloneDek(uint32_t generation) const {
+  std::shared_lock lock(mu_);
+  auto it = deks_.find(generation);
+  if (it == deks_.end()) {
+    return absl::InternalError(absl::StrCat("no data key of generation ", generation));
+  }
+  return it->second.Clone();
+}
+
+absl::StatusOr<std::string> Keyring::Open(std::string_view cf, std::string_view key,
+                                          std::string_view sealed) const {
+  std::optional<uint32_t> generation = SealedGeneration(sealed);
+  if (!generation) {
+    return absl::DataLossError(
+        absl::StrCat("a stored value in column family '", ToAbsl(cf), "' has a malformed header"));
+  }
+  std::string aad = ValueAad(cf, key, *generation);
+  absl::StatusOr<std::string> plaintext;
+  {
+    std::shared_lock lock(mu_);
+    auto it = deks_.find(*generation);
+    if (it == deks_.end()) {
+      return absl::DataLossError(absl::StrCat("a stored value in column family '", ToAbsl(cf),
+                                              "' names unknown data key generation ", *generation));
+    }
+    plaintext = crypto::AeadOpen(AeadAlgorithm::kAes256Gcm, it->second.span(),
+                                 AsBytes(sealed.substr(5, kNonceLen)),
+                                 AsBytes(sealed.substr(kSealedHeaderLen)), AsBytes(aad));
+  }
+  if (!plaintext.ok()) {
+    return absl::DataLossError(absl::StrCat("a stored value in column family '", ToAbsl(cf),
+                                            "' failed authentication: the store was "
+                                            "corrupted or tampered with; run fsck"));
+  }
+  return plaintext;
+}
+
+}  // namespace samrad::storage

@@ -1,0 +1,203 @@
+// The argument parser: flags, positionals, subcommands, help, usage errors;
+// and the message table's language selection.
+#include "client/args.h"
+
+#include "absl/strings/match.h"
+#include "client/cli.h"
+#include "client/exit_codes.h"
+#include "client/messages.h"
+#include "gtest/gtest.h"
+
+namespace samrad::client {
+namespace {
+
+const Messages kEnglish(Language::kEnglish);
+const Messages kSwedish(Language::kSwedish);
+
+CommandSpec TestTree() {
+  CommandSpec root{.name = "tool", .summary = Msg::kCmdRoot};
+  root.subcommands.push_back(
+      {.name = "ask",
+       .summary = Msg::kCmdAsk,
+       .flags = {{"county", "CODE", Msg::kFlagCounty, true},
+                 {"urgency", "LEVEL", Msg::kFlagUrgency, false, {"acute", "high", "normal"}},
+                 {"redact", "", Msg::kFlagRedact}},
+       .action = "ask"});
+  root.subcommands.push_back({.name = "show",
+                              .summary = Msg::kCmdShow,
+                              .positionals = {{"REF", Msg::kArgRef}},
+                              .action = "show"});
+  root.subcommands.push_back(
+      {.name = "admin",
+       .summary = Msg::kCmdAdmin,
+       .subcommands = {{.name = "sign", .summary = Msg::kCmdDirSign, .action = "sign"}}});
+  return root;
+}
+
+const std::vector<FlagSpec> kGlobals = {{"json", "", Msg::kFlagJson},
+                                        {"config", "FILE", Msg::kFlagConfig}};
+
+absl::StatusOr<ParsedArgs> Parse(const CommandSpec& tree, std::vector<std::string> args,
+                                 const Messages& messages = kEnglish) {
+  return ParseArgs(tree, kGlobals, args, messages);
+}
+
+TEST(ArgsTest, ParsesFlagsInBothFormsAndGlobalsAnywhere) {
+  CommandSpec tree = TestTree();
+  auto parsed = Parse(
+      tree, {"--json", "ask", "--county", "07", "--urgency=high", "--redact", "--config", "/x"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->command().action, "ask");
+  EXPECT_EQ(parsed->Get("county"), "07");
+  EXPECT_EQ(parsed->Get("urgency"), "high");
+  EXPECT_TRUE(parsed->Has("redact"));
+  EXPECT_TRUE(parsed->Has("json"));
+  EXPECT_EQ(parsed->Get("config"), "/x");
+  EXPECT_EQ(parsed->CommandLine(), "tool ask");
+}
+
+TEST(ArgsTest, PositionalsAndDoubleDash) {
+  CommandSpec tree = TestTree();
+  auto parsed = Parse(tree, {"show", "--", "--weird-ref"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->Positional(0), "--weird-ref");
+  auto dash = Parse(tree, {"show", "-"});
+  ASSERT_TRUE(dash.ok());
+  EXPECT_EQ(dash->Positional(0), "-");
+}
+
+void ExpectUsageError(const absl::StatusOr<ParsedArgs>& parsed, absl::string_view needle) {
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ExitCodeOf(parsed.status()), ExitCode::kUsage);
+  EXPECT_TRUE(absl::StrContains(parsed.status().message(), needle)) << parsed.status().message();
+}
+
+TEST(ArgsTest, UnknownFlagIsUsageError) {
+  CommandSpec tree = TestTree();
+  ExpectUsageError(Parse(tree, {"ask", "--county", "07", "--bogus"}), "unknown flag \"--bogus\"");
+  ExpectUsageError(Parse(tree, {"ask", "-x"}), "unknown flag \"-x\"");
+  // A flag of another command is unknown here.
+  ExpectUsageError(Parse(tree, {"show", "R", "--county", "07"}), "unknown flag");
+}
+
+TEST(ArgsTest, UnknownAndMissingCommandsAreUsageErrors) {
+  CommandSpec tree = TestTree();
+  ExpectUsageError(Parse(tree, {"frobnicate"}), "unknown command \"frobnicate\"");
+  ExpectUsageError(Parse(tree, {"admin"}), "a command is missing after \"tool admin\"");
+}
+
+TEST(ArgsTest, MissingValuesArgumentsAndRequiredFlags) {
+  CommandSpec tree = TestTree();
+  ExpectUsageError(Parse(tree, {"ask", "--county"}), "flag --county needs a value");
+  ExpectUsageError(Parse(tree, {"ask"}), "flag --county is required");
+  ExpectUsageError(Parse(tree, {"show"}), "argument REF is missing");
+  ExpectUsageError(Parse(tree, {"show", "a", "b"}), "unexpected argument \"b\"");
+  ExpectUsageError(Parse(tree, {"ask", "--county", "07", "--redact=yes"}),
+                   "flag --redact takes no value");
+  ExpectUsageError(Parse(tree, {"ask", "--county", "07", "--county", "08"}),
+                   "flag --county is given twice");
+  ExpectUsageError(Parse(tree, {"ask", "--county", "07", "--urgency", "soon"}),
+                   "\"soon\" is not one of: acute, high, normal");
+}
+
+TEST(ArgsTest, UsageErrorsPointToHelpOfTheCommand) {
+  CommandSpec tree = TestTree();
+  ExpectUsageError(Parse(tree, {"ask", "--bogus"}), "see `tool ask --help`");
+}
+
+TEST(ArgsTest, HelpOnEveryLevelSkipsRequiredChecks) {
+  CommandSpec tree = TestTree();
+  for (std::vector<std::string> args : {std::vector<std::string>{"--help"},
+                                        {"ask", "--help"},
+                                        {"admin", "-h"},
+                                        {"admin", "sign", "--help"},
+                                        {"help-me", "--help"}}) {
+    auto parsed = Parse(tree, args);
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_TRUE(parsed->help);
+  }
+  auto parsed = Parse(tree, {"ask", "--help"});
+  std::string help = FormatHelp(*parsed, kGlobals, kEnglish);
+  EXPECT_TRUE(absl::StrContains(help, "Usage: tool ask [flags]")) << help;
+  EXPECT_TRUE(absl::StrContains(help, "--county CODE")) << help;
+  EXPECT_TRUE(absl::StrContains(help, "--json")) << help;
+  auto admin = Parse(tree, {"admin", "--help"});
+  std::string admin_help = FormatHelp(*admin, kGlobals, kEnglish);
+  EXPECT_TRUE(absl::StrContains(admin_help, "Usage: tool admin COMMAND")) << admin_help;
+  EXPECT_TRUE(absl::StrContains(admin_help, "sign")) << admin_help;
+}
+
+TEST(ArgsTest, ErrorsAndHelpFollowTheLanguage) {
+  CommandSpec tree = TestTree();
+  ExpectUsageError(Parse(tree, {"ask", "--bogus"}, kSwedish), "okänd flagga \"--bogus\"");
+  auto parsed = Parse(tree, {"ask", "--help"}, kSwedish);
+  std::string help = FormatHelp(*parsed, kGlobals, kSwedish);
+  EXPECT_TRUE(absl::StrContains(help, "Användning: tool ask")) << help;
+  EXPECT_TRUE(absl::StrContains(help, "Flaggor")) << help;
+}
+
+TEST(MessagesTest, LanguageFollowsPosixLocalePrecedence) {
+  EXPECT_EQ(LanguageFromLocale(nullptr, nullptr, "sv_SE.UTF-8"), Language::kSwedish);
+  EXPECT_EQ(LanguageFromLocale(nullptr, nullptr, "sv"), Language::kSwedish);
+  EXPECT_EQ(LanguageFromLocale(nullptr, nullptr, "en_GB.UTF-8"), Language::kEnglish);
+  EXPECT_EQ(LanguageFromLocale(nullptr, nullptr, nullptr), Language::kEnglish);
+  EXPECT_EQ(LanguageFromLocale(nullptr, nullptr, "C"), Language::kEnglish);
+  EXPECT_EQ(LanguageFromLocale(nullptr, nullptr, "svx_XX"), Language::kEnglish);
+  EXPECT_EQ(LanguageFromLocale("en_US.UTF-8", nullptr, "sv_SE.UTF-8"), Language::kEnglish);
+  EXPECT_EQ(LanguageFromLocale("", "sv_FI.UTF-8", "en_US.UTF-8"), Language::kSwedish);
+}
+
+TEST(MessagesTest, EveryMessageHasBothLanguagesAndTheAcuteLineNames112) {
+  for (int i = 0; i < static_cast<int>(Msg::kCount_); ++i) {
+    Msg id = static_cast<Msg>(i);
+    if (id == Msg::kHintFailure) continue;  // deliberately empty
+    EXPECT_FALSE(kEnglish.Get(id).empty()) << i;
+    EXPECT_FALSE(kSwedish.Get(id).empty()) << i;
+  }
+  EXPECT_TRUE(absl::StrContains(kEnglish.Format(Msg::kAcuteWarning), "112"));
+  EXPECT_TRUE(absl::StrContains(kSwedish.Format(Msg::kAcuteWarning), "ring 112"));
+  EXPECT_EQ(kSwedish.Format(Msg::kAskSent, "RC Kronoberg", "abc"),
+            "Skickat till RC Kronoberg. Ärendereferens: abc");
+}
+
+TEST(CommandTreeTest, EveryLeafHasAnActionAndHelpRenders) {
+  std::vector<const CommandSpec*> stack = {&CommandTree()};
+  int leaves = 0;
+  while (!stack.empty()) {
+    const CommandSpec* command = stack.back();
+    stack.pop_back();
+    if (command->subcommands.empty()) {
+      EXPECT_FALSE(command->action.empty()) << command->name;
+      ++leaves;
+    }
+    for (const auto& sub : command->subcommands) stack.push_back(&sub);
+  }
+  EXPECT_GE(leaves, 25);
+  auto parsed = ParseArgs(CommandTree(), GlobalFlags(), {"admin", "directory", "--help"}, kEnglish);
+  ASSERT_TRUE(parsed.ok());
+  std::string help = FormatHelp(*parsed, GlobalFlags(), kEnglish);
+  for (const char* sub : {"init", "add-unit", "remove-unit", "add-adviser", "remove-adviser",
+                          "sign", "publish", "show"}) {
+    EXPECT_TRUE(absl::StrContains(help, sub)) << sub;
+  }
+}
+
+TEST(ExitCodeTest, MapsStatusCodesAndHonoursTags) {
+  EXPECT_EQ(ExitCodeOf(absl::OkStatus()), ExitCode::kOk);
+  EXPECT_EQ(ExitCodeOf(absl::UnavailableError("x")), ExitCode::kUnreachable);
+  EXPECT_EQ(ExitCodeOf(absl::DeadlineExceededError("x")), ExitCode::kUnreachable);
+  EXPECT_EQ(ExitCodeOf(absl::UnauthenticatedError("x")), ExitCode::kPermission);
+  EXPECT_EQ(ExitCodeOf(absl::PermissionDeniedError("x")), ExitCode::kPermission);
+  EXPECT_EQ(ExitCodeOf(absl::NotFoundError("x")), ExitCode::kNotFound);
+  EXPECT_EQ(ExitCodeOf(absl::FailedPreconditionError("x")), ExitCode::kConflict);
+  EXPECT_EQ(ExitCodeOf(absl::InvalidArgumentError("x")), ExitCode::kRejected);
+  EXPECT_EQ(ExitCodeOf(absl::DataLossError("x")), ExitCode::kKeystore);
+  EXPECT_EQ(ExitCodeOf(absl::InternalError("x")), ExitCode::kFailure);
+  EXPECT_EQ(ExitCodeOf(WithExitCode(absl::PermissionDeniedError("sig"), ExitCode::kDirectory)),
+            ExitCode::kDirectory);
+  EXPECT_TRUE(WithExitCode(absl::OkStatus(), ExitCode::kUsage).ok());
+}
+
+}  // namespace
+}  // namespace samrad::client

@@ -1,0 +1,20 @@
+# Tests of the samrad client (label unit). End-to-end runs with the real
+# relay are in cli_e2e_test.cc (label e2e).
+samrad_add_test(NAME client_args_test LABEL unit
+  SOURCES args_test.cc LIBS samrad_client)
+samrad_add_test(NAME client_output_test LABEL unit
+  SOURCES output_test.cc LIBS samrad_client)
+samrad_add_test(NAME client_keystore_test LABEL unit
+  SOURCES keystore_test.cc LIBS samrad_client)
+samrad_add_test(NAME client_directory_admin_test LABEL unit
+  SOURCES directory_admin_test.cc LIBS samrad_client)
+samrad_add_test(NAME client_cli_test LABEL unit
+  SOURCES cli_test.cc LIBS samrad_client)
+samrad_add_test(NAME client_thread_crypto_test LABEL unit
+  SOURCES thread_crypto_test.cc LIBS samrad_client)
+# The whole story with the real relay (needs server/'s samrad-relay).
+if(TARGET samrad-relay)
+  samrad_add_test(NAME client_cli_e2e_test LABEL e2e TIMEOUT 300
+    SOURCES cli_e2e_test.cc LIBS samrad_client)
+  add_dependencies(client_cli_e2e_test samrad samrad-relay)
+endif()

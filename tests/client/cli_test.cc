@@ -1,0 +1,330 @@
+// `samrad` run in-process: help and usage errors with their exit codes,
+// one-line errors in English and Swedish, init and the keystore passphrase,
+// keygen bundles, and the admin directory commands end to end on disk.
+#include "client/cli.h"
+
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "client/config.h"
+#include "client/directory_admin.h"
+#include "client/exit_codes.h"
+#include "client/file_util.h"
+#include "client/keystore.h"
+#include "gtest/gtest.h"
+#include "test_util.h"
+
+namespace samrad::client {
+namespace {
+
+using testing::TempDir;
+
+struct Result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    env_["HOME"] = dir_.path();
+    ASSERT_TRUE(WriteFileAtomically(dir_.File("pass"), "keystore pass\n").ok());
+    ASSERT_TRUE(WriteFileAtomically(dir_.File("dirpass"), "directory pass\n").ok());
+    ASSERT_TRUE(WriteFileAtomically(dir_.File("wrongpass"), "not the pass\n").ok());
+    for (const char* pem : {"cert.pem", "key.pem", "ca.pem"}) {
+      ASSERT_TRUE(WriteFileAtomically(dir_.File(pem), "-----BEGIN X-----\n").ok());
+    }
+  }
+
+  Result Run(std::vector<std::string> args, Language language = Language::kEnglish,
+             const std::string& stdin_text = "") {
+    std::ostringstream out, err;
+    std::istringstream in(stdin_text);
+    CliIo io;
+    io.out = &out;
+    io.err = &err;
+    io.in = &in;
+    io.stdin_is_tty = false;
+    io.getenv = [this](const std::string& name) -> std::optional<std::string> {
+      auto it = env_.find(name);
+      if (it == env_.end()) return std::nullopt;
+      return it->second;
+    };
+    io.now_unix_ms = [] { return int64_t{1'764'338'580'000}; };
+    io.prompt_secret = [](absl::string_view) -> absl::StatusOr<crypto::SecretBytes> {
+      return absl::FailedPreconditionError("no terminal in tests");
+    };
+    io.argon2 = {.time_cost = 1, .memory_kib = 256, .parallelism = 1};
+    Result result;
+    result.code = RunCli(args, std::move(io), language);
+    result.out = out.str();
+    result.err = err.str();
+    return result;
+  }
+
+  // Creates a directory workspace and returns its public key hex.
+  std::string InitDirectory() {
+    Result r = Run({"admin", "directory", "init", "--out", dir_.File("dir"), "--routing",
+                    std::string(SAMRAD_SOURCE_DIR) + "/client/testdata/routing.textproto",
+                    "--key-passphrase-file", dir_.File("dirpass"), "--json"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    return LoadDirectoryPublicKeyHex(dir_.File("dir")).value_or("");
+  }
+
+  Result Init(const std::string& pub_hex, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"init",
+                                     "--relay",
+                                     "127.0.0.1:7443",
+                                     "--cert",
+                                     dir_.File("cert.pem"),
+                                     "--key",
+                                     dir_.File("key.pem"),
+                                     "--ca",
+                                     dir_.File("ca.pem"),
+                                     "--directory-key",
+                                     pub_hex,
+                                     "--passphrase-file",
+                                     dir_.File("pass")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Run(args);
+  }
+
+  static int Lines(const std::string& s) {
+    return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+  }
+
+  TempDir dir_;
+  std::map<std::string, std::string> env_;
+};
+
+TEST_F(CliTest, HelpOnEveryLevelListsExitCodesAtTheTop) {
+  Result root = Run({"--help"});
+  EXPECT_EQ(root.code, 0);
+  EXPECT_TRUE(absl::StrContains(root.out, "Usage: samrad COMMAND")) << root.out;
+  EXPECT_TRUE(absl::StrContains(root.out, "Exit codes")) << root.out;
+  EXPECT_TRUE(absl::StrContains(root.out, " 7  key directory signature invalid")) << root.out;
+  for (std::vector<std::string> args : {std::vector<std::string>{"ask", "--help"},
+                                        {"admin", "--help"},
+                                        {"admin", "directory", "sign", "--help"},
+                                        {"keys", "prune", "--help"}}) {
+    Result r = Run(args);
+    EXPECT_EQ(r.code, 0) << args[0];
+    EXPECT_TRUE(absl::StrContains(r.out, "Usage: samrad " + args[0])) << r.out;
+  }
+  Result none = Run({});
+  EXPECT_EQ(none.code, 2);
+}
+
+TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
+  Result unknown = Run({"frobnicate"});
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_EQ(unknown.err, "samrad: unknown command \"frobnicate\"; see `samrad --help`\n");
+  Result flag = Run({"cases", "--verbose"});
+  EXPECT_EQ(flag.code, 2);
+  EXPECT_EQ(Lines(flag.err), 1);
+  EXPECT_TRUE(absl::StrContains(flag.err, "see `samrad cases --help`")) << flag.err;
+  Result missing = Run({"ask", "--county", "07"});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_TRUE(absl::StrContains(missing.err, "--category is required")) << missing.err;
+  Result bad = Run({"ask", "--county", "07", "--category", "theft", "--urgency", "normal", "--org",
+                    "school", "--age", "child"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_TRUE(absl::StrContains(bad.err, "\"theft\" is not one of: honour-violence")) << bad.err;
+}
+
+TEST_F(CliTest, SwedishMessagesWhenLangIsSwedish) {
+  Result r = Run({"frobnicate"}, Language::kSwedish);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "samrad: okänt kommando \"frobnicate\"; se `samrad --help`\n");
+  Result help = Run({"--help"}, Language::kSwedish);
+  EXPECT_TRUE(absl::StrContains(help.out, "Slutkoder")) << help.out;
+  Result no_profile = Run({"cases"}, Language::kSwedish);
+  EXPECT_EQ(no_profile.code, 10);
+  EXPECT_TRUE(absl::StrContains(no_profile.err, "kör `samrad init`")) << no_profile.err;
+}
+
+TEST_F(CliTest, MissingProfileSaysRunInit) {
+  Result r = Run({"cases"});
+  EXPECT_EQ(r.code, 10);
+  EXPECT_EQ(Lines(r.err), 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "no profile at " + dir_.path() + "/.config/samrad/config"))
+      << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "run `samrad init`")) << r.err;
+}
+
+TEST_F(CliTest, InitWritesProfileAndKeystoreAndGuardsThem) {
+  std::string pub = InitDirectory();
+  ASSERT_EQ(pub.size(), 64u);
+  Result first = Init(dir_.File("dir/directory.pub"));  // a file works as well as hex
+  ASSERT_EQ(first.code, 0) << first.err;
+  const std::string profile_path = dir_.path() + "/.config/samrad/config";
+  auto profile = LoadProfile(profile_path);
+  ASSERT_TRUE(profile.ok()) << profile.status();
+  EXPECT_EQ(profile->directory_public_key_hex(), pub);
+  EXPECT_EQ(profile->keystore_path(), dir_.path() + "/.config/samrad/keystore");
+  EXPECT_TRUE(
+      Keystore::Open(profile->keystore_path(), crypto::SecretBytes::FromString("keystore pass"))
+          .ok());
+  // Again without --force: refused, nothing changed.
+  EXPECT_EQ(Init(pub).code, 2);
+  // With --force but the wrong passphrase for the existing keystore: refused.
+  Result wrong = Run({"init", "--force", "--relay", "h:1", "--cert", dir_.File("cert.pem"), "--key",
+                      dir_.File("key.pem"), "--ca", dir_.File("ca.pem"), "--directory-key", pub,
+                      "--passphrase-file", dir_.File("wrongpass")});
+  EXPECT_EQ(wrong.code, 6) << wrong.err;
+  EXPECT_TRUE(absl::StrContains(wrong.err, "passphrase")) << wrong.err;
+  EXPECT_EQ(LoadProfile(profile_path)->relay_address(), "127.0.0.1:7443");
+  // Bad directory key.
+  env_["SAMRAD_CONFIG"] = dir_.File("other-config");
+  Result bad_key = Init("abcd");
+  EXPECT_EQ(bad_key.code, 2);
+}
+
+TEST_F(CliTest, WrongPassphraseFileExitsSix) {
+  std::string pub = InitDirectory();
+  ASSERT_EQ(Init(pub).code, 0);
+  Result r = Run({"keys", "list", "--passphrase-file", dir_.File("wrongpass")});
+  EXPECT_EQ(r.code, 6);
+  EXPECT_EQ(Lines(r.err), 1);
+  env_["SAMRAD_PASSPHRASE_FILE"] = dir_.File("pass");
+  Result ok = Run({"keys", "list", "--json"});
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_TRUE(absl::StrContains(ok.out, R"("adviser_keys":[])")) << ok.out;
+}
+
+TEST_F(CliTest, KeygenWritesBundleAndRotates) {
+  std::string pub = InitDirectory();
+  ASSERT_EQ(Init(pub, {"--adviser-id", "a-12"}).code, 0);
+  env_["SAMRAD_PASSPHRASE_FILE"] = dir_.File("pass");
+  const std::string bundle = dir_.File("a-12.json");
+  Result r = Run({"keygen", "--out", bundle});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto first = ParseAdviserBundle(ReadFileToString(bundle).value());
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->adviser_id(), "a-12");
+  EXPECT_EQ(Run({"keygen", "--out", bundle}).code, 2);  // already have keys
+  Result rotated = Run({"keygen", "--rotate", "--out", bundle, "--json"});
+  ASSERT_EQ(rotated.code, 0) << rotated.err;
+  auto second = ParseAdviserBundle(ReadFileToString(bundle).value());
+  EXPECT_NE(second->signing_public_key(), first->signing_public_key());
+  Result list = Run({"keys", "list"});
+  EXPECT_TRUE(absl::StrContains(list.out, "current")) << list.out;
+  EXPECT_TRUE(absl::StrContains(list.out, "superseded")) << list.out;
+  Result pruned = Run({"keys", "prune", "--older-than", "0", "--json"});
+  EXPECT_EQ(pruned.code, 0) << pruned.err;
+  EXPECT_TRUE(absl::StrContains(pruned.out, R"("adviser_key_pairs_deleted":0)")) << pruned.out;
+  EXPECT_EQ(Run({"keys", "prune", "--older-than", "soon"}).code, 2);
+}
+
+TEST_F(CliTest, AdminDirectoryCommandsEditSignAndShow) {
+  std::string pub = InitDirectory();
+  env_["SAMRAD_ADMIN_DIR"] = dir_.File("dir");
+  env_["SAMRAD_DIRECTORY_PASSPHRASE_FILE"] = dir_.File("dirpass");
+  ASSERT_EQ(Init(pub, {"--adviser-id", "a-1"}).code, 0);
+  env_["SAMRAD_PASSPHRASE_FILE"] = dir_.File("pass");
+  ASSERT_EQ(Run({"keygen", "--out", dir_.File("a-1.json")}).code, 0);
+
+  EXPECT_EQ(Run({"admin", "directory", "add-unit", "rc-stockholm", "--name", "RC Stockholm",
+                 "--counties", "01,03"})
+                .code,
+            0);
+  Result taken = Run({"admin", "directory", "add-unit", "rc-x", "--counties", "07"});
+  EXPECT_EQ(taken.code, 8);
+  EXPECT_TRUE(absl::StrContains(taken.err, "already belongs to unit \"rc-kronoberg\""))
+      << taken.err;
+  EXPECT_EQ(Run({"admin", "directory", "add-adviser", "rc-kronoberg", dir_.File("a-1.json")}).code,
+            0);
+  EXPECT_EQ(Run({"admin", "directory", "add-adviser", "rc-nowhere", dir_.File("a-1.json")}).code,
+            5);
+  EXPECT_EQ(Run({"admin", "directory", "remove-unit", "nkt"}).code, 8);
+
+  Result wrong = Run({"admin", "directory", "sign", "--key-passphrase-file", dir_.File("pass")});
+  EXPECT_EQ(wrong.code, 6) << wrong.err;
+  Result sign = Run({"admin", "directory", "sign", "--json"});
+  ASSERT_EQ(sign.code, 0) << sign.err;
+  EXPECT_TRUE(absl::StrContains(sign.out, R"("epoch":1)")) << sign.out;
+  Result show = Run({"admin", "directory", "show"});
+  ASSERT_EQ(show.code, 0) << show.err;
+  EXPECT_TRUE(absl::StrContains(show.out, "signed: epoch 1")) << show.out;
+  EXPECT_TRUE(absl::StrContains(show.out, "signature valid")) << show.out;
+  EXPECT_TRUE(absl::StrContains(show.out, "rc-stockholm")) << show.out;
+  EXPECT_TRUE(absl::StrContains(show.out, "a-1")) << show.out;
+  Result json = Run({"admin", "directory", "show", "--json"});
+  EXPECT_TRUE(absl::StrContains(json.out, R"("fallback_unit_id":"nkt")")) << json.out;
+  EXPECT_TRUE(absl::StrContains(json.out, R"("signature_valid":true)")) << json.out;
+
+  EXPECT_EQ(Run({"admin", "directory", "remove-adviser", "rc-kronoberg", "a-1"}).code, 0);
+  EXPECT_EQ(Run({"admin", "directory", "remove-adviser", "rc-kronoberg", "a-1"}).code, 5);
+  EXPECT_EQ(Run({"admin", "directory", "sign"}).code, 0);
+  EXPECT_TRUE(absl::StrContains(Run({"admin", "directory", "show"}).out, "signed: epoch 2"));
+
+  env_.erase("SAMRAD_ADMIN_DIR");
+  Result no_dir = Run({"admin", "directory", "show"});
+  EXPECT_EQ(no_dir.code, 2);
+  EXPECT_TRUE(absl::StrContains(no_dir.err, "--dir DIR")) << no_dir.err;
+}
+
+TEST_F(CliTest, AskNeverSendsWithoutTheGuard) {
+  std::string pub = InitDirectory();
+  ASSERT_EQ(Init(pub).code, 0);
+  env_["SAMRAD_PASSPHRASE_FILE"] = dir_.File("pass");
+  // The relay address points nowhere: if anything tried to send, the exit
+  // code would be 3 (unreachable), not the guard's 1.
+  Result r = Run({"ask", "--county", "07", "--category", "honour-violence", "--urgency", "acute",
+                  "--org", "school", "--age", "child"},
+                 Language::kEnglish, "Anna Svensson, 850709-9805, ring 070-123 45 67.\n");
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "call 112")) << r.err;
+  auto ks = Keystore::Open(dir_.path() + "/.config/samrad/keystore",
+                           crypto::SecretBytes::FromString("keystore pass"));
+  ASSERT_TRUE(ks.ok());
+  EXPECT_EQ((*ks)->contents().threads_size(), 0);
+  Result empty = Run({"ask", "--county", "07", "--category", "fgm", "--urgency", "normal", "--org",
+                      "school", "--age", "child"},
+                     Language::kEnglish, "  \n");
+  EXPECT_EQ(empty.code, 2);
+  Result county = Run({"ask", "--county", "99", "--category", "fgm", "--urgency", "normal", "--org",
+                       "school", "--age", "child"});
+  EXPECT_EQ(county.code, 2);
+}
+
+TEST_F(CliTest, EditorComposesTheTextAndLeavesNoDraftBehind) {
+  const std::string tmp = dir_.File("tmp");
+  ASSERT_TRUE(MakeDirectories(tmp).ok());
+  env_["TMPDIR"] = tmp;
+  env_["EDITOR"] = "printf 'Text från editorn\\n' >";
+  const Messages messages(Language::kEnglish);
+  auto parsed = ParseArgs(CommandTree(), GlobalFlags(), {"followup", "abcdef12"}, messages);
+  ASSERT_TRUE(parsed.ok());
+  std::ostringstream out, err;
+  std::istringstream in("");
+  CliIo io;
+  io.out = &out;
+  io.err = &err;
+  io.in = &in;
+  io.stdin_is_tty = true;  // so neither --file nor stdin: the editor
+  io.getenv = [this](const std::string& name) -> std::optional<std::string> {
+    auto it = env_.find(name);
+    if (it == env_.end()) return std::nullopt;
+    return it->second;
+  };
+  Session session(io, *parsed, messages);
+  auto text = session.ComposeText();
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(*text, "Text från editorn\n");
+  EXPECT_TRUE(std::filesystem::is_empty(tmp));
+
+  env_["EDITOR"] = "false";
+  Session failing(io, *parsed, messages);
+  auto failed = failing.ComposeText();
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(failed.status().message(), "nothing was sent"));
+  EXPECT_TRUE(std::filesystem::is_empty(tmp));
+}
+
+}  // namespace
+}  // namespace samrad::client

@@ -1,0 +1,61 @@
+// Throughput of the anonymisation guard on a typical case question (a few
+// kilobytes, a handful of identifiers) and on a clean text of the same size.
+// Run: ./build/tests/client/guard_benchmark
+#include <string>
+
+#include "benchmark/benchmark.h"
+#include "client/guard.h"
+
+namespace samrad::client::guard {
+namespace {
+
+constexpr char kCaseQuestion[] =
+    "Hej! Jag är kurator på en högstadieskola och behöver råd i ett ärende. En elev, 15 år, i "
+    "åk 9 berättade i går att hon ska resa till Irak i sommar och att hon är rädd att bli "
+    "bortgift. Hon har en äldre bror som kontrollerar hennes telefon och följer efter henne "
+    "till skolan. Mamman ringde skolan 3 gånger förra veckan, senast fredag kl. 15:40. Vi har "
+    "gjort en orosanmälan enligt 14 kap. 1 § SoL och haft ett SIP-möte vecka 19. Hennes "
+    "närvaro är 62 % och betygen har sjunkit. Vad gör vi om hon inte kommer tillbaka efter "
+    "sommarlovet? Kan 31 a § LVU (utreseförbud) bli aktuellt? Resan kostar ca 15 000 kr och "
+    "är bokad till den 20 juni. Hon vill inte att vi pratar med hennes föräldrar.\n";
+constexpr char kIdentifying[] =
+    "Flickan, 090314-1232, nås på 070-123 45 67 och bor på Storgatan 12, 123 45 Stockholm. "
+    "Brodern skriver från @bror_2005 och kör bilen ABC 123.\n";
+
+std::string Text(bool with_identifiers) {
+  std::string text;
+  for (int i = 0; i < 4; ++i) {
+    text += kCaseQuestion;
+    if (with_identifiers) text += kIdentifying;
+  }
+  return text;
+}
+
+void BM_ScanCaseQuestion(benchmark::State& state) {
+  const std::string text = Text(state.range(0) != 0);
+  for (auto _ : state) {
+    absl::StatusOr<std::vector<Finding>> findings = ScanText(text);
+    benchmark::DoNotOptimize(findings);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(text.size()));
+}
+BENCHMARK(BM_ScanCaseQuestion)->Arg(0)->Arg(1);
+
+void BM_RunCheckRedact(benchmark::State& state) {
+  const std::string text = Text(true);
+  CheckOptions options;
+  options.redact = true;
+  for (auto _ : state) {
+    CheckResult result = RunCheck(text, options);
+    benchmark::DoNotOptimize(result);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(text.size()));
+}
+BENCHMARK(BM_RunCheckRedact);
+
+}  // namespace
+}  // namespace samrad::client::guard
+
+BENCHMARK_MAIN();
