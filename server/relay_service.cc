@@ -835,6 +835,19 @@ class RelayServiceImpl final : public RelayService {
     return absl::OkStatus();
   }
 
+  // `failure` unless `message_id` was stored before: then the original Ack
+  // (duplicate = true) for identical bytes, ALREADY_EXISTS for other bytes.
+  absl::StatusOr<PreparedMessage> OrResubmit(absl::Status failure, const std::string& message_id,
+                                             const std::string& thread_id,
+                                             const std::string& envelope) {
+    auto resubmit = CheckResubmit(message_id, thread_id, envelope);
+    if (!resubmit.ok()) return resubmit.status();
+    if (!resubmit->has_value()) return failure;
+    PreparedMessage out;
+    out.duplicate_ack = std::move(**resubmit);
+    return out;
+  }
+
   // A byte-identical resubmit returns the original Ack; the same message id
   // with other bytes is ALREADY_EXISTS.
   absl::StatusOr<std::optional<v1::Ack>> CheckResubmit(const std::string& message_id,
@@ -885,22 +898,24 @@ class RelayServiceImpl final : public RelayService {
     if (auto s = VerifySignature(*envelope, *thread_key, "thread_signing_public_key"); !s.ok()) {
       return s;
     }
+    // A resubmission fails the freshness checks below (epoch, unit); only
+    // then is its message id looked up, which keeps that read off the
+    // common path. A byte-identical resubmit that passes them is reported
+    // as a duplicate by the Store itself.
+    auto or_resubmit = [&](absl::Status failure) {
+      return OrResubmit(std::move(failure), header.message_id(), header.thread_id(),
+                        request.envelope());
+    };
     PreparedMessage out;
-    auto resubmit = CheckResubmit(header.message_id(), header.thread_id(), request.envelope());
-    if (!resubmit.ok()) return resubmit.status();
-    if (resubmit->has_value()) {
-      out.duplicate_ack = std::move(**resubmit);
-      return out;
-    }
     auto dir = Directory();
     if (!dir) {
-      return absl::FailedPreconditionError(
-          "no key directory has been published yet; an administrator must publish one");
+      return or_resubmit(absl::FailedPreconditionError(
+          "no key directory has been published yet; an administrator must publish one"));
     }
     auto unit = crypto::RouteCounty(dir->directory, metadata.county());
     if (!unit.ok()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("the key directory routes county ", metadata.county(), " to no unit"));
+      return or_resubmit(absl::FailedPreconditionError(
+          absl::StrCat("the key directory routes county ", metadata.county(), " to no unit")));
     }
     ExpectedHeader expected;
     expected.thread_id = header.thread_id();
@@ -908,7 +923,7 @@ class RelayServiceImpl final : public RelayService {
     expected.sender_role = v1::SENDER_ROLE_PROFESSIONAL;
     expected.units = {(*unit)->unit_id()};
     expected.directory_epoch = dir->epoch;
-    if (auto s = CheckEnvelopeHeader(header, expected); !s.ok()) return s;
+    if (auto s = CheckEnvelopeHeader(header, expected); !s.ok()) return or_resubmit(s);
 
     const int64_t now = clock_();
     out.thread.set_thread_id(header.thread_id());
@@ -953,15 +968,15 @@ class RelayServiceImpl final : public RelayService {
       if (!key.ok()) return absl::NotFoundError(kThreadNotVisible);
       if (auto s = VerifySignature(*envelope, *key, "the thread key"); !s.ok()) return s;
     }
+    // As for submissions: a resubmit fails the sequence (or closed) check.
+    auto or_resubmit = [&](absl::Status failure) {
+      return OrResubmit(std::move(failure), header.message_id(), request.thread_id(),
+                        request.envelope());
+    };
     PreparedMessage out;
-    auto resubmit = CheckResubmit(header.message_id(), request.thread_id(), request.envelope());
-    if (!resubmit.ok()) return resubmit.status();
-    if (resubmit->has_value()) {
-      out.duplicate_ack = std::move(**resubmit);
-      return out;
-    }
     if (thread->state() == v1::THREAD_STATE_CLOSED) {
-      return absl::FailedPreconditionError("the thread is closed; start a new consultation");
+      return or_resubmit(
+          absl::FailedPreconditionError("the thread is closed; start a new consultation"));
     }
     ExpectedHeader expected;
     expected.thread_id = request.thread_id();
@@ -969,7 +984,7 @@ class RelayServiceImpl final : public RelayService {
     expected.sender_role = adviser ? v1::SENDER_ROLE_ADVISER : v1::SENDER_ROLE_PROFESSIONAL;
     expected.units = {thread->unit()};
     expected.directory_epoch = dir->epoch;
-    if (auto s = CheckEnvelopeHeader(header, expected); !s.ok()) return s;
+    if (auto s = CheckEnvelopeHeader(header, expected); !s.ok()) return or_resubmit(s);
     out.thread = *std::move(thread);
     out.message.set_thread_id(request.thread_id());
     out.message.set_message_id(header.message_id());
