@@ -135,7 +135,7 @@ TEST(StoreFaultTest, FailedGroupFailsItsCallersAndTheStoreRecovers) {
   // still report the cause), then writes succeed again.
   fail = false;
   absl::StatusOr<Appended> after = AppendSync(store, ProfessionalMessage("t3", "t3-2", 2));
-  for (int i = 0; i < 100 && !after.ok(); ++i) {
+  for (int i = 0; i < 300 && !after.ok(); ++i) {
     EXPECT_EQ(after.status().code(), absl::StatusCode::kResourceExhausted) << after.status();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     after = AppendSync(store, ProfessionalMessage("t3", "t3-2", 2));
