@@ -652,18 +652,25 @@ class StoreImpl final : public Store {
     }
     absl::Status commit;
     if (txn.batch().GetWriteBatch()->Count() > 0) {
-      if (resume_needed_) {
-        // A failed write leaves RocksDB read-only; retry recovery (e.g. once
-        // disk space is freed) before the next group.
-        commit = FromRocks(rocks_->db()->Resume(),
-                           "commit: the store is recovering from a failed write; retry shortly");
-        resume_needed_ = !commit.ok();
+      if (!last_write_error_.ok()) {
+        // A failed write leaves RocksDB read-only until it recovers (e.g.
+        // once disk space is freed). Until then the group fails with the
+        // original cause, so callers see "disk full" rather than "busy".
+        if (rocks_->db()->Resume().ok()) {
+          last_write_error_ = absl::OkStatus();
+        } else {
+          commit = absl::Status(
+              last_write_error_.code(),
+              absl::StrCat(last_write_error_.message(),
+                           " (the store is read-only until this is fixed; it retries on the "
+                           "next write)"));
+        }
       }
       if (commit.ok()) {
         rocksdb::WriteOptions write;
         write.sync = true;
         commit = FromRocks(rocks_->db()->Write(write, txn.batch().GetWriteBatch()), "commit");
-        resume_needed_ = !commit.ok();
+        last_write_error_ = commit;
       }
     }
     if (commit.ok()) {
@@ -1134,8 +1141,8 @@ class StoreImpl final : public Store {
   std::vector<PendingOp> queue_;  // guarded by queue_mu_
   bool stopping_ = false;         // guarded by queue_mu_
   std::thread commit_thread_;
-  AuditHead audit_head_;        // commit thread only (after Start)
-  bool resume_needed_ = false;  // commit thread only: the last write failed
+  AuditHead audit_head_;           // commit thread only (after Start)
+  absl::Status last_write_error_;  // commit thread only: why the last write failed
 
   std::mutex rotation_mu_;
   DekRotationProgress progress_;  // guarded by rotation_mu_

@@ -18,9 +18,8 @@
 // back into the Store's write methods synchronously waiting for a result.
 //
 // A group whose write fails (e.g. disk full: RESOURCE_EXHAUSTED) fails all
-// of its callers and leaves nothing behind. The store then recovers by itself
-// once writes succeed again; until then writes fail (UNAVAILABLE while
-// RocksDB recovers), reads go on.
+// of its callers and leaves nothing behind. Later writes fail with the same
+// cause until it is fixed; then the store recovers by itself. Reads go on.
 //
 // Reads are synchronous and see every write whose callback has run.
 // All methods are thread-safe.

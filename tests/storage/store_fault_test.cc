@@ -127,12 +127,16 @@ TEST(StoreFaultTest, FailedGroupFailsItsCallersAndTheStoreRecovers) {
   EXPECT_EQ(store.FindMessage("t3-2").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(store.ReadAudit(0, 0, 100)->size(), 1u);
 
-  // Space is freed: RocksDB recovers in the background (writes meanwhile
-  // are UNAVAILABLE, retryable), then writes succeed again.
+  // While the disk stays full, later writes fail with the same cause.
+  EXPECT_EQ(AppendSync(store, ProfessionalMessage("t3", "t3-2", 2)).status().code(),
+            absl::StatusCode::kResourceExhausted);
+
+  // Space is freed: RocksDB recovers in the background (writes meanwhile may
+  // still report the cause), then writes succeed again.
   fail = false;
   absl::StatusOr<Appended> after = AppendSync(store, ProfessionalMessage("t3", "t3-2", 2));
-  for (int i = 0; i < 100 && !after.ok(); ++i) {
-    EXPECT_EQ(after.status().code(), absl::StatusCode::kUnavailable) << after.status();
+  for (int i = 0; i < 300 && !after.ok(); ++i) {
+    EXPECT_EQ(after.status().code(), absl::StatusCode::kResourceExhausted) << after.status();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     after = AppendSync(store, ProfessionalMessage("t3", "t3-2", 2));
   }
