@@ -12,9 +12,17 @@ samrad_add_test(NAME client_cli_test LABEL unit
   SOURCES cli_test.cc LIBS samrad_client)
 samrad_add_test(NAME client_thread_crypto_test LABEL unit
   SOURCES thread_crypto_test.cc LIBS samrad_client)
+samrad_add_test(NAME client_admin_audit_test LABEL unit
+  SOURCES admin_audit_test.cc LIBS samrad_client samrad_storage)
 # The whole story with the real relay (needs server/'s samrad-relay).
 if(TARGET samrad-relay)
   samrad_add_test(NAME client_cli_e2e_test LABEL e2e TIMEOUT 300
     SOURCES cli_e2e_test.cc LIBS samrad_client)
   add_dependencies(client_cli_e2e_test samrad samrad-relay)
+endif()
+# The admin commands (revoke, audit, stats, purge, backup) with the real relay.
+if(TARGET samrad-relay)
+  samrad_add_test(NAME client_admin_e2e_test LABEL e2e TIMEOUT 180
+    SOURCES admin_e2e_test.cc LIBS samrad_client)
+  add_dependencies(client_admin_e2e_test samrad samrad-relay)
 endif()
