@@ -116,6 +116,36 @@ class AdminE2eTest : public ::testing::Test {
     InitProfile("pro", "professional-07-p-1", {});
   }
 
+  // Stops the relay and starts it again on the same data directory with its
+  // wall clock `shift_seconds` ahead (LD_PRELOAD shim); points the admin's
+  // and the adviser's profiles at its new port.
+  void RestartRelayLater(int64_t shift_seconds) {
+    ::kill(relay_pid_, SIGTERM);
+    ASSERT_EQ(testing::WaitFor(relay_pid_, std::chrono::seconds(20)), 0);
+    relay_log_ = dir_.File("relay-later.log");
+    relay_pid_ = testing::Spawn(
+        {kRelay, "serve", "--config", dir_.File("relay.textproto")},
+        testing::MakeEnv({{"LD_PRELOAD", SAMRAD_TIME_SHIFT_LIB},
+                          {"SAMRAD_TEST_TIME_SHIFT_SECONDS", absl::StrCat(shift_seconds)}}),
+        "", dir_.File("relay-later.out"), relay_log_);
+    ASSERT_GT(relay_pid_, 0);
+    std::string port;
+    std::regex port_pattern(" port=([0-9]+)");
+    for (int i = 0; i < 300 && port.empty(); ++i) {
+      std::string log = ReadFileToString(relay_log_).value_or("");
+      std::smatch match;
+      if (std::regex_search(log, match, port_pattern)) port = match[1].str();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_FALSE(port.empty()) << ReadFileToString(relay_log_).value_or("");
+    for (const char* who : {"admin", "adviser"}) {
+      const std::string path = dir_.File(std::string(who) + ".conf");
+      std::string conf = ReadFileToString(path).value_or("");
+      conf = std::regex_replace(conf, std::regex("127\\.0\\.0\\.1:[0-9]+"), "127.0.0.1:" + port);
+      ASSERT_TRUE(WriteFileAtomically(path, conf).ok());
+    }
+  }
+
   void InitProfile(const std::string& who, const std::string& cert,
                    std::vector<std::string> extra) {
     std::vector<std::string> args = {"init",
@@ -322,6 +352,26 @@ TEST_F(AdminE2eTest, AuditStatsPurgeBackupAndRevocation) {
   EXPECT_TRUE(absl::StrContains(after.out, R"("action":"revoke")")) << after.out;
   EXPECT_TRUE(absl::StrContains(after.out, R"("action":"backup")")) << after.out;
   EXPECT_TRUE(absl::StrContains(after.out, R"("chain_intact":true)")) << after.out;
+
+  // Two days later the closed case is due (closed_days 1); the open one is not.
+  RestartRelayLater(2 * 24 * 3600);
+  ProcessResult later = Samrad("admin", {"admin", "purge", "--dry-run"});
+  ASSERT_EQ(later.exit_code, 0) << later.err << ReadFileToString(relay_log_).value_or("");
+  EXPECT_EQ(later.out,
+            "Dry run: would close 0 inactive case(s) and purge 1 closed case(s) with 2 "
+            "message(s).\n  " +
+                ref1 + "\n")
+      << later.out;
+  EXPECT_EQ(Samrad("adviser", {"show", ref1}).exit_code, 0);
+  ProcessResult gone = Samrad("admin", {"admin", "purge", "--json"});
+  ASSERT_EQ(gone.exit_code, 0) << gone.err;
+  EXPECT_TRUE(absl::StrContains(gone.out, R"("threads_purged":1)")) << gone.out;
+  EXPECT_TRUE(absl::StrContains(gone.out, ref1)) << gone.out;
+  EXPECT_EQ(Samrad("adviser", {"show", ref1}).exit_code, 5);
+  EXPECT_EQ(Samrad("adviser", {"show", ref2}).exit_code, 0);
+  ProcessResult final_audit = Samrad("admin", {"admin", "audit", "--verify"});
+  EXPECT_EQ(final_audit.exit_code, 0) << final_audit.out << final_audit.err;
+  EXPECT_TRUE(absl::StrContains(final_audit.out, "retention")) << final_audit.out;
 }
 
 }  // namespace
