@@ -40,6 +40,12 @@ const std::map<std::string, Action>& Actions() {
       {"dir-sign", RunDirectorySign},
       {"dir-publish", RunDirectoryPublish},
       {"dir-show", RunDirectoryShow},
+      {"admin-revoke", RunAdminRevoke},
+      {"admin-revoked", RunAdminRevoked},
+      {"admin-audit", RunAdminAudit},
+      {"admin-stats", RunAdminStats},
+      {"admin-purge", RunAdminPurge},
+      {"admin-backup", RunAdminBackup},
   };
   return *actions;
 }
@@ -186,6 +192,34 @@ CommandSpec BuildTree() {
       {.name = "show", .summary = Msg::kCmdDirShow, .flags = {DirFlag()}, .action = "dir-show"});
   CommandSpec admin{.name = "admin", .summary = Msg::kCmdAdmin};
   admin.subcommands.push_back(std::move(directory));
+  admin.subcommands.push_back({.name = "revoke",
+                               .summary = Msg::kCmdAdminRevoke,
+                               .flags = {{"serial", "HEX", Msg::kFlagSerial},
+                                         {"cert", "FILE", Msg::kFlagCertFile},
+                                         {"reason", "TEXT", Msg::kFlagRevokeReason}},
+                               .action = "admin-revoke"});
+  admin.subcommands.push_back(
+      {.name = "revoked", .summary = Msg::kCmdAdminRevoked, .action = "admin-revoked"});
+  admin.subcommands.push_back({.name = "audit",
+                               .summary = Msg::kCmdAdminAudit,
+                               .flags = {{"since", "DATE", Msg::kFlagSince},
+                                         {"after", "INDEX", Msg::kFlagAfter},
+                                         {"limit", "N", Msg::kFlagLimit},
+                                         {"verify", "", Msg::kFlagVerify}},
+                               .action = "admin-audit"});
+  admin.subcommands.push_back({.name = "stats",
+                               .summary = Msg::kCmdAdminStats,
+                               .flags = {{"from", "DATE", Msg::kFlagFrom},
+                                         {"to", "DATE", Msg::kFlagToDate},
+                                         {"by", "LIST", Msg::kFlagBy},
+                                         {"csv", "", Msg::kFlagCsv}},
+                               .action = "admin-stats"});
+  admin.subcommands.push_back({.name = "purge",
+                               .summary = Msg::kCmdAdminPurge,
+                               .flags = {{"dry-run", "", Msg::kFlagDryRun}},
+                               .action = "admin-purge"});
+  admin.subcommands.push_back(
+      {.name = "backup", .summary = Msg::kCmdAdminBackup, .action = "admin-backup"});
   root.subcommands.push_back(std::move(admin));
   return root;
 }

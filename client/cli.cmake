@@ -2,10 +2,12 @@
 # directory workspace, relay calls, commands); `samrad`: its tiny main.
 # client -> crypto, proto (never storage or server).
 add_library(samrad_client
+  admin_audit.cc
   args.cc
   cli.cc
   command_helpers.cc
   commands_admin.cc
+  commands_admin_relay.cc
   commands_adviser.cc
   commands_professional.cc
   commands_setup.cc
@@ -24,7 +26,7 @@ add_library(samrad_client
 target_link_libraries(samrad_client
   PUBLIC samrad_crypto samrad_proto gRPC::grpc++ absl::status absl::statusor absl::strings
          absl::span absl::time
-  PRIVATE PkgConfig::ARGON2 absl::raw_logging_internal)
+  PRIVATE PkgConfig::ARGON2 OpenSSL::Crypto absl::raw_logging_internal)
 if(TARGET samrad_guard)
   target_link_libraries(samrad_client PUBLIC samrad_guard)
   target_compile_definitions(samrad_client PUBLIC SAMRAD_HAVE_GUARD=1)

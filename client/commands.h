@@ -37,8 +37,7 @@ absl::Status RunRelease(Session& session);
 absl::Status RunAnswer(Session& session);
 absl::Status RunRefer(Session& session);
 
-// Admin (commands_admin.cc). Other admin commands (revoke, audit, stats,
-// backup, purge) slot in next to these.
+// Admin: the signed key directory (commands_admin.cc).
 absl::Status RunDirectoryInit(Session& session);
 absl::Status RunDirectoryAddUnit(Session& session);
 absl::Status RunDirectoryRemoveUnit(Session& session);
@@ -47,6 +46,15 @@ absl::Status RunDirectoryRemoveAdviser(Session& session);
 absl::Status RunDirectorySign(Session& session);
 absl::Status RunDirectoryPublish(Session& session);
 absl::Status RunDirectoryShow(Session& session);
+
+// Admin calls to the relay (commands_admin_relay.cc): revocation, audit log,
+// statistics, retention and backup.
+absl::Status RunAdminRevoke(Session& session);
+absl::Status RunAdminRevoked(Session& session);
+absl::Status RunAdminAudit(Session& session);
+absl::Status RunAdminStats(Session& session);
+absl::Status RunAdminPurge(Session& session);
+absl::Status RunAdminBackup(Session& session);
 
 }  // namespace samrad::client
 

@@ -1,0 +1,378 @@
+// End to end for the admin commands with the real binaries on 127.0.0.1:
+// a real samrad-relay (RocksDB in a temp dir, mTLS from certs/samrad-pki.sh),
+// consultations by a professional and an adviser, then `samrad admin audit`
+// (with --verify), `stats`, `purge`, `backup`, `revoke` and `revoked`.
+// The fixture is the one of cli_e2e_test.cc with a retention policy and a
+// backup folder in the relay's configuration.
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "client/file_util.h"
+#include "gtest/gtest.h"
+#include "process_util.h"
+#include "test_util.h"
+
+namespace samrad::client {
+namespace {
+
+using testing::ProcessResult;
+using testing::RunProcess;
+using testing::TempDir;
+
+const std::string kSource = SAMRAD_SOURCE_DIR;
+const std::string kSamrad = std::string(SAMRAD_BINARY_DIR) + "/client/samrad";
+const std::string kRelay = std::string(SAMRAD_BINARY_DIR) + "/server/samrad-relay";
+
+// deploy/routing.textproto when the deployment ships it, else the client's copy.
+std::string RoutingTable() {
+  const std::string deployed = kSource + "/deploy/routing.textproto";
+  return PathExists(deployed) ? deployed : kSource + "/client/testdata/routing.textproto";
+}
+
+// The string value of "key" in a one-line JSON object (no escapes needed).
+std::string JsonString(const std::string& json, const std::string& key) {
+  std::smatch match;
+  std::regex pattern("\"" + key + "\":\"([^\"]*)\"");
+  return std::regex_search(json, match, pattern) ? match[1].str() : "";
+}
+
+class AdminE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(PathExists(kSamrad)) << kSamrad;
+    ASSERT_TRUE(PathExists(kRelay)) << kRelay;
+    pki_ = dir_.File("pki");
+    // PKI: CA, relay certificate for 127.0.0.1, one certificate per person.
+    Pki({"init"});
+    Pki({"server", "relay", "--ip", "127.0.0.1", "--dns", "localhost"});
+    Pki({"client", "admin", "national", "ops-1"});
+    Pki({"client", "adviser", "rc-kronoberg", "a-1"});
+    Pki({"client", "adviser", "rc-kronoberg", "a-2"});
+    Pki({"client", "adviser", "nkt", "n-1"});
+    Pki({"client", "professional", "07", "p-1"});
+    for (const char* who : {"admin", "adviser", "adviser2", "nkt", "pro", "dir"}) {
+      ASSERT_TRUE(WriteFileAtomically(dir_.File(std::string(who) + ".pass"),
+                                      absl::StrCat("passphrase of ", who, "\n"))
+                      .ok());
+    }
+    // The admin's offline directory key and the default routing table.
+    ProcessResult init = Samrad("admin", {"admin", "directory", "init", "--out", dir_.File("dir"),
+                                          "--routing", RoutingTable()});
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+    StartRelay();
+  }
+
+  void TearDown() override {
+    if (relay_pid_ > 0) {
+      ::kill(relay_pid_, SIGTERM);
+      testing::WaitFor(relay_pid_, std::chrono::seconds(20));
+    }
+  }
+
+  void Pki(std::vector<std::string> args) {
+    std::vector<std::string> argv = {"/bin/bash", kSource + "/certs/samrad-pki.sh", "--dir", pki_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ProcessResult r = RunProcess(argv, {}, dir_.path());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  void StartRelay() {
+    const std::string kek = dir_.File("kek.hex");
+    ASSERT_TRUE(WriteFileAtomically(kek, std::string(64, 'a') + "\n").ok());
+    data_dir_ = dir_.File("relay-data");
+    const std::string config =
+        absl::StrCat("listen_address: \"127.0.0.1:0\"\n", "tls { cert_file: \"", pki_,
+                     "/relay.crt\" key_file: \"", pki_, "/relay.key\" client_ca_file: \"", pki_,
+                     "/ca.crt\" }\n", "data_dir: \"", data_dir_, "\"\n", "kek_file: \"", kek,
+                     "\"\n", "directory_public_key_file: \"", dir_.File("dir"),
+                     "/directory.pub\"\n", "retention { closed_days: 1 sweeper_disabled: true }\n",
+                     "backup_dir: \"", dir_.File("backups"), "\"\n");
+    ASSERT_TRUE(WriteFileAtomically(dir_.File("relay.textproto"), config).ok());
+    relay_log_ = dir_.File("relay.log");
+    relay_pid_ = testing::Spawn({kRelay, "serve", "--config", dir_.File("relay.textproto")},
+                                testing::MakeEnv({}), "", dir_.File("relay.out"), relay_log_);
+    ASSERT_GT(relay_pid_, 0);
+    std::regex port_pattern(" port=([0-9]+)");
+    for (int i = 0; i < 300 && port_.empty(); ++i) {
+      std::string log = ReadFileToString(relay_log_).value_or("");
+      std::smatch match;
+      if (std::regex_search(log, match, port_pattern)) port_ = match[1].str();
+      int status = 0;
+      ASSERT_EQ(::waitpid(relay_pid_, &status, WNOHANG), 0) << "relay exited: " << log;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_FALSE(port_.empty()) << ReadFileToString(relay_log_).value_or("");
+    // Profiles for the three people.
+    InitProfile("admin", "admin-national-ops-1", {});
+    InitProfile("adviser", "adviser-rc-kronoberg-a-1", {"--adviser-id", "a-1"});
+    InitProfile("adviser2", "adviser-rc-kronoberg-a-2", {"--adviser-id", "a-2"});
+    InitProfile("nkt", "adviser-nkt-n-1", {"--adviser-id", "n-1"});
+    InitProfile("pro", "professional-07-p-1", {});
+  }
+
+  // Stops the relay and starts it again on the same data directory with its
+  // wall clock `shift_seconds` ahead (LD_PRELOAD shim); points the admin's
+  // and the adviser's profiles at its new port.
+  void RestartRelayLater(int64_t shift_seconds) {
+    ::kill(relay_pid_, SIGTERM);
+    ASSERT_EQ(testing::WaitFor(relay_pid_, std::chrono::seconds(20)), 0);
+    relay_log_ = dir_.File("relay-later.log");
+    relay_pid_ = testing::Spawn(
+        {kRelay, "serve", "--config", dir_.File("relay.textproto")},
+        testing::MakeEnv({{"LD_PRELOAD", SAMRAD_TIME_SHIFT_LIB},
+                          {"SAMRAD_TEST_TIME_SHIFT_SECONDS", absl::StrCat(shift_seconds)}}),
+        "", dir_.File("relay-later.out"), relay_log_);
+    ASSERT_GT(relay_pid_, 0);
+    std::string port;
+    std::regex port_pattern(" port=([0-9]+)");
+    for (int i = 0; i < 300 && port.empty(); ++i) {
+      std::string log = ReadFileToString(relay_log_).value_or("");
+      std::smatch match;
+      if (std::regex_search(log, match, port_pattern)) port = match[1].str();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_FALSE(port.empty()) << ReadFileToString(relay_log_).value_or("");
+    for (const char* who : {"admin", "adviser"}) {
+      const std::string path = dir_.File(std::string(who) + ".conf");
+      std::string conf = ReadFileToString(path).value_or("");
+      conf = std::regex_replace(conf, std::regex("127\\.0\\.0\\.1:[0-9]+"), "127.0.0.1:" + port);
+      ASSERT_TRUE(WriteFileAtomically(path, conf).ok());
+    }
+  }
+
+  void InitProfile(const std::string& who, const std::string& cert,
+                   std::vector<std::string> extra) {
+    std::vector<std::string> args = {"init",
+                                     "--relay",
+                                     "127.0.0.1:" + port_,
+                                     "--cert",
+                                     pki_ + "/" + cert + ".crt",
+                                     "--key",
+                                     pki_ + "/" + cert + ".key",
+                                     "--ca",
+                                     pki_ + "/ca.crt",
+                                     "--directory-key",
+                                     dir_.File("dir") + "/directory.pub",
+                                     "--keystore",
+                                     dir_.File(who + ".keystore")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ProcessResult r = Samrad(who, args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  std::map<std::string, std::string> EnvFor(const std::string& who) {
+    return {{"SAMRAD_CONFIG", dir_.File(who + ".conf")},
+            {"SAMRAD_PASSPHRASE_FILE", dir_.File(who + ".pass")},
+            {"SAMRAD_DIRECTORY_PASSPHRASE_FILE", dir_.File("dir.pass")},
+            {"SAMRAD_ADMIN_DIR", dir_.File("dir")},
+            {"LANG", "C.UTF-8"},
+            {"LC_ALL", ""},
+            {"HOME", dir_.path()}};
+  }
+
+  // Runs samrad as `who` (profile, keystore passphrase, admin folder).
+  ProcessResult Samrad(const std::string& who, std::vector<std::string> args,
+                       const std::string& stdin_text = "") {
+    std::vector<std::string> argv = {kSamrad};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunProcess(argv, EnvFor(who), dir_.path(), stdin_text);
+  }
+
+  TempDir dir_;
+  std::string pki_;
+  std::string data_dir_;
+  std::string relay_log_;
+  std::string port_;
+  pid_t relay_pid_ = -1;
+};
+
+TEST_F(AdminE2eTest, AuditStatsPurgeBackupAndRevocation) {
+  // Help is there for every admin command.
+  for (const char* command : {"revoke", "revoked", "audit", "stats", "purge", "backup"}) {
+    ProcessResult help = Samrad("admin", {"admin", command, "--help"});
+    EXPECT_EQ(help.exit_code, 0) << command << help.err;
+    EXPECT_TRUE(absl::StrContains(help.out, std::string("admin ") + command)) << help.out;
+  }
+  ASSERT_EQ(Samrad("adviser", {"keygen", "--out", dir_.File("a-1.json")}).exit_code, 0);
+  ASSERT_EQ(
+      Samrad("admin", {"admin", "directory", "add-adviser", "rc-kronoberg", dir_.File("a-1.json")})
+          .exit_code,
+      0);
+  ASSERT_EQ(Samrad("admin", {"admin", "directory", "sign"}).exit_code, 0);
+  ASSERT_EQ(Samrad("admin", {"admin", "directory", "publish"}).exit_code, 0);
+
+  // Two consultations; the first is claimed, read and answered.
+  const std::vector<std::string> ask = {"ask",    "--county",  "07",    "--category",
+                                        "fgm",    "--urgency", "high",  "--org",
+                                        "school", "--age",     "child", "--json"};
+  ProcessResult first = Samrad("pro", ask, "Hur går en orosanmälan till?\n");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const std::string ref1 = JsonString(first.out, "reference");
+  ProcessResult second = Samrad("pro", ask, "Vilka kontroller görs vid misstanke?\n");
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const std::string ref2 = JsonString(second.out, "reference");
+  ASSERT_EQ(Samrad("adviser", {"claim", ref1}).exit_code, 0);
+  ASSERT_EQ(Samrad("adviser", {"show", ref1}).exit_code, 0);
+  ASSERT_EQ(Samrad("adviser", {"answer", ref1}, "Kontakta socialtjänsten i dag.\n").exit_code, 0);
+
+  // The audit log names claim, read and answer on the thread, by a-1.
+  ProcessResult audit = Samrad("admin", {"admin", "audit", "--json"});
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  for (const char* action : {"claim", "read", "answer", "publish"}) {
+    EXPECT_TRUE(absl::StrContains(audit.out, absl::StrCat(R"("action":")", action, R"(")")))
+        << action << audit.out;
+  }
+  EXPECT_TRUE(absl::StrContains(
+      audit.out,
+      R"("actor_role":"adviser","actor_id":"a-1","action":"claim","thread_id":")" + ref1))
+      << audit.out;
+  ProcessResult table = Samrad("admin", {"admin", "audit"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_TRUE(absl::StrContains(table.out, "adviser a-1")) << table.out;
+  EXPECT_TRUE(absl::StrContains(table.out, "ACTION")) << table.out;
+  ProcessResult page =
+      Samrad("admin", {"admin", "audit", "--after", "1", "--limit", "2", "--json"});
+  ASSERT_EQ(page.exit_code, 0) << page.err;
+  EXPECT_TRUE(absl::StartsWith(page.out, R"({"entries":[{"index":2,)")) << page.out;
+  EXPECT_FALSE(absl::StrContains(page.out, R"("index":4,)")) << page.out;
+  ProcessResult future = Samrad("admin", {"admin", "audit", "--since", "2999-01-01"});
+  ASSERT_EQ(future.exit_code, 0) << future.err;
+  EXPECT_EQ(future.out, "No audit entries match.\n");
+  ProcessResult verify = Samrad("admin", {"admin", "audit", "--verify"});
+  ASSERT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_TRUE(absl::StrContains(verify.out, "Audit chain intact:")) << verify.out;
+  EXPECT_EQ(Samrad("admin", {"admin", "audit", "--limit", "0"}).exit_code, 2);
+  EXPECT_EQ(Samrad("admin", {"admin", "audit", "--since", "yesterday"}).exit_code, 2);
+
+  // Statistics: two consultations in one group are shown as "<5".
+  ProcessResult stats = Samrad(
+      "admin", {"admin", "stats", "--from", "2020-01-01", "--by", "unit,category", "--json"});
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  EXPECT_TRUE(absl::StrContains(
+      stats.out, R"({"group":{"unit":"rc-kronoberg","category":"fgm"},"count":"<5")"))
+      << stats.out;
+  EXPECT_FALSE(absl::StrContains(stats.out, R"("count":"2")")) << stats.out;
+  ProcessResult stats_text =
+      Samrad("admin", {"admin", "stats", "--from", "2020-01-01", "--by", "unit"});
+  ASSERT_EQ(stats_text.exit_code, 0) << stats_text.err;
+  EXPECT_TRUE(absl::StrContains(stats_text.out, "UNIT")) << stats_text.out;
+  EXPECT_TRUE(absl::StrContains(stats_text.out, "rc-kronoberg  <5")) << stats_text.out;
+  ProcessResult csv = Samrad("admin", {"admin", "stats", "--by", "urgency", "--csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_TRUE(absl::StartsWith(csv.out, "urgency,count,median_ms_to_first_answer\nhigh,<5,"))
+      << csv.out;
+  EXPECT_EQ(Samrad("admin", {"admin", "stats", "--by", "name"}).exit_code, 2);
+  // Only an admin may read them.
+  EXPECT_EQ(Samrad("adviser", {"admin", "stats"}).exit_code, 4);
+
+  // Retention: the relay keeps closed threads at least a day (closed_days
+  // is 1..3650), so a thread closed just now is not yet due.
+  ASSERT_EQ(Samrad("pro", {"close", ref1}).exit_code, 0);
+  ProcessResult dry = Samrad("admin", {"admin", "purge", "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_EQ(dry.out,
+            "Dry run: would close 0 inactive case(s) and purge 0 closed case(s) with 0 "
+            "message(s).\n");
+  ProcessResult purge = Samrad("admin", {"admin", "purge", "--json"});
+  ASSERT_EQ(purge.exit_code, 0) << purge.err;
+  EXPECT_TRUE(
+      absl::StrContains(purge.out, R"("dry_run":false,"threads_closed":0,"threads_purged":0)"))
+      << purge.out;
+  EXPECT_EQ(Samrad("adviser", {"show", ref1}).exit_code, 0);
+
+  // Backup: written on the relay's host where the relay says.
+  ProcessResult backup = Samrad("admin", {"admin", "backup", "--json"});
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  const std::string backup_dir = JsonString(backup.out, "backup_dir");
+  EXPECT_TRUE(absl::StartsWith(backup_dir, dir_.File("backups"))) << backup.out;
+  ASSERT_TRUE(std::filesystem::exists(backup_dir)) << backup.out;
+  EXPECT_FALSE(std::filesystem::is_empty(backup_dir)) << backup.out;
+  std::regex size_pattern(R"("size_bytes":([0-9]+))");
+  std::smatch size_match;
+  ASSERT_TRUE(std::regex_search(backup.out, size_match, size_pattern)) << backup.out;
+  EXPECT_GT(std::stoull(size_match[1].str()), 0u) << backup.out;
+  ProcessResult backup_text = Samrad("admin", {"admin", "backup"});
+  ASSERT_EQ(backup_text.exit_code, 0) << backup_text.err;
+  EXPECT_TRUE(absl::StrContains(backup_text.out, "on the relay's host")) << backup_text.out;
+
+  // Revocation: by certificate file, and by serial as openssl prints it.
+  EXPECT_EQ(Samrad("pro", {"show", ref2}).exit_code, 0);
+  ProcessResult revoke =
+      Samrad("admin", {"admin", "revoke", "--cert", pki_ + "/professional-07-p-1.crt", "--reason",
+                       "laptop stolen", "--json"});
+  ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
+  const std::string serial = JsonString(revoke.out, "serial_hex");
+  ASSERT_FALSE(serial.empty()) << revoke.out;
+  ProcessResult openssl = RunProcess(
+      {"/usr/bin/openssl", "x509", "-noout", "-serial", "-in", pki_ + "/professional-07-p-1.crt"},
+      {}, dir_.path());
+  ASSERT_EQ(openssl.exit_code, 0) << openssl.err;
+  EXPECT_TRUE(absl::StrContains(openssl.out, "serial=" + serial)) << openssl.out << serial;
+  ProcessResult refused = Samrad("pro", {"show", ref2});
+  EXPECT_EQ(refused.exit_code, 4) << refused.out << refused.err;
+  ProcessResult refused_cases = Samrad("pro", {"cases"});
+  EXPECT_EQ(refused_cases.exit_code, 4) << refused_cases.out << refused_cases.err;
+  // The adviser's certificate by serial, lower case with a prefix.
+  ProcessResult adviser_serial = RunProcess({"/usr/bin/openssl", "x509", "-noout", "-serial", "-in",
+                                             pki_ + "/adviser-rc-kronoberg-a-2.crt"},
+                                            {}, dir_.path());
+  ASSERT_EQ(adviser_serial.exit_code, 0);
+  std::string lower = adviser_serial.out;
+  lower.erase(lower.find_last_not_of("\n") + 1);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  ProcessResult by_serial = Samrad("admin", {"admin", "revoke", "--serial", lower});
+  ASSERT_EQ(by_serial.exit_code, 0) << by_serial.err;
+  const std::string upper_serial =
+      absl::AsciiStrToUpper(lower.substr(std::string("serial=").size()));
+  EXPECT_EQ(by_serial.out,
+            "Certificate " + upper_serial + " revoked; the relay refuses it from now on.\n");
+  ProcessResult revoked = Samrad("admin", {"admin", "revoked"});
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
+  EXPECT_TRUE(absl::StrContains(revoked.out, serial)) << revoked.out;
+  EXPECT_TRUE(absl::StrContains(revoked.out, upper_serial)) << revoked.out;
+  EXPECT_TRUE(absl::StrContains(revoked.out, "laptop stolen")) << revoked.out;
+  EXPECT_TRUE(absl::StrContains(revoked.out, "ops-1")) << revoked.out;
+  std::map<std::string, std::string> swedish = EnvFor("admin");
+  swedish["LANG"] = "sv_SE.UTF-8";
+  ProcessResult svenska = RunProcess({kSamrad, "admin", "revoked"}, swedish, dir_.path());
+  EXPECT_TRUE(absl::StrContains(svenska.out, "SERIENUMMER")) << svenska.out;
+  EXPECT_EQ(Samrad("admin", {"admin", "revoke"}).exit_code, 2);
+  EXPECT_EQ(Samrad("admin", {"admin", "revoke", "--serial", "xyz"}).exit_code, 2);
+  EXPECT_EQ(Samrad("admin", {"admin", "revoke", "--cert", dir_.File("nope.crt")}).exit_code, 5);
+
+  // The chain still verifies and records the revocations and the backup.
+  ProcessResult after = Samrad("admin", {"admin", "audit", "--verify", "--json"});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_TRUE(absl::StrContains(after.out, R"("action":"revoke")")) << after.out;
+  EXPECT_TRUE(absl::StrContains(after.out, R"("action":"backup")")) << after.out;
+  EXPECT_TRUE(absl::StrContains(after.out, R"("chain_intact":true)")) << after.out;
+
+  // Two days later the closed case is due (closed_days 1); the open one is not.
+  RestartRelayLater(2 * 24 * 3600);
+  ProcessResult later = Samrad("admin", {"admin", "purge", "--dry-run"});
+  ASSERT_EQ(later.exit_code, 0) << later.err << ReadFileToString(relay_log_).value_or("");
+  EXPECT_EQ(later.out,
+            "Dry run: would close 0 inactive case(s) and purge 1 closed case(s) with 2 "
+            "message(s).\n  " +
+                ref1 + "\n")
+      << later.out;
+  EXPECT_EQ(Samrad("adviser", {"show", ref1}).exit_code, 0);
+  ProcessResult gone = Samrad("admin", {"admin", "purge", "--json"});
+  ASSERT_EQ(gone.exit_code, 0) << gone.err;
+  EXPECT_TRUE(absl::StrContains(gone.out, R"("threads_purged":1)")) << gone.out;
+  EXPECT_TRUE(absl::StrContains(gone.out, ref1)) << gone.out;
+  EXPECT_EQ(Samrad("adviser", {"show", ref1}).exit_code, 5);
+  EXPECT_EQ(Samrad("adviser", {"show", ref2}).exit_code, 0);
+  ProcessResult final_audit = Samrad("admin", {"admin", "audit", "--verify"});
+  EXPECT_EQ(final_audit.exit_code, 0) << final_audit.out << final_audit.err;
+  EXPECT_TRUE(absl::StrContains(final_audit.out, "retention")) << final_audit.out;
+}
+
+}  // namespace
+}  // namespace samrad::client
