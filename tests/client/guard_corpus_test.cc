@@ -20,8 +20,8 @@ namespace samrad::client::guard {
 namespace {
 
 constexpr int kCorpusYear = 2026;  // fixes the birth-date age window
-constexpr double kRecallFloor = 0.97;
-constexpr double kFalsePositiveCeiling = 0.02;
+constexpr double kRecallFloor = 0.98;
+constexpr double kFalsePositiveCeiling = 0.01;
 
 std::string CorpusPath(const std::string& name) {
   return std::string(SAMRAD_SOURCE_DIR) + "/tests/client/guard_corpus/" + name;
