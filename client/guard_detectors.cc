@@ -105,10 +105,10 @@ struct Patterns {
       "steam|roblox|fortnite|xbox|psn|playstation|wickr|reddit|linkedin|"
       "onlyfans)(?:[- ]?(namn|namnet|konto|kontot|användarnamn|användarnamnet|"
       "användare|id|handle|profil|profilen|nick|alias))?(?:" SP "*([:=])|" SP "+(är|heter|som" SP
-      "+heter))?" SP "*" QUOTE "?@?([\\p{L}\\p{N}_][\\p{L}\\p{N}_.\\-]{1,29})");
+      "+heter))?" SP "*" QUOTE "?@?([\\p{L}\\p{N}_][\\p{L}\\p{N}_.\\-]+)");
   std::unique_ptr<const RE2> social_context_after =
       Compile("(?i)(?:^|[^\\p{L}\\p{N}])(?:heter|kallar" SP "+sig|kallas|användarnamnet|namnet)" SP
-              "+" QUOTE "?@?([\\p{L}\\p{N}_][\\p{L}\\p{N}_.\\-]{1,29}?)" QUOTE "?" SP "+(?:på|i)" SP
+              "+" QUOTE "?@?([\\p{L}\\p{N}_][\\p{L}\\p{N}_.\\-]+?)" QUOTE "?" SP "+(?:på|i)" SP
               "+(?:snap(?:chat)?|insta(?:gram)?|tiktok|kik|telegram|discord|twitter|facebook|fb|"
               "youtube|twitch|x)(?:[^\\p{L}\\p{N}]|$)");
   std::unique_ptr<const RE2> ipv4 = Compile("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
@@ -128,22 +128,22 @@ struct Patterns {
   std::unique_ptr<const RE2> bank_context = Compile(
       "(?i)(?:^|[^\\p{L}\\p{N}])(?:bankkonto(?:nummer|nr|t)?|kontonummer|kontonumret|"
       "kontonr|konto|kontot|clearing(?:nummer|nr)?|clnr|plusgiro(?:nummer)?|pg)\\.?(?:" SP
-      "+(?:är|nummer|nr|hos" SP "+\\p{L}{1,30}))?" SP "*:?" SP
+      "+(?:är|nummer|nr|hos" SP "+\\p{L}+))?" SP "*:?" SP
       "*(\\d[\\d \\x{00A0}\\x{202F},-]{4,28}\\d)");
   std::unique_ptr<const RE2> iban = Compile("([A-Z]{2})(\\d{2})((?:" SP "?[A-Z0-9]){10,32})");
   std::unique_ptr<const RE2> postcode =
       Compile("(?:(SE)-?" SP "?|(S)-" SP "?)?([1-9]\\d{2})" SP "?(\\d{2})(?:" SP
-              "+(\\p{Lu}\\p{Ll}{1,30}(?:[ -]\\p{Lu}\\p{Ll}{1,30})?|\\p{Lu}{3,30}(?:[ "
-              "-]\\p{Lu}{3,30})?))?");
+              "+(\\p{Lu}\\p{Ll}+(?:[ -]\\p{Lu}\\p{Ll}+)?|\\p{Lu}{3,}(?:[ "
+              "-]\\p{Lu}{3,})?))?");
   std::unique_ptr<const RE2> postcode_context = Compile(
       "(?i)(?:postnummer|postnumret|postnr|post-nr)\\.?" SP "*:?" SP "*(\\d{3}" SP "?\\d{2})");
   std::unique_ptr<const RE2> street =
-      Compile("((?:S:t|St\\.|\\p{Lu}\\p{L}{0,30})" SP "+)?([\\p{L}\\-]{0,40}?)(?i:" STREET_SUFFIX
-              ")" SP "+(\\d{1,3})(?:" SP "?([A-Ha-h])\\b)?(?:,?" SP
+      Compile("((?:S:t|St\\.|\\p{Lu}\\p{L}*)" SP "+)?([\\p{L}\\-]*?)(?i:" STREET_SUFFIX ")" SP
+              "+(\\d{1,3})(?:" SP "?([A-Ha-h])\\b)?(?:,?" SP
               "*(?i:lgh|lägenhet|lägenhetsnummer)\\.?" SP "*(?:nr\\.?" SP "*)?\\d{1,4})?");
   std::unique_ptr<const RE2> birth_after_word =
-      Compile("(?i)(?:^|[^\\p{L}\\p{N}])" BIRTH_WORD SP "*[:.,]?" SP
-              "*(?:(?:\\p{L}{1,12}|\\d{1,2}),?" SP "+){0,3}?(" DATE ")");
+      Compile("(?i)(?:^|[^\\p{L}\\p{N}])" BIRTH_WORD SP "*[:.,]?" SP "*(?:(?:\\p{L}+|\\d{1,2}),?" SP
+              "+){0,3}?(" DATE ")");
   std::unique_ptr<const RE2> birth_after_identity_word =
       Compile("(?i)(?:^|[^\\p{L}\\p{N}])" IDENTITY_WORD SP "*[:.,]?" SP "*(?:(?:är|börjar" SP
               "+(?:på|med))" SP "+)?(" DATE ")");
@@ -199,10 +199,10 @@ std::string_view View(const re2::StringPiece& group) {
 }
 
 // Calls `on_match(groups)` for every match of `re` in `text`. `on_match`
-// returns the byte offset to resume searching at when it accepted the match
-// (the end of what it reported), or nullopt when it rejected it; after a
-// rejection the search resumes one code point after the match start, so a
-// shorter or later candidate overlapping a rejected one is still tried.
+// returns the byte offset to resume searching at (after an accepted match,
+// the end of what it reported), or nullopt to resume one code point after the
+// match start, so that a shorter or later candidate overlapping a rejected
+// one is still tried. The search always advances.
 template <typename OnMatch>
 void ForEachMatch(const RE2& re, std::string_view text, OnMatch&& on_match) {
   const int group_count = 1 + re.NumberOfCapturingGroups();
@@ -255,6 +255,12 @@ bool ContinuesNumberBefore(std::string_view text, size_t pos) {
   while (run_start > 0 && DigitBefore(text, run_start)) --run_start;
   const char32_t before_run = CodePointBefore(text, run_start);
   return !(IsLetter(before_run) || before_run == U'_');
+}
+
+// Byte offset just after the run of ASCII digits that starts at `pos`.
+size_t EndOfDigitRun(std::string_view text, size_t pos) {
+  while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
+  return pos;
 }
 
 int ToInt(std::string_view digits) {
@@ -396,7 +402,9 @@ void DetectIdentityNumbers(std::string_view text, int current_year, std::vector<
   ForEachMatch(*GetPatterns().identity_number, text, [&](const Groups& g) -> std::optional<size_t> {
     const size_t begin = Begin(text, g[0]);
     const size_t end = End(text, g[0]);
-    if (DigitBefore(text, begin) || WordCharAt(text, end)) return std::nullopt;
+    // Inside a run of digits every later start has a digit before it too.
+    if (DigitBefore(text, begin)) return EndOfDigitRun(text, begin);
+    if (WordCharAt(text, end)) return std::nullopt;
     const char32_t before = CodePointBefore(text, begin);
     if ((before == U'-' || before == U'+') && DigitBefore(text, begin - 1)) {
       return std::nullopt;  // the tail of a longer number
@@ -484,23 +492,21 @@ void DetectNationalPhones(std::string_view text, std::vector<Candidate>* out) {
         (ContinuesNumberBefore(text, begin) && !follows_phone)) {
       return std::nullopt;
     }
-    // An area code is 2 to 4 digits; a longer first group is some other
-    // number ("090314-1233").
-    size_t first_run = 0;
-    for (size_t i = begin; i < end && (text[i] == '(' || DigitAt(text, i)); ++i) {
-      if (text[i] != '(') ++first_run;
-    }
-    const size_t all_digits = DigitsOf(text.substr(begin, end - begin)).size();
-    if (first_run != all_digits && (first_run < 2 || first_run > 4)) return std::nullopt;
-    // The only two-digit area code is Stockholm's 08.
-    if (first_run == 2 && all_digits > 2 && text[begin + (text[begin] == '(' ? 2 : 1)] != '8') {
-      return std::nullopt;
-    }
     std::optional<DigitPrefix> prefix = LongestDigitPrefix(text, begin, end, 8, 10);
     if (!prefix.has_value()) return std::nullopt;
     if (prefix->digits.starts_with("07") && prefix->digits.size() != 10) {
       prefix = LongestDigitPrefix(text, begin, end, 10, 10);
       if (!prefix.has_value()) return std::nullopt;
+    }
+    // An area code is 2 to 4 digits (only Stockholm's 08 has two); a longer
+    // first group is some other number ("090314-1233").
+    size_t first_run = 0;
+    for (size_t i = begin; i < end && (text[i] == '(' || DigitAt(text, i)); ++i) {
+      if (text[i] != '(') ++first_run;
+    }
+    if (first_run != prefix->digits.size()) {
+      if (first_run < 2 || first_run > 4) return std::nullopt;
+      if (first_run == 2 && prefix->digits[1] != '8') return std::nullopt;
     }
     if (IsOrganisationPrefix(prefix->digits)) return std::nullopt;
     Add(out, begin, prefix->end, FindingKind::kPhone);
@@ -615,7 +621,7 @@ void DetectSocialMedia(std::string_view text, std::vector<Candidate>* out) {
     size_t end = End(text, g[4]);
     while (end > begin && (text[end - 1] == '.' || text[end - 1] == '-')) --end;
     const std::string_view handle = text.substr(begin, end - begin);
-    if (handle.size() < 2 || IsCommonWord(handle)) return std::nullopt;
+    if (handle.size() < 2 || handle.size() > 30 || IsCommonWord(handle)) return std::nullopt;
     const bool has_marks = handle.find_first_of("0123456789_.-") != std::string_view::npos;
     const bool named = Matched(g[1]);
     const bool connector = Matched(g[2]) || Matched(g[3]);
@@ -634,7 +640,8 @@ void DetectSocialMedia(std::string_view text, std::vector<Candidate>* out) {
     size_t begin = Begin(text, g[1]);
     const size_t end = End(text, g[1]);
     const std::string_view handle = View(g[1]);
-    if (IsCommonWord(handle) || DigitsOf(handle).size() == handle.size()) return std::nullopt;
+    if (handle.size() > 30 || IsCommonWord(handle)) return std::nullopt;
+    if (DigitsOf(handle).size() == handle.size()) return std::nullopt;
     if (begin > 0 && text[begin - 1] == '@') --begin;
     Add(out, begin, end, FindingKind::kSocialMedia);
     return end;
@@ -824,9 +831,11 @@ void DetectPostcodes(std::string_view text, std::vector<Candidate>* out) {
   ForEachMatch(*p.postcode, text, [&](const Groups& g) -> std::optional<size_t> {
     const size_t begin = Begin(text, g[0]);
     size_t end = End(text, g[0]);
-    if (WordCharBefore(text, begin) || ContinuesNumberBefore(text, begin)) return std::nullopt;
+    // Inside a longer number every later start fails the same way.
+    if (ContinuesNumberBefore(text, begin)) return EndOfDigitRun(text, begin);
+    if (WordCharBefore(text, begin)) return std::nullopt;
     const size_t digits_end = End(text, g[4]);
-    if (DigitAt(text, digits_end)) return std::nullopt;
+    if (DigitAt(text, digits_end)) return EndOfDigitRun(text, digits_end);
     const std::string digits = std::string(View(g[3])) + std::string(View(g[4]));
     const int value = ToInt(digits);
     if (value > 98499 || IsPublicServiceNumber(digits)) return std::nullopt;
@@ -889,28 +898,32 @@ bool IsStreetPrefixWord(std::string_view word) {
 // ("Sergels torg 12") needs a capitalised word before it.
 void DetectStreetAddresses(std::string_view text, std::vector<Candidate>* out) {
   ForEachMatch(*GetPatterns().street, text, [&](const Groups& g) -> std::optional<size_t> {
+    // A rejected candidate is rejected for every later start before its house
+    // number too (same number, same word, or a start inside the word), so the
+    // search resumes after the number: linear even on giant words.
+    const size_t rejected = End(text, g[4]);
     size_t end = End(text, g[0]);
-    if (DigitAt(text, End(text, g[4]))) return std::nullopt;
+    if (DigitAt(text, End(text, g[4]))) return rejected;
     // "Storgatan 12 bor": the letter after the number is the start of a word.
     if (Matched(g[5]) && WordCharAt(text, End(text, g[5]))) end = End(text, g[4]);
-    if (WordCharAt(text, end)) return std::nullopt;
+    if (WordCharAt(text, end)) return rejected;
     re2::StringPiece rest(text.data() + End(text, g[4]), text.size() - End(text, g[4]));
     if (end == End(text, g[4]) && RE2::Consume(&rest, *GetPatterns().unit_after)) {
-      return std::nullopt;  // "Storgatan 5 minuter": a quantity, not a house number
+      return rejected;  // "Storgatan 5 minuter": a quantity, not a house number
     }
     const std::string_view stem = View(g[2]);
     const std::string_view suffix = View(g[3]);
     const size_t word_begin = Begin(text, g[2]);
     const std::string_view word = text.substr(word_begin, End(text, g[3]) - word_begin);
     const std::string word_lower = ToLowerUtf8(word);
-    if (WordCharBefore(text, word_begin)) return std::nullopt;
+    if (WordCharBefore(text, word_begin)) return rejected;
     const std::string_view name_before =
         Matched(g[1]) ? StripTrailingSpace(View(g[1])) : std::string_view();
     size_t begin = word_begin;
     if (stem.empty() || std::all_of(stem.begin(), stem.end(), [](char c) { return c == '-'; })) {
       // Separate suffix word: "Sergels torg 12", "Drottning Kristinas väg 3".
       if (name_before.empty() || IsNotATown(name_before) || IsCommonWord(name_before)) {
-        return std::nullopt;
+        return rejected;
       }
       begin = Begin(text, g[1]);
     } else {
@@ -919,15 +932,15 @@ void DetectStreetAddresses(std::string_view text, std::vector<Candidate>* out) {
       for (size_t i = 0; i < stem.size(); i = NextCodePoint(stem, i)) {
         if (IsLetter(CodePointAt(stem, i))) ++stem_letters;
       }
-      if (stem_letters < 2) return std::nullopt;
-      if (IsNonStreetCompound(word_lower)) return std::nullopt;
+      if (stem_letters < 2) return rejected;
+      if (IsNonStreetCompound(word_lower)) return rejected;
       if (ClassifySuffix(ToLowerUtf8(suffix)) == SuffixClass::kCapitalRequired &&
           !StartsUpper(word)) {
-        return std::nullopt;
+        return rejected;
       }
       if (IsStreetPrefixWord(name_before)) begin = Begin(text, g[1]);
     }
-    if (WordCharBefore(text, begin)) return std::nullopt;
+    if (WordCharBefore(text, begin)) return rejected;
     Add(out, begin, end, FindingKind::kStreetAddress);
     return end;
   });

@@ -21,8 +21,8 @@ namespace samrad::client::guard {
 namespace {
 
 constexpr int kCorpusYear = 2026;  // fixes the birth-date age window
-constexpr double kRecallFloor = 0.97;
-constexpr double kFalsePositiveCeiling = 0.02;
+constexpr double kRecallFloor = 0.98;
+constexpr double kFalsePositiveCeiling = 0.01;
 
 std::string CorpusPath(const std::string& name) {
   return std::string(SAMRAD_SOURCE_DIR) + "/tests/client/guard_corpus/" + name;
@@ -330,7 +330,7 @@ double SecondsToScan(const std::string& input) {
 // Inputs built to make a backtracking or restart-heavy scanner quadratic.
 // RE2 is linear and the candidate patterns are bounded, so a rejected
 // candidate costs a bounded rescan: four times the input may take about four
-// times as long (allowed: eight, plus 10 ms of noise), where a quadratic scan
+// times as long (allowed: eight, plus 20 ms of noise), where a quadratic scan
 // would take sixteen. A ratio, so it holds in Debug and sanitizer builds too
 // (which scan smaller inputs to stay within the test timeout).
 TEST(GuardPathological, AdversarialInputsScanInLinearTime) {
@@ -339,14 +339,14 @@ TEST(GuardPathological, AdversarialInputsScanInLinearTime) {
       "Storgatan", "1.2.3.", "a:",    "@a",  "0701234567 ", "å",    "8327-9 1 ", "x@",
   };
 #if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
-  constexpr size_t kSmall = 20000;
+  constexpr size_t kSmall = 40000;
 #else
-  constexpr size_t kSmall = 2000;
+  constexpr size_t kSmall = 10000;
 #endif
   for (const std::string& unit : units) {
     const double small = SecondsToScan(Repeat(unit, kSmall));
     const double large = SecondsToScan(Repeat(unit, 4 * kSmall));
-    EXPECT_LT(large, 8 * small + 0.010) << "\"" << unit << "\" x" << 4 * kSmall / unit.size();
+    EXPECT_LT(large, 8 * small + 0.020) << "\"" << unit << "\" x" << 4 * kSmall / unit.size();
   }
 }
 

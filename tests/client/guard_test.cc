@@ -96,6 +96,8 @@ TEST(GuardScan, PhoneForms) {
   // A year after the number is not part of it.
   EXPECT_THAT(Briefly("ring 070-123 45 67 2019"),
               ElementsAre(Brief{1, 6, "phone", "070-123 45 67"}));
+  EXPECT_THAT(Briefly("0701234567 0731234567"),
+              ElementsAre(Brief{1, 1, "phone", "0701234567"}, Brief{1, 12, "phone", "0731234567"}));
   // Two numbers in a row stay two findings.
   EXPECT_THAT(
       Briefly("070-123 45 67 08-123 456 78"),
