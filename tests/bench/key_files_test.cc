@@ -19,8 +19,8 @@ constexpr char kPublicPem[] =
 // that no private-key file block is committed: DER prefix for Ed25519, then
 // the 32-byte seed.
 std::string PrivatePem() {
-  const std::string der = absl::HexStringToBytes("302e020100300506032b657004220420") +
-                          absl::HexStringToBytes(kSeedHex);
+  const std::string der =
+      absl::HexStringToBytes("302e020100300506032b657004220420") + absl::HexStringToBytes(kSeedHex);
   return "-----BEGIN " + std::string("PRIVATE KEY-----\n") + absl::Base64Escape(der) +
          "\n-----END " + std::string("PRIVATE KEY-----\n");
 }
