@@ -69,6 +69,13 @@ int main(int argc, char** argv) {
     std::vector<crypto::X25519PublicKey> to = {recipient->public_key()};
     auto sealed = crypto::SealEnvelope(context, body, to, *signer);
     if (!sealed.ok()) return 1;
+    // The seeds must reach the decryption path of fuzz_envelope.
+    auto parsed = crypto::ParseEnvelope(*sealed);
+    if (!parsed.ok() ||
+        !crypto::OpenEnvelope(*parsed, parsed->context(), signer->public_key(), *recipient).ok()) {
+      std::fprintf(stderr, "make_seeds: envelope seed %d does not open\n", i);
+      return 1;
+    }
     if (i == 0) first_envelope = *sealed;
     ok &= Write(root / "envelope", "seed" + std::to_string(i), *sealed);
   }
@@ -93,7 +100,11 @@ int main(int argc, char** argv) {
     *fallback->add_advisers() = *adviser;
     directory.set_fallback_unit_id("nkt");
     auto signed_directory = crypto::SignDirectory(directory, *directory_key);
-    if (!signed_directory.ok()) return 1;
+    if (!signed_directory.ok() ||
+        !crypto::VerifyDirectory(*signed_directory, directory_key->public_key()).ok()) {
+      std::fprintf(stderr, "make_seeds: directory seed %d does not verify\n", i);
+      return 1;
+    }
     ok &= Write(root / "directory", "signed" + std::to_string(i),
                 signed_directory->SerializeAsString());
     ok &= Write(root / "directory", "plain" + std::to_string(i), directory.SerializeAsString());
