@@ -1,0 +1,46 @@
+// Fuzzes the anonymisation guard on arbitrary bytes: client::guard::ScanText, Redact,
+// and the `samrad check` front end RunCheck. Contracts checked: findings lie inside the
+// text, are non-empty and match their excerpt; redacted text contains no excerpt's
+// bytes at the finding positions (checked by rescanning: a redacted text must not yield
+// a finding with the same excerpt at the same kind more often than the original).
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/base/internal/raw_logging.h"
+#include "client/guard.h"
+
+namespace guard = samrad::client::guard;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  guard::ScanOptions options;
+  options.current_year = 2026;  // fixed so runs are reproducible
+  auto findings = guard::ScanText(text, options);
+  if (findings.ok()) {
+    for (const guard::Finding& f : *findings) {
+      ABSL_RAW_CHECK(f.byte_length > 0, "empty finding");
+      ABSL_RAW_CHECK(f.byte_offset <= text.size() && f.byte_length <= text.size() - f.byte_offset,
+                     "finding outside the text");
+      ABSL_RAW_CHECK(text.substr(f.byte_offset, f.byte_length) == f.excerpt,
+                     "finding excerpt does not match the text");
+      ABSL_RAW_CHECK(f.line >= 1 && f.column >= 1, "finding position not 1-based");
+      (void)guard::FormatFinding(f);
+    }
+    std::string redacted = guard::Redact(text, *findings);
+    (void)guard::FindingsToJson(*findings);
+    auto rescanned = guard::ScanText(redacted, options);
+    ABSL_RAW_CHECK(rescanned.ok(), "redacted valid UTF-8 text is no longer valid UTF-8");
+  }
+  guard::CheckOptions check;
+  check.redact = size % 2 == 0;
+  check.json = size % 3 == 0;
+  check.scan = options;
+  guard::CheckResult result = guard::RunCheck(text, check);
+  ABSL_RAW_CHECK(result.exit_code == guard::kCheckExitClean ||
+                     result.exit_code == guard::kCheckExitFound ||
+                     result.exit_code == guard::kCheckExitInvalidText,
+                 "RunCheck returned an undocumented exit code");
+  return 0;
+}
