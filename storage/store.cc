@@ -10,8 +10,6 @@
 // Reads go straight to RocksDB and open values through the keyring.
 #include "storage/store.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -31,6 +29,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "crypto/keys.h"
 #include "crypto/random.h"
 #include "rocksdb/utilities/backup_engine.h"
 #include "rocksdb/utilities/write_batch_with_index.h"
@@ -147,16 +146,6 @@ class Txn {
   int64_t now_ = 0;
 };
 
-absl::StatusOr<std::string> Sha256(std::string_view data) {
-  // Private helper: crypto's Sha256 (keys.h) is not on main yet.
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_len = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &digest_len, EVP_sha256(), nullptr) != 1) {
-    return absl::InternalError("SHA-256 failed in OpenSSL");
-  }
-  return std::string(reinterpret_cast<const char*>(digest), digest_len);
-}
-
 int64_t SystemNowMs() { return absl::ToUnixMillis(absl::Now()); }
 
 bool SameSubmission(const v1::StoredMessage& stored, const v1::StoredMessage& incoming) {
@@ -203,7 +192,7 @@ absl::StatusOr<std::string> AuditHash(const v1::AuditEntry& entry) {
   std::string input = "samrad-audit-v1";
   input += entry.prev_hash();
   input += cleared.SerializeAsString();
-  return Sha256(input);
+  return crypto::Sha256(input);
 }
 
 std::string MonthOf(int64_t unix_ms) {
