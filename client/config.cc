@@ -6,6 +6,7 @@
 #include "absl/strings/strip.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
+#include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 
 namespace samrad::client {
@@ -15,7 +16,34 @@ absl::Status ConfigError(absl::Status status) {
   return WithExitCode(std::move(status), ExitCode::kConfig);
 }
 
+// Keeps the first parse error instead of letting protobuf log it.
+class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    if (first_.empty()) {
+      first_ = absl::StrCat("line ", line + 1, " column ", column + 1, ": ", message);
+    }
+  }
+  void AddWarning(int, google::protobuf::io::ColumnNumber, const std::string&) override {}
+  const std::string& first() const { return first_; }
+
+ private:
+  std::string first_;
+};
+
 }  // namespace
+
+absl::Status ParseTextProto(absl::string_view text, google::protobuf::Message* out) {
+  FirstErrorCollector errors;
+  google::protobuf::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(std::string(text), out)) {
+    return absl::InvalidArgumentError(errors.first().empty() ? "not valid text format"
+                                                             : errors.first());
+  }
+  return absl::OkStatus();
+}
 
 std::string ToHex(absl::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -91,9 +119,9 @@ absl::StatusOr<v1::ClientProfile> LoadProfile(const std::string& path) {
     return ConfigError(text.status());
   }
   v1::ClientProfile profile;
-  if (!google::protobuf::TextFormat::ParseFromString(*text, &profile)) {
-    return ConfigError(
-        absl::InvalidArgumentError(absl::StrCat("profile ", path, " is not valid text format")));
+  if (absl::Status s = ParseTextProto(*text, &profile); !s.ok()) {
+    return ConfigError(absl::InvalidArgumentError(
+        absl::StrCat("profile ", path, " is not valid text format: ", s.message())));
   }
   if (absl::Status s = ValidateProfile(profile); !s.ok()) {
     return ConfigError(

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "crypto/keys.h"
+#include "google/protobuf/message.h"
 #include "proto/client.pb.h"
 
 namespace samrad::client {
@@ -22,6 +23,10 @@ absl::StatusOr<std::string> ResolveProfilePath(absl::string_view flag_value,
                                                absl::string_view env_samrad_config,
                                                absl::string_view env_xdg_config_home,
                                                absl::string_view env_home);
+
+// Parses protobuf text format without protobuf's own logging. On failure the
+// message says where ("line 3 column 7: ...").
+absl::Status ParseTextProto(absl::string_view text, google::protobuf::Message* out);
 
 // Reads and validates a profile. NOT_FOUND / INVALID_ARGUMENT tagged kConfig
 // with a message that names the file and the field.

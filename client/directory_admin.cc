@@ -88,9 +88,9 @@ absl::Status CheckWorkingDirectory(const v1::KeyDirectory& directory) {
 
 absl::StatusOr<v1::KeyDirectory> ParseDirectoryText(absl::string_view text) {
   v1::KeyDirectory directory;
-  google::protobuf::TextFormat::Parser parser;
-  if (!parser.ParseFromString(std::string(text), &directory)) {
-    return absl::InvalidArgumentError("not a KeyDirectory in protobuf text format");
+  if (absl::Status s = ParseTextProto(text, &directory); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a KeyDirectory in protobuf text format: ", s.message()));
   }
   if (absl::Status s = CheckWorkingDirectory(directory); !s.ok()) return s;
   return directory;
