@@ -1,5 +1,10 @@
 #include "client/keystore.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
@@ -18,6 +23,37 @@ absl::Status KeystoreError(absl::Status status) {
   if (status.code() == absl::StatusCode::kNotFound) return status;
   return WithExitCode(std::move(status), ExitCode::kKeystore);
 }
+
+// Device, inode, size and modification time of `path`; empty when absent.
+std::string FileVersion(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return "";
+  return absl::StrCat(st.st_dev, ":", st.st_ino, ":", st.st_size, ":", st.st_mtim.tv_sec, ".",
+                      st.st_mtim.tv_nsec);
+}
+
+// An exclusive flock on `path` for the object's lifetime.
+class FileLock {
+ public:
+  static absl::StatusOr<std::unique_ptr<FileLock>> Acquire(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return absl::UnknownError(absl::StrCat("cannot open lock file ", path));
+    }
+    if (::flock(fd, LOCK_EX) != 0) {
+      ::close(fd);
+      return absl::UnknownError(absl::StrCat("cannot lock ", path));
+    }
+    return std::unique_ptr<FileLock>(new FileLock(fd));
+  }
+  ~FileLock() { ::close(fd_); }  // closing releases the lock
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  explicit FileLock(int fd) : fd_(fd) {}
+  int fd_;
+};
 
 void WipeAdviserKeys(v1::AdviserKeyPair& pair) {
   WipeString(*pair.mutable_encryption_private_key());
@@ -47,6 +83,7 @@ absl::StatusOr<std::unique_ptr<Keystore>> Keystore::Create(const std::string& pa
 
 absl::StatusOr<std::unique_ptr<Keystore>> Keystore::Open(const std::string& path,
                                                          crypto::SecretBytes passphrase) {
+  const std::string version = FileVersion(path);
   absl::StatusOr<std::string> bytes = ReadFileToString(path, 300u * 1024 * 1024);
   if (!bytes.ok()) {
     if (bytes.status().code() == absl::StatusCode::kNotFound) {
@@ -71,6 +108,7 @@ absl::StatusOr<std::unique_ptr<Keystore>> Keystore::Open(const std::string& path
                      absl::StrCat("keystore ", path, " is damaged: ", plain.status().message())));
   }
   std::unique_ptr<Keystore> ks(new Keystore(path, std::move(passphrase), *params));
+  ks->file_version_ = version;
   if (!ks->contents_.ParseFromArray(plain->data(), static_cast<int>(plain->size())) ||
       ks->contents_.version() != kContentsVersion) {
     return KeystoreError(absl::DataLossError(
@@ -85,6 +123,15 @@ Keystore::~Keystore() {
 }
 
 absl::Status Keystore::Save() {
+  absl::StatusOr<std::unique_ptr<FileLock>> lock = FileLock::Acquire(path_ + ".lock");
+  if (!lock.ok()) return lock.status();
+  if (FileVersion(path_) != file_version_) {
+    return WithExitCode(
+        absl::AbortedError(absl::StrCat("keystore ", path_,
+                                        " was changed by another samrad meanwhile; nothing was "
+                                        "saved, run the command again")),
+        ExitCode::kConflict);
+  }
   std::string plain;
   if (!contents_.SerializeToString(&plain)) {
     return absl::InternalError("cannot serialise the keystore");
@@ -93,7 +140,9 @@ absl::Status Keystore::Save() {
       SealWithPassphrase(kKeystoreMagic, plain, passphrase_, params_);
   WipeString(plain);
   if (!sealed.ok()) return sealed.status();
-  return WriteFileAtomically(path_, *sealed, 0600);
+  if (absl::Status s = WriteFileAtomically(path_, *sealed, 0600); !s.ok()) return s;
+  file_version_ = FileVersion(path_);
+  return absl::OkStatus();
 }
 
 int Keystore::AddAdviserKeyPair(const crypto::X25519PrivateKey& encryption,

@@ -13,8 +13,11 @@
 //   and are deleted by `samrad keys prune` once the relay has purged the case
 //   (or it was closed more than DAYS ago), or at once by `close --forget`.
 //
-// A Keystore object is not thread-safe; the CLI uses one per process. Two
-// processes saving the same file concurrently: the last rename wins.
+// A Keystore object is not thread-safe; the CLI uses one per process.
+// Several processes may open the same file: Save holds an exclusive lock on
+// "<path>.lock" and refuses (ABORTED) when the file was replaced since this
+// object read or last wrote it, so no process silently overwrites another's
+// new keys; the caller runs its command again.
 #ifndef SAMRAD_CLIENT_KEYSTORE_H_
 #define SAMRAD_CLIENT_KEYSTORE_H_
 
@@ -54,7 +57,8 @@ class Keystore {
   Keystore& operator=(const Keystore&) = delete;
 
   // Reseals the contents (fresh salt and nonce, same passphrase and Argon2
-  // parameters) and replaces the file atomically.
+  // parameters) and replaces the file atomically. ABORTED (exit kConflict)
+  // when another process replaced the file since it was read.
   absl::Status Save();
 
   const std::string& path() const { return path_; }
@@ -94,6 +98,8 @@ class Keystore {
   std::string path_;
   crypto::SecretBytes passphrase_;
   Argon2Params params_;
+  // Identity of the file as last read or written: device, inode, size, mtime.
+  std::string file_version_;
   v1::KeystoreContents contents_;
 };
 

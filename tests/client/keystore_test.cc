@@ -7,7 +7,9 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "client/exit_codes.h"
@@ -194,13 +196,33 @@ TEST(KeystoreTest, FailedSaveLeavesTheOldFileAndNoTemporary) {
   auto after = ReadFileToString(path);
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(*after, *before);
-  int entries = 0;
+  std::vector<std::string> entries;
   for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
-    (void)entry;
-    ++entries;
+    entries.push_back(entry.path().filename().string());
   }
-  EXPECT_EQ(entries, 1);
+  std::sort(entries.begin(), entries.end());
+  EXPECT_EQ(entries, (std::vector<std::string>{"keystore", "keystore.lock"}));
   EXPECT_TRUE(Keystore::Open(path, Pass("pw")).ok());
+}
+
+TEST(KeystoreTest, ConcurrentWriterIsRefusedInsteadOfLosingKeys) {
+  TempDir dir;
+  const std::string path = dir.File("keystore");
+  ASSERT_TRUE(Keystore::Create(path, Pass("pw"), kFast).ok());
+  auto first = Keystore::Open(path, Pass("pw"));
+  auto second = Keystore::Open(path, Pass("pw"));
+  ASSERT_TRUE(first.ok() && second.ok());
+  (*first)->mutable_contents().add_threads()->set_thread_id(std::string(32, 'a'));
+  ASSERT_TRUE((*first)->Save().ok());
+  ASSERT_TRUE((*first)->Save().ok());  // its own earlier save is no conflict
+  (*second)->mutable_contents().add_threads()->set_thread_id(std::string(32, 'b'));
+  absl::Status lost = (*second)->Save();
+  EXPECT_EQ(lost.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(ExitCodeOf(lost), ExitCode::kConflict);
+  auto reread = Keystore::Open(path, Pass("pw"));
+  ASSERT_TRUE(reread.ok());
+  ASSERT_EQ((*reread)->contents().threads_size(), 1);
+  EXPECT_EQ((*reread)->contents().threads(0).thread_id(), std::string(32, 'a'));
 }
 
 TEST(KeystoreTest, LowerDirectoryEpochIsRefused) {
