@@ -213,6 +213,11 @@ std::string FormatHelp(const ParsedArgs& parsed, const std::vector<FlagSpec>& gl
   if (!flag_rows.empty()) {
     absl::StrAppend(&out, "\n", messages.Format(Msg::kFlags), ":\n");
     AppendRows(out, flag_rows);
+    bool any_required = false;
+    for (const CommandSpec* node : parsed.path) {
+      for (const FlagSpec& flag : node->flags) any_required = any_required || flag.required;
+    }
+    if (any_required) absl::StrAppend(&out, "  ", messages.Format(Msg::kRequiredNote), "\n");
   }
   std::vector<std::pair<std::string, std::string>> global_rows;
   for (const FlagSpec& flag : global_flags) {

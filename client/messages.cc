@@ -341,6 +341,7 @@ constexpr Entry kTable[] = {
     {Msg::kColDetail, "DETAIL", "DETALJ"},
     {Msg::kColCount, "COUNT", "ANTAL"},
     {Msg::kColMedianAnswer, "MEDIAN TO FIRST ANSWER", "MEDIAN TILL FÖRSTA SVAR"},
+    {Msg::kRequiredNote, "(*) required", "(*) krävs"},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

@@ -219,6 +219,7 @@ enum class Msg {
   kColDetail,
   kColCount,
   kColMedianAnswer,
+  kRequiredNote,
   kCount_,  // not a message: the number of entries
 };
 
