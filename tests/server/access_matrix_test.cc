@@ -487,7 +487,11 @@ class AccessMatrixTest : public RelayTest {
         // with the caller's own key: a take-over attempt.
         keys.thread_id = NewThread().keys.thread_id;
       }
-      return Call(&S::SubmitConsultation, *c.stub, SubmitRequest(keys, "access matrix"));
+      // County left empty: the relay takes it from the certificate, so that
+      // only a professional's certificate can route the request at all.
+      v1::SubmitConsultationRequest request = SubmitRequest(keys, "access matrix");
+      request.mutable_metadata()->clear_county();
+      return Call(&S::SubmitConsultation, *c.stub, request);
     };
     runners["PostMessage"] = [this](const Caller& c) {
       ScenarioThread thread = NewThread();
