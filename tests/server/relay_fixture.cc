@@ -83,6 +83,30 @@ const TestPki& SharedPki() {
   return *pki;
 }
 
+std::string IssueClientCertificate(const std::string& role, const std::string& scope,
+                                   const std::string& id) {
+  const TestPki& pki = SharedPki();
+  const std::string name = role + "-" + scope + "-" + id;
+  if (!std::filesystem::exists(pki.Cert(name))) {
+    EXPECT_EQ(RunPki("--dir " + pki.dir + " client " + role + " " + scope + " " + id), 0)
+        << "certs/samrad-pki.sh could not issue " << name;
+  }
+  return name;
+}
+
+std::string CertificateSerialHex(const std::string& name) {
+  const std::string command =
+      std::string(kPkiScript) + " --dir " + SharedPki().dir + " serial " + name;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return "";
+  char buffer[256] = {};
+  std::string serial;
+  if (fgets(buffer, sizeof(buffer), pipe) != nullptr) serial = buffer;
+  const int rc = pclose(pipe);
+  while (!serial.empty() && (serial.back() == '\n' || serial.back() == '\r')) serial.pop_back();
+  return rc == 0 ? serial : "";
+}
+
 int64_t RelayTest::NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())

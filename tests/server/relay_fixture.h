@@ -44,6 +44,16 @@ int RunPki(const std::string& args);
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& contents);
 
+// Issues one more client certificate from SharedPki()'s CA
+// (`samrad-pki.sh client ROLE SCOPE ID`) unless it exists already, and returns
+// its name ROLE-SCOPE-ID for RelayTest::Stub. Call from the test thread.
+std::string IssueClientCertificate(const std::string& role, const std::string& scope,
+                                   const std::string& id);
+
+// The serial of SharedPki() certificate `name` in upper-case hex, as
+// `samrad-pki.sh serial` prints it and the relay compares it; empty on failure.
+std::string CertificateSerialHex(const std::string& name);
+
 // One adviser's key pairs.
 struct AdviserKeys {
   std::string unit;
