@@ -105,6 +105,54 @@ absl::StatusOr<std::string> AeadSeal(AeadAlgorithm alg, absl::Span<const uint8_t
   return out;
 }
 
+absl::StatusOr<std::unique_ptr<AeadSealer>> AeadSealer::Create(AeadAlgorithm alg,
+                                                               absl::Span<const uint8_t> key) {
+  if (key.size() != AeadKeyLen(alg)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("AEAD key must be ", AeadKeyLen(alg), " bytes, got ", key.size()));
+  }
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) return absl::ResourceExhaustedError("EVP_CIPHER_CTX_new failed");
+  if (EVP_EncryptInit_ex(ctx.get(), CipherFor(alg), nullptr, nullptr, nullptr) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_IVLEN, kAeadNonceLen, nullptr) != 1 ||
+      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), nullptr) != 1) {
+    return absl::InternalError("OpenSSL AEAD initialisation failed");
+  }
+  return std::unique_ptr<AeadSealer>(new AeadSealer(ctx.release()));
+}
+
+AeadSealer::~AeadSealer() { EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(ctx_)); }
+
+absl::StatusOr<std::string> AeadSealer::Seal(absl::Span<const uint8_t> nonce,
+                                             absl::Span<const uint8_t> plaintext,
+                                             absl::Span<const uint8_t> aad) {
+  auto* ctx = static_cast<EVP_CIPHER_CTX*>(ctx_);
+  if (nonce.size() != kAeadNonceLen) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("AEAD nonce must be ", kAeadNonceLen, " bytes, got ", nonce.size()));
+  }
+  if (plaintext.size() > (1u << 30)) return absl::InvalidArgumentError("AEAD plaintext too large");
+  // A nonce alone restarts the operation under the kept key schedule.
+  if (EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()) != 1) {
+    return absl::InternalError("OpenSSL AEAD initialisation failed");
+  }
+  if (absl::Status s = AddAad(ctx, aad); !s.ok()) return s;
+  std::string out(plaintext.size() + kAeadTagLen, '\0');
+  auto* out_bytes = reinterpret_cast<uint8_t*>(out.data());
+  int len = 0;
+  if (!plaintext.empty() && EVP_EncryptUpdate(ctx, out_bytes, &len, plaintext.data(),
+                                              static_cast<int>(plaintext.size())) != 1) {
+    return absl::InternalError("OpenSSL AEAD encryption failed");
+  }
+  int final_len = 0;
+  if (EVP_EncryptFinal_ex(ctx, out_bytes + len, &final_len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, kAeadTagLen, out_bytes + plaintext.size()) !=
+          1) {
+    return absl::InternalError("OpenSSL AEAD finalisation failed");
+  }
+  return out;
+}
+
 absl::StatusOr<std::string> AeadOpen(AeadAlgorithm alg, absl::Span<const uint8_t> key,
                                      absl::Span<const uint8_t> nonce,
                                      absl::Span<const uint8_t> ciphertext,

@@ -7,6 +7,7 @@
 #define SAMRAD_CRYPTO_AEAD_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -34,6 +35,29 @@ absl::StatusOr<std::string> AeadOpen(AeadAlgorithm alg, absl::Span<const uint8_t
                                      absl::Span<const uint8_t> nonce,
                                      absl::Span<const uint8_t> ciphertext,
                                      absl::Span<const uint8_t> aad);
+
+// One key set up once for many seals: the keyed OpenSSL context (its key
+// schedule) is kept, and each Seal only sets a new nonce. Same output as
+// AeadSeal with the same key. Not thread-safe: one owner at a time (callers
+// serialise). The context is freed, and OpenSSL cleanses it, on destruction.
+class AeadSealer {
+ public:
+  // INVALID_ARGUMENT for a key of the wrong length.
+  static absl::StatusOr<std::unique_ptr<AeadSealer>> Create(AeadAlgorithm alg,
+                                                            absl::Span<const uint8_t> key);
+  ~AeadSealer();
+  AeadSealer(const AeadSealer&) = delete;
+  AeadSealer& operator=(const AeadSealer&) = delete;
+
+  // As AeadSeal: ciphertext with the 16-byte tag appended.
+  absl::StatusOr<std::string> Seal(absl::Span<const uint8_t> nonce,
+                                   absl::Span<const uint8_t> plaintext,
+                                   absl::Span<const uint8_t> aad);
+
+ private:
+  explicit AeadSealer(void* ctx) : ctx_(ctx) {}
+  void* ctx_;  // EVP_CIPHER_CTX, keyed for encryption
+};
 
 }  // namespace samrad::crypto
 

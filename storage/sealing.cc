@@ -1,5 +1,7 @@
 #include "storage/sealing.h"
 
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #include "crypto/aead.h"
 #include "crypto/random.h"
@@ -78,6 +80,7 @@ absl::StatusOr<SecretBytes> UnwrapDek(const SecretBytes& kek, uint32_t generatio
 void Keyring::Add(uint32_t generation, SecretBytes dek) {
   std::unique_lock lock(mu_);
   deks_[generation] = std::move(dek);
+  sealers_.erase(generation);  // a replaced DEK gets a new sealer
   if (generation > current_) current_ = generation;
 }
 
@@ -98,22 +101,52 @@ absl::StatusOr<std::string> Keyring::Seal(std::string_view cf, std::string_view 
   return SealWith(current_generation(), cf, key, plaintext);
 }
 
+absl::StatusOr<std::shared_ptr<Keyring::Sealer>> Keyring::SealerFor(uint32_t generation) const {
+  {
+    std::shared_lock lock(mu_);
+    auto it = sealers_.find(generation);
+    if (it != sealers_.end()) return it->second;
+  }
+  std::unique_lock lock(mu_);
+  auto dek = deks_.find(generation);
+  if (dek == deks_.end()) {
+    return absl::InternalError(absl::StrCat("no data key of generation ", generation));
+  }
+  std::shared_ptr<Sealer>& sealer = sealers_[generation];
+  if (sealer == nullptr) {
+    auto aead = crypto::AeadSealer::Create(AeadAlgorithm::kAes256Gcm, dek->second.span());
+    if (!aead.ok()) {
+      sealers_.erase(generation);
+      return aead.status();
+    }
+    sealer = std::make_shared<Sealer>();
+    sealer->aead = *std::move(aead);
+    sealer->counter = uint64_t{1} << 32;  // draws the fixed field on first use
+  }
+  return sealer;
+}
+
 absl::StatusOr<std::string> Keyring::SealWith(uint32_t generation, std::string_view cf,
                                               std::string_view key,
                                               std::string_view plaintext) const {
+  absl::StatusOr<std::shared_ptr<Sealer>> sealer = SealerFor(generation);
+  if (!sealer.ok()) return sealer.status();
+  std::string aad = ValueAad(cf, key, generation);
   std::string out(1, static_cast<char>(kSealedFormatVersion));
   schema::AppendU32(&out, generation);
-  std::string nonce = crypto::RandomString(kNonceLen);
-  out += nonce;
-  std::string aad = ValueAad(cf, key, generation);
-  std::shared_lock lock(mu_);
-  auto it = deks_.find(generation);
-  if (it == deks_.end()) {
-    return absl::InternalError(absl::StrCat("no data key of generation ", generation));
+  std::lock_guard lock((*sealer)->mu);
+  Sealer& s = **sealer;
+  if (s.counter >= (uint64_t{1} << 32)) {
+    const std::string fresh = crypto::RandomString(sizeof(s.fixed_field));
+    std::memcpy(&s.fixed_field, fresh.data(), sizeof(s.fixed_field));
+    s.counter = 0;
   }
-  absl::StatusOr<std::string> ciphertext =
-      crypto::AeadSeal(AeadAlgorithm::kAes256Gcm, it->second.span(), AsBytes(nonce),
-                       AsBytes(plaintext), AsBytes(aad));
+  const size_t nonce_at = out.size();
+  schema::AppendU32(&out, static_cast<uint32_t>(s.fixed_field >> 32));
+  schema::AppendU32(&out, static_cast<uint32_t>(s.fixed_field));
+  schema::AppendU32(&out, static_cast<uint32_t>(s.counter++));
+  absl::StatusOr<std::string> ciphertext = s.aead->Seal(
+      AsBytes(std::string_view(out).substr(nonce_at, kNonceLen)), AsBytes(plaintext), AsBytes(aad));
   if (!ciphertext.ok()) return ciphertext.status();
   out += *ciphertext;
   return out;

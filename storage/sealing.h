@@ -7,11 +7,19 @@
 // authenticate. DEKs are stored in meta wrapped by the KEK:
 //   wrapped = 0x01 | nonce (12) | AES-256-GCM(KEK, dek)
 //   AAD     = "samrad-dek-wrap-v1" 0x00 "meta" 0x00 meta_key
+// Value nonces (NIST SP 800-38D 8.2.1, deterministic construction): per DEK, a
+// 64-bit field drawn at random when the keyring first seals under it (and
+// again every 2^32 seals) followed by a 32-bit counter. Unique within a
+// process by the counter; across restarts two draws collide with
+// probability n^2 / 2^65 for n draws, far below the bound of random 96-bit
+// nonces, without a random draw per value.
 #ifndef SAMRAD_STORAGE_SEALING_H_
 #define SAMRAD_STORAGE_SEALING_H_
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -19,6 +27,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "crypto/aead.h"
 #include "crypto/secret_bytes.h"
 
 namespace samrad::storage {
@@ -72,6 +81,17 @@ class Keyring {
   mutable std::shared_mutex mu_;
   std::map<uint32_t, crypto::SecretBytes> deks_;  // guarded by mu_
   uint32_t current_ = 0;                          // guarded by mu_
+
+  // The sealing side of one DEK: its keyed AES-256-GCM context and nonce
+  // state, made on first use. Seals under one DEK are serialised by `mu`.
+  struct Sealer {
+    std::mutex mu;
+    std::unique_ptr<crypto::AeadSealer> aead;  // guarded by mu
+    uint64_t fixed_field = 0;                  // guarded by mu
+    uint64_t counter = 0;                      // guarded by mu; < 2^32
+  };
+  absl::StatusOr<std::shared_ptr<Sealer>> SealerFor(uint32_t generation) const;
+  mutable std::map<uint32_t, std::shared_ptr<Sealer>> sealers_;  // guarded by mu_
 };
 
 }  // namespace samrad::storage

@@ -440,6 +440,19 @@ void RunAeadTest(AeadAlgorithm alg, const tv::WycheproofTest& test, Expectation 
     auto sealed = AeadSeal(alg, AsBytes(key), AsBytes(iv), AsBytes(msg), AsBytes(aad));
     if (sealed.ok()) {
       output = *sealed;
+      // The keyed context (storage's at-rest sealing) must give the same
+      // bytes on its first use and when reused with a fresh nonce.
+      auto sealer = AeadSealer::Create(alg, AsBytes(key));
+      for (int use = 0; use < 2; ++use) {
+        absl::StatusOr<std::string> again =
+            sealer.ok() ? (*sealer)->Seal(AsBytes(iv), AsBytes(msg), AsBytes(aad))
+                        : absl::StatusOr<std::string>(sealer.status());
+        if (!again.ok() || *again != *sealed) {
+          check.Fail(absl::StrCat("AeadSealer use ", use + 1, " differs from AeadSeal: ",
+                                  again.ok() ? ToHex(*again) : again.status().ToString()));
+          return;
+        }
+      }
     } else {
       error = sealed.status();
     }

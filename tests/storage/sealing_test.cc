@@ -3,6 +3,8 @@
 // opens only under its KEK.
 #include "storage/sealing.h"
 
+#include <set>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/storage/test_util.h"
@@ -26,6 +28,37 @@ TEST(SealingTest, RoundTripsAndNamesItsGeneration) {
   absl::StatusOr<std::string> opened = keyring.Open("threads", "t1", *sealed);
   ASSERT_TRUE(opened.ok());
   EXPECT_EQ(*opened, "record");
+}
+
+// The nonce is a per-keyring random 64-bit field and a counter: seals under
+// one keyring never repeat a nonce, and a new keyring (a restart) draws a
+// new field, so a restarted relay does not reuse its predecessor's nonces.
+TEST(SealingTest, NoncesAreAFixedFieldAndACounterAndNeverRepeat) {
+  auto nonce_of = [](const std::string& sealed) { return sealed.substr(1 + 4, 12); };
+  Keyring keyring;
+  keyring.Add(1, Key('a'));
+  std::set<std::string> nonces;
+  std::string first;
+  for (int i = 0; i < 1000; ++i) {
+    absl::StatusOr<std::string> sealed = keyring.Seal("messages", "k", "same plaintext");
+    ASSERT_TRUE(sealed.ok());
+    const std::string nonce = nonce_of(*sealed);
+    if (i == 0) first = nonce;
+    EXPECT_EQ(nonce.substr(0, 8), first.substr(0, 8)) << "fixed field changed at seal " << i;
+    const std::string counter = nonce.substr(8);
+    const uint32_t value = (uint8_t(counter[0]) << 24) | (uint8_t(counter[1]) << 16) |
+                           (uint8_t(counter[2]) << 8) | uint8_t(counter[3]);
+    EXPECT_EQ(value, static_cast<uint32_t>(i));
+    EXPECT_TRUE(nonces.insert(nonce).second) << "nonce repeated at seal " << i;
+  }
+  Keyring restarted;
+  restarted.Add(1, Key('a'));
+  absl::StatusOr<std::string> sealed = restarted.Seal("messages", "k", "same plaintext");
+  ASSERT_TRUE(sealed.ok());
+  EXPECT_NE(nonce_of(*sealed).substr(0, 8), first.substr(0, 8));
+  absl::StatusOr<std::string> opened = keyring.Open("messages", "k", *sealed);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(*opened, "same plaintext");
 }
 
 TEST(SealingTest, EveryBitFlipIsDataLoss) {
