@@ -4,8 +4,10 @@
 // thread takes everything queued, runs each closure in order against the
 // database plus the group's pending writes (a WriteBatchWithIndex; a
 // save point per closure so a failed validation leaves nothing behind),
-// writes the whole group once with sync = true, then runs the callbacks, each
-// with its own outcome. Callers never block; one fsync serves the group.
+// writes the whole group once with sync = true, then hands the group's
+// callbacks, each with its own outcome, to the completion thread, which runs
+// them in commit order while the commit thread already validates and writes
+// the next group. Callers never block; one fsync serves the group.
 //
 // Reads go straight to RocksDB and open values through the keyring.
 #include "storage/store.h"
@@ -15,6 +17,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -271,6 +274,13 @@ class StoreImpl final : public Store {
     }
     queue_cv_.notify_all();
     if (commit_thread_.joinable()) commit_thread_.join();
+    // The commit thread has handed over its last group; run what is left.
+    {
+      std::lock_guard lock(completion_mu_);
+      completion_stopping_ = true;
+    }
+    completion_cv_.notify_all();
+    if (completion_thread_.joinable()) completion_thread_.join();
     rocks_->Close().IgnoreError();
   }
 
@@ -278,6 +288,7 @@ class StoreImpl final : public Store {
   // interrupted DEK rotation.
   absl::Status Start() {
     if (absl::Status s = LoadAuditHead(); !s.ok()) return s;
+    completion_thread_ = std::thread([this] { CompletionLoop(); });
     commit_thread_ = std::thread([this] { CommitLoop(); });
     if (keyring_->generations().size() > 1) {
       StartRewrite(keyring_->current_generation());
@@ -667,7 +678,33 @@ class StoreImpl final : public Store {
     } else {
       audit_head_ = group_start;
     }
-    for (PendingOp& op : group) std::move(op.complete)(commit);
+    CompletedGroup done{std::move(commit), {}};
+    done.completions.reserve(group.size());
+    for (PendingOp& op : group) done.completions.push_back(std::move(op.complete));
+    {
+      std::lock_guard lock(completion_mu_);
+      completed_.push_back(std::move(done));
+    }
+    completion_cv_.notify_one();
+  }
+
+  // Runs the callbacks of written groups, oldest group first, so replies go
+  // out (gRPC's Finish is most of a callback's cost) while the commit thread
+  // writes the next group.
+  void CompletionLoop() {
+    std::deque<CompletedGroup> batch;
+    while (true) {
+      {
+        std::unique_lock lock(completion_mu_);
+        completion_cv_.wait(lock, [this] { return !completed_.empty() || completion_stopping_; });
+        if (completed_.empty()) return;  // stopping and drained
+        batch.swap(completed_);
+      }
+      for (CompletedGroup& group : batch) {
+        for (auto& complete : group.completions) std::move(complete)(group.commit);
+      }
+      batch.clear();
+    }
   }
 
   // ---- Ops (commit thread) ----
@@ -1130,6 +1167,17 @@ class StoreImpl final : public Store {
   std::vector<PendingOp> queue_;  // guarded by queue_mu_
   bool stopping_ = false;         // guarded by queue_mu_
   std::thread commit_thread_;
+
+  // A written group's outcome and its callbacks, for the completion thread.
+  struct CompletedGroup {
+    absl::Status commit;
+    std::vector<absl::AnyInvocable<void(absl::Status)>> completions;
+  };
+  std::mutex completion_mu_;
+  std::condition_variable completion_cv_;
+  std::deque<CompletedGroup> completed_;  // guarded by completion_mu_
+  bool completion_stopping_ = false;      // guarded by completion_mu_
+  std::thread completion_thread_;
   AuditHead audit_head_;           // commit thread only (after Start)
   absl::Status last_write_error_;  // commit thread only: why the last write failed
 

@@ -14,8 +14,9 @@
 // caller's callback with the outcome of exactly its own batch. A callback with
 // OK means the change is on disk (synced WAL). Validation and its write happen
 // in one serial order, so a claim is atomic and a message id is never used
-// twice. Callbacks run on the commit thread: they must not block or call
-// back into the Store's write methods synchronously waiting for a result.
+// twice. Callbacks run on the store's completion thread, in commit order,
+// after their group is on disk: they must not block or call back into the
+// Store's write methods synchronously waiting for a result.
 //
 // A group whose write fails (e.g. disk full: RESOURCE_EXHAUSTED) fails all
 // of its callers and leaves nothing behind. Later writes fail with the same
@@ -57,7 +58,8 @@ struct StoreOptions {
   // refuses to open under another (FAILED_PRECONDITION, "wrong KEK").
   crypto::SecretBytes kek;
   // Memory bounds. Defaults keep the relay well under 256 MiB resident.
-  size_t block_cache_bytes = 128u << 20;  // shared LRU block cache (filters + index pinned at high priority)
+  size_t block_cache_bytes =
+      128u << 20;  // shared LRU block cache (filters + index pinned at high priority)
   size_t write_buffer_bytes = 16u << 20;  // per column family memtable
   int max_write_buffer_number = 2;
   // Wall clock in Unix milliseconds; injected for tests. Default: system clock.
