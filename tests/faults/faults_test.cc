@@ -1,0 +1,291 @@
+// Crash and fault tests (issue 9), label `slow`: real samrad-relay processes
+// driven by the real samrad-bench over mTLS on 127.0.0.1, checked with
+// `samrad-relay fsck --expect-ids` and read back with the real `samrad` CLI.
+// See tests/faults/deployment.h for the harness.
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/faults/deployment.h"
+
+namespace samrad::faults {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Waits (at most `limit`) until `path` holds at least `lines` lines or
+// `child` has exited. Returns whether the lines are there.
+bool WaitForLines(const std::string& path, size_t lines, Child& child, milliseconds limit) {
+  const auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    if (ReadLines(path).size() >= lines) return true;
+    if (!child.running()) return ReadLines(path).size() >= lines;
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  return false;
+}
+
+int ExitCode(int status) { return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
+
+// Appends the lines of `from` to `into` and to `ids`; returns how many.
+size_t Accumulate(const std::string& from, const std::string& into, std::set<std::string>& ids) {
+  std::ofstream out(into, std::ios::app);
+  size_t n = 0;
+  for (const std::string& id : ReadLines(from)) {
+    out << id << "\n";
+    ids.insert(id);
+    ++n;
+  }
+  return n;
+}
+
+// The "expected_ids=N missing=0" check of an fsck run over `ids` acks.
+void ExpectFsckClean(const Outcome& fsck, size_t ids) {
+  EXPECT_EQ(fsck.exit_code, 0) << fsck.all();
+  EXPECT_TRUE(absl::StrContains(fsck.out, absl::StrCat("expected_ids=", ids, " missing=0")))
+      << fsck.all();
+  EXPECT_TRUE(absl::StrContains(fsck.out, "problems=0")) << fsck.all();
+}
+
+// The "reference" values of `samrad queue --json` output.
+std::vector<std::string> References(const std::string& json) {
+  std::vector<std::string> refs;
+  std::regex pattern("\"reference\":\"([0-9a-f]{32})\"");
+  for (std::sregex_iterator it(json.begin(), json.end(), pattern), end; it != end; ++it) {
+    refs.push_back((*it)[1].str());
+  }
+  return refs;
+}
+
+// The adviser reads `count` threads of the queue end to end: the CLI fetches
+// the thread, verifies the sender's signature and decrypts with the adviser's
+// keystore key. Returns how many were read and verified.
+int ReadThreadsAsAdviser(Deployment& d, int count) {
+  const Outcome queue = d.Adviser({"queue", "--json"});
+  EXPECT_EQ(queue.exit_code, 0) << queue.all();
+  const std::vector<std::string> refs = References(queue.out);
+  EXPECT_GE(refs.size(), static_cast<size_t>(count)) << queue.out;
+  int read = 0;
+  for (size_t i = 0; i < refs.size() && read < count; ++i) {
+    const Outcome show = d.Adviser({"show", refs[i], "--json"});
+    EXPECT_EQ(show.exit_code, 0) << show.all();
+    EXPECT_TRUE(absl::StrContains(show.out, "\"verified\":true")) << show.out;
+    EXPECT_FALSE(absl::StrContains(show.out, "\"verified\":false")) << show.out;
+    // The bench's filler text: lowercase letters, decrypted.
+    EXPECT_TRUE(std::regex_search(show.out, std::regex("\"text\":\"[a-z]{16,}"))) << show.out;
+    if (show.exit_code == 0 && absl::StrContains(show.out, "\"verified\":true")) ++read;
+  }
+  return read;
+}
+
+std::unique_ptr<Deployment> StartDeployment(DeploymentOptions options) {
+  auto d = Deployment::Create(std::move(options));
+  EXPECT_TRUE(d.ok()) << d.status();
+  if (!d.ok()) return nullptr;
+  if (absl::Status s = (*d)->StartRelay(); !s.ok()) {
+    ADD_FAILURE() << s;
+    return nullptr;
+  }
+  if (absl::Status s = (*d)->PublishDirectory(); !s.ok()) {
+    ADD_FAILURE() << s;
+    return nullptr;
+  }
+  return *std::move(d);
+}
+
+// ---------------------------------------------------------------------------
+// Kill under load: >= 20 cycles of start, bench with --ack-log, SIGKILL at a
+// random moment, restart; every acknowledged id of every cycle must be in the
+// store and the store consistent, and the adviser reads threads end to end.
+TEST(FaultsTest, KillUnderLoad) {
+  constexpr int kCycles = 20;
+  const uint64_t seed = FaultSeed();
+  std::printf("faults KillUnderLoad seed=%llu (rerun with SAMRAD_FAULT_SEED=%llu)\n",
+              static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
+  std::fflush(stdout);
+  ::testing::Test::RecordProperty("seed", std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  const auto start = Clock::now();
+  DeploymentOptions options;
+  options.name = "faults-kill";
+  auto d = StartDeployment(options);
+  ASSERT_NE(d, nullptr);
+
+  const std::string all_acks = d->dir() + "/acks-all.txt";
+  std::set<std::string> ids;
+  size_t acked_total = 0;
+  int cycles = 0;
+  for (int cycle = 0; cycle < kCycles; ++cycle) {
+    if (cycle > 0) {
+      ASSERT_TRUE(d->StartRelay().ok()) << "restart after kill #" << cycle;
+    }
+    const std::string acks = absl::StrCat(d->dir(), "/acks-", cycle, ".txt");
+    auto bench = d->StartBench(
+        {"--channels", "2", "--inflight", "8", "--seconds", "30", "--warmup", "0", "--envelopes",
+         "6000", "--until-error", "--deadline-ms", "3000", "--ack-log", acks},
+        absl::StrCat("kill-", cycle));
+    ASSERT_NE(bench, nullptr);
+    // Under load: once acks flow, kill after a random 0..700 ms.
+    ASSERT_TRUE(WaitForLines(acks, 1, *bench, seconds(30)))
+        << ReadFile(bench->err_path()) << d->relay_log();
+    std::this_thread::sleep_for(milliseconds(std::uniform_int_distribution<int>(0, 700)(rng)));
+    d->StopRelay(SIGKILL);
+    const int bench_status = bench->Wait(seconds(30));
+    EXPECT_NE(bench_status, -1) << "the bench hung after the relay died";
+    acked_total += Accumulate(acks, all_acks, ids);
+    ++cycles;
+  }
+  EXPECT_EQ(ids.size(), acked_total) << "an id was acknowledged twice";
+  const auto fsck_start = Clock::now();
+  const Outcome fsck = d->Fsck(all_acks);
+  ExpectFsckClean(fsck, ids.size());
+  const double fsck_seconds = Since(fsck_start);
+
+  // The stored threads read back end to end after the last crash.
+  ASSERT_TRUE(d->StartRelay().ok());
+  const int read = ReadThreadsAsAdviser(*d, 3);
+  EXPECT_EQ(read, 3);
+  EXPECT_EQ(ExitCode(d->StopRelay(SIGTERM)), 0) << d->relay_log();
+
+  std::printf(
+      "faults KillUnderLoad cycles=%d acked_ids_checked=%zu missing=0 threads_read=%d "
+      "fsck_s=%.2f total_s=%.1f seed=%llu\n",
+      cycles, ids.size(), read, fsck_seconds, Since(start), static_cast<unsigned long long>(seed));
+  ::testing::Test::RecordProperty("cycles", cycles);
+  ::testing::Test::RecordProperty("acked_ids_checked", static_cast<int>(ids.size()));
+  ::testing::Test::RecordProperty("threads_read", read);
+}
+
+// ---------------------------------------------------------------------------
+// Graceful shutdown under load: SIGTERM while the bench runs; the relay exits
+// 0 within the grace period, calls finish or fail with a clean status (no
+// hangs, no DEADLINE_EXCEEDED), and the restart finds every acked id.
+TEST(FaultsTest, GracefulShutdownUnderLoad) {
+  DeploymentOptions options;
+  options.name = "faults-term";
+  options.shutdown_grace_seconds = 5;
+  auto d = StartDeployment(options);
+  ASSERT_NE(d, nullptr);
+  const std::string acks = d->dir() + "/acks.txt";
+  auto bench = d->StartBench(
+      {"--channels", "4", "--inflight", "16", "--seconds", "30", "--warmup", "0", "--envelopes",
+       "20000", "--max-errors", "64", "--deadline-ms", "20000", "--ack-log", acks},
+      "term");
+  ASSERT_NE(bench, nullptr);
+  ASSERT_TRUE(WaitForLines(acks, 500, *bench, seconds(30))) << ReadFile(bench->err_path());
+  double stop_seconds = 0;
+  const int status = d->StopRelay(SIGTERM, seconds(30), &stop_seconds);
+  EXPECT_EQ(ExitCode(status), 0) << "status " << status << "\n" << d->relay_log();
+  EXPECT_LT(stop_seconds, options.shutdown_grace_seconds + 3.0) << d->relay_log();
+  const auto bench_stop = Clock::now();
+  const int bench_status = bench->Wait(seconds(30));
+  const double bench_seconds = Since(bench_stop);
+  const std::string bench_err = ReadFile(bench->err_path());
+  ASSERT_NE(bench_status, -1) << "the bench hung after SIGTERM: " << bench_err;
+  EXPECT_LT(bench_seconds, 15.0) << bench_err;
+  EXPECT_FALSE(absl::StrContains(bench_err, "DEADLINE_EXCEEDED")) << bench_err;
+  EXPECT_FALSE(absl::StrContains(bench_err, "INTERNAL")) << bench_err;
+  EXPECT_FALSE(absl::StrContains(bench_err, "acks named another message id")) << bench_err;
+  const std::string log = d->relay_log();
+  EXPECT_TRUE(absl::StrContains(log, "relay_stopped")) << log;
+
+  const size_t acked = ReadLines(acks).size();
+  const Outcome fsck = d->Fsck(acks);
+  ExpectFsckClean(fsck, acked);
+  ASSERT_TRUE(d->StartRelay().ok());
+  EXPECT_EQ(ReadThreadsAsAdviser(*d, 2), 2);
+  EXPECT_EQ(ExitCode(d->StopRelay(SIGTERM)), 0) << d->relay_log();
+
+  std::smatch errors;
+  const std::string bench_out = ReadFile(bench->out_path());
+  std::regex_search(bench_err, errors, std::regex("errors by code:[^\n]*"));
+  std::printf(
+      "faults GracefulShutdown acked_ids_checked=%zu relay_exit_s=%.2f bench_exit_s=%.2f "
+      "bench: %s | %s\n",
+      acked, stop_seconds, bench_seconds, errors.str().c_str(),
+      std::string(absl::StripAsciiWhitespace(bench_out)).c_str());
+  ::testing::Test::RecordProperty("acked_ids_checked", static_cast<int>(acked));
+}
+
+// ---------------------------------------------------------------------------
+// Certificate rotation under load: the relay's key and certificate are
+// replaced (same CA, new serial) while the bench runs; no call fails, and a
+// new connection sees the new serial within a bounded time.
+TEST(FaultsTest, CertificateRotationUnderLoad) {
+  DeploymentOptions options;
+  options.name = "faults-rotate";
+  options.tls_refresh_seconds = 1;
+  auto d = StartDeployment(options);
+  ASSERT_NE(d, nullptr);
+  const std::string old_serial = d->FileSerial();
+  ASSERT_FALSE(old_serial.empty());
+  EXPECT_EQ(d->ServedSerial(), old_serial);
+
+  const std::string acks = d->dir() + "/acks.txt";
+  auto bench =
+      d->StartBench({"--channels", "2", "--inflight", "4", "--seconds", "8", "--warmup", "0",
+                     "--envelopes", "16000", "--deadline-ms", "10000", "--ack-log", acks},
+                    "rotate");
+  ASSERT_NE(bench, nullptr);
+  ASSERT_TRUE(WaitForLines(acks, 200, *bench, seconds(30))) << ReadFile(bench->err_path());
+  auto new_serial = d->RotateRelayCertificate();
+  ASSERT_TRUE(new_serial.ok()) << new_serial.status();
+  ASSERT_NE(*new_serial, old_serial);
+  const auto rotated = Clock::now();
+  std::string served;
+  while (Since(rotated) < 15.0) {
+    served = d->ServedSerial();
+    if (served == *new_serial) break;
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  const double seen_after = Since(rotated);
+  EXPECT_EQ(served, *new_serial) << "new connections still see " << served;
+  EXPECT_TRUE(bench->running()) << "the bench ended before the rotation was seen";
+
+  const int bench_status = bench->Wait(seconds(60));
+  const std::string bench_out = ReadFile(bench->out_path());
+  const std::string bench_err = ReadFile(bench->err_path());
+  EXPECT_EQ(ExitCode(bench_status), 0) << bench_out << bench_err;
+  EXPECT_TRUE(std::regex_search(bench_out, std::regex("(^|\n)qps=[0-9.]+ .* errors=0\n")))
+      << bench_out << bench_err;
+  // A fresh client (new channels) works against the new certificate.
+  const Outcome after =
+      d->RunBench({"--channels", "1", "--inflight", "4", "--seconds", "1", "--warmup", "0",
+                   "--envelopes", "4000", "--ack-log", d->dir() + "/acks-after.txt"});
+  EXPECT_EQ(after.exit_code, 0) << after.all();
+  EXPECT_EQ(ExitCode(d->StopRelay(SIGTERM)), 0) << d->relay_log();
+  const size_t acked = ReadLines(acks).size();
+  ExpectFsckClean(d->Fsck(acks), acked);
+
+  std::printf(
+      "faults CertificateRotation old_serial=%s new_serial=%s seen_after_s=%.2f "
+      "acked_during=%zu bench: %s\n",
+      old_serial.c_str(), new_serial->c_str(), seen_after, acked,
+      std::string(absl::StripAsciiWhitespace(bench_out)).c_str());
+  ::testing::Test::RecordProperty("seen_after_ms", static_cast<int>(seen_after * 1000));
+  ::testing::Test::RecordProperty("acked_ids_checked", static_cast<int>(acked));
+}
+
+}  // namespace
+}  // namespace samrad::faults
