@@ -196,10 +196,16 @@ std::map<std::string, std::string> Deployment::EnvFor(const std::string& who) co
           {"HOME", dir_}};
 }
 
-Outcome Deployment::Samrad(const std::string& who, const std::vector<std::string>& args) {
+Outcome Deployment::Samrad(const std::string& who, const std::vector<std::string>& args,
+                           const std::string& stdin_text) {
   std::vector<std::string> argv = {kSamrad};
   argv.insert(argv.end(), args.begin(), args.end());
-  return Run(argv, EnvFor(who), dir_, std::chrono::seconds(60));
+  return Run(argv, EnvFor(who), dir_, std::chrono::seconds(60), stdin_text);
+}
+
+Outcome Deployment::Professional(const std::vector<std::string>& args,
+                                 const std::string& stdin_text) {
+  return Samrad("pro", args, stdin_text);
 }
 
 Outcome Deployment::Adviser(const std::vector<std::string>& args) {
@@ -226,7 +232,7 @@ absl::Status Deployment::Setup() {
       !WriteFile(tls_dir_ + "/relay.key", ReadFile(pki_ + "/relay.key"))) {
     return absl::InternalError("cannot write " + tls_dir_);
   }
-  for (const char* who : {"admin", "adviser", "dir"}) {
+  for (const char* who : {"admin", "adviser", "pro", "dir"}) {
     WriteFile(absl::StrCat(dir_, "/", who, ".pass"), absl::StrCat("passphrase of ", who, "\n"));
   }
   if (!WriteFile(dir_ + "/kek.hex", std::string(64, 'b') + "\n")) {
@@ -257,7 +263,9 @@ absl::Status Deployment::WriteConfig() {
 }
 
 std::string Deployment::relay_log() const {
-  return ReadFile(absl::StrCat(dir_, "/relay-", relay_runs_, ".err"));
+  const std::string log = ReadFile(absl::StrCat(dir_, "/relay-", relay_runs_, ".err"));
+  // Failure messages only need the end (the relay logs every thread created).
+  return log.size() > 4000 ? "..." + log.substr(log.size() - 4000) : log;
 }
 
 absl::Status Deployment::StartRelay() {
@@ -323,6 +331,7 @@ absl::Status Deployment::PublishDirectory() {
   if (auto s = profile("adviser", "adviser-rc-kronoberg-a-1", {"--adviser-id", "a-1"}); !s.ok()) {
     return s;
   }
+  if (auto s = profile("pro", "professional-07-p-bench", {}); !s.ok()) return s;
   const std::string bundle = dir_ + "/a-1.bundle.json";
   for (const auto& [who, args] : std::vector<std::pair<std::string, std::vector<std::string>>>{
            {"adviser", {"keygen", "--out", bundle}},

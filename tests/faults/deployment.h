@@ -98,7 +98,7 @@ class Deployment {
   int port() const { return port_; }
   pid_t relay_pid() const { return relay_ ? relay_->pid() : -1; }
   bool relay_running() const { return relay_ && relay_->running(); }
-  // The relay's stderr (its JSON log) of the current or last run.
+  // The last 4000 bytes of the relay's stderr (its log) of the current or last run.
   std::string relay_log() const;
 
   // Starts `samrad-relay serve` and waits (at most 30 s) until it prints
@@ -121,6 +121,9 @@ class Deployment {
   Outcome Fsck(const std::string& ack_file);
   // The samrad CLI as the adviser a-1 of rc-kronoberg (profile + keystore).
   Outcome Adviser(const std::vector<std::string>& args);
+  // The samrad CLI as the professional p-bench of county 07 (own keystore
+  // holding the thread keys of what it asked).
+  Outcome Professional(const std::vector<std::string>& args, const std::string& stdin_text = "");
   // Issues a new relay certificate and key (same CA, new serial) and swaps the
   // watched TLS directory atomically by rename. Returns the new serial.
   absl::StatusOr<std::string> RotateRelayCertificate();
@@ -133,7 +136,8 @@ class Deployment {
   explicit Deployment(DeploymentOptions options) : options_(std::move(options)) {}
   absl::Status Setup();
   absl::Status Pki(const std::vector<std::string>& args);
-  Outcome Samrad(const std::string& who, const std::vector<std::string>& args);
+  Outcome Samrad(const std::string& who, const std::vector<std::string>& args,
+                 const std::string& stdin_text = "");
   std::map<std::string, std::string> EnvFor(const std::string& who) const;
   std::vector<std::string> BenchArgs(const std::vector<std::string>& flags) const;
   absl::Status WriteConfig();

@@ -2,6 +2,8 @@
 // driven by the real samrad-bench over mTLS on 127.0.0.1, checked with
 // `samrad-relay fsck --expect-ids` and read back with the real `samrad` CLI.
 // See tests/faults/deployment.h for the harness.
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/statvfs.h>
@@ -10,6 +12,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <regex>
@@ -21,6 +24,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/bench/test_pki.h"
 #include "tests/faults/deployment.h"
 
 namespace samrad::faults {
@@ -285,6 +289,181 @@ TEST(FaultsTest, CertificateRotationUnderLoad) {
       std::string(absl::StripAsciiWhitespace(bench_out)).c_str());
   ::testing::Test::RecordProperty("seen_after_ms", static_cast<int>(seen_after * 1000));
   ::testing::Test::RecordProperty("acked_ids_checked", static_cast<int>(acked));
+}
+
+// ---------------------------------------------------------------------------
+// A tmpfs of `size` mounted by the test on a fresh temp dir; unmounted (lazily,
+// so a still-open file cannot keep it) and removed by the destructor.
+class TmpfsMount {
+ public:
+  explicit TmpfsMount(const std::string& size) {
+    path_ = bench::testing::MakeTempDir("samrad-faults-tmpfs");
+    if (path_.empty()) {
+      error_ = "cannot make a mount point";
+      return;
+    }
+    if (::mount("tmpfs", path_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
+                ("size=" + size + ",mode=0700").c_str()) != 0) {
+      error_ =
+          absl::StrCat("mount -t tmpfs -o size=", size, " ", path_, ": ", std::strerror(errno));
+      return;
+    }
+    mounted_ = true;
+  }
+  ~TmpfsMount() {
+    if (mounted_) ::umount2(path_.c_str(), MNT_DETACH);
+    if (!path_.empty()) ::rmdir(path_.c_str());
+  }
+  bool mounted() const { return mounted_; }
+  const std::string& path() const { return path_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string path_, error_;
+  bool mounted_ = false;
+};
+
+// Writes `path` until the file system says ENOSPC. Returns the bytes written.
+uint64_t FillUp(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  if (fd < 0) return 0;
+  uint64_t total = 0;
+  for (size_t chunk : {size_t{1} << 20, size_t{4096}, size_t{64}}) {
+    const std::string block(chunk, 'x');
+    while (true) {
+      const ssize_t n = ::write(fd, block.data(), block.size());
+      if (n <= 0) break;
+      total += static_cast<uint64_t>(n);
+    }
+  }
+  ::fsync(fd);
+  ::close(fd);
+  return total;
+}
+
+// The end of RocksDB's own log, for failure messages.
+std::string RocksLogTail(const std::string& data_dir) {
+  const std::string log = ReadFile(data_dir + "/LOG");
+  return "\nRocksDB LOG (end):\n" + (log.size() > 6000 ? log.substr(log.size() - 6000) : log);
+}
+
+// The bench's "first CODE: message" lines on stderr.
+std::string FirstError(const std::string& bench_err, const std::string& code) {
+  std::smatch m;
+  if (std::regex_search(bench_err, m, std::regex("first " + code + ": ([^\n]*)"))) {
+    return m[1].str();
+  }
+  return "";
+}
+
+// Disk full: the relay's data directory on a 64 MiB tmpfs, filled up while
+// submits run. Submits fail with RESOURCE_EXHAUSTED and a message without
+// paths; reads keep working; the relay stays up; once space is freed writes
+// succeed again; every acknowledged id is in a consistent store.
+TEST(FaultsTest, DiskFull) {
+  TmpfsMount mount("64m");
+  if (!mount.mounted()) {
+    GTEST_SKIP() << "DiskFull needs a size-limited tmpfs and could not mount one (" << mount.error()
+                 << "); run as root or with CAP_SYS_ADMIN";
+  }
+  DeploymentOptions options;
+  options.name = "faults-diskfull";
+  options.data_dir = mount.path() + "/data";
+  options.shutdown_grace_seconds = 5;
+  auto d = StartDeployment(options);
+  ASSERT_NE(d, nullptr);
+  std::set<std::string> ids;
+  const std::string all_acks = d->dir() + "/acks-all.txt";
+
+  // Before: a consultation the professional can read later, and some load.
+  const Outcome ask =
+      d->Professional({"ask", "--county", "07", "--category", "forced-marriage", "--urgency",
+                       "normal", "--org", "school", "--age", "child", "--json"},
+                      "Hur stöttar skolan en elev som är orolig inför sommaren?\n");
+  ASSERT_EQ(ask.exit_code, 0) << ask.all();
+  std::smatch ref_match;
+  ASSERT_TRUE(std::regex_search(ask.out, ref_match, std::regex("\"reference\":\"([0-9a-f]{32})\"")))
+      << ask.out;
+  const std::string ref = ref_match[1].str();
+  const std::string acks_before = d->dir() + "/acks-before.txt";
+  const Outcome before =
+      d->RunBench({"--channels", "2", "--inflight", "8", "--seconds", "1", "--warmup", "0",
+                   "--envelopes", "4000", "--ack-log", acks_before});
+  ASSERT_EQ(before.exit_code, 0) << before.all();
+  const size_t n_before = Accumulate(acks_before, all_acks, ids);
+
+  // Fill the volume while submits run.
+  const std::string acks_full = d->dir() + "/acks-full.txt";
+  auto bench =
+      d->StartBench({"--channels", "2", "--inflight", "8", "--seconds", "40", "--warmup", "0",
+                     "--envelopes", "40000", "--max-errors", "200", "--error-backoff-ms", "5",
+                     "--deadline-ms", "10000", "--ack-log", acks_full},
+                    "full");
+  ASSERT_NE(bench, nullptr);
+  ASSERT_TRUE(WaitForLines(acks_full, 100, *bench, seconds(30))) << ReadFile(bench->err_path());
+  const std::string filler = mount.path() + "/filler";
+  const auto fill_start = Clock::now();
+  uint64_t filled = FillUp(filler);
+  // RocksDB may still have room in a preallocated WAL block; keep the volume
+  // full until the submits fail (bounded).
+  while (bench->running() && Since(fill_start) < 45) {
+    filled += FillUp(filler);
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  const int bench_status = bench->Wait(seconds(30));
+  const double full_after = Since(fill_start);
+  const std::string bench_err = ReadFile(bench->err_path());
+  EXPECT_EQ(ExitCode(bench_status), 1) << bench_err;
+  const std::string message = FirstError(bench_err, "RESOURCE_EXHAUSTED");
+  EXPECT_FALSE(message.empty()) << "no RESOURCE_EXHAUSTED: " << bench_err;
+  EXPECT_TRUE(absl::StrContains(message, "full")) << message;
+  EXPECT_FALSE(absl::StrContains(message, mount.path())) << "path leaked: " << message;
+  EXPECT_FALSE(std::regex_search(message, std::regex("/|\\.log|\\.sst|MANIFEST")))
+      << "file name leaked: " << message;
+  const size_t n_full = Accumulate(acks_full, all_acks, ids);
+  ASSERT_TRUE(d->relay_running()) << d->relay_log() << RocksLogTail(d->data_dir());
+
+  // Reads keep working: the queue, and the professional's own thread (an
+  // adviser's read must be audited first, which needs a write; see below).
+  const Outcome queue = d->Adviser({"queue", "--json"});
+  EXPECT_EQ(queue.exit_code, 0) << queue.all();
+  EXPECT_FALSE(References(queue.out).empty()) << queue.out;
+  const Outcome show = d->Professional({"show", ref, "--json"});
+  EXPECT_EQ(show.exit_code, 0) << show.all();
+  EXPECT_TRUE(absl::StrContains(show.out, "orolig inför sommaren")) << show.out;
+  const Outcome audited = d->Adviser({"show", ref});
+  if (audited.exit_code != 0) {
+    EXPECT_TRUE(absl::StrContains(audited.err, "full")) << audited.all();
+    EXPECT_FALSE(absl::StrContains(audited.all(), mount.path())) << audited.all();
+  }
+  ASSERT_TRUE(d->relay_running()) << d->relay_log();
+
+  // Free the space: writes succeed again (the first write resumes the store).
+  ASSERT_EQ(::unlink(filler.c_str()), 0);
+  const std::string acks_after = d->dir() + "/acks-after.txt";
+  const auto resume_start = Clock::now();
+  const Outcome after =
+      d->RunBench({"--channels", "2", "--inflight", "8", "--seconds", "1", "--warmup", "0",
+                   "--envelopes", "4000", "--ack-log", acks_after});
+  const double resume_seconds = Since(resume_start);
+  EXPECT_EQ(after.exit_code, 0) << after.all() << d->relay_log();
+  const size_t n_after = Accumulate(acks_after, all_acks, ids);
+  EXPECT_GT(n_after, 0u);
+  EXPECT_EQ(d->Adviser({"show", ref}).exit_code, 0);
+
+  double stop_seconds = 0;
+  EXPECT_EQ(ExitCode(d->StopRelay(SIGTERM, seconds(30), &stop_seconds)), 0) << d->relay_log();
+  ExpectFsckClean(d->Fsck(all_acks), ids.size());
+  ASSERT_TRUE(d->StartRelay().ok()) << "restart after disk full";
+  EXPECT_EQ(ExitCode(d->StopRelay(SIGTERM)), 0) << d->relay_log();
+
+  std::printf(
+      "faults DiskFull acked_before=%zu acked_while_filling=%zu acked_after=%zu "
+      "acked_ids_checked=%zu filler_mib=%.1f full_after_s=%.2f bench_after_s=%.2f "
+      "stop_s=%.2f client_message=\"%s\"\n",
+      n_before, n_full, n_after, ids.size(), static_cast<double>(filled) / (1 << 20), full_after,
+      resume_seconds, stop_seconds, message.c_str());
+  ::testing::Test::RecordProperty("acked_ids_checked", static_cast<int>(ids.size()));
 }
 
 }  // namespace
