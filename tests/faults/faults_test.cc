@@ -140,6 +140,7 @@ TEST(FaultsTest, KillUnderLoad) {
   std::set<std::string> ids;
   size_t acked_total = 0;
   int cycles = 0;
+  int under_load = 0;  // cycles whose kill hit a running bench
   for (int cycle = 0; cycle < kCycles; ++cycle) {
     if (cycle > 0) {
       ASSERT_TRUE(d->StartRelay().ok()) << "restart after kill #" << cycle;
@@ -147,13 +148,14 @@ TEST(FaultsTest, KillUnderLoad) {
     const std::string acks = absl::StrCat(d->dir(), "/acks-", cycle, ".txt");
     auto bench = d->StartBench(
         {"--channels", "2", "--inflight", "8", "--seconds", "30", "--warmup", "0", "--envelopes",
-         "6000", "--until-error", "--deadline-ms", "3000", "--ack-log", acks},
+         "3500", "--until-error", "--deadline-ms", "3000", "--ack-log", acks},
         absl::StrCat("kill-", cycle));
     ASSERT_NE(bench, nullptr);
-    // Under load: once acks flow, kill after a random 0..700 ms.
+    // Under load: once acks flow, kill after a random 0..500 ms.
     ASSERT_TRUE(WaitForLines(acks, 1, *bench, seconds(30)))
         << ReadFile(bench->err_path()) << d->relay_log();
-    std::this_thread::sleep_for(milliseconds(std::uniform_int_distribution<int>(0, 700)(rng)));
+    std::this_thread::sleep_for(milliseconds(std::uniform_int_distribution<int>(0, 500)(rng)));
+    if (bench->running()) ++under_load;
     d->StopRelay(SIGKILL);
     const int bench_status = bench->Wait(seconds(30));
     EXPECT_NE(bench_status, -1) << "the bench hung after the relay died";
@@ -161,6 +163,7 @@ TEST(FaultsTest, KillUnderLoad) {
     ++cycles;
   }
   EXPECT_EQ(ids.size(), acked_total) << "an id was acknowledged twice";
+  EXPECT_EQ(under_load, cycles) << "some kills came after the bench had finished";
   const auto fsck_start = Clock::now();
   const Outcome fsck = d->Fsck(all_acks);
   ExpectFsckClean(fsck, ids.size());
@@ -173,10 +176,12 @@ TEST(FaultsTest, KillUnderLoad) {
   EXPECT_EQ(ExitCode(d->StopRelay(SIGTERM)), 0) << d->relay_log();
 
   std::printf(
-      "faults KillUnderLoad cycles=%d acked_ids_checked=%zu missing=0 threads_read=%d "
-      "fsck_s=%.2f total_s=%.1f seed=%llu\n",
-      cycles, ids.size(), read, fsck_seconds, Since(start), static_cast<unsigned long long>(seed));
+      "faults KillUnderLoad cycles=%d killed_under_load=%d acked_ids_checked=%zu missing=0 "
+      "threads_read=%d fsck_s=%.2f total_s=%.1f seed=%llu\n",
+      cycles, under_load, ids.size(), read, fsck_seconds, Since(start),
+      static_cast<unsigned long long>(seed));
   ::testing::Test::RecordProperty("cycles", cycles);
+  ::testing::Test::RecordProperty("killed_under_load", under_load);
   ::testing::Test::RecordProperty("acked_ids_checked", static_cast<int>(ids.size()));
   ::testing::Test::RecordProperty("threads_read", read);
 }
