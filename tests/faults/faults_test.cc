@@ -411,7 +411,7 @@ TEST(FaultsTest, DiskFull) {
     const std::string acks = absl::StrCat(d->dir(), "/acks-", tag, ".txt");
     auto bench =
         d->StartBench({"--channels", "2", "--inflight", "8", "--seconds", "40", "--warmup", "0",
-                       "--envelopes", "40000", "--max-errors", "200", "--error-backoff-ms", "5",
+                       "--envelopes", "16000", "--max-errors", "200", "--error-backoff-ms", "5",
                        "--deadline-ms", "10000", "--ack-log", acks},
                       tag);
     EXPECT_NE(bench, nullptr);
