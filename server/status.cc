@@ -1,11 +1,43 @@
 #include "server/status.h"
 
+#include <atomic>
+#include <chrono>
 #include <string>
 
+#include "server/log.h"
+#include "storage/store.h"
+
 namespace samrad::server {
+namespace {
+
+// What a client hears when a write fails because the store's volume is full.
+// The store's own message names RocksDB's files and paths; that goes to the
+// operator's log instead.
+constexpr char kDiskFullMessage[] =
+    "the relay's storage is full, so nothing was stored; try again later (operators: free "
+    "space on the relay's data volume, writes resume by themselves)";
+
+// Logs the store's disk-full detail at most once per 10 seconds, so a load
+// of failing writes does not flood the log.
+void LogDiskFull(const absl::Status& status) {
+  static std::atomic<int64_t> last_logged_s{0};
+  const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+  int64_t last = last_logged_s.load();
+  if (last != 0 && now_s - last < 10) return;
+  if (!last_logged_s.compare_exchange_strong(last, now_s)) return;
+  LogError("storage_full", {{"reason", status.message()}});
+}
+
+}  // namespace
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
+  if (storage::IsDiskFull(status)) {
+    LogDiskFull(status);
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, kDiskFullMessage);
+  }
   // absl::StatusCode and grpc::StatusCode share the canonical numbering
   // 0..16; anything outside it (never produced by our code) is UNKNOWN.
   const int code = static_cast<int>(status.code());

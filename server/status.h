@@ -1,8 +1,10 @@
 // The one place where absl::Status becomes grpc::Status.
 //
 // Codes map one to one (both follow google.rpc.Code); the message is passed
-// through unchanged. Messages built in server/ never contain message content
-// or the identity of the professional who owns a thread.
+// through unchanged, except for a full store (storage::IsDiskFull): the client
+// gets RESOURCE_EXHAUSTED with a fixed message that names no file, and the
+// detail goes to the relay's log (event=storage_full, at most every 10 s). Messages built in
+// server/ never contain message content or the identity of the professional who owns a thread.
 #ifndef SAMRAD_SERVER_STATUS_H_
 #define SAMRAD_SERVER_STATUS_H_
 

@@ -1,21 +1,117 @@
 #include "storage/rocks.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/listener.h"
 #include "rocksdb/table.h"
 
 namespace samrad::storage {
+namespace {
+
+constexpr char kDiskFullPayload[] = "type.samrad.dev/storage.disk_full";
+
+// Keeps RocksDB from starting its own recovery after a write-stopping error
+// (for "no space" its SstFileManager polls free space in a background thread
+// and, while that is pending, DB::Resume() answers Busy). The Store resumes
+// itself on the next write attempt instead (store.cc, ResumeAfterWriteError),
+// so recovery happens exactly when a caller wants to write and the caller
+// learns the outcome.
+class NoAutoRecovery : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
+
+// RocksDB's info log (LOG in the data directory) written with plain write(2)
+// calls whose failures are ignored. RocksDB's own file logger keeps a
+// WritableFileWriter that, after one failed append, asserts on the next one,
+// and Debian's librocksdb is built with assertions: on a full volume the relay
+// would abort on the log line after the first that did not fit. Lines that do
+// not fit are lost; everything else about the LOG (name, rotation to
+// LOG.old.*, purging beyond keep_log_file_num) stays as RocksDB does it.
+class PlainFileLogger : public rocksdb::Logger {
+ public:
+  // Renames an existing LOG to LOG.old.<micros> and opens a fresh one; null
+  // when it cannot be created (RocksDB then runs without an info log).
+  static std::shared_ptr<rocksdb::Logger> Open(const std::string& data_dir) {
+    const std::string path = data_dir + "/LOG";
+    std::error_code ignored;
+    if (std::filesystem::exists(path, ignored)) {
+      const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+      std::filesystem::rename(path, absl::StrCat(path, ".old.", micros), ignored);
+    }
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) return nullptr;
+    return std::make_shared<PlainFileLogger>(fd);
+  }
+
+  explicit PlainFileLogger(int fd) : rocksdb::Logger(rocksdb::InfoLogLevel::INFO_LEVEL), fd_(fd) {}
+  ~PlainFileLogger() override { CloseImpl().PermitUncheckedError(); }
+
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    if (fd_ < 0) return;
+    char line[8192];
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+    const long micros = static_cast<long>(
+        std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
+        1000000);
+    std::tm tm{};
+    localtime_r(&seconds, &tm);
+    int n =
+        std::snprintf(line, sizeof(line), "%04d/%02d/%02d-%02d:%02d:%02d.%06ld ", tm.tm_year + 1900,
+                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
+    const int body =
+        std::vsnprintf(line + n, sizeof(line) - static_cast<size_t>(n) - 1, format, ap);
+    if (body > 0) n = std::min<int>(n + body, static_cast<int>(sizeof(line)) - 2);
+    if (line[n - 1] != '\n') line[n++] = '\n';
+    const ssize_t written = ::write(fd_, line, static_cast<size_t>(n));
+    (void)written;  // a full disk loses the line, nothing else
+  }
+
+ protected:
+  rocksdb::Status CloseImpl() override {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    return rocksdb::Status::OK();
+  }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+bool IsDiskFull(const absl::Status& status) {
+  return absl::IsResourceExhausted(status) && status.GetPayload(kDiskFullPayload).has_value();
+}
 
 absl::Status FromRocks(const rocksdb::Status& status, std::string_view what) {
   if (status.ok()) return absl::OkStatus();
   std::string text = absl::StrCat(ToAbsl(what), ": ", status.ToString());
   if (status.IsNoSpace()) {
-    return absl::ResourceExhaustedError(
+    absl::Status full = absl::ResourceExhaustedError(
         absl::StrCat("disk full: ", text, "; free space on the store's volume and retry"));
+    full.SetPayload(kDiskFullPayload, absl::Cord("1"));
+    return full;
   }
   if (status.IsNotFound()) return absl::NotFoundError(text);
   if (status.IsCorruption()) return absl::DataLossError(text);
@@ -87,7 +183,22 @@ absl::StatusOr<std::unique_ptr<RocksHandle>> OpenRocks(const StoreOptions& optio
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 5;
   db_options.max_manifest_file_size = 64u << 20;
+  // After a write-stopping error (e.g. disk full) the Store calls Resume()
+  // itself on the next write; RocksDB must not retry or poll on its own.
+  db_options.max_bgerror_resume_count = 0;
+  db_options.listeners.push_back(std::make_shared<NoAutoRecovery>());
+  // Every record is in the synced WAL before it is acknowledged, so a flush
+  // at close adds no durability; on a full disk it could only fail or stall
+  // the shutdown. (The WAL-less anchor of store.cc is the one write this
+  // skips, and it carries nothing.)
+  db_options.avoid_flush_during_shutdown = true;
+  // The WAL anchor (store.cc) keeps the default family's memtable non-empty,
+  // which pins WAL files until that memtable is flushed; bound the WAL so it
+  // is, like any other rarely written family.
+  db_options.max_total_wal_size = db_options.db_write_buffer_size;
   if (env != nullptr) db_options.env = env;
+  // A real file system only: injected environments keep RocksDB's logger.
+  if (env == nullptr) db_options.info_log = PlainFileLogger::Open(options.data_dir);
 
   std::vector<std::string> existing;
   if (exists) {

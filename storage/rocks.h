@@ -22,6 +22,7 @@ namespace samrad::storage {
 // UNAVAILABLE, Corruption -> DATA_LOSS, NotFound -> NOT_FOUND, Busy/TimedOut/
 // TryAgain/ShutdownInProgress -> UNAVAILABLE, InvalidArgument ->
 // INVALID_ARGUMENT, other I/O errors -> INTERNAL. Always keeps RocksDB's text.
+// The NoSpace status carries a payload that IsDiskFull() (store.h) detects.
 absl::Status FromRocks(const rocksdb::Status& status, std::string_view what);
 
 // An open RocksDB with the store's column families. Not copyable; closing
@@ -41,7 +42,8 @@ class RocksHandle {
   bool complete() const { return complete_; }
   // Every open handle (the store's, "default" and any unknown ones).
   const std::vector<rocksdb::ColumnFamilyHandle*>& all_handles() const { return handles_; }
-  // Flushes memtables and closes; returns the close status. Idempotent.
+  // Closes without flushing memtables (avoid_flush_during_shutdown: the WAL
+  // holds every acknowledged write); returns the close status. Idempotent.
   absl::Status Close();
 
  private:
@@ -59,11 +61,11 @@ class RocksHandle {
 // one shared LRU block cache (index and filter blocks charged to it), memtables
 // of write_buffer_bytes per column family, all memtables together capped at
 // write_buffer_bytes * max_write_buffer_number * 2, 10-bit bloom filters,
-// max_open_files 512. NOT_FOUND when the store is missing and may not be
-// created. A read-only open of a store whose creation was interrupted
-// succeeds with complete() false; a writable open creates what is missing.
-// `env`, when not null, replaces the default environment (fault-injection
-// tests); it must outlive the handle.
+// max_open_files 512. RocksDB never recovers from a write-stopping error on
+// its own (no auto-resume): the owner calls DB::Resume(). NOT_FOUND when the store is missing and
+// may not be created. A read-only open of a store whose creation was interrupted succeeds with
+// complete() false; a writable open creates what is missing. `env`, when not null, replaces the
+// default environment (fault-injection tests); it must outlive the handle.
 absl::StatusOr<std::unique_ptr<RocksHandle>> OpenRocks(const StoreOptions& options, bool read_only,
                                                        rocksdb::Env* env = nullptr);
 

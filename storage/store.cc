@@ -12,6 +12,8 @@
 // Reads go straight to RocksDB and open values through the keyring.
 #include "storage/store.h"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -27,6 +29,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -653,10 +656,10 @@ class StoreImpl final : public Store {
     absl::Status commit;
     if (txn.batch().GetWriteBatch()->Count() > 0) {
       if (!last_write_error_.ok()) {
-        // A failed write leaves RocksDB read-only until it recovers (e.g.
+        // A failed write leaves RocksDB read-only until it is resumed (e.g.
         // once disk space is freed). Until then the group fails with the
         // original cause, so callers see "disk full" rather than "busy".
-        if (rocks_->db()->Resume().ok()) {
+        if (ResumeAfterWriteError().ok()) {
           last_write_error_ = absl::OkStatus();
         } else {
           commit = absl::Status(
@@ -664,9 +667,14 @@ class StoreImpl final : public Store {
               absl::StrCat(last_write_error_.message(),
                            " (the store is read-only until this is fixed; it retries on the "
                            "next write)"));
+          last_write_error_.ForEachPayload(
+              [&commit](absl::string_view url, const absl::Cord& payload) {
+                commit.SetPayload(url, payload);
+              });
         }
       }
       if (commit.ok()) {
+        ArmWalAnchor();
         rocksdb::WriteOptions write;
         write.sync = true;
         commit = FromRocks(rocks_->db()->Write(write, txn.batch().GetWriteBatch()), "commit");
@@ -686,6 +694,43 @@ class StoreImpl final : public Store {
       completed_.push_back(std::move(done));
     }
     completion_cv_.notify_one();
+  }
+
+  // Brings RocksDB back to writable after a write-stopping error (RocksDB
+  // does not recover on its own, see OpenRocks). Tried only when the volume
+  // has room for every memtable, which Resume() flushes: a resume that runs
+  // out of space again only fails again. Commit thread only.
+  absl::Status ResumeAfterWriteError() {
+    rocksdb::DB* db = rocks_->db();
+    uint64_t memtable_bytes = 0;
+    db->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &memtable_bytes);
+    struct statvfs volume;
+    if (::statvfs(options_.data_dir.c_str(), &volume) == 0 &&
+        static_cast<uint64_t>(volume.f_bavail) * volume.f_frsize < memtable_bytes + (1u << 20)) {
+      return absl::ResourceExhaustedError("the store's volume is still full");
+    }
+    return FromRocks(db->Resume(), "resume after a failed write");
+  }
+
+  // A failed WAL append may leave a torn record at the end of the current
+  // WAL, and its writer refuses (in Debian's librocksdb: asserts) any further
+  // append. Resume() moves to a fresh WAL only when it flushes a non-empty
+  // memtable, which is not the case when nothing was written since the last
+  // flush. So the default family (unused otherwise) always holds an anchor
+  // entry, written without WAL: whenever its memtable has been flushed, the
+  // next commit re-arms it. The anchor carries nothing and is not needed
+  // after a crash. Commit thread only.
+  void ArmWalAnchor() {
+    rocksdb::DB* db = rocks_->db();
+    uint64_t entries = 0;
+    if (db->GetIntProperty(db->DefaultColumnFamily(), "rocksdb.num-entries-active-mem-table",
+                           &entries) &&
+        entries > 0) {
+      return;
+    }
+    rocksdb::WriteOptions no_wal;
+    no_wal.disableWAL = true;
+    db->Put(no_wal, db->DefaultColumnFamily(), "wal-anchor", "").PermitUncheckedError();
   }
 
   // Runs the callbacks of written groups, oldest group first, so replies go

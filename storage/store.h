@@ -72,6 +72,11 @@ absl::StatusOr<crypto::SecretBytes> LoadKekFile(const std::string& path);
 // Reads a KEK of 64 hex characters from environment variable `name`.
 absl::StatusOr<crypto::SecretBytes> LoadKekEnv(const std::string& name);
 
+// True when `status` is the RESOURCE_EXHAUSTED of a write that failed because
+// the store's volume is full. Its message names RocksDB's files, which is for
+// the operator's log; an answer to a client should say less (server/status.cc).
+bool IsDiskFull(const absl::Status& status);
+
 template <typename T>
 using Callback = absl::AnyInvocable<void(absl::StatusOr<T>) &&>;
 using DoneCallback = absl::AnyInvocable<void(absl::Status) &&>;
