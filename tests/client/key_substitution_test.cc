@@ -1,5 +1,6 @@
 // Key substitution (issue 9): a relay that serves a key directory with a
-// swapped adviser key is caught by the client, which refuses to seal.
+// swapped adviser key, or rolls back to an older one, is caught by the
+// client, which refuses to seal.
 //
 // The real samrad-relay refuses such a directory on PublishDirectory, so the
 // test plays a compromised relay operator: it stops the relay, writes the
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <future>
 #include <map>
@@ -205,8 +207,6 @@ class KeySubstitutionTest : public ::testing::Test {
       auto store = OpenStore();
       if (store == nullptr) return before;
       before = Count(*store);
-      EXPECT_EQ(before.threads, 1u);  // the genuine ask of SetUp
-      EXPECT_EQ(before.messages, 1u);
       uint64_t epoch = 0;
       auto genuine = store->GetDirectory(&epoch);
       EXPECT_TRUE(genuine.ok()) << genuine.status();
@@ -221,15 +221,22 @@ class KeySubstitutionTest : public ::testing::Test {
           adviser.set_signing_public_key(attacker_ed25519_.public_key().bytes());
         }
       }
-      v1::SignedDirectory served = tamper(*genuine, directory);
-      std::promise<absl::Status> written;
-      store->PutDirectory(served, epoch + 1, std::nullopt,
-                          [&written](absl::Status s) { written.set_value(s); });
-      absl::Status s = written.get_future().get();
-      EXPECT_TRUE(s.ok()) << s;
+      PutNewest(*store, tamper(*genuine, directory));
     }
     StartRelay();
     return before;
+  }
+
+  // Writes `served` into the stopped relay's store as the newest directory,
+  // labelled with the store's next epoch.
+  void PutNewest(storage::Store& store, const v1::SignedDirectory& served) {
+    uint64_t epoch = 0;
+    ASSERT_TRUE(store.GetDirectory(&epoch).ok());
+    std::promise<absl::Status> written;
+    store.PutDirectory(served, epoch + 1, std::nullopt,
+                       [&written](absl::Status s) { written.set_value(s); });
+    absl::Status s = written.get_future().get();
+    EXPECT_TRUE(s.ok()) << s;
   }
 
   // After a refused command: the store holds exactly what it held before.
@@ -242,10 +249,11 @@ class KeySubstitutionTest : public ::testing::Test {
     EXPECT_EQ(after.messages, before.messages) << "a message reached the relay";
   }
 
-  void ExpectRefusedToSeal(const ProcessResult& r, const std::string& what) {
+  void ExpectRefusedToSeal(const ProcessResult& r, const std::string& what,
+                           const std::string& reason = "failed verification under the pinned key") {
     EXPECT_EQ(r.exit_code, kExitDirectory) << what << ": " << r.err;
-    EXPECT_TRUE(absl::StrContains(r.err, "failed verification under the pinned key"))
-        << what << ": " << r.err;
+    std::printf("%s refused (exit %d): %s", what.c_str(), r.exit_code, r.err.c_str());
+    EXPECT_TRUE(absl::StrContains(r.err, reason)) << what << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
   }
 
@@ -313,6 +321,7 @@ TEST_F(KeySubstitutionTest, SwappedAdviserKeyUnderTheGenuineSignatureIsRefused) 
       });
   // The relay really serves it (it only logs that it does not verify).
   EXPECT_TRUE(absl::StrContains(ReadFileToString(relay_log_).value_or(""), "directory_unverified"));
+  EXPECT_EQ(before.threads, 1u);  // the genuine ask of SetUp
   ExpectRefusedToSeal(Ask(), "ask");
   ExpectRefusedToSeal(Samrad("pro", {"followup", reference_}, "En följdfråga.\n"), "followup");
   ExpectNothingSent(before);
@@ -328,8 +337,47 @@ TEST_F(KeySubstitutionTest, SwappedAdviserKeySignedByAnotherKeyIsRefused) {
         return served.ok() ? *served : v1::SignedDirectory();
       });
   EXPECT_TRUE(absl::StrContains(ReadFileToString(relay_log_).value_or(""), "directory_unverified"));
+  EXPECT_EQ(before.threads, 1u);  // the genuine ask of SetUp
   ExpectRefusedToSeal(Ask(), "ask");
   ExpectRefusedToSeal(Samrad("pro", {"followup", reference_}, "En följdfråga.\n"), "followup");
+  ExpectNothingSent(before);
+}
+
+// The relay serves the genuine, validly signed epoch 1 again after the client
+// has seen epoch 2 (a rollback to a directory an adviser has since left).
+TEST_F(KeySubstitutionTest, RolledBackDirectoryIsRefused) {
+  StopRelay();
+  v1::SignedDirectory epoch1;
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    auto genuine = store->GetDirectory(nullptr);
+    ASSERT_TRUE(genuine.ok()) << genuine.status();
+    epoch1 = *genuine;
+  }
+  StartRelay();
+  ProcessResult sign = Samrad("admin", {"admin", "directory", "sign"});
+  ASSERT_EQ(sign.exit_code, 0) << sign.err;
+  ASSERT_TRUE(absl::StrContains(sign.out, "epoch 2")) << sign.out;
+  ProcessResult publish = Samrad("admin", {"admin", "directory", "publish"});
+  ASSERT_EQ(publish.exit_code, 0) << publish.err;
+  ProcessResult ask = Ask();  // the client now has seen epoch 2
+  ASSERT_EQ(ask.exit_code, 0) << ask.err;
+
+  StopRelay();
+  StoreCounts before;
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    before = Count(*store);
+    EXPECT_EQ(before.threads, 2u);
+    PutNewest(*store, epoch1);
+  }
+  StartRelay();
+  const std::string rollback = "older than epoch 2 seen before (possible rollback)";
+  ExpectRefusedToSeal(Ask(), "ask", rollback);
+  ExpectRefusedToSeal(Samrad("pro", {"followup", reference_}, "En följdfråga.\n"), "followup",
+                      rollback);
   ExpectNothingSent(before);
 }
 
