@@ -225,8 +225,7 @@ absl::Status Keystore::ObserveDirectoryEpoch(uint64_t epoch) {
     return WithExitCode(
         absl::FailedPreconditionError(
             absl::StrCat("the relay served key directory epoch ", epoch, ", older than epoch ",
-                         contents_.highest_directory_epoch(),
-                         " seen before (possible rollback); do not send, tell your administrator")),
+                         contents_.highest_directory_epoch(), " seen before (possible rollback)")),
         ExitCode::kDirectory);
   }
   contents_.set_highest_directory_epoch(epoch);

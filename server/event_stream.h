@@ -1,12 +1,14 @@
 // EventStream: the server-streaming reactor behind WatchQueue and
 // WatchThread, fed by the EventHub.
 //
-// Events are queued in memory (at most kMaxStreamBacklogEvents; a client that
-// falls further behind is ended with RESOURCE_EXHAUSTED and catches up with a
-// read). The reactor deletes itself in OnDone after running its on_done hook.
+// Events are queued in memory (at most kMaxStreamBacklogEvents and, for live
+// events, kMaxStreamBacklogBytes of serialised events; a client that falls
+// further behind is ended with RESOURCE_EXHAUSTED and catches up with a read). The reactor deletes
+// itself in OnDone after running its on_done hook.
 #ifndef SAMRAD_SERVER_EVENT_STREAM_H_
 #define SAMRAD_SERVER_EVENT_STREAM_H_
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -23,6 +25,12 @@
 namespace samrad::server {
 
 inline constexpr size_t kMaxStreamBacklogEvents = 1024;
+// A reader that does not read must not hold more than this per stream: a count
+// alone allowed 1024 events of up to one envelope each (256 MiB at the default
+// envelope limit). The backlog a stream starts with (bounded by
+// max_messages_per_read) is always queued; a live event that would take the
+// queue past this ends the stream instead. At least one event is always let in.
+inline constexpr size_t kMaxStreamBacklogBytes = size_t{8} << 20;
 
 // Server-streaming reactor shared by WatchQueue and WatchThread.
 //
@@ -68,7 +76,10 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
           held_.push_back(std::move(event));
           return;
         }
-        if (queue_.size() >= kMaxStreamBacklogEvents) {
+        const size_t event_bytes = event.ByteSizeLong();
+        const bool over_bytes =
+            live && !queue_.empty() && queued_bytes_ + event_bytes > kMaxStreamBacklogBytes;
+        if (queue_.size() >= kMaxStreamBacklogEvents || over_bytes) {
           finish_requested_ = true;
           pending_finish_ =
               grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -76,6 +87,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
           finish = MaybeFinishLocked();
         } else {
           const bool last = end_after_ && end_after_(event);
+          queued_bytes_ += event_bytes;
           queue_.push_back(std::move(event));
           if (!writing_) {
             writing_ = true;
@@ -111,7 +123,10 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
       {
         std::lock_guard<std::mutex> lock(mu_);
         writing_ = false;
-        if (!queue_.empty()) queue_.pop_front();
+        if (!queue_.empty()) {
+          queued_bytes_ -= std::min(queued_bytes_, queue_.front().ByteSizeLong());
+          queue_.pop_front();
+        }
         if (!ok && !finish_requested_) {
           finish_requested_ = true;
           pending_finish_ = grpc::Status(grpc::StatusCode::CANCELLED, "stream write failed");
@@ -141,6 +156,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
     EventStream* const stream_;
     std::mutex mu_;
     std::deque<Event> queue_;
+    size_t queued_bytes_ = 0;  // sum of ByteSizeLong() over queue_
     std::vector<Event> held_;
     std::function<bool(const Event&)> end_after_;
     bool started_ = false;

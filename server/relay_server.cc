@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -17,6 +18,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
+#include "grpcpp/support/server_interceptor.h"
 #include "server/config.h"
 #include "server/identity.h"
 #include "server/log.h"
@@ -87,6 +89,59 @@ absl::Status RequireTls13ProcessWide() {
   }();
   return status;
 }
+
+// Streams one client connection may have open at once. Further calls wait in
+// the client's transport until one ends, so thousands of idle streams on a
+// few connections cost the relay at most this many each.
+constexpr int kMaxStreamsPerConnection = 256;
+// A connection that has not finished its TLS handshake by then is closed
+// (gRPC's default is 120 s), so idle half-open connections do not pile up.
+constexpr int kHandshakeTimeoutMs = 10000;
+
+// gRPC 1.51's callback handlers answer a request whose bytes do not parse as
+// the method's message (malformed protobuf, invalid UTF-8 in a proto3 string)
+// with UNIMPLEMENTED and no message, and sync handlers with INTERNAL. This
+// interceptor sees the failed parse (POST_RECV_MESSAGE with no message) and
+// rewrites that call's error status to INVALID_ARGUMENT with a reason, as
+// relay.proto promises for malformed requests. Other calls pass untouched.
+class MalformedRequestInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    using grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
+        methods->GetRecvMessage() == nullptr) {
+      undecodable_ = true;
+    }
+    if (undecodable_ &&
+        methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status status = methods->GetSendStatus();
+      if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED ||
+          status.error_code() == grpc::StatusCode::INTERNAL) {
+        methods->ModifySendStatus(grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            "the request is not a valid message for this method (malformed protobuf or a string "
+            "field that is not UTF-8)"));
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  bool undecodable_ = false;
+};
+
+class MalformedRequestInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    // Only these receive exactly one request whose parse failure is visible
+    // as a missing message; streaming reads end with one too.
+    using Type = grpc::experimental::ServerRpcInfo::Type;
+    if (info->type() != Type::UNARY && info->type() != Type::SERVER_STREAMING) return nullptr;
+    return new MalformedRequestInterceptor();
+  }
+};
 
 }  // namespace
 
@@ -172,6 +227,11 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
                              static_cast<int>(keepalive.min_client_ping_interval_seconds() * 1000));
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxStreamsPerConnection);
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, kHandshakeTimeoutMs);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<MalformedRequestInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   relay->server_ = builder.BuildAndStart();
   if (relay->server_ == nullptr || relay->port_ == 0) {
     relay->service_->Shutdown();

@@ -118,6 +118,7 @@ class RelayServiceImpl final : public RelayService {
         verifier_(verifier),
         directory_key_(std::move(directory_key)),
         window_ms_(int64_t{config_.limits().proof_window_seconds()} * 1000),
+        started_ms_(clock_()),
         rate_limiter_(config_.limits().rate_per_second(), config_.limits().rate_burst()),
         replay_cache_(window_ms_, 1u << 20),
         stream_budget_(config_.limits().max_concurrent_streams(),
@@ -171,10 +172,11 @@ class RelayServiceImpl final : public RelayService {
 
   // ---- Any role ----
 
-  ServerUnaryReactor* GetDirectory(CallbackServerContext* ctx, const v1::GetDirectoryRequest*,
+  ServerUnaryReactor* GetDirectory(CallbackServerContext* ctx,
+                                   const v1::GetDirectoryRequest* request,
                                    v1::SignedDirectory* reply) override {
     auto* reactor = ctx->DefaultReactor();
-    auto caller = Authenticate(ctx, method::kGetDirectory);
+    auto caller = Admit(ctx, method::kGetDirectory, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     auto dir = Directory();
     if (!dir) {
@@ -192,7 +194,7 @@ class RelayServiceImpl final : public RelayService {
                                          const v1::SubmitConsultationRequest* request,
                                          v1::Ack* reply) override {
     auto* reactor = ctx->DefaultReactor();
-    auto caller = Authenticate(ctx, method::kSubmitConsultation);
+    auto caller = Admit(ctx, method::kSubmitConsultation, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     auto prepared = PrepareSubmission(*caller, *request);
     if (!prepared.ok()) return Fail(reactor, prepared.status()), reactor;
@@ -220,7 +222,7 @@ class RelayServiceImpl final : public RelayService {
   ServerUnaryReactor* PostMessage(CallbackServerContext* ctx, const v1::PostMessageRequest* request,
                                   v1::Ack* reply) override {
     auto* reactor = ctx->DefaultReactor();
-    auto caller = Authenticate(ctx, method::kPostMessage);
+    auto caller = Admit(ctx, method::kPostMessage, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     auto prepared = PreparePost(*caller, *request);
     if (!prepared.ok()) return Fail(reactor, prepared.status()), reactor;
@@ -251,7 +253,7 @@ class RelayServiceImpl final : public RelayService {
   ServerUnaryReactor* GetThread(CallbackServerContext* ctx, const v1::GetThreadRequest* request,
                                 v1::ThreadView* reply) override {
     auto* reactor = ctx->DefaultReactor();
-    auto caller = Authenticate(ctx, method::kGetThread);
+    auto caller = Admit(ctx, method::kGetThread, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     auto thread = LoadThreadFor(*caller, method::kGetThread, request->thread_id(), *request,
                                 request->proof(), request->has_proof());
@@ -285,7 +287,7 @@ class RelayServiceImpl final : public RelayService {
 
   ServerWriteReactor<v1::ThreadEvent>* WatchThread(CallbackServerContext* ctx,
                                                    const v1::WatchThreadRequest* request) override {
-    auto caller = Authenticate(ctx, method::kWatchThread);
+    auto caller = Admit(ctx, method::kWatchThread, *request);
     if (!caller.ok()) return FailedStream<v1::ThreadEvent>(caller.status());
     auto thread = LoadThreadFor(*caller, method::kWatchThread, request->thread_id(), *request,
                                 request->proof(), request->has_proof());
@@ -352,7 +354,7 @@ class RelayServiceImpl final : public RelayService {
   ServerUnaryReactor* CloseThread(CallbackServerContext* ctx, const v1::CloseThreadRequest* request,
                                   v1::ThreadSummary* reply) override {
     auto* reactor = ctx->DefaultReactor();
-    auto caller = Authenticate(ctx, method::kCloseThread);
+    auto caller = Admit(ctx, method::kCloseThread, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     auto thread = LoadThreadFor(*caller, method::kCloseThread, request->thread_id(), *request,
                                 request->proof(), request->has_proof());
@@ -378,7 +380,7 @@ class RelayServiceImpl final : public RelayService {
   ServerUnaryReactor* ListQueue(CallbackServerContext* ctx, const v1::ListQueueRequest* request,
                                 v1::QueuePage* reply) override {
     auto* reactor = ctx->DefaultReactor();
-    auto caller = Authenticate(ctx, method::kListQueue);
+    auto caller = Admit(ctx, method::kListQueue, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     if (request->page_size() > 200) {
       Fail(reactor, absl::InvalidArgumentError(absl::StrCat("page_size is ", request->page_size(),
@@ -406,8 +408,8 @@ class RelayServiceImpl final : public RelayService {
   }
 
   ServerWriteReactor<v1::QueueEvent>* WatchQueue(CallbackServerContext* ctx,
-                                                 const v1::WatchQueueRequest*) override {
-    auto caller = Authenticate(ctx, method::kWatchQueue);
+                                                 const v1::WatchQueueRequest* request) override {
+    auto caller = Admit(ctx, method::kWatchQueue, *request);
     if (!caller.ok()) return FailedStream<v1::QueueEvent>(caller.status());
     const std::string budget_key = caller->serial_hex;
     if (auto s = stream_budget_.Acquire(budget_key); !s.ok()) {
@@ -431,7 +433,7 @@ class RelayServiceImpl final : public RelayService {
   ServerUnaryReactor* ClaimThread(CallbackServerContext* ctx, const v1::ClaimThreadRequest* request,
                                   v1::ThreadSummary* reply) override {
     auto* reactor = ctx->DefaultReactor();
-    auto caller = Authenticate(ctx, method::kClaimThread);
+    auto caller = Admit(ctx, method::kClaimThread, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     if (auto s = ValidateHexId("thread_id", request->thread_id()); !s.ok()) {
       return Fail(reactor, s), reactor;
@@ -452,7 +454,7 @@ class RelayServiceImpl final : public RelayService {
                                     const v1::ReleaseThreadRequest* request,
                                     v1::ThreadSummary* reply) override {
     auto* reactor = ctx->DefaultReactor();
-    auto caller = Authenticate(ctx, method::kReleaseThread);
+    auto caller = Admit(ctx, method::kReleaseThread, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     if (auto s = ValidateHexId("thread_id", request->thread_id()); !s.ok()) {
       return Fail(reactor, s), reactor;
@@ -472,7 +474,7 @@ class RelayServiceImpl final : public RelayService {
   ServerUnaryReactor* ReferThread(CallbackServerContext* ctx, const v1::ReferThreadRequest* request,
                                   v1::ThreadSummary* reply) override {
     auto* reactor = ctx->DefaultReactor();
-    auto caller = Authenticate(ctx, method::kReferThread);
+    auto caller = Admit(ctx, method::kReferThread, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     auto prepared = PrepareReferral(*caller, *request);
     if (!prepared.ok()) return Fail(reactor, prepared.status()), reactor;
@@ -501,7 +503,7 @@ class RelayServiceImpl final : public RelayService {
                                        const v1::PublishDirectoryRequest* request,
                                        v1::PublishDirectoryReply* reply) override {
     auto* reactor = ctx->DefaultReactor();
-    auto caller = Authenticate(ctx, method::kPublishDirectory);
+    auto caller = Admit(ctx, method::kPublishDirectory, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     if (!request->has_directory()) {
       Fail(reactor, absl::InvalidArgumentError("directory is required"));
@@ -542,7 +544,7 @@ class RelayServiceImpl final : public RelayService {
                                         const v1::RevokeCertificateRequest* request,
                                         v1::RevocationRecord* reply) override {
     auto* reactor = ctx->DefaultReactor();
-    auto caller = Authenticate(ctx, method::kRevokeCertificate);
+    auto caller = Admit(ctx, method::kRevokeCertificate, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     auto serial = NormalizeSerialHex(request->serial_hex());
     if (!serial.ok()) return Fail(reactor, serial.status()), reactor;
@@ -566,10 +568,10 @@ class RelayServiceImpl final : public RelayService {
     return reactor;
   }
 
-  ServerUnaryReactor* ListRevoked(CallbackServerContext* ctx, const v1::ListRevokedRequest*,
+  ServerUnaryReactor* ListRevoked(CallbackServerContext* ctx, const v1::ListRevokedRequest* request,
                                   v1::ListRevokedReply* reply) override {
     auto* reactor = ctx->DefaultReactor();
-    auto caller = Authenticate(ctx, method::kListRevoked);
+    auto caller = Admit(ctx, method::kListRevoked, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     auto revoked = store_->ListRevoked();
     if (!revoked.ok()) return Fail(reactor, revoked.status()), reactor;
@@ -581,7 +583,7 @@ class RelayServiceImpl final : public RelayService {
   ServerUnaryReactor* GetStats(CallbackServerContext* ctx, const v1::StatsRequest* request,
                                v1::StatsReply* reply) override {
     auto* reactor = ctx->DefaultReactor();
-    auto caller = Authenticate(ctx, method::kGetStats);
+    auto caller = Admit(ctx, method::kGetStats, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     static const absl::flat_hash_set<std::string> kDimensions = {"unit",    "county", "category",
                                                                  "urgency", "org",    "month"};
@@ -617,7 +619,7 @@ class RelayServiceImpl final : public RelayService {
   ServerUnaryReactor* GetAuditLog(CallbackServerContext* ctx, const v1::AuditLogRequest* request,
                                   v1::AuditLogReply* reply) override {
     auto* reactor = ctx->DefaultReactor();
-    auto caller = Authenticate(ctx, method::kGetAuditLog);
+    auto caller = Admit(ctx, method::kGetAuditLog, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     if (request->limit() > 1000) {
       Fail(reactor, absl::InvalidArgumentError(absl::StrCat("limit is ", request->limit(),
@@ -632,10 +634,10 @@ class RelayServiceImpl final : public RelayService {
     return reactor;
   }
 
-  ServerUnaryReactor* Backup(CallbackServerContext* ctx, const v1::BackupRequest*,
+  ServerUnaryReactor* Backup(CallbackServerContext* ctx, const v1::BackupRequest* request,
                              v1::BackupReply* reply) override {
     auto* reactor = ctx->DefaultReactor();
-    auto caller = Authenticate(ctx, method::kBackup);
+    auto caller = Admit(ctx, method::kBackup, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     if (config_.backup_dir().empty()) {
       Fail(reactor, absl::FailedPreconditionError(
@@ -659,7 +661,7 @@ class RelayServiceImpl final : public RelayService {
   ServerUnaryReactor* RunRetention(CallbackServerContext* ctx, const v1::RetentionRequest* request,
                                    v1::RetentionReply* reply) override {
     auto* reactor = ctx->DefaultReactor();
-    auto caller = Authenticate(ctx, method::kRunRetention);
+    auto caller = Admit(ctx, method::kRunRetention, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     RunBlocking(reactor, [this, reply, dry_run = request->dry_run(), who = *caller]() {
       auto report = Retain(dry_run, &who);
@@ -692,6 +694,16 @@ class RelayServiceImpl final : public RelayService {
   void SetDirectory(std::shared_ptr<const DirectoryState> state) {
     std::lock_guard<std::mutex> lock(directory_mu_);
     if (!directory_ || state->epoch > directory_->epoch) directory_ = std::move(state);
+  }
+
+  // Authenticate, then refuse a request with unknown fields (INVALID_ARGUMENT)
+  // so nothing the relay does not understand is stored or served.
+  absl::StatusOr<Identity> Admit(CallbackServerContext* ctx, absl::string_view full_method,
+                                 const google::protobuf::Message& request) {
+    auto caller = Authenticate(ctx, full_method);
+    if (!caller.ok()) return caller;
+    if (auto s = RejectUnknownFields(request); !s.ok()) return s;
+    return caller;
   }
 
   // Who is calling, whether they may call `full_method`, and whether they are
@@ -786,6 +798,12 @@ class RelayServiceImpl final : public RelayService {
              .ok()) {
       return absl::NotFoundError(kThreadNotVisible);
     }
+    // The replay cache lives in memory and starts empty: a proof signed before
+    // this process started may have been used already, so it is refused.
+    if (proof.timestamp_unix_ms() < started_ms_) {
+      return absl::UnauthenticatedError(
+          "proof.timestamp_unix_ms is older than the relay's last start; sign a fresh proof");
+    }
     if (auto s = replay_cache_.CheckAndRemember(thread_id, proof.nonce(), proof.timestamp_unix_ms(),
                                                 now);
         !s.ok()) {
@@ -805,6 +823,11 @@ class RelayServiceImpl final : public RelayService {
     auto parsed = crypto::ParseEnvelope(bytes);
     if (!parsed.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(field, ": ", parsed.status().message()));
+    }
+    // Stored and served verbatim: nothing outside the known fields may ride along.
+    if (auto s = RejectUnknownFields(parsed->sealed, field); !s.ok()) return s;
+    if (auto s = RejectUnknownFields(parsed->header, absl::StrCat(field, " header")); !s.ok()) {
+      return s;
     }
     return parsed;
   }
@@ -1150,6 +1173,8 @@ class RelayServiceImpl final : public RelayService {
   PeerVerifier* const verifier_;
   const crypto::Ed25519PublicKey directory_key_;
   const int64_t window_ms_;
+  // When this service started (clock_); ownership proofs older are refused.
+  const int64_t started_ms_;
 
   std::atomic<bool> shutting_down_{false};
   EventHub hub_;

@@ -3,6 +3,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/unknown_field_set.h"
 
 namespace samrad::server {
 namespace {
@@ -80,6 +82,37 @@ absl::Status ValidateUtf8(absl::string_view field, absl::string_view value, size
   }
   if (!IsValidUtf8(value)) {
     return absl::InvalidArgumentError(absl::StrCat(field, " is not valid UTF-8"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RejectUnknownFields(const google::protobuf::Message& message, absl::string_view path) {
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  const google::protobuf::UnknownFieldSet& unknown = reflection->GetUnknownFields(message);
+  if (!unknown.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, " carries field number ", unknown.field(0).number(),
+        ", which this relay does not know; use a client of the same protocol version"));
+  }
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    const std::string child = absl::StrCat(path, ".", field->name());
+    if (!field->is_repeated()) {
+      if (auto s = RejectUnknownFields(reflection->GetMessage(message, field), child); !s.ok()) {
+        return s;
+      }
+      continue;
+    }
+    const int n = reflection->FieldSize(message, field);
+    for (int i = 0; i < n; ++i) {
+      if (auto s = RejectUnknownFields(reflection->GetRepeatedMessage(message, field, i),
+                                       absl::StrCat(child, "[", i, "]"));
+          !s.ok()) {
+        return s;
+      }
+    }
   }
   return absl::OkStatus();
 }

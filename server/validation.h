@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
 #include "proto/common.pb.h"
 #include "proto/envelope.pb.h"
 #include "proto/relay.pb.h"
@@ -22,6 +23,13 @@ bool IsHexId(absl::string_view s);
 absl::Status ValidateHexId(absl::string_view field, absl::string_view value);
 // INVALID_ARGUMENT unless `value` is valid UTF-8 of at most max_bytes bytes.
 absl::Status ValidateUtf8(absl::string_view field, absl::string_view value, size_t max_bytes);
+
+// INVALID_ARGUMENT when `message` or any message inside it carries fields
+// this build does not know (naming the path and field number). Unknown fields
+// would otherwise be copied verbatim into stored records (e.g. CaseMetadata
+// into the thread record) and served to others: a plaintext side channel.
+absl::Status RejectUnknownFields(const google::protobuf::Message& message,
+                                 absl::string_view path = "request");
 
 // A two-digit län code "01".."25".
 bool IsCountyCode(absl::string_view s);
