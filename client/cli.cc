@@ -224,7 +224,11 @@ CommandSpec BuildTree() {
   return root;
 }
 
-Msg HintFor(ExitCode code) {
+}  // namespace
+
+Msg FailureHint(const absl::Status& status, ExitCode code) {
+  // A full relay or a rate limit is not the user's input to correct.
+  if (status.code() == absl::StatusCode::kResourceExhausted) return Msg::kHintTryLater;
   switch (code) {
     case ExitCode::kUsage:
       return Msg::kHintUsage;
@@ -249,12 +253,14 @@ Msg HintFor(ExitCode code) {
   }
 }
 
+namespace {
+
 // The one line on stderr: "samrad: <what went wrong> (<what to do>)".
 void ReportFailure(const absl::Status& status, ExitCode code, const Messages& messages,
                    std::ostream& err) {
   if (status.message().empty()) return;
   std::string line = messages.Format(Msg::kErrorPrefix, status.message());
-  std::string hint = messages.Format(HintFor(code));
+  std::string hint = messages.Format(FailureHint(status, code));
   // Usage errors already say where help is.
   if (!hint.empty() && code != ExitCode::kUsage) absl::StrAppend(&line, " (", hint, ")");
   err << line << "\n";

@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "client/args.h"
+#include "client/exit_codes.h"
+#include "client/messages.h"
 #include "client/session.h"
 
 namespace samrad::client {
@@ -18,6 +21,11 @@ const std::vector<FlagSpec>& GlobalFlags();
 
 // Runs `samrad` with `args` (argv without argv[0]) and returns the exit code.
 int RunCli(const std::vector<std::string>& args, CliIo io, Language language);
+
+// What the one-line failure message tells the user to do about `status`,
+// which exits with `code`: by exit code, except that RESOURCE_EXHAUSTED (a
+// full relay, a rate limit) says to try again later, not to fix the input.
+Msg FailureHint(const absl::Status& status, ExitCode code);
 
 }  // namespace samrad::client
 

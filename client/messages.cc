@@ -199,6 +199,7 @@ constexpr Entry kTable[] = {
     {Msg::kHintConflict, "run `samrad show` to see the case's current state",
      "kör `samrad show` för att se ärendets aktuella läge"},
     {Msg::kHintRejected, "correct the input and try again", "rätta indata och försök igen"},
+    {Msg::kHintTryLater, "wait a while and try again", "vänta en stund och försök igen"},
     {Msg::kHintConfig, "run `samrad init`, or pass --config FILE",
      "kör `samrad init`, eller ange --config FILE"},
     {Msg::kPromptPassphrase, "Keystore passphrase: ", "Nyckelarkivets lösenfras: "},

@@ -124,6 +124,7 @@ enum class Msg {
   kHintDirectory,
   kHintConflict,
   kHintRejected,
+  kHintTryLater,
   kHintConfig,
   // Prompts and results.
   kPromptPassphrase,

@@ -326,5 +326,17 @@ TEST_F(CliTest, EditorComposesTheTextAndLeavesNoDraftBehind) {
   EXPECT_TRUE(std::filesystem::is_empty(tmp));
 }
 
+TEST(FailureHintTest, ExhaustedRelayMeansTryLaterNotFixTheInput) {
+  EXPECT_EQ(
+      FailureHint(absl::ResourceExhaustedError("the relay's storage is full"), ExitCode::kRejected),
+      Msg::kHintTryLater);
+  EXPECT_EQ(FailureHint(absl::InvalidArgumentError("text too long"), ExitCode::kRejected),
+            Msg::kHintRejected);
+  EXPECT_EQ(FailureHint(absl::NotFoundError("no such case"), ExitCode::kNotFound),
+            Msg::kHintNotFound);
+  const Messages english(Language::kEnglish);
+  EXPECT_EQ(english.Format(Msg::kHintTryLater), "wait a while and try again");
+}
+
 }  // namespace
 }  // namespace samrad::client
