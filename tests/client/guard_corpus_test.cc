@@ -3,8 +3,8 @@
 // ordinary sentences of negative.txt. Prints both and fails below the floors.
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -242,9 +242,9 @@ TEST(GuardSynthetic, OrdinaryNumberPhrasesPass) {
   }
   for (int hh = 0; hh < 24; ++hh) {
     for (int mm = 0; mm < 60; mm += 5) {
-      char time[16];
+      char time[32];
       std::snprintf(time, sizeof(time), "%02d.%02d", hh, mm);
-      char colon[16];
+      char colon[32];
       std::snprintf(colon, sizeof(colon), "%02d:%02d", hh, mm);
       phrases.push_back(std::string("Mötet börjar kl. ") + time + " i dag.");
       phrases.push_back(std::string("Samtalet kom ") + colon + ", ett till " + colon + ":30.");
@@ -268,7 +268,7 @@ TEST(GuardSynthetic, OrdinaryNumberPhrasesPass) {
     phrases.push_back("Dnr " + y + "-1234 gäller flickan.");
     phrases.push_back("Under " + y + "-" + std::to_string(year + 2) + " bodde de i Malmö.");
     for (int month = 1; month <= 12; ++month) {
-      char date[16];
+      char date[32];
       std::snprintf(date, sizeof(date), "%d-%02d-%02d", year, month, (month * 7) % 28 + 1);
       phrases.push_back(std::string("Mötet ") + date + " hölls på skolan.");
       phrases.push_back(std::string("Beslutet fattades ") + date + " kl. 14.30.");
