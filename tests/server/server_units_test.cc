@@ -169,9 +169,11 @@ TEST_F(PeerVerifierTest, RefusesExpiredForeignServerAndMissingCertificates) {
 }
 
 TEST_F(PeerVerifierTest, CachedIdentityStillExpiresWithTheClock) {
+  // Read the certificate first: the shared PKI is made on first use, and a
+  // clock read before that would predate the certificate's notBefore.
+  const std::string pem = ReadFile(SharedPki().Cert("professional-07-p-1"));
   std::atomic<int64_t> now{Now()};
   auto verifier = Verifier([&] { return now.load(); });
-  const std::string pem = ReadFile(SharedPki().Cert("professional-07-p-1"));
   auto first = verifier->Verify(pem, "");
   ASSERT_TRUE(first.ok()) << first.status();
   now += int64_t{2} * 365 * 24 * 3600 * 1000;  // past the 365-day lifetime
