@@ -292,16 +292,6 @@ class RelayServiceImpl final : public RelayService {
     auto thread = LoadThreadFor(*caller, method::kWatchThread, request->thread_id(), *request,
                                 request->proof(), request->has_proof());
     if (!thread.ok()) return FailedStream<v1::ThreadEvent>(thread.status());
-    if (caller->role == Role::kAdviser) {
-      // Recorded asynchronously; the stream does not wait for it.
-      store_->AppendAudit(
-          Audit(*caller, "read", request->thread_id(), "watch"),
-          [](absl::StatusOr<v1::AuditEntry> entry) {
-            if (!entry.ok()) {
-              LogError("audit_failed", {{"action", "read"}, {"reason", entry.status().message()}});
-            }
-          });
-    }
     const std::string budget_key = caller->serial_hex;
     if (auto s = stream_budget_.Acquire(budget_key); !s.ok()) {
       return FailedStream<v1::ThreadEvent>(s);
@@ -324,6 +314,19 @@ class RelayServiceImpl final : public RelayService {
     if (!messages.ok()) {
       stream->state()->RequestFinish(ToGrpcStatus(messages.status()));
       return stream;
+    }
+    // The read is audited only once the stream is admitted and its backlog
+    // loaded: a stream refused by the budget reads nothing (and must not cost
+    // a synced audit write per refused attempt).
+    if (caller->role == Role::kAdviser) {
+      // Recorded asynchronously; the stream does not wait for it.
+      store_->AppendAudit(
+          Audit(*caller, "read", request->thread_id(), "watch"),
+          [](absl::StatusOr<v1::AuditEntry> entry) {
+            if (!entry.ok()) {
+              LogError("audit_failed", {{"action", "read"}, {"reason", entry.status().message()}});
+            }
+          });
     }
     std::vector<v1::ThreadEvent> backlog;
     uint64_t last_sequence = request->after_sequence();

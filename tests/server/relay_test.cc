@@ -888,6 +888,59 @@ TEST_F(RelayLimitsTest, StreamCapIsResourceExhausted) {
   first->Finish();
 }
 
+// A WatchThread refused by the stream budget reads nothing, so it is not
+// audited as a read (and does not cost a synced audit write per attempt).
+TEST_F(RelayLimitsTest, RefusedWatchThreadIsNotAuditedAsARead) {
+  v1::RelayConfig config = BaseConfig();
+  config.mutable_limits()->set_max_streams_per_identity(1);
+  StartRelay(config);
+  PublishDirectory(1);
+  ThreadKeys thread = NewThreadKeys();
+  Submit(thread, "question");
+  auto adviser = Stub(kAdviser);
+  v1::WatchThreadRequest watch;
+  watch.set_thread_id(thread.thread_id);
+  ClientContext c1;
+  c1.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto admitted = adviser->WatchThread(&c1, watch);
+  v1::ThreadEvent event;
+  ASSERT_TRUE(admitted->Read(&event));  // the backlog: the question
+  constexpr int kRefusedAttempts = 3;
+  for (int i = 0; i < kRefusedAttempts; ++i) {
+    ClientContext c2;
+    c2.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    auto refused = adviser->WatchThread(&c2, watch);
+    EXPECT_FALSE(refused->Read(&event));
+    EXPECT_EQ(refused->Finish().error_code(), StatusCode::RESOURCE_EXHAUSTED);
+  }
+  c1.TryCancel();
+  while (admitted->Read(&event)) {
+  }
+  admitted->Finish();
+  // The audit append is asynchronous: poll (bounded) until it is visible.
+  int watch_reads = 0;
+  for (int attempt = 0; attempt < 50 && watch_reads == 0; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    v1::AuditLogReply log;
+    ClientContext ctx;
+    ASSERT_TRUE(Stub(kAdmin)->GetAuditLog(&ctx, v1::AuditLogRequest(), &log).ok());
+    watch_reads = 0;
+    for (const auto& e : log.entries()) {
+      if (e.action() == "read" && e.detail() == "watch") ++watch_reads;
+    }
+  }
+  // One more wait: a wrongly audited refusal would land right after.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  v1::AuditLogReply log;
+  ClientContext ctx;
+  ASSERT_TRUE(Stub(kAdmin)->GetAuditLog(&ctx, v1::AuditLogRequest(), &log).ok());
+  watch_reads = 0;
+  for (const auto& e : log.entries()) {
+    if (e.action() == "read" && e.detail() == "watch") ++watch_reads;
+  }
+  EXPECT_EQ(watch_reads, 1);
+}
+
 TEST_F(RelayLimitsTest, BadFilesAreRefusedAtStartNamingTheField) {
   v1::RelayConfig config = BaseConfig();
   config.mutable_tls()->set_key_file(SharedPki().Key(kAdviser));  // not the relay's key
