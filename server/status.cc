@@ -4,6 +4,9 @@
 #include <chrono>
 #include <string>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "crypto/random.h"
 #include "server/log.h"
 #include "storage/store.h"
 
@@ -37,6 +40,18 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (storage::IsDiskFull(status)) {
     LogDiskFull(status);
     return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, kDiskFullMessage);
+  }
+  if (status.code() == absl::StatusCode::kInternal ||
+      status.code() == absl::StatusCode::kDataLoss || status.code() == absl::StatusCode::kUnknown) {
+    const std::string reference = absl::BytesToHexString(crypto::RandomString(4));
+    LogError("internal_error", {{"code", absl::StatusCodeToString(status.code())},
+                                {"reference", reference},
+                                {"reason", status.message()}});
+    return grpc::Status(
+        static_cast<grpc::StatusCode>(static_cast<int>(status.code())),
+        absl::StrCat("the relay could not complete this request (reference ", reference,
+                     "); try again later, and if it persists give the reference to the relay's "
+                     "operators"));
   }
   // absl::StatusCode and grpc::StatusCode share the canonical numbering
   // 0..16; anything outside it (never produced by our code) is UNKNOWN.

@@ -1,10 +1,16 @@
 // The one place where absl::Status becomes grpc::Status.
 //
 // Codes map one to one (both follow google.rpc.Code); the message is passed
-// through unchanged, except for a full store (storage::IsDiskFull): the client
-// gets RESOURCE_EXHAUSTED with a fixed message that names no file, and the
-// detail goes to the relay's log (event=storage_full, at most every 10 s). Messages built in
-// server/ never contain message content or the identity of the professional who owns a thread.
+// through unchanged, except:
+//  - a full store (storage::IsDiskFull): the client gets RESOURCE_EXHAUSTED
+//    with a fixed message that names no file, and the detail goes to the
+//    relay's log (event=storage_full, at most every 10 s);
+//  - INTERNAL, DATA_LOSS and UNKNOWN, whose messages come from RocksDB,
+//    OpenSSL or the store and may name files and paths: the client gets the
+//    same code with a fixed message and a random reference, and the detail
+//    goes to the log under that reference (event=internal_error).
+// Messages built in server/ never contain message content or the identity of
+// the professional who owns a thread.
 #ifndef SAMRAD_SERVER_STATUS_H_
 #define SAMRAD_SERVER_STATUS_H_
 

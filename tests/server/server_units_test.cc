@@ -14,6 +14,7 @@
 #include "server/event_hub.h"
 #include "server/identity.h"
 #include "server/limits.h"
+#include "server/status.h"
 #include "server/validation.h"
 #include "tests/server/relay_fixture.h"
 
@@ -360,6 +361,26 @@ TEST(EventHubTest, DeliversPerUnitAndPerThreadAndClosesOnShutdown) {
   EXPECT_EQ(unit_a->closed.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(thread->closed.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(hub.SubscribeQueue("a", unit_a).status().code(), absl::StatusCode::kUnavailable);
+}
+
+// ---- status ----
+
+TEST(ToGrpcStatusTest, InternalDetailsStayInTheLogAndTheClientGetsAReference) {
+  const absl::Status internal =
+      absl::InternalError("IO error: /var/lib/samrad/data/000123.sst: No such file");
+  const grpc::Status first = ToGrpcStatus(internal);
+  EXPECT_EQ(first.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(first.error_message().find("/var/lib"), std::string::npos) << first.error_message();
+  EXPECT_NE(first.error_message().find("reference "), std::string::npos);
+  // Each failure gets its own reference.
+  EXPECT_NE(ToGrpcStatus(internal).error_message(), first.error_message());
+  const grpc::Status corrupt = ToGrpcStatus(absl::DataLossError("block checksum in /x/y.sst"));
+  EXPECT_EQ(corrupt.error_code(), grpc::StatusCode::DATA_LOSS);
+  EXPECT_EQ(corrupt.error_message().find("/x/y.sst"), std::string::npos);
+  // Everything a client can act on passes through unchanged.
+  const grpc::Status invalid = ToGrpcStatus(absl::InvalidArgumentError("metadata is required"));
+  EXPECT_EQ(invalid.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(invalid.error_message(), "metadata is required");
 }
 
 // ---- certs/samrad-pki.sh ----
