@@ -13,6 +13,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cli_profiles.h"
 #include "client/file_util.h"
 #include "gtest/gtest.h"
 #include "process_util.h"
@@ -148,33 +149,12 @@ class AdminE2eTest : public ::testing::Test {
 
   void InitProfile(const std::string& who, const std::string& cert,
                    std::vector<std::string> extra) {
-    std::vector<std::string> args = {"init",
-                                     "--relay",
-                                     "127.0.0.1:" + port_,
-                                     "--cert",
-                                     pki_ + "/" + cert + ".crt",
-                                     "--key",
-                                     pki_ + "/" + cert + ".key",
-                                     "--ca",
-                                     pki_ + "/ca.crt",
-                                     "--directory-key",
-                                     dir_.File("dir") + "/directory.pub",
-                                     "--keystore",
-                                     dir_.File(who + ".keystore")};
-    args.insert(args.end(), extra.begin(), extra.end());
+    const std::vector<std::string> args = CliInitArgs(dir_, pki_, port_, who, cert, extra);
     ProcessResult r = Samrad(who, args);
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
-  std::map<std::string, std::string> EnvFor(const std::string& who) {
-    return {{"SAMRAD_CONFIG", dir_.File(who + ".conf")},
-            {"SAMRAD_PASSPHRASE_FILE", dir_.File(who + ".pass")},
-            {"SAMRAD_DIRECTORY_PASSPHRASE_FILE", dir_.File("dir.pass")},
-            {"SAMRAD_ADMIN_DIR", dir_.File("dir")},
-            {"LANG", "C.UTF-8"},
-            {"LC_ALL", ""},
-            {"HOME", dir_.path()}};
-  }
+  std::map<std::string, std::string> EnvFor(const std::string& who) { return CliEnvFor(dir_, who); }
 
   // Runs samrad as `who` (profile, keystore passphrase, admin folder).
   ProcessResult Samrad(const std::string& who, std::vector<std::string> args,

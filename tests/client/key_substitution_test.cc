@@ -23,6 +23,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cli_profiles.h"
 #include "client/file_util.h"
 #include "crypto/directory.h"
 #include "crypto/keys.h"
@@ -266,20 +267,8 @@ class KeySubstitutionTest : public ::testing::Test {
 
   void InitProfile(const std::string& who, const std::string& cert,
                    std::vector<std::string> extra) {
-    std::vector<std::string> args = {"init",
-                                     "--relay",
-                                     absl::StrCat("127.0.0.1:", port_),
-                                     "--cert",
-                                     pki_ + "/" + cert + ".crt",
-                                     "--key",
-                                     pki_ + "/" + cert + ".key",
-                                     "--ca",
-                                     pki_ + "/ca.crt",
-                                     "--directory-key",
-                                     dir_.File("dir") + "/directory.pub",
-                                     "--keystore",
-                                     dir_.File(who + ".keystore")};
-    args.insert(args.end(), extra.begin(), extra.end());
+    const std::vector<std::string> args =
+        CliInitArgs(dir_, pki_, std::to_string(port_), who, cert, extra);
     ProcessResult r = Samrad(who, args);
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
@@ -288,15 +277,7 @@ class KeySubstitutionTest : public ::testing::Test {
                        const std::string& stdin_text = "") {
     std::vector<std::string> argv = {kSamrad};
     argv.insert(argv.end(), args.begin(), args.end());
-    return RunProcess(argv,
-                      {{"SAMRAD_CONFIG", dir_.File(who + ".conf")},
-                       {"SAMRAD_PASSPHRASE_FILE", dir_.File(who + ".pass")},
-                       {"SAMRAD_DIRECTORY_PASSPHRASE_FILE", dir_.File("dir.pass")},
-                       {"SAMRAD_ADMIN_DIR", dir_.File("dir")},
-                       {"LANG", "C.UTF-8"},
-                       {"LC_ALL", ""},
-                       {"HOME", dir_.path()}},
-                      dir_.path(), stdin_text);
+    return RunProcess(argv, CliEnvFor(dir_, who), dir_.path(), stdin_text);
   }
 
   TempDir dir_;
