@@ -8,7 +8,6 @@
 #ifndef SAMRAD_SERVER_EVENT_STREAM_H_
 #define SAMRAD_SERVER_EVENT_STREAM_H_
 
-#include <algorithm>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -88,6 +87,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
         } else {
           const bool last = end_after_ && end_after_(event);
           queued_bytes_ += event_bytes;
+          queued_sizes_.push_back(event_bytes);
           queue_.push_back(std::move(event));
           if (!writing_) {
             writing_ = true;
@@ -124,7 +124,8 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
         std::lock_guard<std::mutex> lock(mu_);
         writing_ = false;
         if (!queue_.empty()) {
-          queued_bytes_ -= std::min(queued_bytes_, queue_.front().ByteSizeLong());
+          queued_bytes_ -= queued_sizes_.front();
+          queued_sizes_.pop_front();
           queue_.pop_front();
         }
         if (!ok && !finish_requested_) {
@@ -156,7 +157,8 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
     EventStream* const stream_;
     std::mutex mu_;
     std::deque<Event> queue_;
-    size_t queued_bytes_ = 0;  // sum of ByteSizeLong() over queue_
+    std::deque<size_t> queued_sizes_;  // ByteSizeLong() of each queue_ entry, same order
+    size_t queued_bytes_ = 0;          // sum of queued_sizes_
     std::vector<Event> held_;
     std::function<bool(const Event&)> end_after_;
     bool started_ = false;
