@@ -23,6 +23,7 @@
 #include "server/identity.h"
 #include "server/log.h"
 #include "server/relay_service.h"
+#include "storage/simulated_disk.h"
 #include "storage/store.h"
 
 namespace samrad::server {
@@ -185,7 +186,14 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   store_options.write_buffer_bytes = config.storage().write_buffer_bytes();
   store_options.max_write_buffer_number = config.storage().max_write_buffer_number();
   if (clock) store_options.clock = clock;
-  auto store = storage::Store::Open(std::move(store_options));
+  auto simulated_disk = storage::SimulatedDisk::FromEnvironment();
+  if (!simulated_disk.ok()) return simulated_disk.status();
+  relay->simulated_disk_ = *std::move(simulated_disk);
+  if (relay->simulated_disk_) {
+    LogWarning("test_hook", {{"what", relay->simulated_disk_->Describe()}});
+  }
+  auto store = relay->simulated_disk_ ? relay->simulated_disk_->OpenStore(std::move(store_options))
+                                      : storage::Store::Open(std::move(store_options));
   if (!store.ok()) {
     return absl::Status(store.status().code(), absl::StrCat("data_dir ", config.data_dir(), ": ",
                                                             store.status().message()));

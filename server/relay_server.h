@@ -16,8 +16,9 @@ class Server;
 }
 
 namespace samrad::storage {
+class SimulatedDisk;
 class Store;
-}
+}  // namespace samrad::storage
 
 namespace samrad::server {
 
@@ -54,6 +55,8 @@ class RelayServer {
   v1::RelayConfig config_;
   int port_ = 0;
   std::unique_ptr<PeerVerifier> verifier_;
+  // Test builds only (storage/simulated_disk.h); outlives store_.
+  std::unique_ptr<storage::SimulatedDisk> simulated_disk_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<RelayService> service_;
   std::unique_ptr<grpc::Server> server_;

@@ -272,7 +272,8 @@ absl::Status Deployment::StartRelay() {
   if (relay_running()) return absl::FailedPreconditionError("the relay is already running");
   ++relay_runs_;
   const std::string base = absl::StrCat(dir_, "/relay-", relay_runs_);
-  relay_ = Child::Spawn({kRelay, "serve", "--config", config_}, {}, base + ".out", base + ".err");
+  relay_ = Child::Spawn({kRelay, "serve", "--config", config_}, options_.relay_env, base + ".out",
+                        base + ".err");
   if (relay_ == nullptr) return absl::InternalError("cannot fork the relay");
   const auto deadline = Clock::now() + std::chrono::seconds(30);
   while (Clock::now() < deadline) {

@@ -83,6 +83,9 @@ struct DeploymentOptions {
   std::string data_dir;
   uint32_t tls_refresh_seconds = 60;
   uint32_t shutdown_grace_seconds = 10;
+  // Environment overrides for `samrad-relay serve` (e.g. the test hooks of
+  // storage/simulated_disk.h); changeable between runs with SetRelayEnv.
+  std::map<std::string, std::string> relay_env;
 };
 
 class Deployment {
@@ -105,6 +108,8 @@ class Deployment {
   // "listening on port N", which it does once it is serving and healthy. The
   // port is kept across restarts (the first start picks a free one).
   absl::Status StartRelay();
+  // Replaces the relay's environment overrides for its next start.
+  void SetRelayEnv(std::map<std::string, std::string> env) { options_.relay_env = std::move(env); }
   // Sends `signal` and waits at most `limit` (then SIGKILL). Returns the raw
   // wait status (-1 after the limit) and sets *seconds to the time taken.
   int StopRelay(int signal, std::chrono::milliseconds limit = std::chrono::seconds(30),
