@@ -25,6 +25,7 @@
 #include "client/exit_codes.h"
 #include "client/file_util.h"
 #include "client/output.h"
+#include "common/ids.h"
 #include "proto/common.pb.h"
 #include "proto/relay.grpc.pb.h"
 
@@ -66,25 +67,6 @@ absl::StatusOr<uint64_t> ParseCount(absl::string_view flag, const std::string& v
   return n;
 }
 
-// A serial as the relay keys it: uppercase hex, even length, no separators.
-// Accepts "serial=0A1B...", "0x0a1b", "0a:1b".
-absl::StatusOr<std::string> NormalizeSerial(absl::string_view serial) {
-  absl::string_view s = absl::StripAsciiWhitespace(serial);
-  if (absl::StartsWithIgnoreCase(s, "serial=")) s.remove_prefix(7);
-  if (absl::StartsWithIgnoreCase(s, "0x")) s.remove_prefix(2);
-  std::string out;
-  for (char c : s) {
-    if (c == ':') continue;
-    if (!absl::ascii_isxdigit(c)) {
-      return Usage("--serial must be hex, as `openssl x509 -noout -serial -in FILE` prints it");
-    }
-    out.push_back(absl::ascii_toupper(c));
-  }
-  if (out.empty() || out.size() > 64) return Usage("--serial must have 1 to 64 hex digits");
-  if (out.size() % 2 == 1) out.insert(out.begin(), '0');
-  return out;
-}
-
 // The serial of the first certificate in the PEM file `path`, formatted as
 // the relay's identity code formats it (the DER integer's bytes in hex).
 absl::StatusOr<std::string> SerialOfCertificateFile(const std::string& path) {
@@ -99,11 +81,10 @@ absl::StatusOr<std::string> SerialOfCertificateFile(const std::string& path) {
     return Usage(absl::StrCat(path, " is not a PEM certificate (-----BEGIN CERTIFICATE-----)"));
   }
   const ASN1_INTEGER* serial = X509_get0_serialNumber(cert.get());
-  const unsigned char* data = ASN1_STRING_get0_data(serial);
   const int len = ASN1_STRING_length(serial);
   if (len <= 0) return std::string("00");
-  return absl::AsciiStrToUpper(
-      ToHex(absl::string_view(reinterpret_cast<const char*>(data), static_cast<size_t>(len))));
+  return ids::CanonicalSerialFromBytes(std::string_view(
+      reinterpret_cast<const char*>(ASN1_STRING_get0_data(serial)), static_cast<size_t>(len)));
 }
 
 std::string ActorLabel(const v1::AuditEntry& entry) {
@@ -187,8 +168,12 @@ absl::Status RunAdminRevoke(Session& session) {
   if (serial_flag.has_value() == cert_flag.has_value()) {
     return Usage("give exactly one of --serial HEX or --cert FILE");
   }
-  absl::StatusOr<std::string> serial =
-      serial_flag.has_value() ? NormalizeSerial(*serial_flag) : SerialOfCertificateFile(*cert_flag);
+  absl::StatusOr<std::string> serial = serial_flag.has_value()
+                                           ? ids::CanonicalSerial(*serial_flag)
+                                           : SerialOfCertificateFile(*cert_flag);
+  if (!serial.ok() && serial_flag.has_value()) {
+    return WithExitCode(serial.status(), ExitCode::kUsage);
+  }
   if (!serial.ok()) return serial.status();
   absl::StatusOr<RelayClient*> relay = session.Relay();
   if (!relay.ok()) return relay.status();
@@ -204,8 +189,12 @@ absl::Status RunAdminRevoke(Session& session) {
                     .Set("serial_hex", record.serial_hex())
                     .Set("revoked_at_unix_ms", record.revoked_at_unix_ms())
                     .Set("reason", record.reason())
-                    .Set("revoked_by", record.revoked_by()),
+                    .Set("revoked_by", record.revoked_by())
+                    .Set("seen_since_start", record.seen_since_start()),
                 session.msg().Format(Msg::kRevokedDone, record.serial_hex()) + "\n");
+  if (!record.seen_since_start()) {
+    session.err() << session.msg().Format(Msg::kRevokedUnseen, record.serial_hex()) << "\n";
+  }
   return absl::OkStatus();
 }
 

@@ -10,6 +10,7 @@
 #include "client/config.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
+#include "common/ids.h"
 #include "crypto/directory.h"
 #include "crypto/envelope.h"
 #include "crypto/random.h"
@@ -23,12 +24,6 @@ absl::Status RunAdviserWatchThread(Session& session, const std::string& thread_i
 absl::Status RunAdviserWatchQueue(Session& session);
 
 namespace {
-
-bool IsCountyCode(absl::string_view county) {
-  int value = 0;
-  return county.size() == 2 && absl::ascii_isdigit(county[0]) && absl::ascii_isdigit(county[1]) &&
-         (value = (county[0] - '0') * 10 + (county[1] - '0')) >= 1 && value <= 25;
-}
 
 // The professional's case for `reference`, or nullptr when the keystore
 // does not hold it (then the reader is an adviser).
@@ -112,10 +107,10 @@ absl::Status RunAsk(Session& session) {
   const ParsedArgs& args = session.args();
   v1::CaseMetadata metadata;
   metadata.set_county(*args.Get("county"));
-  if (!IsCountyCode(metadata.county())) {
-    return WithExitCode(absl::InvalidArgumentError(absl::StrCat("--county \"", metadata.county(),
-                                                                "\" is not a län code 01..25")),
-                        ExitCode::kUsage);
+  if (!ids::IsCountyCode(metadata.county())) {
+    return WithExitCode(
+        absl::InvalidArgumentError(session.msg().Format(Msg::kBadCounty, metadata.county())),
+        ExitCode::kUsage);
   }
   metadata.set_category(*ParseCategory(*args.Get("category")));
   metadata.set_urgency(*ParseUrgency(*args.Get("urgency")));

@@ -8,6 +8,7 @@
 #include "client/config.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
+#include "common/ids.h"
 #include "crypto/directory.h"
 #include "crypto/keys.h"
 #include "google/protobuf/text_format.h"
@@ -19,18 +20,6 @@ namespace {
 
 std::string PathIn(const std::string& dir, absl::string_view file) {
   return absl::StrCat(dir, "/", file);
-}
-
-bool IsValidUnitId(absl::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
-}
-
-bool IsValidCounty(absl::string_view county) {
-  return county.size() == 2 && absl::ascii_isdigit(county[0]) && absl::ascii_isdigit(county[1]) &&
-         county != "00";
 }
 
 v1::UnitEntry* FindMutableUnit(v1::KeyDirectory& directory, absl::string_view unit_id) {
@@ -46,7 +35,7 @@ absl::Status CheckWorkingDirectory(const v1::KeyDirectory& directory) {
   std::set<std::string> unit_ids;
   std::set<std::string> counties;
   for (const auto& unit : directory.units()) {
-    if (!IsValidUnitId(unit.unit_id())) {
+    if (!ids::IsUnitId(unit.unit_id())) {
       return absl::InvalidArgumentError(
           absl::StrCat("unit id \"", unit.unit_id(), "\" must be 1-64 of a-z, 0-9 and -"));
     }
@@ -55,9 +44,10 @@ absl::Status CheckWorkingDirectory(const v1::KeyDirectory& directory) {
           absl::StrCat("unit \"", unit.unit_id(), "\" is listed twice"));
     }
     for (const auto& county : unit.counties()) {
-      if (!IsValidCounty(county)) {
+      if (!ids::IsCountyCode(county)) {
         return absl::InvalidArgumentError(absl::StrCat("unit \"", unit.unit_id(), "\": county \"",
-                                                       county, "\" is not a two-digit län code"));
+                                                       county,
+                                                       "\" is not a Swedish county (län) code"));
       }
       if (!counties.insert(county).second) {
         return absl::InvalidArgumentError(
@@ -171,15 +161,15 @@ absl::Status SaveWorkingDirectory(const std::string& dir, const v1::KeyDirectory
 absl::Status AddUnit(v1::KeyDirectory& directory, absl::string_view unit_id,
                      absl::string_view display_name, const std::vector<std::string>& counties,
                      bool make_fallback) {
-  if (!IsValidUnitId(unit_id)) {
+  if (!ids::IsUnitId(unit_id)) {
     return absl::InvalidArgumentError(
         absl::StrCat("unit id \"", unit_id, "\" must be 1-64 of a-z, 0-9 and -"));
   }
   std::set<std::string> unique;
   for (const std::string& county : counties) {
-    if (!IsValidCounty(county)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("county \"", county, "\" is not a two-digit län code (01..25)"));
+    if (!ids::IsCountyCode(county)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "county \"", county, "\" is not a Swedish county (län) code: 01, 03-10, 12-14 or 17-25"));
     }
     if (!unique.insert(county).second) {
       return absl::InvalidArgumentError(absl::StrCat("county ", county, " is given twice"));

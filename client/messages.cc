@@ -142,8 +142,13 @@ constexpr Entry kTable[] = {
      "rådgivare: ditt rådgivar-id (från ditt certifikat)"},
     {Msg::kFlagForce, "replace an existing profile (never an existing keystore)",
      "ersätt en befintlig profil (aldrig ett befintligt nyckelarkiv)"},
-    {Msg::kFlagCounty, "your county, two-digit län code 01..25",
-     "ditt län, tvåsiffrig länskod 01..25"},
+    {Msg::kFlagCounty, "your county's code: 01, 03-10, 12-14 or 17-25 (07 is Kronobergs län)",
+     "ditt läns kod: 01, 03-10, 12-14 eller 17-25 (07 är Kronobergs län)"},
+    {Msg::kBadCounty,
+     "--county \"$0\" is not a Swedish county code; use one of 01, 03-10, 12-14 or 17-25 (07 is "
+     "Kronobergs län)",
+     "--county \"$0\" är ingen svensk länskod; ange en av 01, 03-10, 12-14 eller 17-25 (07 är "
+     "Kronobergs län)"},
     {Msg::kFlagCategory, "honour-violence, child-marriage, forced-marriage, fgm or other",
      "honour-violence, child-marriage, forced-marriage, fgm eller other"},
     {Msg::kFlagUrgency, "acute, high or normal", "acute, high eller normal"},
@@ -313,6 +318,13 @@ constexpr Entry kTable[] = {
     {Msg::kFlagCsv, "print CSV", "skriv CSV"},
     {Msg::kFlagDryRun, "only say what would go; change nothing",
      "säg bara vad som skulle gallras; ändra inget"},
+    {Msg::kRevokedUnseen,
+     "Note: no certificate with serial $0 has called the relay since it last started. If that is "
+     "unexpected, check the serial (or revoke with --cert FILE); the revocation stands either "
+     "way.",
+     "Obs: inget certifikat med serienummer $0 har anropat reläet sedan det senast startade. Om "
+     "det är oväntat, kontrollera serienumret (eller spärra med --cert FIL); spärren gäller "
+     "ändå."},
     {Msg::kRevokedDone, "Certificate $0 revoked; the relay refuses it from now on.",
      "Certifikat $0 spärrat; reläet avvisar det från och med nu."},
     {Msg::kNoneRevoked, "No certificate is revoked.", "Inget certifikat är spärrat."},

@@ -6,29 +6,14 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/ids.h"
 #include "crypto/serialize.h"
 
 namespace samrad::crypto {
 namespace {
 
 constexpr std::string_view kDirectoryLabel = "samrad-directory-v1";
-constexpr size_t kMaxIdLen = 64;
 constexpr size_t kMaxAdviserIdLen = 128;
-
-// The 21 Swedish län codes in use since 1998.
-constexpr std::array<std::string_view, 21> kCountyCodes = {
-    "01", "03", "04", "05", "06", "07", "08", "09", "10", "12", "13",
-    "14", "17", "18", "19", "20", "21", "22", "23", "24", "25"};
-
-bool IsCountyCode(std::string_view county) {
-  return std::find(kCountyCodes.begin(), kCountyCodes.end(), county) != kCountyCodes.end();
-}
-
-bool IsUnitId(std::string_view id) {
-  return !id.empty() && id.size() <= kMaxIdLen && std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
-}
 
 std::string SignedBytes(std::string_view directory) {
   std::string out(kDirectoryLabel);
@@ -59,7 +44,7 @@ absl::Status ValidateDirectory(const v1::KeyDirectory& directory) {
   std::set<std::string> unit_ids;
   std::set<std::string> counties;
   for (const v1::UnitEntry& unit : directory.units()) {
-    if (!IsUnitId(unit.unit_id())) {
+    if (!ids::IsUnitId(unit.unit_id())) {
       return absl::InvalidArgumentError(
           absl::StrCat("directory unit id \"", unit.unit_id(), "\" must match [a-z0-9-]{1,64}"));
     }
@@ -68,7 +53,7 @@ absl::Status ValidateDirectory(const v1::KeyDirectory& directory) {
           absl::StrCat("directory lists unit ", unit.unit_id(), " twice"));
     }
     for (const std::string& county : unit.counties()) {
-      if (!IsCountyCode(county)) {
+      if (!ids::IsCountyCode(county)) {
         return absl::InvalidArgumentError(absl::StrCat("unit ", unit.unit_id(), " lists \"", county,
                                                        "\", which is not a two-digit län code"));
       }

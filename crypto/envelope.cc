@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/ids.h"
 #include "crypto/aead.h"
 #include "crypto/hpke.h"
 #include "crypto/serialize.h"
@@ -20,7 +21,6 @@ constexpr std::string_view kSignatureLabel = "samrad-envelope-v1";
 constexpr std::string_view kWrapInfo = "samrad-wrap-v1";
 constexpr size_t kContentKeyLen = 32;
 constexpr size_t kWrappedKeyCiphertextLen = kContentKeyLen + kAeadTagLen;
-constexpr size_t kMaxUnitLen = 64;
 
 void AppendU32(std::string& out, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
@@ -33,24 +33,11 @@ void AppendLengthPrefixed(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-bool IsLowerHexId(std::string_view id) {
-  return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
-bool IsUnitId(std::string_view unit) {
-  return !unit.empty() && unit.size() <= kMaxUnitLen &&
-         std::all_of(unit.begin(), unit.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-         });
-}
-
 absl::Status ValidateContext(const EnvelopeContext& context) {
-  if (!IsLowerHexId(context.thread_id)) {
+  if (!ids::IsHexId(context.thread_id)) {
     return absl::InvalidArgumentError("envelope thread id must be 32 lowercase hex characters");
   }
-  if (!IsLowerHexId(context.message_id)) {
+  if (!ids::IsHexId(context.message_id)) {
     return absl::InvalidArgumentError("envelope message id must be 32 lowercase hex characters");
   }
   if (context.sequence == 0) {
@@ -60,7 +47,7 @@ absl::Status ValidateContext(const EnvelopeContext& context) {
       context.sender_role != v1::SENDER_ROLE_ADVISER) {
     return absl::InvalidArgumentError("envelope sender role must be professional or adviser");
   }
-  if (!IsUnitId(context.unit)) {
+  if (!ids::IsUnitId(context.unit)) {
     return absl::InvalidArgumentError("envelope unit must match [a-z0-9-]{1,64}");
   }
   return absl::OkStatus();
@@ -279,7 +266,7 @@ absl::StatusOr<ParsedEnvelope> ParseEnvelope(std::string_view bytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("envelope version ", header.version(), " is unknown (this build reads 1)"));
   }
-  if (!IsLowerHexId(header.thread_id()) || !IsLowerHexId(header.message_id())) {
+  if (!ids::IsHexId(header.thread_id()) || !ids::IsHexId(header.message_id())) {
     return absl::InvalidArgumentError("envelope header ids must be 32 lowercase hex characters");
   }
   if (header.body_nonce().size() != kAeadNonceLen) {

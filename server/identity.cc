@@ -20,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/ids.h"
 
 namespace samrad::server {
 namespace {
@@ -41,28 +42,6 @@ struct StackDeleter {
 };
 using X509Ptr = std::unique_ptr<X509, X509Deleter>;
 
-bool IsScopeUnit(absl::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-')) return false;
-  }
-  return true;
-}
-
-bool IsCounty(absl::string_view s) {
-  if (s.size() != 2 || !absl::ascii_isdigit(s[0]) || !absl::ascii_isdigit(s[1])) return false;
-  const int n = (s[0] - '0') * 10 + (s[1] - '0');
-  return n >= 1 && n <= 25;
-}
-
-bool IsClientId(absl::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s) {
-    if (!(absl::ascii_isalnum(c) || c == '.' || c == '_' || c == '-')) return false;
-  }
-  return true;
-}
-
 std::vector<X509Ptr> ReadPemCertificates(absl::string_view pem) {
   std::vector<X509Ptr> out;
   std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -82,17 +61,10 @@ int64_t Asn1TimeToUnixMs(const ASN1_TIME* t) {
 
 std::string SerialHex(const X509* cert) {
   const ASN1_INTEGER* serial = X509_get0_serialNumber(cert);
-  const unsigned char* data = ASN1_STRING_get0_data(serial);
   const int len = ASN1_STRING_length(serial);
   if (len <= 0) return "00";
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(2 * static_cast<size_t>(len));
-  for (int i = 0; i < len; ++i) {
-    out.push_back(kHex[data[i] >> 4]);
-    out.push_back(kHex[data[i] & 0xf]);
-  }
-  return out;
+  return ids::CanonicalSerialFromBytes(std::string_view(
+      reinterpret_cast<const char*>(ASN1_STRING_get0_data(serial)), static_cast<size_t>(len)));
 }
 
 // The samrad:// URIs among the certificate's SANs.
@@ -318,13 +290,13 @@ absl::StatusOr<Identity> ParseSamradUri(absl::string_view uri) {
   identity.uri = std::string(uri);
   if (parts[0] == "professional") {
     identity.role = Role::kProfessional;
-    if (!IsCounty(parts[1])) {
+    if (!ids::IsCountyCode(parts[1])) {
       return absl::UnauthenticatedError(
           "a professional's certificate must name a county 01..25 (samrad://professional/07/ID)");
     }
   } else if (parts[0] == "adviser" || parts[0] == "admin") {
     identity.role = parts[0] == "adviser" ? Role::kAdviser : Role::kAdmin;
-    if (!IsScopeUnit(parts[1])) {
+    if (!ids::IsUnitId(parts[1])) {
       return absl::UnauthenticatedError(
           "the certificate's unit must match [a-z0-9-]{1,64} (samrad://adviser/rc-kronoberg/ID)");
     }
@@ -332,32 +304,12 @@ absl::StatusOr<Identity> ParseSamradUri(absl::string_view uri) {
     return absl::UnauthenticatedError(
         "the certificate's role must be professional, adviser or admin");
   }
-  if (!IsClientId(parts[2])) {
+  if (!ids::IsClientId(parts[2])) {
     return absl::UnauthenticatedError("the certificate's ID must match [A-Za-z0-9._-]{1,64}");
   }
   identity.scope = std::string(parts[1]);
   identity.id = std::string(parts[2]);
   return identity;
-}
-
-absl::StatusOr<std::string> NormalizeSerialHex(absl::string_view serial) {
-  std::string s(absl::StripAsciiWhitespace(serial));
-  if (absl::StartsWith(s, "0x") || absl::StartsWith(s, "0X")) s = s.substr(2);
-  std::string out;
-  for (char c : s) {
-    if (c == ':') continue;
-    if (!absl::ascii_isxdigit(c)) {
-      return absl::InvalidArgumentError(
-          "serial_hex must be the certificate serial in hex (as 'openssl x509 -noout -serial' "
-          "prints it)");
-    }
-    out.push_back(absl::ascii_toupper(c));
-  }
-  if (out.empty() || out.size() > 64) {
-    return absl::InvalidArgumentError("serial_hex must have 1..64 hex digits");
-  }
-  if (out.size() % 2 == 1) out.insert(out.begin(), '0');
-  return out;
 }
 
 absl::StatusOr<std::unique_ptr<PeerVerifier>> PeerVerifier::New(std::string ca_file,

@@ -29,22 +29,17 @@ absl::string_view RoleName(Role role);
 
 struct Identity {
   Role role = Role::kProfessional;
-  // Professional: two-digit county code "01".."25". Adviser: unit id.
+  // Professional: a county code (ids::IsCountyCode). Adviser: unit id.
   // Admin: unit id or "national".
   std::string scope;
   std::string id;          // [A-Za-z0-9._-]{1,64}
-  std::string serial_hex;  // uppercase hex, two digits per byte (as `openssl x509 -serial`)
+  std::string serial_hex;  // canonical (ids::CanonicalSerial): compared as an integer
   std::string uri;         // the SAN URI as presented
 };
 
 // Parses samrad://ROLE/UNIT-OR-COUNTY/ID. UNAUTHENTICATED (naming the problem)
 // for any other form; serial_hex is left empty.
 absl::StatusOr<Identity> ParseSamradUri(absl::string_view uri);
-
-// Canonical form of a serial typed by a person: optional "0x", upper-cased,
-// ':' separators removed, left-padded to an even number of digits.
-// INVALID_ARGUMENT unless 1..64 hex digits remain.
-absl::StatusOr<std::string> NormalizeSerialHex(absl::string_view serial);
 
 // Verifies client certificates against a CA bundle file that may be replaced
 // while the relay runs. Thread-safe.

@@ -15,6 +15,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "common/ids.h"
 #include "crypto/directory.h"
 #include "crypto/envelope.h"
 #include "crypto/keys.h"
@@ -149,10 +150,38 @@ class RelayServiceImpl final : public RelayService {
     } else if (!absl::IsNotFound(signed_dir.status())) {
       return signed_dir.status();
     }
+    if (auto s = CanonicalizeStoredRevocations(); !s.ok()) return s;
     const auto& retention = config_.retention();
     const int64_t interval_ms =
         retention.sweeper_disabled() ? 0 : int64_t{retention.sweep_interval_seconds()} * 1000;
     worker_ = std::make_unique<MaintenanceWorker>(interval_ms, [this] { ScheduledSweep(); });
+    return absl::OkStatus();
+  }
+
+  // Revocations stored before serials were compared as integers kept the
+  // text as typed (e.g. "0009BE…" copied from a browser) and so never matched
+  // a certificate. Each is stored again under its canonical serial, audited,
+  // so it takes effect; the original record stays for the audit trail.
+  absl::Status CanonicalizeStoredRevocations() {
+    auto revoked = store_->ListRevoked();
+    if (!revoked.ok()) return revoked.status();
+    for (v1::RevocationRecord record : *revoked) {
+      auto canonical = ids::CanonicalSerial(record.serial_hex());
+      if (!canonical.ok() || *canonical == record.serial_hex()) continue;
+      auto already = store_->IsRevoked(*canonical);
+      if (!already.ok()) return already.status();
+      if (*already) continue;
+      const std::string typed = record.serial_hex();
+      record.set_serial_hex(*canonical);
+      std::promise<absl::Status> done;
+      store_->Revoke(record,
+                     storage::AuditDraft{"relay", "", "revoke", "",
+                                         absl::StrCat("serial=", *canonical, " typed=", typed,
+                                                      " (stored again in canonical form)")},
+                     [&done](absl::Status s) { done.set_value(std::move(s)); });
+      if (auto s = done.get_future().get(); !s.ok()) return s;
+      LogWarning("revocation_canonicalized", {{"serial", *canonical}, {"typed", typed}});
+    }
     return absl::OkStatus();
   }
 
@@ -549,8 +578,9 @@ class RelayServiceImpl final : public RelayService {
     auto* reactor = ctx->DefaultReactor();
     auto caller = Admit(ctx, method::kRevokeCertificate, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
-    auto serial = NormalizeSerialHex(request->serial_hex());
+    auto serial = ids::CanonicalSerial(request->serial_hex());
     if (!serial.ok()) return Fail(reactor, serial.status()), reactor;
+    const bool seen = SeenSinceStart(*serial);
     if (auto s = ValidateUtf8("reason", request->reason(), kMaxReasonBytes); !s.ok()) {
       return Fail(reactor, s), reactor;
     }
@@ -560,6 +590,7 @@ class RelayServiceImpl final : public RelayService {
     record.set_reason(request->reason());
     record.set_revoked_by(caller->id);
     *reply = record;
+    reply->set_seen_since_start(seen);
     store_->Revoke(std::move(record),
                    Audit(*caller, "revoke", "", absl::StrCat("serial=", *serial)),
                    [this, reactor, serial = *serial](absl::Status s) {
@@ -735,9 +766,23 @@ class RelayServiceImpl final : public RelayService {
       return absl::UnauthenticatedError(absl::StrCat("certificate serial ", identity->serial_hex,
                                                      " has been revoked; ask your administrator"));
     }
+    NoteSeen(identity->serial_hex);
     if (auto s = AuthorizeMethod(full_method, identity->role); !s.ok()) return s;
     if (auto s = rate_limiter_.Acquire(identity->serial_hex, clock_()); !s.ok()) return s;
     return identity;
+  }
+
+  // Serials of verified, unrevoked certificates that called since the relay
+  // started: only so a revocation can say whether its serial was ever seen.
+  // In memory, bounded; never stored or logged.
+  void NoteSeen(const std::string& serial) {
+    std::lock_guard<std::mutex> lock(seen_mu_);
+    if (seen_serials_.size() >= kMaxSeenSerials) return;
+    seen_serials_.insert(serial);
+  }
+  bool SeenSinceStart(const std::string& serial) {
+    std::lock_guard<std::mutex> lock(seen_mu_);
+    return seen_serials_.contains(serial);
   }
 
   absl::StatusOr<bool> IsRevoked(const std::string& serial) {
@@ -1188,6 +1233,9 @@ class RelayServiceImpl final : public RelayService {
   mutable std::mutex directory_mu_;
   std::shared_ptr<const DirectoryState> directory_;
 
+  static constexpr size_t kMaxSeenSerials = 1'000'000;
+  std::mutex seen_mu_;
+  absl::flat_hash_set<std::string> seen_serials_;
   std::mutex revoked_mu_;
   absl::flat_hash_map<std::string, bool> revoked_cache_;
 

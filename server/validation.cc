@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/ids.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/unknown_field_set.h"
 
@@ -60,16 +61,8 @@ absl::Status ValidateEnum(absl::string_view field, int value, bool (*is_valid)(i
 
 }  // namespace
 
-bool IsHexId(absl::string_view s) {
-  if (s.size() != 32) return false;
-  for (char c : s) {
-    if (!(absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
 absl::Status ValidateHexId(absl::string_view field, absl::string_view value) {
-  if (IsHexId(value)) return absl::OkStatus();
+  if (ids::IsHexId(value)) return absl::OkStatus();
   if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
   return absl::InvalidArgumentError(absl::StrCat(
       field, " must be 32 lowercase hex characters, got ", value.size(), " characters"));
@@ -117,16 +110,10 @@ absl::Status RejectUnknownFields(const google::protobuf::Message& message, absl:
   return absl::OkStatus();
 }
 
-bool IsCountyCode(absl::string_view s) {
-  if (s.size() != 2 || !absl::ascii_isdigit(s[0]) || !absl::ascii_isdigit(s[1])) return false;
-  const int n = (s[0] - '0') * 10 + (s[1] - '0');
-  return n >= 1 && n <= 25;
-}
-
 absl::Status ValidateCaseMetadata(const v1::CaseMetadata& metadata, bool allow_empty_county) {
-  if (!(allow_empty_county && metadata.county().empty()) && !IsCountyCode(metadata.county())) {
+  if (!(allow_empty_county && metadata.county().empty()) && !ids::IsCountyCode(metadata.county())) {
     return absl::InvalidArgumentError(
-        "metadata.county must be a two-digit län code \"01\"..\"25\"");
+        "metadata.county must be one of the 21 Swedish county (län) codes, e.g. \"07\"");
   }
   if (auto s = ValidateEnum("metadata.category", metadata.category(), v1::Category_IsValid);
       !s.ok()) {

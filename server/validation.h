@@ -17,9 +17,7 @@
 
 namespace samrad::server {
 
-// 32 lowercase hex characters (thread and message ids).
-bool IsHexId(absl::string_view s);
-// INVALID_ARGUMENT "`field` must be 32 lowercase hex characters".
+// INVALID_ARGUMENT unless ids::IsHexId: "`field` must be 32 lowercase hex characters".
 absl::Status ValidateHexId(absl::string_view field, absl::string_view value);
 // INVALID_ARGUMENT unless `value` is valid UTF-8 of at most max_bytes bytes.
 absl::Status ValidateUtf8(absl::string_view field, absl::string_view value, size_t max_bytes);
@@ -30,9 +28,6 @@ absl::Status ValidateUtf8(absl::string_view field, absl::string_view value, size
 // into the thread record) and served to others: a plaintext side channel.
 absl::Status RejectUnknownFields(const google::protobuf::Message& message,
                                  absl::string_view path = "request");
-
-// A two-digit län code "01".."25".
-bool IsCountyCode(absl::string_view s);
 
 // All of county (unless allow_empty_county), category, urgency, org_type and
 // age_group set and in range. INVALID_ARGUMENT naming the field.

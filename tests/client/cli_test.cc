@@ -290,6 +290,15 @@ TEST_F(CliTest, AskNeverSendsWithoutTheGuard) {
   Result county = Run({"ask", "--county", "99", "--category", "fgm", "--urgency", "normal", "--org",
                        "school", "--age", "child"});
   EXPECT_EQ(county.code, 2);
+  // 02 looks like a county code but has not been one since 1998: it used to
+  // pass and fall through to the fallback unit.
+  for (const char* retired : {"02", "11", "15", "16"}) {
+    Result old_code = Run({"ask", "--county", retired, "--category", "fgm", "--urgency", "normal",
+                           "--org", "school", "--age", "child"},
+                          Language::kSwedish);
+    EXPECT_EQ(old_code.code, 2) << retired << ": " << old_code.err;
+    EXPECT_TRUE(absl::StrContains(old_code.err, "ingen svensk länskod")) << old_code.err;
+  }
 }
 
 TEST_F(CliTest, EditorComposesTheTextAndLeavesNoDraftBehind) {

@@ -12,11 +12,13 @@
 #include "absl/base/internal/raw_logging.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/ids.h"
 #include "proto/envelope.pb.h"
 #include "proto/relay.pb.h"
 #include "server/validation.h"
 
 namespace server = samrad::server;
+namespace ids = samrad::ids;
 
 namespace {
 
@@ -66,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!request.ParseFromString(bytes)) return 0;
       Expect(server::ValidateCaseMetadata(request.metadata(), /*allow_empty_county=*/true));
       Expect(server::ValidateCaseMetadata(request.metadata(), /*allow_empty_county=*/false));
-      (void)server::IsCountyCode(request.metadata().county());
+      (void)ids::IsCountyCode(request.metadata().county());
       samrad::v1::SealedEnvelope envelope;
       if (envelope.ParseFromString(request.envelope())) {
         samrad::v1::EnvelopeHeader header;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "crypto/random.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
+#include "storage/store.h"
 #include "tests/server/relay_fixture.h"
 
 namespace samrad::server::testing {
@@ -955,6 +957,106 @@ TEST_F(RelayLimitsTest, BadFilesAreRefusedAtStartNamingTheField) {
   relay = RelayServer::Start(config);
   ASSERT_FALSE(relay.ok());
   EXPECT_NE(relay.status().message().find("directory_public_key_file"), std::string::npos);
+}
+
+// ---- Revocation matches serials as integers (issue: "00:09:BE:..." said
+// "revoked" and the certificate kept working) ----
+
+// `openssl x509 -noout -serial` of the PKI certificate `name`: "09BE...".
+std::string OpensslSerial(const std::string& name) {
+  FILE* pipe = popen(("openssl x509 -noout -serial -in " + SharedPki().Cert(name)).c_str(), "r");
+  if (pipe == nullptr) return "";
+  char buffer[256] = {};
+  const bool read = fgets(buffer, sizeof(buffer), pipe) != nullptr;
+  pclose(pipe);
+  if (!read) return "";
+  std::string serial(buffer);
+  serial = serial.substr(serial.find('=') + 1);
+  while (!serial.empty() && (serial.back() == '\n' || serial.back() == '\r')) serial.pop_back();
+  return serial;
+}
+
+// The same integer as a browser or a DER dump prints it: a leading zero
+// byte, colons between bytes, lower case.
+std::string BrowserForm(const std::string& serial) {
+  std::string out = "00";
+  for (size_t i = 0; i < serial.size(); i += 2) {
+    out.append(":").append(serial, i, 2);
+  }
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+TEST_F(RelayFlowTest, RevokingASerialWithLeadingZeroBytesRevokesTheCertificate) {
+  auto pro = Stub(kProfessional2);
+  v1::SignedDirectory directory;
+  {
+    ClientContext ctx;
+    ASSERT_TRUE(pro->GetDirectory(&ctx, v1::GetDirectoryRequest(), &directory).ok());
+  }
+  const std::string serial = OpensslSerial(kProfessional2);
+  ASSERT_FALSE(serial.empty());
+  v1::RevokeCertificateRequest revoke;
+  revoke.set_serial_hex(BrowserForm(serial));
+  revoke.set_reason("laptop lost");
+  v1::RevocationRecord record;
+  {
+    ClientContext ctx;
+    grpc::Status status = Stub(kAdmin)->RevokeCertificate(&ctx, revoke, &record);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  EXPECT_EQ(record.serial_hex(), serial) << "typed " << revoke.serial_hex();
+  EXPECT_TRUE(record.seen_since_start());
+  ClientContext ctx;
+  grpc::Status status = pro->GetDirectory(&ctx, v1::GetDirectoryRequest(), &directory);
+  EXPECT_EQ(status.error_code(), StatusCode::UNAUTHENTICATED) << "still admitted after revocation";
+  EXPECT_NE(status.error_message().find("revoked"), std::string::npos);
+}
+
+TEST_F(RelayFlowTest, RevokingASerialNeverSeenIsAllowedAndSaysSo) {
+  v1::RevokeCertificateRequest revoke;
+  revoke.set_serial_hex("00:01:02:03");
+  v1::RevocationRecord record;
+  ClientContext ctx;
+  grpc::Status status = Stub(kAdmin)->RevokeCertificate(&ctx, revoke, &record);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(record.serial_hex(), "010203");
+  EXPECT_FALSE(record.seen_since_start());
+  revoke.set_serial_hex("09-BE");
+  ClientContext bad_ctx;
+  status = Stub(kAdmin)->RevokeCertificate(&bad_ctx, revoke, &record);
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("--cert FILE"), std::string::npos)
+      << status.error_message();
+}
+
+// A revocation stored by an older relay in the form it was typed (leading
+// zero bytes) never matched; the relay stores it again canonically at start.
+TEST_F(RelayFlowTest, RevocationStoredWithLeadingZerosTakesEffectAfterRestart) {
+  const std::string serial = OpensslSerial(kProfessional2);
+  ASSERT_FALSE(serial.empty());
+  StopRelay();
+  {
+    storage::StoreOptions options;
+    options.data_dir = data_dir_;
+    auto kek = storage::LoadKekFile(temp_->path() + "/kek");
+    ASSERT_TRUE(kek.ok()) << kek.status();
+    options.kek = *std::move(kek);
+    auto store = storage::Store::Open(std::move(options));
+    ASSERT_TRUE(store.ok()) << store.status();
+    v1::RevocationRecord old;
+    old.set_serial_hex(std::string("00").append(serial));  // as an old relay stored "00:..."
+    old.set_reason("stored by an older relay");
+    std::promise<absl::Status> done;
+    (*store)->Revoke(old, std::nullopt, [&](absl::Status s) { done.set_value(s); });
+    ASSERT_TRUE(done.get_future().get().ok());
+  }
+  StartRelay();
+  ClientContext ctx;
+  v1::SignedDirectory directory;
+  EXPECT_EQ(
+      Stub(kProfessional2)->GetDirectory(&ctx, v1::GetDirectoryRequest(), &directory).error_code(),
+      StatusCode::UNAUTHENTICATED);
 }
 
 }  // namespace

@@ -129,13 +129,6 @@ TEST(IdentityTest, RefusesMalformedUris) {
   }
 }
 
-TEST(IdentityTest, NormalizesSerials) {
-  EXPECT_EQ(*NormalizeSerialHex("0xa12"), "0A12");
-  EXPECT_EQ(*NormalizeSerialHex("ab:cd"), "ABCD");
-  EXPECT_EQ(NormalizeSerialHex("xyz").status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(NormalizeSerialHex("").status().code(), absl::StatusCode::kInvalidArgument);
-}
-
 class PeerVerifierTest : public ::testing::Test {
  protected:
   std::unique_ptr<PeerVerifier> Verifier(std::function<int64_t()> clock = Now) {
@@ -220,9 +213,9 @@ TEST(AuthzTest, TableAllowsAndRefusesPerRole) {
 // ---- validation ----
 
 TEST(ValidationTest, HexIdsAndUtf8) {
-  EXPECT_TRUE(IsHexId("0123456789abcdef0123456789abcdef"));
-  EXPECT_FALSE(IsHexId("0123456789ABCDEF0123456789abcdef"));
-  EXPECT_FALSE(IsHexId("0123"));
+  EXPECT_TRUE(ValidateHexId("thread_id", "0123456789abcdef0123456789abcdef").ok());
+  EXPECT_FALSE(ValidateHexId("thread_id", "0123456789ABCDEF0123456789abcdef").ok());
+  EXPECT_FALSE(ValidateHexId("thread_id", "0123").ok());
   EXPECT_TRUE(ValidateUtf8("reason", "förlorad dator", 100).ok());
   EXPECT_EQ(ValidateUtf8("reason", "\xc3\x28", 100).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ValidateUtf8("reason", "\xed\xa0\x80", 100).code(),
