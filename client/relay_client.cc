@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
@@ -61,6 +62,17 @@ absl::Status RelayClient::MapStatus(absl::string_view what, const grpc::Status& 
   if (status.ok()) return absl::OkStatus();
   auto code = static_cast<absl::StatusCode>(status.error_code());
   std::string detail = status.error_message();
+  if (code == absl::StatusCode::kUnavailable && absl::StrContains(detail, "Socket closed")) {
+    // The relay ends the TLS handshake of a certificate it does not trust
+    // before any call; the client sees only a closed socket.
+    return absl::Status(
+        code, absl::StrCat("cannot ", what, ": the relay at ", address_,
+                           " closed the connection during the TLS handshake. Either it is "
+                           "restarting (try again in a minute), or it refused your certificate "
+                           "because your organisation's CA did not issue it — ask your "
+                           "administrator (",
+                           detail, ")"));
+  }
   if (code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded) {
     return absl::Status(code, absl::StrCat("cannot ", what, ": the relay at ", address_,
                                            " did not answer (", detail, ")"));

@@ -136,6 +136,12 @@ absl::Status FinalizeConfig(v1::RelayConfig& c) {
       !s.ok()) {
     return s;
   }
+  if (limits.grpc_memory_quota_bytes() == 0) limits.set_grpc_memory_quota_bytes(512ull << 20);
+  if (auto s = CheckRange("limits.grpc_memory_quota_bytes", limits.grpc_memory_quota_bytes(),
+                          64ull << 20, 16ull << 30);
+      !s.ok()) {
+    return s;
+  }
   if (limits.max_messages_per_read() == 0) limits.set_max_messages_per_read(500);
   if (auto s = CheckRange("limits.max_messages_per_read", limits.max_messages_per_read(), 1, 10000);
       !s.ok()) {

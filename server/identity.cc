@@ -11,6 +11,7 @@
 #include <ctime>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -185,31 +186,51 @@ class PeerVerifierImpl final : public PeerVerifier {
     return ca_;
   }
 
+  absl::Status VerifyAtHandshake(absl::string_view leaf_pem, absl::string_view chain_pem) override {
+    std::vector<X509Ptr> leaf = ReadPemCertificates(leaf_pem);
+    if (leaf.size() != 1) {
+      return absl::UnauthenticatedError("no client certificate, or one that cannot be parsed");
+    }
+    return VerifyChain(leaf[0].get(), chain_pem, CurrentCa(clock_()), std::nullopt);
+  }
+
+  // X509_verify_cert of `leaf` against the CA. `now_ms` set: dates and the
+  // clientAuth purpose are checked too; unset: the chain only.
+  static absl::Status VerifyChain(X509* leaf, absl::string_view chain_pem, const CaSnapshot& ca,
+                                  std::optional<int64_t> now_ms) {
+    std::unique_ptr<STACK_OF(X509), StackDeleter> untrusted(sk_X509_new_null());
+    for (X509Ptr& c : ReadPemCertificates(chain_pem)) {
+      if (X509_cmp(c.get(), leaf) == 0) continue;
+      sk_X509_push(untrusted.get(), c.release());
+    }
+    std::unique_ptr<X509_STORE_CTX, StoreCtxDeleter> ctx(X509_STORE_CTX_new());
+    if (ctx == nullptr ||
+        X509_STORE_CTX_init(ctx.get(), ca.store.get(), leaf, untrusted.get()) != 1) {
+      ERR_clear_error();
+      return absl::InternalError("could not set up certificate verification");
+    }
+    X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+    if (now_ms.has_value()) {
+      X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT);
+      X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(*now_ms / 1000));
+    } else {
+      X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);
+    }
+    if (X509_verify_cert(ctx.get()) != 1) {
+      const int err = X509_STORE_CTX_get_error(ctx.get());
+      ERR_clear_error();
+      return absl::UnauthenticatedError(VerifyErrorMessage(err, leaf));
+    }
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<Verified> VerifyUncached(absl::string_view leaf_pem, absl::string_view chain_pem,
                                           const CaSnapshot& ca, int64_t now_ms) {
     std::vector<X509Ptr> leaf = ReadPemCertificates(leaf_pem);
     if (leaf.size() != 1) {
       return absl::UnauthenticatedError("the client certificate could not be parsed");
     }
-    std::unique_ptr<STACK_OF(X509), StackDeleter> untrusted(sk_X509_new_null());
-    for (X509Ptr& c : ReadPemCertificates(chain_pem)) {
-      if (X509_cmp(c.get(), leaf[0].get()) == 0) continue;
-      sk_X509_push(untrusted.get(), c.release());
-    }
-    std::unique_ptr<X509_STORE_CTX, StoreCtxDeleter> ctx(X509_STORE_CTX_new());
-    if (ctx == nullptr ||
-        X509_STORE_CTX_init(ctx.get(), ca.store.get(), leaf[0].get(), untrusted.get()) != 1) {
-      ERR_clear_error();
-      return absl::InternalError("could not set up certificate verification");
-    }
-    X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT);
-    X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx.get()),
-                               static_cast<time_t>(now_ms / 1000));
-    if (X509_verify_cert(ctx.get()) != 1) {
-      const int err = X509_STORE_CTX_get_error(ctx.get());
-      ERR_clear_error();
-      return absl::UnauthenticatedError(VerifyErrorMessage(err, leaf[0].get()));
-    }
+    if (absl::Status s = VerifyChain(leaf[0].get(), chain_pem, ca, now_ms); !s.ok()) return s;
     std::vector<std::string> uris = SamradUris(leaf[0].get());
     if (uris.size() != 1) {
       return absl::UnauthenticatedError(absl::StrCat(

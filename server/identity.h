@@ -60,6 +60,14 @@ class PeerVerifier {
   // period, lacks clientAuth, or carries no (or more than one) samrad:// URI.
   virtual absl::StatusOr<Identity> Verify(absl::string_view leaf_pem,
                                           absl::string_view chain_pem) = 0;
+
+  // The TLS handshake's check, before any gRPC call is possible: OK when the
+  // certificate chains to the CA, whatever its dates and purpose, so that
+  // Verify can then refuse an expired or wrong-purpose certificate per call
+  // with a reason a person can read. UNAUTHENTICATED otherwise (no
+  // certificate, unparsable, another CA). Thread-safe.
+  virtual absl::Status VerifyAtHandshake(absl::string_view leaf_pem,
+                                         absl::string_view chain_pem) = 0;
 };
 
 }  // namespace samrad::server

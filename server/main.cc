@@ -1,4 +1,6 @@
 // samrad-relay: the Samråd relay. See `samrad-relay --help`.
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -6,6 +8,8 @@
 #include "server/commands.h"
 
 int main(int argc, char** argv) {
+  // Files the relay writes (store, backups, restored stores) are private.
+  ::umask(077);
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string command = "serve";
   if (!args.empty() && !args[0].empty() && args[0][0] != '-') {

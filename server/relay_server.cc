@@ -6,17 +6,23 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/impl/server_builder_option.h"
+#include "grpcpp/impl/server_builder_plugin.h"
+#include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_certificate_verifier.h"
 #include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "server/config.h"
@@ -28,6 +34,77 @@
 
 namespace samrad::server {
 namespace {
+
+// FAILED_PRECONDITION naming `path` and the chmod to run when a secret file
+// (the KEK, the TLS private key) can be read or written by group or others.
+// A missing file is left to the loader, which names it.
+absl::Status CheckPrivateFile(absl::string_view field, const std::string& path) {
+  struct stat st = {};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0) return absl::OkStatus();
+  if ((st.st_mode & 077) == 0) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(field, " ", path, " can be read by group or others (mode ",
+                   absl::StrFormat("%04o", st.st_mode & 07777),
+                   "); the relay refuses to use it. Run: chmod 600 ", path));
+}
+
+// The data directory holds the store (ciphertext, but still the only copy):
+// 0700. An existing directory open to group or others is tightened and logged.
+absl::Status MakeDirectoryPrivate(absl::string_view field, const std::string& path) {
+  struct stat st = {};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0) return absl::OkStatus();  // made later, 0700
+  if ((st.st_mode & 077) == 0) return absl::OkStatus();
+  if (::chmod(path.c_str(), 0700) != 0) {
+    return absl::PermissionDeniedError(absl::StrCat(field, " ", path,
+                                                    " is open to group or others and cannot be "
+                                                    "changed; run: chmod 700 ",
+                                                    path));
+  }
+  LogWarning("directory_made_private", {{"field", field}, {"path", path}});
+  return absl::OkStatus();
+}
+
+// Keeps gRPC's server reflection plugin only when the config enables it.
+class ReflectionOption : public grpc::ServerBuilderOption {
+ public:
+  explicit ReflectionOption(bool enabled) : enabled_(enabled) {}
+  void UpdateArguments(grpc::ChannelArguments* /*args*/) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    if (enabled_) return;
+    std::erase_if(*plugins, [](const std::unique_ptr<grpc::ServerBuilderPlugin>& plugin) {
+      return plugin->name() == "proto_server_reflection";
+    });
+  }
+
+ private:
+  const bool enabled_;
+};
+
+// The TLS handshake's certificate check (PeerVerifier::VerifyAtHandshake):
+// a connection without a client certificate of our CA never reaches gRPC.
+class HandshakeVerifier : public grpc::experimental::ExternalCertificateVerifier {
+ public:
+  explicit HandshakeVerifier(PeerVerifier* verifier) : verifier_(verifier) {}
+
+  bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
+              std::function<void(grpc::Status)> /*callback*/, grpc::Status* sync_status) override {
+    const grpc::string_ref leaf = request->peer_cert();
+    const grpc::string_ref chain = request->peer_cert_full_chain();
+    absl::Status status = verifier_->VerifyAtHandshake(
+        absl::string_view(leaf.data(), leaf.size()), absl::string_view(chain.data(), chain.size()));
+    if (status.ok()) {
+      *sync_status = grpc::Status::OK;
+    } else {
+      LogInfo("handshake_refused", {{"reason", status.message()}});
+      *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(status.message()));
+    }
+    return true;  // decided synchronously
+  }
+  void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest* /*request*/) override {}
+
+ private:
+  PeerVerifier* const verifier_;  // not owned; outlives the server
+};
 
 // Checks that the relay's certificate and key files parse and belong
 // together, so a typo is refused at start rather than at the first handshake.
@@ -172,6 +249,12 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
         absl::StrCat("directory_public_key_file: ", directory_key.status().message()));
   }
 
+  // Everything the relay creates (store files, backups) is private to it.
+  ::umask(077);
+  if (absl::Status s = CheckPrivateFile("kek_file", config.kek_file()); !s.ok()) return s;
+  if (absl::Status s = CheckPrivateFile("tls.key_file", tls.key_file()); !s.ok()) return s;
+  if (absl::Status s = MakeDirectoryPrivate("data_dir", config.data_dir()); !s.ok()) return s;
+  if (absl::Status s = MakeDirectoryPrivate("backup_dir", config.backup_dir()); !s.ok()) return s;
   storage::StoreOptions store_options;
   store_options.data_dir = config.data_dir();
   auto kek = config.kek_file().empty() ? storage::LoadKekEnv(config.kek_env())
@@ -209,19 +292,39 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   if (!service.ok()) return service.status();
   relay->service_ = *std::move(service);
 
-  // The relay's own certificate is watched and reloaded when replaced. Client
-  // certificates are requested here and verified per call by PeerVerifier
-  // (see identity.h), which maps every failure to UNAUTHENTICATED.
+  // The relay's own certificate is watched and reloaded when replaced. The
+  // handshake requires a client certificate that chains to the CA
+  // (HandshakeVerifier), so nothing of gRPC — Health, reflection, HTTP/2 —
+  // is reachable without one; dates, purpose, URI and revocation are then
+  // checked per call by PeerVerifier (identity.h), whose refusals are
+  // UNAUTHENTICATED with a reason a person can read.
   auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
       tls.key_file(), tls.cert_file(), tls.refresh_interval_seconds());
   grpc::experimental::TlsServerCredentialsOptions tls_options(provider);
   tls_options.watch_identity_key_cert_pairs();
-  tls_options.set_cert_request_type(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
+  tls_options.set_cert_request_type(
+      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
+  tls_options.set_certificate_verifier(
+      grpc::experimental::ExternalCertificateVerifier::Create<HandshakeVerifier>(
+          relay->verifier_.get()));
   auto credentials = grpc::experimental::TlsServerCredentials(tls_options);
 
   grpc::EnableDefaultHealthCheckService(true);
+  // Linking gRPC's reflection library registers its plugin for every server
+  // of the process; this relay keeps or drops it per its config.
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  builder.SetOption(std::make_unique<ReflectionOption>(config.enable_reflection()));
+  if (config.enable_reflection()) {
+    LogWarning("reflection_enabled",
+               {{"why", "enable_reflection is set; turn it off in production"}});
+  }
+  grpc::ResourceQuota quota("samrad-relay");
+  quota.Resize(static_cast<size_t>(config.limits().grpc_memory_quota_bytes()));
+  builder.SetResourceQuota(quota);
+  // A second relay on a port in use must fail, not share it (gRPC's default
+  // SO_REUSEPORT would silently split the connections between the two).
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.listen_address(), credentials, &relay->port_);
   builder.RegisterService(relay->service_.get());
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.limits().max_grpc_message_bytes()));

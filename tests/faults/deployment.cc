@@ -235,7 +235,8 @@ absl::Status Deployment::Setup() {
   for (const char* who : {"admin", "adviser", "pro", "dir"}) {
     WriteFile(absl::StrCat(dir_, "/", who, ".pass"), absl::StrCat("passphrase of ", who, "\n"));
   }
-  if (!WriteFile(dir_ + "/kek.hex", std::string(64, 'b') + "\n")) {
+  if (!WriteFile(dir_ + "/kek.hex", std::string(64, 'b') + "\n") ||
+      ::chmod((dir_ + "/kek.hex").c_str(), 0600) != 0) {
     return absl::InternalError("cannot write the KEK");
   }
   const Outcome init = Samrad("admin", {"admin", "directory", "init", "--out", dir_ + "/dir",
