@@ -18,43 +18,85 @@ std::vector<std::shared_ptr<Sink>> SnapshotTopic(const Topics& topics, const std
 
 }  // namespace
 
-absl::StatusOr<uint64_t> EventHub::SubscribeQueue(const std::string& unit,
+absl::StatusOr<uint64_t> EventHub::SubscribeQueue(const std::string& unit, const std::string& owner,
                                                   std::shared_ptr<QueueSink> sink) {
   std::lock_guard<std::mutex> lock(mu_);
   if (shut_down_) return absl::UnavailableError("the relay is shutting down");
   const uint64_t handle = next_handle_++;
   queue_topics_[unit].emplace(handle, std::move(sink));
-  handles_.emplace(handle, std::make_pair(true, unit));
+  handles_.emplace(handle, Subscription{true, unit, owner});
+  owners_[owner].insert(handle);
   return handle;
 }
 
 absl::StatusOr<uint64_t> EventHub::SubscribeThread(const std::string& thread_id,
+                                                   const std::string& owner,
                                                    std::shared_ptr<ThreadSink> sink) {
   std::lock_guard<std::mutex> lock(mu_);
   if (shut_down_) return absl::UnavailableError("the relay is shutting down");
   const uint64_t handle = next_handle_++;
   thread_topics_[thread_id].emplace(handle, std::move(sink));
-  handles_.emplace(handle, std::make_pair(false, thread_id));
+  handles_.emplace(handle, Subscription{false, thread_id, owner});
+  owners_[owner].insert(handle);
   return handle;
+}
+
+void EventHub::EraseLocked(uint64_t handle, const Subscription& subscription) {
+  auto erase_from = [&](auto& topics) {
+    auto t = topics.find(subscription.topic);
+    if (t == topics.end()) return;
+    t->second.erase(handle);
+    if (t->second.empty()) topics.erase(t);
+  };
+  if (subscription.is_queue) {
+    erase_from(queue_topics_);
+  } else {
+    erase_from(thread_topics_);
+  }
+  auto o = owners_.find(subscription.owner);
+  if (o != owners_.end()) {
+    o->second.erase(handle);
+    if (o->second.empty()) owners_.erase(o);
+  }
 }
 
 void EventHub::Unsubscribe(uint64_t handle) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = handles_.find(handle);
   if (it == handles_.end()) return;
-  const auto& [is_queue, topic] = it->second;
-  auto erase_from = [&](auto& topics) {
-    auto t = topics.find(topic);
-    if (t == topics.end()) return;
-    t->second.erase(handle);
-    if (t->second.empty()) topics.erase(t);
-  };
-  if (is_queue) {
-    erase_from(queue_topics_);
-  } else {
-    erase_from(thread_topics_);
-  }
+  EraseLocked(handle, it->second);
   handles_.erase(it);
+}
+
+size_t EventHub::CloseOwner(const std::string& owner, const absl::Status& reason) {
+  std::vector<std::shared_ptr<QueueSink>> queues;
+  std::vector<std::shared_ptr<ThreadSink>> threads;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto o = owners_.find(owner);
+    if (o == owners_.end()) return 0;
+    const std::vector<uint64_t> handles(o->second.begin(), o->second.end());
+    for (uint64_t handle : handles) {
+      auto it = handles_.find(handle);
+      if (it == handles_.end()) continue;
+      if (it->second.is_queue) {
+        auto t = queue_topics_.find(it->second.topic);
+        if (t != queue_topics_.end() && t->second.count(handle) != 0) {
+          queues.push_back(t->second.at(handle));
+        }
+      } else {
+        auto t = thread_topics_.find(it->second.topic);
+        if (t != thread_topics_.end() && t->second.count(handle) != 0) {
+          threads.push_back(t->second.at(handle));
+        }
+      }
+      EraseLocked(handle, it->second);
+      handles_.erase(it);
+    }
+  }
+  for (const auto& sink : queues) sink->Close(reason);
+  for (const auto& sink : threads) sink->Close(reason);
+  return queues.size() + threads.size();
 }
 
 void EventHub::PublishQueue(const std::string& unit, const v1::QueueEvent& event) {
@@ -86,6 +128,7 @@ void EventHub::Shutdown(const absl::Status& reason) {
     queues.swap(queue_topics_);
     threads.swap(thread_topics_);
     handles_.clear();
+    owners_.clear();
   }
   for (auto& [topic, sinks] : queues) {
     for (auto& [handle, sink] : sinks) sink->Close(reason);

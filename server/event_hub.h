@@ -15,6 +15,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "proto/relay.pb.h"
@@ -40,12 +41,19 @@ class EventHub {
   EventHub(const EventHub&) = delete;
   EventHub& operator=(const EventHub&) = delete;
 
-  // Returns a handle for Unsubscribe; UNAVAILABLE after Shutdown.
-  absl::StatusOr<uint64_t> SubscribeQueue(const std::string& unit, std::shared_ptr<QueueSink> sink);
-  absl::StatusOr<uint64_t> SubscribeThread(const std::string& thread_id,
+  // Returns a handle for Unsubscribe; UNAVAILABLE after Shutdown. `owner` is
+  // the subscriber's certificate serial, so CloseOwner can end its streams.
+  absl::StatusOr<uint64_t> SubscribeQueue(const std::string& unit, const std::string& owner,
+                                          std::shared_ptr<QueueSink> sink);
+  absl::StatusOr<uint64_t> SubscribeThread(const std::string& thread_id, const std::string& owner,
                                            std::shared_ptr<ThreadSink> sink);
   // Idempotent; unknown handles are ignored.
   void Unsubscribe(uint64_t handle);
+
+  // Ends every stream of `owner` (a certificate serial) with `reason`, e.g.
+  // when that certificate is revoked: its sinks are removed, then closed
+  // outside the lock, and get no further events. Returns how many ended.
+  size_t CloseOwner(const std::string& owner, const absl::Status& reason);
 
   void PublishQueue(const std::string& unit, const v1::QueueEvent& event);
   void PublishThread(const std::string& thread_id, const v1::ThreadEvent& event);
@@ -64,8 +72,17 @@ class EventHub {
   uint64_t next_handle_ = 1;
   Topics<QueueSink> queue_topics_;
   Topics<ThreadSink> thread_topics_;
-  // handle -> (is_queue, topic)
-  absl::flat_hash_map<uint64_t, std::pair<bool, std::string>> handles_;
+  struct Subscription {
+    bool is_queue = false;
+    std::string topic;
+    std::string owner;
+  };
+  // Removes `handle` from its topic and owner; the caller holds mu_.
+  void EraseLocked(uint64_t handle, const Subscription& subscription);
+
+  absl::flat_hash_map<uint64_t, Subscription> handles_;
+  // owner (certificate serial) -> its handles
+  absl::flat_hash_map<std::string, absl::flat_hash_set<uint64_t>> owners_;
 };
 
 }  // namespace samrad::server

@@ -326,7 +326,8 @@ class RelayServiceImpl final : public RelayService {
       return FailedStream<v1::ThreadEvent>(s);
     }
     auto* stream = new EventStream<v1::ThreadEvent>(nullptr);
-    auto subscribed = hub_.SubscribeThread(request->thread_id(), stream->state());
+    auto subscribed =
+        hub_.SubscribeThread(request->thread_id(), caller->serial_hex, stream->state());
     const uint64_t handle = subscribed.ok() ? *subscribed : 0;
     stream->set_on_done([this, handle, budget_key] {
       if (handle != 0) hub_.Unsubscribe(handle);
@@ -448,7 +449,7 @@ class RelayServiceImpl final : public RelayService {
       return FailedStream<v1::QueueEvent>(s);
     }
     auto* stream = new EventStream<v1::QueueEvent>(nullptr);
-    auto subscribed = hub_.SubscribeQueue(caller->scope, stream->state());
+    auto subscribed = hub_.SubscribeQueue(caller->scope, caller->serial_hex, stream->state());
     const uint64_t handle = subscribed.ok() ? *subscribed : 0;
     stream->set_on_done([this, handle, budget_key] {
       if (handle != 0) hub_.Unsubscribe(handle);
@@ -591,14 +592,20 @@ class RelayServiceImpl final : public RelayService {
     record.set_revoked_by(caller->id);
     *reply = record;
     reply->set_seen_since_start(seen);
-    store_->Revoke(std::move(record),
-                   Audit(*caller, "revoke", "", absl::StrCat("serial=", *serial)),
-                   [this, reactor, serial = *serial](absl::Status s) {
-                     if (!s.ok()) return Fail(reactor, s);
-                     MarkRevoked(serial);
-                     LogInfo("certificate_revoked", {{"serial", serial}});
-                     reactor->Finish(grpc::Status::OK);
-                   });
+    store_->Revoke(
+        std::move(record), Audit(*caller, "revoke", "", absl::StrCat("serial=", *serial)),
+        [this, reactor, serial = *serial](absl::Status s) {
+          if (!s.ok()) return Fail(reactor, s);
+          MarkRevoked(serial);
+          // Open streams of that certificate end now, not at its next call.
+          const size_t ended = hub_.CloseOwner(
+              serial,
+              absl::UnauthenticatedError(absl::StrCat(
+                  "certificate serial ", serial, " has been revoked; ask your administrator")));
+          LogInfo("certificate_revoked",
+                  {{"serial", serial}, {"streams_ended", absl::StrCat(ended)}});
+          reactor->Finish(grpc::Status::OK);
+        });
     return reactor;
   }
 

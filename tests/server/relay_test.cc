@@ -1176,5 +1176,65 @@ TEST_F(RelayFlowTest, RevocationStoredWithLeadingZerosTakesEffectAfterRestart) {
       StatusCode::UNAUTHENTICATED);
 }
 
+// Revocation reaches open streams: a revoked adviser's WatchQueue and
+// WatchThread end with UNAUTHENTICATED when the revocation is stored, and
+// carry nothing written afterwards.
+TEST_F(RelayFlowTest, RevocationEndsTheCertificatesOpenStreams) {
+  const auto deadline = [] {  // hang guard only
+    return std::chrono::system_clock::now() + std::chrono::seconds(20);
+  };
+  auto adviser = Stub(kAdviser);
+  ClientContext queue_ctx;
+  queue_ctx.set_deadline(deadline());
+  auto queue_reader = adviser->WatchQueue(&queue_ctx, v1::WatchQueueRequest());
+  ThreadKeys thread = NewThreadKeys();
+  v1::QueueEvent queue_event;
+  // The stream is subscribed once it carries an event; submit until it does.
+  bool subscribed = false;
+  for (int attempt = 0; attempt < 50 && !subscribed; ++attempt) {
+    if (attempt == 0) {
+      Submit(thread, "watched");
+    } else {
+      ThreadKeys another = NewThreadKeys();
+      Submit(another, "watched");
+    }
+    subscribed = queue_reader->Read(&queue_event);
+  }
+  ASSERT_TRUE(subscribed);
+  v1::WatchThreadRequest watch;
+  watch.set_thread_id(thread.thread_id);
+  ClientContext thread_ctx;
+  thread_ctx.set_deadline(deadline());
+  auto thread_reader = adviser->WatchThread(&thread_ctx, watch);
+  v1::ThreadEvent thread_event;
+  ASSERT_TRUE(thread_reader->Read(&thread_event));  // the backlog: subscribed
+
+  v1::RevokeCertificateRequest revoke;
+  revoke.set_serial_hex(OpensslSerial(kAdviser));
+  v1::RevocationRecord record;
+  {
+    ClientContext ctx;
+    ASSERT_TRUE(Stub(kAdmin)->RevokeCertificate(&ctx, revoke, &record).ok());
+  }
+  // A follow-up after the revocation: the revoked adviser must not get it.
+  v1::PostMessageRequest post;
+  post.set_thread_id(thread.thread_id);
+  post.set_envelope(SealFromProfessional(thread, crypto::RandomId(), 2, "after revocation", false));
+  Prove(post, kPostMessage, thread);
+  v1::Ack ack;
+  {
+    ClientContext ctx;
+    ASSERT_TRUE(Stub(kProfessional)->PostMessage(&ctx, post, &ack).ok());
+  }
+  EXPECT_FALSE(thread_reader->Read(&thread_event)) << "delivered after revocation";
+  grpc::Status thread_status = thread_reader->Finish();
+  EXPECT_EQ(thread_status.error_code(), StatusCode::UNAUTHENTICATED)
+      << thread_status.error_message();
+  EXPECT_NE(thread_status.error_message().find("revoked"), std::string::npos);
+  EXPECT_FALSE(queue_reader->Read(&queue_event)) << "delivered after revocation";
+  grpc::Status queue_status = queue_reader->Finish();
+  EXPECT_EQ(queue_status.error_code(), StatusCode::UNAUTHENTICATED) << queue_status.error_message();
+}
+
 }  // namespace
 }  // namespace samrad::server::testing

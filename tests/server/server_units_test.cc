@@ -334,10 +334,10 @@ TEST(EventHubTest, DeliversPerUnitAndPerThreadAndClosesOnShutdown) {
   auto unit_a = std::make_shared<RecordingSink<v1::QueueEvent>>();
   auto unit_b = std::make_shared<RecordingSink<v1::QueueEvent>>();
   auto thread = std::make_shared<RecordingSink<v1::ThreadEvent>>();
-  ASSERT_TRUE(hub.SubscribeQueue("a", unit_a).ok());
-  auto handle_b = hub.SubscribeQueue("b", unit_b);
+  ASSERT_TRUE(hub.SubscribeQueue("a", "serial-1", unit_a).ok());
+  auto handle_b = hub.SubscribeQueue("b", "serial-2", unit_b);
   ASSERT_TRUE(handle_b.ok());
-  ASSERT_TRUE(hub.SubscribeThread("t1", thread).ok());
+  ASSERT_TRUE(hub.SubscribeThread("t1", "serial-3", thread).ok());
   v1::QueueEvent q;
   q.set_kind(v1::QueueEvent::KIND_NEW);
   hub.PublishQueue("a", q);
@@ -353,7 +353,32 @@ TEST(EventHubTest, DeliversPerUnitAndPerThreadAndClosesOnShutdown) {
   hub.Shutdown(absl::UnavailableError("bye"));
   EXPECT_EQ(unit_a->closed.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(thread->closed.code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(hub.SubscribeQueue("a", unit_a).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(hub.SubscribeQueue("a", "serial-1", unit_a).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST(EventHubTest, CloseOwnerEndsOnlyThatCertificatesStreams) {
+  EventHub hub;
+  auto revoked_queue = std::make_shared<RecordingSink<v1::QueueEvent>>();
+  auto revoked_thread = std::make_shared<RecordingSink<v1::ThreadEvent>>();
+  auto colleague = std::make_shared<RecordingSink<v1::QueueEvent>>();
+  auto handle = hub.SubscribeQueue("a", "09BE", revoked_queue);
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(hub.SubscribeThread("t1", "09BE", revoked_thread).ok());
+  ASSERT_TRUE(hub.SubscribeQueue("a", "0A11", colleague).ok());
+  EXPECT_EQ(hub.CloseOwner("09BE", absl::UnauthenticatedError("revoked")), 2u);
+  EXPECT_EQ(revoked_queue->closed.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(revoked_thread->closed.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(colleague->closed.ok());
+  v1::QueueEvent q;
+  hub.PublishQueue("a", q);
+  hub.PublishThread("t1", v1::ThreadEvent());
+  EXPECT_EQ(revoked_queue->events.size(), 0u);
+  EXPECT_EQ(revoked_thread->events.size(), 0u);
+  EXPECT_EQ(colleague->events.size(), 1u);
+  hub.Unsubscribe(*handle);  // the stream's own cleanup afterwards is harmless
+  EXPECT_EQ(hub.subscriber_count(), 1u);
+  EXPECT_EQ(hub.CloseOwner("09BE", absl::UnauthenticatedError("again")), 0u);
 }
 
 // ---- status ----
