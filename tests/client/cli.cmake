@@ -29,3 +29,8 @@ samrad_add_test(NAME client_admin_e2e_test LABEL e2e TIMEOUT 180
 target_compile_definitions(client_admin_e2e_test PRIVATE
   SAMRAD_TIME_SHIFT_LIB="$<TARGET_FILE:samrad_test_time_shift>")
 add_dependencies(client_admin_e2e_test samrad samrad-relay samrad_test_time_shift)
+# resend, release, check and close --forget with the real relay; resend needs
+# a relay whose store cannot write (its SAMRAD_TEST_DISK_FULL_MARKER test hook).
+samrad_add_test(NAME client_cli_features_e2e_test LABEL e2e TIMEOUT 240
+  SOURCES cli_features_e2e_test.cc LIBS samrad_client)
+add_dependencies(client_cli_features_e2e_test samrad samrad-relay)
