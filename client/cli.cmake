@@ -24,13 +24,9 @@ add_library(samrad_client
   thread_crypto.cc
 )
 target_link_libraries(samrad_client
-  PUBLIC samrad_crypto samrad_proto gRPC::grpc++ absl::status absl::statusor absl::strings
-         absl::span absl::time
+  PUBLIC samrad_crypto samrad_guard samrad_proto gRPC::grpc++ absl::status absl::statusor
+         absl::strings absl::span absl::time
   PRIVATE PkgConfig::ARGON2 OpenSSL::Crypto absl::raw_logging_internal)
-if(TARGET samrad_guard)
-  target_link_libraries(samrad_client PUBLIC samrad_guard)
-  target_compile_definitions(samrad_client PUBLIC SAMRAD_HAVE_GUARD=1)
-endif()
 samrad_strict_warnings(samrad_client)
 
 add_executable(samrad main.cc)

@@ -11,11 +11,9 @@
 #include "client/directory_admin.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
+#include "client/guard.h"
 #include "client/relay_client.h"
 #include "client/thread_crypto.h"
-#ifdef SAMRAD_HAVE_GUARD
-#include "client/guard.h"
-#endif
 
 namespace samrad::client {
 namespace {
@@ -98,7 +96,6 @@ absl::Status RunCheck(Session& session) {
     if (!contents.ok()) return contents.status();
     input = std::move(*contents);
   }
-#ifdef SAMRAD_HAVE_GUARD
   guard::CheckOptions options;
   options.json = session.json();
   options.redact = session.args().Has("redact");
@@ -116,10 +113,6 @@ absl::Status RunCheck(Session& session) {
   return WithExitCode(absl::FailedPreconditionError(""), result.exit_code == guard::kCheckExitFound
                                                              ? ExitCode::kFailure
                                                              : ExitCode::kUsage);
-#else
-  return WithExitCode(absl::UnimplementedError(session.msg().Format(Msg::kGuardNotBuilt)),
-                      ExitCode::kFailure);
-#endif
 }
 
 absl::Status RunKeygen(Session& session) {

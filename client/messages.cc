@@ -256,8 +256,6 @@ constexpr Entry kTable[] = {
      "--redact"},
     {Msg::kGuardRedacted, "Identifying details were replaced. This text is sent:",
      "Identifierande uppgifter ersattes. Denna text skickas:"},
-    {Msg::kGuardNotBuilt, "the anonymisation guard is not built into this samrad; refusing to send",
-     "avidentifieringsskyddet finns inte i denna samrad; vägrar skicka"},
     {Msg::kEmptyText, "the text is empty; nothing was sent", "texten är tom; inget skickades"},
     {Msg::kAuthorMe, "me", "jag"},
     {Msg::kAuthorAdviser, "adviser $0 of $1", "rådgivare $0 vid $1"},

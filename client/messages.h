@@ -153,7 +153,6 @@ enum class Msg {
   kDirPublished,
   kGuardRefused,
   kGuardRedacted,
-  kGuardNotBuilt,
   kEmptyText,
   kAuthorMe,
   kAuthorAdviser,

@@ -16,10 +16,8 @@
 #include "client/config.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
-#include "crypto/directory.h"
-#ifdef SAMRAD_HAVE_GUARD
 #include "client/guard.h"
-#endif
+#include "crypto/directory.h"
 
 namespace samrad::client {
 namespace {
@@ -302,7 +300,6 @@ absl::StatusOr<std::string> Session::ComposeText() {
 }
 
 absl::StatusOr<std::string> Session::GuardText(std::string text) {
-#ifdef SAMRAD_HAVE_GUARD
   absl::StatusOr<std::vector<guard::Finding>> findings = guard::ScanText(text);
   if (!findings.ok()) return WithExitCode(findings.status(), ExitCode::kUsage);
   if (findings->empty()) return text;
@@ -315,13 +312,6 @@ absl::StatusOr<std::string> Session::GuardText(std::string text) {
   for (const guard::Finding& finding : *findings) err() << guard::FormatFinding(finding) << "\n";
   return WithExitCode(absl::FailedPreconditionError(msg().Format(Msg::kGuardRefused)),
                       ExitCode::kFailure);
-#else
-  // TODO(client, guard): samrad_guard (client/guard.h) is not merged yet.
-  // Until it is, refuse to send rather than send unchecked text.
-  (void)text;
-  return WithExitCode(absl::UnimplementedError(msg().Format(Msg::kGuardNotBuilt)),
-                      ExitCode::kFailure);
-#endif
 }
 
 }  // namespace samrad::client

@@ -7,13 +7,29 @@
 # the answer. Every step is printed as a person would type it. Everything it makes
 # lives under var/quickstart (ignored by git) and is made anew on each run; the
 # relay is stopped at the end.
+#
+#   SAMRAD_BUILD_DIR=DIR      the build to use (default build)
+#   SAMRAD_NO_BUILD=1         use the binaries already in it: no install-deps, no build
+#   SAMRAD_QUICKSTART_DIR=DIR an empty or missing folder to use instead of var/quickstart
+#   SAMRAD_QUICKSTART_PORT=N  the relay's port (default 7443; 0: any free port)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./deploy/install-deps.sh
-./deploy/build.sh Release
+if [ "${SAMRAD_NO_BUILD:-0}" != 1 ]; then
+  ./deploy/install-deps.sh
+  ./deploy/build.sh Release
+fi
 BUILD=${SAMRAD_BUILD_DIR:-build}
-VAR=var/quickstart
-rm -rf "$VAR"; mkdir -p "$VAR"; VAR=$(cd "$VAR" && pwd)
+if [ -n "${SAMRAD_QUICKSTART_DIR:-}" ]; then
+  VAR=$SAMRAD_QUICKSTART_DIR
+  if [ -n "$(ls -A "$VAR" 2>/dev/null)" ]; then
+    echo "quickstart: SAMRAD_QUICKSTART_DIR=$VAR is not empty; give an empty or new folder" >&2
+    exit 1
+  fi
+else
+  VAR=var/quickstart
+  rm -rf "$VAR"
+fi
+mkdir -p "$VAR"; VAR=$(cd "$VAR" && pwd)
 case $BUILD in /*) ;; *) BUILD="$PWD/$BUILD";; esac
 export PATH="$BUILD/client:$BUILD/server:$PATH"
 step() { printf '\n$ %s\n' "$*"; "$@"; }
@@ -42,6 +58,7 @@ samrad-relay serve --config "$VAR/relay.textproto" 2> "$VAR/relay.log" &
 RELAY=$!; trap 'kill $RELAY 2>/dev/null; wait $RELAY 2>/dev/null' EXIT
 for _ in $(seq 100); do grep -q relay_started "$VAR/relay.log" && break; sleep 0.1; done
 grep -q relay_started "$VAR/relay.log" || { echo "quickstart: the relay did not start:" >&2; cat "$VAR/relay.log" >&2; exit 1; }
+PORT=$(grep relay_started "$VAR/relay.log" | sed -n 's/.* port=\([0-9]*\).*/\1/p')
 profile() { local who=$1 cert=$2; shift 2
   as "$who" samrad init --relay 127.0.0.1:$PORT --cert "$PKI/$cert.crt" --key "$PKI/$cert.key" \
      --ca "$PKI/ca.crt" --directory-key "$SAMRAD_ADMIN_DIR/directory.pub" --keystore "$VAR/$who.keystore" "$@"; }

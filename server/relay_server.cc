@@ -29,6 +29,7 @@
 #include "server/identity.h"
 #include "server/log.h"
 #include "server/relay_service.h"
+#include "server/write_health.h"
 #include "storage/simulated_disk.h"
 #include "storage/store.h"
 
@@ -282,11 +283,23 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
                                                             store.status().message()));
   }
   relay->store_ = *std::move(store);
+  RelayServer* raw = relay.get();
+  relay->write_health_ = std::make_unique<StoreWriteHealth>([raw](bool writable) {
+    if (writable) {
+      LogInfo("store_writable");
+    } else {
+      LogWarning("store_unwritable", {{"health", "NOT_SERVING"}});
+    }
+    raw->SetServing(writable);
+  });
 
   RelayServiceOptions service_options;
   service_options.config = config;
   service_options.directory_public_key = *directory_key;
   service_options.clock = clock;
+  service_options.on_store_write = [raw](const absl::Status& outcome) {
+    raw->write_health_->Record(outcome);
+  };
   auto service =
       RelayService::New(std::move(service_options), relay->store_.get(), relay->verifier_.get());
   if (!service.ok()) return service.status();
@@ -350,21 +363,38 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
                                                config.listen_address(),
                                                " (in use, or not an address of this host)"));
   }
-  relay->server_->GetHealthCheckService()->SetServingStatus(true);
+  {
+    // No call has reached the store yet, so it counts as writable.
+    std::lock_guard<std::mutex> lock(relay->health_mu_);
+    relay->health_ = relay->server_->GetHealthCheckService();
+    relay->health_->SetServingStatus(true);
+  }
   LogInfo("relay_started", {{"listen", config.listen_address()},
                             {"port", absl::StrCat(relay->port_)},
                             {"data_dir", config.data_dir()}});
   return relay;
 }
 
+RelayServer::RelayServer() = default;
+
 RelayServer::~RelayServer() { Shutdown(); }
+
+void RelayServer::SetServing(bool serving) {
+  std::lock_guard<std::mutex> lock(health_mu_);
+  if (health_ != nullptr) health_->SetServingStatus(serving);
+}
 
 void RelayServer::Shutdown() {
   std::lock_guard<std::mutex> lock(shutdown_mu_);
   if (shut_down_) return;
   shut_down_ = true;
   LogInfo("relay_stopping", {{"grace_seconds", absl::StrCat(config_.shutdown_grace_seconds())}});
-  if (server_) server_->GetHealthCheckService()->SetServingStatus(false);
+  {
+    // From here on the store's callbacks (draining calls) may not turn it back.
+    std::lock_guard<std::mutex> lock(health_mu_);
+    if (health_ != nullptr) health_->SetServingStatus(false);
+    health_ = nullptr;
+  }
   if (service_) service_->Shutdown();
   if (server_) {
     server_->Shutdown(std::chrono::system_clock::now() +

@@ -1,5 +1,11 @@
 // RelayServer: the running relay — TLS credentials, the Store, the service,
 // health and reflection — and its orderly shutdown.
+//
+// Health (grpc.health.v1, the server-wide service ""): SERVING while the
+// relay runs and its store writes; NOT_SERVING from a store write that fails
+// because the volume is full or on an I/O error (write_health.h) until a
+// write succeeds again — the relay keeps accepting calls meanwhile, and each
+// new write retries the store — and for good from the start of Shutdown.
 #ifndef SAMRAD_SERVER_RELAY_SERVER_H_
 #define SAMRAD_SERVER_RELAY_SERVER_H_
 
@@ -12,8 +18,9 @@
 #include "proto/config.pb.h"
 
 namespace grpc {
+class HealthCheckServiceInterface;
 class Server;
-}
+}  // namespace grpc
 
 namespace samrad::storage {
 class SimulatedDisk;
@@ -24,6 +31,7 @@ namespace samrad::server {
 
 class PeerVerifier;
 class RelayService;
+class StoreWriteHealth;
 
 class RelayServer {
  public:
@@ -50,7 +58,11 @@ class RelayServer {
   void Shutdown();
 
  private:
-  RelayServer() = default;
+  RelayServer();
+
+  // Sets the health service's status unless serving has not started or
+  // Shutdown has begun. Thread-safe.
+  void SetServing(bool serving);
 
   v1::RelayConfig config_;
   int port_ = 0;
@@ -58,10 +70,15 @@ class RelayServer {
   // Test builds only (storage/simulated_disk.h); outlives store_.
   std::unique_ptr<storage::SimulatedDisk> simulated_disk_;
   std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<StoreWriteHealth> write_health_;
   std::unique_ptr<RelayService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::mutex shutdown_mu_;
   bool shut_down_ = false;
+  // Guards health_: set once serving starts, cleared when Shutdown begins.
+  // Never held while calling into StoreWriteHealth.
+  std::mutex health_mu_;
+  grpc::HealthCheckServiceInterface* health_ = nullptr;
 };
 
 }  // namespace samrad::server

@@ -115,6 +115,7 @@ class RelayServiceImpl final : public RelayService {
                    crypto::Ed25519PublicKey directory_key)
       : config_(std::move(options.config)),
         clock_(options.clock ? std::move(options.clock) : std::function<int64_t()>(SystemClockMs)),
+        on_store_write_(std::move(options.on_store_write)),
         store_(store),
         verifier_(verifier),
         directory_key_(std::move(directory_key)),
@@ -126,6 +127,27 @@ class RelayServiceImpl final : public RelayService {
                        config_.limits().max_streams_per_identity()) {}
 
   ~RelayServiceImpl() override { Shutdown(); }
+
+  // Reports the outcome of one Store write to options.on_store_write.
+  void ReportStoreWrite(const absl::Status& outcome) const {
+    if (on_store_write_) on_store_write_(outcome);
+  }
+  static const absl::Status& StatusOf(const absl::Status& status) { return status; }
+  template <typename T>
+  static const absl::Status& StatusOf(const absl::StatusOr<T>& result) {
+    return result.status();
+  }
+
+  // A Store write callback that reports the write's outcome
+  // (options.on_store_write) and then runs `done`. It holds no pointer to
+  // the service: a callback may run while the store drains after Shutdown.
+  template <typename Done>
+  auto Observed(Done done) const {
+    return [report = on_store_write_, done = std::move(done)](auto result) mutable {
+      if (report) report(StatusOf(result));
+      std::move(done)(std::move(result));
+    };
+  }
 
   absl::Status Init() {
     uint64_t epoch = 0;
@@ -235,7 +257,7 @@ class RelayServiceImpl final : public RelayService {
     if (auto s = CheckDeadline(ctx); !s.ok()) return Fail(reactor, s), reactor;
     store_->CreateThread(
         std::move(prepared->thread), std::move(prepared->message),
-        [this, reactor, reply](absl::StatusOr<storage::Appended> result) {
+        Observed([this, reactor, reply](absl::StatusOr<storage::Appended> result) {
           if (!result.ok()) return Fail(reactor, result.status());
           *reply = MakeAck(*result);
           if (!result->duplicate) {
@@ -244,7 +266,7 @@ class RelayServiceImpl final : public RelayService {
                     {{"thread", result->thread.thread_id()}, {"unit", result->thread.unit()}});
           }
           reactor->Finish(grpc::Status::OK);
-        });
+        }));
     return reactor;
   }
 
@@ -266,7 +288,7 @@ class RelayServiceImpl final : public RelayService {
         Audit(*caller, from_adviser ? "answer" : "follow_up", request->thread_id());
     store_->AppendMessage(
         std::move(prepared->message), std::move(audit),
-        [this, reactor, reply, from_adviser](absl::StatusOr<storage::Appended> result) {
+        Observed([this, reactor, reply, from_adviser](absl::StatusOr<storage::Appended> result) {
           if (!result.ok()) return Fail(reactor, result.status());
           *reply = MakeAck(*result);
           if (!result->duplicate) {
@@ -275,7 +297,7 @@ class RelayServiceImpl final : public RelayService {
                 from_adviser ? v1::QueueEvent::KIND_ANSWERED : v1::QueueEvent::KIND_FOLLOW_UP);
           }
           reactor->Finish(grpc::Status::OK);
-        });
+        }));
     return reactor;
   }
 
@@ -307,10 +329,10 @@ class RelayServiceImpl final : public RelayService {
     // An adviser's read is on the record before the data leaves the relay.
     store_->AppendAudit(Audit(*caller, "read", request->thread_id(),
                               absl::StrCat("after_sequence=", request->after_sequence())),
-                        [reactor](absl::StatusOr<v1::AuditEntry> entry) {
+                        Observed([reactor](absl::StatusOr<v1::AuditEntry> entry) {
                           if (!entry.ok()) return Fail(reactor, entry.status());
                           reactor->Finish(grpc::Status::OK);
-                        });
+                        }));
     return reactor;
   }
 
@@ -352,11 +374,11 @@ class RelayServiceImpl final : public RelayService {
       // Recorded asynchronously; the stream does not wait for it.
       store_->AppendAudit(
           Audit(*caller, "read", request->thread_id(), "watch"),
-          [](absl::StatusOr<v1::AuditEntry> entry) {
+          Observed([](absl::StatusOr<v1::AuditEntry> entry) {
             if (!entry.ok()) {
               LogError("audit_failed", {{"action", "read"}, {"reason", entry.status().message()}});
             }
-          });
+          }));
     }
     std::vector<v1::ThreadEvent> backlog;
     uint64_t last_sequence = request->after_sequence();
@@ -399,12 +421,12 @@ class RelayServiceImpl final : public RelayService {
     if (auto s = CheckDeadline(ctx); !s.ok()) return Fail(reactor, s), reactor;
     const std::string unit = caller->role == Role::kAdviser ? caller->scope : "";
     store_->Close(request->thread_id(), unit, Audit(*caller, "close", request->thread_id()),
-                  [this, reactor, reply](absl::StatusOr<v1::ThreadRecord> result) {
+                  Observed([this, reactor, reply](absl::StatusOr<v1::ThreadRecord> result) {
                     if (!result.ok()) return Fail(reactor, result.status());
                     *reply = Summarize(*result);
                     PublishChange(*result, nullptr, v1::QueueEvent::KIND_CLOSED);
                     reactor->Finish(grpc::Status::OK);
-                  });
+                  }));
     return reactor;
   }
 
@@ -474,12 +496,12 @@ class RelayServiceImpl final : public RelayService {
     if (auto s = CheckDeadline(ctx); !s.ok()) return Fail(reactor, s), reactor;
     store_->Claim(request->thread_id(), caller->scope, caller->id,
                   Audit(*caller, "claim", request->thread_id()),
-                  [this, reactor, reply](absl::StatusOr<v1::ThreadRecord> result) {
+                  Observed([this, reactor, reply](absl::StatusOr<v1::ThreadRecord> result) {
                     if (!result.ok()) return Fail(reactor, HideForeign(result.status()));
                     *reply = Summarize(*result);
                     PublishChange(*result, nullptr, v1::QueueEvent::KIND_CLAIMED);
                     reactor->Finish(grpc::Status::OK);
-                  });
+                  }));
     return reactor;
   }
 
@@ -495,12 +517,12 @@ class RelayServiceImpl final : public RelayService {
     if (auto s = CheckDeadline(ctx); !s.ok()) return Fail(reactor, s), reactor;
     store_->Release(request->thread_id(), caller->scope, caller->id,
                     Audit(*caller, "release", request->thread_id()),
-                    [this, reactor, reply](absl::StatusOr<v1::ThreadRecord> result) {
+                    Observed([this, reactor, reply](absl::StatusOr<v1::ThreadRecord> result) {
                       if (!result.ok()) return Fail(reactor, HideForeign(result.status()));
                       *reply = Summarize(*result);
                       PublishChange(*result, nullptr, v1::QueueEvent::KIND_RELEASED);
                       reactor->Finish(grpc::Status::OK);
-                    });
+                    }));
     return reactor;
   }
 
@@ -513,20 +535,21 @@ class RelayServiceImpl final : public RelayService {
     if (!prepared.ok()) return Fail(reactor, prepared.status()), reactor;
     if (auto s = CheckDeadline(ctx); !s.ok()) return Fail(reactor, s), reactor;
     const std::string from_unit = caller->scope;
-    store_->Refer(request->thread_id(), from_unit, request->to_unit(), std::move(prepared->rewraps),
-                  std::move(prepared->note),
-                  Audit(*caller, "refer", request->thread_id(),
-                        absl::StrCat("from=", from_unit, " to=", request->to_unit())),
-                  [this, reactor, reply, from_unit](absl::StatusOr<v1::ThreadRecord> result) {
-                    if (!result.ok()) return Fail(reactor, HideForeign(result.status()));
-                    *reply = Summarize(*result);
-                    v1::QueueEvent out;
-                    out.set_kind(v1::QueueEvent::KIND_REFERRED_OUT);
-                    *out.mutable_thread() = *reply;
-                    hub_.PublishQueue(from_unit, out);
-                    PublishChange(*result, nullptr, v1::QueueEvent::KIND_REFERRED_IN);
-                    reactor->Finish(grpc::Status::OK);
-                  });
+    store_->Refer(
+        request->thread_id(), from_unit, request->to_unit(), std::move(prepared->rewraps),
+        std::move(prepared->note),
+        Audit(*caller, "refer", request->thread_id(),
+              absl::StrCat("from=", from_unit, " to=", request->to_unit())),
+        Observed([this, reactor, reply, from_unit](absl::StatusOr<v1::ThreadRecord> result) {
+          if (!result.ok()) return Fail(reactor, HideForeign(result.status()));
+          *reply = Summarize(*result);
+          v1::QueueEvent out;
+          out.set_kind(v1::QueueEvent::KIND_REFERRED_OUT);
+          *out.mutable_thread() = *reply;
+          hub_.PublishQueue(from_unit, out);
+          PublishChange(*result, nullptr, v1::QueueEvent::KIND_REFERRED_IN);
+          reactor->Finish(grpc::Status::OK);
+        }));
     return reactor;
   }
 
@@ -561,15 +584,15 @@ class RelayServiceImpl final : public RelayService {
     state->signed_directory = request->directory();
     state->directory = *std::move(verified);
     state->epoch = epoch;
-    store_->PutDirectory(request->directory(), epoch,
-                         Audit(*caller, "publish", "", absl::StrCat("epoch=", epoch)),
-                         [this, reactor, reply, state = std::move(state)](absl::Status s) mutable {
-                           if (!s.ok()) return Fail(reactor, s);
-                           reply->set_epoch(state->epoch);
-                           LogInfo("directory_published", {{"epoch", absl::StrCat(state->epoch)}});
-                           SetDirectory(std::move(state));
-                           reactor->Finish(grpc::Status::OK);
-                         });
+    store_->PutDirectory(
+        request->directory(), epoch, Audit(*caller, "publish", "", absl::StrCat("epoch=", epoch)),
+        Observed([this, reactor, reply, state = std::move(state)](absl::Status s) mutable {
+          if (!s.ok()) return Fail(reactor, s);
+          reply->set_epoch(state->epoch);
+          LogInfo("directory_published", {{"epoch", absl::StrCat(state->epoch)}});
+          SetDirectory(std::move(state));
+          reactor->Finish(grpc::Status::OK);
+        }));
     return reactor;
   }
 
@@ -594,7 +617,7 @@ class RelayServiceImpl final : public RelayService {
     reply->set_seen_since_start(seen);
     store_->Revoke(
         std::move(record), Audit(*caller, "revoke", "", absl::StrCat("serial=", *serial)),
-        [this, reactor, serial = *serial](absl::Status s) {
+        Observed([this, reactor, serial = *serial](absl::Status s) {
           if (!s.ok()) return Fail(reactor, s);
           MarkRevoked(serial);
           // Open streams of that certificate end now, not at its next call.
@@ -605,7 +628,7 @@ class RelayServiceImpl final : public RelayService {
           LogInfo("certificate_revoked",
                   {{"serial", serial}, {"streams_ended", absl::StrCat(ended)}});
           reactor->Finish(grpc::Status::OK);
-        });
+        }));
     return reactor;
   }
 
@@ -1184,9 +1207,9 @@ class RelayServiceImpl final : public RelayService {
   absl::Status AppendAuditAndWait(storage::AuditDraft draft) {
     std::promise<absl::Status> done;
     auto future = done.get_future();
-    store_->AppendAudit(std::move(draft), [&done](absl::StatusOr<v1::AuditEntry> entry) {
-      done.set_value(entry.status());
-    });
+    store_->AppendAudit(std::move(draft), Observed([&done](absl::StatusOr<v1::AuditEntry> entry) {
+                          done.set_value(entry.status());
+                        }));
     return future.get();
   }
 
@@ -1196,6 +1219,7 @@ class RelayServiceImpl final : public RelayService {
     policy.inactive_days = static_cast<int>(config_.retention().inactive_days());
     policy.dry_run = dry_run;
     auto report = store_->RunRetention(policy);
+    if (!dry_run) ReportStoreWrite(report.status());
     if (!report.ok()) return report.status();
     LogInfo("retention", {{"dry_run", dry_run ? "true" : "false"},
                           {"closed", absl::StrCat(report->threads_closed)},
@@ -1224,6 +1248,7 @@ class RelayServiceImpl final : public RelayService {
 
   const v1::RelayConfig config_;
   const std::function<int64_t()> clock_;
+  const std::function<void(const absl::Status&)> on_store_write_;
   storage::Store* const store_;
   PeerVerifier* const verifier_;
   const crypto::Ed25519PublicKey directory_key_;

@@ -38,6 +38,11 @@ struct RelayServiceOptions {
   std::string directory_public_key;
   // Unix milliseconds; default system clock.
   std::function<int64_t()> clock;
+  // Called with the outcome of every Store write the service makes, before
+  // the caller is answered, on the Store's completion thread (or the
+  // maintenance thread). Must not block. Optional; RelayServer feeds its
+  // StoreWriteHealth (write_health.h) with it.
+  std::function<void(const absl::Status&)> on_store_write;
 };
 
 struct RelayStats {

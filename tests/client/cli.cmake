@@ -16,20 +16,21 @@ samrad_add_test(NAME client_thread_crypto_test LABEL unit
   SOURCES thread_crypto_test.cc LIBS samrad_client)
 samrad_add_test(NAME client_admin_audit_test LABEL unit
   SOURCES admin_audit_test.cc LIBS samrad_client samrad_storage)
-# The whole story with the real relay (needs server/'s samrad-relay).
-if(TARGET samrad-relay)
-  samrad_add_test(NAME client_cli_e2e_test LABEL e2e TIMEOUT 300
-    SOURCES cli_e2e_test.cc LIBS samrad_client)
-  add_dependencies(client_cli_e2e_test samrad samrad-relay)
-endif()
+# The whole story with the real relay (server/'s samrad-relay).
+samrad_add_test(NAME client_cli_e2e_test LABEL e2e TIMEOUT 300
+  SOURCES cli_e2e_test.cc LIBS samrad_client)
+add_dependencies(client_cli_e2e_test samrad samrad-relay)
 # The admin commands (revoke, audit, stats, purge, backup) with the real relay.
-if(TARGET samrad-relay)
-  # Runs the relay "days later" for retention (LD_PRELOAD, tests only).
-  add_library(samrad_test_time_shift SHARED time_shift.c)
-  target_link_libraries(samrad_test_time_shift PRIVATE ${CMAKE_DL_LIBS})
-  samrad_add_test(NAME client_admin_e2e_test LABEL e2e TIMEOUT 180
-    SOURCES admin_e2e_test.cc LIBS samrad_client)
-  target_compile_definitions(client_admin_e2e_test PRIVATE
-    SAMRAD_TIME_SHIFT_LIB="$<TARGET_FILE:samrad_test_time_shift>")
-  add_dependencies(client_admin_e2e_test samrad samrad-relay samrad_test_time_shift)
-endif()
+# Runs the relay "days later" for retention (LD_PRELOAD, tests only).
+add_library(samrad_test_time_shift SHARED time_shift.c)
+target_link_libraries(samrad_test_time_shift PRIVATE ${CMAKE_DL_LIBS})
+samrad_add_test(NAME client_admin_e2e_test LABEL e2e TIMEOUT 180
+  SOURCES admin_e2e_test.cc LIBS samrad_client)
+target_compile_definitions(client_admin_e2e_test PRIVATE
+  SAMRAD_TIME_SHIFT_LIB="$<TARGET_FILE:samrad_test_time_shift>")
+add_dependencies(client_admin_e2e_test samrad samrad-relay samrad_test_time_shift)
+# resend, release, check and close --forget with the real relay; resend needs
+# a relay whose store cannot write (its SAMRAD_TEST_DISK_FULL_MARKER test hook).
+samrad_add_test(NAME client_cli_features_e2e_test LABEL e2e TIMEOUT 240
+  SOURCES cli_features_e2e_test.cc LIBS samrad_client)
+add_dependencies(client_cli_features_e2e_test samrad samrad-relay)

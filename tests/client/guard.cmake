@@ -7,10 +7,8 @@ samrad_add_test(NAME guard_test LABEL unit
 
 # Throughput benchmark (not a test): ./build/tests/client/guard_benchmark
 if(SAMRAD_BUILD_BENCHMARKS)
-  find_package(benchmark CONFIG QUIET)
-  if(benchmark_FOUND)
-    add_executable(guard_benchmark ${CMAKE_CURRENT_LIST_DIR}/guard_benchmark.cc)
-    target_link_libraries(guard_benchmark PRIVATE samrad_guard benchmark::benchmark)
-    samrad_strict_warnings(guard_benchmark)
-  endif()
+  find_package(benchmark CONFIG REQUIRED)
+  add_executable(guard_benchmark ${CMAKE_CURRENT_LIST_DIR}/guard_benchmark.cc)
+  target_link_libraries(guard_benchmark PRIVATE samrad_guard benchmark::benchmark)
+  samrad_strict_warnings(guard_benchmark)
 endif()

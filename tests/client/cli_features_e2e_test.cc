@@ -1,0 +1,184 @@
+// End to end with the real `samrad` and `samrad-relay` binaries on 127.0.0.1
+// (cli_relay_fixture.h): the commands the whole-story test in
+// cli_e2e_test.cc does not reach — `resend`, `release`, `check` and
+// `close --forget`. Each test fails when its feature stops doing what
+// client/README.md says it does.
+#include <map>
+#include <regex>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "cli_relay_fixture.h"
+#include "gtest/gtest.h"
+
+namespace samrad::client {
+namespace {
+
+using testing::CliRelayTest;
+using testing::ProcessResult;
+
+const std::string kSamrad = std::string(SAMRAD_BINARY_DIR) + "/client/samrad";
+const std::string kQuestion =
+    "En elev berättar att hon inte får träffa sina vänner efter skolan och att "
+    "brodern kontrollerar hennes telefon. Hur går vi vidare?\n";
+
+// `samrad resend`: a question the relay did not acknowledge (its store could
+// not write) stays sealed in the keystore as "unsent"; once the relay can
+// write again, resend delivers exactly that question, and only once.
+TEST_F(CliRelayTest, ResendDeliversAQuestionTheRelayDidNotAcknowledge) {
+  ASSERT_NO_FATAL_FAILURE(StartDeployment({.disk_can_fill = true}));
+  ASSERT_NO_FATAL_FAILURE(SetDiskFull(true));
+
+  ProcessResult ask = Ask(kQuestion);
+  EXPECT_EQ(ask.exit_code, 9) << ask.err;  // RESOURCE_EXHAUSTED: the relay stored nothing
+  EXPECT_TRUE(absl::StrContains(ask.err, "storage is full")) << ask.err;
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(ask.err, match, std::regex("samrad resend ([0-9a-f]{8})")))
+      << ask.err;
+  const std::string prefix = match[1].str();
+  ProcessResult cases = Samrad("pro", {"cases", "--json"});
+  ASSERT_EQ(cases.exit_code, 0) << cases.err;
+  const std::string ref = Reference(cases.out);
+  ASSERT_EQ(ref.substr(0, 8), prefix) << cases.out;
+  EXPECT_TRUE(absl::StrContains(cases.out, R"("state":"unsent")")) << cases.out;
+  // Not on the relay: the adviser's queue (a read, served while full) lacks it.
+  ProcessResult queue = Samrad("adviser", {"queue", "--json"});
+  ASSERT_EQ(queue.exit_code, 0) << queue.err;
+  EXPECT_FALSE(absl::StrContains(queue.out, ref)) << queue.out;
+
+  ASSERT_NO_FATAL_FAILURE(SetDiskFull(false));
+  ProcessResult resend = Samrad("pro", {"resend", prefix, "--json"});
+  ASSERT_EQ(resend.exit_code, 0) << resend.err << RelayLog();
+  EXPECT_EQ(Reference(resend.out), ref) << resend.out;
+
+  // The adviser reads the very question that was typed before the failure.
+  ProcessResult show = Samrad("adviser", {"show", ref});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_TRUE(absl::StrContains(show.out, "brodern kontrollerar hennes telefon")) << show.out;
+  ProcessResult again = Samrad("pro", {"resend", ref});
+  EXPECT_EQ(again.exit_code, 8) << again.err;
+  EXPECT_TRUE(absl::StrContains(again.err, "already acknowledged")) << again.err;
+  ProcessResult open = Samrad("pro", {"cases", "--json"});
+  EXPECT_TRUE(absl::StrContains(open.out, R"("state":"open")")) << open.out;
+  ProcessResult queued = Samrad("adviser", {"queue", "--json"});
+  EXPECT_EQ(queued.out.find(ref), queued.out.rfind(ref)) << "listed twice: " << queued.out;
+}
+
+// `samrad release`: the claim is really gone on the relay — the case is back
+// in the queue unclaimed and another adviser of the unit can take and answer
+// it; the adviser who released it cannot release it again.
+TEST_F(CliRelayTest, ReleaseLetsAnotherAdviserTakeTheCase) {
+  ASSERT_NO_FATAL_FAILURE(StartDeployment({}));
+  ProcessResult ask = Ask(kQuestion);
+  ASSERT_EQ(ask.exit_code, 0) << ask.err;
+  const std::string ref = Reference(ask.out);
+  ASSERT_FALSE(ref.empty()) << ask.out;
+
+  ASSERT_EQ(Samrad("adviser", {"claim", ref}).exit_code, 0);
+  ProcessResult taken = Samrad("adviser2", {"claim", ref});
+  EXPECT_EQ(taken.exit_code, 8) << taken.err;  // claimed by a-1
+
+  ProcessResult release = Samrad("adviser", {"release", ref.substr(0, 10)});
+  ASSERT_EQ(release.exit_code, 0) << release.err;
+  EXPECT_EQ(release.out, "Case " + ref + " is back in the queue.\n");
+  ProcessResult queue = Samrad("adviser2", {"queue", "--json"});
+  ASSERT_EQ(queue.exit_code, 0) << queue.err;
+  EXPECT_TRUE(absl::StrContains(queue.out, R"("state":"open","claimed_by":"")")) << queue.out;
+
+  ProcessResult claim = Samrad("adviser2", {"claim", ref});
+  ASSERT_EQ(claim.exit_code, 0) << claim.err;
+  EXPECT_EQ(claim.out, "You took case " + ref + ".\n");
+  ProcessResult answer = Samrad("adviser2", {"answer", ref}, "Kontakta socialtjänsten i dag.\n");
+  ASSERT_EQ(answer.exit_code, 0) << answer.err;
+  ProcessResult shown = Samrad("pro", {"show", ref});
+  EXPECT_TRUE(
+      absl::StrContains(shown.out, "adviser a-2 of rc-kronoberg\n  Kontakta socialtjänsten"))
+      << shown.out;
+  // a-1 no longer holds the claim.
+  ProcessResult stale = Samrad("adviser", {"release", ref});
+  EXPECT_EQ(stale.exit_code, 8) << stale.err;
+}
+
+// `samrad close --forget`: closes on the relay and deletes the case's keys
+// from the keystore at once; a plain close keeps them (the answer stays
+// readable).
+TEST_F(CliRelayTest, CloseForgetDeletesTheCaseKeysAndPlainCloseKeepsThem) {
+  ASSERT_NO_FATAL_FAILURE(StartDeployment({}));
+  ProcessResult first = Ask(kQuestion);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const std::string forgotten = Reference(first.out);
+  ProcessResult second = Ask("En andra fråga om samma skola.\n");
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const std::string kept = Reference(second.out);
+  ASSERT_FALSE(forgotten.empty());
+  ASSERT_FALSE(kept.empty());
+
+  ProcessResult forget = Samrad("pro", {"close", forgotten, "--forget"});
+  ASSERT_EQ(forget.exit_code, 0) << forget.err;
+  EXPECT_EQ(forget.out, "Case " + forgotten + " closed and its keys deleted.\n");
+  ProcessResult close = Samrad("pro", {"close", kept});
+  ASSERT_EQ(close.exit_code, 0) << close.err;
+  EXPECT_EQ(close.out, "Case " + kept + " closed.\n");
+
+  // Locally: the forgotten case is gone, even from --all; the other is closed.
+  ProcessResult all = Samrad("pro", {"cases", "--all", "--json"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_FALSE(absl::StrContains(all.out, forgotten)) << all.out;
+  EXPECT_TRUE(absl::StrContains(all.out, kept)) << all.out;
+  ProcessResult gone = Samrad("pro", {"show", forgotten});
+  EXPECT_EQ(gone.exit_code, 5) << gone.err;
+  ProcessResult readable = Samrad("pro", {"show", kept});
+  EXPECT_EQ(readable.exit_code, 0) << readable.err;
+  EXPECT_TRUE(absl::StrContains(readable.out, "En andra fråga")) << readable.out;
+
+  // On the relay both are closed.
+  ProcessResult queue = Samrad("adviser", {"queue", "--all", "--json"});
+  ASSERT_EQ(queue.exit_code, 0) << queue.err;
+  for (const std::string& ref : {forgotten, kept}) {
+    EXPECT_TRUE(absl::StrContains(queue.out, "{\"reference\":\"" + ref + "\"")) << queue.out;
+  }
+  EXPECT_FALSE(absl::StrContains(queue.out, R"("state":"open")")) << queue.out;
+}
+
+// `samrad check`: the anonymisation guard as a command of the real binary
+// (stdin or a file, --redact, --json, exit 0 clean / 1 found), with no
+// profile and no relay.
+TEST(CliCheckTest, CheckCommandFindsAndRedactsIdentifyingDetails) {
+  testing::TempDir dir;
+  const std::map<std::string, std::string> env = {{"LANG", "C.UTF-8"},
+                                                  {"LC_ALL", ""},
+                                                  {"HOME", dir.path()},
+                                                  {"SAMRAD_CONFIG", dir.File("none.conf")}};
+  const std::string text =
+      "Ärendet gäller Åsa.\nHon nås på 070-123 45 67 och bor på Storgatan 12.\n";
+
+  ProcessResult found = testing::RunProcess({kSamrad, "check"}, env, dir.path(), text);
+  EXPECT_EQ(found.exit_code, 1) << found.err;
+  EXPECT_EQ(found.out, "2:12 phone \"070-123 45 67\"\n2:37 street-address \"Storgatan 12\"\n");
+  EXPECT_TRUE(absl::StrContains(found.err, "2 identifying details found")) << found.err;
+
+  ASSERT_TRUE(WriteFileAtomically(dir.File("case.txt"), text).ok());
+  ProcessResult redacted =
+      testing::RunProcess({kSamrad, "check", dir.File("case.txt"), "--redact"}, env, dir.path());
+  EXPECT_EQ(redacted.exit_code, 1) << redacted.err;
+  EXPECT_EQ(redacted.out, "Ärendet gäller Åsa.\nHon nås på [TELEFON] och bor på [ADRESS].\n");
+
+  ProcessResult json = testing::RunProcess({kSamrad, "check", "-", "--json"}, env, dir.path(),
+                                           "Ring 070-123 45 67.\n");
+  EXPECT_EQ(json.exit_code, 1) << json.err;
+  EXPECT_TRUE(absl::StrContains(json.out, R"("kind":"phone","excerpt":"070-123 45 67")"))
+      << json.out;
+
+  ProcessResult clean = testing::RunProcess({kSamrad, "check"}, env, dir.path(),
+                                            "Flickan är 15 år och går i åk 9.\n");
+  EXPECT_EQ(clean.exit_code, 0) << clean.err;
+  EXPECT_EQ(clean.out, "");
+  EXPECT_TRUE(absl::StrContains(clean.err, "No identifying details found.")) << clean.err;
+
+  ProcessResult missing =
+      testing::RunProcess({kSamrad, "check", dir.File("absent.txt")}, env, dir.path());
+  EXPECT_EQ(missing.exit_code, 5) << missing.err;
+}
+
+}  // namespace
+}  // namespace samrad::client

@@ -1,0 +1,199 @@
+// A small real deployment for end-to-end tests of single features: a PKI from
+// certs/samrad-pki.sh, a real samrad-relay process on 127.0.0.1 (port 0,
+// RocksDB in the test's TempDir, real mTLS), a signed key directory listing
+// advisers a-1 and a-2 of rc-kronoberg, and `samrad` profiles for the admin
+// ("admin"), the two advisers ("adviser", "adviser2") and a professional
+// ("pro") in the cli_profiles.h layout. Optionally the relay's store runs on
+// a disk that can fill up (its SAMRAD_TEST_DISK_FULL_MARKER test hook,
+// storage/simulated_disk.h), so a test can make the volume "full" and free it
+// again while the relay runs.
+#ifndef SAMRAD_TESTS_CLIENT_CLI_RELAY_FIXTURE_H_
+#define SAMRAD_TESTS_CLIENT_CLI_RELAY_FIXTURE_H_
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "cli_profiles.h"
+#include "client/file_util.h"
+#include "gtest/gtest.h"
+#include "process_util.h"
+#include "test_util.h"
+
+namespace samrad::client::testing {
+
+class CliRelayTest : public ::testing::Test {
+ protected:
+  static inline const std::string kSource = SAMRAD_SOURCE_DIR;
+  static inline const std::string kSamrad = std::string(SAMRAD_BINARY_DIR) + "/client/samrad";
+  static inline const std::string kRelay = std::string(SAMRAD_BINARY_DIR) + "/server/samrad-relay";
+
+  struct Options {
+    // Whether SetDiskFull may fill the store's volume.
+    bool disk_can_fill = false;
+    int shutdown_grace_seconds = 2;
+  };
+
+  // Makes the PKI, the profiles' secrets and the admin's directory key,
+  // starts the relay, writes the profiles and publishes epoch 1 with a-1 and
+  // a-2. Call first in the test body; ASSERT on HasFatalFailure() after it.
+  void StartDeployment(const Options& options) {
+    ASSERT_TRUE(PathExists(kSamrad)) << kSamrad;
+    ASSERT_TRUE(PathExists(kRelay)) << kRelay;
+    options_ = options;
+    pki_ = dir_.File("pki");
+    Pki({"init"});
+    Pki({"server", "relay", "--ip", "127.0.0.1", "--dns", "localhost"});
+    Pki({"client", "admin", "national", "ops-1"});
+    Pki({"client", "adviser", "rc-kronoberg", "a-1"});
+    Pki({"client", "adviser", "rc-kronoberg", "a-2"});
+    Pki({"client", "professional", "07", "p-1"});
+    for (const char* who : {"admin", "adviser", "adviser2", "pro", "dir"}) {
+      ASSERT_TRUE(WriteFileAtomically(dir_.File(std::string(who) + ".pass"),
+                                      absl::StrCat("passphrase of ", who, "\n"))
+                      .ok());
+    }
+    ProcessResult init = Samrad("admin", {"admin", "directory", "init", "--out", dir_.File("dir"),
+                                          "--routing", kSource + "/deploy/routing.textproto"});
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+    ASSERT_NO_FATAL_FAILURE(StartRelay());
+    InitProfile("admin", "admin-national-ops-1", {});
+    InitProfile("adviser", "adviser-rc-kronoberg-a-1", {"--adviser-id", "a-1"});
+    InitProfile("adviser2", "adviser-rc-kronoberg-a-2", {"--adviser-id", "a-2"});
+    InitProfile("pro", "professional-07-p-1", {});
+    for (const char* who : {"adviser", "adviser2"}) {
+      const std::string bundle = dir_.File(std::string(who) + ".bundle.json");
+      ASSERT_EQ(Samrad(who, {"keygen", "--out", bundle}).exit_code, 0);
+      ASSERT_EQ(
+          Samrad("admin", {"admin", "directory", "add-adviser", "rc-kronoberg", bundle}).exit_code,
+          0);
+    }
+    ASSERT_EQ(Samrad("admin", {"admin", "directory", "sign"}).exit_code, 0);
+    ProcessResult publish = Samrad("admin", {"admin", "directory", "publish"});
+    ASSERT_EQ(publish.exit_code, 0) << publish.err;
+  }
+
+  void TearDown() override {
+    if (relay_pid_ > 0) StopRelay(SIGKILL);
+  }
+
+  // Sends `signal` to the relay and waits (bounded) for it to exit; returns
+  // its exit status (-1: killed by a signal or still running after 30 s).
+  int StopRelay(int signal) {
+    if (relay_pid_ <= 0) return -1;
+    ::kill(relay_pid_, signal);
+    const int status = WaitFor(relay_pid_, std::chrono::seconds(30));
+    relay_pid_ = -1;
+    return status;
+  }
+
+  // The relay's stderr log so far.
+  std::string RelayLog() const { return ReadFileToString(relay_log_).value_or(""); }
+
+  // Runs samrad as `who` (profile, keystore passphrase, admin folder).
+  ProcessResult Samrad(const std::string& who, std::vector<std::string> args,
+                       const std::string& stdin_text = "") {
+    std::vector<std::string> argv = {kSamrad};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunProcess(argv, CliEnvFor(dir_, who), dir_.path(), stdin_text);
+  }
+
+  // The 32-character reference in `ask --json` output (empty if none).
+  static std::string Reference(const std::string& json) {
+    std::smatch match;
+    return std::regex_search(json, match, std::regex("\"reference\":\"([0-9a-f]{32})\""))
+               ? match[1].str()
+               : "";
+  }
+
+  // `samrad ask` as the professional for county 07 (rc-kronoberg), --json.
+  ProcessResult Ask(const std::string& text) {
+    return Samrad("pro",
+                  {"ask", "--county", "07", "--category", "honour-violence", "--urgency", "normal",
+                   "--org", "school", "--age", "child", "--json"},
+                  text);
+  }
+
+  // Makes the relay's store volume full (true) or frees it (false); needs
+  // Options::disk_can_fill.
+  void SetDiskFull(bool full) {
+    ASSERT_TRUE(options_.disk_can_fill);
+    if (full) {
+      ASSERT_TRUE(WriteFileAtomically(disk_full_flag(), "full\n").ok());
+    } else {
+      std::filesystem::remove(disk_full_flag());
+    }
+  }
+
+  const std::string& port() const { return port_; }
+  const std::string& pki() const { return pki_; }
+  const TempDir& dir() const { return dir_; }
+  pid_t relay_pid() const { return relay_pid_; }
+
+ private:
+  std::string disk_full_flag() const { return dir_.File("disk-full.flag"); }
+
+  void Pki(std::vector<std::string> args) {
+    std::vector<std::string> argv = {"/bin/bash", kSource + "/certs/samrad-pki.sh", "--dir", pki_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ProcessResult r = RunProcess(argv, {}, dir_.path());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  void StartRelay() {
+    const std::string kek = dir_.File("kek.hex");
+    ASSERT_TRUE(WriteFileAtomically(kek, std::string(64, 'b') + "\n").ok());
+    const std::string data_dir = dir_.File("relay-data");
+    std::filesystem::create_directories(data_dir);
+    const std::string config =
+        absl::StrCat("listen_address: \"127.0.0.1:0\"\n", "tls { cert_file: \"", pki_,
+                     "/relay.crt\" key_file: \"", pki_, "/relay.key\" client_ca_file: \"", pki_,
+                     "/ca.crt\" }\n", "data_dir: \"", data_dir, "\"\n", "kek_file: \"", kek, "\"\n",
+                     "directory_public_key_file: \"", dir_.File("dir"), "/directory.pub\"\n",
+                     "retention { sweeper_disabled: true }\n",
+                     "shutdown_grace_seconds: ", options_.shutdown_grace_seconds, "\n");
+    ASSERT_TRUE(WriteFileAtomically(dir_.File("relay.textproto"), config).ok());
+    std::map<std::string, std::string> env;
+    if (options_.disk_can_fill) env["SAMRAD_TEST_DISK_FULL_MARKER"] = disk_full_flag();
+    relay_log_ = dir_.File("relay.log");
+    relay_pid_ = Spawn({kRelay, "serve", "--config", dir_.File("relay.textproto")}, MakeEnv(env),
+                       "", dir_.File("relay.out"), relay_log_);
+    ASSERT_GT(relay_pid_, 0);
+    const std::regex port_pattern(" port=([0-9]+)");
+    for (int i = 0; i < 300 && port_.empty(); ++i) {
+      const std::string log = RelayLog();
+      std::smatch match;
+      if (std::regex_search(log, match, port_pattern)) port_ = match[1].str();
+      int status = 0;
+      ASSERT_EQ(::waitpid(relay_pid_, &status, WNOHANG), 0) << "relay exited: " << log;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_FALSE(port_.empty()) << RelayLog();
+  }
+
+  void InitProfile(const std::string& who, const std::string& cert,
+                   const std::vector<std::string>& extra) {
+    ProcessResult r = Samrad(who, CliInitArgs(dir_, pki_, port_, who, cert, extra));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  TempDir dir_;
+  Options options_;
+  std::string pki_;
+  std::string relay_log_;
+  std::string port_;
+  pid_t relay_pid_ = -1;
+};
+
+}  // namespace samrad::client::testing
+
+#endif  // SAMRAD_TESTS_CLIENT_CLI_RELAY_FIXTURE_H_
