@@ -19,7 +19,7 @@ samrad_add_test(NAME client_admin_audit_test LABEL unit
 # The whole story with the real relay (needs server/'s samrad-relay).
 if(TARGET samrad-relay)
   samrad_add_test(NAME client_cli_e2e_test LABEL e2e TIMEOUT 300
-    SOURCES cli_e2e_test.cc LIBS samrad_client)
+    SOURCES cli_e2e_test.cc LIBS samrad_client samrad_storage)
   add_dependencies(client_cli_e2e_test samrad samrad-relay)
 endif()
 # The admin commands (revoke, audit, stats, purge, backup) with the real relay.

@@ -15,6 +15,7 @@
 #include "crypto/random.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
+#include "storage/store.h"
 #include "tests/server/relay_fixture.h"
 
 namespace samrad::server::testing {
@@ -51,6 +52,29 @@ bool TreeContains(const std::string& dir, const std::string& needle) {
   return false;
 }
 
+// The messages of `thread_id` as the relay's store holds them, opened with the
+// store's KEK: the at-rest encryption removed, which is what an operator with
+// the KEK (or a bug that bypasses the at-rest layer) sees. End-to-end
+// encryption must still hide every text here; a data-directory scan cannot
+// show that, since at-rest encryption hides plaintext there by itself.
+std::vector<v1::StoredMessage> StoredMessagesAtRest(const std::string& data_dir,
+                                                    const std::string& kek_file,
+                                                    const std::string& thread_id) {
+  storage::StoreOptions options;
+  options.data_dir = data_dir;
+  options.create_if_missing = false;
+  auto kek = storage::LoadKekFile(kek_file);
+  EXPECT_TRUE(kek.ok()) << kek.status();
+  if (!kek.ok()) return {};
+  options.kek = *std::move(kek);
+  auto store = storage::Store::Open(std::move(options));
+  EXPECT_TRUE(store.ok()) << store.status();
+  if (!store.ok()) return {};
+  auto messages = (*store)->ListMessages(thread_id, 0, 0);
+  EXPECT_TRUE(messages.ok()) << messages.status();
+  return messages.ok() ? *std::move(messages) : std::vector<v1::StoredMessage>{};
+}
+
 class RelayFlowTest : public RelayTest {
  protected:
   void SetUp() override {
@@ -61,7 +85,7 @@ class RelayFlowTest : public RelayTest {
   const AdviserKeys& Adviser(const std::string& name) { return advisers_.at(name); }
 };
 
-TEST_F(RelayFlowTest, ConsultationRoundTripsSealedAndDataDirNeverHoldsPlaintext) {
+TEST_F(RelayFlowTest, ConsultationRoundTripsSealedAndNoTextIsStoredEvenPastAtRestEncryption) {
   const std::string question = "Fraga-om-barnaktenskap-unik-markor-7f3a9c";
   const std::string answer = "Svar-fran-radgivare-unik-markor-2b8e41";
   ThreadKeys thread = NewThreadKeys();
@@ -132,8 +156,26 @@ TEST_F(RelayFlowTest, ConsultationRoundTripsSealedAndDataDirNeverHoldsPlaintext)
     EXPECT_EQ(body->text(), answer);
   }
   StopRelay();  // flush everything to the files
+  // At rest: no file of the data directory holds either text.
   EXPECT_FALSE(TreeContains(data_dir_, question));
   EXPECT_FALSE(TreeContains(data_dir_, answer));
+  // End to end: the stored envelopes, decrypted at rest, are still
+  // ciphertext, and they are the ones that open to these texts.
+  const std::vector<v1::StoredMessage> stored =
+      StoredMessagesAtRest(data_dir_, BaseConfig().kek_file(), thread.thread_id);
+  ASSERT_EQ(stored.size(), 2u);
+  for (const v1::StoredMessage& m : stored) {
+    const std::string bytes = m.SerializeAsString();
+    EXPECT_EQ(bytes.find(question), std::string::npos) << "message " << m.sequence();
+    EXPECT_EQ(bytes.find(answer), std::string::npos) << "message " << m.sequence();
+  }
+  EXPECT_EQ(OpenAsAdviser(stored[0], Adviser(kAdviser), thread.signing.public_key()), question);
+  auto parsed = crypto::ParseEnvelope(stored[1].envelope());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  auto body = crypto::OpenEnvelope(*parsed, parsed->context(),
+                                   Adviser(kAdviser).signing.public_key(), thread.reply);
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_EQ(body->text(), answer);
 }
 
 TEST_F(RelayFlowTest, ResubmitOfSameBytesIsDuplicateAndOtherBytesAlreadyExists) {
