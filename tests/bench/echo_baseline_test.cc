@@ -36,6 +36,9 @@ class EchoBaselineTest : public ::testing::Test {
   std::string server_cert_, server_key_;
 };
 
+// Functional: the run ends by its clock, every call succeeds, and the
+// figures are consistent with each other. How fast the echo is, is measured
+// by samrad-bench --baseline (docs/benchmarks/relay.md), not asserted here.
 TEST_F(EchoBaselineTest, ClosedLoopOverMutualTlsCompletesWithoutErrors) {
   EchoBaselineConfig config;
   config.client = client_;
@@ -50,8 +53,12 @@ TEST_F(EchoBaselineTest, ClosedLoopOverMutualTlsCompletesWithoutErrors) {
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->total_errors, 0u);
   EXPECT_EQ(result->stop_reason, "time");
-  EXPECT_GT(result->ok_in_window, 100u);
-  EXPECT_NEAR(result->measured_seconds, 1.0, 0.05);
+  EXPECT_GT(result->ok_in_window, 0u);
+  EXPECT_EQ(result->latency->Count(), result->ok_in_window);
+  EXPECT_GE(result->total_ok, result->ok_in_window);  // plus the warm-up's calls
+  // A run stopped by its clock measures exactly the requested window (window
+  // arithmetic, not a wall-clock reading).
+  EXPECT_NEAR(result->measured_seconds, 1.0, 1e-6);
   EXPECT_GT(result->latency->Percentile(0.99), 0);
   EXPECT_GE(result->latency->Percentile(0.99), result->latency->Percentile(0.5));
   const std::string line = FormatClosingLine(*result);
@@ -143,10 +150,10 @@ TEST_F(EchoBaselineTest, MaxErrorsStopsARunAgainstADeadServer) {
   loop.seconds = 30;
   loop.max_errors = 5;
   loop.error_backoff_ms = 5;
-  const auto started = std::chrono::steady_clock::now();
   RunResult result = RunClosedLoop(source, loop);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  // Stopped by the errors, not by the 30 s window.
   EXPECT_EQ(result.stop_reason, "max-errors");
+  EXPECT_LT(result.measured_seconds, loop.seconds);
   EXPECT_GE(result.total_errors, 5u);
   EXPECT_EQ(result.errors.count(grpc::StatusCode::UNAVAILABLE), 1u);
   EXPECT_THAT(FormatErrorsByCode(result.errors), ::testing::HasSubstr("UNAVAILABLE="));
@@ -178,13 +185,12 @@ TEST_F(EchoBaselineTest, RunEndsEarlyWhenTheSourceRunsDry) {
   loop.channels = 2;
   loop.inflight = 4;
   loop.seconds = 30;
-  const auto started = std::chrono::steady_clock::now();
   RunResult result = RunClosedLoop(source, loop);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  // Stopped when the 500 calls were used up, not by the 30 s window.
   EXPECT_EQ(result.stop_reason, "source exhausted");
   EXPECT_EQ(result.total_ok, 500u);
   EXPECT_EQ(result.total_errors, 0u);
-  EXPECT_LT(result.measured_seconds, 10);
+  EXPECT_LT(result.measured_seconds, loop.seconds);
   EXPECT_EQ(result.latency->Count(), 500u);
 }
 

@@ -97,6 +97,11 @@ ProcessSampler::Summary ProcessSampler::Stop() {
   return out;
 }
 
+int ProcessSampler::samples_so_far() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return summary_.samples;
+}
+
 std::string FormatProcessSummary(const ProcessSampler::Summary& s, uint64_t calls) {
   if (!s.ok) return "process not sampled (gone, or not ours to read)";
   return absl::StrFormat("rss_max_mib=%.1f hwm_mib=%.1f cpu_s=%.2f cpu_us_per_call=%.1f",

@@ -47,6 +47,9 @@ class ProcessSampler {
 
   void Start();
   Summary Stop();
+  // Samples taken so far (one at Start(), then one per interval); safe to
+  // call from any thread while the sampler runs.
+  int samples_so_far();
 
  private:
   void Sample();

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -195,10 +196,14 @@ class RelayBenchTest : public ::testing::Test {
   int port_ = 0;
 };
 
-TEST_F(RelayBenchTest, DurableSubmitsWithBaselineAreAllStored) {
+// The submit run with --baseline prints every figure line, and after a clean
+// shutdown (SIGTERM) fsck finds each acknowledged id. Not a crash test (that
+// is AckLogSurvivesKillingTheRelayMidRun) and not a speed test: the figures'
+// values are benchmarks (docs/benchmarks/relay.md), only their form is checked.
+TEST_F(RelayBenchTest, SubmitsWithBaselinePrintEveryFigureAndAreStoredAfterCleanShutdown) {
   const std::string acks = dir_ + "/acks.txt";
   const Outcome o = Bench(absl::StrCat(
-      "--channels 2 --inflight 8 --seconds 3 --warmup 0.5 --envelopes 20000 --ack-log ", acks,
+      "--channels 2 --inflight 8 --seconds 1 --warmup 0.2 --envelopes 20000 --ack-log ", acks,
       " --baseline --baseline-cert ", pki_, "/relay.crt --baseline-key ", pki_,
       "/relay.key --relay-pid ", relay_.pid()));
   ASSERT_EQ(o.exit_code, 0) << o.out;
@@ -211,12 +216,37 @@ TEST_F(RelayBenchTest, DurableSubmitsWithBaselineAreAllStored) {
   EXPECT_TRUE(RE2::PartialMatch(o.out, R"((?m)^relay_process rss_max_mib=\d+\.\d hwm_mib=)"))
       << o.out;
   const size_t acked = CountLines(acks);
-  EXPECT_GT(acked, 100u);
+  EXPECT_GT(acked, 0u);
 
   ASSERT_EQ(relay_.Kill(SIGTERM), 0) << "graceful shutdown";
   const Outcome fsck = Fsck(acks);
   EXPECT_EQ(fsck.exit_code, 0) << fsck.out;
   EXPECT_TRUE(RE2::PartialMatch(fsck.out, absl::StrCat("expected_ids=", acked, " missing=0")))
+      << fsck.out;
+}
+
+// A run bounded by its envelopes, not by time: every one of the 600
+// pre-sealed consultations is acknowledged exactly once, logged and stored.
+// The 300 s window is only a hang guard; the run ends when the envelopes do.
+TEST_F(RelayBenchTest, EverySubmitOfARunIsAcknowledgedOnceAndStored) {
+  constexpr int kEnvelopes = 600;
+  const std::string acks = dir_ + "/acks.txt";
+  const Outcome o = Bench(absl::StrCat("--channels 2 --inflight 8 --seconds 300 --warmup 0 ",
+                                       "--envelopes ", kEnvelopes, " --ack-log ", acks));
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("(stopped: source exhausted)"), std::string::npos) << o.out;
+  EXPECT_TRUE(RE2::PartialMatch(o.out, R"((?m)^qps=\d+\.\d p50_us=\d+ p99_us=\d+ errors=0$)"))
+      << o.out;
+  std::ifstream in(acks);
+  std::set<std::string> unique;
+  for (std::string line; std::getline(in, line);) unique.insert(line);
+  EXPECT_EQ(CountLines(acks), static_cast<size_t>(kEnvelopes));
+  EXPECT_EQ(unique.size(), static_cast<size_t>(kEnvelopes)) << "an id was acknowledged twice";
+
+  ASSERT_EQ(relay_.Kill(SIGTERM), 0) << "graceful shutdown";
+  const Outcome fsck = Fsck(acks);
+  EXPECT_EQ(fsck.exit_code, 0) << fsck.out;
+  EXPECT_TRUE(RE2::PartialMatch(fsck.out, absl::StrCat("expected_ids=", kEnvelopes, " missing=0")))
       << fsck.out;
 }
 
@@ -240,8 +270,11 @@ TEST_F(RelayBenchTest, AckLogSurvivesKillingTheRelayMidRun) {
   const std::string acks = dir_ + "/acks.txt";
   std::thread killer([this, &acks] {
     // Kill while submits are in flight: once the ack log holds 500 ids (the
-    // run has started and is acknowledging), bounded by 120 s.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    // run has started and is acknowledging). The 8-minute bound (under the
+    // test's 600 s TIMEOUT) is only a hang guard: should the log never fill,
+    // the relay is killed anyway and the bench ends. Sealing the 30,000
+    // envelopes alone took 193 s in a sanitizer run with full stacks.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(8);
     while (std::chrono::steady_clock::now() < deadline &&
            std::count(std::istreambuf_iterator<char>(*std::make_unique<std::ifstream>(acks)),
                       std::istreambuf_iterator<char>(), '\n') < 500) {

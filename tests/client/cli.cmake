@@ -18,7 +18,7 @@ samrad_add_test(NAME client_admin_audit_test LABEL unit
   SOURCES admin_audit_test.cc LIBS samrad_client samrad_storage)
 # The whole story with the real relay (server/'s samrad-relay).
 samrad_add_test(NAME client_cli_e2e_test LABEL e2e TIMEOUT 300
-  SOURCES cli_e2e_test.cc LIBS samrad_client)
+  SOURCES cli_e2e_test.cc LIBS samrad_client samrad_storage)
 add_dependencies(client_cli_e2e_test samrad samrad-relay)
 # The admin commands (revoke, audit, stats, purge, backup) with the real relay.
 # Runs the relay "days later" for retention (LD_PRELOAD, tests only).

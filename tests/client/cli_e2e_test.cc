@@ -2,9 +2,11 @@
 // the transport PKI, `samrad admin directory` makes and publishes a signed
 // directory to a real samrad-relay (RocksDB in a temp dir), a professional
 // asks, an adviser works the queue, claims, reads and answers, and the
-// professional reads the answer. Every printed result is checked, and the
+// professional reads the answer. Every printed result is checked; the
 // relay's data directory must not contain the question's or the answer's
-// text.
+// text, and the stored envelopes, opened at rest with the relay's KEK, must
+// not either (end-to-end encryption, which a scan of the files cannot see
+// past the at-rest encryption).
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -17,6 +19,7 @@
 #include "client/file_util.h"
 #include "gtest/gtest.h"
 #include "process_util.h"
+#include "storage/store.h"
 #include "test_util.h"
 
 namespace samrad::client {
@@ -58,6 +61,34 @@ bool TreeContains(const std::string& dir, const std::string& needle) {
     if (bytes.find(needle) != std::string::npos) return true;
   }
   return false;
+}
+
+// The stored messages of `thread_id` (the thread's record first), with the
+// at-rest encryption removed by opening the store with `kek_file`: what an
+// operator holding the KEK can read. The relay must be stopped.
+std::vector<std::string> StoredRecordsAtRest(const std::string& data_dir,
+                                             const std::string& kek_file,
+                                             const std::string& thread_id) {
+  storage::StoreOptions options;
+  options.data_dir = data_dir;
+  options.create_if_missing = false;
+  auto kek = storage::LoadKekFile(kek_file);
+  EXPECT_TRUE(kek.ok()) << kek.status();
+  if (!kek.ok()) return {};
+  options.kek = *std::move(kek);
+  auto store = storage::Store::Open(std::move(options));
+  EXPECT_TRUE(store.ok()) << store.status();
+  if (!store.ok()) return {};
+  std::vector<std::string> records;
+  auto thread = (*store)->GetThread(thread_id);
+  EXPECT_TRUE(thread.ok()) << thread.status();
+  if (thread.ok()) records.push_back(thread->SerializeAsString());
+  auto messages = (*store)->ListMessages(thread_id, 0, 0);
+  EXPECT_TRUE(messages.ok()) << messages.status();
+  if (messages.ok()) {
+    for (const auto& m : *messages) records.push_back(m.SerializeAsString());
+  }
+  return records;
 }
 
 class CliE2eTest : public ::testing::Test {
@@ -302,6 +333,26 @@ TEST_F(CliE2eTest, WholeConsultationWithoutPlaintextOnTheRelay) {
     EXPECT_FALSE(TreeContains(data_dir_, text)) << text;
   }
   EXPECT_FALSE(absl::StrContains(ReadFileToString(relay_log_).value_or(""), "hemlandet"));
+
+  // Nor is it in what the relay stores, read past the at-rest encryption:
+  // the thread record and its question, answer and follow-up.
+  ::kill(relay_pid_, SIGTERM);
+  ASSERT_EQ(testing::WaitFor(relay_pid_, std::chrono::minutes(1)), 0);  // hang guard
+  relay_pid_ = -1;
+  const std::vector<std::string> records =
+      StoredRecordsAtRest(data_dir_, dir_.File("kek.hex"), ref);
+  ASSERT_EQ(records.size(), 4u);
+  const std::vector<std::string> redacted_records =
+      StoredRecordsAtRest(data_dir_, dir_.File("kek.hex"), redacted_ref);
+  ASSERT_EQ(redacted_records.size(), 2u);
+  for (const std::string& text :
+       {std::string("giftermål i hemlandet"), std::string("orosanmälan till socialtjänsten"),
+        std::string("skolsköterskan"), std::string("är orolig")}) {
+    for (const std::string& record : records) EXPECT_FALSE(absl::StrContains(record, text)) << text;
+    for (const std::string& record : redacted_records) {
+      EXPECT_FALSE(absl::StrContains(record, text)) << text;
+    }
+  }
 }
 
 // Rotation (issue 7): a message sealed before and one after a new epoch are

@@ -1,6 +1,7 @@
 // Throughput of the anonymisation guard on a typical case question (a few
 // kilobytes, a handful of identifiers) and on a clean text of the same size.
 // Run: ./build/tests/client/guard_benchmark
+#include <iterator>
 #include <string>
 
 #include "benchmark/benchmark.h"
@@ -54,6 +55,33 @@ void BM_RunCheckRedact(benchmark::State& state) {
                           static_cast<int64_t>(text.size()));
 }
 BENCHMARK(BM_RunCheckRedact);
+
+// Units that, repeated, make a backtracking or restart-heavy scanner
+// quadratic (the same list as GuardPathological in guard_corpus_test.cc,
+// which checks that each scans to the end). Arguments: unit index, input
+// bytes; the scan is linear when time per byte stays flat as the input grows
+// four-fold (compare the /40000 and /160000 rows of one unit).
+const char* const kAdversarialUnits[] = {"01 ",         "1", "1234 ",     "+4 ",    "född ", "ABC ",
+                                         "SE12 ",       "a", "Storgatan", "1.2.3.", "a:",    "@a",
+                                         "0701234567 ", "å", "8327-9 1 ", "x@"};
+
+void BM_ScanAdversarial(benchmark::State& state) {
+  const std::string unit = kAdversarialUnits[state.range(0)];
+  std::string text;
+  while (text.size() < static_cast<size_t>(state.range(1))) text += unit;
+  for (auto _ : state) {
+    absl::StatusOr<std::vector<Finding>> findings = ScanText(text);
+    benchmark::DoNotOptimize(findings);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(text.size()));
+  state.SetLabel(unit);
+}
+BENCHMARK(BM_ScanAdversarial)
+    ->ArgsProduct(
+        {benchmark::CreateDenseRange(0, static_cast<int64_t>(std::size(kAdversarialUnits)) - 1, 1),
+         {40000, 160000}})
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace samrad::client::guard

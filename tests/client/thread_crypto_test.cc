@@ -132,6 +132,7 @@ TEST_F(ThreadCryptoTest, AnyAdviserOfTheUnitOpensTheThreadFromTheFirstMessage) {
 TEST_F(ThreadCryptoTest, AdviserOfAnotherUnitReadsNothing) {
   Story();
   OpenedThread t = ReadAsAdviser(n1_);
+  ASSERT_EQ(t.messages.size(), 3u);  // every message is tried, none opens
   for (const auto& m : t.messages) {
     EXPECT_EQ(m.status.code(), absl::StatusCode::kNotFound) << m.sequence;
     EXPECT_TRUE(m.body.text().empty());
@@ -159,6 +160,7 @@ TEST_F(ThreadCryptoTest, ForgedAdviserSignatureAndUnknownSignerAreRefused) {
   (*sealed.mutable_signature())[5] ^= 1;
   view_.mutable_messages(2)->set_envelope(sealed.SerializeAsString());
   OpenedThread t = ReadAsProfessional();
+  ASSERT_EQ(t.messages.size(), 3u);
   EXPECT_TRUE(t.messages[0].status.ok());
   EXPECT_EQ(t.messages[1].status.code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(absl::StrContains(t.messages[1].status.message(), "no verified directory"));
@@ -171,11 +173,15 @@ TEST_F(ThreadCryptoTest, CiphertextMovedToAnotherSequenceIsRefused) {
   view_.mutable_messages(0)->set_sequence(3);
   view_.mutable_messages(2)->set_sequence(1);
   OpenedThread t = ReadAsProfessional();
+  ASSERT_EQ(t.messages.size(), 3u);
+  int moved_refused = 0;
   for (const auto& m : t.messages) {
     if (m.role == v1::SENDER_ROLE_PROFESSIONAL) {
       EXPECT_FALSE(m.status.ok()) << m.sequence;
+      if (!m.status.ok()) ++moved_refused;
     }
   }
+  EXPECT_EQ(moved_refused, 2) << "both moved messages must be seen and refused";
 }
 
 TEST_F(ThreadCryptoTest, RotatedAdviserKeyStillVerifiesFromKeystoreMemory) {
@@ -183,12 +189,14 @@ TEST_F(ThreadCryptoTest, RotatedAdviserKeyStillVerifiesFromKeystoreMemory) {
   // The directory no longer lists a-1 (rotated away); the keystore remembers.
   directory_.mutable_units(0)->mutable_advisers()->DeleteSubrange(0, 1);
   OpenedThread before = ReadAsProfessional();
+  ASSERT_EQ(before.messages.size(), 3u);
   EXPECT_EQ(before.messages[1].status.code(), absl::StatusCode::kNotFound);
   v1::KnownSigner* known = keystore_.add_known_signers();
   known->set_adviser_id("a-1");
   known->set_unit("rc-kronoberg");
   known->set_signing_public_key(a1_.sig.public_key().bytes());
   OpenedThread after = ReadAsProfessional();
+  ASSERT_EQ(after.messages.size(), 3u);
   EXPECT_TRUE(after.messages[1].status.ok()) << after.messages[1].status;
   EXPECT_EQ(after.messages[1].adviser_id, "a-1");
 }
@@ -206,6 +214,7 @@ TEST_F(ThreadCryptoTest, ReferralRewrapsLetTheNewUnitRead) {
     for (auto& w : *wraps) *stored.add_extra_recipients() = w;
   }
   OpenedThread t = ReadAsAdviser(n1_);
+  ASSERT_EQ(t.messages.size(), 3u);
   for (const auto& m : t.messages) EXPECT_TRUE(m.status.ok()) << m.sequence << m.status;
   EXPECT_EQ(t.messages[1].body.text(), "Svar: gör en orosanmälan.");
 }

@@ -1,8 +1,10 @@
 // Fuzzes the anonymisation guard on arbitrary bytes: client::guard::ScanText, Redact,
 // and the `samrad check` front end RunCheck. Contracts checked: findings lie inside the
-// text, are non-empty and match their excerpt; redacted text contains no excerpt's
-// bytes at the finding positions (checked by rescanning: a redacted text must not yield
-// a finding with the same excerpt at the same kind more often than the original).
+// text, are non-empty, match their excerpt and have 1-based positions; the redacted
+// text of a valid UTF-8 input is still valid UTF-8 (it rescans without an error);
+// RunCheck returns only its documented exit codes. Not checked here: that redaction
+// removes what was found; the placeholders are checked on fixed texts by
+// tests/client/guard_test.cc (GuardRedact.*), not by this target.
 #include <cstddef>
 #include <cstdint>
 #include <string>

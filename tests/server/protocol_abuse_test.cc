@@ -3,9 +3,14 @@
 // bad input must be refused with the exact status code relay.proto promises,
 // and the relay must serve a normal call afterwards.
 //
-// Every test counts the distinct bad inputs it sent, prints "bad_inputs=N"
-// and records it as the gtest property bad_inputs; a run of the whole binary
-// also prints "bad_inputs_total=N" at the end.
+// Every test counts what it sent in two tallies, prints them and records them
+// as gtest properties; a run of the whole binary prints the totals at the end:
+// - refused_inputs: bad inputs whose refusal the test checked against one
+//   exact status code;
+// - abusive_load: streams and connections the relay is not asked to refuse
+//   (idle streams, watch streams within the budget, connections that never
+//   start TLS); the test checks what happens to them instead, as its comment
+//   says.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -40,12 +45,14 @@ using grpc::StatusCode;
 constexpr char kRelay[] = "/samrad.v1.Relay/";
 constexpr char kGetThread[] = "/samrad.v1.Relay/GetThread";
 
-std::atomic<int> g_bad_inputs_total{0};
+std::atomic<int> g_refused_inputs_total{0};
+std::atomic<int> g_abusive_load_total{0};
 
 class BadInputTotal : public ::testing::Environment {
  public:
   void TearDown() override {
-    std::printf("bad_inputs_total=%d\n", g_bad_inputs_total.load());
+    std::printf("refused_inputs_total=%d abusive_load_total=%d\n", g_refused_inputs_total.load(),
+                g_abusive_load_total.load());
     std::fflush(stdout);
   }
 };
@@ -101,16 +108,18 @@ class ProtocolAbuseTest : public RelayTest {
   }
 
   void TearDown() override {
-    std::printf("bad_inputs=%d\n", bad_inputs_);
+    std::printf("refused_inputs=%d abusive_load=%d\n", refused_inputs_, abusive_load_);
     std::fflush(stdout);
-    RecordProperty("bad_inputs", bad_inputs_);
-    g_bad_inputs_total += bad_inputs_;
+    RecordProperty("refused_inputs", refused_inputs_);
+    RecordProperty("abusive_load", abusive_load_);
+    g_refused_inputs_total += refused_inputs_;
+    g_abusive_load_total += abusive_load_;
     RelayTest::TearDown();
   }
 
   // One distinct bad input: `status` must carry `code`.
   void ExpectRefused(const grpc::Status& status, StatusCode code, const std::string& what) {
-    ++bad_inputs_;
+    ++refused_inputs_;
     EXPECT_EQ(status.error_code(), code)
         << what << ": got " << status.error_code() << " \"" << status.error_message() << "\"";
     EXPECT_FALSE(status.error_message().empty()) << what << ": the refusal gives no reason";
@@ -152,7 +161,8 @@ class ProtocolAbuseTest : public RelayTest {
     return false;
   }
 
-  int bad_inputs_ = 0;
+  int refused_inputs_ = 0;  // each checked for its exact code
+  int abusive_load_ = 0;    // not refused by design; see the test's comment
 };
 
 // Bytes that are not a protobuf message at all, sent raw to every kind of
@@ -569,7 +579,9 @@ TEST_F(ProtocolAbuseTest, DirectoryWithLowerEpochOrForeignKeyIsRefused) {
 
 // 2,000 streams that never send their request, on 4 connections: each
 // connection gets at most kMaxStreamsPerConnection (256) at the relay, the
-// rest wait in the client; other clients are served meanwhile.
+// rest wait in the client; other clients are served meanwhile. The relay is
+// not asked to refuse them: none of them is answered before the client
+// cancels it (each ends CANCELLED), and none takes the relay down.
 TEST_F(ProtocolAbuseTest, ThousandsOfIdleStreamsLeaveOthersServed) {
   constexpr int kChannels = 4;
   constexpr int kStreamsPerChannel = 500;
@@ -593,7 +605,7 @@ TEST_F(ProtocolAbuseTest, ThousandsOfIdleStreamsLeaveOthersServed) {
                                                      std::string(kRelay) + "GetDirectory", &cq);
     idle[i].call->StartCall(reinterpret_cast<void*>(i * 2));
   }
-  bad_inputs_ += static_cast<int>(idle.size());
+  abusive_load_ += static_cast<int>(idle.size());
   std::this_thread::sleep_for(std::chrono::seconds(1));
   ExpectHealthy("2,000 idle streams");
   // A connection already holding its 256 streams cannot open more.
@@ -619,6 +631,9 @@ TEST_F(ProtocolAbuseTest, ThousandsOfIdleStreamsLeaveOthersServed) {
   while (cq.Next(&tag, &ok)) {
   }
   EXPECT_EQ(finished, idle.size());
+  size_t cancelled = 0;
+  for (const Idle& i : idle) cancelled += i.status.error_code() == StatusCode::CANCELLED ? 1 : 0;
+  EXPECT_EQ(cancelled, idle.size()) << "idle streams the relay ended on its own";
   ExpectHealthy("idle streams cancelled");
 }
 
@@ -663,8 +678,9 @@ class WatchReactor final : public grpc::ClientReadReactor<v1::QueueEvent> {
 };
 
 // 2,000 WatchQueue streams from 3 certificates: the relay's stream budget
-// (8 per certificate, 256 overall) refuses the excess with RESOURCE_EXHAUSTED
-// and keeps serving.
+// (8 per certificate, 256 overall) refuses the excess, 1,976 streams, each
+// with RESOURCE_EXHAUSTED; the 24 within the budget stay open (abusive load,
+// not refused) and the relay keeps serving.
 TEST_F(ProtocolAbuseTest, ThousandsOfWatchStreamsHitTheStreamBudget) {
   constexpr int kStreams = 2000;
   const std::vector<std::string> who = {kAdviser, kAdviser2, kOtherAdviser};
@@ -674,7 +690,6 @@ TEST_F(ProtocolAbuseTest, ThousandsOfWatchStreamsHitTheStreamBudget) {
   for (int i = 0; i < kStreams; ++i) {
     watches.push_back(std::make_unique<WatchReactor>(stubs[i % stubs.size()].get()));
   }
-  bad_inputs_ += kStreams;
   const int accepted_max = static_cast<int>(who.size()) * 8;
   int refused = 0, open = 0, other = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -695,13 +710,17 @@ TEST_F(ProtocolAbuseTest, ThousandsOfWatchStreamsHitTheStreamBudget) {
   EXPECT_EQ(open, accepted_max) << "streams the relay kept open";
   EXPECT_EQ(refused, kStreams - accepted_max);
   EXPECT_EQ(other, 0);
+  refused_inputs_ += refused;
+  abusive_load_ += open;
   std::printf("watch_streams_refused=%d open=%d\n", refused, open);
   ExpectHealthy("2,000 watch streams");
   for (auto& w : watches) w->CancelAndWait();
 }
 
-// Plain TCP connections that never start TLS are closed by the relay's
-// handshake timeout (10 s) and do not keep others from being served.
+// Plain TCP connections that never start TLS are closed by the relay (EOF or
+// reset; there is no status code to check) and do not keep others from being
+// served. The 25 s wait is the check that the relay's own handshake timeout
+// (10 s) is in force: gRPC's default (120 s) would fail it.
 TEST_F(ProtocolAbuseTest, IdleConnectionsWithoutHandshakeAreClosed) {
   constexpr int kConnections = 200;
   std::vector<int> fds;
@@ -715,7 +734,7 @@ TEST_F(ProtocolAbuseTest, IdleConnectionsWithoutHandshakeAreClosed) {
     ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
     fds.push_back(fd);
   }
-  bad_inputs_ += kConnections;
+  abusive_load_ += kConnections;
   ExpectHealthy("200 connections without a handshake");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(25);
   size_t closed = 0;
@@ -746,7 +765,11 @@ TEST_F(ProtocolAbuseTest, SlowReaderIsEndedInsteadOfBufferingWithoutBound) {
   Submit(thread, "fråga");
   auto watcher_stub = Stub(kAdviser2);
   ClientContext watch_ctx;
-  watch_ctx.set_deadline(In(50));
+  // A hang guard only (ctest's TIMEOUT ends a hang first): posting the 200
+  // answers took about 100 s in a sanitizer run with full allocation stacks
+  // (ASAN_OPTIONS=fast_unwind_on_malloc=0), and a 50 s deadline then ended
+  // the stream before the relay could.
+  watch_ctx.set_deadline(In(600));
   v1::WatchThreadRequest watch;
   watch.set_thread_id(thread.thread_id);
   watch.set_after_sequence(1);
@@ -769,7 +792,7 @@ TEST_F(ProtocolAbuseTest, SlowReaderIsEndedInsteadOfBufferingWithoutBound) {
     grpc::Status status = adviser->PostMessage(&ctx, post, &ack);
     ASSERT_TRUE(status.ok()) << "answer " << i << ": " << status.error_message();
   }
-  ++bad_inputs_;
+  ++refused_inputs_;  // checked below: RESOURCE_EXHAUSTED
   int read = 0;
   v1::ThreadEvent event;
   while (read < kAnswers && reader->Read(&event)) ++read;

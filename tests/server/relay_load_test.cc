@@ -1,11 +1,14 @@
-// Load figures for the relay over real mTLS on 127.0.0.1 with a real,
-// synced RocksDB store: sequential and concurrent SubmitConsultation, and
-// ListQueue pages. Prints the figures; fails if any call fails or the rate
-// falls below a floor that even a slow CI disk meets.
-#include <algorithm>
+// The relay under concurrent load over real mTLS on 127.0.0.1 with a real,
+// synced RocksDB store: sequential and concurrent SubmitConsultation, then
+// ListQueue pages over everything stored. Functional only: every call
+// succeeds, every acknowledged thread is in the queue exactly once and the
+// pages add up. Speed is not asserted here; `samrad-bench` measures it
+// (docs/benchmarks/relay.md). The only time limit is ctest's TIMEOUT, a hang
+// guard.
 #include <atomic>
-#include <chrono>
-#include <cstdio>
+#include <map>
+#include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -14,14 +17,6 @@
 
 namespace samrad::server::testing {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
-}
 
 class RelayLoadTest : public RelayTest {
  protected:
@@ -35,70 +30,77 @@ class RelayLoadTest : public RelayTest {
   }
 
   // `clients` threads, each with its own connection, submit `per_client`
-  // sealed consultations (sealed beforehand). Returns per-call latencies (ms).
-  std::vector<double> SubmitConcurrently(int clients, int per_client, double* out_seconds) {
+  // sealed consultations (sealed beforehand). Returns the thread ids the
+  // relay acknowledged; a failed call or an ack naming another thread fails
+  // the test.
+  std::vector<std::string> SubmitConcurrently(int clients, int per_client) {
+    std::vector<std::vector<ThreadKeys>> keys(clients);
     std::vector<std::vector<v1::SubmitConsultationRequest>> requests(clients);
-    for (auto& r : requests) {
-      for (int i = 0; i < per_client; ++i) r.push_back(SubmitRequest(NewThreadKeys(), "load"));
+    for (int c = 0; c < clients; ++c) {
+      for (int i = 0; i < per_client; ++i) {
+        keys[c].push_back(NewThreadKeys());
+        requests[c].push_back(SubmitRequest(keys[c].back(), "load"));
+      }
     }
     std::vector<std::unique_ptr<v1::Relay::Stub>> stubs;
     for (int c = 0; c < clients; ++c) stubs.push_back(Stub(kProfessional));
-    std::vector<std::vector<double>> latencies(clients);
-    std::atomic<int> failures{0};
-    const auto start = Clock::now();
+    std::mutex mu;
+    std::vector<std::string> acked;
+    std::atomic<int> failures{0}, wrong_acks{0};
     std::vector<std::thread> threads;
     for (int c = 0; c < clients; ++c) {
       threads.emplace_back([&, c] {
-        for (const auto& request : requests[c]) {
+        for (int i = 0; i < per_client; ++i) {
           grpc::ClientContext ctx;
           v1::Ack ack;
-          const auto t0 = Clock::now();
-          if (!stubs[c]->SubmitConsultation(&ctx, request, &ack).ok()) ++failures;
-          latencies[c].push_back(
-              std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+          if (!stubs[c]->SubmitConsultation(&ctx, requests[c][i], &ack).ok()) {
+            ++failures;
+            continue;
+          }
+          if (ack.thread_id() != keys[c][i].thread_id || ack.duplicate()) ++wrong_acks;
+          std::lock_guard<std::mutex> lock(mu);
+          acked.push_back(ack.thread_id());
         }
       });
     }
     for (auto& t : threads) t.join();
-    *out_seconds = std::chrono::duration<double>(Clock::now() - start).count();
     EXPECT_EQ(failures.load(), 0);
-    std::vector<double> all;
-    for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-    return all;
+    EXPECT_EQ(wrong_acks.load(), 0) << "acks that named another thread or a duplicate";
+    return acked;
   }
 };
 
-TEST_F(RelayLoadTest, SubmitRateSequentialAndConcurrent) {
+TEST_F(RelayLoadTest, ConcurrentSubmitsAreAllAcknowledgedAndListedOnce) {
+  std::vector<std::string> submitted;
   for (int clients : {1, 8}) {
     const int per_client = clients == 1 ? 200 : 50;
-    double seconds = 0;
-    std::vector<double> lat = SubmitConcurrently(clients, per_client, &seconds);
-    const double rate = static_cast<double>(lat.size()) / seconds;
-    std::printf("relay_load: clients=%d submits=%zu rate=%.0f/s p50=%.2fms p99=%.2fms\n", clients,
-                lat.size(), rate, Percentile(lat, 0.5), Percentile(lat, 0.99));
-    EXPECT_GT(rate, 10.0);
+    std::vector<std::string> acked = SubmitConcurrently(clients, per_client);
+    EXPECT_EQ(acked.size(), static_cast<size_t>(clients * per_client)) << clients << " clients";
+    submitted.insert(submitted.end(), acked.begin(), acked.end());
   }
-  // A queue page over the 600 threads now stored.
+  ASSERT_EQ(submitted.size(), 600u);
+
+  // The queue, page by page, holds each acknowledged thread exactly once.
+  std::map<std::string, int> listed;
   auto adviser = Stub(kAdviser);
-  std::vector<double> lat;
   std::string cursor;
-  int pages = 0, threads = 0;
+  int pages = 0;
   do {
     v1::ListQueueRequest request;
     request.set_page_size(50);
     request.set_cursor(cursor);
     v1::QueuePage page;
     grpc::ClientContext ctx;
-    const auto t0 = Clock::now();
     ASSERT_TRUE(adviser->ListQueue(&ctx, request, &page).ok());
-    lat.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    EXPECT_LE(page.threads_size(), 50);
+    for (const auto& t : page.threads()) ++listed[t.thread_id()];
     cursor = page.next_cursor();
-    threads += page.threads_size();
     ++pages;
+    ASSERT_LE(pages, 13) << "the cursor does not end";
   } while (!cursor.empty());
-  EXPECT_EQ(threads, 600);
-  std::printf("relay_load: list_queue pages=%d page_size=50 p50=%.2fms max=%.2fms\n", pages,
-              Percentile(lat, 0.5), Percentile(lat, 1.0));
+  EXPECT_EQ(pages, 12);
+  EXPECT_EQ(listed.size(), 600u);
+  for (const std::string& id : submitted) EXPECT_EQ(listed[id], 1) << id;
 }
 
 }  // namespace

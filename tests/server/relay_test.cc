@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -54,6 +55,29 @@ bool TreeContains(const std::string& dir, const std::string& needle) {
   return false;
 }
 
+// The messages of `thread_id` as the relay's store holds them, opened with the
+// store's KEK: the at-rest encryption removed, which is what an operator with
+// the KEK (or a bug that bypasses the at-rest layer) sees. End-to-end
+// encryption must still hide every text here; a data-directory scan cannot
+// show that, since at-rest encryption hides plaintext there by itself.
+std::vector<v1::StoredMessage> StoredMessagesAtRest(const std::string& data_dir,
+                                                    const std::string& kek_file,
+                                                    const std::string& thread_id) {
+  storage::StoreOptions options;
+  options.data_dir = data_dir;
+  options.create_if_missing = false;
+  auto kek = storage::LoadKekFile(kek_file);
+  EXPECT_TRUE(kek.ok()) << kek.status();
+  if (!kek.ok()) return {};
+  options.kek = *std::move(kek);
+  auto store = storage::Store::Open(std::move(options));
+  EXPECT_TRUE(store.ok()) << store.status();
+  if (!store.ok()) return {};
+  auto messages = (*store)->ListMessages(thread_id, 0, 0);
+  EXPECT_TRUE(messages.ok()) << messages.status();
+  return messages.ok() ? *std::move(messages) : std::vector<v1::StoredMessage>{};
+}
+
 class RelayFlowTest : public RelayTest {
  protected:
   void SetUp() override {
@@ -64,7 +88,7 @@ class RelayFlowTest : public RelayTest {
   const AdviserKeys& Adviser(const std::string& name) { return advisers_.at(name); }
 };
 
-TEST_F(RelayFlowTest, ConsultationRoundTripsSealedAndDataDirNeverHoldsPlaintext) {
+TEST_F(RelayFlowTest, ConsultationRoundTripsSealedAndNoTextIsStoredEvenPastAtRestEncryption) {
   const std::string question = "Fraga-om-barnaktenskap-unik-markor-7f3a9c";
   const std::string answer = "Svar-fran-radgivare-unik-markor-2b8e41";
   ThreadKeys thread = NewThreadKeys();
@@ -135,8 +159,26 @@ TEST_F(RelayFlowTest, ConsultationRoundTripsSealedAndDataDirNeverHoldsPlaintext)
     EXPECT_EQ(body->text(), answer);
   }
   StopRelay();  // flush everything to the files
+  // At rest: no file of the data directory holds either text.
   EXPECT_FALSE(TreeContains(data_dir_, question));
   EXPECT_FALSE(TreeContains(data_dir_, answer));
+  // End to end: the stored envelopes, decrypted at rest, are still
+  // ciphertext, and they are the ones that open to these texts.
+  const std::vector<v1::StoredMessage> stored =
+      StoredMessagesAtRest(data_dir_, BaseConfig().kek_file(), thread.thread_id);
+  ASSERT_EQ(stored.size(), 2u);
+  for (const v1::StoredMessage& m : stored) {
+    const std::string bytes = m.SerializeAsString();
+    EXPECT_EQ(bytes.find(question), std::string::npos) << "message " << m.sequence();
+    EXPECT_EQ(bytes.find(answer), std::string::npos) << "message " << m.sequence();
+  }
+  EXPECT_EQ(OpenAsAdviser(stored[0], Adviser(kAdviser), thread.signing.public_key()), question);
+  auto parsed = crypto::ParseEnvelope(stored[1].envelope());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  auto body = crypto::OpenEnvelope(*parsed, parsed->context(),
+                                   Adviser(kAdviser).signing.public_key(), thread.reply);
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_EQ(body->text(), answer);
 }
 
 TEST_F(RelayFlowTest, ResubmitOfSameBytesIsDuplicateAndOtherBytesAlreadyExists) {
@@ -579,14 +621,18 @@ TEST_F(RelayFlowTest, ReferralMovesThreadAndNewUnitCanOpenIt) {
     ClientContext ctx;
     EXPECT_EQ(adviser->ReferThread(&ctx, bad, &summary).error_code(), StatusCode::INVALID_ARGUMENT);
   }
-  // The referring adviser's watch of the thread ends with the referral.
+  // The referring adviser's watch of the thread ends with the referral. The
+  // backlog (message 1) arrives only once the stream is subscribed, so the
+  // referral below cannot come too early. The deadline is a hang guard.
   v1::WatchThreadRequest watch;
   watch.set_thread_id(thread.thread_id);
-  watch.set_after_sequence(1);
+  watch.set_after_sequence(0);
   ClientContext watch_ctx;
-  watch_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  watch_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(2));
   auto watcher = adviser->WatchThread(&watch_ctx, watch);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  v1::ThreadEvent backlog_event;
+  ASSERT_TRUE(watcher->Read(&backlog_event));
+  EXPECT_EQ(backlog_event.message().sequence(), 1u);
   v1::ThreadSummary summary;
   {
     ClientContext ctx;
@@ -618,17 +664,34 @@ TEST_F(RelayFlowTest, WatchQueueAndWatchThreadDeliverEvents) {
   auto adviser_channel = Channel(kAdviser);
   auto adviser = v1::Relay::NewStub(adviser_channel);
   ClientContext queue_ctx;
-  queue_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  // Deadlines in this test are hang guards only.
+  queue_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(2));
   auto queue_reader = adviser->WatchQueue(&queue_ctx, v1::WatchQueueRequest());
-  // Wait until the stream is subscribed: a stream's first response can only
-  // come after the relay accepted it, so poll by submitting until it arrives.
-  ThreadKeys thread = NewThreadKeys();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  Submit(thread, "watched");
+  // A queue stream sends nothing until an event, so nothing tells when the
+  // relay has subscribed it: submit threads until the first event arrives,
+  // which must be one of them.
+  std::map<std::string, ThreadKeys> submitted;
   v1::QueueEvent queue_event;
-  ASSERT_TRUE(queue_reader->Read(&queue_event));
+  std::atomic<bool> first_read{false};
+  bool first_ok = false;
+  std::thread first_reader([&] {
+    first_ok = queue_reader->Read(&queue_event);
+    first_read = true;
+  });
+  while (!first_read) {
+    ThreadKeys keys = NewThreadKeys();
+    Submit(keys, "watched");
+    const std::string id = keys.thread_id;
+    submitted.emplace(id, std::move(keys));
+    for (int i = 0; i < 10 && !first_read; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // pacing, not a check
+    }
+  }
+  first_reader.join();
+  ASSERT_TRUE(first_ok) << "the queue stream ended before any event";
   EXPECT_EQ(queue_event.kind(), v1::QueueEvent::KIND_NEW);
-  EXPECT_EQ(queue_event.thread().thread_id(), thread.thread_id);
+  ASSERT_EQ(submitted.count(queue_event.thread().thread_id()), 1u);
+  const ThreadKeys& thread = submitted.at(queue_event.thread().thread_id());
 
   // The professional watches the thread: the backlog (message 1) first.
   auto pro = Stub(kProfessional);
@@ -636,7 +699,7 @@ TEST_F(RelayFlowTest, WatchQueueAndWatchThreadDeliverEvents) {
   watch.set_thread_id(thread.thread_id);
   Prove(watch, kWatchThread, thread);
   ClientContext thread_ctx;
-  thread_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  thread_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(2));
   auto thread_reader = pro->WatchThread(&thread_ctx, watch);
   v1::ThreadEvent thread_event;
   ASSERT_TRUE(thread_reader->Read(&thread_event));
@@ -652,8 +715,15 @@ TEST_F(RelayFlowTest, WatchQueueAndWatchThreadDeliverEvents) {
   ASSERT_TRUE(thread_reader->Read(&thread_event));
   EXPECT_EQ(thread_event.message().sequence(), 2u);
   EXPECT_EQ(thread_event.summary().state(), v1::THREAD_STATE_ANSWERED);
+  // Threads submitted after the first one's event may come first, as new.
   ASSERT_TRUE(queue_reader->Read(&queue_event));
+  while (queue_event.kind() == v1::QueueEvent::KIND_NEW &&
+         queue_event.thread().thread_id() != thread.thread_id) {
+    EXPECT_EQ(submitted.count(queue_event.thread().thread_id()), 1u);
+    ASSERT_TRUE(queue_reader->Read(&queue_event));
+  }
   EXPECT_EQ(queue_event.kind(), v1::QueueEvent::KIND_ANSWERED);
+  EXPECT_EQ(queue_event.thread().thread_id(), thread.thread_id);
 
   // Shutdown ends the streams with UNAVAILABLE.
   StopRelay();
@@ -939,18 +1009,27 @@ TEST_F(RelayLimitsTest, StreamCapIsResourceExhausted) {
   config.mutable_limits()->set_max_concurrent_streams(1);
   config.mutable_limits()->set_max_streams_per_identity(1);
   StartRelay(config);
+  PublishDirectory(1);
+  ThreadKeys thread = NewThreadKeys();
+  Submit(thread, "question");
+  // The first stream is admitted once its backlog arrives; deadlines are
+  // hang guards only.
   auto a = Stub(kAdviser);
+  v1::WatchThreadRequest watch;
+  watch.set_thread_id(thread.thread_id);
   ClientContext c1;
-  auto first = a->WatchQueue(&c1, v1::WatchQueueRequest());
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  c1.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(2));
+  auto first = a->WatchThread(&c1, watch);
+  v1::ThreadEvent backlog;
+  ASSERT_TRUE(first->Read(&backlog));
   ClientContext c2;
-  c2.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  c2.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(2));
   auto second = Stub(kAdviser2)->WatchQueue(&c2, v1::WatchQueueRequest());
   v1::QueueEvent event;
   EXPECT_FALSE(second->Read(&event));
   EXPECT_EQ(second->Finish().error_code(), StatusCode::RESOURCE_EXHAUSTED);
   c1.TryCancel();
-  EXPECT_FALSE(first->Read(&event));
+  EXPECT_FALSE(first->Read(&backlog));
   first->Finish();
 }
 
@@ -994,16 +1073,19 @@ TEST_F(RelayLimitsTest, RefusedWatchThreadIsNotAuditedAsARead) {
     }
     return reads;
   };
-  // The audit append is asynchronous: poll (bounded) until it is visible,
-  // then wait once more, since a wrongly audited refusal would land after.
-  int watch_reads = 0;
-  for (int attempt = 0; attempt < 50 && watch_reads == 0; ++attempt) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    watch_reads = count_watch_reads();
+  // The watch's audit append is asynchronous, and so would be a wrong one for
+  // a refused attempt; both are queued before the stream is answered. The
+  // store commits its queue in order, and a GetThread by an adviser answers
+  // only once its own audit entry is committed, so after it every earlier
+  // append is visible: no waiting on the clock.
+  {
+    v1::GetThreadRequest get;
+    get.set_thread_id(thread.thread_id);
+    v1::ThreadView view;
+    ClientContext ctx;
+    ASSERT_TRUE(adviser->GetThread(&ctx, get, &view).ok());
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  watch_reads = count_watch_reads();
-  EXPECT_EQ(watch_reads, 1);
+  EXPECT_EQ(count_watch_reads(), 1);
 }
 
 TEST_F(RelayLimitsTest, BadFilesAreRefusedAtStartNamingTheField) {

@@ -736,7 +736,8 @@ TEST_F(StoreTest, ValuesAreNotStoredInPlaintext) {
   EXPECT_FALSE(AnyFileContains(Options().data_dir, "PLAINTEXT-MARKER-1234"));
 }
 
-TEST_F(StoreTest, ConcurrentAppendsAreAllDurable) {
+// Durability across a crash is power_loss_test's; this one checks a clean close.
+TEST_F(StoreTest, ConcurrentAppendsAreAllStoredAfterACleanClose) {
   constexpr int kWriters = 16;
   constexpr int kPerWriter = 40;
   std::vector<std::thread> writers;
