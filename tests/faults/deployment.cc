@@ -61,7 +61,9 @@ std::string ReadFile(const std::string& path) {
 bool WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
-  return static_cast<bool>(out);
+  out.close();
+  // Private, like every key the relay accepts (it refuses keys open to others).
+  return static_cast<bool>(out) && ::chmod(path.c_str(), 0600) == 0;
 }
 
 std::vector<std::string> ReadLines(const std::string& path) {
@@ -235,8 +237,7 @@ absl::Status Deployment::Setup() {
   for (const char* who : {"admin", "adviser", "pro", "dir"}) {
     WriteFile(absl::StrCat(dir_, "/", who, ".pass"), absl::StrCat("passphrase of ", who, "\n"));
   }
-  if (!WriteFile(dir_ + "/kek.hex", std::string(64, 'b') + "\n") ||
-      ::chmod((dir_ + "/kek.hex").c_str(), 0600) != 0) {
+  if (!WriteFile(dir_ + "/kek.hex", std::string(64, 'b') + "\n")) {
     return absl::InternalError("cannot write the KEK");
   }
   const Outcome init = Samrad("admin", {"admin", "directory", "init", "--out", dir_ + "/dir",
