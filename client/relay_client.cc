@@ -64,13 +64,14 @@ absl::Status RelayClient::MapStatus(absl::string_view what, const grpc::Status& 
   std::string detail = status.error_message();
   if (code == absl::StatusCode::kUnavailable && absl::StrContains(detail, "Socket closed")) {
     // The relay ends the TLS handshake of a certificate it does not trust
-    // before any call; the client sees only a closed socket.
+    // before any call; the client sees only a closed socket, as it would
+    // from a relay that stops.
     return absl::Status(
         code, absl::StrCat("cannot ", what, ": the relay at ", address_,
-                           " closed the connection during the TLS handshake. Either it is "
-                           "restarting (try again in a minute), or it refused your certificate "
-                           "because your organisation's CA did not issue it — ask your "
-                           "administrator (",
+                           " closed the connection. It may be restarting or stopped (try again "
+                           "in a minute); if this happens at once on every try, the relay "
+                           "refuses your certificate at the TLS handshake because your "
+                           "organisation's CA did not issue it — ask your administrator (",
                            detail, ")"));
   }
   if (code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded) {

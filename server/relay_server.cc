@@ -49,6 +49,20 @@ absl::Status CheckPrivateFile(absl::string_view field, const std::string& path) 
                    "); the relay refuses to use it. Run: chmod 600 ", path));
 }
 
+// FAILED_PRECONDITION naming the chmod when an existing directory is open to
+// group or others. For the backup directory, which may be shared with other
+// tools, the relay refuses rather than change it; one it creates is 0700.
+absl::Status CheckPrivateDirectory(absl::string_view field, const std::string& path) {
+  struct stat st = {};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0) return absl::OkStatus();
+  if ((st.st_mode & 077) == 0) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(field, " ", path, " is open to group or others (mode ",
+                   absl::StrFormat("%04o", st.st_mode & 07777),
+                   "); backups hold the store's only other copy. Run: chmod 700 ", path,
+                   " (or give the relay a directory of its own)"));
+}
+
 // The data directory holds the store (ciphertext, but still the only copy):
 // 0700. An existing directory open to group or others is tightened and logged.
 absl::Status MakeDirectoryPrivate(absl::string_view field, const std::string& path) {
@@ -255,7 +269,7 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   if (absl::Status s = CheckPrivateFile("kek_file", config.kek_file()); !s.ok()) return s;
   if (absl::Status s = CheckPrivateFile("tls.key_file", tls.key_file()); !s.ok()) return s;
   if (absl::Status s = MakeDirectoryPrivate("data_dir", config.data_dir()); !s.ok()) return s;
-  if (absl::Status s = MakeDirectoryPrivate("backup_dir", config.backup_dir()); !s.ok()) return s;
+  if (absl::Status s = CheckPrivateDirectory("backup_dir", config.backup_dir()); !s.ok()) return s;
   storage::StoreOptions store_options;
   store_options.data_dir = config.data_dir();
   auto kek = config.kek_file().empty() ? storage::LoadKekEnv(config.kek_env())

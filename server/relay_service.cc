@@ -359,6 +359,10 @@ class RelayServiceImpl final : public RelayService {
       stream->state()->RequestFinish(ToGrpcStatus(subscribed.status()));
       return stream;
     }
+    if (auto s = RevokedSinceAdmission(caller->serial_hex); !s.ok()) {
+      stream->state()->RequestFinish(ToGrpcStatus(s));
+      return stream;
+    }
     // Backlog after subscribing, so nothing falls between; live events the
     // backlog already holds are skipped by sequence.
     auto messages = store_->ListMessages(request->thread_id(), request->after_sequence(),
@@ -479,6 +483,10 @@ class RelayServiceImpl final : public RelayService {
     });
     if (!subscribed.ok()) {
       stream->state()->RequestFinish(ToGrpcStatus(subscribed.status()));
+      return stream;
+    }
+    if (auto s = RevokedSinceAdmission(caller->serial_hex); !s.ok()) {
+      stream->state()->RequestFinish(ToGrpcStatus(s));
       return stream;
     }
     stream->state()->Start({}, nullptr);
@@ -800,6 +808,17 @@ class RelayServiceImpl final : public RelayService {
     if (auto s = AuthorizeMethod(full_method, identity->role); !s.ok()) return s;
     if (auto s = rate_limiter_.Acquire(identity->serial_hex, clock_()); !s.ok()) return s;
     return identity;
+  }
+
+  // A revocation stored between a stream's admission and its subscription
+  // found no stream to end (CloseOwner ran first). MarkRevoked runs before
+  // CloseOwner, so a stream that subscribed afterwards sees the mark here.
+  absl::Status RevokedSinceAdmission(const std::string& serial) {
+    auto revoked = IsRevoked(serial);
+    if (!revoked.ok()) return revoked.status();
+    if (!*revoked) return absl::OkStatus();
+    return absl::UnauthenticatedError(
+        absl::StrCat("certificate serial ", serial, " has been revoked; ask your administrator"));
   }
 
   // Serials of verified, unrevoked certificates that called since the relay

@@ -28,8 +28,8 @@ using rocksdb::IOStatus;
 
 // Ledger events, one a line, fields separated by tabs:
 //   C path          a file was created (durable once its directory is synced)
-//   S path size     the file's first `size` bytes are durable
-//   T path size     the file was truncated to `size`
+//   S path size     the file's first `size` bytes are durable (the largest S counts)
+//   T path size     the file was truncated to `size` (also: reopened empty)
 //   D dir           the directory was synced: its creations and renames are durable
 //   R src dst old   src was renamed over dst; `old` keeps dst's former contents, or "-"
 //   X path          the file was deleted (taken as durable at once)
@@ -106,6 +106,12 @@ class PowerLossFileSystem::Ledger {
     return IOStatus::OK();
   }
 
+  // Marks `path` as tracked by this ledger; false when it already was.
+  bool Track(const std::string& path) {
+    std::lock_guard lock(mu_);
+    return tracked_.insert(path).second;
+  }
+
   std::string NextBackupPath() {
     std::lock_guard lock(mu_);
     return absl::StrCat(path_, ".old.", backups_++);
@@ -118,6 +124,7 @@ class PowerLossFileSystem::Ledger {
   std::mutex mu_;
   bool power_cut_ = false;
   uint64_t backups_ = 0;
+  std::set<std::string> tracked_;
 };
 
 namespace {
@@ -268,8 +275,9 @@ rocksdb::IOStatus PowerLossFileSystem::NewWritableFile(
   bool existed = Exists(path);
   std::unique_ptr<rocksdb::FSWritableFile> file;
   if (IOStatus s = target()->NewWritableFile(name, options, &file, dbg); !s.ok()) return s;
+  ledger_->Track(path);
   // An existing file is truncated: its entry stays durable, its bytes do not.
-  IOStatus s = existed ? ledger_->Record("S", {path, "0"}) : ledger_->Record("C", {path});
+  IOStatus s = existed ? ledger_->Record("T", {path, "0"}) : ledger_->Record("C", {path});
   if (!s.ok()) return s;
   *result = std::make_unique<TrackedFile>(std::move(file), path, ledger_, 0);
   return IOStatus::OK();
@@ -284,9 +292,15 @@ rocksdb::IOStatus PowerLossFileSystem::ReopenWritableFile(
   std::unique_ptr<rocksdb::FSWritableFile> file;
   if (IOStatus s = target()->ReopenWritableFile(name, options, &file, dbg); !s.ok()) return s;
   uint64_t size = file->GetFileSize(IOOptions(), dbg);
-  // What a reopened file already holds is taken as durable.
-  IOStatus s =
-      existed ? ledger_->Record("S", {path, absl::StrCat(size)}) : ledger_->Record("C", {path});
+  // What a reopened file holds is taken as durable only when this ledger
+  // has no record of it (a file it tracks keeps its synced length).
+  IOStatus s = IOStatus::OK();
+  if (!existed) {
+    ledger_->Track(path);
+    s = ledger_->Record("C", {path});
+  } else if (ledger_->Track(path)) {
+    s = ledger_->Record("S", {path, absl::StrCat(size)});
+  }
   if (!s.ok()) return s;
   *result = std::make_unique<TrackedFile>(std::move(file), path, ledger_, size);
   return IOStatus::OK();
@@ -400,10 +414,17 @@ absl::Status Replay(const std::string& ledger_path, DurableState& state) {
       state.durable_size[f[1]] = 0;
       state.pending[DirOf(f[1])].push_back({PendingChange::kCreate, f[1], "", ""});
     } else if (f[0] == "S" && f.size() == 3 && absl::SimpleAtoi(f[2], &size)) {
-      state.durable_size[f[1]] = size;
+      // Overlapping syncs of one file may record out of order: durable is
+      // the most any of them covered (C and T are what lower it).
+      uint64_t& durable = state.durable_size[f[1]];
+      durable = std::max(durable, size);
     } else if (f[0] == "T" && f.size() == 3 && absl::SimpleAtoi(f[2], &size)) {
       auto it = state.durable_size.find(f[1]);
-      if (it != state.durable_size.end()) it->second = std::min(it->second, size);
+      if (it != state.durable_size.end()) {
+        it->second = std::min(it->second, size);
+      } else {
+        state.durable_size[f[1]] = size;  // an older file, tracked from here
+      }
     } else if (f[0] == "D" && f.size() == 2) {
       state.pending.erase(f[1]);
     } else if (f[0] == "R" && f.size() == 4) {

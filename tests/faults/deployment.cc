@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -103,6 +104,8 @@ std::unique_ptr<Child> Child::Spawn(const std::vector<std::string>& argv,
   if (pid < 0) return nullptr;
   if (pid == 0) {
     ::setpgid(0, 0);
+    // Dies with the test process, even when ctest kills it on a timeout.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     const int in_fd = ::open(stdin_path.c_str(), O_RDONLY);
     const int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     const int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);

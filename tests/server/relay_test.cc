@@ -1139,6 +1139,15 @@ TEST_F(RelayLimitsTest, SecretFilesOpenToOthersAreRefusedNamingTheChmod) {
   ASSERT_FALSE(relay.ok()) << "started with a group-readable TLS key";
   EXPECT_NE(relay.status().message().find("tls.key_file"), std::string::npos) << relay.status();
   EXPECT_NE(relay.status().message().find("chmod 600 " + key), std::string::npos) << relay.status();
+  ASSERT_EQ(::chmod(key.c_str(), 0600), 0);
+
+  // A backup directory open to others is refused, not changed (it may be shared).
+  std::filesystem::create_directories(config.backup_dir());
+  ASSERT_EQ(::chmod(config.backup_dir().c_str(), 0755), 0);
+  relay = RelayServer::Start(config);
+  ASSERT_FALSE(relay.ok()) << "started with a backup directory open to others";
+  EXPECT_NE(relay.status().message().find("chmod 700 " + config.backup_dir()), std::string::npos)
+      << relay.status();
 }
 
 TEST_F(RelayLimitsTest, TheStoreIsPrivateToTheRelay) {

@@ -50,8 +50,9 @@ constexpr bool kExpectLoss = false;
 constexpr int kRounds = 16;
 constexpr int kWriters = 8;
 constexpr int kMaxAcksBeforeCut = 300;
-// Hang guard only (a round acknowledges its writes in well under a second).
-constexpr auto kRoundDeadline = std::chrono::minutes(2);
+// Hang guard only (a round acknowledges its writes in well under a second);
+// well under the test's ctest timeout, so a hang reports itself.
+constexpr auto kRoundDeadline = std::chrono::seconds(60);
 
 // Ids acknowledged by the store, in the order the callbacks ran.
 class AckLog {
@@ -222,13 +223,15 @@ TEST_F(PowerLossTest, SAMRAD_POWER_LOSS_TEST) {
         EXPECT_TRUE(result.fsck->problems.empty()) << absl::StrJoin(result.fsck->problems, "\n");
       }
     }
-    if (kExpectLoss && (lost_ids > 0 || broken_rounds > 0)) break;  // shown: it can fail
+    if (kExpectLoss && lost_ids > 0) break;  // shown: it can fail
     if (!kExpectLoss) {
       ASSERT_TRUE(result.fsck.ok()) << result.fsck.status();
     }
   }
   if (kExpectLoss) {
-    EXPECT_GT(lost_ids + broken_rounds, 0u)
+    // Lost acknowledged ids, not merely a broken store (which a bug in the
+    // model itself could cause).
+    EXPECT_GT(lost_ids, 0u)
         << "with the commit pipeline's synced write removed, a power loss must lose "
            "acknowledged writes; this test could not tell";
   } else {
