@@ -60,20 +60,28 @@ bool TreeContains(const std::string& dir, const std::string& needle) {
 // the KEK (or a bug that bypasses the at-rest layer) sees. End-to-end
 // encryption must still hide every text here; a data-directory scan cannot
 // show that, since at-rest encryption hides plaintext there by itself.
-std::vector<v1::StoredMessage> StoredMessagesAtRest(const std::string& data_dir,
-                                                    const std::string& kek_file,
-                                                    const std::string& thread_id) {
+// The stopped relay's store opened with its KEK file; nullptr (and a test
+// failure) when it cannot be opened.
+std::unique_ptr<storage::Store> OpenStoppedStore(const std::string& data_dir,
+                                                 const std::string& kek_file) {
   storage::StoreOptions options;
   options.data_dir = data_dir;
   options.create_if_missing = false;
   auto kek = storage::LoadKekFile(kek_file);
   EXPECT_TRUE(kek.ok()) << kek.status();
-  if (!kek.ok()) return {};
+  if (!kek.ok()) return nullptr;
   options.kek = *std::move(kek);
   auto store = storage::Store::Open(std::move(options));
   EXPECT_TRUE(store.ok()) << store.status();
-  if (!store.ok()) return {};
-  auto messages = (*store)->ListMessages(thread_id, 0, 0);
+  return store.ok() ? *std::move(store) : nullptr;
+}
+
+std::vector<v1::StoredMessage> StoredMessagesAtRest(const std::string& data_dir,
+                                                    const std::string& kek_file,
+                                                    const std::string& thread_id) {
+  std::unique_ptr<storage::Store> store = OpenStoppedStore(data_dir, kek_file);
+  if (store == nullptr) return {};
+  auto messages = store->ListMessages(thread_id, 0, 0);
   EXPECT_TRUE(messages.ok()) << messages.status();
   return messages.ok() ? *std::move(messages) : std::vector<v1::StoredMessage>{};
 }
@@ -1245,18 +1253,13 @@ TEST_F(RelayFlowTest, RevocationStoredWithLeadingZerosTakesEffectAfterRestart) {
   ASSERT_FALSE(serial.empty());
   StopRelay();
   {
-    storage::StoreOptions options;
-    options.data_dir = data_dir_;
-    auto kek = storage::LoadKekFile(temp_->path() + "/kek");
-    ASSERT_TRUE(kek.ok()) << kek.status();
-    options.kek = *std::move(kek);
-    auto store = storage::Store::Open(std::move(options));
-    ASSERT_TRUE(store.ok()) << store.status();
+    std::unique_ptr<storage::Store> store = OpenStoppedStore(data_dir_, temp_->path() + "/kek");
+    ASSERT_NE(store, nullptr);
     v1::RevocationRecord old;
     old.set_serial_hex(std::string("00").append(serial));  // as an old relay stored "00:..."
     old.set_reason("stored by an older relay");
     std::promise<absl::Status> done;
-    (*store)->Revoke(old, std::nullopt, [&](absl::Status s) { done.set_value(s); });
+    store->Revoke(old, std::nullopt, [&](absl::Status s) { done.set_value(s); });
     ASSERT_TRUE(done.get_future().get().ok());
   }
   StartRelay();
