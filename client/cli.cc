@@ -38,6 +38,7 @@ const std::map<std::string, Action>& Actions() {
       {"dir-add-adviser", RunDirectoryAddAdviser},
       {"dir-remove-adviser", RunDirectoryRemoveAdviser},
       {"dir-sign", RunDirectorySign},
+      {"dir-refresh", RunDirectoryRefresh},
       {"dir-publish", RunDirectoryPublish},
       {"dir-show", RunDirectoryShow},
       {"admin-revoke", RunAdminRevoke},
@@ -177,13 +178,18 @@ CommandSpec BuildTree() {
   directory.subcommands.push_back(
       {.name = "remove-adviser",
        .summary = Msg::kCmdDirRemoveAdviser,
-       .flags = {DirFlag()},
+       .flags = {DirFlag(), {"revoke-keys", "", Msg::kFlagRevokeKeys}},
        .positionals = {{"UNIT", Msg::kArgUnit}, {"ID", Msg::kArgAdviserId}},
        .action = "dir-remove-adviser"});
+  const FlagSpec valid_days{"valid-days", "DAYS", Msg::kFlagValidDays};
   directory.subcommands.push_back({.name = "sign",
                                    .summary = Msg::kCmdDirSign,
-                                   .flags = {DirFlag(), key_passphrase},
+                                   .flags = {DirFlag(), key_passphrase, valid_days},
                                    .action = "dir-sign"});
+  directory.subcommands.push_back({.name = "refresh",
+                                   .summary = Msg::kCmdDirRefresh,
+                                   .flags = {DirFlag(), key_passphrase, valid_days},
+                                   .action = "dir-refresh"});
   directory.subcommands.push_back({.name = "publish",
                                    .summary = Msg::kCmdDirPublish,
                                    .flags = {DirFlag()},

@@ -1,5 +1,6 @@
 #include "client/command_helpers.h"
 
+#include <algorithm>
 #include <ostream>
 
 #include "absl/strings/ascii.h"
@@ -103,6 +104,69 @@ void PrintThread(Session& session, const v1::ThreadSummary& summary,
       "  ", m.Format(Msg::kCountyLabel, summary.metadata().county()), "\n");
   session.out() << header << "\n";
   for (const auto& message : messages) session.out() << FormatMessage(m, message, reader) << "\n";
+}
+
+absl::StatusOr<v1::ThreadView> FetchThread(
+    Session& session, const std::string& thread_id, uint64_t after_sequence,
+    const std::function<void(v1::GetThreadRequest&)>& prepare) {
+  absl::StatusOr<RelayClient*> relay = session.Relay();
+  if (!relay.ok()) return relay.status();
+  v1::ThreadView whole;
+  uint64_t after = after_sequence;
+  // Bounded: every page but the last moves `after` forward by at least one.
+  for (int page = 0; page < 100000; ++page) {
+    v1::ThreadView view;
+    absl::Status status = (*relay)->CallWithRetry("read the case", [&](auto& context) {
+      v1::GetThreadRequest request;
+      request.set_thread_id(thread_id);
+      request.set_after_sequence(after);
+      prepare(request);
+      return (*relay)->stub().GetThread(&context, request, &view);
+    });
+    if (!status.ok()) return status;
+    *whole.mutable_summary() = view.summary();
+    uint64_t highest = after;
+    for (auto& message : *view.mutable_messages()) {
+      highest = std::max(highest, message.sequence());
+      *whole.add_messages() = std::move(message);
+    }
+    if (highest == after || highest >= view.summary().message_count()) break;
+    after = highest;
+  }
+  return whole;
+}
+
+absl::Status CheckThreadIntegrity(Session& session, const v1::ThreadSummary& summary,
+                                  const OpenedThread& opened, const ThreadChainState& state,
+                                  uint64_t highest_seen_before) {
+  const Messages& m = session.msg();
+  const std::string& ref = summary.thread_id();
+  std::vector<std::string> problems;
+  for (const ChainProblem& problem : opened.problems) {
+    if (problem.kind == ChainProblem::Kind::kReplaced) {
+      problems.push_back(m.Format(Msg::kIntegrityReplaced, problem.first, ref));
+    } else if (problem.first == problem.last) {
+      problems.push_back(m.Format(Msg::kIntegrityMissing, problem.first, ref));
+    } else {
+      problems.push_back(m.Format(Msg::kIntegrityMissingRange, problem.first, problem.last, ref));
+    }
+  }
+  for (const OpenedMessage& message : opened.messages) {
+    if (IsIntegrityFailure(message.status)) {
+      problems.push_back(
+          m.Format(Msg::kIntegrityMessage, message.sequence, ref, message.status.message()));
+    }
+  }
+  if (state.last_sequence < highest_seen_before) {
+    problems.push_back(
+        m.Format(Msg::kIntegrityFewer, state.last_sequence, ref, highest_seen_before));
+  }
+  if (!state.units.empty() && state.units_complete && summary.unit() != state.units.back()) {
+    problems.push_back(m.Format(Msg::kIntegrityUnit, ref, summary.unit(), state.units.back()));
+  }
+  if (problems.empty()) return absl::OkStatus();
+  for (size_t i = 1; i < problems.size(); ++i) session.err() << "samrad: " << problems[i] << "\n";
+  return WithExitCode(absl::DataLossError(problems.front()), ExitCode::kDirectory);
 }
 
 bool IsFullThreadId(absl::string_view reference) {

@@ -1,8 +1,11 @@
-// Helpers shared by the professional and adviser commands: printing a
-// thread, summaries as JSON, resolving a short case reference.
+// Helpers shared by the professional and adviser commands: reading a whole
+// thread and checking it against the relay's claims, printing a thread,
+// summaries as JSON, resolving a short case reference.
 #ifndef SAMRAD_CLIENT_COMMAND_HELPERS_H_
 #define SAMRAD_CLIENT_COMMAND_HELPERS_H_
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,6 +40,25 @@ std::string FormatMessage(const Messages& messages, const OpenedMessage& message
 // Prints a whole thread (header line + messages), or JSON with --json.
 void PrintThread(Session& session, const v1::ThreadSummary& summary,
                  const std::vector<OpenedMessage>& messages, const Reader& reader);
+
+// Every message of `thread_id` after `after_sequence`, page after page (the
+// relay trims each reply to a byte budget and a message count) until the
+// relay's message count is reached or a page comes back empty. `prepare`
+// completes each request (a professional's fresh ownership proof). The
+// summary is the last page's.
+absl::StatusOr<v1::ThreadView> FetchThread(
+    Session& session, const std::string& thread_id, uint64_t after_sequence,
+    const std::function<void(v1::GetThreadRequest&)>& prepare);
+
+// Prints, on stderr in the user's language, every sign in `opened` that the
+// relay withheld, cut, replaced or redirected messages: gaps and a cut-off
+// end, a message that fails verification for integrity reasons (see
+// IsIntegrityFailure), fewer messages than `highest_seen_before`, and a
+// relay summary whose unit is not the signed one. Returns OK when there is
+// none, else the first as a status tagged ExitCode::kDirectory (7).
+absl::Status CheckThreadIntegrity(Session& session, const v1::ThreadSummary& summary,
+                                  const OpenedThread& opened, const ThreadChainState& state,
+                                  uint64_t highest_seen_before);
 
 // True for a full thread id (32 lowercase hex).
 bool IsFullThreadId(absl::string_view reference);

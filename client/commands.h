@@ -44,6 +44,7 @@ absl::Status RunDirectoryRemoveUnit(Session& session);
 absl::Status RunDirectoryAddAdviser(Session& session);
 absl::Status RunDirectoryRemoveAdviser(Session& session);
 absl::Status RunDirectorySign(Session& session);
+absl::Status RunDirectoryRefresh(Session& session);
 absl::Status RunDirectoryPublish(Session& session);
 absl::Status RunDirectoryShow(Session& session);
 

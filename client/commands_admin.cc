@@ -2,6 +2,7 @@
 // commands (revoke, audit, stats, backup, purge) belong in this file too.
 #include <ostream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -130,25 +131,51 @@ absl::Status RunDirectoryRemoveAdviser(Session& session) {
   const std::string unit_id = *session.args().Positional(0);
   const std::string adviser_id = *session.args().Positional(1);
   return EditWorking(session, [&](v1::KeyDirectory& directory) {
-    return RemoveAdviser(directory, unit_id, adviser_id);
+    return RemoveAdviser(directory, unit_id, adviser_id, session.args().Has("revoke-keys"));
   });
 }
 
-absl::Status RunDirectorySign(Session& session) {
+namespace {
+
+// `sign` and `refresh`: --valid-days (1-90, default 14), then SignWorkspace.
+absl::Status SignDirectoryCommand(Session& session, bool refresh) {
   absl::StatusOr<std::string> dir = WorkspaceDir(session);
   if (!dir.ok()) return dir.status();
+  SignOptions options;
+  options.now_unix_ms = session.Now();
+  options.refresh = refresh;
+  if (std::optional<std::string> days = session.args().Get("valid-days"); days.has_value()) {
+    int parsed = 0;
+    if (!absl::SimpleAtoi(*days, &parsed) || parsed < 1 || parsed > 90) {
+      return WithExitCode(
+          absl::InvalidArgumentError(absl::StrCat(
+              "--valid-days must be a whole number of days from 1 to 90, not \"", *days, "\"")),
+          ExitCode::kUsage);
+    }
+    options.valid_for_ms = int64_t{parsed} * 24 * 3600 * 1000;
+  }
   absl::StatusOr<crypto::SecretBytes> passphrase = session.DirectoryKeyPassphrase(false);
   if (!passphrase.ok()) return passphrase.status();
-  absl::StatusOr<v1::SignedDirectory> signed_directory =
-      SignWorkspace(*dir, *passphrase, session.Now());
+  absl::StatusOr<v1::SignedDirectory> signed_directory = SignWorkspace(*dir, *passphrase, options);
   if (!signed_directory.ok()) return signed_directory.status();
   v1::KeyDirectory directory;
   directory.ParseFromString(signed_directory->directory());
   const std::string path = absl::StrCat(*dir, "/", kSignedDirectoryFile);
-  session.Print(Json::Object().Set("epoch", directory.epoch()).Set("signed_directory", path),
-                session.msg().Format(Msg::kDirSigned, directory.epoch(), path) + "\n");
+  session.Print(Json::Object()
+                    .Set("epoch", directory.epoch())
+                    .Set("signed_directory", path)
+                    .Set("not_after_unix_ms", directory.not_after_unix_ms()),
+                session.msg().Format(Msg::kDirSigned, directory.epoch(), path,
+                                     FormatTimestamp(directory.not_after_unix_ms())) +
+                    "\n");
   return absl::OkStatus();
 }
+
+}  // namespace
+
+absl::Status RunDirectorySign(Session& session) { return SignDirectoryCommand(session, false); }
+
+absl::Status RunDirectoryRefresh(Session& session) { return SignDirectoryCommand(session, true); }
 
 absl::Status RunDirectoryPublish(Session& session) {
   absl::StatusOr<std::string> dir = WorkspaceDir(session);
@@ -164,6 +191,11 @@ absl::Status RunDirectoryPublish(Session& session) {
   if (absl::StatusOr<v1::KeyDirectory> verified = crypto::VerifyDirectory(*signed_directory, *pub);
       !verified.ok()) {
     return WithExitCode(verified.status(), ExitCode::kDirectory);
+  } else if (!crypto::CheckDirectoryFresh(*verified, session.Now()).ok()) {
+    return WithExitCode(absl::FailedPreconditionError(
+                            session.msg().Format(Msg::kDirectoryExpired, verified->epoch(),
+                                                 FormatTimestamp(verified->not_after_unix_ms()))),
+                        ExitCode::kDirectory);
   }
   absl::StatusOr<RelayClient*> relay = session.Relay();
   if (!relay.ok()) return relay.status();
@@ -201,10 +233,14 @@ absl::Status RunDirectoryShow(Session& session) {
       signed_json = Json::Object()
                         .Set("epoch", verified->epoch())
                         .Set("issued_at_unix_ms", verified->issued_at_unix_ms())
+                        .Set("not_after_unix_ms", verified->not_after_unix_ms())
                         .Set("signature_valid", true);
-      signed_line =
-          absl::StrCat("signed: epoch ", verified->epoch(), ", issued ",
-                       FormatTimestamp(verified->issued_at_unix_ms()), ", signature valid\n");
+      signed_line = absl::StrCat(
+          "signed: epoch ", verified->epoch(), ", issued ",
+          FormatTimestamp(verified->issued_at_unix_ms()), ", valid until ",
+          FormatTimestamp(verified->not_after_unix_ms()),
+          crypto::CheckDirectoryFresh(*verified, session.Now()).ok() ? "" : " (EXPIRED)",
+          ", signature valid\n");
     } else {
       signed_json = Json::Object().Set("signature_valid", false);
       signed_line = absl::StrCat("signed: INVALID (", verified.status().message(), ")\n");

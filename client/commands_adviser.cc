@@ -43,16 +43,7 @@ absl::StatusOr<std::string> AdviserThreadId(Session& session) {
 }
 
 absl::StatusOr<v1::ThreadView> GetThreadAsAdviser(Session& session, const std::string& thread_id) {
-  absl::StatusOr<RelayClient*> relay = session.Relay();
-  if (!relay.ok()) return relay.status();
-  v1::GetThreadRequest request;
-  request.set_thread_id(thread_id);
-  v1::ThreadView view;
-  absl::Status status = (*relay)->CallWithRetry("read the case", [&](auto& context) {
-    return (*relay)->stub().GetThread(&context, request, &view);
-  });
-  if (!status.ok()) return status;
-  return view;
+  return FetchThread(session, thread_id, 0, [](v1::GetThreadRequest&) {});
 }
 
 // Everything an adviser needs to read a thread.
@@ -101,37 +92,75 @@ absl::Status CheckListedSigner(const AdviserContext& context, const v1::UnitEntr
       ExitCode::kDirectory);
 }
 
-// Seals `body` as the next adviser message of `view` for `unit`'s advisers
-// and the thread's reply key.
-absl::StatusOr<std::string> SealAdviserMessage(
-    const AdviserContext& context, const v1::ThreadView& view, const OpenedThread& opened,
-    const v1::UnitEntry& unit, const v1::EnvelopeBody& body, crypto::EnvelopeContext& out_context) {
+// A case as this adviser verified it; `integrity` is CheckThreadIntegrity's
+// verdict (printed already).
+struct AdviserCase {
+  v1::ThreadView view;
+  OpenedThread opened;
+  ThreadChainState state;
+  absl::Status integrity;
+};
+
+// Fetches, opens and checks the whole case, and remembers the highest
+// sequence verified in the keystore.
+absl::StatusOr<AdviserCase> ReadAdviserCase(Session& session, const AdviserContext& context,
+                                            const std::string& thread_id) {
+  absl::StatusOr<v1::ThreadView> view = GetThreadAsAdviser(session, thread_id);
+  if (!view.ok()) return view.status();
+  AdviserCase out;
+  out.view = *std::move(view);
+  out.opened = OpenThread(out.view, *context.directory, context.keystore->contents(),
+                          AdviserReaderKeys(context), &out.state);
+  auto& seen = *context.keystore->mutable_contents().mutable_highest_sequence_seen();
+  const uint64_t before = seen.count(thread_id) != 0 ? seen.at(thread_id) : 0;
+  out.integrity = CheckThreadIntegrity(session, out.view.summary(), out.opened, out.state, before);
+  if (out.integrity.ok() && out.state.last_sequence > before) {
+    seen[thread_id] = out.state.last_sequence;
+    if (absl::Status s = context.keystore->Save(); !s.ok()) return s;
+  }
+  return out;
+}
+
+// The unit the case is with according to its signed messages; the case must
+// have passed CheckThreadIntegrity.
+absl::StatusOr<const v1::UnitEntry*> SignedUnit(const AdviserContext& context,
+                                                const AdviserCase& read) {
+  if (read.state.units.empty() || !read.state.units_complete) {
+    return WithExitCode(absl::FailedPreconditionError(
+                            "the case's signed messages cannot all be read with your keys, so "
+                            "the unit it is with cannot be verified"),
+                        ExitCode::kKeystore);
+  }
+  absl::StatusOr<const v1::UnitEntry*> unit =
+      crypto::FindUnit(*context.directory, read.state.units.back());
+  if (!unit.ok()) return WithExitCode(unit.status(), ExitCode::kDirectory);
+  return unit;
+}
+
+// Seals `body` as the next adviser message of the case for `unit`'s advisers
+// and the thread's reply key, chained to the last verified message.
+absl::StatusOr<std::string> SealAdviserMessage(const AdviserContext& context,
+                                               const AdviserCase& read, const v1::UnitEntry& unit,
+                                               const v1::EnvelopeBody& body,
+                                               crypto::EnvelopeContext& out_context) {
   absl::StatusOr<std::vector<crypto::X25519PublicKey>> recipients = UnitRecipients(unit);
   if (!recipients.ok()) return recipients.status();
   absl::StatusOr<crypto::X25519PublicKey> reply =
-      crypto::X25519PublicKey::FromBytes(opened.thread_reply_public_key);
+      crypto::X25519PublicKey::FromBytes(read.opened.thread_reply_public_key);
   if (!reply.ok()) {
     return WithExitCode(absl::FailedPreconditionError(
                             "the case's first message cannot be read, so its reply key is unknown"),
                         ExitCode::kKeystore);
   }
   recipients->push_back(*reply);
-  out_context.thread_id = view.summary().thread_id();
+  out_context.thread_id = read.view.summary().thread_id();
   out_context.message_id = crypto::RandomId();
-  out_context.sequence = NextSequence(view);
+  out_context.sequence = read.state.last_sequence + 1;
   out_context.sender_role = v1::SENDER_ROLE_ADVISER;
   out_context.unit = unit.unit_id();
   out_context.directory_epoch = context.directory->epoch();
+  out_context.previous_envelope_hash = read.state.last_chain_hash;
   return crypto::SealEnvelope(out_context, body, *recipients, context.keys.signing.front());
-}
-
-std::vector<OpenedMessage> OpenAll(const AdviserContext& context, const v1::ThreadView& view,
-                                   OpenedThread* out_thread = nullptr) {
-  OpenedThread opened = OpenThread(view, *context.directory, context.keystore->contents(),
-                                   AdviserReaderKeys(context));
-  std::vector<OpenedMessage> messages = opened.messages;
-  if (out_thread != nullptr) *out_thread = std::move(opened);
-  return messages;
 }
 
 }  // namespace
@@ -139,11 +168,11 @@ std::vector<OpenedMessage> OpenAll(const AdviserContext& context, const v1::Thre
 absl::Status RunAdviserShow(Session& session, const std::string& thread_id) {
   absl::StatusOr<AdviserContext> context = LoadAdviserContext(session);
   if (!context.ok()) return context.status();
-  absl::StatusOr<v1::ThreadView> view = GetThreadAsAdviser(session, thread_id);
-  if (!view.ok()) return view.status();
-  PrintThread(session, view->summary(), OpenAll(*context, *view),
+  absl::StatusOr<AdviserCase> read = ReadAdviserCase(session, *context, thread_id);
+  if (!read.ok()) return read.status();
+  PrintThread(session, read->view.summary(), read->opened.messages,
               Reader{.professional = false, .adviser_id = context->adviser_id});
-  return absl::OkStatus();
+  return read->integrity;
 }
 
 absl::Status RunAdviserClose(Session& session, const std::string& thread_id) {
@@ -163,21 +192,16 @@ absl::Status RunAdviserClose(Session& session, const std::string& thread_id) {
 absl::Status RunAdviserWatchThread(Session& session, const std::string& thread_id) {
   absl::StatusOr<AdviserContext> context = LoadAdviserContext(session);
   if (!context.ok()) return context.status();
-  absl::StatusOr<v1::ThreadView> view = GetThreadAsAdviser(session, thread_id);
-  if (!view.ok()) return view.status();
-  OpenedThread opened;
-  OpenAll(*context, *view, &opened);
-  ReaderKeys reader_keys = AdviserReaderKeys(*context);
-  if (absl::StatusOr<crypto::Ed25519PublicKey> key =
-          crypto::Ed25519PublicKey::FromBytes(opened.thread_signing_public_key);
-      key.ok()) {
-    reader_keys.thread_signing_key = *key;
-  }
+  absl::StatusOr<AdviserCase> read = ReadAdviserCase(session, *context, thread_id);
+  if (!read.ok()) return read.status();
+  if (!read->integrity.ok()) return read->integrity;
+  ThreadChainState state = std::move(read->state);
+  const ReaderKeys reader_keys = AdviserReaderKeys(*context);
   absl::StatusOr<RelayClient*> relay = session.Relay();
   if (!relay.ok()) return relay.status();
   v1::WatchThreadRequest request;
   request.set_thread_id(thread_id);
-  request.set_after_sequence(NextSequence(*view) - 1);
+  request.set_after_sequence(state.last_sequence);
   std::unique_ptr<grpc::ClientContext> stream_context = (*relay)->NewStreamContext();
   auto stream = (*relay)->stub().WatchThread(stream_context.get(), request);
   if (!session.json()) session.err() << session.msg().Format(Msg::kWatching) << "\n";
@@ -194,12 +218,16 @@ absl::Status RunAdviserWatchThread(Session& session, const std::string& thread_i
     *one.mutable_summary() = event.summary();
     *one.add_messages() = event.message();
     OpenedThread fresh =
-        OpenThread(one, *context->directory, context->keystore->contents(), reader_keys);
+        OpenThread(one, *context->directory, context->keystore->contents(), reader_keys, state);
     for (const auto& message : fresh.messages) {
       session.Print(MessageJson(session.msg(), message, reader),
                     FormatMessage(session.msg(), message, reader) + "\n");
     }
     session.out().flush();
+    if (absl::Status s = CheckThreadIntegrity(session, event.summary(), fresh, state, 0); !s.ok()) {
+      stream_context->TryCancel();
+      return s;
+    }
   }
   return (*relay)->MapStatus("watch the case", stream->Finish());
 }
@@ -289,19 +317,17 @@ absl::Status RunAnswer(Session& session) {
   if (!id.ok()) return id.status();
   absl::StatusOr<AdviserContext> context = LoadAdviserContext(session);
   if (!context.ok()) return context.status();
-  absl::StatusOr<v1::ThreadView> view = GetThreadAsAdviser(session, *id);
-  if (!view.ok()) return view.status();
-  OpenedThread opened;
-  OpenAll(*context, *view, &opened);
-  absl::StatusOr<const v1::UnitEntry*> unit =
-      crypto::FindUnit(*context->directory, view->summary().unit());
-  if (!unit.ok()) return WithExitCode(unit.status(), ExitCode::kDirectory);
+  absl::StatusOr<AdviserCase> read = ReadAdviserCase(session, *context, *id);
+  if (!read.ok()) return read.status();
+  if (!read->integrity.ok()) return read->integrity;
+  absl::StatusOr<const v1::UnitEntry*> unit = SignedUnit(*context, *read);
+  if (!unit.ok()) return unit.status();
   if (absl::Status s = CheckListedSigner(*context, **unit); !s.ok()) return s;
   v1::EnvelopeBody body;
   body.set_text(*cleared);
   crypto::EnvelopeContext envelope_context;
   absl::StatusOr<std::string> envelope =
-      SealAdviserMessage(*context, *view, opened, **unit, body, envelope_context);
+      SealAdviserMessage(*context, *read, **unit, body, envelope_context);
   WipeString(*body.mutable_text());
   WipeString(*cleared);
   if (!envelope.ok()) return envelope.status();
@@ -332,21 +358,20 @@ absl::Status RunRefer(Session& session) {
   if (!to_unit.ok()) return to_unit.status();
   absl::StatusOr<std::vector<crypto::X25519PublicKey>> new_recipients = UnitRecipients(**to_unit);
   if (!new_recipients.ok()) return new_recipients.status();
-  absl::StatusOr<v1::ThreadView> view = GetThreadAsAdviser(session, *id);
-  if (!view.ok()) return view.status();
-  if (view->summary().unit() == to_unit_id) {
+  absl::StatusOr<AdviserCase> read = ReadAdviserCase(session, *context, *id);
+  if (!read.ok()) return read.status();
+  if (!read->integrity.ok()) return read->integrity;
+  absl::StatusOr<const v1::UnitEntry*> from_unit = SignedUnit(*context, *read);
+  if (!from_unit.ok()) return from_unit.status();
+  if ((*from_unit)->unit_id() == to_unit_id) {
     return WithExitCode(absl::FailedPreconditionError(
                             absl::StrCat("the case is already with \"", to_unit_id, "\"")),
                         ExitCode::kConflict);
   }
-  absl::StatusOr<const v1::UnitEntry*> from_unit =
-      crypto::FindUnit(*context->directory, view->summary().unit());
-  if (!from_unit.ok()) return WithExitCode(from_unit.status(), ExitCode::kDirectory);
   if (absl::Status s = CheckListedSigner(*context, **from_unit); !s.ok()) return s;
-  OpenedThread opened;
-  OpenAll(*context, *view, &opened);
+  const v1::ThreadView* view = &read->view;
   // Verify every message before handing its key on; refuse on any failure.
-  for (const auto& message : opened.messages) {
+  for (const auto& message : read->opened.messages) {
     if (!message.status.ok()) {
       return WithExitCode(absl::FailedPreconditionError(absl::StrCat(
                               "message #", message.sequence,
@@ -384,7 +409,7 @@ absl::Status RunRefer(Session& session) {
   note.set_referred_to_unit(to_unit_id);
   crypto::EnvelopeContext note_context;
   absl::StatusOr<std::string> note_envelope =
-      SealAdviserMessage(*context, *view, opened, **to_unit, note, note_context);
+      SealAdviserMessage(*context, *read, **to_unit, note, note_context);
   if (!note_envelope.ok()) return note_envelope.status();
   request.set_note_envelope(*note_envelope);
 

@@ -77,7 +77,7 @@ void PrintAskResult(Session& session, const v1::ThreadKeys& thread, absl::string
   session.Print(json, session.msg().Format(Msg::kAskSent, unit_name, thread.thread_id()) + "\n");
 }
 
-// GetThread for my case, with an ownership proof.
+// One GetThread call for my case, with an ownership proof (for the summary).
 absl::StatusOr<v1::ThreadView> GetMyThread(Session& session, const v1::ThreadKeys& thread,
                                            const ThreadPrivateKeys& keys, uint64_t after_sequence) {
   absl::StatusOr<RelayClient*> relay = session.Relay();
@@ -94,11 +94,54 @@ absl::StatusOr<v1::ThreadView> GetMyThread(Session& session, const v1::ThreadKey
   return view;
 }
 
+// Every message of my case, each page with a fresh ownership proof.
+absl::StatusOr<v1::ThreadView> FetchMyThread(Session& session, const v1::ThreadKeys& thread,
+                                             const ThreadPrivateKeys& keys) {
+  return FetchThread(session, thread.thread_id(), 0, [&](v1::GetThreadRequest& request) {
+    AttachOwnershipProof(request, kMethodGetThread, keys.signing, session.Now());
+  });
+}
+
 ReaderKeys ProfessionalReaderKeys(const ThreadPrivateKeys& keys) {
   ReaderKeys reader;
   reader.reply_key = &keys.reply;
   reader.thread_signing_key = keys.signing.public_key();
   return reader;
+}
+
+// Reads and verifies my whole case: the view, what was opened, and the chain
+// state; `integrity` is CheckThreadIntegrity's verdict (printed already).
+struct MyCase {
+  v1::ThreadView view;
+  OpenedThread opened;
+  ThreadChainState state;
+  absl::Status integrity;
+};
+
+absl::StatusOr<MyCase> ReadMyCase(Session& session, Keystore& keystore, v1::ThreadKeys& thread,
+                                  const ThreadPrivateKeys& keys,
+                                  const v1::KeyDirectory& directory) {
+  absl::StatusOr<v1::ThreadView> view = FetchMyThread(session, thread, keys);
+  if (!view.ok()) return view.status();
+  MyCase out;
+  out.view = *std::move(view);
+  out.opened = OpenThread(out.view, directory, keystore.contents(), ProfessionalReaderKeys(keys),
+                          &out.state);
+  out.integrity = CheckThreadIntegrity(session, out.view.summary(), out.opened, out.state,
+                                       thread.highest_sequence_seen());
+  bool changed = false;
+  if (out.integrity.ok() && out.state.last_sequence > thread.highest_sequence_seen()) {
+    thread.set_highest_sequence_seen(out.state.last_sequence);
+    changed = true;
+  }
+  if (thread.last_known_state() != out.view.summary().state()) {
+    thread.set_last_known_state(out.view.summary().state());
+    changed = true;
+  }
+  if (changed) {
+    if (absl::Status s = keystore.Save(); !s.ok()) return s;
+  }
+  return out;
 }
 
 }  // namespace
@@ -261,16 +304,10 @@ absl::Status RunShow(Session& session) {
   if (!keys.ok()) return keys.status();
   absl::StatusOr<const v1::KeyDirectory*> directory = session.VerifiedDirectory();
   if (!directory.ok()) return directory.status();
-  absl::StatusOr<v1::ThreadView> view = GetMyThread(session, **thread, *keys, 0);
-  if (!view.ok()) return view.status();
-  OpenedThread opened =
-      OpenThread(*view, **directory, (*keystore)->contents(), ProfessionalReaderKeys(*keys));
-  if ((*thread)->last_known_state() != view->summary().state()) {
-    (*thread)->set_last_known_state(view->summary().state());
-    if (absl::Status s = (*keystore)->Save(); !s.ok()) return s;
-  }
-  PrintThread(session, view->summary(), opened.messages, Reader{.professional = true});
-  return absl::OkStatus();
+  absl::StatusOr<MyCase> read = ReadMyCase(session, **keystore, **thread, *keys, **directory);
+  if (!read.ok()) return read.status();
+  PrintThread(session, read->view.summary(), read->opened.messages, Reader{.professional = true});
+  return read->integrity;
 }
 
 absl::Status RunFollowup(Session& session) {
@@ -287,9 +324,17 @@ absl::Status RunFollowup(Session& session) {
   if (!keys.ok()) return keys.status();
   absl::StatusOr<const v1::KeyDirectory*> directory = session.VerifiedDirectory();
   if (!directory.ok()) return directory.status();
-  absl::StatusOr<v1::ThreadView> view = GetMyThread(session, **thread, *keys, 0);
-  if (!view.ok()) return view.status();
-  absl::StatusOr<const v1::UnitEntry*> unit = crypto::FindUnit(**directory, view->summary().unit());
+  // The unit comes from signed data only (message 1, then referrals), and
+  // nothing is sealed while the relay's view of the case disagrees with it.
+  absl::StatusOr<MyCase> read = ReadMyCase(session, **keystore, **thread, *keys, **directory);
+  if (!read.ok()) return read.status();
+  if (!read->integrity.ok()) return read->integrity;
+  if (read->state.units.empty()) {
+    return WithExitCode(absl::DataLossError("the case's first message cannot be verified"),
+                        ExitCode::kDirectory);
+  }
+  const std::string& signed_unit = read->state.units.back();
+  absl::StatusOr<const v1::UnitEntry*> unit = crypto::FindUnit(**directory, signed_unit);
   if (!unit.ok()) return WithExitCode(unit.status(), ExitCode::kDirectory);
   absl::StatusOr<std::vector<crypto::X25519PublicKey>> recipients = UnitRecipients(**unit);
   if (!recipients.ok()) return recipients.status();
@@ -298,10 +343,11 @@ absl::Status RunFollowup(Session& session) {
   crypto::EnvelopeContext context;
   context.thread_id = (*thread)->thread_id();
   context.message_id = crypto::RandomId();
-  context.sequence = NextSequence(*view);
+  context.sequence = read->state.last_sequence + 1;
   context.sender_role = v1::SENDER_ROLE_PROFESSIONAL;
-  context.unit = view->summary().unit();
+  context.unit = signed_unit;
   context.directory_epoch = (*directory)->epoch();
+  context.previous_envelope_hash = read->state.last_chain_hash;
   v1::EnvelopeBody body;
   body.set_text(*cleared);
   absl::StatusOr<std::string> envelope =
@@ -384,14 +430,16 @@ absl::Status RunWatch(Session& session) {
   if (!keys.ok()) return keys.status();
   absl::StatusOr<const v1::KeyDirectory*> directory = session.VerifiedDirectory();
   if (!directory.ok()) return directory.status();
-  absl::StatusOr<v1::ThreadView> view = GetMyThread(session, **thread, *keys, 0);
-  if (!view.ok()) return view.status();
+  absl::StatusOr<MyCase> read = ReadMyCase(session, **keystore, **thread, *keys, **directory);
+  if (!read.ok()) return read.status();
+  if (!read->integrity.ok()) return read->integrity;
+  ThreadChainState state = std::move(read->state);
   absl::StatusOr<RelayClient*> relay = session.Relay();
   if (!relay.ok()) return relay.status();
 
   v1::WatchThreadRequest request;
   request.set_thread_id((*thread)->thread_id());
-  request.set_after_sequence(NextSequence(*view) - 1);
+  request.set_after_sequence(state.last_sequence);
   AttachOwnershipProof(request, kMethodWatchThread, keys->signing, session.Now());
   std::unique_ptr<grpc::ClientContext> context = (*relay)->NewStreamContext();
   std::unique_ptr<grpc::ClientReader<v1::ThreadEvent>> stream =
@@ -410,12 +458,17 @@ absl::Status RunWatch(Session& session) {
     *one.mutable_summary() = event.summary();
     *one.add_messages() = event.message();
     OpenedThread opened =
-        OpenThread(one, **directory, (*keystore)->contents(), ProfessionalReaderKeys(*keys));
+        OpenThread(one, **directory, (*keystore)->contents(), ProfessionalReaderKeys(*keys), state);
     for (const auto& message : opened.messages) {
       session.Print(MessageJson(session.msg(), message, reader),
                     FormatMessage(session.msg(), message, reader) + "\n");
     }
     session.out().flush();
+    if (absl::Status s = CheckThreadIntegrity(session, event.summary(), opened, state, 0);
+        !s.ok()) {
+      context->TryCancel();
+      return s;
+    }
   }
   return (*relay)->MapStatus("watch the case", stream->Finish());
 }

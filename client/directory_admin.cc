@@ -1,6 +1,7 @@
 #include "client/directory_admin.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -246,7 +247,7 @@ absl::Status AddAdviser(v1::KeyDirectory& directory, absl::string_view unit_id,
 }
 
 absl::Status RemoveAdviser(v1::KeyDirectory& directory, absl::string_view unit_id,
-                           absl::string_view adviser_id) {
+                           absl::string_view adviser_id, bool revoke_signing_key) {
   v1::UnitEntry* unit = FindMutableUnit(directory, unit_id);
   if (unit == nullptr) {
     return absl::NotFoundError(absl::StrCat("no unit \"", unit_id, "\" in the directory"));
@@ -254,6 +255,9 @@ absl::Status RemoveAdviser(v1::KeyDirectory& directory, absl::string_view unit_i
   auto* advisers = unit->mutable_advisers();
   for (int i = 0; i < advisers->size(); ++i) {
     if (advisers->Get(i).adviser_id() == adviser_id) {
+      if (revoke_signing_key) {
+        directory.add_revoked_signing_keys(advisers->Get(i).signing_public_key());
+      }
       advisers->DeleteSubrange(i, 1);
       return absl::OkStatus();
     }
@@ -286,9 +290,34 @@ absl::StatusOr<v1::AdviserKeys> ParseAdviserBundle(absl::string_view json) {
 
 absl::StatusOr<v1::SignedDirectory> SignWorkspace(const std::string& dir,
                                                   const crypto::SecretBytes& passphrase,
-                                                  int64_t now_unix_ms) {
-  absl::StatusOr<v1::KeyDirectory> directory = LoadWorkingDirectory(dir);
-  if (!directory.ok()) return directory.status();
+                                                  const SignOptions& options) {
+  if (options.valid_for_ms <= 0 || options.valid_for_ms > crypto::kMaxDirectoryValidityMs) {
+    return WithExitCode(
+        absl::InvalidArgumentError("a directory is valid for 1 to 90 days (--valid-days)"),
+        ExitCode::kUsage);
+  }
+  absl::StatusOr<v1::KeyDirectory> working = LoadWorkingDirectory(dir);
+  if (!working.ok()) return working.status();
+  absl::StatusOr<v1::SignedDirectory> last = LoadSignedDirectory(dir);
+  if (!last.ok() && last.status().code() != absl::StatusCode::kNotFound) return last.status();
+  // What to sign: the working content, or for a refresh the last signed one
+  // (edits not yet signed stay in the working file for the next `sign`).
+  std::optional<v1::KeyDirectory> previous;
+  if (last.ok()) {
+    previous.emplace();
+    if (!previous->ParseFromString(last->directory())) {
+      return absl::DataLossError(
+          absl::StrCat(PathIn(dir, kSignedDirectoryFile), " does not hold a key directory"));
+    }
+  }
+  if (options.refresh && !previous.has_value()) {
+    return WithExitCode(absl::FailedPreconditionError(
+                            "nothing to refresh: no directory was signed yet; run `samrad admin "
+                            "directory sign`"),
+                        ExitCode::kNotFound);
+  }
+  std::optional<v1::KeyDirectory> directory =
+      options.refresh ? previous : std::optional<v1::KeyDirectory>(*working);
   const std::string key_path = PathIn(dir, kDirectoryKeyFile);
   absl::StatusOr<std::string> sealed = ReadFileToString(key_path, 1024 * 1024);
   if (!sealed.ok()) return sealed.status();
@@ -315,13 +344,10 @@ absl::StatusOr<v1::SignedDirectory> SignWorkspace(const std::string& dir,
         ExitCode::kKeystore);
   }
   // The published epoch must rise even if the working file was edited by hand.
-  uint64_t epoch = directory->epoch();
-  if (absl::StatusOr<v1::SignedDirectory> last = LoadSignedDirectory(dir); last.ok()) {
-    v1::KeyDirectory previous;
-    if (previous.ParseFromString(last->directory())) epoch = std::max(epoch, previous.epoch());
-  }
+  uint64_t epoch = std::max(working->epoch(), previous.has_value() ? previous->epoch() : 0);
   directory->set_epoch(epoch + 1);
-  directory->set_issued_at_unix_ms(now_unix_ms);
+  directory->set_issued_at_unix_ms(options.now_unix_ms);
+  directory->set_not_after_unix_ms(options.now_unix_ms + options.valid_for_ms);
   absl::StatusOr<v1::SignedDirectory> signed_directory = crypto::SignDirectory(*directory, *key);
   if (!signed_directory.ok()) return signed_directory.status();
   if (absl::Status s = WriteFileAtomically(PathIn(dir, kSignedDirectoryFile),
@@ -329,7 +355,10 @@ absl::StatusOr<v1::SignedDirectory> SignWorkspace(const std::string& dir,
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = SaveWorkingDirectory(dir, *directory); !s.ok()) return s;
+  working->set_epoch(directory->epoch());
+  working->set_issued_at_unix_ms(directory->issued_at_unix_ms());
+  working->set_not_after_unix_ms(directory->not_after_unix_ms());
+  if (absl::Status s = SaveWorkingDirectory(dir, *working); !s.ok()) return s;
   return signed_directory;
 }
 

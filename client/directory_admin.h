@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "client/sealed_file.h"
+#include "crypto/directory.h"
 #include "crypto/random.h"
 #include "crypto/secret_bytes.h"
 #include "proto/directory.pb.h"
@@ -79,9 +80,11 @@ absl::Status RemoveUnit(v1::KeyDirectory& directory, absl::string_view unit_id);
 // FAILED_PRECONDITION when the adviser id is already listed in another unit.
 absl::Status AddAdviser(v1::KeyDirectory& directory, absl::string_view unit_id,
                         const v1::AdviserKeys& adviser);
-// NOT_FOUND for an unknown unit or adviser.
+// NOT_FOUND for an unknown unit or adviser. With `revoke_signing_key` their
+// signing key is also listed as revoked, so clients refuse everything it
+// signed (a lost or stolen key), not only what it signs from now on.
 absl::Status RemoveAdviser(v1::KeyDirectory& directory, absl::string_view unit_id,
-                           absl::string_view adviser_id);
+                           absl::string_view adviser_id, bool revoke_signing_key);
 
 // The public bundle an adviser hands to the admin: AdviserKeys in protobuf
 // JSON ({"adviserId": ..., "encryptionPublicKey": base64, "signingPublicKey":
@@ -91,13 +94,25 @@ std::string FormatAdviserBundle(const v1::AdviserKeys& adviser);
 // is empty.
 absl::StatusOr<v1::AdviserKeys> ParseAdviserBundle(absl::string_view json);
 
-// Opens the sealed directory key, raises the working epoch by one, stamps
-// `now_unix_ms`, signs, writes signed-directory.pb and the working file.
-// UNAUTHENTICATED (wrong passphrase) / DATA_LOSS (damaged key file) tagged
-// kKeystore; INVALID_ARGUMENT when the directory breaks a content rule.
+struct SignOptions {
+  int64_t now_unix_ms = 0;
+  // not_after = now + this; 1 ms .. crypto::kMaxDirectoryValidityMs.
+  int64_t valid_for_ms = crypto::kDefaultDirectoryValidityMs;
+  // Re-sign the content of the last signed directory (not the working
+  // file's edits) with a new epoch and dates: `directory refresh`.
+  bool refresh = false;
+};
+
+// Opens the sealed directory key, raises the epoch by one above both the
+// working file and the last signature, stamps issued_at and not_after,
+// signs, writes signed-directory.pb and the working file (its epoch and
+// dates follow the signature). UNAUTHENTICATED (wrong passphrase) /
+// DATA_LOSS (damaged key file) tagged kKeystore; INVALID_ARGUMENT when the
+// directory breaks a content rule or the validity is out of range;
+// FAILED_PRECONDITION (kNotFound) for a refresh before the first sign.
 absl::StatusOr<v1::SignedDirectory> SignWorkspace(const std::string& dir,
                                                   const crypto::SecretBytes& passphrase,
-                                                  int64_t now_unix_ms);
+                                                  const SignOptions& options);
 
 // The last signed directory. NOT_FOUND before the first `sign`.
 absl::StatusOr<v1::SignedDirectory> LoadSignedDirectory(const std::string& dir);

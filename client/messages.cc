@@ -246,8 +246,63 @@ constexpr Entry kTable[] = {
      "Katalognyckeln förseglades i $0. Lås denna publika katalognyckel i varje profil och i "
      "reläet:\n$1"},
     {Msg::kDirSaved, "Working directory saved: $0", "Arbetskatalogen sparad: $0"},
-    {Msg::kDirSigned, "Signed directory epoch $0 written to $1.",
-     "Signerad katalog epok $0 skrevs till $1."},
+    {Msg::kDirSigned,
+     "Signed directory epoch $0 written to $1; valid until $2. Publish it, and before that date "
+     "run `samrad admin directory refresh` and publish again.",
+     "Signerad katalog epok $0 skrevs till $1; giltig till $2. Publicera den, och kör `samrad "
+     "admin directory refresh` och publicera igen före det datumet."},
+    {Msg::kCmdDirRefresh, "re-sign the last signed directory as a new epoch with a new expiry date",
+     "signera om den senast signerade katalogen som en ny epok med nytt giltighetsdatum"},
+    {Msg::kFlagValidDays, "days the signed directory stays valid (1-90, default 14)",
+     "antal dagar den signerade katalogen gäller (1–90, standard 14)"},
+    {Msg::kFlagRevokeKeys,
+     "also revoke the adviser's signing key, so nothing it ever signed is trusted (a lost or "
+     "stolen key)",
+     "återkalla också rådgivarens signeringsnyckel, så att inget den någonsin signerat godtas "
+     "(en förlorad eller stulen nyckel)"},
+    {Msg::kDirectoryExpired,
+     "The key directory (epoch $0) expired on $1. The relay may be hiding a newer one, or it was "
+     "not refreshed in time: ask your administrator to run `samrad admin directory refresh` and "
+     "publish it. Nothing was sent.",
+     "Nyckelkatalogen (epok $0) gick ut $1. Reläet kan dölja en nyare, eller så förnyades den "
+     "inte i tid: be din administratör köra `samrad admin directory refresh` och publicera den. "
+     "Inget skickades."},
+    {Msg::kIntegrityUnit,
+     "The relay says case $0 is with unit \"$1\", but its signed messages say \"$2\": the "
+     "relay may be compromised. Nothing was sent; tell your administrator.",
+     "Reläet säger att ärende $0 ligger hos enheten \"$1\", men ärendets signerade meddelanden "
+     "säger \"$2\": reläet kan vara komprometterat. Inget skickades; kontakta din "
+     "administratör."},
+    {Msg::kIntegrityMissing,
+     "Message $0 is missing from case $1: the relay did not deliver it. The relay may be "
+     "compromised; tell your administrator.",
+     "Meddelande $0 saknas i ärende $1: reläet levererade det inte. Reläet kan vara "
+     "komprometterat; kontakta din administratör."},
+    {Msg::kIntegrityMissingRange,
+     "Messages $0 to $1 are missing from case $2: the relay did not deliver them. The relay may "
+     "be compromised; tell your administrator.",
+     "Meddelandena $0 till $1 saknas i ärende $2: reläet levererade dem inte. Reläet kan vara "
+     "komprometterat; kontakta din administratör."},
+    {Msg::kIntegrityReplaced,
+     "Message $0 of case $1 was delivered with other content than before. The relay may be "
+     "compromised; tell your administrator.",
+     "Meddelande $0 i ärende $1 levererades med annat innehåll än tidigare. Reläet kan vara "
+     "komprometterat; kontakta din administratör."},
+    {Msg::kIntegrityFewer,
+     "The relay now shows $0 messages in case $1, fewer messages than the $2 seen here before: "
+     "it is hiding messages. The relay may be compromised; tell your administrator.",
+     "Reläet visar nu $0 meddelanden i ärende $1, färre än de $2 som setts här tidigare: det "
+     "döljer meddelanden. Reläet kan vara komprometterat; kontakta din administratör."},
+    {Msg::kIntegrityMessage,
+     "Message $0 of case $1 cannot be trusted: $2. The relay may be compromised; tell your "
+     "administrator.",
+     "Meddelande $0 i ärende $1 går inte att lita på: $2. Reläet kan vara komprometterat; "
+     "kontakta din administratör."},
+    {Msg::kAuditNotExtending,
+     "The relay's audit chain does not extend the one verified here before (entry $0): it was "
+     "rewritten or cut. The relay may be compromised.",
+     "Reläets granskningskedja bygger inte vidare på den som verifierats här tidigare (post "
+     "$0): den har skrivits om eller kortats. Reläet kan vara komprometterat."},
     {Msg::kDirPublished, "The relay now serves directory epoch $0.",
      "Reläet tillhandahåller nu katalog epok $0."},
     {Msg::kGuardRefused,

@@ -17,6 +17,7 @@
 #include "client/exit_codes.h"
 #include "client/file_util.h"
 #include "client/guard.h"
+#include "client/output.h"
 #include "crypto/directory.h"
 
 namespace samrad::client {
@@ -59,6 +60,7 @@ absl::Status UsageStatus(std::string message) {
 
 absl::StatusOr<v1::KeyDirectory> AcceptDirectory(const v1::SignedDirectory& signed_directory,
                                                  const crypto::Ed25519PublicKey& pinned,
+                                                 int64_t now_unix_ms, const Messages& messages,
                                                  Keystore& keystore, bool* changed) {
   absl::StatusOr<v1::KeyDirectory> directory = crypto::VerifyDirectory(signed_directory, pinned);
   if (!directory.ok()) {
@@ -68,6 +70,14 @@ absl::StatusOr<v1::KeyDirectory> AcceptDirectory(const v1::SignedDirectory& sign
                                   "the pinned key: ",
                                   directory.status().message())),
         ExitCode::kDirectory);
+  }
+  // A relay that keeps serving an old epoch hides every later one; expiry
+  // bounds how long (checked before anything of it is remembered).
+  if (!crypto::CheckDirectoryFresh(*directory, now_unix_ms).ok()) {
+    return WithExitCode(absl::FailedPreconditionError(
+                            messages.Format(Msg::kDirectoryExpired, directory->epoch(),
+                                            FormatTimestamp(directory->not_after_unix_ms()))),
+                        ExitCode::kDirectory);
   }
   const uint64_t before = keystore.contents().highest_directory_epoch();
   const int signers_before = keystore.contents().known_signers_size();
@@ -234,7 +244,7 @@ absl::StatusOr<const v1::KeyDirectory*> Session::VerifiedDirectory() {
   }
   bool changed = false;
   absl::StatusOr<v1::KeyDirectory> directory =
-      AcceptDirectory(signed_directory, *pinned, **keystore, &changed);
+      AcceptDirectory(signed_directory, *pinned, Now(), msg(), **keystore, &changed);
   if (!directory.ok()) return directory.status();
   if (changed) {
     if (absl::Status s = (*keystore)->Save(); !s.ok()) return s;

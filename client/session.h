@@ -29,12 +29,15 @@
 namespace samrad::client {
 
 // Accepts a directory served by the relay: verifies it under `pinned`
-// (PERMISSION_DENIED / INVALID_ARGUMENT tagged kDirectory), refuses an epoch
-// lower than `keystore` has seen (FAILED_PRECONDITION tagged kDirectory),
-// records the epoch and the adviser signing keys in `keystore` (not saved;
-// `*changed` tells whether anything was recorded).
+// (PERMISSION_DENIED / INVALID_ARGUMENT tagged kDirectory), refuses one whose
+// not_after is before `now_unix_ms` (FAILED_PRECONDITION tagged kDirectory,
+// Msg::kDirectoryExpired) and an epoch lower than `keystore` has seen
+// (FAILED_PRECONDITION tagged kDirectory), records the epoch and the adviser
+// signing keys in `keystore` (not saved; `*changed` tells whether anything
+// was recorded).
 absl::StatusOr<v1::KeyDirectory> AcceptDirectory(const v1::SignedDirectory& signed_directory,
                                                  const crypto::Ed25519PublicKey& pinned,
+                                                 int64_t now_unix_ms, const Messages& messages,
                                                  Keystore& keystore, bool* changed);
 
 // The process's surroundings, injected so tests can drive commands.

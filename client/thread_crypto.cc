@@ -6,25 +6,6 @@
 #include "client/exit_codes.h"
 
 namespace samrad::client {
-namespace {
-
-std::string U32Be(uint32_t v) {
-  std::string out(4, '\0');
-  out[0] = static_cast<char>(v >> 24);
-  out[1] = static_cast<char>(v >> 16);
-  out[2] = static_cast<char>(v >> 8);
-  out[3] = static_cast<char>(v);
-  return out;
-}
-
-// The bytes an envelope signature covers (proto/envelope.proto).
-std::string EnvelopeSigningInput(const v1::SealedEnvelope& sealed) {
-  return absl::StrCat("samrad-envelope-v1", U32Be(static_cast<uint32_t>(sealed.header().size())),
-                      sealed.header(), sealed.ciphertext());
-}
-
-}  // namespace
-
 absl::StatusOr<std::vector<crypto::X25519PublicKey>> UnitRecipients(const v1::UnitEntry& unit) {
   std::vector<crypto::X25519PublicKey> keys;
   for (const auto& adviser : unit.advisers()) {
@@ -44,26 +25,73 @@ absl::StatusOr<std::vector<crypto::X25519PublicKey>> UnitRecipients(const v1::Un
   return keys;
 }
 
+namespace {
+
+bool Contains(const std::vector<std::string>& units, const std::string& unit) {
+  return std::find(units.begin(), units.end(), unit) != units.end();
+}
+
+// The unit that lists `adviser_id` in `directory`, or nullptr.
+const v1::UnitEntry* UnitListing(const v1::KeyDirectory& directory, const std::string& adviser_id) {
+  for (const auto& unit : directory.units()) {
+    for (const auto& adviser : unit.advisers()) {
+      if (adviser.adviser_id() == adviser_id) return &unit;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 absl::StatusOr<SignerInfo> FindAdviserSigner(const v1::KeyDirectory& directory,
                                              const v1::KeystoreContents& keystore,
-                                             absl::string_view sender_key_id) {
+                                             absl::string_view sender_key_id,
+                                             const std::vector<std::string>& allowed_units) {
+  for (const std::string& revoked : directory.revoked_signing_keys()) {
+    absl::StatusOr<crypto::Ed25519PublicKey> key = crypto::Ed25519PublicKey::FromBytes(revoked);
+    if (key.ok() && key->KeyId() == sender_key_id) {
+      return absl::PermissionDeniedError(
+          "signed by a revoked key: the directory says this key must never be trusted again");
+    }
+  }
   for (const auto& unit : directory.units()) {
     for (const auto& adviser : unit.advisers()) {
       absl::StatusOr<crypto::Ed25519PublicKey> key =
           crypto::Ed25519PublicKey::FromBytes(adviser.signing_public_key());
-      if (key.ok() && key->KeyId() == sender_key_id) {
-        return SignerInfo{*key, adviser.adviser_id(), unit.unit_id()};
+      if (!key.ok() || key->KeyId() != sender_key_id) continue;
+      if (!Contains(allowed_units, unit.unit_id())) {
+        return absl::PermissionDeniedError(absl::StrCat("signed by adviser ", adviser.adviser_id(),
+                                                        " of unit ", unit.unit_id(),
+                                                        ", which this case was never with"));
       }
+      return SignerInfo{*key, adviser.adviser_id(), unit.unit_id()};
     }
   }
   for (const auto& known : keystore.known_signers()) {
     absl::StatusOr<crypto::Ed25519PublicKey> key =
         crypto::Ed25519PublicKey::FromBytes(known.signing_public_key());
-    if (key.ok() && key->KeyId() == sender_key_id) {
+    if (!key.ok() || key->KeyId() != sender_key_id) continue;
+    // A rotated key: its adviser is still listed for a unit of this case.
+    const v1::UnitEntry* listed = UnitListing(directory, known.adviser_id());
+    if (listed != nullptr && listed->unit_id() == known.unit() &&
+        Contains(allowed_units, known.unit())) {
       return SignerInfo{*key, known.adviser_id(), known.unit()};
     }
+    return absl::PermissionDeniedError(
+        absl::StrCat("signed by a key no longer in the directory (adviser ", known.adviser_id(),
+                     " of unit ", known.unit(), "); not verified"));
   }
   return absl::NotFoundError("signed by a key that no verified directory lists");
+}
+
+bool IsIntegrityFailure(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+    case absl::StatusCode::kNotFound:  // not addressed to my keys; unknown signer
+      return false;
+    default:
+      return true;
+  }
 }
 
 const crypto::X25519PrivateKey* FindRecipientKey(
@@ -104,7 +132,8 @@ absl::StatusOr<v1::EnvelopeBody> OpenFirstMessageAsAdviser(
   v1::SealedEnvelope copy;
   copy.set_header(header.SerializeAsString());
   copy.set_ciphertext(envelope.sealed.ciphertext());
-  copy.set_signature(one_off_signer.Sign(EnvelopeSigningInput(copy)));
+  copy.set_signature(
+      one_off_signer.Sign(crypto::EnvelopeSignedBytes(copy.header(), copy.ciphertext())));
   absl::StatusOr<crypto::ParsedEnvelope> parsed = crypto::ParseEnvelope(copy.SerializeAsString());
   if (!parsed.ok()) return parsed.status();
   absl::StatusOr<v1::EnvelopeBody> body =
@@ -166,25 +195,50 @@ absl::StatusOr<AdviserPrivateKeys> LoadAdviserKeys(const v1::KeystoreContents& c
   return keys;
 }
 
-uint64_t NextSequence(const v1::ThreadView& view) {
-  uint64_t last = 0;
-  for (const auto& message : view.messages()) last = std::max(last, message.sequence());
-  return last + 1;
+OpenedThread OpenThread(const v1::ThreadView& view, const v1::KeyDirectory& directory,
+                        const v1::KeystoreContents& keystore, const ReaderKeys& keys,
+                        ThreadChainState* state_out) {
+  ThreadChainState state;
+  state.thread_signing_key = keys.thread_signing_key;
+  OpenedThread opened = OpenThread(view, directory, keystore, keys, state);
+  if (state_out != nullptr) *state_out = std::move(state);
+  return opened;
 }
 
 OpenedThread OpenThread(const v1::ThreadView& view, const v1::KeyDirectory& directory,
-                        const v1::KeystoreContents& keystore, const ReaderKeys& keys) {
+                        const v1::KeystoreContents& keystore, const ReaderKeys& keys,
+                        ThreadChainState& state) {
   OpenedThread thread;
   std::vector<const v1::StoredMessage*> stored;
   for (const auto& message : view.messages()) stored.push_back(&message);
-  std::sort(stored.begin(), stored.end(),
-            [](const auto* a, const auto* b) { return a->sequence() < b->sequence(); });
+  std::stable_sort(stored.begin(), stored.end(),
+                   [](const auto* a, const auto* b) { return a->sequence() < b->sequence(); });
 
-  std::optional<crypto::Ed25519PublicKey> thread_key = keys.thread_signing_key;
+  if (!state.thread_signing_key.has_value()) state.thread_signing_key = keys.thread_signing_key;
   std::vector<const crypto::X25519PrivateKey*> my_keys = keys.adviser_keys;
   if (keys.reply_key != nullptr) my_keys.push_back(keys.reply_key);
 
   for (const v1::StoredMessage* message : stored) {
+    if (message->sequence() <= state.last_sequence) {
+      // Delivered twice: the same bytes are harmless, others replace it.
+      if (message->sequence() == state.last_sequence && !state.last_chain_hash.empty()) {
+        absl::StatusOr<crypto::ParsedEnvelope> again = crypto::ParseEnvelope(message->envelope());
+        if (!again.ok() || crypto::EnvelopeChainHash(*again) != state.last_chain_hash) {
+          thread.problems.push_back(
+              {ChainProblem::Kind::kReplaced, message->sequence(), message->sequence()});
+        }
+      }
+      continue;
+    }
+    if (message->sequence() > state.last_sequence + 1) {
+      thread.problems.push_back(
+          {ChainProblem::Kind::kMissing, state.last_sequence + 1, message->sequence() - 1});
+      state.last_chain_hash.clear();
+    }
+    const std::string previous_hash = std::move(state.last_chain_hash);
+    state.last_chain_hash.clear();
+    state.last_sequence = message->sequence();
+
     OpenedMessage opened;
     opened.sequence = message->sequence();
     opened.accepted_at_unix_ms = message->accepted_at_unix_ms();
@@ -195,59 +249,98 @@ OpenedThread OpenThread(const v1::ThreadView& view, const v1::KeyDirectory& dire
       continue;
     }
     opened.role = envelope->header.sender_role();
+    // Known from the bytes alone: the next verified message proves (by naming
+    // it) that this one is the message its sender saw, even if I cannot read it.
+    const std::string this_hash = crypto::EnvelopeChainHash(*envelope);
     const crypto::X25519PrivateKey* recipient =
         FindRecipientKey(*envelope, message->extra_recipients(), my_keys);
     crypto::EnvelopeContext expected = envelope->context();
-    expected.unit.clear();  // any unit (referrals move threads)
+    expected.unit.clear();  // checked below against the signed unit chain
     expected.directory_epoch = 0;
     expected.sequence = message->sequence();
     expected.thread_id = view.summary().thread_id();
     expected.message_id = message->message_id();
+    expected.previous_envelope_hash = previous_hash;  // empty: link unknown
+    std::vector<v1::WrappedKey> extra(message->extra_recipients().begin(),
+                                      message->extra_recipients().end());
 
     absl::StatusOr<v1::EnvelopeBody> body;
+    std::string signer_unit;
     if (recipient == nullptr) {
       body = absl::NotFoundError("not addressed to any of my keys");
     } else if (opened.role == v1::SENDER_ROLE_PROFESSIONAL) {
-      if (!thread_key.has_value() && opened.sequence == 1) {
+      if (!state.thread_signing_key.has_value() && opened.sequence == 1) {
         body = OpenFirstMessageAsAdviser(*envelope, *recipient, message->extra_recipients());
-      } else if (!thread_key.has_value()) {
+        if (body.ok()) {
+          body = crypto::OpenEnvelope(
+              *envelope, expected,
+              *crypto::Ed25519PublicKey::FromBytes(body->thread_signing_public_key()), *recipient,
+              extra);
+        }
+      } else if (!state.thread_signing_key.has_value()) {
         body =
             absl::FailedPreconditionError("the thread key is unknown (first message unreadable)");
       } else {
-        std::vector<v1::WrappedKey> extra(message->extra_recipients().begin(),
-                                          message->extra_recipients().end());
-        body = crypto::OpenEnvelope(*envelope, expected, *thread_key, *recipient, extra);
+        body =
+            crypto::OpenEnvelope(*envelope, expected, *state.thread_signing_key, *recipient, extra);
       }
     } else if (opened.role == v1::SENDER_ROLE_ADVISER) {
       absl::StatusOr<SignerInfo> signer =
-          FindAdviserSigner(directory, keystore, envelope->header.sender_key_id());
+          FindAdviserSigner(directory, keystore, envelope->header.sender_key_id(), state.units);
       if (!signer.ok()) {
         body = signer.status();
       } else {
         opened.adviser_id = signer->adviser_id;
         opened.unit = signer->unit;
-        std::vector<v1::WrappedKey> extra(message->extra_recipients().begin(),
-                                          message->extra_recipients().end());
+        signer_unit = signer->unit;
         body = crypto::OpenEnvelope(*envelope, expected, signer->key, *recipient, extra);
       }
     } else {
       body = absl::InvalidArgumentError("unknown sender role");
     }
-    if (body.ok()) {
-      if (opened.sequence == 1 && opened.role == v1::SENDER_ROLE_PROFESSIONAL) {
+
+    if (body.ok() && opened.sequence == 1) {
+      if (opened.role != v1::SENDER_ROLE_PROFESSIONAL) {
+        body = absl::PermissionDeniedError("the first message is not the professional's question");
+      } else {
+        state.units = {envelope->header.unit()};
         thread.thread_reply_public_key = body->thread_reply_public_key();
         thread.thread_signing_public_key = body->thread_signing_public_key();
-        if (!thread_key.has_value()) {
+        if (!state.thread_signing_key.has_value()) {
           absl::StatusOr<crypto::Ed25519PublicKey> key =
               crypto::Ed25519PublicKey::FromBytes(body->thread_signing_public_key());
-          if (key.ok()) thread_key = *key;
+          if (key.ok()) state.thread_signing_key = *key;
         }
       }
+    } else if (body.ok() && !state.units.empty()) {
+      const std::string& current = state.units.back();
+      const std::string& referred = body->referred_to_unit();
+      const std::string& sealed_for = envelope->header.unit();
+      if (!referred.empty() && signer_unit != current) {
+        body = absl::PermissionDeniedError(absl::StrCat(
+            "a referral to ", referred, " signed by an adviser of ",
+            signer_unit.empty() ? "no unit" : signer_unit, " while the case was with ", current));
+      } else if (sealed_for != (referred.empty() ? current : referred)) {
+        body = absl::FailedPreconditionError(
+            absl::StrCat("sealed for unit ", sealed_for, " while the case was with ", current));
+      } else if (!referred.empty()) {
+        state.units.push_back(referred);
+      }
+    } else if (!body.ok() && opened.role != v1::SENDER_ROLE_PROFESSIONAL) {
+      state.units_complete = false;  // it may have been a referral
+    }
+    state.last_chain_hash = this_hash;
+    if (body.ok()) {
       opened.body = std::move(*body);
     } else {
       opened.status = body.status();
     }
     thread.messages.push_back(std::move(opened));
+  }
+  // A relay that cuts the end off still counts it in the summary.
+  if (view.summary().message_count() > state.last_sequence) {
+    thread.problems.push_back(
+        {ChainProblem::Kind::kMissing, state.last_sequence + 1, view.summary().message_count()});
   }
   return thread;
 }

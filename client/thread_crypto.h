@@ -32,11 +32,18 @@ struct SignerInfo {
   std::string unit;
 };
 
-// The adviser key whose key id is `sender_key_id`: first in `directory`,
-// then among keys remembered from earlier directories. NOT_FOUND otherwise.
+// The adviser key whose key id is `sender_key_id`, trusted only for a unit in
+// `allowed_units` (the thread's signed unit chain):
+//   - a key the current directory lists for an adviser of an allowed unit;
+//   - a key remembered from an earlier directory whose adviser the current
+//     directory still lists in an allowed unit (a rotated key).
+// PERMISSION_DENIED, with a message that says which, for a key the directory
+// revokes, a key of an adviser of another unit, and a key no longer in the
+// directory (its adviser was removed); NOT_FOUND for a key never seen.
 absl::StatusOr<SignerInfo> FindAdviserSigner(const v1::KeyDirectory& directory,
                                              const v1::KeystoreContents& keystore,
-                                             absl::string_view sender_key_id);
+                                             absl::string_view sender_key_id,
+                                             const std::vector<std::string>& allowed_units);
 
 // One message of a thread after verification and decryption.
 struct OpenedMessage {
@@ -59,22 +66,64 @@ struct ReaderKeys {
   std::vector<const crypto::X25519PrivateKey*> adviser_keys;
 };
 
-// Verifies and decrypts every message of `view`, in sequence order. A
-// professional's messages verify under the thread signing key; an adviser's
-// under the adviser key the directory (or the keystore's memory) lists for
-// the header's sender_key_id. For an adviser reader without the thread key,
-// the first message is opened first and its body's thread keys are then used
-// (its own signature is checked under the key it carries before anything of
-// it is returned). A message that fails gets a non-OK status; the others are
-// still returned. The returned thread keys are those of the first message
-// (empty when it could not be opened).
+// What a reader has verified of a thread so far, carried from one read to the
+// next (a whole `show`, or message after message in `watch`).
+struct ThreadChainState {
+  uint64_t last_sequence = 0;   // the highest sequence processed
+  std::string last_chain_hash;  // its EnvelopeChainHash; empty when unknown
+  // The signed unit chain: message 1's header unit, then every verified
+  // referral's target. back() is the unit the case is with.
+  std::vector<std::string> units;
+  // False once a message that could carry a referral could not be read, so
+  // `units` may be out of date.
+  bool units_complete = true;
+  std::optional<crypto::Ed25519PublicKey> thread_signing_key;
+};
+
+// A break in the thread the relay delivered: sequences [first, last] are
+// missing (withheld, or cut off the end), or message `first` does not name
+// the message before it (replaced).
+struct ChainProblem {
+  enum class Kind { kMissing, kReplaced };
+  Kind kind = Kind::kMissing;
+  uint64_t first = 0;
+  uint64_t last = 0;
+};
+
+// Verifies and decrypts the messages of `view` after `state` (from a fresh
+// state: the whole thread), in sequence order, and advances `state`.
+//   - A professional's messages verify under the thread signing key; an
+//     adviser's only under a key FindAdviserSigner accepts for the units of
+//     the signed chain so far. For an adviser reader without the thread key,
+//     message 1 is opened first and its body's thread keys are then used (its
+//     own signature is checked under the key it carries first).
+//   - Every message after the first must name its predecessor's chain hash,
+//     carry the unit the case was with (a referral note: the unit it refers
+//     to), and a referral must come from an adviser of that unit.
+// A message that fails gets a non-OK status (IsIntegrityFailure tells whether
+// it points at tampering); the others are still returned. Gaps, a cut-off end
+// (view.summary().message_count above the last delivered sequence) and broken
+// links are listed in `problems`. The thread keys are those of message 1
+// (empty when it was not in `view` or could not be opened).
 struct OpenedThread {
   std::vector<OpenedMessage> messages;
+  std::vector<ChainProblem> problems;
   std::string thread_reply_public_key;    // X25519, from message 1
   std::string thread_signing_public_key;  // Ed25519, from message 1
 };
 OpenedThread OpenThread(const v1::ThreadView& view, const v1::KeyDirectory& directory,
-                        const v1::KeystoreContents& keystore, const ReaderKeys& keys);
+                        const v1::KeystoreContents& keystore, const ReaderKeys& keys,
+                        ThreadChainState& state);
+// The same from a fresh state; `state_out`, when given, receives the end state.
+OpenedThread OpenThread(const v1::ThreadView& view, const v1::KeyDirectory& directory,
+                        const v1::KeystoreContents& keystore, const ReaderKeys& keys,
+                        ThreadChainState* state_out = nullptr);
+
+// Whether a message's status means it was forged, altered or misattributed
+// (bad signature, untrusted signer, header or chain mismatch, failed
+// authentication or commitment) rather than merely not addressed to the
+// reader's keys.
+bool IsIntegrityFailure(const absl::Status& status);
 
 // Opens message 1 for an adviser: recovers the content key with `recipient`,
 // decrypts, then checks that the thread signing key in the body has the
@@ -83,9 +132,6 @@ OpenedThread OpenThread(const v1::ThreadView& view, const v1::KeyDirectory& dire
 absl::StatusOr<v1::EnvelopeBody> OpenFirstMessageAsAdviser(
     const crypto::ParsedEnvelope& envelope, const crypto::X25519PrivateKey& recipient,
     const google::protobuf::RepeatedPtrField<v1::WrappedKey>& extra_recipients);
-
-// The sequence number the next message of `view` must carry.
-uint64_t NextSequence(const v1::ThreadView& view);
 
 // The first of `keys` named among the envelope's recipients or the extra
 // ones, or nullptr.

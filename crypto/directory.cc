@@ -12,7 +12,8 @@
 namespace samrad::crypto {
 namespace {
 
-constexpr std::string_view kDirectoryLabel = "samrad-directory-v1";
+constexpr std::string_view kDirectoryLabel = "samrad-directory-v2";
+constexpr uint32_t kDirectoryVersion = 2;
 constexpr size_t kMaxAdviserIdLen = 128;
 
 std::string SignedBytes(std::string_view directory) {
@@ -75,7 +76,44 @@ absl::Status ValidateDirectory(const v1::KeyDirectory& directory) {
     return absl::InvalidArgumentError(absl::StrCat(
         "directory fallback unit \"", directory.fallback_unit_id(), "\" is not one of its units"));
   }
+  if (directory.issued_at_unix_ms() <= 0) {
+    return absl::InvalidArgumentError("directory issued_at_unix_ms must be set");
+  }
+  const int64_t validity = directory.not_after_unix_ms() - directory.issued_at_unix_ms();
+  if (validity <= 0 || validity > kMaxDirectoryValidityMs) {
+    return absl::InvalidArgumentError(
+        "directory not_after_unix_ms must be after issued_at_unix_ms and at most 90 days later");
+  }
+  std::set<std::string> revoked;
+  for (const std::string& key : directory.revoked_signing_keys()) {
+    if (key.size() != kEd25519KeyLen) {
+      return absl::InvalidArgumentError("a revoked signing key in the directory is not 32 bytes");
+    }
+    revoked.insert(key);
+  }
+  for (const v1::UnitEntry& unit : directory.units()) {
+    for (const v1::AdviserKeys& adviser : unit.advisers()) {
+      if (revoked.count(adviser.signing_public_key()) != 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("adviser ", adviser.adviser_id(), " of unit ", unit.unit_id(),
+                         " is listed with a signing key the directory also revokes"));
+      }
+    }
+  }
   return absl::OkStatus();
+}
+
+absl::Status CheckDirectoryFresh(const v1::KeyDirectory& directory, int64_t now_unix_ms) {
+  if (now_unix_ms <= directory.not_after_unix_ms()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("key directory epoch ", directory.epoch(), " expired ",
+                   (now_unix_ms - directory.not_after_unix_ms()) / (3600 * 1000), " hours ago"));
+}
+
+bool IsRevokedSigningKey(const v1::KeyDirectory& directory, std::string_view signing_public_key) {
+  return std::any_of(directory.revoked_signing_keys().begin(),
+                     directory.revoked_signing_keys().end(),
+                     [&](const std::string& key) { return key == signing_public_key; });
 }
 
 absl::StatusOr<v1::SignedDirectory> SignDirectory(const v1::KeyDirectory& directory,
@@ -84,11 +122,23 @@ absl::StatusOr<v1::SignedDirectory> SignDirectory(const v1::KeyDirectory& direct
   v1::SignedDirectory out;
   out.set_directory(SerializeDeterministically(directory));
   out.set_signature(directory_key.Sign(SignedBytes(out.directory())));
+  out.set_version(kDirectoryVersion);
   return out;
 }
 
 absl::StatusOr<v1::KeyDirectory> VerifyDirectory(const v1::SignedDirectory& signed_directory,
                                                  const Ed25519PublicKey& directory_public_key) {
+  if (signed_directory.version() < kDirectoryVersion) {
+    return absl::InvalidArgumentError(
+        "the key directory is in format 1 (signed by an older samrad, without an expiry date); "
+        "the administrator must sign it again with `samrad admin directory refresh`");
+  }
+  if (signed_directory.version() != kDirectoryVersion) {
+    return absl::InvalidArgumentError(absl::StrCat("the key directory is in format ",
+                                                   signed_directory.version(),
+                                                   ", which this samrad cannot read (it reads 2); "
+                                                   "update samrad"));
+  }
   if (!directory_public_key
            .Verify(SignedBytes(signed_directory.directory()), signed_directory.signature())
            .ok()) {

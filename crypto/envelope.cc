@@ -1,6 +1,8 @@
 #include "crypto/envelope.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <utility>
@@ -15,10 +17,12 @@
 namespace samrad::crypto {
 namespace {
 
-constexpr uint32_t kEnvelopeVersion = 1;
-constexpr std::string_view kAadLabel = "samrad-aad-v1";
-constexpr std::string_view kSignatureLabel = "samrad-envelope-v1";
-constexpr std::string_view kWrapInfo = "samrad-wrap-v1";
+constexpr uint32_t kEnvelopeVersion = 2;
+constexpr std::string_view kAadLabel = "samrad-aad-v2";
+constexpr std::string_view kSignatureLabel = "samrad-envelope-v2";
+constexpr std::string_view kWrapInfo = "samrad-wrap-v2";
+constexpr std::string_view kCommitmentLabel = "samrad-key-commitment-v2";
+constexpr std::string_view kChainLabel = "samrad-chain-v2";
 constexpr size_t kContentKeyLen = 32;
 constexpr size_t kWrappedKeyCiphertextLen = kContentKeyLen + kAeadTagLen;
 
@@ -32,6 +36,8 @@ void AppendLengthPrefixed(std::string& out, std::string_view s) {
   AppendU32(out, static_cast<uint32_t>(s.size()));
   out.append(s);
 }
+
+absl::Status CheckChainLink(uint64_t sequence, std::string_view previous_hash);
 
 absl::Status ValidateContext(const EnvelopeContext& context) {
   if (!ids::IsHexId(context.thread_id)) {
@@ -50,10 +56,39 @@ absl::Status ValidateContext(const EnvelopeContext& context) {
   if (!ids::IsUnitId(context.unit)) {
     return absl::InvalidArgumentError("envelope unit must match [a-z0-9-]{1,64}");
   }
+  return CheckChainLink(context.sequence, context.previous_envelope_hash);
+}
+
+// Sequence 1 starts the chain (no previous hash); every later message names
+// its predecessor with a 32-byte hash.
+absl::Status CheckChainLink(uint64_t sequence, std::string_view previous_hash) {
+  if (sequence == 1 && !previous_hash.empty()) {
+    return absl::InvalidArgumentError("the first message of a thread has no previous hash");
+  }
+  if (sequence > 1 && previous_hash.size() != kEnvelopeHashLen) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "envelope sequence ", sequence, " must carry the 32-byte hash of message ", sequence - 1));
+  }
   return absl::OkStatus();
 }
 
-std::string SignedBytes(std::string_view header, std::string_view ciphertext) {
+// HMAC-SHA256(content key, kCommitmentLabel): a PRF output that only this
+// key produces (HMAC-SHA256 is collision resistant in its key), unlike the
+// AES-GCM tag.
+std::string KeyCommitment(const SecretBytes& content_key) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int out_len = 0;
+  const unsigned char* result =
+      HMAC(EVP_sha256(), content_key.data(), static_cast<int>(content_key.size()),
+           reinterpret_cast<const unsigned char*>(kCommitmentLabel.data()), kCommitmentLabel.size(),
+           out, &out_len);
+  if (result == nullptr || out_len != kKeyCommitmentLen) return std::string();
+  return std::string(reinterpret_cast<const char*>(out), out_len);
+}
+
+}  // namespace
+
+std::string EnvelopeSignedBytes(std::string_view header, std::string_view ciphertext) {
   std::string out;
   out.reserve(kSignatureLabel.size() + 4 + header.size() + ciphertext.size());
   out.append(kSignatureLabel);
@@ -62,6 +97,8 @@ std::string SignedBytes(std::string_view header, std::string_view ciphertext) {
   out.append(ciphertext);
   return out;
 }
+
+namespace {
 
 // Deduplicates by raw key, keeping the first occurrence's order.
 std::vector<const X25519PublicKey*> UniqueRecipients(absl::Span<const X25519PublicKey> recipients) {
@@ -127,6 +164,7 @@ absl::StatusOr<SecretBytes> UnwrapContentKey(const ParsedEnvelope& envelope,
   options.mode = hpke::Mode::kBase;
   options.info = kWrapInfo;
   bool listed = false;
+  bool commitment_mismatch = false;
   auto try_wrap = [&](const v1::WrappedKey& wrap) -> absl::StatusOr<SecretBytes> {
     listed = true;
     auto opened = hpke::Open(options, recipient, wrap.enc(), wrap_aad, wrap.ciphertext());
@@ -135,6 +173,13 @@ absl::StatusOr<SecretBytes> UnwrapContentKey(const ParsedEnvelope& envelope,
     OPENSSL_cleanse(opened->data(), opened->size());
     if (key.size() != kContentKeyLen) {
       return absl::DataLossError("the wrapped content key has a wrong length");
+    }
+    const std::string commitment = KeyCommitment(key);
+    const std::string& expected = envelope.header.key_commitment();
+    if (commitment.size() != expected.size() ||
+        CRYPTO_memcmp(commitment.data(), expected.data(), expected.size()) != 0) {
+      commitment_mismatch = true;
+      return absl::DataLossError("key commitment mismatch");
     }
     return key;
   };
@@ -150,6 +195,12 @@ absl::StatusOr<SecretBytes> UnwrapContentKey(const ParsedEnvelope& envelope,
   }
   if (!listed) {
     return absl::NotFoundError("this envelope is not addressed to the given recipient key");
+  }
+  // A key that unwraps but is not the committed one says more than a wrap
+  // that does not authenticate.
+  if (commitment_mismatch) {
+    return absl::DataLossError(
+        "the content key wrapped to this recipient is not the one the sender committed to");
   }
   return absl::DataLossError("the content key wrapped to this recipient fails authentication");
 }
@@ -181,7 +232,14 @@ std::string EnvelopeAad(const EnvelopeContext& context) {
   AppendU32(out, static_cast<uint32_t>(context.sender_role));
   AppendLengthPrefixed(out, context.unit);
   AppendU64(out, context.directory_epoch);
+  AppendLengthPrefixed(out, context.previous_envelope_hash);
   return out;
+}
+
+std::string EnvelopeChainHash(const ParsedEnvelope& envelope) {
+  std::string input(kChainLabel);
+  input.append(EnvelopeSignedBytes(envelope.sealed.header(), envelope.sealed.ciphertext()));
+  return Sha256(input);
 }
 
 EnvelopeContext ParsedEnvelope::context() const {
@@ -192,6 +250,7 @@ EnvelopeContext ParsedEnvelope::context() const {
   context.sender_role = header.sender_role();
   context.unit = header.unit();
   context.directory_epoch = header.directory_epoch();
+  context.previous_envelope_hash = header.previous_envelope_hash();
   return context;
 }
 
@@ -229,11 +288,16 @@ absl::StatusOr<std::string> SealEnvelope(const EnvelopeContext& context,
   header.set_body_nonce(nonce);
   for (v1::WrappedKey& key : *wrapped) *header.add_recipients() = std::move(key);
   header.set_sender_key_id(signer.public_key().KeyId());
+  header.set_previous_envelope_hash(context.previous_envelope_hash);
+  header.set_key_commitment(KeyCommitment(content_key));
+  if (header.key_commitment().size() != kKeyCommitmentLen) {
+    return absl::InternalError("computing the key commitment failed");
+  }
 
   v1::SealedEnvelope sealed;
   sealed.set_header(SerializeDeterministically(header));
   sealed.set_ciphertext(*std::move(ciphertext));
-  sealed.set_signature(signer.Sign(SignedBytes(sealed.header(), sealed.ciphertext())));
+  sealed.set_signature(signer.Sign(EnvelopeSignedBytes(sealed.header(), sealed.ciphertext())));
   std::string out = SerializeDeterministically(sealed);
   if (out.size() > kMaxEnvelopeBytes) {
     return absl::InvalidArgumentError(absl::StrCat("the sealed envelope would be ", out.size(),
@@ -262,9 +326,15 @@ absl::StatusOr<ParsedEnvelope> ParseEnvelope(std::string_view bytes) {
     return absl::InvalidArgumentError("envelope header is not a valid EnvelopeHeader message");
   }
   const v1::EnvelopeHeader& header = out.header;
+  if (header.version() == 1) {
+    return absl::InvalidArgumentError(
+        "envelope version 1 was sealed by an older samrad without a hash chain or key "
+        "commitment; this build reads only version 2 (send the message again with this "
+        "version)");
+  }
   if (header.version() != kEnvelopeVersion) {
     return absl::InvalidArgumentError(
-        absl::StrCat("envelope version ", header.version(), " is unknown (this build reads 1)"));
+        absl::StrCat("envelope version ", header.version(), " is unknown (this build reads 2)"));
   }
   if (!ids::IsHexId(header.thread_id()) || !ids::IsHexId(header.message_id())) {
     return absl::InvalidArgumentError("envelope header ids must be 32 lowercase hex characters");
@@ -274,6 +344,16 @@ absl::StatusOr<ParsedEnvelope> ParseEnvelope(std::string_view bytes) {
   }
   if (header.sender_key_id().size() != kKeyIdLen) {
     return absl::InvalidArgumentError("envelope sender key id must be 16 bytes");
+  }
+  if (header.sequence() == 0) {
+    return absl::InvalidArgumentError("envelope sequence numbers start at 1");
+  }
+  if (absl::Status s = CheckChainLink(header.sequence(), header.previous_envelope_hash());
+      !s.ok()) {
+    return s;
+  }
+  if (header.key_commitment().size() != kKeyCommitmentLen) {
+    return absl::InvalidArgumentError("envelope key commitment must be 32 bytes");
   }
   if (header.recipients().empty() ||
       static_cast<size_t>(header.recipients_size()) > kMaxRecipients) {
@@ -292,7 +372,7 @@ absl::Status VerifyEnvelopeSignature(const ParsedEnvelope& envelope,
     return absl::PermissionDeniedError("envelope was signed by another key than expected");
   }
   absl::Status verified =
-      signer.Verify(SignedBytes(envelope.sealed.header(), envelope.sealed.ciphertext()),
+      signer.Verify(EnvelopeSignedBytes(envelope.sealed.header(), envelope.sealed.ciphertext()),
                     envelope.sealed.signature());
   if (!verified.ok()) return absl::PermissionDeniedError("envelope signature does not verify");
   return absl::OkStatus();
@@ -320,6 +400,10 @@ absl::StatusOr<v1::EnvelopeBody> OpenEnvelope(const ParsedEnvelope& envelope,
   }
   if (!expected.unit.empty() && header.unit() != expected.unit) {
     return absl::FailedPreconditionError("envelope was sealed for another unit");
+  }
+  if (!expected.previous_envelope_hash.empty() &&
+      header.previous_envelope_hash() != expected.previous_envelope_hash) {
+    return absl::FailedPreconditionError("envelope names another previous message");
   }
   if (expected.directory_epoch != 0 && header.directory_epoch() != expected.directory_epoch) {
     return absl::FailedPreconditionError(absl::StrCat("envelope was sealed at directory epoch ",

@@ -44,41 +44,55 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
    public:
     explicit State(EventStream* stream) : stream_(stream) {}
 
-    void Deliver(const Event& event) override { Enqueue(event, /*live=*/true); }
+    void Deliver(const Event& event) override {
+      // on_live_ is set before started_ (under mu_) and never changes after.
+      if (Enqueue(event, /*live=*/true) && on_live_) on_live_(event);
+    }
     void Close(const absl::Status& reason) override { RequestFinish(ToGrpcStatus(reason)); }
 
     // Events published before Start are held back and, for thread streams,
     // deduplicated against the backlog by `skip_live`. `end_after`, if set,
     // ends the stream (OK) after delivering the first event it matches.
+    // `on_live`, if set, runs (outside the lock, on the publishing thread)
+    // for every published event queued for sending, not for the backlog —
+    // the relay audits an adviser's live reads with it.
     void Start(std::vector<Event> backlog, std::function<bool(const Event&)> skip_live,
-               std::function<bool(const Event&)> end_after = nullptr) {
+               std::function<bool(const Event&)> end_after = nullptr,
+               std::function<void(const Event&)> on_live = nullptr) {
       std::vector<Event> held;
       {
         std::lock_guard<std::mutex> lock(mu_);
         end_after_ = std::move(end_after);
+        on_live_ = std::move(on_live);
         started_ = true;
         held.swap(held_);
       }
       for (Event& e : backlog) Enqueue(std::move(e), /*live=*/false);
       for (Event& e : held) {
-        if (!skip_live || !skip_live(e)) Enqueue(std::move(e), /*live=*/false);
+        if (skip_live && skip_live(e)) continue;
+        if (Enqueue(e, /*live=*/false) && on_live_) on_live_(e);
       }
     }
 
-    void Enqueue(Event event, bool live) {
+    // Queues `event` for writing; false when it was not queued (held until
+    // Start, dropped after a finish, or the stream fell behind).
+    bool Enqueue(Event event, bool live) {
       const Event* start_write = nullptr;
       std::optional<grpc::Status> finish;
+      bool queued = false;
       {
         std::lock_guard<std::mutex> lock(mu_);
-        if (finish_requested_) return;
+        if (finish_requested_) return false;
         if (live && !started_) {
           held_.push_back(std::move(event));
-          return;
+          return false;
         }
+        queued = true;
         const size_t event_bytes = event.ByteSizeLong();
         const bool over_bytes =
             live && !queue_.empty() && queued_bytes_ + event_bytes > kMaxStreamBacklogBytes;
         if (queue_.size() >= kMaxStreamBacklogEvents || over_bytes) {
+          queued = false;
           finish_requested_ = true;
           pending_finish_ =
               grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -103,6 +117,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
       }
       if (start_write != nullptr) stream_->StartWrite(start_write);
       if (finish) stream_->Finish(*finish);
+      return queued;
     }
 
     void RequestFinish(grpc::Status status) {
@@ -161,6 +176,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
     size_t queued_bytes_ = 0;          // sum of queued_sizes_
     std::vector<Event> held_;
     std::function<bool(const Event&)> end_after_;
+    std::function<void(const Event&)> on_live_;
     bool started_ = false;
     bool writing_ = false;
     bool finish_requested_ = false;

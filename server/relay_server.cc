@@ -26,6 +26,7 @@
 #include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "server/config.h"
+#include "server/directory_health.h"
 #include "server/identity.h"
 #include "server/log.h"
 #include "server/relay_service.h"
@@ -314,6 +315,9 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   service_options.on_store_write = [raw](const absl::Status& outcome) {
     raw->write_health_->Record(outcome);
   };
+  service_options.on_directory_published = [raw] {
+    if (raw->directory_freshness_) raw->directory_freshness_->Poke();
+  };
   auto service =
       RelayService::New(std::move(service_options), relay->store_.get(), relay->verifier_.get());
   if (!service.ok()) return service.status();
@@ -383,6 +387,22 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
     relay->health_ = relay->server_->GetHealthCheckService();
     relay->health_->SetServingStatus(true);
   }
+  std::function<int64_t()> now = clock ? clock : [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  relay->directory_freshness_ = std::make_unique<DirectoryFreshness>(
+      [raw] {
+        const RelayStats stats = raw->service_->Stats();
+        return ServedDirectory{stats.directory_epoch, stats.directory_not_after_unix_ms};
+      },
+      std::move(now),
+      [raw](bool fresh) {
+        std::lock_guard<std::mutex> lock(raw->health_mu_);
+        if (raw->health_ != nullptr) raw->health_->SetServingStatus(kDirectoryHealthService, fresh);
+      },
+      /*interval_ms=*/60'000);
   LogInfo("relay_started", {{"listen", config.listen_address()},
                             {"port", absl::StrCat(relay->port_)},
                             {"data_dir", config.data_dir()}});
@@ -402,6 +422,7 @@ void RelayServer::Shutdown() {
   std::lock_guard<std::mutex> lock(shutdown_mu_);
   if (shut_down_) return;
   shut_down_ = true;
+  if (directory_freshness_) directory_freshness_->Stop();
   LogInfo("relay_stopping", {{"grace_seconds", absl::StrCat(config_.shutdown_grace_seconds())}});
   {
     // From here on the store's callbacks (draining calls) may not turn it back.

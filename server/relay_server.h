@@ -6,6 +6,9 @@
 // because the volume is full or on an I/O error (write_health.h) until a
 // write succeeds again — the relay keeps accepting calls meanwhile, and each
 // new write retries the store — and for good from the start of Shutdown.
+// The service "samrad.v1.Directory" is NOT_SERVING while the served key
+// directory expires within two days or none is published
+// (directory_health.h).
 #ifndef SAMRAD_SERVER_RELAY_SERVER_H_
 #define SAMRAD_SERVER_RELAY_SERVER_H_
 
@@ -29,6 +32,7 @@ class Store;
 
 namespace samrad::server {
 
+class DirectoryFreshness;
 class PeerVerifier;
 class RelayService;
 class StoreWriteHealth;
@@ -73,6 +77,7 @@ class RelayServer {
   std::unique_ptr<StoreWriteHealth> write_health_;
   std::unique_ptr<RelayService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<DirectoryFreshness> directory_freshness_;
   std::mutex shutdown_mu_;
   bool shut_down_ = false;
   // Guards health_: set once serving starts, cleared when Shutdown begins.

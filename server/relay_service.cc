@@ -116,6 +116,7 @@ class RelayServiceImpl final : public RelayService {
       : config_(std::move(options.config)),
         clock_(options.clock ? std::move(options.clock) : std::function<int64_t()>(SystemClockMs)),
         on_store_write_(std::move(options.on_store_write)),
+        on_directory_published_(std::move(options.on_directory_published)),
         store_(store),
         verifier_(verifier),
         directory_key_(std::move(directory_key)),
@@ -218,6 +219,7 @@ class RelayServiceImpl final : public RelayService {
     stats.open_streams = stream_budget_.open();
     auto dir = Directory();
     stats.directory_epoch = dir ? dir->epoch : 0;
+    stats.directory_not_after_unix_ms = dir ? dir->directory.not_after_unix_ms() : 0;
     return stats;
   }
 
@@ -401,12 +403,30 @@ class RelayServiceImpl final : public RelayService {
         return e.summary().unit() != unit;
       };
     }
+    // Every message an adviser's watch delivers live is on the record too,
+    // as a read of that message.
+    std::function<void(const v1::ThreadEvent&)> on_live;
+    if (caller->role == Role::kAdviser) {
+      on_live = [store = store_, report = on_store_write_,
+                 who = *caller](const v1::ThreadEvent& e) {
+        if (!e.has_message()) return;
+        store->AppendAudit(Audit(who, "read", e.message().thread_id(),
+                                 absl::StrCat("watch seq=", e.message().sequence())),
+                           [report](absl::StatusOr<v1::AuditEntry> entry) {
+                             if (report) report(entry.status());
+                             if (!entry.ok()) {
+                               LogError("audit_failed",
+                                        {{"action", "read"}, {"reason", entry.status().message()}});
+                             }
+                           });
+      };
+    }
     stream->state()->Start(
         std::move(backlog),
         [last_sequence](const v1::ThreadEvent& e) {
           return e.has_message() && e.message().sequence() <= last_sequence;
         },
-        std::move(end_after));
+        std::move(end_after), std::move(on_live));
     return stream;
   }
 
@@ -580,6 +600,13 @@ class RelayServiceImpl final : public RelayService {
                         verified.status().message())));
       return reactor;
     }
+    if (auto fresh = crypto::CheckDirectoryFresh(*verified, clock_()); !fresh.ok()) {
+      Fail(reactor, absl::FailedPreconditionError(
+                        absl::StrCat(fresh.message(),
+                                     "; clients would refuse it: run `samrad admin directory "
+                                     "refresh` and publish again")));
+      return reactor;
+    }
     auto current = Directory();
     const uint64_t epoch = verified->epoch();
     if (current && epoch <= current->epoch) {
@@ -599,6 +626,7 @@ class RelayServiceImpl final : public RelayService {
           reply->set_epoch(state->epoch);
           LogInfo("directory_published", {{"epoch", absl::StrCat(state->epoch)}});
           SetDirectory(std::move(state));
+          if (on_directory_published_) on_directory_published_();
           reactor->Finish(grpc::Status::OK);
         }));
     return reactor;
@@ -1172,7 +1200,14 @@ class RelayServiceImpl final : public RelayService {
                                                      "re-wrapped for ",
                                                      request.to_unit()));
     }
-    if (!request.note_envelope().empty()) {
+    // Readers learn that a case moved only from this signed note (its body
+    // names to_unit), so a referral without one is refused.
+    if (request.note_envelope().empty()) {
+      return absl::InvalidArgumentError(
+          "note_envelope is required: the referral note signed by the referring adviser is what "
+          "lets readers verify that the case moved");
+    }
+    {
       auto envelope = ParseSizedEnvelope("note_envelope", request.note_envelope());
       if (!envelope.ok()) return envelope.status();
       auto key = AdviserSigningKey(*dir, caller);
@@ -1184,7 +1219,7 @@ class RelayServiceImpl final : public RelayService {
       expected.thread_id = request.thread_id();
       expected.sequence = thread->last_sequence() + 1;
       expected.sender_role = v1::SENDER_ROLE_ADVISER;
-      expected.units = {thread->unit(), request.to_unit()};
+      expected.units = {request.to_unit()};
       expected.directory_epoch = dir->epoch;
       if (auto s = CheckEnvelopeHeader(envelope->header, expected); !s.ok()) return s;
       v1::StoredMessage note;
@@ -1268,6 +1303,7 @@ class RelayServiceImpl final : public RelayService {
   const v1::RelayConfig config_;
   const std::function<int64_t()> clock_;
   const std::function<void(const absl::Status&)> on_store_write_;
+  const std::function<void()> on_directory_published_;
   storage::Store* const store_;
   PeerVerifier* const verifier_;
   const crypto::Ed25519PublicKey directory_key_;

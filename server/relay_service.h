@@ -43,11 +43,15 @@ struct RelayServiceOptions {
   // maintenance thread). Must not block. Optional; RelayServer feeds its
   // StoreWriteHealth (write_health.h) with it.
   std::function<void(const absl::Status&)> on_store_write;
+  // Called after a new directory epoch is published (on the Store's
+  // completion thread). Must not block. Optional.
+  std::function<void()> on_directory_published;
 };
 
 struct RelayStats {
   uint64_t open_streams = 0;
   uint64_t directory_epoch = 0;
+  int64_t directory_not_after_unix_ms = 0;  // 0 when none is published
 };
 
 class RelayService : public v1::Relay::CallbackService {

@@ -96,6 +96,7 @@ absl::StatusOr<VerifiedDirectory> PublishMixDirectory(const BenchOptions& o,
   }
   next.set_epoch(next.epoch() + 1);
   next.set_issued_at_unix_ms(NowUnixMs());
+  next.set_not_after_unix_ms(next.issued_at_unix_ms() + crypto::kDefaultDirectoryValidityMs);
   absl::StatusOr<const v1::UnitEntry*> routed = crypto::RouteCounty(next, o.county);
   if (!routed.ok()) return routed.status();
   v1::UnitEntry* unit = nullptr;
@@ -169,6 +170,10 @@ absl::StatusOr<std::vector<v1::PostMessageRequest>> SealAnswers(
         context.sender_role = v1::SENDER_ROLE_ADVISER;
         context.unit = route.unit_id;
         context.directory_epoch = route.epoch;
+        absl::StatusOr<crypto::ParsedEnvelope> question =
+            crypto::ParseEnvelope(t.request.envelope());
+        if (!question.ok()) return question.status();
+        context.previous_envelope_hash = crypto::EnvelopeChainHash(*question);
         v1::EnvelopeBody body;
         body.set_text(std::string(payload_bytes, 'a'));
         std::vector<crypto::X25519PublicKey> recipients = route.recipients;

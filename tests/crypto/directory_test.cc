@@ -22,6 +22,7 @@ v1::KeyDirectory TestDirectory() {
   v1::KeyDirectory directory;
   directory.set_epoch(3);
   directory.set_issued_at_unix_ms(1700000000000);
+  directory.set_not_after_unix_ms(1700000000000 + kDefaultDirectoryValidityMs);
   v1::UnitEntry* kronoberg = directory.add_units();
   kronoberg->set_unit_id("rc-kronoberg");
   kronoberg->set_display_name("Resurscentrum Kronoberg");
@@ -53,7 +54,7 @@ TEST_F(DirectoryTest, SignedDirectoryVerifiesAndParsesBack) {
   EXPECT_EQ(verified->SerializeAsString(), directory.SerializeAsString());
   // The signature is over the label and the exact directory bytes.
   EXPECT_TRUE(key_.public_key()
-                  .Verify(absl::StrCat("samrad-directory-v1", signed_directory->directory()),
+                  .Verify(absl::StrCat("samrad-directory-v2", signed_directory->directory()),
                           signed_directory->signature())
                   .ok());
 }

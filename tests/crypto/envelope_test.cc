@@ -2,11 +2,18 @@
 // reports, in order; tampering with any byte; malformed input.
 #include "crypto/envelope.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "crypto/aead.h"
 #include "crypto/hpke.h"
+#include "crypto/serialize.h"
 #include "gtest/gtest.h"
+#include "tests/crypto/gcm_multikey.h"
 #include "tests/crypto/test_util.h"
 
 namespace samrad::crypto {
@@ -24,6 +31,15 @@ EnvelopeContext TestContext() {
   context.unit = "rc-kronoberg";
   context.directory_epoch = 7;
   return context;
+}
+
+// HMAC-SHA256 through OpenSSL's one-shot HMAC(), pinned by RFC 4231 below.
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  return std::string(reinterpret_cast<const char*>(out), len);
 }
 
 v1::EnvelopeBody TextBody(std::string text) {
@@ -53,7 +69,7 @@ class EnvelopeTest : public ::testing::Test {
   // Re-signs `sealed` after the caller changed it, so that only the later
   // checks can catch the change.
   std::string Resign(v1::SealedEnvelope sealed) {
-    std::string signed_bytes = "samrad-envelope-v1";
+    std::string signed_bytes = "samrad-envelope-v2";
     const uint32_t len = static_cast<uint32_t>(sealed.header().size());
     for (int shift = 24; shift >= 0; shift -= 8) {
       signed_bytes.push_back(static_cast<char>(len >> shift));
@@ -219,22 +235,25 @@ TEST_F(EnvelopeTest, FollowsTheDocumentedFormat) {
   ASSERT_TRUE(envelope.ParseFromString(*sealed));
   v1::EnvelopeHeader header;
   ASSERT_TRUE(header.ParseFromString(envelope.header()));
-  EXPECT_EQ(header.version(), 1u);
+  EXPECT_EQ(header.version(), 2u);
+  EXPECT_TRUE(header.previous_envelope_hash().empty());  // sequence 1
   EXPECT_EQ(header.sender_key_id(), signer_.public_key().KeyId());
   ASSERT_EQ(header.recipients_size(), 1);
   const v1::WrappedKey& wrap = header.recipients(0);
   EXPECT_EQ(wrap.key_id(), adviser_a_.public_key().KeyId());
   EXPECT_EQ(wrap.enc().size(), 32u);
   EXPECT_EQ(wrap.ciphertext().size(), 48u);
-  // The wrap is HPKE base mode, AES-256-GCM, info "samrad-wrap-v1", aad
+  // The wrap is HPKE base mode, AES-256-GCM, info "samrad-wrap-v2", aad
   // SHA-256(EnvelopeAad(context)).
   hpke::ReceiverOptions options;
   options.aead = hpke::AeadId::kAes256Gcm;
-  options.info = "samrad-wrap-v1";
+  options.info = "samrad-wrap-v2";
   auto content_key = hpke::Open(options, adviser_a_, wrap.enc(), Sha256(EnvelopeAad(TestContext())),
                                 wrap.ciphertext());
   ASSERT_TRUE(content_key.ok()) << content_key.status();
   ASSERT_EQ(content_key->size(), 32u);
+  // The header commits to the content key: HMAC-SHA256(key, label).
+  EXPECT_EQ(header.key_commitment(), HmacSha256(*content_key, "samrad-key-commitment-v2"));
   // The body is AES-256-GCM under the content key with aad EnvelopeAad.
   auto body =
       AeadOpen(AeadAlgorithm::kAes256Gcm, AsBytes(*content_key), AsBytes(header.body_nonce()),
@@ -244,7 +263,7 @@ TEST_F(EnvelopeTest, FollowsTheDocumentedFormat) {
   ASSERT_TRUE(parsed.ParseFromString(*body));
   EXPECT_EQ(parsed.text(), "format");
   // The signature covers label || u32be(len(header)) || header || ciphertext.
-  std::string signed_bytes = "samrad-envelope-v1";
+  std::string signed_bytes = "samrad-envelope-v2";
   const uint32_t len = static_cast<uint32_t>(envelope.header().size());
   for (int shift = 24; shift >= 0; shift -= 8) {
     signed_bytes.push_back(static_cast<char>(len >> shift));
@@ -267,10 +286,11 @@ TEST(EnvelopeAadTest, IsLengthPrefixedAndBindsEveryField) {
   c.sender_role = v1::SENDER_ROLE_ADVISER;
   c.unit = "u";
   c.directory_epoch = 3;
-  EXPECT_EQ(EnvelopeAad(c), std::string("samrad-aad-v1") + Unhex("0000000174") +
+  c.previous_envelope_hash = "h";
+  EXPECT_EQ(EnvelopeAad(c), std::string("samrad-aad-v2") + Unhex("0000000174") +
                                 Unhex("000000016d") + Unhex("0000000000000002") +
                                 Unhex("00000002") + Unhex("0000000175") +
-                                Unhex("0000000000000003"));
+                                Unhex("0000000000000003") + Unhex("0000000168"));
   EnvelopeContext shifted = c;
   shifted.thread_id = "tm";
   shifted.message_id = "";
@@ -402,19 +422,137 @@ TEST_F(EnvelopeTest, HeaderWithUnknownVersionOrBadFieldsIsInvalidArgument) {
   ASSERT_TRUE(envelope.ParseFromString(*sealed));
   v1::EnvelopeHeader header;
   ASSERT_TRUE(header.ParseFromString(envelope.header()));
-  std::vector<v1::EnvelopeHeader> bad(6, header);
-  bad[0].set_version(2);
+  std::vector<v1::EnvelopeHeader> bad(10, header);
+  bad[0].set_version(3);
   bad[1].set_body_nonce("short");
   bad[2].clear_recipients();
   bad[3].mutable_recipients(0)->set_enc("short");
   bad[4].set_sender_key_id("");
   bad[5].set_thread_id("not hex");
+  bad[6].set_key_commitment("short");
+  bad[7].set_previous_envelope_hash(std::string(32, 'h'));  // sequence 1 has none
+  bad[8].set_sequence(2);                                   // and later ones need one
+  bad[9].set_sequence(0);
   for (const v1::EnvelopeHeader& h : bad) {
     v1::SealedEnvelope changed = envelope;
     changed.set_header(h.SerializeAsString());
     EXPECT_EQ(ParseEnvelope(Resign(changed)).status().code(), absl::StatusCode::kInvalidArgument)
         << h.ShortDebugString();
   }
+}
+
+TEST(KeyCommitmentTest, HmacMatchesRfc4231AndAPinnedCommitment) {
+  // RFC 4231 test case 2.
+  EXPECT_EQ(HmacSha256("Jefe", "what do ya want for nothing?"),
+            Unhex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"));
+  // The commitment of the key 00 01 .. 1f (computed with Python's hmac).
+  std::string key;
+  for (int i = 0; i < 32; ++i) key.push_back(static_cast<char>(i));
+  EXPECT_EQ(HmacSha256(key, "samrad-key-commitment-v2"),
+            Unhex("f271af39689054d63de19c672321ce1ffdb6d690390cf2c17012999a2a9d6739"));
+}
+
+TEST_F(EnvelopeTest, VersionOneIsRefusedWithAMessageThatNamesIt) {
+  auto sealed = SealTo({&adviser_a_}, TextBody("x"));
+  ASSERT_TRUE(sealed.ok());
+  v1::SealedEnvelope envelope;
+  ASSERT_TRUE(envelope.ParseFromString(*sealed));
+  v1::EnvelopeHeader header;
+  ASSERT_TRUE(header.ParseFromString(envelope.header()));
+  header.set_version(1);
+  envelope.set_header(header.SerializeAsString());
+  auto parsed = ParseEnvelope(Resign(envelope));
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(parsed.status().message(), "version 1")) << parsed.status();
+}
+
+TEST_F(EnvelopeTest, ChainHashNamesThePreviousMessageAndIsChecked) {
+  auto first = SealTo({&adviser_a_}, TextBody("one"));
+  ASSERT_TRUE(first.ok());
+  auto parsed_first = ParseEnvelope(*first);
+  ASSERT_TRUE(parsed_first.ok());
+  const std::string link = EnvelopeChainHash(*parsed_first);
+  EXPECT_EQ(link.size(), kEnvelopeHashLen);
+  // SHA-256("samrad-chain-v2" || signed bytes): independent of re-encoding.
+  EXPECT_EQ(link, Sha256(std::string("samrad-chain-v2") +
+                         EnvelopeSignedBytes(parsed_first->sealed.header(),
+                                             parsed_first->sealed.ciphertext())));
+  EnvelopeContext second = TestContext();
+  second.message_id = "00000000000000000000000000000002";
+  second.sequence = 2;
+  EXPECT_EQ(SealTo({&adviser_a_}, TextBody("two"), second).status().code(),
+            absl::StatusCode::kInvalidArgument);  // no link
+  second.previous_envelope_hash = link;
+  auto sealed = SealTo({&adviser_a_}, TextBody("two"), second);
+  ASSERT_TRUE(sealed.ok()) << sealed.status();
+  EXPECT_TRUE(ParseAndOpen(*sealed, adviser_a_, second).ok());
+  EnvelopeContext other_link = second;
+  other_link.previous_envelope_hash = std::string(kEnvelopeHashLen, 'x');
+  EXPECT_EQ(ParseAndOpen(*sealed, adviser_a_, other_link).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+// A malicious sender crafts one body that AES-GCM opens under two content
+// keys (tests/crypto/gcm_multikey.h), wraps one key to each adviser and signs
+// the lot: without key commitment each adviser would read another text.
+TEST_F(EnvelopeTest, BodyCraftedForTwoKeysIsRefusedByTheKeyCommitment) {
+  std::string k1(32, '\0'), k2(32, '\0');
+  for (int i = 0; i < 32; ++i) {
+    k1[i] = static_cast<char>(i + 1);
+    k2[i] = static_cast<char>(0xa0 + i);
+  }
+  const EnvelopeContext context = TestContext();
+  const std::string aad = EnvelopeAad(context);
+  v1::EnvelopeBody for_a = TextBody("Råd: kontakta socialtjänsten i dag.");
+  v1::EnvelopeBody for_b = TextBody("Råd: gör ingenting, vänta och se.");
+  auto crafted = testing::CraftTwoKeyProtobufBody(
+      AsBytes(k1), AsBytes(k2), AsBytes(std::string(12, '\0')), AsBytes(aad),
+      AsBytes(for_a.SerializeAsString()), AsBytes(for_b.SerializeAsString()));
+  ASSERT_TRUE(crafted.ok()) << crafted.status();
+
+  // The attack is real: AES-GCM opens the one ciphertext under both keys.
+  for (const std::string* key : {&k1, &k2}) {
+    auto opened = AeadOpen(AeadAlgorithm::kAes256Gcm, AsBytes(*key), AsBytes(crafted->nonce),
+                           AsBytes(crafted->ciphertext), AsBytes(aad));
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    v1::EnvelopeBody body;
+    ASSERT_TRUE(body.ParseFromString(*opened));
+  }
+
+  hpke::SenderOptions options;
+  options.aead = hpke::AeadId::kAes256Gcm;
+  options.info = "samrad-wrap-v2";
+  v1::EnvelopeHeader header;
+  header.set_version(2);
+  header.set_thread_id(context.thread_id);
+  header.set_message_id(context.message_id);
+  header.set_sequence(context.sequence);
+  header.set_sender_role(context.sender_role);
+  header.set_unit(context.unit);
+  header.set_directory_epoch(context.directory_epoch);
+  header.set_body_nonce(crafted->nonce);
+  header.set_sender_key_id(signer_.public_key().KeyId());
+  header.set_key_commitment(HmacSha256(k1, "samrad-key-commitment-v2"));
+  for (auto [recipient, key] : {std::pair{&adviser_a_, &k1}, std::pair{&adviser_b_, &k2}}) {
+    auto wrapped = hpke::Seal(options, recipient->public_key(), Sha256(aad), *key, SystemRandom());
+    ASSERT_TRUE(wrapped.ok()) << wrapped.status();
+    v1::WrappedKey* wrap = header.add_recipients();
+    wrap->set_key_id(recipient->public_key().KeyId());
+    wrap->set_enc(wrapped->enc);
+    wrap->set_ciphertext(wrapped->ciphertext);
+  }
+  v1::SealedEnvelope envelope;
+  envelope.set_header(SerializeDeterministically(header));
+  envelope.set_ciphertext(crafted->ciphertext);
+  const std::string bytes = Resign(envelope);
+
+  auto for_a_opened = ParseAndOpen(bytes, adviser_a_);
+  ASSERT_TRUE(for_a_opened.ok()) << for_a_opened.status();
+  EXPECT_EQ(for_a_opened->text(), for_a.text());
+  auto for_b_opened = ParseAndOpen(bytes, adviser_b_);
+  EXPECT_EQ(for_b_opened.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(absl::StrContains(for_b_opened.status().message(), "committed"))
+      << for_b_opened.status();
 }
 
 }  // namespace

@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
 
   // envelope: sealed first message and follow-up to the fixed recipient.
   std::string first_envelope;
+  std::string previous_hash;  // each seed chained to the one before
   for (int i = 0; i < 3; ++i) {
     crypto::EnvelopeContext context;
     context.thread_id = kThread;
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
     context.sender_role = i == 1 ? v1::SENDER_ROLE_ADVISER : v1::SENDER_ROLE_PROFESSIONAL;
     context.unit = "rc-kronoberg";
     context.directory_epoch = 7;
+    context.previous_envelope_hash = previous_hash;
     v1::EnvelopeBody body;
     body.set_text(i == 0 ? "Hej, en fråga om ett ärende." : "ok");
     if (i == 0) {
@@ -76,6 +78,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "make_seeds: envelope seed %d does not open\n", i);
       return 1;
     }
+    previous_hash = crypto::EnvelopeChainHash(*parsed);
     if (i == 0) first_envelope = *sealed;
     ok &= Write(root / "envelope", "seed" + std::to_string(i), *sealed);
   }
@@ -85,6 +88,8 @@ int main(int argc, char** argv) {
     v1::KeyDirectory directory;
     directory.set_epoch(7 + i);
     directory.set_issued_at_unix_ms(1'780'000'000'000);
+    directory.set_not_after_unix_ms(directory.issued_at_unix_ms() +
+                                    crypto::kDefaultDirectoryValidityMs);
     auto* unit = directory.add_units();
     unit->set_unit_id("rc-kronoberg");
     unit->set_display_name("Resurscentrum Kronoberg");

@@ -326,6 +326,8 @@ class AccessMatrixTest : public RelayTest {
     v1::KeyDirectory directory;
     directory.set_epoch(epoch);
     directory.set_issued_at_unix_ms(NowMs());
+    directory.set_not_after_unix_ms(directory.issued_at_unix_ms() +
+                                    crypto::kDefaultDirectoryValidityMs);
     directory.set_fallback_unit_id(kOtherUnit);
     const std::vector<std::pair<std::string, std::vector<std::string>>> units = {
         {kUnit, {"07", "06"}}, {kOtherUnit, {"05"}}, {kThirdUnit, {"12"}}};
@@ -403,6 +405,7 @@ class AccessMatrixTest : public RelayTest {
     v1::MessageRewrap* rewrap = request.add_rewraps();
     rewrap->set_message_id(parsed->header.message_id());
     for (const v1::WrappedKey& wrap : *wraps) *rewrap->add_recipients() = wrap;
+    request.set_note_envelope(SealReferralNote(advisers_.at(kAdviser), thread.keys, 2, to_unit));
     return request;
   }
 

@@ -204,6 +204,8 @@ v1::SignedDirectory RelayTest::SignDirectory(uint64_t epoch) {
   v1::KeyDirectory directory;
   directory.set_epoch(epoch);
   directory.set_issued_at_unix_ms(NowMs());
+  directory.set_not_after_unix_ms(directory.issued_at_unix_ms() +
+                                  crypto::kDefaultDirectoryValidityMs);
   directory.set_fallback_unit_id(kOtherUnit);
   auto* unit = directory.add_units();
   unit->set_unit_id(kUnit);
@@ -250,12 +252,22 @@ std::vector<crypto::X25519PublicKey> RelayTest::UnitRecipients(const std::string
   return out;
 }
 
+// The relay does not check the hash chain (readers do), so relay tests link
+// messages after the first with a fixed placeholder hash.
+static std::string ChainLinkPlaceholder(uint64_t sequence) {
+  return sequence > 1 ? std::string(crypto::kEnvelopeHashLen, '\x5a') : std::string();
+}
+
 std::string RelayTest::SealFromProfessional(const ThreadKeys& thread, const std::string& message_id,
                                             uint64_t sequence, const std::string& text, bool first,
                                             const std::string& unit, uint64_t epoch) {
-  crypto::EnvelopeContext context{
-      thread.thread_id,           message_id, sequence, v1::SENDER_ROLE_PROFESSIONAL, unit,
-      epoch == 0 ? epoch_ : epoch};
+  crypto::EnvelopeContext context{thread.thread_id,
+                                  message_id,
+                                  sequence,
+                                  v1::SENDER_ROLE_PROFESSIONAL,
+                                  unit,
+                                  epoch == 0 ? epoch_ : epoch,
+                                  ChainLinkPlaceholder(sequence)};
   v1::EnvelopeBody body;
   body.set_text(text);
   if (first) {
@@ -270,12 +282,35 @@ std::string RelayTest::SealFromProfessional(const ThreadKeys& thread, const std:
 std::string RelayTest::SealFromAdviser(const AdviserKeys& adviser, const ThreadKeys& thread,
                                        const std::string& message_id, uint64_t sequence,
                                        const std::string& text, uint64_t epoch) {
-  crypto::EnvelopeContext context{thread.thread_id, message_id,
-                                  sequence,         v1::SENDER_ROLE_ADVISER,
-                                  adviser.unit,     epoch == 0 ? epoch_ : epoch};
+  crypto::EnvelopeContext context{thread.thread_id,
+                                  message_id,
+                                  sequence,
+                                  v1::SENDER_ROLE_ADVISER,
+                                  adviser.unit,
+                                  epoch == 0 ? epoch_ : epoch,
+                                  ChainLinkPlaceholder(sequence)};
   v1::EnvelopeBody body;
   body.set_text(text);
   std::vector<crypto::X25519PublicKey> recipients = UnitRecipients(adviser.unit);
+  recipients.push_back(thread.reply.public_key());
+  auto sealed = crypto::SealEnvelope(context, body, recipients, adviser.signing);
+  EXPECT_TRUE(sealed.ok()) << sealed.status();
+  return sealed.ok() ? *sealed : std::string();
+}
+
+std::string RelayTest::SealReferralNote(const AdviserKeys& adviser, const ThreadKeys& thread,
+                                        uint64_t sequence, const std::string& to_unit) {
+  crypto::EnvelopeContext context{thread.thread_id,
+                                  crypto::RandomId(),
+                                  sequence,
+                                  v1::SENDER_ROLE_ADVISER,
+                                  to_unit,
+                                  epoch_,
+                                  ChainLinkPlaceholder(sequence)};
+  v1::EnvelopeBody body;
+  body.set_text("referred");
+  body.set_referred_to_unit(to_unit);
+  std::vector<crypto::X25519PublicKey> recipients = UnitRecipients(to_unit);
   recipients.push_back(thread.reply.public_key());
   auto sealed = crypto::SealEnvelope(context, body, recipients, adviser.signing);
   EXPECT_TRUE(sealed.ok()) << sealed.status();

@@ -121,6 +121,10 @@ class RelayTest : public ::testing::Test {
   std::string SealFromAdviser(const AdviserKeys& adviser, const ThreadKeys& thread,
                               const std::string& message_id, uint64_t sequence,
                               const std::string& text, uint64_t epoch = 0);
+  // The referral note ReferThread requires: sealed by `adviser` for
+  // `to_unit` (its advisers and the thread's reply key), naming it.
+  std::string SealReferralNote(const AdviserKeys& adviser, const ThreadKeys& thread,
+                               uint64_t sequence, const std::string& to_unit);
   v1::SubmitConsultationRequest SubmitRequest(const ThreadKeys& thread, const std::string& text,
                                               std::string* message_id = nullptr);
   // Submits and expects OK.

@@ -615,6 +615,14 @@ TEST_F(RelayFlowTest, ReferralMovesThreadAndNewUnitCanOpenIt) {
     rewrap->set_message_id(message.message_id());
     for (auto& w : *wraps) *rewrap->add_recipients() = w;
   }
+  {  // No signed referral note: readers could not verify the move.
+    v1::ThreadSummary summary;
+    ClientContext ctx;
+    EXPECT_EQ(adviser->ReferThread(&ctx, refer, &summary).error_code(),
+              StatusCode::INVALID_ARGUMENT);
+  }
+  refer.set_note_envelope(SealReferralNote(
+      Adviser(kAdviser), thread, static_cast<uint64_t>(view.messages_size()) + 1, kOtherUnit));
   {  // Unknown unit.
     v1::ReferThreadRequest bad = refer;
     bad.set_to_unit("rc-nowhere");
@@ -661,7 +669,8 @@ TEST_F(RelayFlowTest, ReferralMovesThreadAndNewUnitCanOpenIt) {
     EXPECT_EQ(adviser->GetThread(&c1, get, &view).error_code(), StatusCode::NOT_FOUND);
     ClientContext c2;
     ASSERT_TRUE(Stub(kOtherAdviser)->GetThread(&c2, get, &view).ok());
-    ASSERT_EQ(view.messages_size(), 1);
+    ASSERT_EQ(view.messages_size(), 2);  // the question and the referral note
+    EXPECT_EQ(view.messages(1).adviser_id(), advisers_.at(kAdviser).id);
     EXPECT_EQ(
         OpenAsAdviser(view.messages(0), advisers_.at(kOtherAdviser), thread.signing.public_key()),
         question);
