@@ -19,6 +19,9 @@
 //   truncate_after N        messages after N leave GetThread replies (and
 //                           WatchThread); summary.message_count says N
 //   inject_message FILE     the StoredMessage in FILE joins GetThread replies
+//   swallow_post FILE       PostMessage is not forwarded: the message is kept
+//                           in FILE as the StoredMessage the relay would have
+//                           stored, and the caller gets an Ack as if it had
 //   audit_truncate N        GetAuditLog replies lose every entry from index N
 //   audit_rewrite N DETAIL  entry N's detail becomes DETAIL and the chain from
 //                           N on is recomputed so that it verifies internally
@@ -91,6 +94,7 @@ struct Rules {
   std::set<uint64_t> drop_sequences;
   std::optional<uint64_t> truncate_after;
   std::vector<std::string> inject_messages;
+  std::optional<std::string> swallow_post;
   std::optional<uint64_t> audit_truncate;
   std::optional<std::pair<uint64_t, std::string>> audit_rewrite;
 };
@@ -130,6 +134,8 @@ grpc::Status LoadRules(const std::string& path, Rules* rules) {
       rules->serve_directory = words[1];
     } else if (name == "record_directory") {
       rules->record_directory = words[1];
+    } else if (name == "swallow_post") {
+      rules->swallow_post = words[1];
     } else if (name == "inject_message") {
       rules->inject_messages.push_back(words[1]);
     } else if (!has_number) {
@@ -169,7 +175,7 @@ class TamperingRelay final : public v1::Relay::Service {
   grpc::Status GetDirectory(grpc::ServerContext* ctx, const v1::GetDirectoryRequest* request,
                             v1::SignedDirectory* reply) override {
     return Forward(
-        ctx, &v1::Relay::Stub::GetDirectory, *request, reply,
+        ctx, "GetDirectory", &v1::Relay::Stub::GetDirectory, *request, reply,
         [&](const Rules& rules) -> grpc::Status {
           if (rules.record_directory.has_value()) {
             auto written = WriteFileAtomically(*rules.record_directory, reply->SerializeAsString());
@@ -189,14 +195,14 @@ class TamperingRelay final : public v1::Relay::Service {
 
   grpc::Status GetThread(grpc::ServerContext* ctx, const v1::GetThreadRequest* request,
                          v1::ThreadView* reply) override {
-    return Forward(ctx, &v1::Relay::Stub::GetThread, *request, reply,
+    return Forward(ctx, "GetThread", &v1::Relay::Stub::GetThread, *request, reply,
                    [&](const Rules& rules) { return TamperView(rules, *reply); });
   }
 
   grpc::Status WatchThread(grpc::ServerContext* ctx, const v1::WatchThreadRequest* request,
                            grpc::ServerWriter<v1::ThreadEvent>* writer) override {
     return ForwardStream(
-        ctx, &v1::Relay::Stub::WatchThread, *request, writer,
+        ctx, "WatchThread", &v1::Relay::Stub::WatchThread, *request, writer,
         [&](const Rules& rules, v1::ThreadEvent& event) {
           TamperSummary(rules, *event.mutable_summary());
           if (event.has_message() && Hidden(rules, event.message().sequence())) {
@@ -209,7 +215,7 @@ class TamperingRelay final : public v1::Relay::Service {
 
   grpc::Status WatchQueue(grpc::ServerContext* ctx, const v1::WatchQueueRequest* request,
                           grpc::ServerWriter<v1::QueueEvent>* writer) override {
-    return ForwardStream(ctx, &v1::Relay::Stub::WatchQueue, *request, writer,
+    return ForwardStream(ctx, "WatchQueue", &v1::Relay::Stub::WatchQueue, *request, writer,
                          [&](const Rules& rules, v1::QueueEvent& event) {
                            TamperSummary(rules, *event.mutable_thread());
                            return true;
@@ -218,15 +224,16 @@ class TamperingRelay final : public v1::Relay::Service {
 
   grpc::Status ListQueue(grpc::ServerContext* ctx, const v1::ListQueueRequest* request,
                          v1::QueuePage* reply) override {
-    return Forward(ctx, &v1::Relay::Stub::ListQueue, *request, reply, [&](const Rules& rules) {
-      for (auto& thread : *reply->mutable_threads()) TamperSummary(rules, thread);
-      return grpc::Status::OK;
-    });
+    return Forward(ctx, "ListQueue", &v1::Relay::Stub::ListQueue, *request, reply,
+                   [&](const Rules& rules) {
+                     for (auto& thread : *reply->mutable_threads()) TamperSummary(rules, thread);
+                     return grpc::Status::OK;
+                   });
   }
 
   grpc::Status GetAuditLog(grpc::ServerContext* ctx, const v1::AuditLogRequest* request,
                            v1::AuditLogReply* reply) override {
-    return Forward(ctx, &v1::Relay::Stub::GetAuditLog, *request, reply,
+    return Forward(ctx, "GetAuditLog", &v1::Relay::Stub::GetAuditLog, *request, reply,
                    [&](const Rules& rules) { return TamperAudit(rules, *reply); });
   }
 
@@ -234,53 +241,66 @@ class TamperingRelay final : public v1::Relay::Service {
   grpc::Status SubmitConsultation(grpc::ServerContext* ctx,
                                   const v1::SubmitConsultationRequest* request,
                                   v1::Ack* reply) override {
-    return Forward(ctx, &v1::Relay::Stub::SubmitConsultation, *request, reply, NoTamper);
+    return Forward(ctx, "SubmitConsultation", &v1::Relay::Stub::SubmitConsultation, *request, reply,
+                   NoTamper);
   }
   grpc::Status PostMessage(grpc::ServerContext* ctx, const v1::PostMessageRequest* request,
                            v1::Ack* reply) override {
-    return Forward(ctx, &v1::Relay::Stub::PostMessage, *request, reply, NoTamper);
+    Rules rules;
+    if (grpc::Status loaded = LoadRules(rules_path_, &rules); !loaded.ok()) {
+      return Internal(loaded.error_message());
+    }
+    if (rules.swallow_post.has_value())
+      return SwallowPost(ctx, *rules.swallow_post, *request, reply);
+    return Forward(ctx, "PostMessage", &v1::Relay::Stub::PostMessage, *request, reply, NoTamper);
   }
   grpc::Status CloseThread(grpc::ServerContext* ctx, const v1::CloseThreadRequest* request,
                            v1::ThreadSummary* reply) override {
-    return Forward(ctx, &v1::Relay::Stub::CloseThread, *request, reply, SummaryOnly(reply));
+    return Forward(ctx, "CloseThread", &v1::Relay::Stub::CloseThread, *request, reply,
+                   SummaryOnly(reply));
   }
   grpc::Status ClaimThread(grpc::ServerContext* ctx, const v1::ClaimThreadRequest* request,
                            v1::ThreadSummary* reply) override {
-    return Forward(ctx, &v1::Relay::Stub::ClaimThread, *request, reply, SummaryOnly(reply));
+    return Forward(ctx, "ClaimThread", &v1::Relay::Stub::ClaimThread, *request, reply,
+                   SummaryOnly(reply));
   }
   grpc::Status ReleaseThread(grpc::ServerContext* ctx, const v1::ReleaseThreadRequest* request,
                              v1::ThreadSummary* reply) override {
-    return Forward(ctx, &v1::Relay::Stub::ReleaseThread, *request, reply, SummaryOnly(reply));
+    return Forward(ctx, "ReleaseThread", &v1::Relay::Stub::ReleaseThread, *request, reply,
+                   SummaryOnly(reply));
   }
   grpc::Status ReferThread(grpc::ServerContext* ctx, const v1::ReferThreadRequest* request,
                            v1::ThreadSummary* reply) override {
-    return Forward(ctx, &v1::Relay::Stub::ReferThread, *request, reply, SummaryOnly(reply));
+    return Forward(ctx, "ReferThread", &v1::Relay::Stub::ReferThread, *request, reply,
+                   SummaryOnly(reply));
   }
   grpc::Status PublishDirectory(grpc::ServerContext* ctx,
                                 const v1::PublishDirectoryRequest* request,
                                 v1::PublishDirectoryReply* reply) override {
-    return Forward(ctx, &v1::Relay::Stub::PublishDirectory, *request, reply, NoTamper);
+    return Forward(ctx, "PublishDirectory", &v1::Relay::Stub::PublishDirectory, *request, reply,
+                   NoTamper);
   }
   grpc::Status RevokeCertificate(grpc::ServerContext* ctx,
                                  const v1::RevokeCertificateRequest* request,
                                  v1::RevocationRecord* reply) override {
-    return Forward(ctx, &v1::Relay::Stub::RevokeCertificate, *request, reply, NoTamper);
+    return Forward(ctx, "RevokeCertificate", &v1::Relay::Stub::RevokeCertificate, *request, reply,
+                   NoTamper);
   }
   grpc::Status ListRevoked(grpc::ServerContext* ctx, const v1::ListRevokedRequest* request,
                            v1::ListRevokedReply* reply) override {
-    return Forward(ctx, &v1::Relay::Stub::ListRevoked, *request, reply, NoTamper);
+    return Forward(ctx, "ListRevoked", &v1::Relay::Stub::ListRevoked, *request, reply, NoTamper);
   }
   grpc::Status GetStats(grpc::ServerContext* ctx, const v1::StatsRequest* request,
                         v1::StatsReply* reply) override {
-    return Forward(ctx, &v1::Relay::Stub::GetStats, *request, reply, NoTamper);
+    return Forward(ctx, "GetStats", &v1::Relay::Stub::GetStats, *request, reply, NoTamper);
   }
   grpc::Status Backup(grpc::ServerContext* ctx, const v1::BackupRequest* request,
                       v1::BackupReply* reply) override {
-    return Forward(ctx, &v1::Relay::Stub::Backup, *request, reply, NoTamper);
+    return Forward(ctx, "Backup", &v1::Relay::Stub::Backup, *request, reply, NoTamper);
   }
   grpc::Status RunRetention(grpc::ServerContext* ctx, const v1::RetentionRequest* request,
                             v1::RetentionReply* reply) override {
-    return Forward(ctx, &v1::Relay::Stub::RunRetention, *request, reply, NoTamper);
+    return Forward(ctx, "RunRetention", &v1::Relay::Stub::RunRetention, *request, reply, NoTamper);
   }
 
  private:
@@ -337,6 +357,45 @@ class TamperingRelay final : public v1::Relay::Service {
     return grpc::Status::OK;
   }
 
+  // Keeps the posted message in `file` as the relay would have stored it and
+  // acknowledges it without forwarding.
+  grpc::Status SwallowPost(grpc::ServerContext* ctx, const std::string& file,
+                           const v1::PostMessageRequest& request, v1::Ack* reply) {
+    v1::Relay::Stub* stub = nullptr;
+    server::Identity who;
+    if (grpc::Status status = Caller(ctx, "PostMessage (swallowed)", &stub, &who); !status.ok()) {
+      return status;
+    }
+    v1::SealedEnvelope envelope;
+    v1::EnvelopeHeader header;
+    if (!envelope.ParseFromString(request.envelope()) ||
+        !header.ParseFromString(envelope.header())) {
+      return Internal("swallow_post: the posted envelope does not parse");
+    }
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    v1::StoredMessage stored;
+    stored.set_thread_id(request.thread_id());
+    stored.set_message_id(header.message_id());
+    stored.set_sequence(header.sequence());
+    stored.set_sender_role(header.sender_role());
+    stored.set_envelope(request.envelope());
+    stored.set_accepted_at_unix_ms(now);
+    if (who.role == server::Role::kAdviser) stored.set_adviser_id(who.id);
+    if (auto s = WriteFileAtomically(file, stored.SerializeAsString()); !s.ok()) {
+      return Internal(absl::StrCat("swallow_post: ", s.message()));
+    }
+    Log(absl::StrCat("swallowed message ", header.sequence(), " of ", request.thread_id(), " into ",
+                     file));
+    reply->set_thread_id(request.thread_id());
+    reply->set_message_id(header.message_id());
+    reply->set_sequence(header.sequence());
+    reply->set_accepted_at_unix_ms(now);
+    reply->set_unit(header.unit());
+    return grpc::Status::OK;
+  }
+
   grpc::Status TamperAudit(const Rules& rules, v1::AuditLogReply& reply) {
     auto* entries = reply.mutable_entries();
     if (rules.audit_truncate.has_value()) {
@@ -371,7 +430,9 @@ class TamperingRelay final : public v1::Relay::Service {
   }
 
   // The upstream stub for the caller, checked as the relay checks it.
-  grpc::Status Caller(grpc::ServerContext* ctx, v1::Relay::Stub** stub) {
+  // Logs "call NAME by URI" (tests count the calls that reached the relay).
+  grpc::Status Caller(grpc::ServerContext* ctx, const char* name, v1::Relay::Stub** stub,
+                      server::Identity* who = nullptr) {
     std::shared_ptr<const grpc::AuthContext> auth = ctx->auth_context();
     std::vector<grpc::string_ref> pem =
         auth ? auth->FindPropertyValues("x509_pem_cert") : std::vector<grpc::string_ref>();
@@ -390,6 +451,8 @@ class TamperingRelay final : public v1::Relay::Service {
     for (Identity& known : identities_) {
       if (known.certificate == mine) {
         *stub = known.stub.get();
+        if (who != nullptr) *who = *identity;
+        Log(absl::StrCat("call ", name, " by ", identity->uri));
         return grpc::Status::OK;
       }
     }
@@ -407,12 +470,12 @@ class TamperingRelay final : public v1::Relay::Service {
   }
 
   template <typename Request, typename Reply, typename Tamper>
-  grpc::Status Forward(grpc::ServerContext* ctx,
+  grpc::Status Forward(grpc::ServerContext* ctx, const char* name,
                        grpc::Status (v1::Relay::Stub::*method)(grpc::ClientContext*, const Request&,
                                                                Reply*),
                        const Request& request, Reply* reply, Tamper tamper) {
     v1::Relay::Stub* stub = nullptr;
-    if (grpc::Status who = Caller(ctx, &stub); !who.ok()) return who;
+    if (grpc::Status who = Caller(ctx, name, &stub); !who.ok()) return who;
     Rules rules;
     if (grpc::Status loaded = LoadRules(rules_path_, &rules); !loaded.ok()) {
       return Internal(loaded.error_message());
@@ -424,13 +487,13 @@ class TamperingRelay final : public v1::Relay::Service {
   }
 
   template <typename Request, typename Event, typename Tamper>
-  grpc::Status ForwardStream(grpc::ServerContext* ctx,
+  grpc::Status ForwardStream(grpc::ServerContext* ctx, const char* name,
                              std::unique_ptr<grpc::ClientReader<Event>> (v1::Relay::Stub::*method)(
                                  grpc::ClientContext*, const Request&),
                              const Request& request, grpc::ServerWriter<Event>* writer,
                              Tamper tamper) {
     v1::Relay::Stub* stub = nullptr;
-    if (grpc::Status who = Caller(ctx, &stub); !who.ok()) return who;
+    if (grpc::Status who = Caller(ctx, name, &stub); !who.ok()) return who;
     std::unique_ptr<grpc::ClientContext> upstream = UpstreamContext(ctx);
     std::unique_ptr<grpc::ClientReader<Event>> reader = (stub->*method)(upstream.get(), request);
     // The caller going away ends the upstream stream too.
