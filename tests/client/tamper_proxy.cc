@@ -433,15 +433,14 @@ class TamperingRelay final : public v1::Relay::Service {
   // Logs "call NAME by URI" (tests count the calls that reached the relay).
   grpc::Status Caller(grpc::ServerContext* ctx, const char* name, v1::Relay::Stub** stub,
                       server::Identity* who = nullptr) {
-    std::shared_ptr<const grpc::AuthContext> auth = ctx->auth_context();
-    std::vector<grpc::string_ref> pem =
-        auth ? auth->FindPropertyValues("x509_pem_cert") : std::vector<grpc::string_ref>();
-    if (pem.empty()) {
-      Log("refused a caller without a certificate");
-      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "no client certificate");
+    std::string leaf, chain;
+    if (auto auth = ctx->auth_context(); auth != nullptr) {
+      auto leaf_values = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+      if (!leaf_values.empty()) leaf.assign(leaf_values[0].data(), leaf_values[0].size());
+      auto chain_values = auth->FindPropertyValues(GRPC_X509_PEM_CERT_CHAIN_PROPERTY_NAME);
+      if (!chain_values.empty()) chain.assign(chain_values[0].data(), chain_values[0].size());
     }
-    const absl::string_view leaf(pem[0].data(), pem[0].size());
-    absl::StatusOr<server::Identity> identity = verifier_->Verify(leaf, "");
+    absl::StatusOr<server::Identity> identity = verifier_->Verify(leaf, chain);
     if (!identity.ok()) {
       Log(absl::StrCat("refused a caller: ", identity.status().message()));
       return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
@@ -508,13 +507,19 @@ class TamperingRelay final : public v1::Relay::Service {
       }
     });
     Event event;
-    grpc::Status status = grpc::Status::OK;
+    grpc::Status tampered = grpc::Status::OK;
+    bool stopped_early = false;
     while (reader->Read(&event)) {
       Rules rules;
-      if (status = LoadRules(rules_path_, &rules); !status.ok()) break;
-      if (tamper(rules, event) && !writer->Write(event)) break;
+      tampered = LoadRules(rules_path_, &rules);
+      if (!tampered.ok() || (tamper(rules, event) && !writer->Write(event))) {
+        stopped_early = true;
+        break;
+      }
     }
-    if (status.ok()) status = reader->Finish();
+    if (stopped_early) upstream->TryCancel();
+    grpc::Status status = reader->Finish();
+    if (!tampered.ok()) status = tampered;
     done.store(true);
     canceller.join();
     return status;
