@@ -7,6 +7,13 @@
 // a disk that can fill up (its SAMRAD_TEST_DISK_FULL_MARKER test hook,
 // storage/simulated_disk.h), so a test can make the volume "full" and free it
 // again while the relay runs.
+//
+// For issue 14's attacks a test can also put samrad-tamper-proxy (a
+// compromised relay: the relay's own TLS key, forwarding under each caller's
+// identity, rewriting replies as a rules file says) in front of the relay
+// and talk through it with a second profile of the same person ("pro" ->
+// ViaProxy("pro") -> "pro-via-proxy", same keystore), so one test can compare
+// what the proxy shows with what the relay holds.
 #ifndef SAMRAD_TESTS_CLIENT_CLI_RELAY_FIXTURE_H_
 #define SAMRAD_TESTS_CLIENT_CLI_RELAY_FIXTURE_H_
 
@@ -36,6 +43,8 @@ class CliRelayTest : public ::testing::Test {
   static inline const std::string kSource = SAMRAD_SOURCE_DIR;
   static inline const std::string kSamrad = std::string(SAMRAD_BINARY_DIR) + "/client/samrad";
   static inline const std::string kRelay = std::string(SAMRAD_BINARY_DIR) + "/server/samrad-relay";
+  static inline const std::string kTamperProxy =
+      std::string(SAMRAD_BINARY_DIR) + "/tests/client/samrad-tamper-proxy";
 
   struct Options {
     // Whether SetDiskFull may fill the store's volume.
@@ -83,7 +92,103 @@ class CliRelayTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    if (proxy_pid_ > 0) {
+      ::kill(proxy_pid_, SIGKILL);
+      WaitFor(proxy_pid_, std::chrono::seconds(30));
+      proxy_pid_ = -1;
+    }
     if (relay_pid_ > 0) StopRelay(SIGKILL);
+  }
+
+  // A further person: makes the certificate <pki>/<cert>.crt with
+  // `samrad-pki.sh client <pki_args>`, the passphrase file and the profile
+  // `who` (pointing at the relay) with `init_extra` added to `samrad init`.
+  // Call before StartTamperProxy if the proxy must forward for them.
+  void AddPerson(const std::string& who, const std::vector<std::string>& pki_args,
+                 const std::vector<std::string>& init_extra) {
+    std::vector<std::string> args = {"client"};
+    args.insert(args.end(), pki_args.begin(), pki_args.end());
+    ASSERT_NO_FATAL_FAILURE(Pki(args));
+    ASSERT_EQ(pki_args.size(), 3u);
+    ASSERT_TRUE(
+        WriteFileAtomically(dir_.File(who + ".pass"), absl::StrCat("passphrase of ", who, "\n"))
+            .ok());
+    ASSERT_NO_FATAL_FAILURE(InitProfile(
+        who, absl::StrCat(pki_args[0], "-", pki_args[1], "-", pki_args[2]), init_extra));
+  }
+
+  // Starts samrad-tamper-proxy in front of the relay with the relay's
+  // certificate and key and an identity for every client certificate in the
+  // PKI so far; its rules file is TamperRulesFile() (absent: transparent).
+  void StartTamperProxy() {
+    ASSERT_TRUE(PathExists(kTamperProxy)) << kTamperProxy;
+    ASSERT_LE(proxy_pid_, 0) << "the proxy already runs";
+    std::vector<std::string> argv = {
+        kTamperProxy,           "--upstream", "127.0.0.1:" + port_, "--cert",
+        pki_ + "/relay.crt",    "--key",      pki_ + "/relay.key",  "--ca",
+        pki_ + "/ca.crt",       "--rules",    TamperRulesFile(),    "--port-file",
+        dir_.File("proxy.port")};
+    for (const auto& entry : std::filesystem::directory_iterator(pki_)) {
+      const std::string name = entry.path().filename().string();
+      if (entry.path().extension() != ".crt" || name == "ca.crt" || name == "relay.crt") continue;
+      const std::string stem = entry.path().stem().string();
+      if (!PathExists(pki_ + "/" + stem + ".key")) continue;
+      argv.push_back("--client-identity");
+      argv.push_back(absl::StrCat(pki_, "/", stem, ".crt,", pki_, "/", stem, ".key"));
+    }
+    proxy_log_ = dir_.File("proxy.log");
+    proxy_pid_ = Spawn(argv, MakeEnv({}), "", dir_.File("proxy.out"), proxy_log_);
+    ASSERT_GT(proxy_pid_, 0);
+    for (int i = 0; i < 300 && proxy_port_.empty(); ++i) {
+      std::string text = ReadFileToString(dir_.File("proxy.port")).value_or("");
+      while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+      proxy_port_ = text;
+      int status = 0;
+      ASSERT_EQ(::waitpid(proxy_pid_, &status, WNOHANG), 0) << "proxy exited: " << ProxyLog();
+      if (proxy_port_.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_FALSE(proxy_port_.empty()) << ProxyLog();
+  }
+
+  // The proxy's rules, re-read by it on every call.
+  std::string TamperRulesFile() const { return dir_.File("tamper.rules"); }
+  // Replaces the rules (empty: none, the proxy forwards unchanged).
+  void SetTamperRules(const std::string& rules) {
+    if (rules.empty()) {
+      std::filesystem::remove(TamperRulesFile());
+    } else {
+      ASSERT_TRUE(WriteFileAtomically(TamperRulesFile(), rules).ok());
+    }
+  }
+  std::string ProxyLog() const { return ReadFileToString(proxy_log_).value_or(""); }
+
+  // A second profile of `who` that talks to the proxy instead of the relay
+  // (same certificate, keystore and passphrase); returns its name
+  // "<who>-via-proxy". Needs StartTamperProxy.
+  std::string ViaProxy(const std::string& who) {
+    const std::string name = who + "-via-proxy";
+    EXPECT_FALSE(proxy_port_.empty()) << "StartTamperProxy first";
+    std::string conf = ReadFileToString(dir_.File(who + ".conf")).value_or("");
+    const std::string direct = "127.0.0.1:" + port_;
+    const size_t at = conf.find(direct);
+    EXPECT_NE(at, std::string::npos) << conf;
+    if (at != std::string::npos) conf.replace(at, direct.size(), "127.0.0.1:" + proxy_port_);
+    EXPECT_TRUE(WriteFileAtomically(dir_.File(name + ".conf"), conf).ok());
+    EXPECT_TRUE(WriteFileAtomically(dir_.File(name + ".pass"),
+                                    ReadFileToString(dir_.File(who + ".pass")).value_or(""))
+                    .ok());
+    return name;
+  }
+
+  // Runs samrad as `who` with `extra_env` added (e.g. the time-shift shim).
+  ProcessResult SamradWithEnv(const std::string& who, std::vector<std::string> args,
+                              const std::map<std::string, std::string>& extra_env,
+                              const std::string& stdin_text = "") {
+    std::vector<std::string> argv = {kSamrad};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::map<std::string, std::string> env = CliEnvFor(dir_, who);
+    for (const auto& [k, v] : extra_env) env[k] = v;
+    return RunProcess(argv, env, dir_.path(), stdin_text);
   }
 
   // Sends `signal` to the relay and waits (bounded) for it to exit; returns
@@ -135,6 +240,7 @@ class CliRelayTest : public ::testing::Test {
   }
 
   const std::string& port() const { return port_; }
+  const std::string& proxy_port() const { return proxy_port_; }
   const std::string& pki() const { return pki_; }
   const TempDir& dir() const { return dir_; }
   pid_t relay_pid() const { return relay_pid_; }
@@ -192,6 +298,9 @@ class CliRelayTest : public ::testing::Test {
   std::string relay_log_;
   std::string port_;
   pid_t relay_pid_ = -1;
+  std::string proxy_log_;
+  std::string proxy_port_;
+  pid_t proxy_pid_ = -1;
 };
 
 }  // namespace samrad::client::testing
