@@ -3,6 +3,11 @@
 // Entry i (from 1, no gaps) has prev_hash = hash of entry i-1 (32 zero bytes
 // for entry 1) and hash = SHA-256("samrad-audit-v1" || prev_hash ||
 // entry serialised deterministically with `hash` cleared). Stateless.
+//
+// The chain alone proves nothing against a relay that rewrites or cuts all of
+// it, so the admin client keeps an anchor: the last (index, hash) it verified,
+// in a file beside its keystore. A later chain must reach that index with the
+// same hash.
 #ifndef SAMRAD_CLIENT_ADMIN_AUDIT_H_
 #define SAMRAD_CLIENT_ADMIN_AUDIT_H_
 
@@ -10,6 +15,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "proto/records.pb.h"
 
 namespace samrad::client {
@@ -24,6 +30,20 @@ std::string ExpectedAuditHash(const v1::AuditEntry& entry);
 // entry, broken link, altered contents) otherwise.
 absl::Status CheckAuditEntry(const v1::AuditEntry& entry, uint64_t expected_index,
                              const std::string& prev_hash);
+
+// The last audit entry this client verified.
+struct AuditAnchor {
+  uint64_t index = 0;
+  std::string hash;  // kAuditHashLen bytes
+};
+
+// The anchor file of a profile: its keystore path + ".audit-anchor".
+std::string AuditAnchorPath(const std::string& keystore_path);
+// Reads "INDEX HASH-HEX\n". NOT_FOUND when there is none yet; DATA_LOSS
+// naming the file when it does not parse.
+absl::StatusOr<AuditAnchor> LoadAuditAnchor(const std::string& path);
+// Replaces the file atomically (0600).
+absl::Status SaveAuditAnchor(const std::string& path, const AuditAnchor& anchor);
 
 }  // namespace samrad::client
 

@@ -115,28 +115,39 @@ absl::StatusOr<v1::AuditLogReply> FetchAudit(RelayClient& relay,
   return reply;
 }
 
-// Walks the whole log from index 1. Returns the number of entries, or
-// DATA_LOSS tagged kFailure naming the first broken entry.
-absl::StatusOr<uint64_t> VerifyWholeAudit(Session& session, RelayClient& relay) {
-  std::string prev_hash(kAuditHashLen, '\0');
-  uint64_t next = 1;
+// Walks the whole log from index 1 and checks that it extends `anchor` (the
+// last entry verified before, if any). Returns the last entry, or DATA_LOSS
+// naming the first broken entry (tagged kFailure), or DATA_LOSS tagged
+// kDirectory (7) when the chain no longer reaches the anchor with its hash.
+absl::StatusOr<AuditAnchor> VerifyWholeAudit(Session& session, RelayClient& relay,
+                                             const std::optional<AuditAnchor>& anchor) {
+  AuditAnchor last{0, std::string(kAuditHashLen, '\0')};
+  const auto not_extending = [&] {
+    return WithExitCode(
+        absl::DataLossError(session.msg().Format(Msg::kAuditNotExtending, anchor->index)),
+        ExitCode::kDirectory);
+  };
   for (;;) {
     v1::AuditLogRequest request;
-    request.set_after_index(next - 1);
+    request.set_after_index(last.index);
     request.set_limit(1000);
     absl::StatusOr<v1::AuditLogReply> page = FetchAudit(relay, request);
     if (!page.ok()) return page.status();
-    if (page->entries().empty()) return next - 1;
+    if (page->entries().empty()) break;
     for (const v1::AuditEntry& entry : page->entries()) {
-      if (absl::Status s = CheckAuditEntry(entry, next, prev_hash); !s.ok()) {
-        return WithExitCode(
-            absl::DataLossError(session.msg().Format(Msg::kAuditBroken, next, s.message())),
-            ExitCode::kFailure);
+      if (absl::Status s = CheckAuditEntry(entry, last.index + 1, last.hash); !s.ok()) {
+        return WithExitCode(absl::DataLossError(session.msg().Format(Msg::kAuditBroken,
+                                                                     last.index + 1, s.message())),
+                            ExitCode::kFailure);
       }
-      prev_hash = entry.hash();
-      ++next;
+      last = {entry.index(), entry.hash()};
+      if (anchor.has_value() && last.index == anchor->index && last.hash != anchor->hash) {
+        return not_extending();
+      }
     }
   }
+  if (anchor.has_value() && last.index < anchor->index) return not_extending();
+  return last;
 }
 
 std::string CsvField(absl::string_view value) {
@@ -261,12 +272,21 @@ absl::Status RunAdminAudit(Session& session) {
   std::string text = table.size() == 0 ? m.Format(Msg::kAuditEmpty) + "\n" : table.Render();
   absl::Status verdict = absl::OkStatus();
   if (session.args().Has("verify")) {
-    absl::StatusOr<uint64_t> verified = VerifyWholeAudit(session, **relay);
+    absl::StatusOr<const v1::ClientProfile*> profile = session.Profile();
+    if (!profile.ok()) return profile.status();
+    const std::string anchor_path = AuditAnchorPath((*profile)->keystore_path());
+    std::optional<AuditAnchor> anchor;
+    if (absl::StatusOr<AuditAnchor> loaded = LoadAuditAnchor(anchor_path); loaded.ok()) {
+      anchor = *std::move(loaded);
+    } else if (loaded.status().code() != absl::StatusCode::kNotFound) {
+      return WithExitCode(loaded.status(), ExitCode::kConfig);
+    }
+    absl::StatusOr<AuditAnchor> verified = VerifyWholeAudit(session, **relay, anchor);
     if (verified.ok()) {
-      json.Set("chain_intact", true).Set("chain_length", *verified);
-      absl::StrAppend(&text, m.Format(Msg::kAuditIntact, *verified), "\n");
-    } else if (ExitCodeOf(verified.status()) == ExitCode::kFailure &&
-               verified.status().code() == absl::StatusCode::kDataLoss) {
+      if (absl::Status s = SaveAuditAnchor(anchor_path, *verified); !s.ok()) return s;
+      json.Set("chain_intact", true).Set("chain_length", verified->index);
+      absl::StrAppend(&text, m.Format(Msg::kAuditIntact, verified->index), "\n");
+    } else if (verified.status().code() == absl::StatusCode::kDataLoss) {
       json.Set("chain_intact", false).Set("chain_error", verified.status().message());
       verdict = verified.status();
     } else {

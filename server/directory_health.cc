@@ -24,11 +24,7 @@ DirectoryFreshness::DirectoryFreshness(std::function<ServedDirectory()> served,
 
 DirectoryFreshness::~DirectoryFreshness() { Stop(); }
 
-void DirectoryFreshness::Poke() {
-  std::lock_guard<std::mutex> lock(mu_);
-  poked_ = true;
-  wake_.notify_all();
-}
+void DirectoryFreshness::Poke() { Evaluate(); }
 
 void DirectoryFreshness::Stop() {
   {
@@ -39,35 +35,37 @@ void DirectoryFreshness::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void DirectoryFreshness::Evaluate() {
+  std::lock_guard<std::mutex> lock(evaluate_mu_);
+  const ServedDirectory served = served_();
+  const int64_t now = clock_();
+  const bool fresh = DirectoryFresh(served, now);
+  if (reported_.has_value() && *reported_ == fresh) return;
+  if (!fresh && served.epoch == 0) {
+    LogWarning("directory_missing",
+               {{"health", "NOT_SERVING"},
+                {"why", "no key directory is published, so clients can send nothing"},
+                {"fix", "samrad admin directory sign, then samrad admin directory publish"}});
+  } else if (!fresh) {
+    LogWarning("directory_expiring",
+               {{"health", "NOT_SERVING"},
+                {"epoch", absl::StrCat(served.epoch)},
+                {"hours_left", absl::StrCat((served.not_after_unix_ms - now) / 3'600'000)},
+                {"why", "the key directory expires within 2 days; clients refuse it after that"},
+                {"fix", "samrad admin directory refresh, then samrad admin directory publish"}});
+  } else if (reported_.has_value()) {
+    LogInfo("directory_fresh", {{"epoch", absl::StrCat(served.epoch)}});
+  }
+  set_serving_(fresh);
+  reported_ = fresh;
+}
+
 void DirectoryFreshness::Run() {
-  std::optional<bool> reported;
   while (true) {
-    const ServedDirectory served = served_();
-    const int64_t now = clock_();
-    const bool fresh = DirectoryFresh(served, now);
-    if (!reported.has_value() || *reported != fresh) {
-      if (!fresh && served.epoch == 0) {
-        LogWarning("directory_missing",
-                   {{"health", "NOT_SERVING"},
-                    {"fix", "publish a key directory: samrad admin directory publish"}});
-      } else if (!fresh) {
-        LogWarning(
-            "directory_expiring",
-            {{"health", "NOT_SERVING"},
-             {"epoch", absl::StrCat(served.epoch)},
-             {"hours_left", absl::StrCat((served.not_after_unix_ms - now) / 3'600'000)},
-             {"fix", "samrad admin directory refresh, then samrad admin directory publish"}});
-      } else if (reported.has_value()) {
-        LogInfo("directory_fresh", {{"epoch", absl::StrCat(served.epoch)}});
-      }
-      set_serving_(fresh);
-      reported = fresh;
-    }
+    Evaluate();
     std::unique_lock<std::mutex> lock(mu_);
-    wake_.wait_for(lock, std::chrono::milliseconds(interval_ms_),
-                   [this] { return stop_ || poked_; });
+    wake_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [this] { return stop_; });
     if (stop_) return;
-    poked_ = false;
   }
 }
 

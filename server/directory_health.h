@@ -35,30 +35,33 @@ bool DirectoryFresh(const ServedDirectory& served, int64_t now_unix_ms);
 
 class DirectoryFreshness {
  public:
-  // Re-evaluates every `interval_ms` and on Poke(); `set_serving(fresh)` is
-  // called on the first evaluation and on every change, from this object's
-  // thread, never under its lock.
+  // Re-evaluates every `interval_ms` on its own thread and on Poke();
+  // `set_serving(fresh)` is called on the first evaluation and on every
+  // change (evaluations are serialised; it must not call back into this).
   DirectoryFreshness(std::function<ServedDirectory()> served, std::function<int64_t()> clock,
                      std::function<void(bool fresh)> set_serving, int64_t interval_ms);
   ~DirectoryFreshness();  // Stop()
   DirectoryFreshness(const DirectoryFreshness&) = delete;
   DirectoryFreshness& operator=(const DirectoryFreshness&) = delete;
 
-  // Evaluates again now (after a publish). Thread-safe.
+  // Evaluates again now, on the calling thread (after a publish, so health
+  // is current when the publish is answered). Thread-safe.
   void Poke();
   // Ends the thread; idempotent.
   void Stop();
 
  private:
   void Run();
+  void Evaluate();
 
   std::function<ServedDirectory()> served_;
   std::function<int64_t()> clock_;
   std::function<void(bool)> set_serving_;
   const int64_t interval_ms_;
-  std::mutex mu_;
+  std::mutex evaluate_mu_;        // serialises Evaluate
+  std::optional<bool> reported_;  // guarded by evaluate_mu_
+  std::mutex mu_;                 // guards stop_
   std::condition_variable wake_;
-  bool poked_ = false;
   bool stop_ = false;
   std::thread thread_;
 };
