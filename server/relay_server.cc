@@ -525,7 +525,12 @@ void RelayServer::Shutdown() {
   std::lock_guard<std::mutex> lock(shutdown_mu_);
   if (shut_down_) return;
   shut_down_ = true;
-  LogInfo("relay_stopping", {{"grace_seconds", absl::StrCat(config_.shutdown_grace_seconds())}});
+  // A relay that never started serving (Start failed) says nothing here: its
+  // one line is the start failure.
+  const bool started = server_ != nullptr;
+  if (started) {
+    LogInfo("relay_stopping", {{"grace_seconds", absl::StrCat(config_.shutdown_grace_seconds())}});
+  }
   {
     std::lock_guard<std::mutex> lock(refresh_mu_);
     stop_refresh_ = true;
@@ -547,7 +552,7 @@ void RelayServer::Shutdown() {
   server_.reset();
   service_.reset();
   store_.reset();  // drains the commit queue and closes RocksDB
-  LogInfo("relay_stopped");
+  if (started) LogInfo("relay_stopped");
 }
 
 }  // namespace samrad::server
