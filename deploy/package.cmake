@@ -20,11 +20,10 @@ foreach(doc samrad-relay.8 samrad.1 changelog)
     message(FATAL_ERROR "gzip ${doc} failed")
   endif()
 endforeach()
-file(RENAME ${SAMRAD_PACKAGE_STAGE}/changelog.gz ${SAMRAD_PACKAGE_STAGE}/changelog.Debian.gz)
 
 install(TARGETS samrad-relay samrad RUNTIME DESTINATION bin COMPONENT samrad)
 install(FILES ${SAMRAD_DEBIAN_DIR}/samrad-relay.service
-        DESTINATION lib/systemd/system COMPONENT samrad)
+        DESTINATION /lib/systemd/system COMPONENT samrad)
 install(FILES ${SAMRAD_DEBIAN_DIR}/relay.textproto DESTINATION /etc/samrad COMPONENT samrad)
 install(DIRECTORY DESTINATION /var/lib/samrad
         DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE COMPONENT samrad)
@@ -35,7 +34,7 @@ install(FILES ${SAMRAD_DEBIAN_DIR}/samrad-relay.bash-completion
         DESTINATION share/bash-completion/completions RENAME samrad-relay COMPONENT samrad)
 install(FILES ${SAMRAD_DEBIAN_DIR}/samrad.bash-completion
         DESTINATION share/bash-completion/completions RENAME samrad COMPONENT samrad)
-install(FILES ${SAMRAD_DEBIAN_DIR}/copyright ${SAMRAD_PACKAGE_STAGE}/changelog.Debian.gz
+install(FILES ${SAMRAD_DEBIAN_DIR}/copyright ${SAMRAD_PACKAGE_STAGE}/changelog.gz
         DESTINATION share/doc/samrad COMPONENT samrad)
 
 set(CPACK_GENERATOR DEB)
@@ -50,8 +49,9 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "secure consultation relay and its command line")
+# CPack writes the summary as the synopsis and this as the extended text.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "secure consultation relay and its command line\n Samrad lets professionals ask anonymised, end-to-end encrypted case\n questions to advisers of regional resource centres. samrad-relay stores\n only ciphertext and runs as the systemd service samrad-relay; samrad is\n the command line for professionals, advisers and administrators.")
+    "Samrad lets professionals ask anonymised, end-to-end encrypted case questions to advisers of regional resource centres. samrad-relay stores only ciphertext and runs as the systemd service samrad-relay; samrad is the command line for professionals, advisers and administrators.")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${SAMRAD_DEBIAN_DIR}/conffiles ${SAMRAD_DEBIAN_DIR}/postinst ${SAMRAD_DEBIAN_DIR}/postrm
     ${SAMRAD_DEBIAN_DIR}/prerm)
