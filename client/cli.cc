@@ -7,6 +7,7 @@
 #include "client/commands.h"
 #include "client/exit_codes.h"
 #include "client/output.h"
+#include "common/version.h"
 
 namespace samrad::client {
 namespace {
@@ -291,6 +292,10 @@ const std::vector<FlagSpec>& GlobalFlags() {
 
 int RunCli(const std::vector<std::string>& args, CliIo io, Language language) {
   const Messages messages(language);
+  if (args.size() == 1 && args[0] == "--version") {
+    *io.out << messages.Format(Msg::kVersion, SAMRAD_VERSION_STRING) << "\n";
+    return ToInt(ExitCode::kOk);
+  }
   absl::StatusOr<ParsedArgs> parsed = ParseArgs(CommandTree(), GlobalFlags(), args, messages);
   if (!parsed.ok()) {
     ExitCode code = ExitCodeOf(parsed.status());

@@ -408,6 +408,7 @@ constexpr Entry kTable[] = {
     {Msg::kColCount, "COUNT", "ANTAL"},
     {Msg::kColMedianAnswer, "MEDIAN TO FIRST ANSWER", "MEDIAN TILL FÖRSTA SVAR"},
     {Msg::kRequiredNote, "(*) required", "(*) krävs"},
+    {Msg::kVersion, "samrad $0 (Samråd client)", "samrad $0 (Samråds klient)"},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

@@ -234,6 +234,7 @@ enum class Msg {
   kColCount,
   kColMedianAnswer,
   kRequiredNote,
+  kVersion,
   kCount_,  // not a message: the number of entries
 };
 

@@ -13,10 +13,14 @@ PACKAGES=(
   libssl-dev openssl
   # Abseil, RocksDB 7.8, libargon2 (keystore KDF), RE2 (anonymisation guard)
   libabsl-dev librocksdb-dev libargon2-dev libre2-dev
+  # sd_notify for the relay's systemd unit (Type=notify, watchdog)
+  libsystemd-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # end-to-end tests and quick start
   procps psmisc
+  # the Debian package test (tests/deploy): lintian, dpkg-shlibdeps, systemd-analyze
+  lintian dpkg-dev systemd
 )
 
 missing=()

@@ -4,10 +4,15 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <thread>
@@ -25,9 +30,14 @@ namespace samrad::server {
 namespace {
 
 constexpr char kServeUsage[] =
-    "Usage: samrad-relay [serve] --config FILE [--listen HOST:PORT] [--data-dir DIR] [--quiet]\n"
+    "Usage: samrad-relay [serve] --config FILE [--listen HOST:PORT] [--data-dir DIR]\n"
+    "                    [--log-format logfmt|json] [--quiet]\n"
     "  Runs the relay with the text-format config FILE (see deploy/relay.textproto).\n"
-    "  --listen and --data-dir override the file. SIGTERM/SIGINT shut down gracefully.\n";
+    "  --listen and --data-dir override the file; --quiet logs warnings and errors only.\n"
+    "  Logs go to stderr, one line each (logfmt, or JSON with --log-format json).\n"
+    "  SIGHUP re-reads the TLS files, the client CA and log_level (and logs what\n"
+    "  needs a restart); SIGTERM/SIGINT shut down gracefully. Under systemd\n"
+    "  (Type=notify) it reports READY, RELOADING, STOPPING and watchdog pings.\n";
 constexpr char kFsckUsage[] =
     "Usage: samrad-relay fsck --data-dir DIR (--kek-file F | --kek-env NAME) [--expect-ids FILE]\n"
     "  Checks a stopped relay's store; exits 1 on any problem or missing id.\n";
@@ -45,7 +55,8 @@ constexpr char kRestoreUsage[] =
     "  (when a KEK is given).\n";
 constexpr char kGenKekUsage[] =
     "Usage: samrad-relay gen-kek FILE\n"
-    "  Writes 32 random bytes to FILE with mode 0600. Refuses to overwrite.\n";
+    "  Writes 32 random bytes to FILE with mode 0600, creating missing parent\n"
+    "  directories with mode 0700. Refuses to overwrite.\n";
 
 struct ParsedArgs {
   std::map<std::string, std::string> flags;
@@ -150,47 +161,131 @@ std::string RelayUsage() {
       "  rotate-kek  re-wrap the data key under a new key-encryption key\n"
       "  rotate-dek  re-encrypt every value under a fresh data key\n"
       "  restore     restore a backup into an empty data directory\n"
-      "  gen-kek     write a new random key-encryption key file\n\n",
+      "  gen-kek     write a new random key-encryption key file\n"
+      "  --version   print the version\n\n",
       kServeUsage);
 }
+
+namespace {
+
+// serve's failures: one log line (in the chosen format) naming the cause and
+// the fix, and exit status 1, which systemd reports.
+int ServeFailure(absl::string_view event, const absl::Status& status) {
+  LogError(event,
+           {{"code", absl::StatusCodeToString(status.code())}, {"reason", status.message()}});
+  return 1;
+}
+
+// Reads the config file and applies the command-line overrides, then
+// FinalizeConfig. Errors name the file.
+absl::StatusOr<v1::RelayConfig> LoadServeConfig(ParsedArgs& parsed) {
+  auto config = ParseRelayConfigFile(parsed.flags["config"]);
+  if (!config.ok()) return config.status();
+  if (parsed.flags.count("listen") != 0) config->set_listen_address(parsed.flags["listen"]);
+  if (parsed.flags.count("data-dir") != 0) config->set_data_dir(parsed.flags["data-dir"]);
+  if (auto s = FinalizeConfig(*config); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config ", parsed.flags["config"], ": ", s.message()));
+  }
+  return config;
+}
+
+// sd_notify with MONOTONIC_USEC (which systemd wants next to RELOADING=1).
+void NotifyReloading() {
+  struct timespec now = {};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  const std::string state = absl::StrCat(
+      "RELOADING=1\nSTATUS=reloading\nMONOTONIC_USEC=",
+      static_cast<uint64_t>(now.tv_sec) * 1000000 + static_cast<uint64_t>(now.tv_nsec) / 1000);
+  sd_notify(0, state.c_str());
+}
+
+void ReloadRelay(RelayServer& relay, ParsedArgs& parsed, bool quiet) {
+  NotifyReloading();
+  auto next = LoadServeConfig(parsed);
+  if (!next.ok()) {
+    LogError("reload_failed", {{"reason", next.status().message()},
+                               {"kept", "the running configuration"},
+                               {"fix", "correct the file and send SIGHUP again"}});
+  } else {
+    if (quiet) next->set_log_level("warning");
+    const RelayServer::ReloadReport report = relay.Reload(*next);
+    const std::string reloaded = absl::StrJoin(report.reloaded, ",");
+    const std::string restart = absl::StrJoin(report.needs_restart, ",");
+    LogInfo("reloaded", {{"reloaded", reloaded}, {"needs_restart", restart}});
+    if (!report.needs_restart.empty()) {
+      LogWarning("reload_needs_restart",
+                 {{"fields", restart},
+                  {"fix", "systemctl restart samrad-relay to apply these (SIGHUP cannot)"}});
+    }
+    for (const std::string& failure : report.failed) {
+      LogError("reload_failed", {{"reason", failure}, {"kept", "the previous file's contents"}});
+    }
+  }
+  sd_notify(0, "READY=1\nSTATUS=serving");
+}
+
+}  // namespace
 
 int ServeCommand(const std::vector<std::string>& args) {
   ParsedArgs parsed;
   std::string error;
-  if (!ParseArgs(args, {"config", "listen", "data-dir"}, {"quiet"}, parsed, error)) {
+  if (!ParseArgs(args, {"config", "listen", "data-dir", "log-format"}, {"quiet"}, parsed, error)) {
     return UsageError(error, kServeUsage);
   }
   if (parsed.help) return std::fputs(kServeUsage, stdout), 0;
   if (!parsed.positional.empty()) {
     return UsageError(absl::StrCat("unexpected argument ", parsed.positional[0]), kServeUsage);
   }
-  if (parsed.flags.count("config") == 0) return UsageError("--config is required", kServeUsage);
-  auto config = ParseRelayConfigFile(parsed.flags["config"]);
-  if (!config.ok()) return Failure(config.status());
-  if (parsed.flags.count("listen") != 0) config->set_listen_address(parsed.flags["listen"]);
-  if (parsed.flags.count("data-dir") != 0) config->set_data_dir(parsed.flags["data-dir"]);
-  if (auto s = FinalizeConfig(*config); !s.ok()) {
-    return Failure(absl::InvalidArgumentError(
-        absl::StrCat("config ", parsed.flags["config"], ": ", s.message())));
+  if (parsed.flags.count("log-format") != 0) {
+    auto format = ParseLogFormat(parsed.flags["log-format"]);
+    if (!format.ok()) return UsageError(std::string(format.status().message()), kServeUsage);
+    SetLogFormat(*format);
   }
-  if (parsed.flags.count("quiet") != 0) SetInfoLogging(false);
+  RouteGrpcLogs();
+  if (parsed.flags.count("config") == 0) return UsageError("--config is required", kServeUsage);
+  const bool quiet = parsed.flags.count("quiet") != 0;
+  auto config = LoadServeConfig(parsed);
+  if (!config.ok()) return ServeFailure("config_refused", config.status());
+  if (quiet) config->set_log_level("warning");
+  SetLogLevel(*ParseLogLevel(config->log_level()));  // FinalizeConfig checked it
 
-  // Block the shutdown signals before any thread starts, so that every thread
-  // inherits the mask and only sigwait below sees them.
+  // Block the signals before any thread starts, so that every thread
+  // inherits the mask and only sigtimedwait below sees them.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto relay = RelayServer::Start(*std::move(config));
-  if (!relay.ok()) return Failure(relay.status());
+  if (!relay.ok()) return ServeFailure("start_failed", relay.status());
   // Machine-readable line for scripts that start the relay on port 0.
   std::printf("listening on port %d\n", (*relay)->port());
   std::fflush(stdout);
+  sd_notify(0, "READY=1\nSTATUS=serving");
+
+  // The watchdog (WatchdogSec= in the unit) is pinged from this thread at
+  // half its period: a relay whose main thread hangs is restarted.
+  uint64_t watchdog_usec = 0;
+  if (sd_watchdog_enabled(0, &watchdog_usec) <= 0) watchdog_usec = 0;
+  const int64_t wait_ms =
+      watchdog_usec > 0 ? std::max<int64_t>(static_cast<int64_t>(watchdog_usec / 2000), 1) : 60000;
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  while (true) {
+    const struct timespec timeout = {wait_ms / 1000, (wait_ms % 1000) * 1000000};
+    signal_number = sigtimedwait(&signals, nullptr, &timeout);
+    if (watchdog_usec > 0) sd_notify(0, "WATCHDOG=1");
+    if (signal_number == SIGHUP) {
+      LogInfo("signal", {{"signal", "SIGHUP"}});
+      ReloadRelay(**relay, parsed, quiet);
+      continue;
+    }
+    if (signal_number == SIGTERM || signal_number == SIGINT) break;
+  }
   LogInfo("signal", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  sd_notify(0, "STOPPING=1\nSTATUS=draining");
   (*relay)->Shutdown();
   return 0;
 }
@@ -308,13 +403,39 @@ int GenKekCommand(const std::vector<std::string>& args) {
   if (parsed.help) return std::fputs(kGenKekUsage, stdout), 0;
   if (parsed.positional.size() != 1) return UsageError("gen-kek takes one FILE", kGenKekUsage);
   const std::string& path = parsed.positional[0];
+  // Missing parent directories are made private (0700), like the relay's
+  // own; the umask of main() keeps them so.
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  std::error_code mkdir_error;
+  if (!parent.empty() && !std::filesystem::exists(parent, mkdir_error)) {
+    if (std::filesystem::create_directories(parent, mkdir_error)) {
+      std::filesystem::permissions(parent, std::filesystem::perms::owner_all, mkdir_error);
+      std::printf("gen-kek: created directory %s (mode 0700)\n", parent.c_str());
+    } else if (mkdir_error) {
+      return Failure(
+          mkdir_error == std::errc::permission_denied
+              ? absl::PermissionDeniedError(absl::StrCat(
+                    "cannot create directory ", parent.string(), ": permission denied for user ",
+                    CurrentUserName(), "; create it yourself (mkdir -p -m 700 ", parent.string(),
+                    ") or choose a path you may write"))
+              : absl::NotFoundError(absl::StrCat("cannot create directory ", parent.string(), ": ",
+                                                 mkdir_error.message())));
+    }
+  }
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     if (errno == EEXIST) {
       return Failure(
           absl::AlreadyExistsError(absl::StrCat(path, " exists; refusing to overwrite a key")));
     }
-    return Failure(absl::PermissionDeniedError(absl::StrCat(path, " cannot be created")));
+    if (errno == EACCES || errno == EPERM) {
+      return Failure(absl::PermissionDeniedError(
+          absl::StrCat("cannot create ", path, ": permission denied for user ", CurrentUserName(),
+                       " in ", parent.empty() ? "." : parent.string(),
+                       "; choose a directory that user may write, or run as its owner")));
+    }
+    return Failure(
+        absl::NotFoundError(absl::StrCat("cannot create ", path, ": ", std::strerror(errno))));
   }
   crypto::SecretBytes kek(32);
   crypto::SystemRandom().Fill(kek.mutable_span());

@@ -1,13 +1,18 @@
 #include "server/config.h"
 
-#include <fstream>
-#include <sstream>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "server/log.h"
 
 namespace samrad::server {
 namespace {
@@ -39,13 +44,47 @@ absl::Status CheckRange(absl::string_view field, uint64_t value, uint64_t lo, ui
 
 }  // namespace
 
+absl::Status OpenError(absl::string_view what, const std::string& path, int error_number) {
+  if (error_number == EACCES || error_number == EPERM) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(what, " ", path, ": permission denied for user ", CurrentUserName(),
+                     "; give that user read access (e.g. chown ", CurrentUserName(), " ", path,
+                     ", and search permission on every parent directory)"));
+  }
+  if (error_number == ENOENT || error_number == ENOTDIR) {
+    return absl::NotFoundError(absl::StrCat(what, " ", path, " does not exist"));
+  }
+  return absl::NotFoundError(
+      absl::StrCat(what, " ", path, " cannot be read: ", std::strerror(error_number)));
+}
+
+std::string CurrentUserName() {
+  const struct passwd* pw = ::getpwuid(::geteuid());
+  return pw != nullptr ? std::string(pw->pw_name) : absl::StrCat("uid ", ::geteuid());
+}
+
 absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return absl::DataLossError(absl::StrCat("error reading ", path));
-  return buffer.str();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return OpenError("file", path, errno);
+  std::string contents;
+  char buffer[65536];
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error_number = errno;
+      ::close(fd);
+      if (error_number == EISDIR) {
+        return absl::InvalidArgumentError(absl::StrCat(path, " is a directory, not a file"));
+      }
+      return absl::DataLossError(
+          absl::StrCat("error reading ", path, ": ", std::strerror(error_number)));
+    }
+    if (n == 0) break;
+    contents.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return contents;
 }
 
 absl::StatusOr<v1::RelayConfig> ParseRelayConfigText(const std::string& text,
@@ -64,7 +103,9 @@ absl::StatusOr<v1::RelayConfig> ParseRelayConfigText(const std::string& text,
 absl::StatusOr<v1::RelayConfig> ParseRelayConfigFile(const std::string& path) {
   auto text = ReadFileToString(path);
   if (!text.ok()) {
-    return absl::NotFoundError(absl::StrCat("configuration file ", path, " cannot be read"));
+    // Keeps the cause (permission or absence) and names the file as the config.
+    return absl::Status(text.status().code(),
+                        absl::StrCat("configuration file: ", text.status().message()));
   }
   return ParseRelayConfigText(*text, path);
 }
@@ -87,9 +128,20 @@ absl::Status FinalizeConfig(v1::RelayConfig& c) {
     return s;
   }
   if (c.data_dir().empty()) return absl::InvalidArgumentError("data_dir is required");
-  if (c.kek_file().empty() == c.kek_env().empty()) {
+  if (int{!c.kek_file().empty()} + int{!c.kek_env().empty()} + int{!c.kek_credential().empty()} !=
+      1) {
     return absl::InvalidArgumentError(
-        "exactly one of kek_file and kek_env must be set (the key-encryption key)");
+        "exactly one of kek_file, kek_env and kek_credential must be set (the key-encryption "
+        "key)");
+  }
+  if (!c.kek_credential().empty() && c.kek_credential().find_first_of("/\\") != std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("kek_credential \"", c.kek_credential(),
+                     "\" must be a credential name (as in LoadCredential=NAME:PATH), not a path"));
+  }
+  if (c.log_level().empty()) c.set_log_level("info");
+  if (auto level = ParseLogLevel(c.log_level()); !level.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("log_level: ", level.status().message()));
   }
   if (c.directory_public_key_file().empty()) {
     return absl::InvalidArgumentError("directory_public_key_file is required");
@@ -168,8 +220,10 @@ absl::Status FinalizeConfig(v1::RelayConfig& c) {
   }
 
   auto& retention = *c.mutable_retention();
-  if (retention.closed_days() == 0) retention.set_closed_days(90);
-  if (retention.inactive_days() == 0) retention.set_inactive_days(30);
+  // Absent means the default; a present 0 is refused below (CheckRange), so a
+  // typo never silently becomes 90 days.
+  if (!retention.has_closed_days()) retention.set_closed_days(90);
+  if (!retention.has_inactive_days()) retention.set_inactive_days(30);
   if (auto s = CheckRange("retention.closed_days", retention.closed_days(), 1, 3650); !s.ok()) {
     return s;
   }
@@ -209,7 +263,8 @@ absl::Status FinalizeConfig(v1::RelayConfig& c) {
 absl::StatusOr<std::string> LoadPublicKeyFile(const std::string& path) {
   auto contents = ReadFileToString(path);
   if (!contents.ok()) {
-    return absl::NotFoundError(absl::StrCat("directory public key file ", path, " cannot be read"));
+    return absl::Status(contents.status().code(),
+                        absl::StrCat("directory public key file: ", contents.status().message()));
   }
   if (contents->size() == 32) return *contents;
   absl::string_view hex = absl::StripAsciiWhitespace(*contents);

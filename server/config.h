@@ -27,8 +27,18 @@ absl::Status FinalizeConfig(v1::RelayConfig& config);
 // naming the path.
 absl::StatusOr<std::string> LoadPublicKeyFile(const std::string& path);
 
-// Reads a whole file. NOT_FOUND naming the path when it cannot be opened.
+// Reads a whole file. PERMISSION_DENIED (naming the path, the user and the
+// fix) when the relay's user may not read it, NOT_FOUND naming the path when
+// it does not exist, INVALID_ARGUMENT for a directory.
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+
+// The status for open(2) failing with `error_number` on `path`, which is
+// `what` ("kek_file", "tls.cert_file", ...): PERMISSION_DENIED for EACCES and
+// EPERM with the user and the fix, NOT_FOUND otherwise.
+absl::Status OpenError(absl::string_view what, const std::string& path, int error_number);
+
+// The name of the effective user ("uid N" when it has none).
+std::string CurrentUserName();
 
 }  // namespace samrad::server
 

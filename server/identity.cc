@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/ids.h"
+#include "server/config.h"
 
 namespace samrad::server {
 namespace {
@@ -148,11 +149,12 @@ class PeerVerifierImpl final : public PeerVerifier {
   };
 
   absl::StatusOr<std::shared_ptr<X509_STORE>> LoadStore() {
-    std::ifstream in(ca_file_, std::ios::binary);
-    if (!in) return absl::NotFoundError(absl::StrCat("cannot read client CA file ", ca_file_));
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    std::vector<X509Ptr> certs = ReadPemCertificates(buffer.str());
+    auto contents = ReadFileToString(ca_file_);
+    if (!contents.ok()) {
+      return absl::Status(contents.status().code(),
+                          absl::StrCat("client CA file: ", contents.status().message()));
+    }
+    std::vector<X509Ptr> certs = ReadPemCertificates(*contents);
     if (certs.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("client CA file ", ca_file_, " holds no PEM certificate"));
@@ -184,6 +186,20 @@ class PeerVerifierImpl final : public PeerVerifier {
       cache_.clear();
     }
     return ca_;
+  }
+
+  absl::Status ReloadNow() override {
+    struct stat st = {};
+    const bool have_stat = stat(ca_file_.c_str(), &st) == 0;
+    auto store = LoadStore();
+    if (!store.ok()) return store.status();
+    std::lock_guard<std::mutex> lock(mu_);
+    ca_ = CaSnapshot{*std::move(store), ca_.generation + 1};
+    if (have_stat) {
+      ca_mtime_ns_ = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    }
+    cache_.clear();
+    return absl::OkStatus();
   }
 
   absl::Status VerifyAtHandshake(absl::string_view leaf_pem, absl::string_view chain_pem) override {

@@ -68,6 +68,11 @@ class PeerVerifier {
   // certificate, unparsable, another CA). Thread-safe.
   virtual absl::Status VerifyAtHandshake(absl::string_view leaf_pem,
                                          absl::string_view chain_pem) = 0;
+
+  // Re-reads the CA bundle now, whatever its modification time (SIGHUP).
+  // On failure (NOT_FOUND / PERMISSION_DENIED / INVALID_ARGUMENT naming the
+  // file) the previous CA stays in use. Thread-safe.
+  virtual absl::Status ReloadNow() = 0;
 };
 
 }  // namespace samrad::server

@@ -1,15 +1,24 @@
-// Structured one-line logs: `ts=... level=... event=... key=value ...` on
-// stderr, one line per call, written atomically.
+// Structured one-line logs on stderr, one line per call, written atomically,
+// in one of two formats (docs/RELIABILITY.md, "Logs", lists every field):
+//   logfmt (default):  ts=2024-05-01T10:00:00.000Z level=info event=relay_started port=7443
+//   json: {"ts":"2024-05-01T10:00:00.000Z","level":"info","event":"relay_started","port":"7443"}
+// Every line has ts (UTC, milliseconds), level (info|warning|error) and event;
+// further fields are strings. When stderr is the systemd journal
+// ($JOURNAL_STREAM names it), each line starts with the syslog priority
+// "<6>", "<4>" or "<3>", which journald strips and keeps as the priority.
 //
 // Contract for callers: never pass message content, key material, or the
-// identity of a professional together with a thread id. Values containing
-// spaces, quotes or '=' are quoted. Thread-safe.
+// identity of a professional together with a thread id. In logfmt, values
+// containing spaces, quotes or '=' are quoted; JSON values are escaped (control
+// characters as \u00XX, bytes that are not UTF-8 as U+FFFD). Thread-safe.
 #ifndef SAMRAD_SERVER_LOG_H_
 #define SAMRAD_SERVER_LOG_H_
 
 #include <initializer_list>
+#include <string>
 #include <utility>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace samrad::server {
@@ -20,8 +29,33 @@ void LogInfo(absl::string_view event, std::initializer_list<LogField> fields = {
 void LogWarning(absl::string_view event, std::initializer_list<LogField> fields = {});
 void LogError(absl::string_view event, std::initializer_list<LogField> fields = {});
 
-// Silences LogInfo (tests keep warnings and errors).
+enum class LogFormat { kLogfmt, kJson };
+enum class LogLevel { kInfo, kWarning, kError };
+
+// "logfmt" | "json"; INVALID_ARGUMENT naming the accepted values otherwise.
+absl::StatusOr<LogFormat> ParseLogFormat(absl::string_view name);
+// "info" | "warning" | "error"; INVALID_ARGUMENT naming the accepted values.
+absl::StatusOr<LogLevel> ParseLogLevel(absl::string_view name);
+absl::string_view LogLevelName(LogLevel level);
+
+void SetLogFormat(LogFormat format);
+// Lines below `level` are dropped. Default kInfo.
+void SetLogLevel(LogLevel level);
+LogLevel GetLogLevel();
+
+// Silences LogInfo (tests keep warnings and errors): SetLogLevel(kWarning),
+// or back to kInfo.
 void SetInfoLogging(bool enabled);
+
+// Routes gRPC's own log lines (gpr_log) through this logger as event=grpc
+// with fields source (file:line) and message; gRPC's debug and info lines
+// become level info, its errors level error. Call once, before gRPC starts.
+void RouteGrpcLogs();
+
+// The line that Log* would write for these arguments, without the journald
+// priority prefix and without the trailing newline (for tests).
+std::string FormatLogLine(LogFormat format, absl::string_view level, absl::string_view event,
+                          std::initializer_list<LogField> fields);
 
 }  // namespace samrad::server
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/version.h"
 #include "server/commands.h"
 
 int main(int argc, char** argv) {
@@ -17,6 +18,9 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
   } else if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
     std::fputs(samrad::server::RelayUsage().c_str(), stdout);
+    return 0;
+  } else if (!args.empty() && args[0] == "--version") {
+    std::printf("samrad-relay %s\n", SAMRAD_VERSION_STRING);
     return 0;
   }
   using samrad::server::RelayUsage;

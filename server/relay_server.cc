@@ -1,5 +1,6 @@
 #include "server/relay_server.h"
 
+#include <errno.h>
 #include <openssl/bio.h>
 #include <openssl/conf.h>
 #include <openssl/err.h>
@@ -7,13 +8,17 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/version.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -30,6 +35,7 @@
 #include "server/identity.h"
 #include "server/log.h"
 #include "server/relay_service.h"
+#include "server/served_key_pair.h"
 #include "server/write_health.h"
 #include "storage/simulated_disk.h"
 #include "storage/store.h"
@@ -122,36 +128,81 @@ class HandshakeVerifier : public grpc::experimental::ExternalCertificateVerifier
   PeerVerifier* const verifier_;  // not owned; outlives the server
 };
 
-// Checks that the relay's certificate and key files parse and belong
-// together, so a typo is refused at start rather than at the first handshake.
-absl::Status CheckServerKeyPair(const std::string& cert_file, const std::string& key_file) {
-  auto cert_pem = ReadFileToString(cert_file);
-  if (!cert_pem.ok())
-    return absl::NotFoundError(absl::StrCat("tls.cert_file ", cert_file, " cannot be read"));
-  auto key_pem = ReadFileToString(key_file);
-  if (!key_pem.ok())
-    return absl::NotFoundError(absl::StrCat("tls.key_file ", key_file, " cannot be read"));
-  BIO* cert_bio = BIO_new_mem_buf(cert_pem->data(), static_cast<int>(cert_pem->size()));
-  X509* cert = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
-  BIO_free(cert_bio);
-  BIO* key_bio = BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size()));
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
-  BIO_free(key_bio);
-  absl::Status status;
-  if (cert == nullptr) {
-    status = absl::InvalidArgumentError(
-        absl::StrCat("tls.cert_file ", cert_file, " holds no PEM certificate"));
-  } else if (key == nullptr) {
-    status = absl::InvalidArgumentError(
-        absl::StrCat("tls.key_file ", key_file, " holds no unencrypted PEM private key"));
-  } else if (X509_check_private_key(cert, key) != 1) {
-    status = absl::InvalidArgumentError(
-        absl::StrCat("tls.key_file ", key_file, " does not belong to tls.cert_file ", cert_file));
+// The key-encryption key from whichever of kek_file, kek_env and
+// kek_credential the config sets. Errors name the field, the cause and the fix.
+absl::StatusOr<crypto::SecretBytes> LoadConfiguredKek(const v1::RelayConfig& config) {
+  if (!config.kek_file().empty()) {
+    auto kek = storage::LoadKekFile(config.kek_file());
+    if (!kek.ok()) {
+      return absl::Status(kek.status().code(), absl::StrCat("kek_file: ", kek.status().message()));
+    }
+    return kek;
   }
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  ERR_clear_error();
-  return status;
+  if (!config.kek_env().empty()) {
+    auto kek = storage::LoadKekEnv(config.kek_env());
+    if (!kek.ok()) {
+      return absl::Status(kek.status().code(), absl::StrCat("kek_env: ", kek.status().message()));
+    }
+    return kek;
+  }
+  const char* directory = std::getenv("CREDENTIALS_DIRECTORY");
+  if (directory == nullptr || directory[0] == '\0') {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "kek_credential \"", config.kek_credential(),
+        "\": $CREDENTIALS_DIRECTORY is not set, so the relay is not running under systemd with "
+        "LoadCredential=; add LoadCredential=",
+        config.kek_credential(), ":/etc/samrad/kek to the unit, or set kek_file instead"));
+  }
+  const std::string path = absl::StrCat(directory, "/", config.kek_credential());
+  if (::access(path.c_str(), F_OK) != 0) {
+    return absl::NotFoundError(absl::StrCat(
+        "kek_credential \"", config.kek_credential(), "\": systemd passed no such credential (",
+        path, " does not exist); check that the unit has LoadCredential=", config.kek_credential(),
+        ":FILE and that FILE exists (create it with: samrad-relay gen-kek FILE)"));
+  }
+  auto kek = storage::LoadKekFile(path);
+  if (!kek.ok()) {
+    return absl::Status(kek.status().code(),
+                        absl::StrCat("kek_credential: ", kek.status().message()));
+  }
+  return kek;
+}
+
+// The data directory must exist or be creatable, and be the relay user's to
+// write. PERMISSION_DENIED or NOT_FOUND naming the path and the fix; RocksDB
+// itself would report "IO error" without saying which.
+absl::Status CheckDataDirectory(const std::string& path) {
+  struct stat st = {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("data_dir ", path, " is not a directory; point data_dir at a directory"));
+    }
+    if (::access(path.c_str(), R_OK | W_OK | X_OK) != 0 && (errno == EACCES || errno == EPERM)) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("data_dir ", path, ": permission denied for user ", CurrentUserName(),
+                       "; run: chown -R ", CurrentUserName(), " ", path, " && chmod 700 ", path));
+    }
+    return absl::OkStatus();
+  }
+  if (errno == EACCES || errno == EPERM) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("data_dir ", path, ": permission denied for user ", CurrentUserName(),
+                     " on a parent directory; give that user search permission on it"));
+  }
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty() && ::stat(parent.c_str(), &st) != 0) {
+    return absl::NotFoundError(
+        absl::StrCat("data_dir ", path, ": its parent directory ", parent.string(),
+                     " does not exist; create it: mkdir -p -m 700 ", parent.string()));
+  }
+  if (!parent.empty() && ::access(parent.c_str(), W_OK | X_OK) != 0) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("data_dir ", path, " does not exist and user ", CurrentUserName(),
+                     " may not create it in ", parent.string(), "; create it: mkdir -m 700 ", path,
+                     " && chown ", CurrentUserName(), " ", path));
+  }
+  return absl::OkStatus();
 }
 
 // Makes TLS 1.3 the minimum for every SSL_CTX this process creates from now
@@ -245,7 +296,10 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   relay->config_ = config;
   const auto& tls = config.tls();
   if (auto s = RequireTls13ProcessWide(); !s.ok()) return s;
-  if (auto s = CheckServerKeyPair(tls.cert_file(), tls.key_file()); !s.ok()) return s;
+  if (absl::Status s = CheckPrivateFile("tls.key_file", tls.key_file()); !s.ok()) return s;
+  auto served_pair = ServedKeyPair::New(tls.cert_file(), tls.key_file());
+  if (!served_pair.ok()) return served_pair.status();
+  relay->served_pair_ = *std::move(served_pair);
   auto verifier =
       PeerVerifier::New(tls.client_ca_file(), int64_t{tls.refresh_interval_seconds()} * 1000,
                         clock ? clock : std::function<int64_t()>([] {
@@ -268,18 +322,13 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   // Everything the relay creates (store files, backups) is private to it.
   ::umask(077);
   if (absl::Status s = CheckPrivateFile("kek_file", config.kek_file()); !s.ok()) return s;
-  if (absl::Status s = CheckPrivateFile("tls.key_file", tls.key_file()); !s.ok()) return s;
+  if (absl::Status s = CheckDataDirectory(config.data_dir()); !s.ok()) return s;
   if (absl::Status s = MakeDirectoryPrivate("data_dir", config.data_dir()); !s.ok()) return s;
   if (absl::Status s = CheckPrivateDirectory("backup_dir", config.backup_dir()); !s.ok()) return s;
   storage::StoreOptions store_options;
   store_options.data_dir = config.data_dir();
-  auto kek = config.kek_file().empty() ? storage::LoadKekEnv(config.kek_env())
-                                       : storage::LoadKekFile(config.kek_file());
-  if (!kek.ok()) {
-    return absl::Status(kek.status().code(),
-                        absl::StrCat(config.kek_file().empty() ? "kek_env: " : "kek_file: ",
-                                     kek.status().message()));
-  }
+  auto kek = LoadConfiguredKek(config);
+  if (!kek.ok()) return kek.status();
   store_options.kek = *std::move(kek);
   store_options.block_cache_bytes = config.storage().block_cache_bytes();
   store_options.write_buffer_bytes = config.storage().write_buffer_bytes();
@@ -329,8 +378,11 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   // is reachable without one; dates, purpose, URI and revocation are then
   // checked per call by PeerVerifier (identity.h), whose refusals are
   // UNAUTHENTICATED with a reason a person can read.
+  // gRPC watches the served pair (served_key_pair.h), which the relay
+  // refreshes from the operator's files every refresh_interval_seconds and
+  // on SIGHUP; gRPC re-reads it every second.
   auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-      tls.key_file(), tls.cert_file(), tls.refresh_interval_seconds());
+      relay->served_pair_->key_path(), relay->served_pair_->cert_path(), 1);
   grpc::experimental::TlsServerCredentialsOptions tls_options(provider);
   tls_options.watch_identity_key_cert_pairs();
   tls_options.set_cert_request_type(
@@ -403,13 +455,84 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
         if (raw->health_ != nullptr) raw->health_->SetServingStatus(kDirectoryHealthService, fresh);
       },
       /*interval_ms=*/60'000);
+  relay->refresher_ = std::thread([raw] { raw->RefreshTlsLoop(); });
   LogInfo("relay_started", {{"listen", config.listen_address()},
                             {"port", absl::StrCat(relay->port_)},
-                            {"data_dir", config.data_dir()}});
+                            {"data_dir", config.data_dir()},
+                            {"version", SAMRAD_VERSION_STRING}});
   return relay;
 }
 
 RelayServer::RelayServer() = default;
+
+void RelayServer::RefreshTlsLoop() {
+  const auto interval = std::chrono::seconds(config_.tls().refresh_interval_seconds());
+  std::unique_lock<std::mutex> lock(refresh_mu_);
+  while (!stop_refresh_) {
+    if (refresh_cv_.wait_for(lock, interval, [this] { return stop_refresh_; })) break;
+    lock.unlock();
+    auto changed = served_pair_->Refresh();
+    if (!changed.ok()) {
+      LogWarning("tls_refresh_failed", {{"reason", changed.status().message()},
+                                        {"kept", "the certificate served so far"}});
+    } else if (*changed) {
+      LogInfo("tls_reloaded", {{"what", "tls.cert_file,tls.key_file"}, {"trigger", "interval"}});
+    }
+    lock.lock();
+  }
+}
+
+RelayServer::ReloadReport RelayServer::Reload(const v1::RelayConfig& next) {
+  ReloadReport report;
+  auto changed = served_pair_->Refresh();
+  if (!changed.ok()) {
+    report.failed.push_back(std::string(changed.status().message()));
+  } else {
+    report.reloaded.push_back(*changed ? "tls.cert_file+tls.key_file(new)"
+                                       : "tls.cert_file+tls.key_file(unchanged)");
+  }
+  if (absl::Status s = verifier_->ReloadNow(); !s.ok()) {
+    report.failed.push_back(std::string(s.message()));
+  } else {
+    report.reloaded.push_back("tls.client_ca_file");
+  }
+  // Revocations live in the store and apply at once (RevokeCertificate);
+  // there is nothing to re-read for them.
+  if (auto level = ParseLogLevel(next.log_level()); level.ok()) {
+    SetLogLevel(*level);
+    report.reloaded.push_back(absl::StrCat("log_level=", next.log_level()));
+  }
+  // Everything else is fixed for the life of the process; name what differs.
+  const v1::RelayConfig& running = config_;
+  auto differs = [&](absl::string_view field, bool different) {
+    if (different) report.needs_restart.push_back(std::string(field));
+  };
+  differs("listen_address", next.listen_address() != running.listen_address());
+  differs("data_dir", next.data_dir() != running.data_dir());
+  differs("kek_file/kek_env/kek_credential", next.kek_file() != running.kek_file() ||
+                                                 next.kek_env() != running.kek_env() ||
+                                                 next.kek_credential() != running.kek_credential());
+  differs("tls.cert_file/tls.key_file/tls.client_ca_file (paths)",
+          next.tls().cert_file() != running.tls().cert_file() ||
+              next.tls().key_file() != running.tls().key_file() ||
+              next.tls().client_ca_file() != running.tls().client_ca_file());
+  auto same = [](const google::protobuf::Message& a, const google::protobuf::Message& b) {
+    return a.SerializeAsString() == b.SerializeAsString();
+  };
+  differs("tls.refresh_interval_seconds",
+          next.tls().refresh_interval_seconds() != running.tls().refresh_interval_seconds());
+  differs("directory_public_key_file",
+          next.directory_public_key_file() != running.directory_public_key_file());
+  differs("limits", !same(next.limits(), running.limits()));
+  differs("keepalive", !same(next.keepalive(), running.keepalive()));
+  differs("retention", !same(next.retention(), running.retention()));
+  differs("storage", !same(next.storage(), running.storage()));
+  differs("backup_dir", next.backup_dir() != running.backup_dir());
+  differs("shutdown_grace_seconds",
+          next.shutdown_grace_seconds() != running.shutdown_grace_seconds());
+  differs("enable_reflection", next.enable_reflection() != running.enable_reflection());
+  return report;
+}
 
 RelayServer::~RelayServer() { Shutdown(); }
 
@@ -422,8 +545,19 @@ void RelayServer::Shutdown() {
   std::lock_guard<std::mutex> lock(shutdown_mu_);
   if (shut_down_) return;
   shut_down_ = true;
+  // A relay that never started serving (Start failed) says nothing here: its
+  // one line is the start failure.
+  const bool started = server_ != nullptr;
   if (directory_freshness_) directory_freshness_->Stop();
-  LogInfo("relay_stopping", {{"grace_seconds", absl::StrCat(config_.shutdown_grace_seconds())}});
+  if (started) {
+    LogInfo("relay_stopping", {{"grace_seconds", absl::StrCat(config_.shutdown_grace_seconds())}});
+  }
+  {
+    std::lock_guard<std::mutex> lock(refresh_mu_);
+    stop_refresh_ = true;
+  }
+  refresh_cv_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
   {
     // From here on the store's callbacks (draining calls) may not turn it back.
     std::lock_guard<std::mutex> lock(health_mu_);
@@ -439,7 +573,7 @@ void RelayServer::Shutdown() {
   server_.reset();
   service_.reset();
   store_.reset();  // drains the commit queue and closes RocksDB
-  LogInfo("relay_stopped");
+  if (started) LogInfo("relay_stopped");
 }
 
 }  // namespace samrad::server

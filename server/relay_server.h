@@ -12,10 +12,14 @@
 #ifndef SAMRAD_SERVER_RELAY_SERVER_H_
 #define SAMRAD_SERVER_RELAY_SERVER_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "proto/config.pb.h"
@@ -34,6 +38,7 @@ namespace samrad::server {
 
 class DirectoryFreshness;
 class PeerVerifier;
+class ServedKeyPair;
 class RelayService;
 class StoreWriteHealth;
 
@@ -61,8 +66,27 @@ class RelayServer {
   // thread-safe; blocks until done.
   void Shutdown();
 
+  // What a reload (SIGHUP) did: each entry is a field name, or for a
+  // failure the reason naming the file.
+  struct ReloadReport {
+    std::vector<std::string> reloaded;       // re-read and in effect now
+    std::vector<std::string> failed;         // kept as before; reason says why
+    std::vector<std::string> needs_restart;  // differ in `next` but fixed while running
+  };
+  // Re-reads what can change without a restart: the relay's certificate and
+  // key (served to new handshakes within about a second), the client CA
+  // bundle, and log_level from `next` (a config that passed FinalizeConfig).
+  // Revocations need no reload (they apply when made). Every other field of
+  // `next` that differs from the running config is listed in needs_restart
+  // and left as it is. Thread-safe with respect to serving; call from one
+  // thread at a time.
+  ReloadReport Reload(const v1::RelayConfig& next);
+
  private:
   RelayServer();
+
+  // Refreshes served_pair_ every tls.refresh_interval_seconds until Shutdown.
+  void RefreshTlsLoop();
 
   // Sets the health service's status unless serving has not started or
   // Shutdown has begun. Thread-safe.
@@ -71,6 +95,11 @@ class RelayServer {
   v1::RelayConfig config_;
   int port_ = 0;
   std::unique_ptr<PeerVerifier> verifier_;
+  std::unique_ptr<ServedKeyPair> served_pair_;
+  std::thread refresher_;
+  std::mutex refresh_mu_;
+  std::condition_variable refresh_cv_;
+  bool stop_refresh_ = false;  // guarded by refresh_mu_
   // Test builds only (storage/simulated_disk.h); outlives store_.
   std::unique_ptr<storage::SimulatedDisk> simulated_disk_;
   std::unique_ptr<storage::Store> store_;

@@ -113,6 +113,10 @@ absl::Status FromRocks(const rocksdb::Status& status, std::string_view what) {
     full.SetPayload(kDiskFullPayload, absl::Cord("1"));
     return full;
   }
+  if (status.IsIOError() && absl::StrContains(status.ToString(), "Permission denied")) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        text, "; the relay's user needs to own the directory (chown -R USER DIR; chmod 700 DIR)"));
+  }
   if (status.IsNotFound()) return absl::NotFoundError(text);
   if (status.IsCorruption()) return absl::DataLossError(text);
   if (status.IsInvalidArgument()) return absl::InvalidArgumentError(text);

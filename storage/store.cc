@@ -12,6 +12,7 @@
 // Reads go straight to RocksDB and open values through the keyring.
 #include "storage/store.h"
 
+#include <errno.h>
 #include <sys/statvfs.h>
 
 #include <algorithm>
@@ -1778,7 +1779,18 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStoreWithEnv(StoreOptions options, ro
 
 absl::StatusOr<SecretBytes> LoadKekFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read KEK file ", path));
+  if (!in) {
+    // std::ifstream leaves open(2)'s errno in place.
+    if (errno == EACCES || errno == EPERM) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("cannot read KEK file ", path,
+                       ": permission denied; run as the user that owns it (chmod 600, chown "
+                       "that user)"));
+    }
+    return absl::NotFoundError(absl::StrCat("cannot read KEK file ", path, " (",
+                                            errno == ENOENT ? "it does not exist" : "not readable",
+                                            "; create one with: samrad-relay gen-kek ", path, ")"));
+  }
   std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (contents.size() == kDekLen) {
     SecretBytes out = SecretBytes::FromString(contents);

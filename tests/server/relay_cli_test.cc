@@ -1,15 +1,28 @@
 // Tests of the samrad-relay executable as a process: serve with a config file
-// and graceful SIGTERM, gen-kek, fsck, backup + restore, rotate-kek,
+// and graceful SIGTERM, SIGHUP reload, systemd notifications, JSON logs, start
+// failures, gen-kek, fsck, backup + restore, rotate-kek,
 // rotate-dek, and refusal of a bad config naming the field.
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <thread>
+#include <tuple>
+#include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tests/server/relay_fixture.h"
 
@@ -17,6 +30,7 @@ namespace samrad::server::testing {
 namespace {
 
 constexpr char kRelayBinary[] = SAMRAD_BINARY_DIR "/server/samrad-relay";
+constexpr char kCliBinary[] = SAMRAD_BINARY_DIR "/client/samrad";
 
 // Runs `samrad-relay ARGS`, capturing stdout+stderr into *output. Returns the
 // exit status.
@@ -31,8 +45,11 @@ int RunRelay(const std::string& args, std::string* output = nullptr) {
 
 class RelayCliTest : public RelayTest {
  protected:
-  // Writes `config` (text format) and starts `samrad-relay serve` on it.
-  void SpawnRelay(const v1::RelayConfig& config) {
+  // Writes `config` (text format) and starts `samrad-relay serve` on it with
+  // `flags` (default --quiet) and `env` (NAME=VALUE) added to its environment.
+  void SpawnRelay(const v1::RelayConfig& config,
+                  const std::vector<std::string>& flags = {"--quiet"},
+                  const std::vector<std::string>& env = {}) {
     std::string text;
     ASSERT_TRUE(google::protobuf::TextFormat::PrintToString(config, &text));
     config_file_ = temp_->path() + "/relay.textproto";
@@ -43,8 +60,15 @@ class RelayCliTest : public RelayTest {
     if (pid_ == 0) {
       freopen(out_file_.c_str(), "w", stdout);
       freopen((out_file_ + ".err").c_str(), "w", stderr);
-      execl(kRelayBinary, kRelayBinary, "serve", "--config", config_file_.c_str(), "--quiet",
-            static_cast<char*>(nullptr));
+      for (const std::string& entry : env) putenv(const_cast<char*>(entry.c_str()));
+      // sd_watchdog_enabled only answers the process WATCHDOG_PID names.
+      if (getenv("WATCHDOG_USEC") != nullptr) {
+        setenv("WATCHDOG_PID", std::to_string(getpid()).c_str(), 1);
+      }
+      std::vector<const char*> argv = {kRelayBinary, "serve", "--config", config_file_.c_str()};
+      for (const std::string& flag : flags) argv.push_back(flag.c_str());
+      argv.push_back(nullptr);
+      execv(kRelayBinary, const_cast<char* const*>(argv.data()));
       _exit(127);
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -242,6 +266,282 @@ TEST_F(RelayCliTest, ReplacedServerCertificateIsServedWithoutRestart) {
   EXPECT_EQ(
       Stub(kProfessional)->GetDirectory(&ctx, v1::GetDirectoryRequest(), &directory).error_code(),
       grpc::StatusCode::NOT_FOUND);
+}
+
+// The serial the relay serves on 127.0.0.1:port, as `openssl x509 -serial` prints it.
+std::string ServedSerial(int port) {
+  const TestPki& pki = SharedPki();
+  TempDir tmp;
+  const std::string cmd =
+      "echo | timeout 10 openssl s_client -connect 127.0.0.1:" + std::to_string(port) + " -cert " +
+      pki.Cert("professional-07-p-1") + " -key " + pki.Key("professional-07-p-1") + " -CAfile " +
+      pki.dir + "/ca.crt 2>/dev/null | openssl x509 -noout -serial >" + tmp.path() + "/o 2>&1";
+  (void)std::system(cmd.c_str());
+  return ReadFile(tmp.path() + "/o");
+}
+
+std::string FileSerial(const std::string& cert) {
+  TempDir tmp;
+  (void)std::system(("openssl x509 -noout -serial -in " + cert + " >" + tmp.path() + "/o").c_str());
+  return ReadFile(tmp.path() + "/o");
+}
+
+// SIGHUP (issue 18): with an hour between automatic refreshes, only the
+// signal can make new handshakes see the replaced certificate; the relay
+// keeps serving, logs what it reloaded, and still exits 0 on SIGTERM.
+TEST_F(RelayCliTest, SighupServesReplacedCertificateAndKeepsServing) {
+  const TestPki& pki = SharedPki();
+  const std::string tls = temp_->path() + "/tls";
+  ASSERT_EQ(std::system(("mkdir -p " + tls + " && cp " + pki.Cert("relay") + " " + tls +
+                         "/relay.crt && cp " + pki.Key("relay") + " " + tls + "/relay.key")
+                            .c_str()),
+            0);
+  v1::RelayConfig config = BaseConfig();
+  config.mutable_tls()->set_cert_file(tls + "/relay.crt");
+  config.mutable_tls()->set_key_file(tls + "/relay.key");
+  config.mutable_tls()->set_refresh_interval_seconds(3600);
+  SpawnRelay(config, {"--log-format", "json"});
+  const std::string old_serial = FileSerial(pki.Cert("relay"));
+  const std::string new_serial = FileSerial(pki.Cert("relay-next"));
+  ASSERT_NE(old_serial, new_serial);
+  EXPECT_EQ(ServedSerial(port_), old_serial);
+  const std::string next = temp_->path() + "/tls.next";
+  ASSERT_EQ(std::system(("mkdir -p " + next + " && cp " + pki.Cert("relay-next") + " " + next +
+                         "/relay.crt && cp " + pki.Key("relay-next") + " " + next +
+                         "/relay.key && mv " + tls + " " + tls + ".old && mv " + next + " " + tls)
+                            .c_str()),
+            0);
+  ASSERT_EQ(kill(pid_, SIGHUP), 0);
+  std::string served;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    served = ServedSerial(port_);
+    if (served == new_serial) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  EXPECT_EQ(served, new_serial);
+  int status = 0;
+  EXPECT_EQ(waitpid(pid_, &status, WNOHANG), 0) << "the relay exited on SIGHUP";
+  grpc::ClientContext ctx;
+  v1::SignedDirectory directory;
+  EXPECT_EQ(
+      Stub(kProfessional)->GetDirectory(&ctx, v1::GetDirectoryRequest(), &directory).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(TerminateRelay(), 0);
+  const std::string log = ReadFile(out_file_ + ".err");
+  EXPECT_TRUE(absl::StrContains(log, "\"event\":\"reloaded\"")) << log;
+  EXPECT_TRUE(absl::StrContains(log, "tls.cert_file+tls.key_file(new)")) << log;
+}
+
+// A SIGHUP with a changed listen address reloads what it can and names
+// what needs a restart; a broken file keeps the running configuration.
+TEST_F(RelayCliTest, SighupNamesWhatNeedsRestartAndSurvivesBrokenConfig) {
+  v1::RelayConfig config = BaseConfig();
+  SpawnRelay(config, {});
+  v1::RelayConfig changed = config;
+  changed.set_listen_address("127.0.0.1:1");
+  std::string text;
+  ASSERT_TRUE(google::protobuf::TextFormat::PrintToString(changed, &text));
+  WriteFile(config_file_, text);
+  ASSERT_EQ(kill(pid_, SIGHUP), 0);
+  auto wait_for_log = [&](const std::string& needle) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (absl::StrContains(ReadFile(out_file_ + ".err"), needle)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  };
+  EXPECT_TRUE(wait_for_log("event=reload_needs_restart fields=listen_address"))
+      << ReadFile(out_file_ + ".err");
+  WriteFile(config_file_, "listen_address: ");  // a syntax error
+  ASSERT_EQ(kill(pid_, SIGHUP), 0);
+  EXPECT_TRUE(wait_for_log("event=reload_failed")) << ReadFile(out_file_ + ".err");
+  grpc::ClientContext ctx;
+  v1::SignedDirectory directory;
+  EXPECT_EQ(
+      Stub(kProfessional)->GetDirectory(&ctx, v1::GetDirectoryRequest(), &directory).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(TerminateRelay(), 0);
+}
+
+// Issue 18 item 6: every log line of a consultation, with gRPC's own debug
+// lines routed in, is one JSON object with ts, level and event, and none
+// carries the message text, the professional's certificate id or serial.
+TEST_F(RelayCliTest, JsonLogsNeverCarryMessageTextOrProfessionalIdentity) {
+  const std::string professional = IssueClientCertificate("professional", "07", "canaryprof4711");
+  const std::string serial = CertificateSerialHex(professional);
+  ASSERT_FALSE(serial.empty());
+  SpawnRelay(BaseConfig(), {"--log-format", "json"}, {"GRPC_VERBOSITY=DEBUG"});
+  PublishDirectory(1);
+  const std::string text = "canary message text 8d1f";
+  for (int i = 0; i < 3; ++i) {
+    ThreadKeys thread = NewThreadKeys();
+    v1::Ack ack;
+    grpc::ClientContext ctx;
+    grpc::Status status =
+        Stub(professional)->SubmitConsultation(&ctx, SubmitRequest(thread, text), &ack);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  EXPECT_EQ(TerminateRelay(), 0);
+  const std::string log = ReadFile(out_file_ + ".err");
+  size_t lines = 0, grpc_lines = 0;
+  for (absl::string_view line : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
+    ++lines;
+    google::protobuf::Struct object;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(std::string(line), &object).ok())
+        << "not one JSON object: " << line;
+    for (const char* field : {"ts", "level", "event"}) {
+      EXPECT_EQ(object.fields().count(field), 1u) << field << " missing: " << line;
+    }
+    if (object.fields().at("event").string_value() == "grpc") ++grpc_lines;
+    EXPECT_FALSE(absl::StrContains(line, "canary")) << line;
+    EXPECT_FALSE(absl::StrContains(line, "8d1f")) << line;
+    EXPECT_FALSE(absl::StrContains(absl::AsciiStrToUpper(line), serial)) << line;
+  }
+  EXPECT_GT(lines, 3u);
+  EXPECT_GT(grpc_lines, 0u) << "gRPC's own lines did not reach the relay's logger";
+}
+
+// Issue 18 "Bad input": each start failure is one log line naming the cause
+// and the fix, and exit status 1.
+TEST_F(RelayCliTest, StartFailuresAreOneLineNamingCauseAndFix) {
+  auto run = [&](const std::string& args, const std::string& env = "") {
+    TempDir tmp;
+    const std::string err = tmp.path() + "/err";
+    const int rc = std::system(
+        (env + " " + kRelayBinary + " serve " + args + " 2>" + err + " >/dev/null").c_str());
+    return std::make_pair(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, ReadFile(err));
+  };
+  auto one_line = [](const std::string& err) {
+    return std::count(err.begin(), err.end(), '\n') == 1;
+  };
+  // A broken config: the file, line and column.
+  const std::string broken = temp_->path() + "/broken.textproto";
+  WriteFile(broken, "listen_address: \"127.0.0.1:0\"\ntls { cert_file: }\n");
+  auto [rc, err] = run("--log-format json --config " + broken);
+  EXPECT_EQ(rc, 1);
+  EXPECT_TRUE(one_line(err)) << err;
+  EXPECT_TRUE(absl::StrContains(err, "broken.textproto:2:")) << err;
+  EXPECT_TRUE(absl::StrContains(err, "\"event\":\"config_refused\"")) << err;
+
+  // closed_days: 0 is refused, not silently 90.
+  v1::RelayConfig config = BaseConfig();
+  config.mutable_retention()->set_closed_days(0);
+  std::string text;
+  ASSERT_TRUE(google::protobuf::TextFormat::PrintToString(config, &text));
+  WriteFile(temp_->path() + "/zero.textproto", text);
+  std::tie(rc, err) = run("--config " + temp_->path() + "/zero.textproto");
+  EXPECT_EQ(rc, 1);
+  EXPECT_TRUE(one_line(err)) << err;
+  EXPECT_TRUE(absl::StrContains(err, "retention.closed_days is 0")) << err;
+
+  // The KEK as a systemd credential that is missing.
+  config = BaseConfig();
+  config.clear_kek_file();
+  config.set_kek_credential("kek");
+  ASSERT_TRUE(google::protobuf::TextFormat::PrintToString(config, &text));
+  const std::string credential_config = temp_->path() + "/credential.textproto";
+  WriteFile(credential_config, text);
+  std::tie(rc, err) = run("--config " + credential_config, "env -u CREDENTIALS_DIRECTORY");
+  EXPECT_EQ(rc, 1);
+  EXPECT_TRUE(one_line(err)) << err;
+  EXPECT_TRUE(absl::StrContains(err, "LoadCredential=kek:")) << err;
+  const std::string credentials = temp_->path() + "/credentials";
+  ASSERT_EQ(mkdir(credentials.c_str(), 0700), 0);
+  std::tie(rc, err) = run("--config " + credential_config, "CREDENTIALS_DIRECTORY=" + credentials);
+  EXPECT_EQ(rc, 1);
+  EXPECT_TRUE(one_line(err)) << err;
+  EXPECT_TRUE(absl::StrContains(err, "systemd passed no such credential")) << err;
+
+  // A config file the relay's user may not read: PERMISSION_DENIED with the
+  // path and the fix (as root, the relay runs as nobody to be refused).
+  const std::string secret = temp_->path() + "/secret.textproto";
+  WriteFile(secret, "listen_address: \"127.0.0.1:0\"\n");
+  ASSERT_EQ(chmod(secret.c_str(), 0), 0);
+  ASSERT_EQ(chmod(temp_->path().c_str(), 0711), 0);
+  const std::string as_other =
+      geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups" : "";
+  std::tie(rc, err) = run("--config " + secret, as_other);
+  EXPECT_EQ(rc, 1);
+  EXPECT_TRUE(one_line(err)) << err;
+  EXPECT_TRUE(absl::StrContains(err, "PERMISSION_DENIED")) << err;
+  EXPECT_TRUE(absl::StrContains(err, secret + ": permission denied for user")) << err;
+  chmod(temp_->path().c_str(), 0700);
+}
+
+// The KEK from $CREDENTIALS_DIRECTORY, and the systemd notifications on a
+// NOTIFY_SOCKET this test owns: READY, RELOADING then READY on SIGHUP,
+// WATCHDOG pings, STOPPING on SIGTERM.
+TEST_F(RelayCliTest, NotifiesSystemdAndReadsKekCredential) {
+  const std::string credentials = temp_->path() + "/credentials";
+  ASSERT_EQ(mkdir(credentials.c_str(), 0700), 0);
+  ASSERT_EQ(std::system(("cp " + temp_->path() + "/kek " + credentials + "/kek").c_str()), 0);
+  v1::RelayConfig config = BaseConfig();
+  config.clear_kek_file();
+  config.set_kek_credential("kek");
+
+  const std::string socket_path = temp_->path() + "/notify";
+  const int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(sock, 0);
+  sockaddr_un address = {};
+  address.sun_family = AF_UNIX;
+  ASSERT_LT(socket_path.size(), sizeof(address.sun_path));
+  std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size());
+  ASSERT_EQ(bind(sock, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  const timeval receive_timeout = {1, 0};
+  setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &receive_timeout, sizeof(receive_timeout));
+  std::string received;
+  // Collects notifications until one contains `needle` (bounded).
+  auto wait_for = [&](const std::string& needle) {
+    for (int i = 0; i < 30; ++i) {
+      if (absl::StrContains(received, needle)) return true;
+      char buffer[4096];
+      const ssize_t n = recv(sock, buffer, sizeof buffer, 0);
+      if (n > 0) received.append(buffer, static_cast<size_t>(n)).push_back('\n');
+    }
+    return absl::StrContains(received, needle);
+  };
+  SpawnRelay(config, {"--quiet"},
+             {"NOTIFY_SOCKET=" + socket_path, "CREDENTIALS_DIRECTORY=" + credentials,
+              "WATCHDOG_USEC=1000000"});
+  EXPECT_TRUE(wait_for("READY=1")) << received;
+  EXPECT_TRUE(wait_for("WATCHDOG=1")) << received;
+  received.clear();
+  ASSERT_EQ(kill(pid_, SIGHUP), 0);
+  EXPECT_TRUE(wait_for("RELOADING=1")) << received;
+  EXPECT_TRUE(absl::StrContains(received, "MONOTONIC_USEC=")) << received;
+  EXPECT_TRUE(wait_for("READY=1")) << received;
+  grpc::ClientContext ctx;
+  v1::SignedDirectory directory;
+  EXPECT_EQ(
+      Stub(kProfessional)->GetDirectory(&ctx, v1::GetDirectoryRequest(), &directory).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  kill(pid_, SIGTERM);
+  EXPECT_TRUE(wait_for("STOPPING=1")) << received;
+  EXPECT_EQ(TerminateRelay(), 0);
+  close(sock);
+}
+
+TEST_F(RelayCliTest, VersionAndGenKekMakesMissingParentPrivate) {
+  std::string out;
+  EXPECT_EQ(RunRelay("--version", &out), 0);
+  EXPECT_TRUE(absl::StartsWith(out, "samrad-relay " SAMRAD_TEST_VERSION "\n")) << out;
+  TempDir tmp;
+  const std::string cli_out = tmp.path() + "/cli";
+  const int rc =
+      std::system((std::string("LANG=C ") + kCliBinary + " --version >" + cli_out).c_str());
+  EXPECT_EQ(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, 0);
+  EXPECT_TRUE(absl::StartsWith(ReadFile(cli_out), "samrad " SAMRAD_TEST_VERSION " "))
+      << ReadFile(cli_out);
+
+  const std::string parent = temp_->path() + "/var/relay";
+  ASSERT_EQ(RunRelay("gen-kek " + parent + "/kek", &out), 0) << out;
+  struct stat st = {};
+  ASSERT_EQ(stat(parent.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(stat((parent + "/kek").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
 }  // namespace
