@@ -222,6 +222,11 @@ enum class Msg {
   kColCount,
   kColMedianAnswer,
   kRequiredNote,
+  // The anonymisation guard's review of a redacted text (issue 20).
+  kFlagYes,
+  kGuardConfirmPrompt,
+  kGuardNotConfirmed,
+  kGuardNeedsYes,
   kCount_,  // not a message: the number of entries
 };
 

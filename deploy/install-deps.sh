@@ -13,6 +13,9 @@ PACKAGES=(
   libssl-dev openssl
   # Abseil, RocksDB 7.8, libargon2 (keystore KDF), RE2 (anonymisation guard)
   libabsl-dev librocksdb-dev libargon2-dev libre2-dev
+  # anonymisation guard: NFKC normalisation (ICU) and the Swedish dictionary
+  # compiled into the binary (client/guard_data/README.md)
+  libicu-dev wswedish
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # end-to-end tests and quick start
