@@ -54,6 +54,7 @@ const std::map<std::string, Action>& Actions() {
 
 FlagSpec TextFileFlag() { return {"file", "FILE", Msg::kFlagFile}; }
 FlagSpec RedactFlag() { return {"redact", "", Msg::kFlagRedact}; }
+FlagSpec YesFlag() { return {"yes", "", Msg::kFlagYes}; }
 PositionalSpec RefArg() { return {"REF", Msg::kArgRef}; }
 FlagSpec DirFlag() { return {"dir", "DIR", Msg::kFlagDir}; }
 
@@ -86,7 +87,8 @@ CommandSpec BuildTree() {
                  {"org", "TYPE", Msg::kFlagOrg, true, OrgTypeNames()},
                  {"age", "GROUP", Msg::kFlagAge, true, AgeGroupNames()},
                  TextFileFlag(),
-                 RedactFlag()},
+                 RedactFlag(),
+                 YesFlag()},
        .action = "ask"});
   root.subcommands.push_back({.name = "resend",
                               .summary = Msg::kCmdResend,
@@ -100,7 +102,7 @@ CommandSpec BuildTree() {
       {.name = "show", .summary = Msg::kCmdShow, .positionals = {RefArg()}, .action = "show"});
   root.subcommands.push_back({.name = "followup",
                               .summary = Msg::kCmdFollowup,
-                              .flags = {TextFileFlag(), RedactFlag()},
+                              .flags = {TextFileFlag(), RedactFlag(), YesFlag()},
                               .positionals = {RefArg()},
                               .action = "followup"});
   root.subcommands.push_back({.name = "close",
@@ -138,14 +140,15 @@ CommandSpec BuildTree() {
                               .action = "release"});
   root.subcommands.push_back({.name = "answer",
                               .summary = Msg::kCmdAnswer,
-                              .flags = {TextFileFlag(), RedactFlag()},
+                              .flags = {TextFileFlag(), RedactFlag(), YesFlag()},
                               .positionals = {RefArg()},
                               .action = "answer"});
   root.subcommands.push_back({.name = "refer",
                               .summary = Msg::kCmdRefer,
                               .flags = {{"to", "UNIT", Msg::kFlagTo, true},
                                         {"reason", "TEXT", Msg::kFlagReason, true},
-                                        RedactFlag()},
+                                        RedactFlag(),
+                                        YesFlag()},
                               .positionals = {RefArg()},
                               .action = "refer"});
   // Admin.

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/guard_detectors.h"
+#include "client/guard_normalize.h"
 #include "client/guard_text.h"
 
 namespace samrad::client::guard {
@@ -97,9 +98,15 @@ std::string InvalidUtf8Message(std::string_view text, size_t bad_byte, MessageLa
       position.line, position.column);
 }
 
+}  // namespace
+
 std::string Summary(size_t count, bool redacted, MessageLanguage language) {
   if (language == MessageLanguage::kSwedish) {
-    if (count == 0) return "Inga identifierande uppgifter hittades.";
+    if (count == 0) {
+      return "Den automatiska kontrollen hittade inga identifierande uppgifter. Den känner inte "
+             "igen alla namn, platser eller omständigheter som kan identifiera en person: läs "
+             "texten en gång till innan du skickar den.";
+    }
     if (redacted) {
       return absl::StrFormat("%d identifierande uppgift%s ersattes med platshållare.", count,
                              count == 1 ? "" : "er");
@@ -109,7 +116,11 @@ std::string Summary(size_t count, bool redacted, MessageLanguage language) {
         "ersätta dem med platshållare.",
         count, count == 1 ? "" : "er");
   }
-  if (count == 0) return "No identifying details found.";
+  if (count == 0) {
+    return "The automatic check found no identifying details. It cannot recognise every name, "
+           "place or circumstance that identifies a person: read the text once more before you "
+           "send it.";
+  }
   if (redacted) {
     return absl::StrFormat("%d identifying detail%s replaced with placeholders.", count,
                            count == 1 ? " was" : "s were");
@@ -119,8 +130,6 @@ std::string Summary(size_t count, bool redacted, MessageLanguage language) {
       "placeholders.",
       count, count == 1 ? "" : "s", count == 1 ? "it" : "them", count == 1 ? "it" : "them");
 }
-
-}  // namespace
 
 std::string_view FindingKindName(FindingKind kind) {
   switch (kind) {
@@ -148,38 +157,58 @@ std::string_view FindingKindName(FindingKind kind) {
       return "postcode";
     case FindingKind::kStreetAddress:
       return "street-address";
+    case FindingKind::kSchool:
+      return "school";
+    case FindingKind::kWorkplace:
+      return "workplace";
+    case FindingKind::kPlace:
+      return "place";
+    case FindingKind::kName:
+      return "name";
+    case FindingKind::kPossiblePersonnummer:
+      return "possible-personnummer";
   }
   return "unknown";
 }
 
-std::string_view FindingKindPlaceholder(FindingKind kind) {
+std::string_view FindingKindPlaceholder(FindingKind kind, MessageLanguage language) {
+  const bool sv = language == MessageLanguage::kSwedish;
   switch (kind) {
     case FindingKind::kPersonnummer:
-      return "[PERSONNUMMER]";
+    case FindingKind::kPossiblePersonnummer:
+      return sv ? "[personnummer]" : "[personal identity number]";
     case FindingKind::kSamordningsnummer:
-      return "[SAMORDNINGSNUMMER]";
+      return sv ? "[samordningsnummer]" : "[coordination number]";
     case FindingKind::kIban:
       return "[IBAN]";
     case FindingKind::kBankAccount:
-      return "[KONTO]";
+      return sv ? "[kontonummer]" : "[bank account]";
     case FindingKind::kBirthDate:
-      return "[FÖDELSEDATUM]";
+      return sv ? "[födelsedatum]" : "[date of birth]";
     case FindingKind::kPhone:
-      return "[TELEFON]";
+      return sv ? "[telefon]" : "[phone]";
     case FindingKind::kEmail:
-      return "[E-POST]";
+      return sv ? "[e-post]" : "[e-mail]";
     case FindingKind::kSocialMedia:
-      return "[KONTO-SOCIALA-MEDIER]";
+      return sv ? "[konto i sociala medier]" : "[social media account]";
     case FindingKind::kIpAddress:
-      return "[IP-ADRESS]";
+      return sv ? "[IP-adress]" : "[IP address]";
     case FindingKind::kVehicleRegistration:
-      return "[REGNR]";
+      return sv ? "[registreringsnummer]" : "[registration number]";
     case FindingKind::kPostcode:
-      return "[POSTNUMMER]";
+      return sv ? "[postnummer]" : "[postcode]";
     case FindingKind::kStreetAddress:
-      return "[ADRESS]";
+      return sv ? "[adress]" : "[address]";
+    case FindingKind::kSchool:
+      return sv ? "[skola]" : "[school]";
+    case FindingKind::kWorkplace:
+      return sv ? "[arbetsplats]" : "[workplace]";
+    case FindingKind::kPlace:
+      return sv ? "[plats]" : "[place]";
+    case FindingKind::kName:
+      return sv ? "[namn]" : "[name]";
   }
-  return "[UPPGIFT]";
+  return sv ? "[uppgift]" : "[detail]";
 }
 
 absl::StatusOr<std::vector<Finding>> ScanText(std::string_view utf8_text,
@@ -190,7 +219,19 @@ absl::StatusOr<std::vector<Finding>> ScanText(std::string_view utf8_text,
         InvalidUtf8Message(utf8_text, *bad, MessageLanguage::kEnglish));
   }
   const int current_year = options.current_year > 0 ? options.current_year : CurrentUtcYear();
-  const std::vector<Candidate> resolved = Resolve(internal::DetectAll(utf8_text, current_year));
+  // Detect in the normalised copy, then map every candidate back to the
+  // original bytes (and resolve containment again there: two candidates of
+  // the copy may map to the same original span).
+  const internal::NormalizedText normalized(utf8_text);
+  std::vector<Candidate> candidates = internal::DetectAll(normalized.text(), current_year);
+  for (Candidate& candidate : candidates) {
+    size_t begin = 0;
+    size_t end = 0;
+    normalized.Original(candidate.begin, candidate.end, &begin, &end);
+    candidate.begin = begin;
+    candidate.end = end;
+  }
+  const std::vector<Candidate> resolved = Resolve(std::move(candidates));
   std::vector<Finding> findings;
   findings.reserve(resolved.size());
   internal::LineColumnTracker tracker(utf8_text);
@@ -208,7 +249,8 @@ absl::StatusOr<std::vector<Finding>> ScanText(std::string_view utf8_text,
   return findings;
 }
 
-std::string Redact(std::string_view text, absl::Span<const Finding> findings) {
+std::string Redact(std::string_view text, absl::Span<const Finding> findings,
+                   MessageLanguage language) {
   std::vector<const Finding*> ordered;
   ordered.reserve(findings.size());
   for (const Finding& finding : findings) {
@@ -229,7 +271,7 @@ std::string Redact(std::string_view text, absl::Span<const Finding> findings) {
     if (end <= copied) continue;  // inside a region already replaced
     if (finding->byte_offset >= copied) {
       out.append(text.substr(copied, finding->byte_offset - copied));
-      out.append(FindingKindPlaceholder(finding->kind));
+      out.append(FindingKindPlaceholder(finding->kind, language));
     }
     // An overlapping finding extends the region the previous placeholder
     // stands for.
@@ -269,6 +311,15 @@ CheckResult RunCheck(std::string_view input, const CheckOptions& options) {
     result.exit_code = kCheckExitInvalidText;
     return result;
   }
+  if (input.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos) {
+    result.err = options.language == MessageLanguage::kSwedish
+                     ? "det finns ingen text att kontrollera (tom, eller bara blanksteg); ge en "
+                       "fil eller skriv texten på standard in"
+                     : "there is no text to check (empty, or only whitespace); give a file or "
+                       "write the text on standard input";
+    result.exit_code = kCheckExitInvalidText;
+    return result;
+  }
   absl::StatusOr<std::vector<Finding>> findings = ScanText(input, options.scan);
   if (!findings.ok()) {  // not reached: the text was validated above
     result.err = std::string(findings.status().message());
@@ -278,12 +329,12 @@ CheckResult RunCheck(std::string_view input, const CheckOptions& options) {
   result.exit_code = findings->empty() ? kCheckExitClean : kCheckExitFound;
   result.err = Summary(findings->size(), options.redact, options.language);
   if (options.json && options.redact) {
-    result.out = absl::StrCat("{\"findings\":", FindingsToJson(*findings),
-                              ",\"redacted\":", JsonString(Redact(input, *findings)), "}\n");
+    result.out = absl::StrCat("{\"findings\":", FindingsToJson(*findings), ",\"redacted\":",
+                              JsonString(Redact(input, *findings, options.language)), "}\n");
   } else if (options.json) {
     result.out = absl::StrCat(FindingsToJson(*findings), "\n");
   } else if (options.redact) {
-    result.out = Redact(input, *findings);
+    result.out = Redact(input, *findings, options.language);
   } else {
     for (const Finding& finding : *findings) {
       absl::StrAppend(&result.out, FormatFinding(finding), "\n");

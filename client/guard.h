@@ -12,6 +12,26 @@
 // exact birth dates, vehicle registration numbers, bank account numbers, IBANs
 // (mod-97 verified), social-media handles and profile links, IPv4/IPv6
 // addresses.
+// Since part 2 (issue 20) also: names of people (given names and surnames,
+// alone or together, in any position and case), named schools and
+// pre-schools with their class ("9B på Rinkebyskolan"), places smaller than a
+// municipality (districts, villages, streets without a number) and named
+// workplaces — see client/guard_names.h for the rules — and, as
+// possible-personnummer, a personnummer-shaped number whose check digit is
+// wrong (a typing mistake still identifies). Texts are scanned in a
+// normalised copy (NFKC, zero-width and other invisible characters removed,
+// digits of every script read as ASCII; client/guard_normalize.h) and each
+// finding is mapped back to the original bytes.
+//
+// What is never a name, school, place or workplace: authorities,
+// organisations, laws, religions, holidays, months, weekdays, countries,
+// nationalities, languages, counties, the municipalities and larger cities
+// (client/guard_data/allow.txt).
+//
+// What the guard cannot see: a name that is in none of its lists, written
+// in lower case and without a cue ("hon och ugbaad"), a name that is also an
+// ordinary word at the start of a sentence ("Sten kom sent"), a person
+// described by rare circumstances, nicknames and spellings it does not know.
 //
 // What passes on purpose: ages, years, school years, times, amounts,
 // percentages, week numbers, law references ("14 kap. 1 § SoL", "SFS
@@ -73,29 +93,52 @@ enum class FindingKind {
   kVehicleRegistration,
   kPostcode,
   kStreetAddress,
+  // Part 2 (issue 20), appended so the names above keep their priority.
+  kSchool,
+  kWorkplace,
+  kPlace,
+  kName,
+  kPossiblePersonnummer,
 };
 
 // Every kind, in enum order (for tests and tools).
 inline constexpr FindingKind kAllFindingKinds[] = {
-    FindingKind::kPersonnummer, FindingKind::kSamordningsnummer,
-    FindingKind::kIban,         FindingKind::kBankAccount,
-    FindingKind::kBirthDate,    FindingKind::kPhone,
-    FindingKind::kEmail,        FindingKind::kSocialMedia,
-    FindingKind::kIpAddress,    FindingKind::kVehicleRegistration,
-    FindingKind::kPostcode,     FindingKind::kStreetAddress,
+    FindingKind::kPersonnummer,
+    FindingKind::kSamordningsnummer,
+    FindingKind::kIban,
+    FindingKind::kBankAccount,
+    FindingKind::kBirthDate,
+    FindingKind::kPhone,
+    FindingKind::kEmail,
+    FindingKind::kSocialMedia,
+    FindingKind::kIpAddress,
+    FindingKind::kVehicleRegistration,
+    FindingKind::kPostcode,
+    FindingKind::kStreetAddress,
+    FindingKind::kSchool,
+    FindingKind::kWorkplace,
+    FindingKind::kPlace,
+    FindingKind::kName,
+    FindingKind::kPossiblePersonnummer,
 };
 
 // Stable machine name of a kind, used in `samrad check` output and JSON:
 // personnummer, samordningsnummer, iban, bank-account, birth-date, phone,
 // email, social-media, ip-address, vehicle-registration, postcode,
-// street-address. These names are an interface: never rename one.
+// street-address, school, workplace, place, name, possible-personnummer.
+// These names are an interface: never rename one.
 std::string_view FindingKindName(FindingKind kind);
 
-// Placeholder that Redact puts in place of a finding of `kind`, e.g.
-// "[PERSONNUMMER]", "[TELEFON]", "[E-POST]", "[ADRESS]", "[POSTNUMMER]",
-// "[FÖDELSEDATUM]", "[REGNR]", "[KONTO]", "[IBAN]", "[KONTO-SOCIALA-MEDIER]",
-// "[IP-ADRESS]", "[SAMORDNINGSNUMMER]".
-std::string_view FindingKindPlaceholder(FindingKind kind);
+enum class MessageLanguage { kEnglish, kSwedish };
+
+// Placeholder that Redact puts in place of a finding of `kind`, in the
+// reader's language: Swedish "[personnummer]", "[telefon]", "[e-post]",
+// "[adress]", "[namn]", "[skola]", "[plats]", "[arbetsplats]" ...; English
+// "[personal identity number]", "[phone]", "[e-mail]", "[address]", "[name]",
+// "[school]", "[place]", "[workplace]" ... A possible personnummer gets the
+// personnummer placeholder.
+std::string_view FindingKindPlaceholder(FindingKind kind,
+                                        MessageLanguage language = MessageLanguage::kSwedish);
 
 // One identifying detail in a text.
 struct Finding {
@@ -127,11 +170,21 @@ struct ScanOptions {
 absl::StatusOr<std::vector<Finding>> ScanText(std::string_view utf8_text,
                                               const ScanOptions& options = {});
 
-// Returns `text` with every finding replaced by its kind's placeholder.
-// `findings` must come from ScanText on the same `text` (any order);
-// findings that do not fit inside `text` are ignored, and overlapping findings
-// are replaced together by the placeholder of the one that starts first.
-std::string Redact(std::string_view text, absl::Span<const Finding> findings);
+// Returns `text` with every finding replaced by its kind's placeholder in
+// `language`. `findings` must come from ScanText on the same `text` (any
+// order); findings that do not fit inside `text` are ignored, and overlapping
+// findings are replaced together by the placeholder of the one that starts
+// first.
+std::string Redact(std::string_view text, absl::Span<const Finding> findings,
+                   MessageLanguage language = MessageLanguage::kSwedish);
+
+// The one-line summary `samrad check` and the sending commands print:
+// - nothing found: that the automatic check found nothing, that it cannot
+//   recognise every name, place or circumstance, and that the writer must
+//   read the text once more;
+// - found: how many details, and to remove them or use --redact;
+// - redacted: how many details were replaced.
+std::string Summary(size_t count, bool redacted, MessageLanguage language);
 
 // One finding as `samrad check` prints it: `LINE:COL KIND "excerpt"`, with
 // `"`, `\` and control characters in the excerpt escaped as in JSON. No
@@ -150,12 +203,11 @@ inline constexpr int kCheckExitClean = 0;        // nothing identifying found
 inline constexpr int kCheckExitFound = 1;        // at least one finding
 inline constexpr int kCheckExitInvalidText = 2;  // input is not valid UTF-8
 
-enum class MessageLanguage { kEnglish, kSwedish };
-
 struct CheckOptions {
   bool json = false;    // --json: machine-readable output
   bool redact = false;  // --redact: print the text with placeholders
-  MessageLanguage language = MessageLanguage::kEnglish;  // for `err` only
+  // For `err` and the placeholders of --redact.
+  MessageLanguage language = MessageLanguage::kEnglish;
   ScanOptions scan;
 };
 
@@ -175,7 +227,9 @@ struct CheckResult {
 // - json and redact: {"findings":[...],"redacted":"..."} plus "\n" on `out`.
 // Exit code kCheckExitFound whenever something was found (also when it was
 // redacted), kCheckExitClean when not. Invalid UTF-8: empty `out`, an error
-// on `err` naming the line and column, kCheckExitInvalidText.
+// on `err` naming the line and column, kCheckExitInvalidText. An empty text
+// or one of only whitespace: empty `out`, a message saying there is no text,
+// kCheckExitInvalidText.
 CheckResult RunCheck(std::string_view input, const CheckOptions& options);
 
 }  // namespace samrad::client::guard

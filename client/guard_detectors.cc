@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "client/guard_names.h"
 #include "client/guard_text.h"
 #include "re2/re2.h"
 
@@ -82,7 +83,7 @@ struct Patterns {
       Compile("\\(?0[1-9]\\d{0,3}\\)?(?:" SP "?[-/–]" SP "?|" SP ")?\\d{1,10}(?:(?:" SP
               "|-)\\d{1,10}){0,6}");
   std::unique_ptr<const RE2> phone_international =
-      Compile("(?:\\+|00)[1-9]\\d{0,14}(?:(?:" SP "|-|\\.|" SP "-" SP
+      Compile("(?:(?:\\+|00)[1-9]\\d{0,14}|00" SP "46)(?:(?:" SP "|-|\\.|" SP "-" SP
               ")?(?:\\(\\d{1,4}\\)|\\d{1,14})){1,8}");
   std::unique_ptr<const RE2> phone_context = Compile(
       "(?i)(?:^|[^\\p{L}\\p{N}])(?:tel|telefon|telefonnummer|telefonnr|telnr|tfn|mobil|"
@@ -427,8 +428,10 @@ void DetectIdentityNumbers(std::string_view text, int current_year, std::vector<
     }
     const int check_year = year != 0 ? year : (ToInt(date_digits.substr(0, 2)) % 4 == 0 ? 0 : 2001);
     if (!IsCalendarDate(check_year, month, day)) return std::nullopt;
+    // A wrong check digit is most likely a typing mistake in a real number,
+    // which identifies just as well: reported as a possible personnummer.
     if (!LuhnValid(std::string(date_digits) + std::string(View(g[3])))) {
-      return std::nullopt;
+      kind = FindingKind::kPossiblePersonnummer;
     }
     Add(out, begin, end, kind);
     return end;
@@ -515,7 +518,7 @@ void DetectNationalPhones(std::string_view text, std::vector<Candidate>* out) {
   });
 }
 
-// International form: +CC or 00CC, then 8 to 15 digits in all (E.164);
+// International form: +CC or 00CC (also "00 46"), then 8 to 15 digits in all (E.164);
 // "(0)" after the country code does not count. For +46 the national part
 // must have 7 to 9 digits.
 void DetectInternationalPhones(std::string_view text, std::vector<Candidate>* out) {
@@ -1045,6 +1048,7 @@ std::vector<Candidate> DetectAll(std::string_view text, int current_year) {
   DetectVehicleRegistrations(text, &out);
   DetectPostcodes(text, &out);
   DetectStreetAddresses(text, &out);
+  DetectNamesAndPlaces(text, &out);
   return out;
 }
 

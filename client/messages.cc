@@ -409,6 +409,17 @@ constexpr Entry kTable[] = {
     {Msg::kColMedianAnswer, "MEDIAN TO FIRST ANSWER", "MEDIAN TILL FÖRSTA SVAR"},
     {Msg::kRequiredNote, "(*) required", "(*) krävs"},
     {Msg::kVersion, "samrad $0 (Samråd client)", "samrad $0 (Samråds klient)"},
+    {Msg::kFlagYes, "with --redact: send the redacted text without asking (for scripts)",
+     "med --redact: skicka den redigerade texten utan att fråga (för skript)"},
+    {Msg::kGuardConfirmPrompt, "Send this text? Read it once more first. [y/N] ",
+     "Skicka denna text? Läs den en gång till först. [j/N] "},
+    {Msg::kGuardNotConfirmed, "nothing was sent: the redacted text was not confirmed",
+     "inget skickades: den redigerade texten bekräftades inte"},
+    {Msg::kGuardNeedsYes,
+     "nothing was sent: a redacted text must be confirmed; there is no terminal to ask on, so "
+     "review the text above and add --yes",
+     "inget skickades: en redigerad text måste bekräftas; det finns ingen terminal att fråga "
+     "på, så granska texten ovan och lägg till --yes"},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

@@ -235,6 +235,11 @@ enum class Msg {
   kColMedianAnswer,
   kRequiredNote,
   kVersion,
+  // The anonymisation guard's review of a redacted text (issue 20).
+  kFlagYes,
+  kGuardConfirmPrompt,
+  kGuardNotConfirmed,
+  kGuardNeedsYes,
   kCount_,  // not a message: the number of entries
 };
 

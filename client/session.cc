@@ -52,6 +52,30 @@ absl::StatusOr<crypto::SecretBytes> PromptTty(absl::string_view prompt) {
   return crypto::SecretBytes(line.span().subspan(0, len));
 }
 
+// Asks `kGuardConfirmPrompt` on /dev/tty; OK only for an answer starting
+// with y/j. Without a terminal: kGuardNeedsYes (usage).
+absl::Status ConfirmOnTerminal(const Messages& messages) {
+  int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    return WithExitCode(absl::FailedPreconditionError(messages.Format(Msg::kGuardNeedsYes)),
+                        ExitCode::kUsage);
+  }
+  const std::string prompt = messages.Format(Msg::kGuardConfirmPrompt);
+  (void)!::write(fd, prompt.data(), prompt.size());
+  char answer = 0;
+  char c = 0;
+  for (int i = 0; i < 256; ++i) {  // one line, bounded
+    ssize_t n = ::read(fd, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || c == '\n') break;
+    if (answer == 0 && c != ' ') answer = c;
+  }
+  ::close(fd);
+  if (answer == 'y' || answer == 'Y' || answer == 'j' || answer == 'J') return absl::OkStatus();
+  return WithExitCode(absl::FailedPreconditionError(messages.Format(Msg::kGuardNotConfirmed)),
+                      ExitCode::kFailure);
+}
+
 absl::Status UsageStatus(std::string message) {
   return WithExitCode(absl::InvalidArgumentError(std::move(message)), ExitCode::kUsage);
 }
@@ -314,9 +338,18 @@ absl::StatusOr<std::string> Session::GuardText(std::string text) {
   if (!findings.ok()) return WithExitCode(findings.status(), ExitCode::kUsage);
   if (findings->empty()) return text;
   if (args_.Has("redact")) {
-    std::string redacted = guard::Redact(text, *findings);
+    const guard::MessageLanguage language = msg().language() == Language::kSwedish
+                                                ? guard::MessageLanguage::kSwedish
+                                                : guard::MessageLanguage::kEnglish;
+    std::string redacted = guard::Redact(text, *findings, language);
     err() << msg().Format(Msg::kGuardRedacted) << "\n" << redacted;
     if (!redacted.empty() && redacted.back() != '\n') err() << "\n";
+    // A person reviews what is sent (issue 20): --yes for scripts, else a
+    // question on the terminal.
+    if (!args_.Has("yes")) {
+      absl::Status confirmed = ConfirmOnTerminal(msg());
+      if (!confirmed.ok()) return confirmed;
+    }
     return redacted;
   }
   for (const guard::Finding& finding : *findings) err() << guard::FormatFinding(finding) << "\n";

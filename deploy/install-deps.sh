@@ -15,6 +15,9 @@ PACKAGES=(
   libabsl-dev librocksdb-dev libargon2-dev libre2-dev
   # sd_notify for the relay's systemd unit (Type=notify, watchdog)
   libsystemd-dev
+  # anonymisation guard: NFKC normalisation (ICU) and the Swedish dictionary
+  # compiled into the binary (client/guard_data/README.md)
+  libicu-dev wswedish
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # end-to-end tests and quick start

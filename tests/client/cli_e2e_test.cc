@@ -248,10 +248,10 @@ TEST_F(CliE2eTest, WholeConsultationWithoutPlaintextOnTheRelay) {
   ProcessResult redacted =
       Samrad("pro",
              {"ask", "--county", "07", "--category", "other", "--urgency", "normal", "--org",
-              "school", "--age", "child", "--redact", "--json"},
+              "school", "--age", "child", "--redact", "--yes", "--json"},
              "Eleven har personnummer 850709-9805 och är orolig.\n");
   ASSERT_EQ(redacted.exit_code, 0) << redacted.err;
-  EXPECT_TRUE(absl::StrContains(redacted.err, "[PERSONNUMMER]")) << redacted.err;
+  EXPECT_TRUE(absl::StrContains(redacted.err, "[personal identity number]")) << redacted.err;
   const std::string redacted_ref = JsonString(redacted.out, "reference");
 
   ProcessResult cases = Samrad("pro", {"cases"});
@@ -282,7 +282,7 @@ TEST_F(CliE2eTest, WholeConsultationWithoutPlaintextOnTheRelay) {
   ASSERT_TRUE(WaitForText(watch_out + ".err", "Watching"))
       << ReadFileToString(watch_out + ".err").value_or("");
   ProcessResult redacted_read = Samrad("adviser", {"show", redacted_ref});
-  EXPECT_TRUE(absl::StrContains(redacted_read.out, "personnummer [PERSONNUMMER] och"))
+  EXPECT_TRUE(absl::StrContains(redacted_read.out, "personnummer [personal identity number] och"))
       << redacted_read.out;
   EXPECT_FALSE(absl::StrContains(redacted_read.out, "850709")) << redacted_read.out;
   ASSERT_TRUE(WriteFileAtomically(dir_.File("answer.txt"), kAnswer).ok());

@@ -151,17 +151,20 @@ TEST(CliCheckTest, CheckCommandFindsAndRedactsIdentifyingDetails) {
                                                   {"SAMRAD_CONFIG", dir.File("none.conf")}};
   const std::string text =
       "Ärendet gäller Åsa.\nHon nås på 070-123 45 67 och bor på Storgatan 12.\n";
+  // Åsa is a name (issue 20): three findings.
 
   ProcessResult found = testing::RunProcess({kSamrad, "check"}, env, dir.path(), text);
   EXPECT_EQ(found.exit_code, 1) << found.err;
-  EXPECT_EQ(found.out, "2:12 phone \"070-123 45 67\"\n2:37 street-address \"Storgatan 12\"\n");
-  EXPECT_TRUE(absl::StrContains(found.err, "2 identifying details found")) << found.err;
+  EXPECT_EQ(found.out,
+            "1:16 name \"Åsa\"\n2:12 phone \"070-123 45 67\"\n2:37 street-address "
+            "\"Storgatan 12\"\n");
+  EXPECT_TRUE(absl::StrContains(found.err, "3 identifying details found")) << found.err;
 
   ASSERT_TRUE(WriteFileAtomically(dir.File("case.txt"), text).ok());
   ProcessResult redacted =
       testing::RunProcess({kSamrad, "check", dir.File("case.txt"), "--redact"}, env, dir.path());
   EXPECT_EQ(redacted.exit_code, 1) << redacted.err;
-  EXPECT_EQ(redacted.out, "Ärendet gäller Åsa.\nHon nås på [TELEFON] och bor på [ADRESS].\n");
+  EXPECT_EQ(redacted.out, "Ärendet gäller [name].\nHon nås på [phone] och bor på [address].\n");
 
   ProcessResult json = testing::RunProcess({kSamrad, "check", "-", "--json"}, env, dir.path(),
                                            "Ring 070-123 45 67.\n");
@@ -173,7 +176,9 @@ TEST(CliCheckTest, CheckCommandFindsAndRedactsIdentifyingDetails) {
                                             "Flickan är 15 år och går i åk 9.\n");
   EXPECT_EQ(clean.exit_code, 0) << clean.err;
   EXPECT_EQ(clean.out, "");
-  EXPECT_TRUE(absl::StrContains(clean.err, "No identifying details found.")) << clean.err;
+  EXPECT_TRUE(absl::StrContains(clean.err, "The automatic check found no identifying details."))
+      << clean.err;
+  EXPECT_TRUE(absl::StrContains(clean.err, "read the text once more")) << clean.err;
 
   ProcessResult missing =
       testing::RunProcess({kSamrad, "check", dir.File("absent.txt")}, env, dir.path());

@@ -3,6 +3,7 @@ samrad_add_test(NAME guard_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/guard_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/guard_check_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/guard_corpus_test.cc
+          ${CMAKE_CURRENT_LIST_DIR}/guard_names_test.cc
   LIBS samrad_guard absl::strings absl::str_format)
 
 # Throughput benchmark (not a test): ./build/tests/client/guard_benchmark

@@ -43,6 +43,28 @@ void BM_ScanCaseQuestion(benchmark::State& state) {
 }
 BENCHMARK(BM_ScanCaseQuestion)->Arg(0)->Arg(1);
 
+// Issue 20: a 4 KiB question full of names, schools, places and workplaces,
+// and the same with invisible characters and Arabic-Indic digits, which takes
+// the normalisation path.
+constexpr char kNamesQuestion[] =
+    "Fatima Hassan, 15 år, går i 9B på Rinkebyskolan och bor i Gottsunda. Hennes bror Yusuf "
+    "jobbar på Pizzeria Roma på Storgatan. Socialtjänsten och Migrationsverket i Malmö har "
+    "kontakt med familjen sedan Ramadan; de kommer från Syrien och talar arabiska. ";
+void BM_ScanNamesQuestion(benchmark::State& state) {
+  std::string text;
+  while (text.size() < 4096) {
+    text += kNamesQuestion;
+    if (state.range(0) != 0) text += "Pnr \u0660\u0669\u0660\u0663\u200b14-1232. ";
+  }
+  for (auto _ : state) {
+    absl::StatusOr<std::vector<Finding>> findings = ScanText(text);
+    benchmark::DoNotOptimize(findings);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(text.size()));
+}
+BENCHMARK(BM_ScanNamesQuestion)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
 void BM_RunCheckRedact(benchmark::State& state) {
   const std::string text = Text(true);
   CheckOptions options;
@@ -61,9 +83,10 @@ BENCHMARK(BM_RunCheckRedact);
 // which checks that each scans to the end). Arguments: unit index, input
 // bytes; the scan is linear when time per byte stays flat as the input grows
 // four-fold (compare the /40000 and /160000 rows of one unit).
-const char* const kAdversarialUnits[] = {"01 ",         "1", "1234 ",     "+4 ",    "född ", "ABC ",
-                                         "SE12 ",       "a", "Storgatan", "1.2.3.", "a:",    "@a",
-                                         "0701234567 ", "å", "8327-9 1 ", "x@"};
+const char* const kAdversarialUnits[] = {
+    "01 ",       "1",         "1234 ",      "+4 ",        "född ", "ABC ",        "SE12 ",
+    "a",         "Storgatan", "1.2.3.",     "a:",         "@a",    "0701234567 ", "å",
+    "8327-9 1 ", "x@",        "Rosengård ", "Okändsson ", "\u200b"};
 
 void BM_ScanAdversarial(benchmark::State& state) {
   const std::string unit = kAdversarialUnits[state.range(0)];

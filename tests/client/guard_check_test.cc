@@ -18,7 +18,7 @@ CheckOptions Options(bool json, bool redact, MessageLanguage language = MessageL
 }
 
 constexpr char kText[] =
-    "Ärendet gäller Åsa.\n"
+    "Ärendet gäller en elev.\n"
     "Hon nås på 070-123 45 67 och bor på Storgatan 12.\n";
 
 TEST(GuardCheck, PlainOutputListsFindingsAndExitsOne) {
@@ -34,8 +34,9 @@ TEST(GuardCheck, CleanTextExitsZeroWithNoOutput) {
   const CheckResult result = RunCheck("Flickan är 15 år och går i åk 9.\n", Options(false, false));
   EXPECT_EQ(result.exit_code, kCheckExitClean);
   EXPECT_THAT(result.out, IsEmpty());
-  EXPECT_EQ(result.err, "No identifying details found.");
-  const CheckResult json = RunCheck("", Options(true, false));
+  EXPECT_THAT(result.err, HasSubstr("The automatic check found no identifying details."));
+  EXPECT_THAT(result.err, HasSubstr("read the text once more"));
+  const CheckResult json = RunCheck("Flickan är 15 år.", Options(true, false));
   EXPECT_EQ(json.exit_code, kCheckExitClean);
   EXPECT_EQ(json.out, "[]\n");
 }
@@ -45,9 +46,9 @@ TEST(GuardCheck, JsonListsFindingsWithPositions) {
   EXPECT_EQ(result.exit_code, kCheckExitFound);
   EXPECT_EQ(result.out,
             "[{\"line\":2,\"column\":12,\"kind\":\"phone\",\"excerpt\":\"070-123 45 67\","
-            "\"byte_offset\":36,\"byte_length\":13},"
+            "\"byte_offset\":39,\"byte_length\":13},"
             "{\"line\":2,\"column\":37,\"kind\":\"street-address\",\"excerpt\":\"Storgatan 12\","
-            "\"byte_offset\":62,\"byte_length\":12}]\n");
+            "\"byte_offset\":65,\"byte_length\":12}]\n");
 }
 
 TEST(GuardCheck, JsonEscapesQuotesBackslashesAndControlCharacters) {
@@ -71,8 +72,8 @@ TEST(GuardCheck, RedactPrintsTheTextWithPlaceholders) {
   const CheckResult result = RunCheck(kText, Options(false, true));
   EXPECT_EQ(result.exit_code, kCheckExitFound);
   EXPECT_EQ(result.out,
-            "Ärendet gäller Åsa.\n"
-            "Hon nås på [TELEFON] och bor på [ADRESS].\n");
+            "Ärendet gäller en elev.\n"
+            "Hon nås på [phone] och bor på [address].\n");
   EXPECT_THAT(result.err, HasSubstr("2 identifying details were replaced"));
   const CheckResult clean = RunCheck("Inget att se.\n", Options(false, true));
   EXPECT_EQ(clean.exit_code, kCheckExitClean);
@@ -85,7 +86,7 @@ TEST(GuardCheck, JsonAndRedactTogether) {
   EXPECT_EQ(result.out,
             "{\"findings\":[{\"line\":1,\"column\":6,\"kind\":\"phone\",\"excerpt\":"
             "\"070-123 45 67\",\"byte_offset\":5,\"byte_length\":13}],"
-            "\"redacted\":\"Ring [TELEFON].\"}\n");
+            "\"redacted\":\"Ring [phone].\"}\n");
 }
 
 TEST(GuardCheck, InvalidUtf8ExitsTwoWithAClearError) {
@@ -100,6 +101,40 @@ TEST(GuardCheck, InvalidUtf8ExitsTwoWithAClearError) {
   const CheckResult swedish = RunCheck("\xe5", Options(false, false, MessageLanguage::kSwedish));
   EXPECT_EQ(swedish.exit_code, kCheckExitInvalidText);
   EXPECT_THAT(swedish.err, HasSubstr("inte giltig UTF-8"));
+}
+
+TEST(GuardCheck, EmptyOrWhitespaceTextSaysThereIsNothingToCheck) {
+  for (const char* text : {"", " ", "\n\n\t \r\n"}) {
+    const CheckResult result = RunCheck(text, Options(false, false));
+    EXPECT_EQ(result.exit_code, kCheckExitInvalidText) << '"' << text << '"';
+    EXPECT_THAT(result.out, IsEmpty());
+    EXPECT_THAT(result.err, HasSubstr("there is no text to check"));
+  }
+  const CheckResult swedish = RunCheck(" \n", Options(false, false, MessageLanguage::kSwedish));
+  EXPECT_THAT(swedish.err, HasSubstr("det finns ingen text att kontrollera"));
+}
+
+TEST(GuardCheck, CleanTextSaysTheCheckCannotSeeEverything) {
+  const CheckResult result =
+      RunCheck("Flickan är 15 år.\n", Options(false, false, MessageLanguage::kSwedish));
+  EXPECT_EQ(result.exit_code, kCheckExitClean);
+  EXPECT_THAT(result.err, HasSubstr("Den automatiska kontrollen hittade inga"));
+  EXPECT_THAT(result.err, HasSubstr("läs texten en gång till"));
+}
+
+// 256 KiB of case text and 10,000 capitalised words: an answer, no crash.
+// (Linearity is measured by guard_benchmark's BM_ScanAdversarial.)
+TEST(GuardCheck, LargeTextsGetAnAnswer) {
+  std::string big;
+  while (big.size() < 256 * 1024) big += "Eleven Fatima går i 9B på Rinkebyskolan och mår dåligt. ";
+  const CheckResult large = RunCheck(big, Options(false, false));
+  EXPECT_EQ(large.exit_code, kCheckExitFound);
+  EXPECT_THAT(large.err, HasSubstr("identifying details found"));
+  std::string capitals;
+  for (int i = 0; i < 10000; ++i) capitals += (i % 3 == 0) ? "Rosengård " : "Okändsson ";
+  const CheckResult many = RunCheck(capitals, Options(true, false));
+  EXPECT_EQ(many.exit_code, kCheckExitFound);
+  EXPECT_EQ(many.out.front(), '[');
 }
 
 TEST(GuardCheck, SwedishSummary) {

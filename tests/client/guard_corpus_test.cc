@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -19,8 +20,16 @@ namespace samrad::client::guard {
 namespace {
 
 constexpr int kCorpusYear = 2026;  // fixes the birth-date age window
-constexpr double kRecallFloor = 0.98;
-constexpr double kFalsePositiveCeiling = 0.01;
+// Floors per kind (issue 20): names and schools 0.97, places and workplaces
+// 0.90, every structured kind 0.98 as before part 2; false positives 0.03.
+constexpr double kStructuredRecallFloor = 0.98;
+constexpr double kFalsePositiveCeiling = 0.03;
+
+double RecallFloor(const std::string& kind) {
+  if (kind == "name" || kind == "school") return 0.97;
+  if (kind == "place" || kind == "workplace") return 0.90;
+  return kStructuredRecallFloor;
+}
 
 std::string CorpusPath(const std::string& name) {
   return std::string(SAMRAD_SOURCE_DIR) + "/tests/client/guard_corpus/" + name;
@@ -57,9 +66,25 @@ struct PositiveLine {
   std::string sentence;
 };
 
+std::vector<std::string> ReadAllLines(const std::vector<std::string>& names) {
+  std::vector<std::string> lines;
+  for (const std::string& name : names) {
+    for (std::string& line : ReadLines(CorpusPath(name))) lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+// positive.txt (structured kinds, part 1) and positive_names.txt (part 2).
+std::vector<std::string> PositiveLines() {
+  return ReadAllLines({"positive.txt", "positive_names.txt"});
+}
+std::vector<std::string> NegativeLines() {
+  return ReadAllLines({"negative.txt", "negative_names.txt"});
+}
+
 std::vector<PositiveLine> ReadPositives() {
   std::vector<PositiveLine> positives;
-  for (const std::string& line : ReadLines(CorpusPath("positive.txt"))) {
+  for (const std::string& line : PositiveLines()) {
     const size_t tab = line.find('\t');
     EXPECT_NE(tab, std::string::npos) << "no tab in: " << line;
     if (tab == std::string::npos) continue;
@@ -75,9 +100,9 @@ std::vector<PositiveLine> ReadPositives() {
 
 TEST(GuardCorpus, RecallAndFalsePositiveRateMeetTheFloors) {
   const std::vector<PositiveLine> positives = ReadPositives();
-  const std::vector<std::string> negatives = ReadLines(CorpusPath("negative.txt"));
-  ASSERT_GE(positives.size(), 150u);
-  ASSERT_GE(negatives.size(), 150u);
+  const std::vector<std::string> negatives = NegativeLines();
+  ASSERT_GE(positives.size(), 700u);
+  ASSERT_GE(negatives.size(), 600u);
 
   std::set<std::string> known_kinds;
   for (FindingKind kind : kAllFindingKinds) known_kinds.insert(std::string(FindingKindName(kind)));
@@ -85,6 +110,7 @@ TEST(GuardCorpus, RecallAndFalsePositiveRateMeetTheFloors) {
 
   int expected = 0;
   int found = 0;
+  std::map<std::string, std::pair<int, int>> per_kind;  // kind -> (found, expected)
   int unexpected_kind_lines = 0;
   std::string misses;
   for (const PositiveLine& positive : positives) {
@@ -95,8 +121,10 @@ TEST(GuardCorpus, RecallAndFalsePositiveRateMeetTheFloors) {
       EXPECT_TRUE(known_kinds.contains(kind)) << "unknown kind " << kind;
       covered_kinds.insert(kind);
       ++expected;
+      ++per_kind[kind].second;
       if (found_kinds.contains(kind)) {
         ++found;
+        ++per_kind[kind].first;
       } else {
         misses += "\n  missed " + kind + ": " + positive.sentence + Describe(findings);
       }
@@ -129,8 +157,14 @@ TEST(GuardCorpus, RecallAndFalsePositiveRateMeetTheFloors) {
   if (!false_positive_lines.empty()) {
     std::printf("guard corpus false positives:%s\n", false_positive_lines.c_str());
   }
+  for (const auto& [kind, counts] : per_kind) {
+    const double kind_recall = static_cast<double>(counts.first) / counts.second;
+    std::printf("guard corpus: %-22s recall=%.3f (%d/%d)\n", kind.c_str(), kind_recall,
+                counts.first, counts.second);
+    EXPECT_GE(kind_recall, RecallFloor(kind)) << kind;
+  }
   EXPECT_EQ(covered_kinds, known_kinds) << "the corpus must exercise every kind";
-  EXPECT_GE(recall, kRecallFloor);
+  EXPECT_GE(recall, kStructuredRecallFloor);
   EXPECT_LE(fpr, kFalsePositiveCeiling);
 }
 
@@ -140,7 +174,7 @@ TEST(GuardCorpus, RecallAndFalsePositiveRateMeetTheFloors) {
 TEST(GuardCorpus, WholeDocumentScanFindsEveryCopyAtExactPositions) {
   std::string document;
   for (const PositiveLine& positive : ReadPositives()) document += positive.sentence + "\n";
-  for (const std::string& sentence : ReadLines(CorpusPath("negative.txt"))) {
+  for (const std::string& sentence : NegativeLines()) {
     document += sentence + "\n";
   }
   const std::vector<Finding> findings = Scan(document);

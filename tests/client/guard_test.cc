@@ -45,12 +45,21 @@ TEST(GuardScan, PersonnummerWithAndWithoutSeparatorAndCentury) {
   EXPECT_THAT(Briefly("500101+0007"), ElementsAre(Brief{1, 1, "personnummer", "500101+0007"}));
 }
 
-TEST(GuardScan, PersonnummerWithWrongChecksumOrDateIsNotReported) {
-  EXPECT_THAT(Briefly("090314-1233"), IsEmpty());  // Luhn fails
+TEST(GuardScan, PersonnummerWithWrongDateIsNotReported) {
   EXPECT_THAT(Briefly("091314-1232"), IsEmpty());  // month 13
   // The checksum covers the last ten digits; 1809 is more than 130 years ago.
   EXPECT_THAT(Briefly("18090314-1232"), IsEmpty());
   EXPECT_THAT(Briefly("1234567890"), IsEmpty());
+}
+
+// A typing mistake in the check digit still identifies the person.
+TEST(GuardScan, WrongCheckDigitIsAPossiblePersonnummer) {
+  EXPECT_THAT(Briefly("090314-1233"),
+              ElementsAre(Brief{1, 1, "possible-personnummer", "090314-1233"}));
+  EXPECT_THAT(Briefly("pnr 20090314 1233"),
+              ElementsAre(Brief{1, 5, "possible-personnummer", "20090314 1233"}));
+  // A mobile number with a date-like start stays a phone number.
+  EXPECT_THAT(Briefly("0701234567"), ElementsAre(Brief{1, 1, "phone", "0701234567"}));
 }
 
 TEST(GuardScan, CoordinationNumberHasDayPlusSixty) {
@@ -59,11 +68,11 @@ TEST(GuardScan, CoordinationNumberHasDayPlusSixty) {
 }
 
 TEST(GuardScan, ColumnsCountSwedishLettersAsOneCharacter) {
-  // "Åsa även öppnade " is 17 characters but 20 bytes.
-  const std::vector<Finding> findings = Scan("Åsa även öppnade 070-123 45 67");
+  // "Hon även öppnade " is 17 characters but 19 bytes.
+  const std::vector<Finding> findings = Scan("Hon även öppnade 070-123 45 67");
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].column, 18);
-  EXPECT_EQ(findings[0].byte_offset, 20u);
+  EXPECT_EQ(findings[0].byte_offset, 19u);
   EXPECT_EQ(findings[0].byte_length, 13u);
   EXPECT_EQ(findings[0].kind, FindingKind::kPhone);
 }
@@ -253,7 +262,9 @@ TEST(GuardRedact, ReplacesEachFindingWithItsPlaceholder) {
   const std::string text =
       "Flickan 090314-1232 nås på 070-123 45 67, bor på Storgatan 12, 123 45 Stockholm.";
   EXPECT_EQ(Redact(text, Scan(text)),
-            "Flickan [PERSONNUMMER] nås på [TELEFON], bor på [ADRESS], [POSTNUMMER].");
+            "Flickan [personnummer] nås på [telefon], bor på [adress], [postnummer].");
+  EXPECT_EQ(Redact(text, Scan(text), MessageLanguage::kEnglish),
+            "Flickan [personal identity number] nås på [phone], bor på [address], [postcode].");
 }
 
 TEST(GuardRedact, EveryPlaceholder) {
@@ -261,8 +272,14 @@ TEST(GuardRedact, EveryPlaceholder) {
       "a@b.se född 2009-03-14, ABC 123, 1234-123456, SE4550000000058398257466, @lisa_09 "
       "10.0.0.1 090374-2419";
   EXPECT_EQ(Redact(text, Scan(text)),
-            "[E-POST] född [FÖDELSEDATUM], [REGNR], [KONTO], [IBAN], [KONTO-SOCIALA-MEDIER] "
-            "[IP-ADRESS] [SAMORDNINGSNUMMER]");
+            "[e-post] född [födelsedatum], [registreringsnummer], [kontonummer], [IBAN], "
+            "[konto i sociala medier] [IP-adress] [samordningsnummer]");
+  const std::string words =
+      "Fatima Hassan går i 9B på Rinkebyskolan, bor i Gottsunda och jobbar på Pizzeria Roma.";
+  EXPECT_EQ(Redact(words, Scan(words)),
+            "[namn] går i [skola], bor i [plats] och jobbar på [arbetsplats].");
+  EXPECT_EQ(Redact(words, Scan(words), MessageLanguage::kEnglish),
+            "[name] går i [school], bor i [place] och jobbar på [workplace].");
 }
 
 TEST(GuardRedact, CleanTextIsUnchangedAndOverlapsMerge) {
@@ -276,7 +293,7 @@ TEST(GuardRedact, CleanTextIsUnchangedAndOverlapsMerge) {
        .kind = FindingKind::kEmail,
        .excerpt = ""},  // past the end: ignored
   };
-  EXPECT_EQ(Redact(text, overlapping), "01[TELEFON]89");
+  EXPECT_EQ(Redact(text, overlapping), "01[telefon]89");
 }
 
 TEST(GuardChecks, Luhn) {
@@ -311,9 +328,12 @@ TEST(GuardKinds, NamesAndPlaceholdersAreStable) {
   for (FindingKind kind : kAllFindingKinds) names.emplace_back(FindingKindName(kind));
   EXPECT_THAT(names, ElementsAre("personnummer", "samordningsnummer", "iban", "bank-account",
                                  "birth-date", "phone", "email", "social-media", "ip-address",
-                                 "vehicle-registration", "postcode", "street-address"));
-  EXPECT_EQ(FindingKindPlaceholder(FindingKind::kStreetAddress), "[ADRESS]");
-  EXPECT_EQ(FindingKindPlaceholder(FindingKind::kBirthDate), "[FÖDELSEDATUM]");
+                                 "vehicle-registration", "postcode", "street-address", "school",
+                                 "workplace", "place", "name", "possible-personnummer"));
+  EXPECT_EQ(FindingKindPlaceholder(FindingKind::kStreetAddress), "[adress]");
+  EXPECT_EQ(FindingKindPlaceholder(FindingKind::kBirthDate), "[födelsedatum]");
+  EXPECT_EQ(FindingKindPlaceholder(FindingKind::kName), "[namn]");
+  EXPECT_EQ(FindingKindPlaceholder(FindingKind::kName, MessageLanguage::kEnglish), "[name]");
 }
 
 }  // namespace
