@@ -62,7 +62,8 @@ absl::Status SubmitPending(Session& session, Keystore& keystore, v1::ThreadKeys&
   }
   thread.clear_pending_envelope();
   thread.set_last_known_state(v1::THREAD_STATE_OPEN);
-  if (!ack.unit().empty()) thread.set_unit(ack.unit());
+  // thread.unit stays the unit the question was sealed for (signed), not the
+  // relay's word in the Ack.
   if (absl::Status s = keystore.Save(); !s.ok()) return s;
   return absl::OkStatus();
 }
@@ -132,6 +133,10 @@ absl::StatusOr<MyCase> ReadMyCase(Session& session, Keystore& keystore, v1::Thre
   bool changed = false;
   if (out.integrity.ok() && out.state.last_sequence > thread.highest_sequence_seen()) {
     thread.set_highest_sequence_seen(out.state.last_sequence);
+    changed = true;
+  }
+  if (out.integrity.ok() && !out.state.units.empty() && thread.unit() != out.state.units.back()) {
+    thread.set_unit(out.state.units.back());  // a verified referral moved it
     changed = true;
   }
   if (thread.last_known_state() != out.view.summary().state()) {
@@ -255,9 +260,10 @@ absl::Status RunCases(Session& session) {
         state = std::string(ThreadStateName(view->summary().state()));
         messages = absl::StrCat(view->summary().message_count());
         unit = view->summary().unit();
-        if (thread.last_known_state() != view->summary().state() || thread.unit() != unit) {
+        // The unit shown is the relay's (unsigned) word; only a verified
+        // read (`show`, `followup`) updates the stored unit.
+        if (thread.last_known_state() != view->summary().state()) {
           thread.set_last_known_state(view->summary().state());
-          thread.set_unit(unit);
           changed = true;
         }
       } else if (ExitCodeOf(view.status()) == ExitCode::kUnreachable) {
