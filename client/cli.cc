@@ -323,6 +323,8 @@ int RunCli(const std::vector<std::string>& args, CliIo io, Language language) {
   absl::Status status = action->second(session);
   ExitCode code = ExitCodeOf(status);
   ReportFailure(status, code, messages, session.err());
+  // After the error line: a draft is wiped once sent, else kept and named.
+  session.FinishDraft(status.ok());
   session.out().flush();
   return ToInt(code);
 }

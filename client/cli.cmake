@@ -13,6 +13,7 @@ add_library(samrad_client
   commands_setup.cc
   config.cc
   directory_admin.cc
+  draft.cc
   exit_codes.cc
   file_util.cc
   keystore.cc

@@ -420,6 +420,27 @@ constexpr Entry kTable[] = {
      "review the text above and add --yes",
      "inget skickades: en redigerad text måste bekräftas; det finns ingen terminal att fråga "
      "på, så granska texten ovan och lägg till --yes"},
+    {Msg::kDraftReopening,
+     "The editor opens again with your text; the details to remove are listed at the top.",
+     "Redigeraren öppnas igen med din text; uppgifterna att ta bort står överst."},
+    {Msg::kDraftCommentInstruction,
+     "Not sent: remove or rewrite these identifying details (LINE:COL in this file), save and "
+     "quit. Lines starting with #! are removed before sending. Empty the file to discard it.",
+     "Inte skickad: ta bort eller skriv om dessa identifierande uppgifter (RAD:KOLUMN i denna "
+     "fil), spara och avsluta. Rader som börjar med #! tas bort före sändning. Töm filen för att "
+     "kasta texten."},
+    {Msg::kDraftDiscarded, "nothing was sent: the draft was discarded and wiped",
+     "inget skickades: utkastet kastades och raderades"},
+    {Msg::kDraftKept,
+     "Your text is kept in $0 (only you can read it). Edit it and send it with --file $0; it is "
+     "wiped after sending.",
+     "Din text finns kvar i $0 (bara du kan läsa den). Redigera den och skicka den med --file "
+     "$0; den raderas efter sändningen."},
+    {Msg::kDraftStillRefused,
+     "nothing was sent: the text still contains identifying details after $0 rounds in the "
+     "editor",
+     "inget skickades: texten innehåller fortfarande identifierande uppgifter efter $0 "
+     "omgångar i redigeraren"},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

@@ -240,6 +240,12 @@ enum class Msg {
   kGuardConfirmPrompt,
   kGuardNotConfirmed,
   kGuardNeedsYes,
+  // Drafts written in $EDITOR (issue 20): reopened when refused, never lost.
+  kDraftReopening,
+  kDraftCommentInstruction,
+  kDraftDiscarded,
+  kDraftKept,
+  kDraftStillRefused,
   kCount_,  // not a message: the number of entries
 };
 

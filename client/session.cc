@@ -14,6 +14,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "client/config.h"
+#include "client/draft.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
 #include "client/guard.h"
@@ -277,56 +278,59 @@ absl::StatusOr<const v1::KeyDirectory*> Session::VerifiedDirectory() {
   return &*directory_;
 }
 
+std::string Session::EditorCommand() const {
+  std::string editor = Env("VISUAL");
+  if (editor.empty()) editor = Env("EDITOR");
+  if (editor.empty()) editor = "vi";
+  return editor;
+}
+
+int Session::RunEditor(const std::string& editor) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", absl::StrCat(editor, " \"$1\"").c_str(), "sh",
+            draft_->path().c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int wstatus = 0;
+  if (pid > 0 && ::waitpid(pid, &wstatus, 0) == pid && WIFEXITED(wstatus)) {
+    return WEXITSTATUS(wstatus);
+  }
+  return -1;
+}
+
 absl::StatusOr<std::string> Session::ComposeText() {
   std::string text;
   std::optional<std::string> file = args_.Get("file");
+  const DraftPlace place{Env("XDG_RUNTIME_DIR"), Env("TMPDIR")};
   if (file.has_value() && *file != "-") {
     absl::StatusOr<std::string> contents = ReadFileToString(*file, 1024 * 1024);
     if (!contents.ok()) return contents.status();
     text = std::move(*contents);
+    // A draft kept by an earlier run: wiped once sent, comments removed.
+    draft_ = Draft::Adopt(*file, place);
+    if (draft_.has_value()) text = StripDraftComments(text);
   } else if (file.has_value() || !io_.stdin_is_tty) {
     text.assign(std::istreambuf_iterator<char>(*io_.in), std::istreambuf_iterator<char>());
   } else {
-    std::string editor = Env("VISUAL");
-    if (editor.empty()) editor = Env("EDITOR");
-    if (editor.empty()) editor = "vi";
-    std::string tmp_root = Env("TMPDIR");
-    if (tmp_root.empty()) tmp_root = "/tmp";
-    std::string dir_template = absl::StrCat(tmp_root, "/samrad-XXXXXX");
-    if (::mkdtemp(dir_template.data()) == nullptr) {
-      return absl::UnknownError(
-          absl::StrCat("cannot create a private temporary directory in ", tmp_root));
-    }
-    const std::string path = absl::StrCat(dir_template, "/message.txt");
-    absl::Status written = WriteFileAtomically(path, "", 0600);
-    int rc = -1;
-    if (written.ok()) {
-      pid_t pid = ::fork();
-      if (pid == 0) {
-        ::execl("/bin/sh", "sh", "-c", absl::StrCat(editor, " \"$1\"").c_str(), "sh", path.c_str(),
-                static_cast<char*>(nullptr));
-        ::_exit(127);
-      }
-      int wstatus = 0;
-      if (pid > 0 && ::waitpid(pid, &wstatus, 0) == pid && WIFEXITED(wstatus)) {
-        rc = WEXITSTATUS(wstatus);
-      }
-    }
-    absl::StatusOr<std::string> contents = ReadFileToString(path, 1024 * 1024);
-    if (contents.ok()) {
-      // Overwrite before unlinking so the draft does not linger on disk.
-      (void)WriteFileAtomically(path, std::string(contents->size(), '\0'), 0600);
-      text = std::move(*contents);
-    }
-    ::unlink(path.c_str());
-    ::rmdir(dir_template.c_str());
-    if (!written.ok()) return written;
+    const std::string editor = EditorCommand();
+    absl::StatusOr<Draft> draft = Draft::Create(place);
+    if (!draft.ok()) return draft.status();
+    draft_ = std::move(*draft);
+    draft_from_editor_ = true;
+    const int rc = RunEditor(editor);
+    absl::StatusOr<std::string> contents = draft_->Read();
+    if (contents.ok()) text = StripDraftComments(*contents);
+    if (contents.ok()) WipeString(*contents);
     if (rc != 0) {
+      // FinishDraft keeps a draft with text in it and says where it is.
       return absl::FailedPreconditionError(
           absl::StrCat("the editor \"", editor, "\" failed (exit ", rc, "); nothing was sent"));
     }
+    if (!contents.ok()) return contents.status();
   }
   if (absl::StripAsciiWhitespace(text).empty()) {
+    if (draft_.has_value()) draft_->Wipe();
     return WithExitCode(absl::FailedPreconditionError(msg().Format(Msg::kEmptyText)),
                         ExitCode::kUsage);
   }
@@ -352,9 +356,65 @@ absl::StatusOr<std::string> Session::GuardText(std::string text) {
     }
     return redacted;
   }
+  // A text from the editor on a terminal goes back into the editor with the
+  // findings on top, until it passes, is discarded, or the rounds run out.
+  const bool reopen = draft_.has_value() && draft_from_editor_ && io_.stdin_is_tty;
+  for (int round = 1; reopen && round <= kMaxDraftRounds; ++round) {
+    for (const guard::Finding& finding : *findings) err() << guard::FormatFinding(finding) << "\n";
+    err() << msg().Format(Msg::kDraftReopening) << "\n";
+    std::vector<std::string> comments = {msg().Format(Msg::kDraftCommentInstruction)};
+    for (guard::Finding finding : *findings) {
+      finding.line += static_cast<int>(findings->size()) + 1;  // as numbered in the file
+      comments.push_back(guard::FormatFinding(finding));
+    }
+    const std::string shown = WithDraftComments(comments, text);
+    if (absl::Status s = draft_->Write(shown); !s.ok()) return s;
+    const std::string editor = EditorCommand();
+    const int rc = RunEditor(editor);
+    if (rc != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the editor \"", editor, "\" failed (exit ", rc, "); nothing was sent"));
+    }
+    absl::StatusOr<std::string> contents = draft_->Read();
+    if (!contents.ok()) return contents.status();
+    const bool unchanged = *contents == shown;
+    WipeString(text);
+    text = StripDraftComments(*contents);
+    WipeString(*contents);
+    if (unchanged || absl::StripAsciiWhitespace(text).empty()) {
+      draft_->Wipe();
+      return WithExitCode(absl::FailedPreconditionError(msg().Format(Msg::kDraftDiscarded)),
+                          ExitCode::kFailure);
+    }
+    findings = guard::ScanText(text);
+    if (!findings.ok()) return WithExitCode(findings.status(), ExitCode::kUsage);
+    if (findings->empty()) {
+      // Kept without the comments should the command fail later.
+      if (absl::Status s = draft_->Write(text); !s.ok()) return s;
+      return text;
+    }
+  }
   for (const guard::Finding& finding : *findings) err() << guard::FormatFinding(finding) << "\n";
+  if (reopen) {
+    return WithExitCode(
+        absl::FailedPreconditionError(msg().Format(Msg::kDraftStillRefused, kMaxDraftRounds)),
+        ExitCode::kFailure);
+  }
   return WithExitCode(absl::FailedPreconditionError(msg().Format(Msg::kGuardRefused)),
                       ExitCode::kFailure);
+}
+
+void Session::FinishDraft(bool sent) {
+  if (!draft_.has_value() || draft_->wiped()) return;
+  absl::StatusOr<std::string> contents = draft_->Read();
+  const bool has_text =
+      contents.ok() && !absl::StripAsciiWhitespace(StripDraftComments(*contents)).empty();
+  if (contents.ok()) WipeString(*contents);
+  if (sent || !has_text) {
+    draft_->Wipe();
+    return;
+  }
+  err() << msg().Format(Msg::kDraftKept, draft_->path()) << "\n";
 }
 
 }  // namespace samrad::client

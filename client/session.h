@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "client/args.h"
+#include "client/draft.h"
 #include "client/keystore.h"
 #include "client/messages.h"
 #include "client/output.h"
@@ -97,19 +98,34 @@ class Session {
   absl::StatusOr<const v1::KeyDirectory*> VerifiedDirectory();
 
   // The text to send: --file FILE (or - for stdin), else stdin when it is
-  // not a terminal, else $EDITOR (or $VISUAL, else vi) on a private
-  // temporary file that is wiped afterwards. FAILED_PRECONDITION when empty.
+  // not a terminal, else $VISUAL (or $EDITOR, else vi) on a private draft
+  // (client/draft.h). FAILED_PRECONDITION when empty. A --file that is a
+  // draft samrad kept (Draft::Adopt) becomes this session's draft, and its
+  // "#!" comment lines are removed, as they are from an editor's text.
   absl::StatusOr<std::string> ComposeText();
 
   // Runs the anonymisation guard on `text`: returns it unchanged when clean;
   // with --redact prints the redacted text on stderr and returns it; else
-  // prints the findings on stderr and fails (ExitCode::kFailure). Nothing
-  // may be sealed before this returned OK.
+  // prints the findings on stderr and fails (ExitCode::kFailure). A text from
+  // the editor on a terminal is not refused at once: the editor reopens on
+  // the draft with the findings as "#!" comment lines, up to
+  // kMaxDraftRounds times, until the text passes; an emptied or unchanged
+  // draft is wiped and refused (Msg::kDraftDiscarded). Nothing may be sealed
+  // before this returned OK.
   absl::StatusOr<std::string> GuardText(std::string text);
+
+  // Called once when the command has finished: wipes the draft when `sent`;
+  // else keeps a draft with text in it and prints where it is (kDraftKept).
+  void FinishDraft(bool sent);
+
+  static constexpr int kMaxDraftRounds = 20;
 
  private:
   absl::StatusOr<crypto::SecretBytes> ReadPassphrase(absl::string_view flag, const std::string& env,
                                                      Msg prompt, bool confirm);
+  // Runs the editor on the draft; its exit code (-1 when it could not run).
+  int RunEditor(const std::string& editor);
+  std::string EditorCommand() const;
   CliIo io_;
   const ParsedArgs& args_;
   const Messages& messages_;
@@ -117,6 +133,8 @@ class Session {
   std::unique_ptr<Keystore> keystore_;
   std::unique_ptr<RelayClient> relay_;
   std::optional<v1::KeyDirectory> directory_;
+  std::optional<Draft> draft_;
+  bool draft_from_editor_ = false;
 };
 
 }  // namespace samrad::client

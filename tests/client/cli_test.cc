@@ -3,8 +3,11 @@
 // keygen bundles, and the admin directory commands end to end on disk.
 #include "client/cli.h"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <map>
+#include <regex>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -325,6 +328,7 @@ TEST_F(CliTest, EditorComposesTheTextAndLeavesNoDraftBehind) {
   auto text = session.ComposeText();
   ASSERT_TRUE(text.ok()) << text.status();
   EXPECT_EQ(*text, "Text från editorn\n");
+  session.FinishDraft(true);  // sent: the draft is wiped
   EXPECT_TRUE(std::filesystem::is_empty(tmp));
 
   env_["EDITOR"] = "false";
@@ -332,7 +336,172 @@ TEST_F(CliTest, EditorComposesTheTextAndLeavesNoDraftBehind) {
   auto failed = failing.ComposeText();
   EXPECT_EQ(failed.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(absl::StrContains(failed.status().message(), "nothing was sent"));
+  failing.FinishDraft(false);  // nothing was written: nothing to keep
   EXPECT_TRUE(std::filesystem::is_empty(tmp));
+}
+
+// A fake $EDITOR: a script that counts its runs in `dir`, copies what it was
+// shown to dir/seen-N, records the draft's path in dir/path, then runs the
+// shell snippet for its run number (or `otherwise`) on "$1".
+class DraftEditorTest : public CliTest {
+ protected:
+  void WriteEditor(const std::map<int, std::string>& rounds, const std::string& otherwise) {
+    std::string script = "#!/bin/sh\nd='" + dir_.path() +
+                         "'\nn=$(cat \"$d/count\" 2>/dev/null || echo 0)\nn=$((n + 1))\n"
+                         "echo $n > \"$d/count\"\nprintf '%s' \"$1\" > \"$d/path\"\n"
+                         "cp \"$1\" \"$d/seen-$n\"\ncase $n in\n";
+    for (const auto& [n, action] : rounds) {
+      script += std::to_string(n) + ") " + action + " ;;\n";
+    }
+    script += "*) " + otherwise + " ;;\nesac\n";
+    ASSERT_TRUE(WriteFileAtomically(dir_.File("editor.sh"), script, 0700).ok());
+    env_["EDITOR"] = dir_.File("editor.sh");
+  }
+
+  // Composes and guards a followup text as on a terminal (`tty`), like the
+  // sending commands do, then finishes the draft as sent when both passed.
+  struct Outcome {
+    absl::Status status;
+    std::string text;
+    std::string err;
+  };
+  Outcome ComposeAndGuard(std::vector<std::string> args, bool tty = true,
+                          Language language = Language::kEnglish) {
+    const Messages messages(language);
+    auto parsed = ParseArgs(CommandTree(), GlobalFlags(), args, messages);
+    EXPECT_TRUE(parsed.ok()) << parsed.status();
+    std::ostringstream out, err;
+    std::istringstream in("");
+    CliIo io;
+    io.out = &out;
+    io.err = &err;
+    io.in = &in;
+    io.stdin_is_tty = tty;
+    io.getenv = [this](const std::string& name) -> std::optional<std::string> {
+      auto it = env_.find(name);
+      if (it == env_.end()) return std::nullopt;
+      return it->second;
+    };
+    Session session(io, *parsed, messages);
+    Outcome outcome;
+    absl::StatusOr<std::string> text = session.ComposeText();
+    if (text.ok()) text = session.GuardText(std::move(*text));
+    outcome.status = text.status();
+    if (text.ok()) outcome.text = *text;
+    session.FinishDraft(text.ok());
+    outcome.err = err.str();
+    return outcome;
+  }
+
+  std::string Read(const std::string& name) {
+    return ReadFileToString(dir_.File(name)).value_or("");
+  }
+  static int Mode(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 07777) : -1;
+  }
+
+  const std::string kIdentifying =
+      "Fatima Hassan berättar att hon inte får träffa sina vänner efter skolan och att brodern "
+      "kontrollerar hennes telefon. Hur går vi vidare?\n";
+  const std::string kWrite = "printf '%s' '" + kIdentifying + "' > \"$1\"";
+};
+
+TEST_F(DraftEditorTest, RefusedTextIsReopenedWithTheFindingsAsCommentsAndWipedWhenSent) {
+  const std::string run = dir_.File("run");
+  ASSERT_TRUE(MakeDirectories(run, 0755).ok());
+  env_["XDG_RUNTIME_DIR"] = run;
+  WriteEditor({{1, kWrite}, {2, "sed -i 's/Fatima Hassan/En elev/' \"$1\""}}, "exit 9");
+  Outcome o = ComposeAndGuard({"followup", "abcdef12"});
+  ASSERT_TRUE(o.status.ok()) << o.status << o.err;
+  EXPECT_EQ(Read("count"), "2\n");
+  // Round 2 showed the same text under the findings, as "#! " comments
+  // with LINE:COL as numbered in the file, and the instruction.
+  const std::string seen = Read("seen-2");
+  EXPECT_TRUE(absl::StartsWith(seen, "#! Not sent: remove or rewrite")) << seen;
+  EXPECT_TRUE(absl::StrContains(seen, "\n#! ")) << seen;
+  EXPECT_TRUE(std::regex_search(seen, std::regex("#! [0-9]+:1 name \"Fatima"))) << seen;
+  EXPECT_TRUE(absl::EndsWith(seen, kIdentifying)) << seen;
+  const int comment_lines = static_cast<int>(std::count(seen.begin(), seen.end(), '\n')) - 1;
+  EXPECT_TRUE(absl::StrContains(seen, "#! " + std::to_string(comment_lines + 1) + ":1 name"))
+      << seen;
+  EXPECT_TRUE(absl::StrContains(o.err, "The editor opens again")) << o.err;
+  // No comment line reaches the text that is sealed.
+  EXPECT_EQ(o.text,
+            "En elev berättar att hon inte får träffa sina vänner efter skolan och att "
+            "brodern kontrollerar hennes telefon. Hur går vi vidare?\n");
+  EXPECT_FALSE(absl::StrContains(o.text, "#!"));
+  // The draft lived in a 0700 directory under $XDG_RUNTIME_DIR, as 0600,
+  // and is gone once sent.
+  const std::string path = Read("path");
+  EXPECT_EQ(DirName(path), run + "/samrad");
+  EXPECT_EQ(Mode(run + "/samrad"), 0700);
+  EXPECT_FALSE(PathExists(path));
+  EXPECT_TRUE(std::filesystem::is_empty(run + "/samrad"));
+}
+
+TEST_F(DraftEditorTest, EmptiedOrUnchangedDraftIsDiscardedAndWiped) {
+  const std::string run = dir_.File("run");
+  ASSERT_TRUE(MakeDirectories(run, 0700).ok());
+  env_["XDG_RUNTIME_DIR"] = run;
+  for (const std::string& second : {std::string("true"), std::string(": > \"$1\"")}) {
+    std::filesystem::remove(dir_.File("count"));
+    WriteEditor({{1, kWrite}, {2, second}}, "exit 9");
+    Outcome o = ComposeAndGuard({"followup", "abcdef12"}, true, Language::kSwedish);
+    EXPECT_EQ(ExitCodeOf(o.status), ExitCode::kFailure) << second << o.status;
+    EXPECT_TRUE(absl::StrContains(o.status.message(), "utkastet kastades")) << o.status;
+    EXPECT_TRUE(absl::StrContains(Read("seen-2"), "#! Inte skickad")) << Read("seen-2");
+    EXPECT_EQ(Read("count"), "2\n");
+    EXPECT_FALSE(PathExists(Read("path"))) << second;
+    EXPECT_FALSE(absl::StrContains(o.err, "finns kvar")) << o.err;
+    EXPECT_EQ(Mode(run + "/samrad"), 0700);
+    EXPECT_TRUE(std::filesystem::is_empty(run + "/samrad")) << second;
+  }
+}
+
+TEST_F(DraftEditorTest, RefusedDraftIsKeptAfterTheLastRoundAndWipedWhenSentWithFile) {
+  // No $XDG_RUNTIME_DIR: a private mkdtemp directory under $TMPDIR.
+  const std::string tmp = dir_.File("tmp");
+  ASSERT_TRUE(MakeDirectories(tmp).ok());
+  env_["TMPDIR"] = tmp;
+  WriteEditor({{1, kWrite}}, "echo 'Hur går vi vidare?' >> \"$1\"");  // changes, keeps the name
+  Outcome o = ComposeAndGuard({"followup", "abcdef12"});
+  EXPECT_EQ(ExitCodeOf(o.status), ExitCode::kFailure) << o.status;
+  EXPECT_TRUE(absl::StrContains(o.status.message(), "after 20 rounds")) << o.status;
+  EXPECT_EQ(Read("count"), std::to_string(1 + Session::kMaxDraftRounds) + "\n");
+  const std::string path = Read("path");
+  EXPECT_TRUE(absl::StrContains(o.err, "Your text is kept in " + path)) << o.err;
+  EXPECT_TRUE(absl::StrContains(o.err, "--file " + path)) << o.err;
+  ASSERT_TRUE(PathExists(path));
+  EXPECT_EQ(Mode(path), 0600);
+  EXPECT_EQ(Mode(DirName(path)), 0700);
+  EXPECT_TRUE(absl::StartsWith(DirName(path), tmp + "/samrad-")) << path;
+
+  // Rerun without a terminal on the kept draft: still refused, still kept.
+  Outcome again = ComposeAndGuard({"followup", "abcdef12", "--file", path}, false);
+  EXPECT_EQ(ExitCodeOf(again.status), ExitCode::kFailure);
+  EXPECT_TRUE(absl::StrContains(again.err, "Your text is kept in " + path)) << again.err;
+  ASSERT_TRUE(PathExists(path));
+  // Fixed by hand (its comment lines left in): sent without them, then wiped
+  // together with its private directory.
+  std::string fixed = ReadFileToString(path).value_or("");
+  size_t at = fixed.rfind("Fatima Hassan");  // the text, below the comments
+  ASSERT_NE(at, std::string::npos);
+  fixed.replace(at, std::string("Fatima Hassan").size(), "En elev");
+  ASSERT_TRUE(WriteFileAtomically(path, fixed, 0600).ok());
+  Outcome sent = ComposeAndGuard({"followup", "abcdef12", "--file", path}, false);
+  ASSERT_TRUE(sent.status.ok()) << sent.status << sent.err;
+  EXPECT_FALSE(absl::StrContains(sent.text, "#!")) << sent.text;
+  EXPECT_TRUE(absl::StartsWith(sent.text, "En elev berättar")) << sent.text;
+  EXPECT_FALSE(PathExists(path));
+  EXPECT_TRUE(std::filesystem::is_empty(tmp));
+
+  // A --file that is not a samrad draft is never wiped.
+  ASSERT_TRUE(WriteFileAtomically(dir_.File("draft-abcdef.txt"), "En elev berättar.\n").ok());
+  Outcome own =
+      ComposeAndGuard({"followup", "abcdef12", "--file", dir_.File("draft-abcdef.txt")}, false);
+  ASSERT_TRUE(own.status.ok()) << own.status;
+  EXPECT_TRUE(PathExists(dir_.File("draft-abcdef.txt")));
 }
 
 TEST(FailureHintTest, ExhaustedRelayMeansTryLaterNotFixTheInput) {
