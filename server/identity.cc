@@ -261,6 +261,7 @@ class PeerVerifierImpl final : public PeerVerifier {
     out.identity = *std::move(identity);
     out.not_before_ms = Asn1TimeToUnixMs(X509_get0_notBefore(leaf[0].get()));
     out.not_after_ms = Asn1TimeToUnixMs(X509_get0_notAfter(leaf[0].get()));
+    out.identity.not_after_unix_ms = out.not_after_ms;
     out.generation = ca.generation;
     return out;
   }

@@ -35,6 +35,9 @@ struct Identity {
   std::string id;          // [A-Za-z0-9._-]{1,64}
   std::string serial_hex;  // canonical (ids::CanonicalSerial): compared as an integer
   std::string uri;         // the SAN URI as presented
+  // The certificate's notAfter (Unix ms); 0 when not from a certificate.
+  // Open streams end when it is reached.
+  int64_t not_after_unix_ms = 0;
 };
 
 // Parses samrad://ROLE/UNIT-OR-COUNTY/ID. UNAUTHENTICATED (naming the problem)

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/ids.h"
 #include "crypto/directory.h"
 #include "crypto/envelope.h"
@@ -178,7 +180,55 @@ class RelayServiceImpl final : public RelayService {
     const int64_t interval_ms =
         retention.sweeper_disabled() ? 0 : int64_t{retention.sweep_interval_seconds()} * 1000;
     worker_ = std::make_unique<MaintenanceWorker>(interval_ms, [this] { ScheduledSweep(); });
+    expiry_thread_ = std::thread([this] { ExpiryLoop(); });
     return absl::OkStatus();
+  }
+
+  // The streams of a certificate end when it reaches notAfter: registered
+  // after the stream subscribed, so a deadline already passed ends it at once.
+  void EndStreamsAtExpiry(const Identity& caller) {
+    if (caller.not_after_unix_ms <= 0) return;
+    std::lock_guard lock(expiry_mu_);
+    if (expiry_stopping_) return;
+    auto [it, inserted] =
+        expiry_by_serial_.try_emplace(caller.serial_hex, caller.not_after_unix_ms);
+    if (!inserted) return;  // one deadline per certificate
+    expiries_.emplace(caller.not_after_unix_ms, caller.serial_hex);
+    expiry_cv_.notify_one();
+  }
+
+  // Ends the streams of each certificate at its notAfter (clock_). Wakes at
+  // least every second, so an injected clock that jumps is followed.
+  void ExpiryLoop() {
+    std::unique_lock lock(expiry_mu_);
+    while (!expiry_stopping_) {
+      if (expiries_.empty()) {
+        expiry_cv_.wait(lock);
+        continue;
+      }
+      const int64_t now = clock_();
+      auto first = expiries_.begin();
+      if (first->first > now) {
+        expiry_cv_.wait_for(lock,
+                            std::chrono::milliseconds(std::min<int64_t>(first->first - now, 1000)));
+        continue;
+      }
+      const int64_t not_after = first->first;
+      const std::string serial = first->second;
+      expiries_.erase(first);
+      expiry_by_serial_.erase(serial);
+      lock.unlock();
+      const size_t ended = hub_.CloseOwner(
+          serial, absl::UnauthenticatedError(absl::StrCat(
+                      "certificate serial ", serial, " expired at ",
+                      absl::FormatTime(absl::FromUnixMillis(not_after), absl::UTCTimeZone()),
+                      " (notAfter); renew it and reconnect")));
+      if (ended > 0) {
+        LogInfo("certificate_expired",
+                {{"serial", serial}, {"streams_ended", absl::StrCat(ended)}});
+      }
+      lock.lock();
+    }
   }
 
   // Revocations stored before serials were compared as integers kept the
@@ -210,6 +260,12 @@ class RelayServiceImpl final : public RelayService {
 
   void Shutdown() override {
     if (shutting_down_.exchange(true)) return;
+    {
+      std::lock_guard lock(expiry_mu_);
+      expiry_stopping_ = true;
+    }
+    expiry_cv_.notify_all();
+    if (expiry_thread_.joinable()) expiry_thread_.join();
     hub_.Shutdown(absl::UnavailableError("the relay is shutting down; reconnect shortly"));
     if (worker_) worker_->Stop();
   }
@@ -365,6 +421,7 @@ class RelayServiceImpl final : public RelayService {
       stream->state()->RequestFinish(ToGrpcStatus(s));
       return stream;
     }
+    EndStreamsAtExpiry(*caller);
     // Backlog after subscribing, so nothing falls between; live events the
     // backlog already holds are skipped by sequence.
     auto messages = store_->ListMessages(request->thread_id(), request->after_sequence(),
@@ -509,6 +566,7 @@ class RelayServiceImpl final : public RelayService {
       stream->state()->RequestFinish(ToGrpcStatus(s));
       return stream;
     }
+    EndStreamsAtExpiry(*caller);
     stream->state()->Start({}, nullptr);
     return stream;
   }
@@ -1327,6 +1385,14 @@ class RelayServiceImpl final : public RelayService {
   absl::flat_hash_map<std::string, bool> revoked_cache_;
 
   std::unique_ptr<MaintenanceWorker> worker_;
+
+  // Certificate deadlines of open streams (EndStreamsAtExpiry), one per serial.
+  std::mutex expiry_mu_;
+  std::condition_variable expiry_cv_;
+  bool expiry_stopping_ = false;
+  std::multimap<int64_t, std::string> expiries_;
+  absl::flat_hash_map<std::string, int64_t> expiry_by_serial_;
+  std::thread expiry_thread_;
 };
 
 }  // namespace

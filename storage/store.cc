@@ -25,7 +25,9 @@
 #include <fstream>
 #include <future>
 #include <limits>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "absl/functional/function_ref.h"
@@ -570,6 +572,45 @@ class StoreImpl final : public Store {
         [done = std::move(done)](absl::StatusOr<bool> result) mutable {
           std::move(done)(result.status());
         });
+  }
+
+  // A key range of one column family; without bounds, the whole family.
+  struct CompactionRange {
+    CfId cf;
+    std::optional<std::pair<std::string, std::string>> bounds;
+  };
+
+  // Makes overwritten and deleted values physically gone from the data
+  // directory: flushes every memtable (so the WAL files holding the old
+  // values become obsolete and RocksDB deletes them) and compacts each range
+  // down to the bottommost level, where tombstones and the older versions
+  // they shadow vanish (their input SST files are deleted). Bytes pinned by a
+  // live iterator or snapshot go when it is released. Blocks; maintenance only.
+  absl::Status FlushAndCompact(const std::vector<CompactionRange>& ranges) {
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    if (absl::Status s = FromRocks(rocks_->db()->Flush(flush, rocks_->all_handles()), "flush");
+        !s.ok()) {
+      return s;
+    }
+    rocksdb::CompactRangeOptions compact;
+    compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    for (const CompactionRange& range : ranges) {
+      std::optional<rocksdb::Slice> begin;
+      std::optional<rocksdb::Slice> end;
+      if (range.bounds.has_value()) {
+        begin.emplace(range.bounds->first);
+        end.emplace(range.bounds->second);
+      }
+      if (absl::Status s = FromRocks(
+              rocks_->db()->CompactRange(compact, rocks_->cf(range.cf), begin ? &*begin : nullptr,
+                                         end ? &*end : nullptr),
+              "compact");
+          !s.ok()) {
+        return s;
+      }
+    }
+    return absl::OkStatus();
   }
 
   // Submits and waits (maintenance only; never from a callback).
@@ -1519,26 +1560,11 @@ absl::StatusOr<RetentionReport> StoreImpl::RunRetention(const RetentionPolicy& p
   }
   if (ranges.empty()) return report;
 
-  // Make the deletion physical: flush every memtable (so the WAL holding the
-  // old values becomes obsolete) and compact the affected ranges down to the
-  // bottommost level, where the tombstones and the values they cover vanish.
-  rocksdb::FlushOptions flush;
-  flush.wait = true;
-  if (absl::Status s = FromRocks(rocks_->db()->Flush(flush, rocks_->all_handles()), "flush");
-      !s.ok()) {
-    return s;
-  }
-  rocksdb::CompactRangeOptions compact;
-  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  for (const auto& [cf, range] : ranges) {
-    rocksdb::Slice begin(range.first);
-    rocksdb::Slice end(range.second);
-    if (absl::Status s =
-            FromRocks(rocks_->db()->CompactRange(compact, rocks_->cf(cf), &begin, &end), "compact");
-        !s.ok()) {
-      return s;
-    }
-  }
+  // Make the deletion physical (the WAL and SST files holding the purged
+  // values are deleted).
+  std::vector<CompactionRange> compactions;
+  for (auto& [cf, range] : ranges) compactions.push_back({cf, std::move(range)});
+  if (absl::Status s = FlushAndCompact(compactions); !s.ok()) return s;
   return report;
 }
 
@@ -1573,7 +1599,7 @@ absl::Status StoreImpl::RotateKek(SecretBytes new_kek) {
   // under the KEK being replaced.
   std::lock_guard maintenance(maintenance_mu_);
   auto shared_kek = std::make_shared<SecretBytes>(std::move(new_kek));
-  return RunSync([this, shared_kek](Txn& txn) -> absl::Status {
+  absl::Status status = RunSync([this, shared_kek](Txn& txn) -> absl::Status {
     for (uint32_t generation : keyring_->generations()) {
       absl::StatusOr<SecretBytes> dek = keyring_->CloneDek(generation);
       if (!dek.ok()) return dek.status();
@@ -1584,6 +1610,17 @@ absl::Status StoreImpl::RotateKek(SecretBytes new_kek) {
     txn.OnCommit([this, shared_kek] { kek_ = shared_kek->Clone(); });
     return absl::OkStatus();
   });
+  if (!status.ok()) return status;
+  // The old wraps still sit in the WAL, memtables and SST files, where the
+  // old KEK would unwrap them: flush and compact meta so no copy remains.
+  if (absl::Status s = FlushAndCompact({{schema::kMeta, std::nullopt}}); !s.ok()) {
+    return absl::Status(s.code(),
+                        absl::StrCat("the data key is re-wrapped under the new KEK, but removing "
+                                     "the old wraps from disk failed; rotate again to "
+                                     "the new KEK to retry: ",
+                                     s.message()));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status StoreImpl::StartDekRotation() {

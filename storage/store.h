@@ -268,7 +268,11 @@ class Store {
   // store needs the KEK that was current when the backup was taken.
   virtual absl::StatusOr<BackupInfo> Backup(const std::string& backup_dir) = 0;
   // Re-wraps the DEK (every generation held) under `new_kek` in one atomic,
-  // synced write. From then on the store opens only under `new_kek`.
+  // synced write. From then on the store opens only under `new_kek`. Then
+  // flushes every memtable and compacts meta to the bottommost level, so no
+  // file of the data directory holds an old wrap any more (WAL files and SST
+  // files that held one are deleted; a live iterator or snapshot delays that
+  // until it is released). Backups taken before keep the old wraps.
   // Blocks until durable: never call from a Store callback.
   virtual absl::Status RotateKek(crypto::SecretBytes new_kek) = 0;
   // Starts re-encrypting every value under a fresh DEK in the background;

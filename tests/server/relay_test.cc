@@ -13,6 +13,8 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "crypto/directory.h"
 #include "crypto/envelope.h"
 #include "crypto/random.h"
@@ -1337,6 +1339,43 @@ TEST_F(RelayFlowTest, RevocationEndsTheCertificatesOpenStreams) {
   EXPECT_FALSE(queue_reader->Read(&queue_event)) << "delivered after revocation";
   grpc::Status queue_status = queue_reader->Finish();
   EXPECT_EQ(queue_status.error_code(), StatusCode::UNAUTHENTICATED) << queue_status.error_message();
+}
+
+// Issue 17 item 1: an open stream ends when its certificate reaches notAfter.
+// The relay runs on an injected clock, so "notAfter passed" is a clock step,
+// not a wait.
+TEST_F(RelayTest, StreamsEndWhenTheCertificateReachesNotAfter) {
+  std::atomic<int64_t> now_ms{absl::ToUnixMillis(absl::Now())};
+  const absl::Time not_after = absl::FromUnixSeconds(now_ms.load() / 1000 + 3600);
+  const std::string id = "exp-" + crypto::RandomId().substr(0, 8);
+  const std::string name = "adviser-rc-kronoberg-" + id;
+  ASSERT_EQ(RunPki("--dir " + SharedPki().dir + " --not-after " +
+                   absl::FormatTime("%Y%m%d%H%M%SZ", not_after, absl::UTCTimeZone()) +
+                   " client adviser rc-kronoberg " + id),
+            0);
+  StartRelay(BaseConfig(), [&now_ms] { return now_ms.load(); });
+  PublishDirectory(1);
+  const auto deadline = [] {  // hang guard only
+    return std::chrono::system_clock::now() + std::chrono::seconds(60);
+  };
+  auto adviser = Stub(name);
+  ClientContext queue_ctx;
+  queue_ctx.set_deadline(deadline());
+  auto queue_reader = adviser->WatchQueue(&queue_ctx, v1::WatchQueueRequest());
+  v1::QueueEvent queue_event;
+  // The stream is subscribed once it carries an event; submit until it does.
+  bool subscribed = false;
+  for (int attempt = 0; attempt < 50 && !subscribed; ++attempt) {
+    Submit(NewThreadKeys(), "watched");
+    subscribed = queue_reader->Read(&queue_event);
+  }
+  ASSERT_TRUE(subscribed);
+
+  now_ms = absl::ToUnixMillis(not_after) + 1000;
+  EXPECT_FALSE(queue_reader->Read(&queue_event)) << "delivered after notAfter";
+  grpc::Status status = queue_reader->Finish();
+  EXPECT_EQ(status.error_code(), StatusCode::UNAUTHENTICATED) << status.error_message();
+  EXPECT_NE(status.error_message().find("expired"), std::string::npos) << status.error_message();
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Tests of the Store's maintenance operations: retention (with the bytes
-// gone from the data directory), online backup and restore, KEK rotation and
-// DEK rotation under concurrent writes.
+// gone from the data directory), online backup and restore, KEK rotation (no
+// old wrap left in any file) and DEK rotation under concurrent writes.
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "crypto/aead.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/rocks.h"
@@ -243,6 +244,49 @@ TEST_F(MaintenanceTest, KekRotationRewrapsTheDataKey) {
   EXPECT_TRUE(store_->FindMessage("t1-2").ok());
   EXPECT_TRUE(store_->FindMessage("t2-1").ok());
   EXPECT_EQ(store_->RotateKek(crypto::SecretBytes(8)).code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Issue 17 item 4: after a KEK rotation no file of the data directory holds
+// the old wrap of the data key, and the old KEK unwraps no meta value.
+TEST_F(MaintenanceTest, KekRotationLeavesNoOldWrapInAnyFile) {
+  Create("t1", 2);
+  store_.reset();
+  absl::StatusOr<std::string> old_wrap = ReadRaw(Options(), schema::kMeta, schema::DekKey(1));
+  ASSERT_TRUE(old_wrap.ok()) << old_wrap.status();
+  ASSERT_TRUE(UnwrapDek(kek_, 1, *old_wrap).ok());
+  // The wrapped key itself (after the format byte and nonce): 24 bytes of it
+  // readable anywhere would be enough for the old KEK.
+  const std::string old_bytes = old_wrap->substr(1 + crypto::kAeadNonceLen, 24);
+  ASSERT_TRUE(AnyFileContains(Options().data_dir, old_bytes));  // the check can fail
+
+  Reopen();
+  const crypto::SecretBytes old_kek = kek_.Clone();
+  crypto::SecretBytes new_kek = RandomKek();
+  ASSERT_TRUE(store_->RotateKek(new_kek.Clone()).ok());
+  Create("t2");
+  store_.reset();
+
+  EXPECT_FALSE(AnyFileContains(Options().data_dir, old_bytes));
+  // Every value of meta, tried as a wrap under the old KEK for every generation.
+  absl::StatusOr<std::unique_ptr<RocksHandle>> rocks = OpenRocks(Options(), true);
+  ASSERT_TRUE(rocks.ok()) << rocks.status();
+  std::unique_ptr<rocksdb::Iterator> it(
+      (*rocks)->db()->NewIterator(rocksdb::ReadOptions(), (*rocks)->cf(schema::kMeta)));
+  int values = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++values) {
+    const std::string_view value(it->value().data(), it->value().size());
+    for (uint32_t generation = 1; generation <= 2; ++generation) {
+      EXPECT_FALSE(UnwrapDek(old_kek, generation, value).ok()) << it->key().ToString();
+    }
+  }
+  EXPECT_GT(values, 0);
+  it.reset();
+  rocks->reset();
+
+  kek_ = std::move(new_kek);
+  Reopen();
+  EXPECT_TRUE(store_->FindMessage("t1-2").ok());
+  EXPECT_TRUE(store_->FindMessage("t2-1").ok());
 }
 
 // Every sealed value (and meta's data keys) of a closed store.
