@@ -285,8 +285,16 @@ OpenedThread OpenThread(const v1::ThreadView& view, const v1::KeyDirectory& dire
             crypto::OpenEnvelope(*envelope, expected, *state.thread_signing_key, *recipient, extra);
       }
     } else if (opened.role == v1::SENDER_ROLE_ADVISER) {
+      // Without message 1 (a reader who joined the unit later) the signed
+      // unit chain is unknown; the relay's word is all there is, so nothing
+      // read this way can establish the unit (units_complete).
+      std::vector<std::string> allowed = state.units;
+      if (allowed.empty()) {
+        allowed = {view.summary().unit()};
+        state.units_complete = false;
+      }
       absl::StatusOr<SignerInfo> signer =
-          FindAdviserSigner(directory, keystore, envelope->header.sender_key_id(), state.units);
+          FindAdviserSigner(directory, keystore, envelope->header.sender_key_id(), allowed);
       if (!signer.ok()) {
         body = signer.status();
       } else {

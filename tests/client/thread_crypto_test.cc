@@ -363,5 +363,21 @@ TEST_F(ThreadCryptoTest, UnitWithoutAdvisersCannotBeSealedTo) {
   EXPECT_EQ(UnitRecipients(directory_.units(0))->size(), 2u);
 }
 
+TEST_F(ThreadCryptoTest, AdviserWhoCannotReadTheQuestionStillReadsLaterAnswers) {
+  // a-2 joined after the question: message 1 is not addressed to them, the
+  // colleague's answer is.
+  Add(v1::SENDER_ROLE_PROFESSIONAL, "q", thread_key_, Recipients({&a1_}), true);
+  Add(v1::SENDER_ROLE_ADVISER, "answer", a1_.sig, Recipients({&a1_, &a2_}));
+  ThreadChainState state;
+  ReaderKeys keys;
+  keys.adviser_keys = {&a2_.enc};
+  OpenedThread t = OpenThread(view_, directory_, keystore_, keys, &state);
+  ASSERT_EQ(t.messages.size(), 2u);
+  EXPECT_EQ(t.messages[0].status.code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(t.messages[1].status.ok()) << t.messages[1].status;
+  EXPECT_FALSE(state.units_complete);  // the unit is not proven by signed data
+  EXPECT_TRUE(t.problems.empty());
+}
+
 }  // namespace
 }  // namespace samrad::client
