@@ -111,7 +111,8 @@ const crypto::X25519PrivateKey* FindRecipientKey(
 }
 
 absl::StatusOr<v1::EnvelopeBody> OpenFirstMessageAsAdviser(
-    const crypto::ParsedEnvelope& envelope, const crypto::X25519PrivateKey& recipient,
+    const crypto::ParsedEnvelope& envelope, const crypto::EnvelopeContext& expected,
+    const crypto::X25519PrivateKey& recipient,
     const google::protobuf::RepeatedPtrField<v1::WrappedKey>& extra_recipients) {
   // The thread key travels inside the body, so the body must be decrypted
   // before the signature can be checked. crypto/envelope.h opens only signed
@@ -137,7 +138,7 @@ absl::StatusOr<v1::EnvelopeBody> OpenFirstMessageAsAdviser(
   absl::StatusOr<crypto::ParsedEnvelope> parsed = crypto::ParseEnvelope(copy.SerializeAsString());
   if (!parsed.ok()) return parsed.status();
   absl::StatusOr<v1::EnvelopeBody> body =
-      crypto::OpenEnvelope(*parsed, envelope.context(), one_off_signer.public_key(), one_off);
+      crypto::OpenEnvelope(*parsed, expected, one_off_signer.public_key(), one_off);
   if (!body.ok()) return body.status();
 
   absl::StatusOr<crypto::Ed25519PublicKey> thread_key =
@@ -270,13 +271,8 @@ OpenedThread OpenThread(const v1::ThreadView& view, const v1::KeyDirectory& dire
       body = absl::NotFoundError("not addressed to any of my keys");
     } else if (opened.role == v1::SENDER_ROLE_PROFESSIONAL) {
       if (!state.thread_signing_key.has_value() && opened.sequence == 1) {
-        body = OpenFirstMessageAsAdviser(*envelope, *recipient, message->extra_recipients());
-        if (body.ok()) {
-          body = crypto::OpenEnvelope(
-              *envelope, expected,
-              *crypto::Ed25519PublicKey::FromBytes(body->thread_signing_public_key()), *recipient,
-              extra);
-        }
+        body =
+            OpenFirstMessageAsAdviser(*envelope, expected, *recipient, message->extra_recipients());
       } else if (!state.thread_signing_key.has_value()) {
         body =
             absl::FailedPreconditionError("the thread key is unknown (first message unreadable)");
@@ -313,7 +309,6 @@ OpenedThread OpenThread(const v1::ThreadView& view, const v1::KeyDirectory& dire
       } else {
         state.units = {envelope->header.unit()};
         thread.thread_reply_public_key = body->thread_reply_public_key();
-        thread.thread_signing_public_key = body->thread_signing_public_key();
         if (!state.thread_signing_key.has_value()) {
           absl::StatusOr<crypto::Ed25519PublicKey> key =
               crypto::Ed25519PublicKey::FromBytes(body->thread_signing_public_key());

@@ -103,13 +103,13 @@ struct ChainProblem {
 // A message that fails gets a non-OK status (IsIntegrityFailure tells whether
 // it points at tampering); the others are still returned. Gaps, a cut-off end
 // (view.summary().message_count above the last delivered sequence) and broken
-// links are listed in `problems`. The thread keys are those of message 1
-// (empty when it was not in `view` or could not be opened).
+// links are listed in `problems`. The reply key is message 1's (empty when it
+// was not in `view` or could not be opened); its thread signing key goes to
+// `state.thread_signing_key`.
 struct OpenedThread {
   std::vector<OpenedMessage> messages;
   std::vector<ChainProblem> problems;
-  std::string thread_reply_public_key;    // X25519, from message 1
-  std::string thread_signing_public_key;  // Ed25519, from message 1
+  std::string thread_reply_public_key;  // X25519, from message 1
 };
 OpenedThread OpenThread(const v1::ThreadView& view, const v1::KeyDirectory& directory,
                         const v1::KeystoreContents& keystore, const ReaderKeys& keys,
@@ -125,12 +125,15 @@ OpenedThread OpenThread(const v1::ThreadView& view, const v1::KeyDirectory& dire
 // reader's keys.
 bool IsIntegrityFailure(const absl::Status& status);
 
-// Opens message 1 for an adviser: recovers the content key with `recipient`,
+// Opens message 1 for an adviser: checks the header against `expected` (as
+// crypto::OpenEnvelope does), recovers the content key with `recipient`,
 // decrypts, then checks that the thread signing key in the body has the
 // header's sender key id and verifies the envelope's signature under it.
-// PERMISSION_DENIED when that check fails.
+// FAILED_PRECONDITION for a header that does not match; PERMISSION_DENIED
+// when the signature check fails.
 absl::StatusOr<v1::EnvelopeBody> OpenFirstMessageAsAdviser(
-    const crypto::ParsedEnvelope& envelope, const crypto::X25519PrivateKey& recipient,
+    const crypto::ParsedEnvelope& envelope, const crypto::EnvelopeContext& expected,
+    const crypto::X25519PrivateKey& recipient,
     const google::protobuf::RepeatedPtrField<v1::WrappedKey>& extra_recipients);
 
 // The first of `keys` named among the envelope's recipients or the extra

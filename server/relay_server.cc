@@ -32,6 +32,7 @@
 #include "grpcpp/support/server_interceptor.h"
 #include "server/config.h"
 #include "server/directory_health.h"
+#include "server/handshake_verifier.h"
 #include "server/identity.h"
 #include "server/log.h"
 #include "server/relay_service.h"
@@ -100,32 +101,6 @@ class ReflectionOption : public grpc::ServerBuilderOption {
 
  private:
   const bool enabled_;
-};
-
-// The TLS handshake's certificate check (PeerVerifier::VerifyAtHandshake):
-// a connection without a client certificate of our CA never reaches gRPC.
-class HandshakeVerifier : public grpc::experimental::ExternalCertificateVerifier {
- public:
-  explicit HandshakeVerifier(PeerVerifier* verifier) : verifier_(verifier) {}
-
-  bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
-              std::function<void(grpc::Status)> /*callback*/, grpc::Status* sync_status) override {
-    const grpc::string_ref leaf = request->peer_cert();
-    const grpc::string_ref chain = request->peer_cert_full_chain();
-    absl::Status status = verifier_->VerifyAtHandshake(
-        absl::string_view(leaf.data(), leaf.size()), absl::string_view(chain.data(), chain.size()));
-    if (status.ok()) {
-      *sync_status = grpc::Status::OK;
-    } else {
-      LogInfo("handshake_refused", {{"reason", status.message()}});
-      *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(status.message()));
-    }
-    return true;  // decided synchronously
-  }
-  void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest* /*request*/) override {}
-
- private:
-  PeerVerifier* const verifier_;  // not owned; outlives the server
 };
 
 // The key-encryption key from whichever of kek_file, kek_env and

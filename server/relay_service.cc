@@ -434,14 +434,7 @@ class RelayServiceImpl final : public RelayService {
     // loaded: a stream refused by the budget reads nothing (and must not cost
     // a synced audit write per refused attempt).
     if (caller->role == Role::kAdviser) {
-      // Recorded asynchronously; the stream does not wait for it.
-      store_->AppendAudit(
-          Audit(*caller, "read", request->thread_id(), "watch"),
-          Observed([](absl::StatusOr<v1::AuditEntry> entry) {
-            if (!entry.ok()) {
-              LogError("audit_failed", {{"action", "read"}, {"reason", entry.status().message()}});
-            }
-          }));
+      AuditReadAsync(*caller, request->thread_id(), "watch");
     }
     std::vector<v1::ThreadEvent> backlog;
     uint64_t last_sequence = request->after_sequence();
@@ -464,18 +457,11 @@ class RelayServiceImpl final : public RelayService {
     // as a read of that message.
     std::function<void(const v1::ThreadEvent&)> on_live;
     if (caller->role == Role::kAdviser) {
-      on_live = [store = store_, report = on_store_write_,
-                 who = *caller](const v1::ThreadEvent& e) {
+      // Runs inside PublishChange, so the service is alive.
+      on_live = [this, who = *caller](const v1::ThreadEvent& e) {
         if (!e.has_message()) return;
-        store->AppendAudit(Audit(who, "read", e.message().thread_id(),
-                                 absl::StrCat("watch seq=", e.message().sequence())),
-                           [report](absl::StatusOr<v1::AuditEntry> entry) {
-                             if (report) report(entry.status());
-                             if (!entry.ok()) {
-                               LogError("audit_failed",
-                                        {{"action", "read"}, {"reason", entry.status().message()}});
-                             }
-                           });
+        AuditReadAsync(who, e.message().thread_id(),
+                       absl::StrCat("watch seq=", e.message().sequence()));
       };
     }
     stream->state()->Start(
@@ -1305,6 +1291,18 @@ class RelayServiceImpl final : public RelayService {
     if (message != nullptr) *thread_event.mutable_message() = *message;
     hub_.PublishQueue(thread.unit(), queue_event);
     hub_.PublishThread(thread.thread_id(), thread_event);
+  }
+
+  // Records that `who` read `thread_id` without waiting for the write (a
+  // stream does not wait for its audit); a failure is logged.
+  void AuditReadAsync(const Identity& who, const std::string& thread_id, std::string detail) {
+    store_->AppendAudit(
+        Audit(who, "read", thread_id, std::move(detail)),
+        Observed([](absl::StatusOr<v1::AuditEntry> entry) {
+          if (!entry.ok()) {
+            LogError("audit_failed", {{"action", "read"}, {"reason", entry.status().message()}});
+          }
+        }));
   }
 
   // Runs `job` on the maintenance thread and finishes `reactor` with its status.

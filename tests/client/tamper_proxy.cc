@@ -60,6 +60,7 @@
 #include "grpcpp/security/tls_certificate_verifier.h"
 #include "grpcpp/security/tls_credentials_options.h"
 #include "proto/relay.grpc.pb.h"
+#include "server/handshake_verifier.h"
 #include "server/identity.h"
 
 namespace samrad::tamper {
@@ -532,29 +533,6 @@ class TamperingRelay final : public v1::Relay::Service {
   std::map<std::string, std::string> rewritten_;  // original audit hash -> rewritten
 };
 
-// The relay's handshake check (server/relay_server.cc): the certificate must
-// chain to the CA; everything else is checked per call.
-class HandshakeVerifier : public grpc::experimental::ExternalCertificateVerifier {
- public:
-  explicit HandshakeVerifier(server::PeerVerifier* verifier) : verifier_(verifier) {}
-  bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
-              std::function<void(grpc::Status)> /*callback*/, grpc::Status* sync_status) override {
-    const grpc::string_ref leaf = request->peer_cert();
-    const grpc::string_ref chain = request->peer_cert_full_chain();
-    absl::Status status = verifier_->VerifyAtHandshake(
-        absl::string_view(leaf.data(), leaf.size()), absl::string_view(chain.data(), chain.size()));
-    *sync_status = status.ok() ? grpc::Status::OK
-                               : grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                                              std::string(status.message()));
-    if (!status.ok()) Log(absl::StrCat("handshake refused: ", status.message()));
-    return true;
-  }
-  void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest* /*request*/) override {}
-
- private:
-  server::PeerVerifier* const verifier_;
-};
-
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop.store(true); }
 
@@ -628,7 +606,8 @@ int Main(const std::vector<std::string>& args) {
   tls.watch_identity_key_cert_pairs();
   tls.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
   tls.set_certificate_verifier(
-      grpc::experimental::ExternalCertificateVerifier::Create<HandshakeVerifier>(verifier->get()));
+      grpc::experimental::ExternalCertificateVerifier::Create<server::HandshakeVerifier>(
+          verifier->get()));
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(flags["listen"], grpc::experimental::TlsServerCredentials(tls), &port);

@@ -138,11 +138,15 @@ TEST_F(ThreadCryptoTest, ChainStateGivesTheNextLinkAndTheSignedUnit) {
 
 TEST_F(ThreadCryptoTest, AnyAdviserOfTheUnitOpensTheThreadFromTheFirstMessage) {
   Story();
-  OpenedThread t = ReadAsAdviser(a2_);
+  ThreadChainState state;
+  ReaderKeys keys;
+  keys.adviser_keys = {&a2_.enc};
+  OpenedThread t = OpenThread(view_, directory_, keystore_, keys, &state);
   ASSERT_EQ(t.messages.size(), 3u);
   for (const auto& m : t.messages) EXPECT_TRUE(m.status.ok()) << m.sequence << m.status;
   EXPECT_EQ(t.thread_reply_public_key, reply_.public_key().bytes());
-  EXPECT_EQ(t.thread_signing_public_key, thread_key_.public_key().bytes());
+  ASSERT_TRUE(state.thread_signing_key.has_value());
+  EXPECT_EQ(state.thread_signing_key->bytes(), thread_key_.public_key().bytes());
   EXPECT_EQ(t.messages[2].body.text(), "Följdfråga: vad händer sedan?");
 }
 
