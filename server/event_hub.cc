@@ -3,6 +3,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+
 namespace samrad::server {
 namespace {
 
@@ -18,26 +20,34 @@ std::vector<std::shared_ptr<Sink>> SnapshotTopic(const Topics& topics, const std
 
 }  // namespace
 
-absl::StatusOr<uint64_t> EventHub::SubscribeQueue(const std::string& unit, const std::string& owner,
+std::string EventHub::AdviserPrincipal(absl::string_view unit, absl::string_view id) {
+  return absl::StrCat("adviser/", unit, "/", id);
+}
+
+void EventHub::IndexOwnerLocked(uint64_t handle, const Owner& owner) {
+  owners_[owner.serial].insert(handle);
+  if (!owner.principal.empty()) owners_[owner.principal].insert(handle);
+}
+
+absl::StatusOr<uint64_t> EventHub::SubscribeQueue(const std::string& unit, const Owner& owner,
                                                   std::shared_ptr<QueueSink> sink) {
   std::lock_guard<std::mutex> lock(mu_);
   if (shut_down_) return absl::UnavailableError("the relay is shutting down");
   const uint64_t handle = next_handle_++;
   queue_topics_[unit].emplace(handle, std::move(sink));
   handles_.emplace(handle, Subscription{true, unit, owner});
-  owners_[owner].insert(handle);
+  IndexOwnerLocked(handle, owner);
   return handle;
 }
 
-absl::StatusOr<uint64_t> EventHub::SubscribeThread(const std::string& thread_id,
-                                                   const std::string& owner,
+absl::StatusOr<uint64_t> EventHub::SubscribeThread(const std::string& thread_id, const Owner& owner,
                                                    std::shared_ptr<ThreadSink> sink) {
   std::lock_guard<std::mutex> lock(mu_);
   if (shut_down_) return absl::UnavailableError("the relay is shutting down");
   const uint64_t handle = next_handle_++;
   thread_topics_[thread_id].emplace(handle, std::move(sink));
   handles_.emplace(handle, Subscription{false, thread_id, owner});
-  owners_[owner].insert(handle);
+  IndexOwnerLocked(handle, owner);
   return handle;
 }
 
@@ -53,8 +63,9 @@ void EventHub::EraseLocked(uint64_t handle, const Subscription& subscription) {
   } else {
     erase_from(thread_topics_);
   }
-  auto o = owners_.find(subscription.owner);
-  if (o != owners_.end()) {
+  for (const std::string* key : {&subscription.owner.serial, &subscription.owner.principal}) {
+    auto o = owners_.find(*key);
+    if (o == owners_.end()) continue;
     o->second.erase(handle);
     if (o->second.empty()) owners_.erase(o);
   }
@@ -68,12 +79,13 @@ void EventHub::Unsubscribe(uint64_t handle) {
   handles_.erase(it);
 }
 
-size_t EventHub::CloseOwner(const std::string& owner, const absl::Status& reason) {
+size_t EventHub::CloseOwner(const std::string& key, const absl::Status& reason) {
   std::vector<std::shared_ptr<QueueSink>> queues;
   std::vector<std::shared_ptr<ThreadSink>> threads;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto o = owners_.find(owner);
+    if (key.empty()) return 0;
+    auto o = owners_.find(key);
     if (o == owners_.end()) return 0;
     const std::vector<uint64_t> handles(o->second.begin(), o->second.end());
     for (uint64_t handle : handles) {

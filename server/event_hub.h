@@ -18,6 +18,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "proto/relay.pb.h"
 
 namespace samrad::server {
@@ -41,19 +42,29 @@ class EventHub {
   EventHub(const EventHub&) = delete;
   EventHub& operator=(const EventHub&) = delete;
 
-  // Returns a handle for Unsubscribe; UNAVAILABLE after Shutdown. `owner` is
-  // the subscriber's certificate serial, so CloseOwner can end its streams.
-  absl::StatusOr<uint64_t> SubscribeQueue(const std::string& unit, const std::string& owner,
+  // Who holds a stream, so CloseOwner can end it by either key.
+  struct Owner {
+    std::string serial;     // the certificate serial (canonical)
+    std::string principal;  // AdviserPrincipal(unit, id) for advisers, else empty
+  };
+  // The principal of adviser `id` of `unit`: every certificate of that
+  // adviser shares it, so removing the adviser from the directory reaches all.
+  static std::string AdviserPrincipal(absl::string_view unit, absl::string_view id);
+
+  // Returns a handle for Unsubscribe; UNAVAILABLE after Shutdown.
+  absl::StatusOr<uint64_t> SubscribeQueue(const std::string& unit, const Owner& owner,
                                           std::shared_ptr<QueueSink> sink);
-  absl::StatusOr<uint64_t> SubscribeThread(const std::string& thread_id, const std::string& owner,
+  absl::StatusOr<uint64_t> SubscribeThread(const std::string& thread_id, const Owner& owner,
                                            std::shared_ptr<ThreadSink> sink);
   // Idempotent; unknown handles are ignored.
   void Unsubscribe(uint64_t handle);
 
-  // Ends every stream of `owner` (a certificate serial) with `reason`, e.g.
-  // when that certificate is revoked: its sinks are removed, then closed
-  // outside the lock, and get no further events. Returns how many ended.
-  size_t CloseOwner(const std::string& owner, const absl::Status& reason);
+  // Ends every stream whose owner has `key` (a certificate serial, e.g. when
+  // that certificate is revoked or expires, or a principal, e.g. when the
+  // adviser is removed from the directory) with `reason`: its sinks are
+  // removed, then closed outside the lock, and get no further events.
+  // Returns how many ended.
+  size_t CloseOwner(const std::string& key, const absl::Status& reason);
 
   void PublishQueue(const std::string& unit, const v1::QueueEvent& event);
   void PublishThread(const std::string& thread_id, const v1::ThreadEvent& event);
@@ -75,13 +86,15 @@ class EventHub {
   struct Subscription {
     bool is_queue = false;
     std::string topic;
-    std::string owner;
+    Owner owner;
   };
+  // Indexes `handle` under its owner's keys; the caller holds mu_.
+  void IndexOwnerLocked(uint64_t handle, const Owner& owner);
   // Removes `handle` from its topic and owner; the caller holds mu_.
   void EraseLocked(uint64_t handle, const Subscription& subscription);
 
   absl::flat_hash_map<uint64_t, Subscription> handles_;
-  // owner (certificate serial) -> its handles
+  // owner key (certificate serial or principal) -> its handles
   absl::flat_hash_map<std::string, absl::flat_hash_set<uint64_t>> owners_;
 };
 

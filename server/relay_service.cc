@@ -407,7 +407,7 @@ class RelayServiceImpl final : public RelayService {
     }
     auto* stream = new EventStream<v1::ThreadEvent>(nullptr);
     auto subscribed =
-        hub_.SubscribeThread(request->thread_id(), caller->serial_hex, stream->state());
+        hub_.SubscribeThread(request->thread_id(), StreamOwner(*caller), stream->state());
     const uint64_t handle = subscribed.ok() ? *subscribed : 0;
     stream->set_on_done([this, handle, budget_key] {
       if (handle != 0) hub_.Unsubscribe(handle);
@@ -417,7 +417,7 @@ class RelayServiceImpl final : public RelayService {
       stream->state()->RequestFinish(ToGrpcStatus(subscribed.status()));
       return stream;
     }
-    if (auto s = RevokedSinceAdmission(caller->serial_hex); !s.ok()) {
+    if (auto s = StillAdmitted(*caller); !s.ok()) {
       stream->state()->RequestFinish(ToGrpcStatus(s));
       return stream;
     }
@@ -538,7 +538,7 @@ class RelayServiceImpl final : public RelayService {
       return FailedStream<v1::QueueEvent>(s);
     }
     auto* stream = new EventStream<v1::QueueEvent>(nullptr);
-    auto subscribed = hub_.SubscribeQueue(caller->scope, caller->serial_hex, stream->state());
+    auto subscribed = hub_.SubscribeQueue(caller->scope, StreamOwner(*caller), stream->state());
     const uint64_t handle = subscribed.ok() ? *subscribed : 0;
     stream->set_on_done([this, handle, budget_key] {
       if (handle != 0) hub_.Unsubscribe(handle);
@@ -548,7 +548,7 @@ class RelayServiceImpl final : public RelayService {
       stream->state()->RequestFinish(ToGrpcStatus(subscribed.status()));
       return stream;
     }
-    if (auto s = RevokedSinceAdmission(caller->serial_hex); !s.ok()) {
+    if (auto s = StillAdmitted(*caller); !s.ok()) {
       stream->state()->RequestFinish(ToGrpcStatus(s));
       return stream;
     }
@@ -669,7 +669,9 @@ class RelayServiceImpl final : public RelayService {
           if (!s.ok()) return Fail(reactor, s);
           reply->set_epoch(state->epoch);
           LogInfo("directory_published", {{"epoch", absl::StrCat(state->epoch)}});
-          SetDirectory(std::move(state));
+          auto previous = Directory();
+          SetDirectory(state);
+          EndStreamsOfRemovedAdvisers(previous.get(), *state);
           if (on_directory_published_) on_directory_published_();
           reactor->Finish(grpc::Status::OK);
         }));
@@ -880,6 +882,59 @@ class RelayServiceImpl final : public RelayService {
     if (auto s = AuthorizeMethod(full_method, identity->role); !s.ok()) return s;
     if (auto s = rate_limiter_.Acquire(identity->serial_hex, clock_()); !s.ok()) return s;
     return identity;
+  }
+
+  // Whose a stream is: its certificate and, for an adviser, the adviser
+  // (every certificate of theirs), so removal from the directory reaches it.
+  static EventHub::Owner StreamOwner(const Identity& caller) {
+    return {caller.serial_hex, caller.role == Role::kAdviser
+                                   ? EventHub::AdviserPrincipal(caller.scope, caller.id)
+                                   : std::string()};
+  }
+
+  // Checked after a stream subscribes, so a revocation or a directory epoch
+  // stored in between (whose CloseOwner found nothing yet) still ends it.
+  absl::Status StillAdmitted(const Identity& caller) {
+    if (auto s = RevokedSinceAdmission(caller.serial_hex); !s.ok()) return s;
+    return ListedIfAdviser(caller);
+  }
+
+  // PERMISSION_DENIED when `caller` is an adviser the current directory does
+  // not list in their unit (removed, or not yet added). OK before any
+  // directory is published: there is nothing to check against.
+  absl::Status ListedIfAdviser(const Identity& caller) {
+    if (caller.role != Role::kAdviser) return absl::OkStatus();
+    auto dir = Directory();
+    if (!dir) return absl::OkStatus();
+    return AdviserSigningKey(*dir, caller).status();
+  }
+
+  // Ends the streams of advisers that `previous` lists and `next` does not
+  // (in the same unit) with PERMISSION_DENIED: removal from the directory
+  // ends access at once, not at the adviser's next call.
+  void EndStreamsOfRemovedAdvisers(const DirectoryState* previous, const DirectoryState& next) {
+    if (previous == nullptr) return;
+    for (const auto& unit : previous->directory.units()) {
+      auto next_unit = crypto::FindUnit(next.directory, unit.unit_id());
+      for (const auto& adviser : unit.advisers()) {
+        bool kept = false;
+        if (next_unit.ok()) {
+          for (const auto& listed : (*next_unit)->advisers()) {
+            kept = kept || listed.adviser_id() == adviser.adviser_id();
+          }
+        }
+        if (kept) continue;
+        const size_t ended = hub_.CloseOwner(
+            EventHub::AdviserPrincipal(unit.unit_id(), adviser.adviser_id()),
+            absl::PermissionDeniedError(absl::StrCat(
+                "adviser ", adviser.adviser_id(), " was removed from unit ", unit.unit_id(),
+                " in directory epoch ", next.epoch, "; ask the administrator")));
+        if (ended > 0) {
+          LogInfo("adviser_removed",
+                  {{"epoch", absl::StrCat(next.epoch)}, {"streams_ended", absl::StrCat(ended)}});
+        }
+      }
+    }
   }
 
   // A revocation stored between a stream's admission and its subscription

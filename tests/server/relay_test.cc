@@ -1353,6 +1353,9 @@ TEST_F(RelayTest, StreamsEndWhenTheCertificateReachesNotAfter) {
                    absl::FormatTime("%Y%m%d%H%M%SZ", not_after, absl::UTCTimeZone()) +
                    " client adviser rc-kronoberg " + id),
             0);
+  // Listed in the directory: an adviser it does not list may not watch.
+  advisers_.emplace(name, AdviserKeys{kUnit, id, crypto::X25519PrivateKey::Generate(),
+                                      crypto::Ed25519PrivateKey::Generate()});
   StartRelay(BaseConfig(), [&now_ms] { return now_ms.load(); });
   PublishDirectory(1);
   const auto deadline = [] {  // hang guard only
@@ -1376,6 +1379,58 @@ TEST_F(RelayTest, StreamsEndWhenTheCertificateReachesNotAfter) {
   grpc::Status status = queue_reader->Finish();
   EXPECT_EQ(status.error_code(), StatusCode::UNAUTHENTICATED) << status.error_message();
   EXPECT_NE(status.error_message().find("expired"), std::string::npos) << status.error_message();
+}
+
+// Issue 17 item 1: a directory epoch that removes an adviser ends that
+// adviser's open streams with PERMISSION_DENIED (every certificate of theirs),
+// leaves a colleague's open, and a new watch of the removed adviser is refused.
+TEST_F(RelayFlowTest, RemovalFromTheDirectoryEndsTheAdvisersStreams) {
+  const auto deadline = [] {  // hang guard only
+    return std::chrono::system_clock::now() + std::chrono::seconds(30);
+  };
+  auto removed = Stub(kAdviser);
+  auto colleague = Stub(kAdviser2);
+  ClientContext removed_ctx, colleague_ctx;
+  removed_ctx.set_deadline(deadline());
+  colleague_ctx.set_deadline(deadline());
+  auto removed_reader = removed->WatchQueue(&removed_ctx, v1::WatchQueueRequest());
+  auto colleague_reader = colleague->WatchQueue(&colleague_ctx, v1::WatchQueueRequest());
+  v1::QueueEvent event;
+  // Both streams are subscribed once each carries an event; submit until they do.
+  bool removed_subscribed = false, colleague_subscribed = false;
+  for (int attempt = 0; attempt < 50 && !(removed_subscribed && colleague_subscribed); ++attempt) {
+    Submit(NewThreadKeys(), "watched");
+    if (!removed_subscribed) removed_subscribed = removed_reader->Read(&event);
+    if (!colleague_subscribed) colleague_subscribed = colleague_reader->Read(&event);
+  }
+  ASSERT_TRUE(removed_subscribed && colleague_subscribed);
+  advisers_.erase(kAdviser);
+  PublishDirectory(2);
+
+  EXPECT_FALSE(removed_reader->Read(&event)) << "delivered after removal";
+  grpc::Status status = removed_reader->Finish();
+  EXPECT_EQ(status.error_code(), StatusCode::PERMISSION_DENIED) << status.error_message();
+  EXPECT_NE(status.error_message().find("removed"), std::string::npos) << status.error_message();
+
+  // The colleague keeps watching: a new case reaches them.
+  ThreadKeys after = NewThreadKeys();
+  Submit(after, "after the removal");
+  bool colleague_saw_it = false;
+  for (int i = 0; i < 60 && !colleague_saw_it; ++i) {
+    ASSERT_TRUE(colleague_reader->Read(&event)) << "the colleague's stream ended";
+    colleague_saw_it = event.thread().thread_id() == after.thread_id;
+  }
+  EXPECT_TRUE(colleague_saw_it);
+
+  // A new watch by the removed adviser is refused, not re-admitted.
+  ClientContext again_ctx;
+  again_ctx.set_deadline(deadline());
+  auto again = removed->WatchQueue(&again_ctx, v1::WatchQueueRequest());
+  EXPECT_FALSE(again->Read(&event));
+  grpc::Status again_status = again->Finish();
+  EXPECT_EQ(again_status.error_code(), StatusCode::PERMISSION_DENIED)
+      << again_status.error_message();
+  colleague_ctx.TryCancel();
 }
 
 }  // namespace

@@ -334,10 +334,10 @@ TEST(EventHubTest, DeliversPerUnitAndPerThreadAndClosesOnShutdown) {
   auto unit_a = std::make_shared<RecordingSink<v1::QueueEvent>>();
   auto unit_b = std::make_shared<RecordingSink<v1::QueueEvent>>();
   auto thread = std::make_shared<RecordingSink<v1::ThreadEvent>>();
-  ASSERT_TRUE(hub.SubscribeQueue("a", "serial-1", unit_a).ok());
-  auto handle_b = hub.SubscribeQueue("b", "serial-2", unit_b);
+  ASSERT_TRUE(hub.SubscribeQueue("a", {"serial-1", ""}, unit_a).ok());
+  auto handle_b = hub.SubscribeQueue("b", {"serial-2", ""}, unit_b);
   ASSERT_TRUE(handle_b.ok());
-  ASSERT_TRUE(hub.SubscribeThread("t1", "serial-3", thread).ok());
+  ASSERT_TRUE(hub.SubscribeThread("t1", {"serial-3", ""}, thread).ok());
   v1::QueueEvent q;
   q.set_kind(v1::QueueEvent::KIND_NEW);
   hub.PublishQueue("a", q);
@@ -353,7 +353,7 @@ TEST(EventHubTest, DeliversPerUnitAndPerThreadAndClosesOnShutdown) {
   hub.Shutdown(absl::UnavailableError("bye"));
   EXPECT_EQ(unit_a->closed.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(thread->closed.code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(hub.SubscribeQueue("a", "serial-1", unit_a).status().code(),
+  EXPECT_EQ(hub.SubscribeQueue("a", {"serial-1", ""}, unit_a).status().code(),
             absl::StatusCode::kUnavailable);
 }
 
@@ -362,10 +362,10 @@ TEST(EventHubTest, CloseOwnerEndsOnlyThatCertificatesStreams) {
   auto revoked_queue = std::make_shared<RecordingSink<v1::QueueEvent>>();
   auto revoked_thread = std::make_shared<RecordingSink<v1::ThreadEvent>>();
   auto colleague = std::make_shared<RecordingSink<v1::QueueEvent>>();
-  auto handle = hub.SubscribeQueue("a", "09BE", revoked_queue);
+  auto handle = hub.SubscribeQueue("a", {"09BE", ""}, revoked_queue);
   ASSERT_TRUE(handle.ok());
-  ASSERT_TRUE(hub.SubscribeThread("t1", "09BE", revoked_thread).ok());
-  ASSERT_TRUE(hub.SubscribeQueue("a", "0A11", colleague).ok());
+  ASSERT_TRUE(hub.SubscribeThread("t1", {"09BE", ""}, revoked_thread).ok());
+  ASSERT_TRUE(hub.SubscribeQueue("a", {"0A11", ""}, colleague).ok());
   EXPECT_EQ(hub.CloseOwner("09BE", absl::UnauthenticatedError("revoked")), 2u);
   EXPECT_EQ(revoked_queue->closed.code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(revoked_thread->closed.code(), absl::StatusCode::kUnauthenticated);
@@ -379,6 +379,28 @@ TEST(EventHubTest, CloseOwnerEndsOnlyThatCertificatesStreams) {
   hub.Unsubscribe(*handle);  // the stream's own cleanup afterwards is harmless
   EXPECT_EQ(hub.subscriber_count(), 1u);
   EXPECT_EQ(hub.CloseOwner("09BE", absl::UnauthenticatedError("again")), 0u);
+}
+
+// Removal from the directory ends an adviser's streams on every certificate of
+// theirs (the principal), and unsubscribing later clears both indexes.
+TEST(EventHubTest, CloseOwnerByPrincipalEndsEveryCertificateOfThatAdviser) {
+  EventHub hub;
+  const std::string principal = EventHub::AdviserPrincipal("rc-kronoberg", "a-1");
+  auto old_certificate = std::make_shared<RecordingSink<v1::QueueEvent>>();
+  auto new_certificate = std::make_shared<RecordingSink<v1::ThreadEvent>>();
+  auto namesake_elsewhere = std::make_shared<RecordingSink<v1::QueueEvent>>();
+  ASSERT_TRUE(hub.SubscribeQueue("rc-kronoberg", {"01", principal}, old_certificate).ok());
+  ASSERT_TRUE(hub.SubscribeThread("t1", {"02", principal}, new_certificate).ok());
+  ASSERT_TRUE(hub.SubscribeQueue("nkt", {"03", EventHub::AdviserPrincipal("nkt", "a-1")},
+                                 namesake_elsewhere)
+                  .ok());
+  EXPECT_EQ(hub.CloseOwner(principal, absl::PermissionDeniedError("removed")), 2u);
+  EXPECT_EQ(old_certificate->closed.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(new_certificate->closed.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(namesake_elsewhere->closed.ok());
+  EXPECT_EQ(hub.CloseOwner("01", absl::UnauthenticatedError("revoked")), 0u);
+  EXPECT_EQ(hub.CloseOwner("", absl::UnauthenticatedError("no key")), 0u);
+  EXPECT_EQ(hub.subscriber_count(), 1u);
 }
 
 // ---- status ----
