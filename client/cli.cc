@@ -31,6 +31,7 @@ const std::map<std::string, Action>& Actions() {
       {"queue", RunQueue},
       {"claim", RunClaim},
       {"release", RunRelease},
+      {"handover", RunHandover},
       {"answer", RunAnswer},
       {"refer", RunRefer},
       {"dir-init", RunDirectoryInit},
@@ -44,6 +45,7 @@ const std::map<std::string, Action>& Actions() {
       {"dir-show", RunDirectoryShow},
       {"admin-revoke", RunAdminRevoke},
       {"admin-revoked", RunAdminRevoked},
+      {"admin-release", RunAdminRelease},
       {"admin-audit", RunAdminAudit},
       {"admin-stats", RunAdminStats},
       {"admin-purge", RunAdminPurge},
@@ -138,11 +140,16 @@ CommandSpec BuildTree() {
                               .summary = Msg::kCmdRelease,
                               .positionals = {RefArg()},
                               .action = "release"});
-  root.subcommands.push_back({.name = "answer",
-                              .summary = Msg::kCmdAnswer,
-                              .flags = {TextFileFlag(), RedactFlag(), YesFlag()},
-                              .positionals = {RefArg()},
-                              .action = "answer"});
+  root.subcommands.push_back({.name = "handover",
+                              .summary = Msg::kCmdHandover,
+                              .positionals = {RefArg(), {"ADVISER-ID", Msg::kArgToAdviser}},
+                              .action = "handover"});
+  root.subcommands.push_back(
+      {.name = "answer",
+       .summary = Msg::kCmdAnswer,
+       .flags = {TextFileFlag(), RedactFlag(), YesFlag(), {"take-over", "", Msg::kFlagTakeOver}},
+       .positionals = {RefArg()},
+       .action = "answer"});
   root.subcommands.push_back({.name = "refer",
                               .summary = Msg::kCmdRefer,
                               .flags = {{"to", "UNIT", Msg::kFlagTo, true},
@@ -210,6 +217,10 @@ CommandSpec BuildTree() {
                                .action = "admin-revoke"});
   admin.subcommands.push_back(
       {.name = "revoked", .summary = Msg::kCmdAdminRevoked, .action = "admin-revoked"});
+  admin.subcommands.push_back({.name = "release",
+                               .summary = Msg::kCmdAdminRelease,
+                               .positionals = {RefArg()},
+                               .action = "admin-release"});
   admin.subcommands.push_back({.name = "audit",
                                .summary = Msg::kCmdAdminAudit,
                                .flags = {{"since", "DATE", Msg::kFlagSince},

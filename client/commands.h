@@ -34,6 +34,7 @@ absl::Status RunWatch(Session& session);
 absl::Status RunQueue(Session& session);
 absl::Status RunClaim(Session& session);
 absl::Status RunRelease(Session& session);
+absl::Status RunHandover(Session& session);
 absl::Status RunAnswer(Session& session);
 absl::Status RunRefer(Session& session);
 
@@ -52,6 +53,7 @@ absl::Status RunDirectoryShow(Session& session);
 // statistics, retention and backup.
 absl::Status RunAdminRevoke(Session& session);
 absl::Status RunAdminRevoked(Session& session);
+absl::Status RunAdminRelease(Session& session);
 absl::Status RunAdminAudit(Session& session);
 absl::Status RunAdminStats(Session& session);
 absl::Status RunAdminPurge(Session& session);

@@ -206,6 +206,10 @@ absl::Status RunAdminRevoke(Session& session) {
   if (!record.seen_since_start()) {
     session.err() << session.msg().Format(Msg::kRevokedUnseen, record.serial_hex()) << "\n";
   }
+  if (record.claims_released() > 0) {
+    session.err() << session.msg().Format(Msg::kRevokedClaimsReleased, record.claims_released())
+                  << "\n";
+  }
   return absl::OkStatus();
 }
 
@@ -232,6 +236,35 @@ absl::Status RunAdminRevoked(Session& session) {
   }
   session.Print(Json::Object().Set("revoked", std::move(list)),
                 table.size() == 0 ? m.Format(Msg::kNoneRevoked) + "\n" : table.Render());
+  return absl::OkStatus();
+}
+
+absl::Status RunAdminRelease(Session& session) {
+  // An admin has no queue to resolve a short reference in.
+  const std::string id = absl::AsciiStrToLower(*session.args().Positional(0));
+  if (!ids::IsHexId(id)) {
+    return Usage(session.msg().Format(Msg::kFullReferenceNeeded, *session.args().Positional(0)));
+  }
+  absl::StatusOr<RelayClient*> relay = session.Relay();
+  if (!relay.ok()) return relay.status();
+  v1::ForceReleaseThreadRequest request;
+  request.set_thread_id(id);
+  v1::ThreadSummary summary;
+  absl::Status status = (*relay)->Call("free the case", [&](auto& context) {
+    return (*relay)->stub().ForceReleaseThread(&context, request, &summary);
+  });
+  // "... is not claimed by anyone ..." (storage/store.cc ForceRelease).
+  if (absl::IsFailedPrecondition(status) &&
+      absl::StrContains(status.message(), "not claimed by anyone")) {
+    return WithExitCode(
+        absl::FailedPreconditionError(session.msg().Format(Msg::kNotClaimedNothingToRelease, id)),
+        ExitCode::kConflict);
+  }
+  if (!status.ok()) return status;
+  session.Print(Json::Object()
+                    .Set("reference", id)
+                    .Set("state", std::string(ThreadStateName(summary.state()))),
+                session.msg().Format(Msg::kForceReleased, id) + "\n");
   return absl::OkStatus();
 }
 

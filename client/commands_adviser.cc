@@ -1,13 +1,18 @@
 // queue, claim, release, answer, refer; the adviser side of show, close and
 // watch.
+#include <algorithm>
 #include <ostream>
+#include <string>
+#include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/command_helpers.h"
 #include "client/commands.h"
 #include "client/config.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
+#include "common/ids.h"
 #include "crypto/directory.h"
 #include "crypto/envelope.h"
 #include "crypto/random.h"
@@ -33,9 +38,38 @@ std::string QueueKindName(v1::QueueEvent::Kind kind) {
       return "referred-out";
     case v1::QueueEvent::KIND_CLOSED:
       return "closed";
+    case v1::QueueEvent::KIND_HANDED_OVER:
+      return "handed-over";
     default:
       return "unknown";
   }
+}
+
+// The relay's refusals of a claim rule (storage/store.cc words them) in the
+// user's language; any other status is returned as it is.
+absl::Status ExplainClaimRefusal(Session& session, const std::string& thread_id,
+                                 absl::Status status) {
+  if (!absl::IsFailedPrecondition(status)) return status;
+  const absl::string_view text = status.message();
+  constexpr absl::string_view kClaimedBy = "is claimed by adviser ";
+  if (const size_t at = text.find(kClaimedBy); at != absl::string_view::npos) {
+    absl::string_view holder = text.substr(at + kClaimedBy.size());
+    holder = holder.substr(0, holder.find(';'));
+    return WithExitCode(absl::FailedPreconditionError(
+                            session.msg().Format(Msg::kClaimedByOther, thread_id, holder)),
+                        ExitCode::kConflict);
+  }
+  if (absl::StrContains(text, "not claimed by this adviser")) {
+    return WithExitCode(
+        absl::FailedPreconditionError(session.msg().Format(Msg::kNotYourClaim, thread_id)),
+        ExitCode::kConflict);
+  }
+  if (absl::StrContains(text, "sequence")) {
+    return WithExitCode(
+        absl::FailedPreconditionError(session.msg().Format(Msg::kCaseChangedMeanwhile, thread_id)),
+        ExitCode::kConflict);
+  }
+  return status;
 }
 
 absl::StatusOr<std::string> AdviserThreadId(Session& session) {
@@ -303,12 +337,83 @@ absl::Status RunRelease(Session& session) {
   absl::Status status = (*relay)->Call("release the case", [&](auto& context) {
     return (*relay)->stub().ReleaseThread(&context, request, &summary);
   });
-  if (!status.ok()) return status;
+  if (!status.ok()) return ExplainClaimRefusal(session, *id, std::move(status));
   session.Print(SummaryJson(summary), session.msg().Format(Msg::kReleased, *id) + "\n");
   return absl::OkStatus();
 }
 
+namespace {
+
+// The units of the verified directory that list `adviser_id`.
+std::vector<std::string> UnitsListing(const v1::KeyDirectory& directory,
+                                      absl::string_view adviser_id) {
+  std::vector<std::string> units;
+  for (const v1::UnitEntry& unit : directory.units()) {
+    for (const auto& adviser : unit.advisers()) {
+      if (adviser.adviser_id() == adviser_id) units.push_back(unit.unit_id());
+    }
+  }
+  return units;
+}
+
+// Refuses, before asking the relay, a handover the directory already rules
+// out: to oneself, to an id no unit lists, to an adviser of no unit of the
+// caller's. The relay checks again against its own directory.
+absl::Status CheckHandoverTarget(Session& session, const std::string& me, const std::string& to) {
+  if (to == me) {
+    return WithExitCode(absl::InvalidArgumentError(session.msg().Format(Msg::kHandoverToSelf, to)),
+                        ExitCode::kUsage);
+  }
+  absl::StatusOr<const v1::KeyDirectory*> directory = session.VerifiedDirectory();
+  if (!directory.ok()) return directory.status();
+  const std::vector<std::string> theirs = UnitsListing(**directory, to);
+  if (theirs.empty()) {
+    return WithExitCode(absl::NotFoundError(session.msg().Format(Msg::kHandoverUnknownAdviser, to,
+                                                                 (*directory)->epoch())),
+                        ExitCode::kNotFound);
+  }
+  const std::vector<std::string> mine = UnitsListing(**directory, me);
+  for (const std::string& unit : theirs) {
+    if (std::find(mine.begin(), mine.end(), unit) != mine.end()) return absl::OkStatus();
+  }
+  return WithExitCode(
+      absl::FailedPreconditionError(session.msg().Format(
+          Msg::kHandoverOtherUnit, to, theirs.front(), mine.empty() ? "-" : mine.front())),
+      ExitCode::kConflict);
+}
+
+}  // namespace
+
+absl::Status RunHandover(Session& session) {
+  const std::string to = *session.args().Positional(1);
+  if (!ids::IsClientId(to)) {
+    return WithExitCode(
+        absl::InvalidArgumentError(session.msg().Format(Msg::kHandoverUnknownAdviser, to, "-")),
+        ExitCode::kUsage);
+  }
+  absl::StatusOr<const v1::ClientProfile*> profile = session.Profile();
+  if (!profile.ok()) return profile.status();
+  if (absl::Status s = CheckHandoverTarget(session, (*profile)->adviser_id(), to); !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::string> id = AdviserThreadId(session);
+  if (!id.ok()) return id.status();
+  absl::StatusOr<RelayClient*> relay = session.Relay();
+  if (!relay.ok()) return relay.status();
+  v1::HandoverThreadRequest request;
+  request.set_thread_id(*id);
+  request.set_to_adviser_id(to);
+  v1::ThreadSummary summary;
+  absl::Status status = (*relay)->Call("hand the case over", [&](auto& context) {
+    return (*relay)->stub().HandoverThread(&context, request, &summary);
+  });
+  if (!status.ok()) return ExplainClaimRefusal(session, *id, std::move(status));
+  session.Print(SummaryJson(summary), session.msg().Format(Msg::kHandedOver, *id, to) + "\n");
+  return absl::OkStatus();
+}
+
 absl::Status RunAnswer(Session& session) {
+  const bool take_over = session.args().Has("take-over");
   absl::StatusOr<std::string> text = session.ComposeText();
   if (!text.ok()) return text.status();
   absl::StatusOr<std::string> cleared = session.GuardText(std::move(*text));
@@ -320,6 +425,15 @@ absl::Status RunAnswer(Session& session) {
   absl::StatusOr<AdviserCase> read = ReadAdviserCase(session, *context, *id);
   if (!read.ok()) return read.status();
   if (!read->integrity.ok()) return read->integrity;
+  // Another adviser's claim: only an explicit take-over answers it (the
+  // relay enforces the same rule, atomically with the answer).
+  const std::string holder = read->view.summary().claimed_by();
+  const bool taking_over = !holder.empty() && holder != context->adviser_id;
+  if (taking_over && !take_over) {
+    return WithExitCode(
+        absl::FailedPreconditionError(session.msg().Format(Msg::kClaimedByOther, *id, holder)),
+        ExitCode::kConflict);
+  }
   absl::StatusOr<const v1::UnitEntry*> unit = SignedUnit(*context, *read);
   if (!unit.ok()) return unit.status();
   if (absl::Status s = CheckListedSigner(*context, **unit); !s.ok()) return s;
@@ -336,13 +450,19 @@ absl::Status RunAnswer(Session& session) {
   v1::PostMessageRequest request;
   request.set_thread_id(*id);
   request.set_envelope(*envelope);
+  request.set_take_over(take_over);
   v1::Ack ack;
   absl::Status status = (*relay)->CallWithRetry("send the answer", [&](auto& ctx) {
     return (*relay)->stub().PostMessage(&ctx, request, &ack);
   });
-  if (!status.ok()) return status;
-  session.Print(Json::Object().Set("reference", *id).Set("sequence", ack.sequence()),
-                session.msg().Format(Msg::kAnswerSent, *id) + "\n");
+  if (!status.ok()) return ExplainClaimRefusal(session, *id, std::move(status));
+  std::string done = session.msg().Format(Msg::kAnswerSent, *id) + "\n";
+  if (taking_over) done = session.msg().Format(Msg::kTakenOver, *id, holder) + "\n" + done;
+  session.Print(Json::Object()
+                    .Set("reference", *id)
+                    .Set("sequence", ack.sequence())
+                    .Set("taken_over_from", taking_over ? holder : ""),
+                done);
   return absl::OkStatus();
 }
 

@@ -441,6 +441,51 @@ constexpr Entry kTable[] = {
      "editor",
      "inget skickades: texten innehåller fortfarande identifierande uppgifter efter $0 "
      "omgångar i redigeraren"},
+    {Msg::kCmdHandover, "adviser: hand a case you hold to another adviser of your unit",
+     "rådgivare: lämna över ett ärende du har till en annan rådgivare i din enhet"},
+    {Msg::kCmdAdminRelease,
+     "free the claim on a case (its adviser is away or revoked); the case goes back to the queue",
+     "frigör ett taget ärende (rådgivaren är borta eller spärrad); ärendet går tillbaka till kön"},
+    {Msg::kFlagTakeOver, "answer although another adviser holds the case: it moves to you (logged)",
+     "svara fast en annan rådgivare har ärendet: det flyttas till dig (loggas)"},
+    {Msg::kArgToAdviser, "id of the adviser who takes over the case",
+     "id för rådgivaren som tar över ärendet"},
+    {Msg::kHandedOver, "Case $0 is now with $1.", "Ärende $0 ligger nu hos $1."},
+    {Msg::kForceReleased, "Case $0 is freed and back in the queue.",
+     "Ärende $0 är frigjort och tillbaka i kön."},
+    {Msg::kTakenOver, "You took over case $0 from $1.", "Du tog över ärende $0 från $1."},
+    {Msg::kClaimedByOther,
+     "case $0 is claimed by $1; ask them to hand it over (samrad handover), or use --take-over",
+     "ärende $0 har tagits av $1; be dem lämna över det (samrad handover), eller använd "
+     "--take-over"},
+    {Msg::kCaseChangedMeanwhile,
+     "case $0 changed while you wrote (another adviser answered or took it over); nothing was "
+     "sent: read it again with `samrad show $0` and answer again",
+     "ärende $0 ändrades medan du skrev (en annan rådgivare svarade eller tog över det); inget "
+     "skickades: läs det igen med `samrad show $0` och svara på nytt"},
+    {Msg::kHandoverUnknownAdviser,
+     "no adviser \"$0\" in the key directory (epoch $1); check the id, or ask your "
+     "administrator to add them",
+     "det finns ingen rådgivare \"$0\" i nyckelkatalogen (epok $1); kontrollera id:t, eller be "
+     "din administratör lägga till personen"},
+    {Msg::kHandoverOtherUnit,
+     "adviser $0 belongs to unit $1, not to your unit $2; hand the case over within your unit, "
+     "or refer it with `samrad refer --to $1`",
+     "rådgivare $0 hör till enhet $1, inte till din enhet $2; lämna över ärendet inom din enhet, "
+     "eller hänvisa det med `samrad refer --to $1`"},
+    {Msg::kHandoverToSelf, "adviser $0 is you; name another adviser of your unit",
+     "rådgivare $0 är du själv; ange en annan rådgivare i din enhet"},
+    {Msg::kNotClaimedNothingToRelease, "case $0 is not claimed by anyone; nothing to release",
+     "ärende $0 är inte taget av någon; det finns inget att frigöra"},
+    {Msg::kNotYourClaim,
+     "case $0 is not claimed by you; only the adviser holding it can release or hand it over "
+     "(an administrator can free it: samrad admin release $0)",
+     "ärende $0 är inte taget av dig; bara rådgivaren som har det kan släppa eller lämna över "
+     "det (en administratör kan frigöra det: samrad admin release $0)"},
+    {Msg::kFullReferenceNeeded, "\"$0\" is not a full case reference; give all 32 characters",
+     "\"$0\" är inte en fullständig ärendereferens; ange alla 32 tecken"},
+    {Msg::kRevokedClaimsReleased, "$0 case(s) claimed by that adviser are back in the queue.",
+     "$0 ärende(n) som den rådgivaren hade tagit är tillbaka i kön."},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

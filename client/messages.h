@@ -246,6 +246,23 @@ enum class Msg {
   kDraftDiscarded,
   kDraftKept,
   kDraftStillRefused,
+  // Team claims (issue 15): take-over, handover, force-release.
+  kCmdHandover,
+  kCmdAdminRelease,
+  kFlagTakeOver,
+  kArgToAdviser,
+  kHandedOver,
+  kForceReleased,
+  kTakenOver,
+  kClaimedByOther,
+  kCaseChangedMeanwhile,
+  kHandoverUnknownAdviser,
+  kHandoverOtherUnit,
+  kHandoverToSelf,
+  kNotClaimedNothingToRelease,
+  kNotYourClaim,
+  kFullReferenceNeeded,
+  kRevokedClaimsReleased,
   kCount_,  // not a message: the number of entries
 };
 

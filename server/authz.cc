@@ -27,6 +27,8 @@ const MethodRule kRules[] = {
     {method::kWatchQueue,                false,       true,   false},
     {method::kClaimThread,               false,       true,   false},
     {method::kReleaseThread,             false,       true,   false},
+    {method::kHandoverThread,            false,       true,   false},
+    {method::kForceReleaseThread,        false,       false,  true},
     {method::kReferThread,               false,       true,   false},
     {method::kPublishDirectory,          false,       false,  true},
     {method::kRevokeCertificate,         false,       false,  true},
@@ -55,6 +57,10 @@ absl::Status AuthorizeMethod(absl::string_view full_method, Role role) {
                                                     "; your certificate says ", RoleName(role)));
   }
   return absl::PermissionDeniedError(absl::StrCat(full_method, " is not an allowed method"));
+}
+
+bool AdminScopeCovers(absl::string_view admin_scope, absl::string_view unit) {
+  return admin_scope == kNationalScope || (!unit.empty() && admin_scope == unit);
 }
 
 }  // namespace samrad::server

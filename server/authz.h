@@ -24,6 +24,8 @@ inline constexpr char kListQueue[] = "/samrad.v1.Relay/ListQueue";
 inline constexpr char kWatchQueue[] = "/samrad.v1.Relay/WatchQueue";
 inline constexpr char kClaimThread[] = "/samrad.v1.Relay/ClaimThread";
 inline constexpr char kReleaseThread[] = "/samrad.v1.Relay/ReleaseThread";
+inline constexpr char kHandoverThread[] = "/samrad.v1.Relay/HandoverThread";
+inline constexpr char kForceReleaseThread[] = "/samrad.v1.Relay/ForceReleaseThread";
 inline constexpr char kReferThread[] = "/samrad.v1.Relay/ReferThread";
 inline constexpr char kPublishDirectory[] = "/samrad.v1.Relay/PublishDirectory";
 inline constexpr char kRevokeCertificate[] = "/samrad.v1.Relay/RevokeCertificate";
@@ -38,6 +40,14 @@ inline constexpr char kRunRetention[] = "/samrad.v1.Relay/RunRetention";
 // that may; PERMISSION_DENIED for a method missing from the table (deny by
 // default).
 absl::Status AuthorizeMethod(absl::string_view full_method, Role role);
+
+// The scope of an admin certificate that covers every unit.
+inline constexpr char kNationalScope[] = "national";
+
+// Resource-level rule for admins acting on one unit's threads (e.g.
+// ForceReleaseThread): a "national" admin covers every unit, a unit admin
+// only their own.
+bool AdminScopeCovers(absl::string_view admin_scope, absl::string_view unit);
 
 }  // namespace samrad::server
 

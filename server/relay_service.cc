@@ -344,8 +344,7 @@ class RelayServiceImpl final : public RelayService {
     const bool from_adviser = caller->role == Role::kAdviser;
     std::optional<storage::AuditDraft> audit =
         Audit(*caller, from_adviser ? "answer" : "follow_up", request->thread_id());
-    store_->AppendMessage(
-        std::move(prepared->message), std::move(audit),
+    auto done =
         Observed([this, reactor, reply, from_adviser](absl::StatusOr<storage::Appended> result) {
           if (!result.ok()) return Fail(reactor, result.status());
           *reply = MakeAck(*result);
@@ -355,7 +354,14 @@ class RelayServiceImpl final : public RelayService {
                 from_adviser ? v1::QueueEvent::KIND_ANSWERED : v1::QueueEvent::KIND_FOLLOW_UP);
           }
           reactor->Finish(grpc::Status::OK);
-        }));
+        });
+    if (request->take_over()) {
+      // The claim moves only together with the answer, in one write.
+      store_->AppendTakingOver(std::move(prepared->message), std::move(audit),
+                               Audit(*caller, "take_over", request->thread_id()), std::move(done));
+    } else {
+      store_->AppendMessage(std::move(prepared->message), std::move(audit), std::move(done));
+    }
     return reactor;
   }
 
@@ -598,6 +604,60 @@ class RelayServiceImpl final : public RelayService {
     return reactor;
   }
 
+  ServerUnaryReactor* HandoverThread(CallbackServerContext* ctx,
+                                     const v1::HandoverThreadRequest* request,
+                                     v1::ThreadSummary* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Admit(ctx, method::kHandoverThread, *request);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    // The thread first: a caller who cannot see it learns nothing more.
+    auto thread = LoadThreadFor(*caller, method::kHandoverThread, request->thread_id(), *request,
+                                v1::OwnershipProof(), false);
+    if (!thread.ok()) return Fail(reactor, thread.status()), reactor;
+    if (auto s = CheckHandoverTarget(*caller, request->to_adviser_id()); !s.ok()) {
+      return Fail(reactor, s), reactor;
+    }
+    if (auto s = CheckDeadline(ctx); !s.ok()) return Fail(reactor, s), reactor;
+    const std::string to = request->to_adviser_id();
+    store_->Handover(request->thread_id(), caller->scope, caller->id, to,
+                     Audit(*caller, "handover", request->thread_id(), absl::StrCat("to=", to)),
+                     Observed([this, reactor, reply](absl::StatusOr<v1::ThreadRecord> result) {
+                       if (!result.ok()) return Fail(reactor, HideForeign(result.status()));
+                       *reply = Summarize(*result);
+                       PublishChange(*result, nullptr, v1::QueueEvent::KIND_HANDED_OVER);
+                       reactor->Finish(grpc::Status::OK);
+                     }));
+    return reactor;
+  }
+
+  ServerUnaryReactor* ForceReleaseThread(CallbackServerContext* ctx,
+                                         const v1::ForceReleaseThreadRequest* request,
+                                         v1::ThreadSummary* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Admit(ctx, method::kForceReleaseThread, *request);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    if (auto s = ValidateHexId("thread_id", request->thread_id()); !s.ok()) {
+      return Fail(reactor, s), reactor;
+    }
+    auto thread = store_->GetThread(request->thread_id());
+    if (!thread.ok()) return Fail(reactor, HideForeign(thread.status())), reactor;
+    // An admin of one unit reaches only that unit's threads.
+    if (!AdminScopeCovers(caller->scope, thread->unit())) {
+      return Fail(reactor, absl::NotFoundError(kThreadNotVisible)), reactor;
+    }
+    if (auto s = CheckDeadline(ctx); !s.ok()) return Fail(reactor, s), reactor;
+    // The unit read above: a thread referred meanwhile is NOT_FOUND.
+    store_->ForceRelease(request->thread_id(), thread->unit(),
+                         Audit(*caller, "force_release", request->thread_id()),
+                         Observed([this, reactor, reply](absl::StatusOr<v1::ThreadRecord> result) {
+                           if (!result.ok()) return Fail(reactor, HideForeign(result.status()));
+                           *reply = Summarize(*result);
+                           PublishChange(*result, nullptr, v1::QueueEvent::KIND_RELEASED);
+                           reactor->Finish(grpc::Status::OK);
+                         }));
+    return reactor;
+  }
+
   ServerUnaryReactor* ReferThread(CallbackServerContext* ctx, const v1::ReferThreadRequest* request,
                                   v1::ThreadSummary* reply) override {
     auto* reactor = ctx->DefaultReactor();
@@ -697,18 +757,32 @@ class RelayServiceImpl final : public RelayService {
     record.set_revoked_by(caller->id);
     *reply = record;
     reply->set_seen_since_start(seen);
-    store_->Revoke(
+    // The adviser behind the serial, when it called since the relay started:
+    // their claims are freed in the same write as the revocation, so a crash
+    // leaves both or neither (never a revoked holder of a claim nobody can
+    // release). Claims of an adviser whose certificate the relay has not
+    // seen since its start stay; an admin frees them with ForceReleaseThread.
+    const SeenAdviser holder = SeenAdviserOf(*serial);
+    store_->RevokeAndReleaseClaims(
         std::move(record), Audit(*caller, "revoke", "", absl::StrCat("serial=", *serial)),
-        Observed([this, reactor, serial = *serial](absl::Status s) {
-          if (!s.ok()) return Fail(reactor, s);
+        holder.unit, holder.adviser_id,
+        Audit(*caller, "force_release", "", absl::StrCat("reason=revoked serial=", *serial)),
+        Observed([this, reactor, reply,
+                  serial = *serial](absl::StatusOr<std::vector<v1::ThreadRecord>> freed) {
+          if (!freed.ok()) return Fail(reactor, freed.status());
+          reply->set_claims_released(static_cast<uint32_t>(freed->size()));
+          for (const v1::ThreadRecord& thread : *freed) {
+            PublishChange(thread, nullptr, v1::QueueEvent::KIND_RELEASED);
+          }
           MarkRevoked(serial);
           // Open streams of that certificate end now, not at its next call.
           const size_t ended = hub_.CloseOwner(
               serial,
               absl::UnauthenticatedError(absl::StrCat(
                   "certificate serial ", serial, " has been revoked; ask your administrator")));
-          LogInfo("certificate_revoked",
-                  {{"serial", serial}, {"streams_ended", absl::StrCat(ended)}});
+          LogInfo("certificate_revoked", {{"serial", serial},
+                                          {"streams_ended", absl::StrCat(ended)},
+                                          {"claims_released", absl::StrCat(freed->size())}});
           reactor->Finish(grpc::Status::OK);
         }));
     return reactor;
@@ -878,7 +952,7 @@ class RelayServiceImpl final : public RelayService {
       return absl::UnauthenticatedError(absl::StrCat("certificate serial ", identity->serial_hex,
                                                      " has been revoked; ask your administrator"));
     }
-    NoteSeen(identity->serial_hex);
+    NoteSeen(*identity);
     if (auto s = AuthorizeMethod(full_method, identity->role); !s.ok()) return s;
     if (auto s = rate_limiter_.Acquire(identity->serial_hex, clock_()); !s.ok()) return s;
     return identity;
@@ -948,17 +1022,31 @@ class RelayServiceImpl final : public RelayService {
         absl::StrCat("certificate serial ", serial, " has been revoked; ask your administrator"));
   }
 
+  // An adviser certificate's unit and id (both empty for other roles).
+  struct SeenAdviser {
+    std::string unit;
+    std::string adviser_id;
+  };
+
   // Serials of verified, unrevoked certificates that called since the relay
-  // started: only so a revocation can say whether its serial was ever seen.
-  // In memory, bounded; never stored or logged.
-  void NoteSeen(const std::string& serial) {
+  // started, with the adviser they name: so a revocation can say whether its
+  // serial was ever seen and free that adviser's claims. In memory, bounded;
+  // never stored or logged.
+  void NoteSeen(const Identity& identity) {
     std::lock_guard<std::mutex> lock(seen_mu_);
     if (seen_serials_.size() >= kMaxSeenSerials) return;
-    seen_serials_.insert(serial);
+    SeenAdviser seen;
+    if (identity.role == Role::kAdviser) seen = {identity.scope, identity.id};
+    seen_serials_.try_emplace(identity.serial_hex, std::move(seen));
   }
   bool SeenSinceStart(const std::string& serial) {
     std::lock_guard<std::mutex> lock(seen_mu_);
     return seen_serials_.contains(serial);
+  }
+  SeenAdviser SeenAdviserOf(const std::string& serial) {
+    std::lock_guard<std::mutex> lock(seen_mu_);
+    auto it = seen_serials_.find(serial);
+    return it == seen_serials_.end() ? SeenAdviser() : it->second;
   }
 
   absl::StatusOr<bool> IsRevoked(const std::string& serial) {
@@ -1054,6 +1142,36 @@ class RelayServiceImpl final : public RelayService {
       return s;
     }
     return parsed;
+  }
+
+  // OK when `to` is an adviser of the caller's unit (the thread's) in the
+  // current directory and not the caller: NOT_FOUND when no unit lists
+  // `to`, FAILED_PRECONDITION when another unit does (naming it).
+  absl::Status CheckHandoverTarget(const Identity& caller, const std::string& to) {
+    if (!ids::IsClientId(to)) {
+      return absl::InvalidArgumentError(
+          "to_adviser_id must be an adviser id (1..64 characters of A-Z a-z 0-9 . _ -)");
+    }
+    if (to == caller.id) {
+      return absl::InvalidArgumentError(
+          "to_adviser_id is you; hand the case over to another adviser");
+    }
+    auto dir = Directory();
+    if (!dir) return absl::FailedPreconditionError("no key directory has been published yet");
+    std::string other_unit;
+    for (const v1::UnitEntry& unit : dir->directory.units()) {
+      for (const auto& adviser : unit.advisers()) {
+        if (adviser.adviser_id() != to) continue;
+        if (unit.unit_id() == caller.scope) return absl::OkStatus();
+        other_unit = unit.unit_id();
+      }
+    }
+    if (!other_unit.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "adviser ", to, " is an adviser of unit ", other_unit, ", not of ", caller.scope,
+          " (directory epoch ", dir->epoch, "); refer the case to that unit instead"));
+    }
+    return absl::NotFoundError(absl::StrCat("no adviser ", to, " in directory epoch ", dir->epoch));
   }
 
   // The adviser's signing key in the current directory.
@@ -1192,6 +1310,9 @@ class RelayServiceImpl final : public RelayService {
 
   absl::StatusOr<PreparedMessage> PreparePost(const Identity& caller,
                                               const v1::PostMessageRequest& request) {
+    if (request.take_over() && caller.role != Role::kAdviser) {
+      return absl::InvalidArgumentError("take_over is for advisers answering a claimed case");
+    }
     auto thread = LoadThreadFor(caller, method::kPostMessage, request.thread_id(), request,
                                 request.proof(), request.has_proof());
     if (!thread.ok()) return thread.status();
@@ -1433,7 +1554,7 @@ class RelayServiceImpl final : public RelayService {
 
   static constexpr size_t kMaxSeenSerials = 1'000'000;
   std::mutex seen_mu_;
-  absl::flat_hash_set<std::string> seen_serials_;
+  absl::flat_hash_map<std::string, SeenAdviser> seen_serials_;
   std::mutex revoked_mu_;
   absl::flat_hash_map<std::string, bool> revoked_cache_;
 

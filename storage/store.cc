@@ -139,6 +139,12 @@ class Txn {
   // the disk). Dropped when the op fails or the group's write fails.
   void OnCommit(absl::AnyInvocable<void()> hook) { hooks_.push_back(std::move(hook)); }
 
+  // Iterates `cf` as the database plus this group's pending writes.
+  rocksdb::Iterator* NewIterator(CfId cf) {
+    return batch_.NewIteratorWithBase(
+        rocks_.cf(cf), rocks_.db()->NewIterator(rocksdb::ReadOptions(), rocks_.cf(cf)));
+  }
+
   rocksdb::WriteBatchWithIndex& batch() { return batch_; }
   size_t hook_count() const { return hooks_.size(); }
   void DropHooksFrom(size_t count) { hooks_.resize(count); }
@@ -336,6 +342,53 @@ class StoreImpl final : public Store {
         [this, thread_id = std::move(thread_id), unit = std::move(unit),
          adviser_id = std::move(adviser_id), audit = std::move(audit)](Txn& txn) {
           return ApplyRelease(txn, thread_id, unit, adviser_id, audit);
+        },
+        std::move(done));
+  }
+
+  void AppendTakingOver(v1::StoredMessage message, std::optional<AuditDraft> audit,
+                        AuditDraft take_over_audit, Callback<Appended> done) override {
+    Submit<Appended>(
+        [this, message = std::move(message), audit = std::move(audit),
+         take_over_audit = std::move(take_over_audit)](Txn& txn) mutable {
+          if (message.sender_role() != v1::SENDER_ROLE_ADVISER) {
+            return absl::StatusOr<Appended>(
+                absl::InvalidArgumentError("only an adviser message can take over a claim"));
+          }
+          return ApplyAppend(txn, std::move(message), audit, &take_over_audit);
+        },
+        std::move(done));
+  }
+
+  void Handover(std::string thread_id, std::string unit, std::string from_adviser_id,
+                std::string to_adviser_id, std::optional<AuditDraft> audit,
+                Callback<v1::ThreadRecord> done) override {
+    Submit<v1::ThreadRecord>(
+        [this, thread_id = std::move(thread_id), unit = std::move(unit),
+         from = std::move(from_adviser_id), to = std::move(to_adviser_id),
+         audit = std::move(audit)](Txn& txn) {
+          return ApplyHandover(txn, thread_id, unit, from, to, audit);
+        },
+        std::move(done));
+  }
+
+  void ForceRelease(std::string thread_id, std::string unit, std::optional<AuditDraft> audit,
+                    Callback<v1::ThreadRecord> done) override {
+    Submit<v1::ThreadRecord>(
+        [this, thread_id = std::move(thread_id), unit = std::move(unit), audit = std::move(audit)](
+            Txn& txn) { return ApplyForceRelease(txn, thread_id, unit, audit); },
+        std::move(done));
+  }
+
+  void RevokeAndReleaseClaims(v1::RevocationRecord record, std::optional<AuditDraft> audit,
+                              std::string unit, std::string adviser_id, AuditDraft release_audit,
+                              Callback<std::vector<v1::ThreadRecord>> done) override {
+    Submit<std::vector<v1::ThreadRecord>>(
+        [this, record = std::move(record), audit = std::move(audit), unit = std::move(unit),
+         adviser_id = std::move(adviser_id), release_audit = std::move(release_audit)](
+            Txn& txn) -> absl::StatusOr<std::vector<v1::ThreadRecord>> {
+          if (absl::Status s = ApplyRevoke(txn, record, audit); !s.ok()) return s;
+          return ReleaseClaimsOf(txn, unit, adviser_id, release_audit);
         },
         std::move(done));
   }
@@ -913,8 +966,11 @@ class StoreImpl final : public Store {
     return appended;
   }
 
+  // `take_over_audit` non-null: an adviser message moves another adviser's
+  // claim (AppendTakingOver); null: such a message is refused.
   absl::StatusOr<Appended> ApplyAppend(Txn& txn, v1::StoredMessage message,
-                                       const std::optional<AuditDraft>& audit) {
+                                       const std::optional<AuditDraft>& audit,
+                                       const AuditDraft* take_over_audit = nullptr) {
     if (absl::Status s = ValidateMessage(message); !s.ok()) return s;
     absl::StatusOr<std::optional<Appended>> duplicate = CheckDuplicate(txn, message);
     if (!duplicate.ok()) return duplicate.status();
@@ -933,6 +989,13 @@ class StoreImpl final : public Store {
                                                         thread.last_sequence() + 1));
     }
     const int64_t now = txn.now();
+    std::string taken_from;
+    if (message.sender_role() == v1::SENDER_ROLE_ADVISER && !thread.claimed_by().empty() &&
+        thread.claimed_by() != message.adviser_id()) {
+      if (take_over_audit == nullptr) return ClaimedByOther(thread);
+      taken_from = thread.claimed_by();
+      thread.set_claimed_by(message.adviser_id());
+    }
     if (message.sender_role() == v1::SENDER_ROLE_ADVISER) {
       thread.set_state(v1::THREAD_STATE_ANSWERED);
       if (thread.claimed_by().empty()) thread.set_claimed_by(message.adviser_id());
@@ -947,10 +1010,29 @@ class StoreImpl final : public Store {
     if (absl::Status s = PutThread(txn, &old, thread); !s.ok()) return s;
     if (absl::Status s = PutMessage(txn, message); !s.ok()) return s;
     if (absl::Status s = MaybeAudit(txn, audit); !s.ok()) return s;
+    if (!taken_from.empty()) {
+      AuditDraft draft = *take_over_audit;
+      draft.thread_id = thread.thread_id();
+      AppendDetail(draft, absl::StrCat("from=", taken_from));
+      if (absl::Status s = AppendAuditInTxn(txn, draft).status(); !s.ok()) return s;
+    }
     Appended appended;
     appended.thread = std::move(thread);
     appended.message = std::move(message);
+    appended.taken_from = std::move(taken_from);
     return appended;
+  }
+
+  // FAILED_PRECONDITION naming the holder; the relay passes the text on and
+  // the client recognises "is claimed by adviser " (client/commands_adviser.cc).
+  static absl::Status ClaimedByOther(const v1::ThreadRecord& thread) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("thread ", thread.thread_id(), " is claimed by adviser ", thread.claimed_by(),
+                     "; ask them to hand it over, or take it over"));
+  }
+
+  static void AppendDetail(AuditDraft& draft, absl::string_view more) {
+    draft.detail = draft.detail.empty() ? std::string(more) : absl::StrCat(draft.detail, " ", more);
   }
 
   absl::StatusOr<v1::ThreadRecord> ApplyClaim(Txn& txn, const std::string& thread_id,
@@ -997,6 +1079,103 @@ class StoreImpl final : public Store {
     if (absl::Status s = PutThread(txn, &old, thread); !s.ok()) return s;
     if (absl::Status s = MaybeAudit(txn, audit); !s.ok()) return s;
     return thread;
+  }
+
+  absl::StatusOr<v1::ThreadRecord> ApplyHandover(Txn& txn, const std::string& thread_id,
+                                                 const std::string& unit, const std::string& from,
+                                                 const std::string& to,
+                                                 const std::optional<AuditDraft>& audit) {
+    if (absl::Status s = schema::ValidateKeyPart("unit", unit); !s.ok()) return s;
+    if (to.empty()) return absl::InvalidArgumentError("to_adviser_id is empty");
+    if (to == from) {
+      return absl::InvalidArgumentError("a claim cannot be handed over to its own holder");
+    }
+    absl::StatusOr<v1::ThreadRecord> loaded = LoadThreadInUnit(txn, thread_id, unit);
+    if (!loaded.ok()) return loaded.status();
+    const v1::ThreadRecord old = *loaded;
+    v1::ThreadRecord thread = *std::move(loaded);
+    if (thread.state() == v1::THREAD_STATE_CLOSED) {
+      return absl::FailedPreconditionError(absl::StrCat("thread ", thread_id, " is closed"));
+    }
+    if (thread.claimed_by().empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("thread ", thread_id, " is not claimed; claim it first, then hand it over"));
+    }
+    if (from.empty() || thread.claimed_by() != from) return ClaimedByOther(thread);
+    thread.set_claimed_by(to);
+    thread.set_last_activity_unix_ms(txn.now());
+    if (absl::Status s = PutThread(txn, &old, thread); !s.ok()) return s;
+    if (absl::Status s = MaybeAudit(txn, audit); !s.ok()) return s;
+    return thread;
+  }
+
+  absl::StatusOr<v1::ThreadRecord> ApplyForceRelease(Txn& txn, const std::string& thread_id,
+                                                     const std::string& unit,
+                                                     const std::optional<AuditDraft>& audit) {
+    absl::StatusOr<v1::ThreadRecord> loaded = LoadThreadInUnit(txn, thread_id, unit);
+    if (!loaded.ok()) return loaded.status();
+    if (loaded->state() == v1::THREAD_STATE_CLOSED) {
+      return absl::FailedPreconditionError(absl::StrCat("thread ", thread_id, " is closed"));
+    }
+    if (loaded->claimed_by().empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("thread ", thread_id, " is not claimed by anyone; nothing to release"));
+    }
+    std::optional<AuditDraft> draft = audit;
+    if (draft.has_value()) AppendDetail(*draft, absl::StrCat("holder=", loaded->claimed_by()));
+    return FreeClaim(txn, *std::move(loaded), draft);
+  }
+
+  // The claim of `thread` (claimed, not closed) freed: state OPEN.
+  absl::StatusOr<v1::ThreadRecord> FreeClaim(Txn& txn, v1::ThreadRecord thread,
+                                             const std::optional<AuditDraft>& audit) {
+    const v1::ThreadRecord old = thread;
+    thread.clear_claimed_by();
+    thread.set_state(v1::THREAD_STATE_OPEN);
+    thread.set_last_activity_unix_ms(txn.now());
+    if (absl::Status s = PutThread(txn, &old, thread); !s.ok()) return s;
+    if (absl::Status s = MaybeAudit(txn, audit); !s.ok()) return s;
+    return thread;
+  }
+
+  // Frees every claim `adviser_id` holds in `unit`: a claim is only ever
+  // held while CLAIMED or ANSWERED, so the unit's queue index ranges of
+  // those two states (pending writes of this group included) find them all.
+  absl::StatusOr<std::vector<v1::ThreadRecord>> ReleaseClaimsOf(Txn& txn, const std::string& unit,
+                                                                const std::string& adviser_id,
+                                                                const AuditDraft& release_audit) {
+    std::vector<v1::ThreadRecord> freed;
+    if (unit.empty() || adviser_id.empty()) return freed;
+    if (absl::Status s = schema::ValidateKeyPart("unit", unit); !s.ok()) return s;
+    std::vector<std::string> thread_ids;
+    for (v1::ThreadState state : {v1::THREAD_STATE_CLAIMED, v1::THREAD_STATE_ANSWERED}) {
+      const std::string prefix = schema::QueueUnitStatePrefix(unit, state);
+      std::unique_ptr<rocksdb::Iterator> it(txn.NewIterator(schema::kQueueIndex));
+      for (it->Seek(ToSlice(prefix)); it->Valid() && it->key().starts_with(ToSlice(prefix));
+           it->Next()) {
+        // prefix, urgency rank (1 byte), created (8 bytes), thread id:
+        // schema::QueueKey.
+        constexpr size_t kOrderBytes = 1 + 8;
+        if (it->key().size() <= prefix.size() + kOrderBytes) {
+          return absl::DataLossError("a queue index key is malformed; run fsck");
+        }
+        thread_ids.emplace_back(it->key().data() + prefix.size() + kOrderBytes,
+                                it->key().size() - prefix.size() - kOrderBytes);
+      }
+      if (!it->status().ok()) return FromRocks(it->status(), "scan queue index");
+    }
+    for (const std::string& thread_id : thread_ids) {
+      absl::StatusOr<v1::ThreadRecord> thread = LoadThread(txn, thread_id);
+      if (!thread.ok()) return thread.status();
+      if (thread->claimed_by() != adviser_id || thread->unit() != unit) continue;
+      AuditDraft draft = release_audit;
+      draft.thread_id = thread_id;
+      AppendDetail(draft, absl::StrCat("holder=", adviser_id));
+      absl::StatusOr<v1::ThreadRecord> released = FreeClaim(txn, *std::move(thread), draft);
+      if (!released.ok()) return released.status();
+      freed.push_back(*std::move(released));
+    }
+    return freed;
   }
 
   absl::StatusOr<v1::ThreadRecord> ApplyRefer(

@@ -96,6 +96,7 @@ struct Appended {
   v1::ThreadRecord thread;    // state after the write
   v1::StoredMessage message;  // as stored (accepted_at filled in)
   bool duplicate = false;     // true: byte-identical resubmit, nothing written
+  std::string taken_from;     // AppendTakingOver: the adviser whose claim moved
 };
 
 struct QueueQuery {
@@ -181,9 +182,12 @@ class Store {
   // Appends `message` to its thread. Its sequence must be last_sequence + 1
   // (FAILED_PRECONDITION naming the expected one); the thread must exist
   // (NOT_FOUND) and not be CLOSED (FAILED_PRECONDITION). An adviser message
-  // sets state ANSWERED (claimed_by = its adviser if unclaimed) and
+  // on a thread claimed by another adviser is FAILED_PRECONDITION
+  // "... is claimed by adviser <holder> ..." (see AppendTakingOver); otherwise
+  // it sets state ANSWERED (claimed_by = its adviser if unclaimed) and
   // first_answer_at once; a professional follow-up on an ANSWERED thread sets
   // it back to CLAIMED (or OPEN if unclaimed). Duplicate ids as CreateThread.
+  // The state machine is in docs/DESIGN.md, "Thread lifecycle and queue".
   virtual void AppendMessage(v1::StoredMessage message, std::optional<AuditDraft> audit,
                              Callback<Appended> done) = 0;
 
@@ -197,6 +201,40 @@ class Store {
   // unless `adviser_id` holds it.
   virtual void Release(std::string thread_id, std::string unit, std::string adviser_id,
                        std::optional<AuditDraft> audit, Callback<v1::ThreadRecord> done) = 0;
+
+  // As AppendMessage for an adviser message, except that a claim held by
+  // another adviser moves to message.adviser_id in the same write: then
+  // `take_over_audit` is appended too (its detail gets "from=<holder>") and
+  // Appended::taken_from names the holder. Without another holder it is
+  // exactly AppendMessage (no take-over entry). INVALID_ARGUMENT for a
+  // professional message.
+  virtual void AppendTakingOver(v1::StoredMessage message, std::optional<AuditDraft> audit,
+                                AuditDraft take_over_audit, Callback<Appended> done) = 0;
+
+  // Moves the claim of `from_adviser_id` to `to_adviser_id`; the state stays
+  // (CLAIMED or ANSWERED). NOT_FOUND unless the thread is in `unit`;
+  // FAILED_PRECONDITION when CLOSED or not claimed by from_adviser_id
+  // (naming the holder); INVALID_ARGUMENT when to is empty or equals from.
+  // Whether to_adviser_id is an adviser of the unit is the caller's check.
+  virtual void Handover(std::string thread_id, std::string unit, std::string from_adviser_id,
+                        std::string to_adviser_id, std::optional<AuditDraft> audit,
+                        Callback<v1::ThreadRecord> done) = 0;
+
+  // Frees the claim whoever holds it (state OPEN). `unit`, when non-empty,
+  // must be the thread's (else NOT_FOUND). FAILED_PRECONDITION when CLOSED or
+  // unclaimed. The audit detail gets "holder=<id>".
+  virtual void ForceRelease(std::string thread_id, std::string unit,
+                            std::optional<AuditDraft> audit, Callback<v1::ThreadRecord> done) = 0;
+
+  // Revoke, and in the same atomic write frees every claim `adviser_id`
+  // holds in `unit` (state OPEN), each with its own audit entry made from
+  // `release_audit` (thread_id set, detail gets "holder=<id>"). Returns the
+  // freed threads. A crash leaves either both or neither. Also frees the
+  // claims when the serial was revoked already (the revocation stays).
+  virtual void RevokeAndReleaseClaims(v1::RevocationRecord record, std::optional<AuditDraft> audit,
+                                      std::string unit, std::string adviser_id,
+                                      AuditDraft release_audit,
+                                      Callback<std::vector<v1::ThreadRecord>> done) = 0;
 
   // Moves a thread from `from_unit` to `to_unit` (state OPEN, unclaimed),
   // storing `rewraps` (message id -> wraps) as extra recipients of each
