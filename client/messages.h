@@ -246,6 +246,17 @@ enum class Msg {
   kDraftDiscarded,
   kDraftKept,
   kDraftStillRefused,
+  // Team access (issue 15): `samrad team share`.
+  kCmdTeam,
+  kCmdTeamShare,
+  kTeamNotListed,
+  kTeamShared,
+  kTeamNothingShared,
+  kTeamUnreadable,
+  kTeamRefused,
+  kTeamRefusedError,
+  kCaseUnitUnreadable,
+  kCaseQuestionUnreadable,
   kCount_,  // not a message: the number of entries
 };
 
