@@ -1514,6 +1514,14 @@ TEST_F(ShareThreadTest, RefusesWrapsOutsideTheUnitsCurrentAdvisers) {
     grpc::Status status = Share(kAdviser, foreign);
     EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT) << status.error_message();
   }
+  {  // A valid message and one of another thread: all or nothing.
+    v1::ShareThreadRequest mixed = good;
+    v1::MessageRewrap* second = mixed.add_rewraps();
+    *second = good.rewraps(0);
+    second->set_message_id(Read(kAdviser, other_thread.thread_id).messages(0).message_id());
+    grpc::Status status = Share(kAdviser, mixed);
+    EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT) << status.error_message();
+  }
   {  // A malformed wrap.
     v1::ShareThreadRequest bad = good;
     bad.mutable_rewraps(0)->mutable_recipients(0)->set_ciphertext("short");
