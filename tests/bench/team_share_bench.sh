@@ -44,27 +44,42 @@ for who in admin a1 a3 dir; do [ -f "$who.pass" ] || echo "passphrase of $who" >
 [ -f kek.hex ] || { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >kek.hex && chmod 600 kek.hex; }
 [ -d dir ] || samrad admin admin directory init --out "$work/dir" --routing "$ROOT/deploy/routing.textproto" >/dev/null
 rm -rf data && mkdir -p data
-cat >relay.textproto <<CFG
+
+relay_pid=""
+port=""
+stop_relay() {
+  [ -n "$relay_pid" ] && kill -TERM "$relay_pid" 2>/dev/null && wait "$relay_pid" || true
+  relay_pid=""
+}
+trap stop_relay EXIT
+# Starts the relay with per-certificate limit $1/s (burst 3x) and points every
+# profile at its port.
+start_relay() {
+  cat >relay.textproto <<CFG
 listen_address: "127.0.0.1:0"
 tls { cert_file: "pki/relay.crt" key_file: "pki/relay.key" client_ca_file: "pki/ca.crt" }
 data_dir: "data"
 kek_file: "kek.hex"
 directory_public_key_file: "dir/directory.pub"
-limits { rate_per_second: $rate rate_burst: $((rate * 3)) }
+limits { rate_per_second: $1 rate_burst: $(($1 * 3)) }
 retention { sweeper_disabled: true }
 CFG
-
-relay_pid=""
-"$BUILD/server/samrad-relay" serve --config relay.textproto >relay.out 2>relay.err &
-relay_pid=$!
-trap '[ -n "$relay_pid" ] && kill -TERM "$relay_pid" 2>/dev/null && wait "$relay_pid" || true' EXIT
-port=""
-for _ in $(seq 1 300); do
-  port="$(sed -n 's/.* port=\([0-9]*\).*/\1/p' relay.out relay.err | head -1)"
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat relay.err >&2; exit 1; }
+  "$BUILD/server/samrad-relay" serve --config relay.textproto >relay.out 2>relay.err &
+  relay_pid=$!
+  port=""
+  for _ in $(seq 1 300); do
+    port="$(sed -n 's/.* port=\([0-9]*\).*/\1/p' relay.out relay.err | head -1)"
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { cat relay.err >&2; exit 1; }
+  for conf in ./*.conf; do
+    [ -f "$conf" ] && sed -i "s/^relay_address: .*/relay_address: \"127.0.0.1:$port\"/" "$conf"
+  done
+  return 0
+}
+# Setting up and filling is not what is measured: no rate limit then.
+start_relay 300000
 
 init() {  # profile $1 with certificate $2, extra args
   local who="$1" cert="$2"
@@ -87,16 +102,18 @@ samrad admin admin directory remove-adviser rc-kronoberg a-3 >/dev/null 2>&1 || 
 samrad admin admin directory add-adviser rc-kronoberg "$work/a1.bundle.json" >/dev/null
 publish
 
-echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg); $n cases; relay rate limit $rate/s"
+echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg); $n cases; share under a relay rate limit of $rate/s"
 fill_start=$(date +%s.%N)
 "$BUILD/samrad-bench" --target "127.0.0.1:$port" --server-name localhost --ca pki/ca.crt \
   --cert pki/professional-07-p-bench.crt --key pki/professional-07-p-bench.key \
   --directory-key dir/directory.pub --county 07 --channels 1 --inflight 4 --warmup 0 \
-  --seconds 100000 --envelopes "$n" --ack-log acks.txt >fill.out 2>&1 || { cat fill.out >&2; exit 1; }
+  --seconds 86400 --envelopes "$n" --ack-log acks.txt >fill.out 2>&1 || { cat fill.out >&2; exit 1; }
 echo "filled $(wc -l <acks.txt) cases in $(echo "$(date +%s.%N) - $fill_start" | bc) s"
 
 samrad admin admin directory add-adviser rc-kronoberg "$work/a3.bundle.json" >/dev/null
 publish
+stop_relay
+start_relay "$rate"
 
 start=$(date +%s.%N)
 samrad a1 team share --json >share.json
