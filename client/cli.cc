@@ -7,6 +7,7 @@
 #include "client/commands.h"
 #include "client/exit_codes.h"
 #include "client/output.h"
+#include "client/team_share.h"
 #include "common/version.h"
 
 namespace samrad::client {
@@ -34,6 +35,7 @@ const std::map<std::string, Action>& Actions() {
       {"handover", RunHandover},
       {"answer", RunAnswer},
       {"refer", RunRefer},
+      {"team-share", RunTeamShare},
       {"dir-init", RunDirectoryInit},
       {"dir-add-unit", RunDirectoryAddUnit},
       {"dir-remove-unit", RunDirectoryRemoveUnit},
@@ -158,6 +160,10 @@ CommandSpec BuildTree() {
                                         YesFlag()},
                               .positionals = {RefArg()},
                               .action = "refer"});
+  root.subcommands.push_back(
+      {.name = "team",
+       .summary = Msg::kCmdTeam,
+       .subcommands = {{.name = "share", .summary = Msg::kCmdTeamShare, .action = "team-share"}}});
   // Admin.
   const FlagSpec key_passphrase{"key-passphrase-file", "FILE", Msg::kFlagKeyPassphraseFile};
   CommandSpec directory{.name = "directory", .summary = Msg::kCmdAdminDirectory};
@@ -250,6 +256,11 @@ CommandSpec BuildTree() {
 Msg FailureHint(const absl::Status& status, ExitCode code) {
   // A full relay or a rate limit is not the user's input to correct.
   if (status.code() == absl::StatusCode::kResourceExhausted) return Msg::kHintTryLater;
+  // Keys that are simply not among a case's recipients are not a wrong
+  // passphrase: the message itself says what to do (`samrad team share`).
+  if (code == ExitCode::kKeystore && status.code() == absl::StatusCode::kFailedPrecondition) {
+    return Msg::kHintFailure;
+  }
   switch (code) {
     case ExitCode::kUsage:
       return Msg::kHintUsage;

@@ -22,6 +22,7 @@ add_library(samrad_client
   relay_client.cc
   sealed_file.cc
   session.cc
+  team_share.cc
   thread_crypto.cc
 )
 target_link_libraries(samrad_client

@@ -24,7 +24,9 @@ int RunCli(const std::vector<std::string>& args, CliIo io, Language language);
 
 // What the one-line failure message tells the user to do about `status`,
 // which exits with `code`: by exit code, except that RESOURCE_EXHAUSTED (a
-// full relay, a rate limit) says to try again later, not to fix the input.
+// full relay, a rate limit) says to try again later, not to fix the input,
+// and a FAILED_PRECONDITION tagged kKeystore (keys that cannot open a case,
+// not a wrong passphrase) adds nothing to its own message.
 Msg FailureHint(const absl::Status& status, ExitCode code);
 
 }  // namespace samrad::client

@@ -86,10 +86,12 @@ struct AdviserContext {
   const v1::KeyDirectory* directory = nullptr;
   AdviserPrivateKeys keys;
   std::string adviser_id;
+  const Messages* msg = nullptr;
 };
 
 absl::StatusOr<AdviserContext> LoadAdviserContext(Session& session) {
   AdviserContext context;
+  context.msg = &session.msg();
   absl::StatusOr<const v1::ClientProfile*> profile = session.Profile();
   if (!profile.ok()) return profile.status();
   context.adviser_id = (*profile)->adviser_id();
@@ -160,10 +162,9 @@ absl::StatusOr<AdviserCase> ReadAdviserCase(Session& session, const AdviserConte
 absl::StatusOr<const v1::UnitEntry*> SignedUnit(const AdviserContext& context,
                                                 const AdviserCase& read) {
   if (read.state.units.empty() || !read.state.units_complete) {
-    return WithExitCode(absl::FailedPreconditionError(
-                            "the case's signed messages cannot all be read with your keys, so "
-                            "the unit it is with cannot be verified"),
-                        ExitCode::kKeystore);
+    return WithExitCode(
+        absl::FailedPreconditionError(context.msg->Format(Msg::kCaseUnitUnreadable)),
+        ExitCode::kKeystore);
   }
   absl::StatusOr<const v1::UnitEntry*> unit =
       crypto::FindUnit(*context.directory, read.state.units.back());
@@ -182,9 +183,9 @@ absl::StatusOr<std::string> SealAdviserMessage(const AdviserContext& context,
   absl::StatusOr<crypto::X25519PublicKey> reply =
       crypto::X25519PublicKey::FromBytes(read.opened.thread_reply_public_key);
   if (!reply.ok()) {
-    return WithExitCode(absl::FailedPreconditionError(
-                            "the case's first message cannot be read, so its reply key is unknown"),
-                        ExitCode::kKeystore);
+    return WithExitCode(
+        absl::FailedPreconditionError(context.msg->Format(Msg::kCaseQuestionUnreadable)),
+        ExitCode::kKeystore);
   }
   recipients->push_back(*reply);
   out_context.thread_id = read.view.summary().thread_id();

@@ -486,6 +486,47 @@ constexpr Entry kTable[] = {
      "\"$0\" är inte en fullständig ärendereferens; ange alla 32 tecken"},
     {Msg::kRevokedClaimsReleased, "$0 case(s) claimed by that adviser are back in the queue.",
      "$0 ärende(n) som den rådgivaren hade tagit är tillbaka i kön."},
+    {Msg::kCmdTeam, "adviser: work as a team in your unit", "rådgivare: arbeta som team i enheten"},
+    {Msg::kCmdTeamShare,
+     "adviser: let your unit's current advisers read its open cases (re-wraps the keys you hold "
+     "to colleagues who cannot open them yet)",
+     "rådgivare: låt enhetens nuvarande rådgivare läsa dess öppna ärenden (nycklarna du har "
+     "krypteras om till kollegor som ännu inte kan öppna dem)"},
+    {Msg::kTeamNotListed,
+     "your current key is not listed for any unit in directory epoch $0, so you cannot share "
+     "cases; give your bundle to the administrator and wait for the next epoch",
+     "din nuvarande nyckel finns inte för någon enhet i nyckelkatalogens epok $0, så du kan inte "
+     "dela ärenden; ge din nyckelfil till administratören och vänta på nästa epok"},
+    {Msg::kTeamShared, "Shared $0 case(s) ($1 message(s)) with $2; $3 open case(s) checked.",
+     "Delade $0 ärende(n) ($1 meddelande(n)) med $2; $3 öppna ärende(n) kontrollerade."},
+    {Msg::kTeamNothingShared,
+     "Nothing to share: every current adviser of $1 can already open what you can open in the $0 "
+     "open case(s).",
+     "Inget att dela: alla nuvarande rådgivare i $1 kan redan öppna det du kan öppna i de $0 "
+     "öppna ärendena."},
+    {Msg::kTeamUnreadable,
+     "$0 message(s) could not be shared because your keys cannot open them; a colleague who can "
+     "must run `samrad team share`.",
+     "$0 meddelande(n) kunde inte delas eftersom dina nycklar inte kan öppna dem; en kollega som "
+     "kan måste köra `samrad team share`."},
+    {Msg::kTeamRefused, "Not shared because they failed verification (see above): $0",
+     "Delades inte eftersom de inte klarade kontrollen (se ovan): $0"},
+    {Msg::kTeamRefusedError, "$0 case(s) failed verification, so nothing of them was shared",
+     "$0 ärende(n) klarade inte kontrollen, så inget av dem delades"},
+    {Msg::kCaseUnitUnreadable,
+     "your keys cannot open all of the case's signed messages (they were sealed before your key "
+     "was in the directory), so the unit it is with cannot be verified; ask an adviser of your "
+     "unit who can read it to run `samrad team share`",
+     "dina nycklar kan inte öppna alla ärendets signerade meddelanden (de krypterades innan din "
+     "nyckel fanns i katalogen), så enheten som har ärendet kan inte kontrolleras; be en "
+     "rådgivare i din enhet som kan läsa det att köra `samrad team share`"},
+    {Msg::kCaseQuestionUnreadable,
+     "your keys cannot open the case's first message (it was sealed before your key was in the "
+     "directory), so its reply key is unknown; ask an adviser of your unit who can read it to "
+     "run `samrad team share`",
+     "dina nycklar kan inte öppna ärendets första meddelande (det krypterades innan din nyckel "
+     "fanns i katalogen), så dess svarsnyckel är okänd; be en rådgivare i din enhet som kan läsa "
+     "det att köra `samrad team share`"},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

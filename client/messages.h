@@ -263,6 +263,17 @@ enum class Msg {
   kNotYourClaim,
   kFullReferenceNeeded,
   kRevokedClaimsReleased,
+  // Team access (issue 15): `samrad team share`.
+  kCmdTeam,
+  kCmdTeamShare,
+  kTeamNotListed,
+  kTeamShared,
+  kTeamNothingShared,
+  kTeamUnreadable,
+  kTeamRefused,
+  kTeamRefusedError,
+  kCaseUnitUnreadable,
+  kCaseQuestionUnreadable,
   kCount_,  // not a message: the number of entries
 };
 

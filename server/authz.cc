@@ -37,6 +37,7 @@ const MethodRule kRules[] = {
     {method::kGetAuditLog,               false,       false,  true},
     {method::kBackup,                    false,       false,  true},
     {method::kRunRetention,              false,       false,  true},
+    {method::kShareThread,               false,       true,   false},
 };
 // clang-format on
 

@@ -34,6 +34,7 @@ inline constexpr char kGetStats[] = "/samrad.v1.Relay/GetStats";
 inline constexpr char kGetAuditLog[] = "/samrad.v1.Relay/GetAuditLog";
 inline constexpr char kBackup[] = "/samrad.v1.Relay/Backup";
 inline constexpr char kRunRetention[] = "/samrad.v1.Relay/RunRetention";
+inline constexpr char kShareThread[] = "/samrad.v1.Relay/ShareThread";
 }  // namespace method
 
 // OK when `role` may call `full_method`; PERMISSION_DENIED naming the roles

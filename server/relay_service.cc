@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/ids.h"
 #include "crypto/directory.h"
@@ -102,6 +104,44 @@ storage::AuditDraft Audit(const Identity& who, std::string action, std::string t
 // Finish a unary reactor with an absl status (OK or error).
 void Fail(ServerUnaryReactor* reactor, const absl::Status& status) {
   reactor->Finish(ToGrpcStatus(status));
+}
+
+using Rewraps = std::map<std::string, std::vector<v1::WrappedKey>>;
+
+// The wraps of a ReferThread or ShareThread request by message id: at most
+// kMaxRewrapMessages entries, each a message id named once with 1..
+// crypto::kMaxRecipients well-formed wraps. INVALID_ARGUMENT naming the field.
+absl::StatusOr<Rewraps> ParseRewraps(
+    const google::protobuf::RepeatedPtrField<v1::MessageRewrap>& rewraps) {
+  if (rewraps.size() > kMaxRewrapMessages) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "rewraps has ", rewraps.size(), " entries; at most ", kMaxRewrapMessages, " are accepted"));
+  }
+  Rewraps out;
+  for (int i = 0; i < rewraps.size(); ++i) {
+    const auto& rewrap = rewraps.Get(i);
+    const std::string field = absl::StrCat("rewraps[", i, "]");
+    if (auto s = ValidateHexId(field + ".message_id", rewrap.message_id()); !s.ok()) return s;
+    if (rewrap.recipients().empty() ||
+        static_cast<size_t>(rewrap.recipients_size()) > crypto::kMaxRecipients) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".recipients must hold 1..",
+                                                     crypto::kMaxRecipients, " wrapped keys"));
+    }
+    std::vector<v1::WrappedKey> keys;
+    for (int k = 0; k < rewrap.recipients_size(); ++k) {
+      if (auto s =
+              ValidateWrappedKey(absl::StrCat(field, ".recipients[", k, "]"), rewrap.recipients(k));
+          !s.ok()) {
+        return s;
+      }
+      keys.push_back(rewrap.recipients(k));
+    }
+    if (!out.emplace(rewrap.message_id(), std::move(keys)).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".message_id names a message that an earlier entry names"));
+    }
+  }
+  return out;
 }
 
 struct DirectoryState {
@@ -895,7 +935,85 @@ class RelayServiceImpl final : public RelayService {
     return reactor;
   }
 
+  // ---- Adviser: team access (DESIGN.md "Team access") ----
+
+  ServerUnaryReactor* ShareThread(CallbackServerContext* ctx, const v1::ShareThreadRequest* request,
+                                  v1::ShareThreadReply* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Admit(ctx, method::kShareThread, *request);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    auto prepared = PrepareShare(*caller, *request);
+    if (!prepared.ok()) return Fail(reactor, prepared.status()), reactor;
+    if (auto s = CheckDeadline(ctx); !s.ok()) return Fail(reactor, s), reactor;
+    store_->AddRecipients(
+        request->thread_id(), caller->scope, std::move(prepared->wraps),
+        Audit(*caller, "share", request->thread_id(), std::move(prepared->audit_detail)),
+        Observed([reactor, reply](absl::StatusOr<storage::Store::RecipientsAdded> result) {
+          if (!result.ok()) return Fail(reactor, HideForeign(result.status()));
+          *reply->mutable_summary() = Summarize(result->thread);
+          reply->set_messages_updated(result->messages_updated);
+          reply->set_wraps_added(result->wraps_added);
+          reactor->Finish(grpc::Status::OK);
+        }));
+    return reactor;
+  }
+
  private:
+  struct PreparedShare {
+    Rewraps wraps;
+    std::string audit_detail;  // whom the wraps are for; never content
+  };
+
+  // A share by an adviser of the thread's current unit who is listed in the
+  // current directory, of wraps only to advisers of that unit listed there.
+  absl::StatusOr<PreparedShare> PrepareShare(const Identity& caller,
+                                             const v1::ShareThreadRequest& request) {
+    auto thread = LoadThreadFor(caller, method::kShareThread, request.thread_id(), request,
+                                v1::OwnershipProof(), false);
+    if (!thread.ok()) return thread.status();
+    if (request.rewraps().empty()) {
+      return absl::InvalidArgumentError("rewraps is empty; name at least one message");
+    }
+    PreparedShare out;
+    auto wraps = ParseRewraps(request.rewraps());
+    if (!wraps.ok()) return wraps.status();
+    out.wraps = *std::move(wraps);
+    if (thread->state() == v1::THREAD_STATE_CLOSED) {
+      return absl::FailedPreconditionError(
+          "the thread is closed; only open cases are shared with the unit's advisers");
+    }
+    auto dir = Directory();
+    if (!dir) return absl::FailedPreconditionError("no key directory has been published yet");
+    if (auto key = AdviserSigningKey(*dir, caller); !key.ok()) return key.status();
+    // Key id -> adviser id of every adviser of the thread's unit at this epoch.
+    std::map<std::string, std::string> unit_keys;
+    if (auto unit = crypto::FindUnit(dir->directory, thread->unit()); unit.ok()) {
+      for (const auto& adviser : (*unit)->advisers()) {
+        auto key = crypto::X25519PublicKey::FromBytes(adviser.encryption_public_key());
+        if (key.ok()) unit_keys.emplace(key->KeyId(), adviser.adviser_id());
+      }
+    }
+    std::set<std::string> to;
+    for (int i = 0; i < request.rewraps_size(); ++i) {
+      const auto& rewrap = request.rewraps(i);
+      for (int k = 0; k < rewrap.recipients_size(); ++k) {
+        auto it = unit_keys.find(rewrap.recipients(k).key_id());
+        if (it == unit_keys.end()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("rewraps[", i, "].recipients[", k,
+                           "].key_id is not the encryption key of an "
+                           "adviser of unit ",
+                           thread->unit(), " in directory epoch ", dir->epoch,
+                           "; a case is shared only with the unit's current advisers"));
+        }
+        to.insert(it->second);
+      }
+    }
+    out.audit_detail = absl::StrCat("to=", absl::StrJoin(to, ","), " messages=", out.wraps.size(),
+                                    " epoch=", dir->epoch);
+    return out;
+  }
+
   struct PreparedMessage {
     v1::ThreadRecord thread;
     v1::StoredMessage message;
@@ -1383,35 +1501,10 @@ class RelayServiceImpl final : public RelayService {
     if (thread->state() == v1::THREAD_STATE_CLOSED) {
       return absl::FailedPreconditionError("the thread is closed and cannot be referred");
     }
-    if (request.rewraps_size() > kMaxRewrapMessages) {
-      return absl::InvalidArgumentError(absl::StrCat("rewraps has ", request.rewraps_size(),
-                                                     " entries; at most ", kMaxRewrapMessages,
-                                                     " are accepted"));
-    }
     PreparedReferral out;
-    for (int i = 0; i < request.rewraps_size(); ++i) {
-      const auto& rewrap = request.rewraps(i);
-      const std::string field = absl::StrCat("rewraps[", i, "]");
-      if (auto s = ValidateHexId(field + ".message_id", rewrap.message_id()); !s.ok()) return s;
-      if (rewrap.recipients().empty() ||
-          static_cast<size_t>(rewrap.recipients_size()) > crypto::kMaxRecipients) {
-        return absl::InvalidArgumentError(absl::StrCat(field, ".recipients must hold 1..",
-                                                       crypto::kMaxRecipients, " wrapped keys"));
-      }
-      std::vector<v1::WrappedKey> keys;
-      for (int k = 0; k < rewrap.recipients_size(); ++k) {
-        if (auto s = ValidateWrappedKey(absl::StrCat(field, ".recipients[", k, "]"),
-                                        rewrap.recipients(k));
-            !s.ok()) {
-          return s;
-        }
-        keys.push_back(rewrap.recipients(k));
-      }
-      if (!out.rewraps.emplace(rewrap.message_id(), std::move(keys)).second) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(field, ".message_id names a message that an earlier entry names"));
-      }
-    }
+    auto rewraps = ParseRewraps(request.rewraps());
+    if (!rewraps.ok()) return rewraps.status();
+    out.rewraps = *std::move(rewraps);
     if (out.rewraps.size() != thread->last_sequence()) {
       return absl::InvalidArgumentError(absl::StrCat("rewraps cover ", out.rewraps.size(),
                                                      " messages; the thread has ",

@@ -28,6 +28,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "absl/functional/function_ref.h"
@@ -38,6 +39,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "crypto/envelope.h"
 #include "crypto/keys.h"
 #include "crypto/random.h"
 #include "rocksdb/utilities/backup_engine.h"
@@ -587,6 +589,19 @@ class StoreImpl final : public Store {
   DekRotationProgress GetDekRotationProgress() override {
     std::lock_guard lock(rotation_mu_);
     return progress_;
+  }
+
+  // ---- Team access ----
+
+  void AddRecipients(std::string thread_id, std::string unit,
+                     std::map<std::string, std::vector<v1::WrappedKey>> wraps,
+                     std::optional<AuditDraft> audit, Callback<RecipientsAdded> done) override {
+    Submit<RecipientsAdded>(
+        [this, thread_id = std::move(thread_id), unit = std::move(unit), wraps = std::move(wraps),
+         audit = std::move(audit)](Txn& txn) {
+          return ApplyAddRecipients(txn, thread_id, unit, wraps, audit);
+        },
+        std::move(done));
   }
 
  private:
@@ -1419,6 +1434,88 @@ class StoreImpl final : public Store {
   void StopDekRotation() {
     rotation_stop_ = true;
     if (rotation_thread_.joinable()) rotation_thread_.join();
+  }
+
+  // ---- Team access ----
+
+  // The message `message_id` of `thread_id`; INVALID_ARGUMENT when the id
+  // names no message or one of another thread.
+  absl::StatusOr<v1::StoredMessage> LoadMessageOfThread(Txn& txn, const std::string& thread_id,
+                                                        const std::string& message_id) {
+    const std::string not_in_thread =
+        absl::StrCat("message ", message_id, " is not a message of thread ", thread_id);
+    absl::StatusOr<std::optional<std::string>> location = txn.Get(schema::kMessageIds, message_id);
+    if (!location.ok()) return location.status();
+    if (!location->has_value()) return absl::InvalidArgumentError(not_in_thread);
+    std::optional<schema::Location> parsed = schema::ParseMessageLocation(**location);
+    if (!parsed) return absl::DataLossError("a message-id index entry is malformed");
+    if (parsed->thread_id != thread_id) return absl::InvalidArgumentError(not_in_thread);
+    absl::StatusOr<std::optional<v1::StoredMessage>> message = txn.GetProto<v1::StoredMessage>(
+        schema::kMessages, schema::MessageKey(thread_id, parsed->sequence));
+    if (!message.ok()) return message.status();
+    if (!message->has_value()) {
+      return absl::DataLossError(absl::StrCat("thread ", thread_id, " is missing message ",
+                                              parsed->sequence, "; run fsck"));
+    }
+    return **std::move(message);
+  }
+
+  // Adds to `message` the wraps whose key id is not yet one of its
+  // recipients; returns how many it added.
+  static absl::StatusOr<uint32_t> AddNewWraps(v1::StoredMessage& message,
+                                              const std::vector<v1::WrappedKey>& wraps) {
+    absl::StatusOr<crypto::ParsedEnvelope> envelope = crypto::ParseEnvelope(message.envelope());
+    if (!envelope.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("the stored envelope of message ", message.message_id(), " does not parse"));
+    }
+    std::set<std::string> present;
+    for (const v1::WrappedKey& wrap : envelope->header.recipients()) present.insert(wrap.key_id());
+    for (const v1::WrappedKey& wrap : message.extra_recipients()) present.insert(wrap.key_id());
+    uint32_t added = 0;
+    for (const v1::WrappedKey& wrap : wraps) {
+      if (!present.insert(wrap.key_id()).second) continue;
+      *message.add_extra_recipients() = wrap;
+      ++added;
+    }
+    if (static_cast<size_t>(message.extra_recipients_size()) > crypto::kMaxRecipients) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "message ", message.message_id(), " would hold ", message.extra_recipients_size(),
+          " added wraps; at most ", crypto::kMaxRecipients, " are kept"));
+    }
+    return added;
+  }
+
+  absl::StatusOr<RecipientsAdded> ApplyAddRecipients(
+      Txn& txn, const std::string& thread_id, const std::string& unit,
+      const std::map<std::string, std::vector<v1::WrappedKey>>& wraps,
+      const std::optional<AuditDraft>& audit) {
+    if (absl::Status s = schema::ValidateKeyPart("unit", unit); !s.ok()) return s;
+    if (wraps.empty()) return absl::InvalidArgumentError("no wraps to add");
+    absl::StatusOr<v1::ThreadRecord> thread = LoadThreadInUnit(txn, thread_id, unit);
+    if (!thread.ok()) return thread.status();
+    if (thread->state() == v1::THREAD_STATE_CLOSED) {
+      return absl::FailedPreconditionError(absl::StrCat("thread ", thread_id, " is closed"));
+    }
+    // Everything is checked before anything is written.
+    std::vector<v1::StoredMessage> changed;
+    RecipientsAdded out;
+    for (const auto& [message_id, message_wraps] : wraps) {
+      absl::StatusOr<v1::StoredMessage> message = LoadMessageOfThread(txn, thread_id, message_id);
+      if (!message.ok()) return message.status();
+      absl::StatusOr<uint32_t> added = AddNewWraps(*message, message_wraps);
+      if (!added.ok()) return added.status();
+      if (*added == 0) continue;
+      out.wraps_added += *added;
+      changed.push_back(*std::move(message));
+    }
+    for (const v1::StoredMessage& message : changed) {
+      if (absl::Status s = PutMessage(txn, message); !s.ok()) return s;
+    }
+    if (absl::Status s = MaybeAudit(txn, audit); !s.ok()) return s;
+    out.messages_updated = static_cast<uint32_t>(changed.size());
+    out.thread = *std::move(thread);
+    return out;
   }
 
   StoreOptions options_;

@@ -320,6 +320,30 @@ class Store {
   // resumes on the next Open.
   virtual absl::Status StartDekRotation() = 0;
   virtual DekRotationProgress GetDekRotationProgress() = 0;
+
+  // ---- Team access (DESIGN.md "Team access") ----
+
+  // What AddRecipients changed.
+  struct RecipientsAdded {
+    v1::ThreadRecord thread;        // unchanged by the write
+    uint32_t messages_updated = 0;  // messages that gained at least one wrap
+    uint32_t wraps_added = 0;
+  };
+
+  // Adds content-key wraps to messages of a thread of `unit`: `wraps` maps
+  // message id -> wraps of that message's content key, stored as extra
+  // recipients. Any subset of the thread's messages may be named. A wrap
+  // whose key_id already is a recipient of the message (its envelope
+  // header's recipients or its extra_recipients) is skipped, as is a second
+  // wrap for the same key_id, so repeating a share adds nothing. NOT_FOUND
+  // unless the thread is in `unit`; FAILED_PRECONDITION when CLOSED or when a
+  // message would hold more than crypto::kMaxRecipients extra wraps;
+  // INVALID_ARGUMENT for a message id that is not a message of the thread or
+  // an empty map; DATA_LOSS for a stored envelope that does not parse. The
+  // thread record is not changed; `audit` is written in the same batch.
+  virtual void AddRecipients(std::string thread_id, std::string unit,
+                             std::map<std::string, std::vector<v1::WrappedKey>> wraps,
+                             std::optional<AuditDraft> audit, Callback<RecipientsAdded> done) = 0;
 };
 
 // Restores the latest backup in `backup_dir` into an empty `data_dir`.

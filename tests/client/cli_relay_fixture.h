@@ -117,6 +117,24 @@ class CliRelayTest : public ::testing::Test {
         who, absl::StrCat(pki_args[0], "-", pki_args[1], "-", pki_args[2]), init_extra));
   }
 
+  // Admin: edits the offline directory with `edit` (e.g. remove-adviser
+  // rc-kronoberg a-2), signs the next epoch and publishes it directly.
+  void PublishNextEpoch(const std::vector<std::string>& edit,
+                        const std::vector<std::string>& sign_extra = {}) {
+    if (!edit.empty()) {
+      std::vector<std::string> args = {"admin", "directory"};
+      args.insert(args.end(), edit.begin(), edit.end());
+      ProcessResult edited = Samrad("admin", args);
+      ASSERT_EQ(edited.exit_code, 0) << edited.err;
+    }
+    std::vector<std::string> sign = {"admin", "directory", "sign"};
+    sign.insert(sign.end(), sign_extra.begin(), sign_extra.end());
+    ProcessResult signed_now = Samrad("admin", sign);
+    ASSERT_EQ(signed_now.exit_code, 0) << signed_now.err;
+    ProcessResult publish = Samrad("admin", {"admin", "directory", "publish"});
+    ASSERT_EQ(publish.exit_code, 0) << publish.err;
+  }
+
   // Starts samrad-tamper-proxy in front of the relay with the relay's
   // certificate and key and an identity for every client certificate in the
   // PKI so far; its rules file is TamperRulesFile() (absent: transparent).

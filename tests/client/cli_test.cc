@@ -516,5 +516,14 @@ TEST(FailureHintTest, ExhaustedRelayMeansTryLaterNotFixTheInput) {
   EXPECT_EQ(english.Format(Msg::kHintTryLater), "wait a while and try again");
 }
 
+// Issue 15: keys that cannot open a case (not yet shared with a newcomer) are
+// not a wrong passphrase; a damaged keystore still is.
+TEST(FailureHintTest, KeysThatCannotOpenACaseDoNotAskForThePassphrase) {
+  EXPECT_EQ(FailureHint(absl::FailedPreconditionError("not shared yet"), ExitCode::kKeystore),
+            Msg::kHintFailure);
+  EXPECT_EQ(FailureHint(absl::DataLossError("keystore damaged"), ExitCode::kKeystore),
+            Msg::kHintKeystore);
+}
+
 }  // namespace
 }  // namespace samrad::client

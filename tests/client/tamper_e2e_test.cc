@@ -134,24 +134,6 @@ class TamperTest : public CliRelayTest {
     ProcessResult answer = Samrad(adviser_profile, {"answer", ref}, kAnswer);
     ASSERT_EQ(answer.exit_code, 0) << answer.err;
   }
-
-  // Admin: edits the offline directory with `edit` (e.g. remove-adviser
-  // rc-kronoberg a-2), signs the next epoch and publishes it directly.
-  void PublishNextEpoch(const std::vector<std::string>& edit,
-                        const std::vector<std::string>& sign_extra = {}) {
-    if (!edit.empty()) {
-      std::vector<std::string> args = {"admin", "directory"};
-      args.insert(args.end(), edit.begin(), edit.end());
-      ProcessResult edited = Samrad("admin", args);
-      ASSERT_EQ(edited.exit_code, 0) << edited.err;
-    }
-    std::vector<std::string> sign = {"admin", "directory", "sign"};
-    sign.insert(sign.end(), sign_extra.begin(), sign_extra.end());
-    ProcessResult signed_now = Samrad("admin", sign);
-    ASSERT_EQ(signed_now.exit_code, 0) << signed_now.err;
-    ProcessResult publish = Samrad("admin", {"admin", "directory", "publish"});
-    ASSERT_EQ(publish.exit_code, 0) << publish.err;
-  }
 };
 
 // The proxy with no rules changes nothing: a whole consultation through it

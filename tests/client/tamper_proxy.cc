@@ -303,6 +303,10 @@ class TamperingRelay final : public v1::Relay::Service {
                             v1::RetentionReply* reply) override {
     return Forward(ctx, "RunRetention", &v1::Relay::Stub::RunRetention, *request, reply, NoTamper);
   }
+  grpc::Status ShareThread(grpc::ServerContext* ctx, const v1::ShareThreadRequest* request,
+                           v1::ShareThreadReply* reply) override {
+    return Forward(ctx, "ShareThread", &v1::Relay::Stub::ShareThread, *request, reply, NoTamper);
+  }
 
  private:
   static grpc::Status NoTamper(const Rules&) { return grpc::Status::OK; }

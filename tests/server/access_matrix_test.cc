@@ -409,6 +409,24 @@ class AccessMatrixTest : public RelayTest {
     return request;
   }
 
+  // Shares message 1 of `thread` (in kUnit) with kUnit's advisers, its
+  // content key re-wrapped as kAdviser's client would.
+  v1::ShareThreadRequest ShareRequest(const ScenarioThread& thread) {
+    v1::ShareThreadRequest request;
+    request.set_thread_id(thread.keys.thread_id);
+    auto parsed = crypto::ParseEnvelope(thread.first_envelope);
+    EXPECT_TRUE(parsed.ok()) << parsed.status();
+    if (!parsed.ok()) return request;
+    auto wraps = crypto::RewrapContentKey(*parsed, advisers_.at(kAdviser).encryption, {},
+                                          UnitRecipients(kUnit));
+    EXPECT_TRUE(wraps.ok()) << wraps.status();
+    if (!wraps.ok()) return request;
+    v1::MessageRewrap* rewrap = request.add_rewraps();
+    rewrap->set_message_id(parsed->header.message_id());
+    for (const v1::WrappedKey& wrap : *wraps) *rewrap->add_recipients() = wrap;
+    return request;
+  }
+
   // Causes one queue event in `unit` (kUnit: a new thread; kOtherUnit: a
   // thread referred in).
   void PokeQueue(const std::string& unit) {
@@ -567,6 +585,10 @@ class AccessMatrixTest : public RelayTest {
     runners["ReferThread"] = [this](const Caller& c) {
       ScenarioThread thread = NewThread();
       return Call(&S::ReferThread, *c.stub, ReferRequest(thread, kThirdUnit));
+    };
+    runners["ShareThread"] = [this](const Caller& c) {
+      ScenarioThread thread = NewThread();
+      return Call(&S::ShareThread, *c.stub, ShareRequest(thread));
     };
     runners["PublishDirectory"] = [this](const Caller& c) {
       const uint64_t epoch = ++last_signed_epoch_;  // always above the current one

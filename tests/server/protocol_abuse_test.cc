@@ -187,6 +187,7 @@ TEST_F(ProtocolAbuseTest, MalformedProtobufBytesAreInvalidArgument) {
       {"ListQueue", kAdviser},
       {"ClaimThread", kAdviser},
       {"ReferThread", kAdviser},
+      {"ShareThread", kAdviser},
       {"PublishDirectory", kAdmin},
       {"RevokeCertificate", kAdmin},
       {"GetStats", kAdmin},

@@ -1431,6 +1431,183 @@ TEST_F(RelayFlowTest, RemovalFromTheDirectoryEndsTheAdvisersStreams) {
   EXPECT_EQ(again_status.error_code(), StatusCode::PERMISSION_DENIED)
       << again_status.error_message();
   colleague_ctx.TryCancel();
+// Issue 15 (team access): ShareThread adds content-key wraps for advisers of
+// the thread's current unit at the current epoch, idempotently, and refuses
+// everything else with the code proto/relay.proto names.
+class ShareThreadTest : public RelayFlowTest {
+ protected:
+  static constexpr char kNewcomer[] = "adviser-rc-kronoberg-a-3";
+
+  // a-3 of kUnit: a certificate and keys, listed from the next epoch on.
+  void EnrolNewcomer(uint64_t epoch) {
+    ASSERT_EQ(IssueClientCertificate("adviser", kUnit, "a-3"), kNewcomer);
+    advisers_.emplace(kNewcomer, AdviserKeys{kUnit, "a-3", crypto::X25519PrivateKey::Generate(),
+                                             crypto::Ed25519PrivateKey::Generate()});
+    ASSERT_NO_FATAL_FAILURE(PublishDirectory(epoch));
+  }
+
+  v1::ThreadView Read(const std::string& as, const std::string& thread_id) {
+    v1::GetThreadRequest get;
+    get.set_thread_id(thread_id);
+    v1::ThreadView view;
+    ClientContext ctx;
+    grpc::Status status = Stub(as)->GetThread(&ctx, get, &view);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return view;
+  }
+
+  // The share a-1's client would send: message `index` of `view` re-wrapped
+  // (with a-1's key) to `to`.
+  v1::ShareThreadRequest ShareOf(const v1::ThreadView& view, int index,
+                                 const std::vector<crypto::X25519PublicKey>& to) {
+    v1::ShareThreadRequest request;
+    request.set_thread_id(view.summary().thread_id());
+    const v1::StoredMessage& message = view.messages(index);
+    auto parsed = crypto::ParseEnvelope(message.envelope());
+    EXPECT_TRUE(parsed.ok()) << parsed.status();
+    if (!parsed.ok()) return request;
+    auto wraps = crypto::RewrapContentKey(*parsed, advisers_.at(kAdviser).encryption, {}, to);
+    EXPECT_TRUE(wraps.ok()) << wraps.status();
+    if (!wraps.ok()) return request;
+    v1::MessageRewrap* rewrap = request.add_rewraps();
+    rewrap->set_message_id(message.message_id());
+    for (const auto& wrap : *wraps) *rewrap->add_recipients() = wrap;
+    return request;
+  }
+
+  grpc::Status Share(const std::string& as, const v1::ShareThreadRequest& request,
+                     v1::ShareThreadReply* reply = nullptr) {
+    v1::ShareThreadReply ignored;
+    ClientContext ctx;
+    return Stub(as)->ShareThread(&ctx, request, reply != nullptr ? reply : &ignored);
+  }
+
+  crypto::X25519PublicKey KeyOf(const std::string& name) {
+    return advisers_.at(name).encryption.public_key();
+  }
+};
+
+TEST_F(ShareThreadTest, NewcomerGetsTheKeyOnceAndOpensTheQuestion) {
+  ThreadKeys thread = NewThreadKeys();
+  Submit(thread, "a question from before a-3 joined");
+  ASSERT_NO_FATAL_FAILURE(EnrolNewcomer(2));
+  const v1::ThreadView view = Read(kAdviser, thread.thread_id);
+  ASSERT_EQ(view.messages_size(), 1);
+  const v1::ShareThreadRequest share = ShareOf(view, 0, {KeyOf(kNewcomer)});
+  v1::ShareThreadReply reply;
+  grpc::Status status = Share(kAdviser, share, &reply);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(reply.messages_updated(), 1u);
+  EXPECT_EQ(reply.wraps_added(), 1u);
+  EXPECT_EQ(reply.summary().thread_id(), thread.thread_id);
+  EXPECT_EQ(reply.summary().state(), v1::THREAD_STATE_OPEN) << "a share changes no state";
+
+  // Idempotent: the same share, or a wrap for a-2 (already a recipient),
+  // adds nothing.
+  ASSERT_TRUE(Share(kAdviser, share, &reply).ok());
+  EXPECT_EQ(reply.wraps_added(), 0u);
+  EXPECT_EQ(reply.messages_updated(), 0u);
+  ASSERT_TRUE(Share(kAdviser, ShareOf(view, 0, {KeyOf(kAdviser2)}), &reply).ok());
+  EXPECT_EQ(reply.wraps_added(), 0u);
+
+  const v1::ThreadView after = Read(kNewcomer, thread.thread_id);
+  ASSERT_EQ(after.messages_size(), 1);
+  EXPECT_EQ(after.messages(0).extra_recipients_size(), 1);
+  EXPECT_EQ(OpenAsAdviser(after.messages(0), advisers_.at(kNewcomer), thread.signing.public_key()),
+            "a question from before a-3 joined");
+
+  // Audited, without content: who shared, which thread, to whom.
+  v1::AuditLogReply log;
+  ClientContext ctx;
+  ASSERT_TRUE(Stub(kAdmin)->GetAuditLog(&ctx, v1::AuditLogRequest(), &log).ok());
+  std::vector<std::string> details;
+  for (const auto& entry : log.entries()) {
+    if (entry.action() != "share") continue;
+    details.push_back(entry.detail());
+    EXPECT_EQ(entry.actor_id(), "a-1");
+    EXPECT_EQ(entry.thread_id(), thread.thread_id);
+    EXPECT_EQ(entry.detail().find("question"), std::string::npos) << entry.detail();
+  }
+  ASSERT_EQ(details.size(), 3u) << "every accepted share is on the record";
+  EXPECT_NE(details[0].find("to=a-3"), std::string::npos) << details[0];
+  EXPECT_NE(details[2].find("to=a-2"), std::string::npos) << details[2];
+}
+
+TEST_F(ShareThreadTest, RefusesWrapsOutsideTheUnitsCurrentAdvisers) {
+  ThreadKeys thread = NewThreadKeys();
+  Submit(thread, "q");
+  ThreadKeys other_thread = NewThreadKeys();
+  Submit(other_thread, "q2");
+  ASSERT_NO_FATAL_FAILURE(EnrolNewcomer(2));
+  const v1::ThreadView view = Read(kAdviser, thread.thread_id);
+  const v1::ShareThreadRequest good = ShareOf(view, 0, {KeyOf(kNewcomer)});
+
+  {  // An adviser of another unit: the thread is not visible to them.
+    grpc::Status status = Share(kOtherAdviser, good);
+    EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND) << status.error_message();
+  }
+  {  // A wrap to an adviser of another unit.
+    grpc::Status status = Share(kAdviser, ShareOf(view, 0, {KeyOf(kOtherAdviser)}));
+    EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT) << status.error_message();
+    EXPECT_NE(status.error_message().find("key_id"), std::string::npos) << status.error_message();
+  }
+  {  // A wrap to a key nobody in the directory holds.
+    grpc::Status status =
+        Share(kAdviser, ShareOf(view, 0, {crypto::X25519PrivateKey::Generate().public_key()}));
+    EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT) << status.error_message();
+  }
+  {  // No message named.
+    v1::ShareThreadRequest empty;
+    empty.set_thread_id(thread.thread_id);
+    EXPECT_EQ(Share(kAdviser, empty).error_code(), StatusCode::INVALID_ARGUMENT);
+  }
+  {  // A message of another thread.
+    v1::ShareThreadRequest foreign = good;
+    foreign.set_thread_id(other_thread.thread_id);
+    grpc::Status status = Share(kAdviser, foreign);
+    EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT) << status.error_message();
+  }
+  {  // A valid message and one of another thread: all or nothing.
+    v1::ShareThreadRequest mixed = good;
+    v1::MessageRewrap* second = mixed.add_rewraps();
+    *second = good.rewraps(0);
+    second->set_message_id(Read(kAdviser, other_thread.thread_id).messages(0).message_id());
+    grpc::Status status = Share(kAdviser, mixed);
+    EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT) << status.error_message();
+  }
+  {  // A malformed wrap.
+    v1::ShareThreadRequest bad = good;
+    bad.mutable_rewraps(0)->mutable_recipients(0)->set_ciphertext("short");
+    EXPECT_EQ(Share(kAdviser, bad).error_code(), StatusCode::INVALID_ARGUMENT);
+  }
+  // Nothing of the refused shares was stored.
+  EXPECT_EQ(Read(kAdviser, thread.thread_id).messages(0).extra_recipients_size(), 0);
+
+  // a-2 removed at epoch 3 (certificate still valid): a-2 may not share, and
+  // nobody may share to a-2 any more, although a-2 is a recipient already.
+  const crypto::X25519PublicKey removed_key = KeyOf(kAdviser2);
+  advisers_.erase(kAdviser2);
+  ASSERT_NO_FATAL_FAILURE(PublishDirectory(3));
+  {
+    grpc::Status status = Share(kAdviser2, good);
+    EXPECT_EQ(status.error_code(), StatusCode::PERMISSION_DENIED) << status.error_message();
+  }
+  {
+    grpc::Status status = Share(kAdviser, ShareOf(view, 0, {removed_key}));
+    EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT) << status.error_message();
+  }
+  ASSERT_TRUE(Share(kAdviser, good).ok());
+
+  // A closed case is not shared.
+  v1::CloseThreadRequest close;
+  close.set_thread_id(other_thread.thread_id);
+  Prove(close, kCloseThread, other_thread);
+  v1::ThreadSummary summary;
+  ClientContext ctx;
+  ASSERT_TRUE(Stub(kProfessional)->CloseThread(&ctx, close, &summary).ok());
+  const v1::ThreadView closed = Read(kAdviser, other_thread.thread_id);
+  grpc::Status status = Share(kAdviser, ShareOf(closed, 0, {KeyOf(kNewcomer)}));
+  EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION) << status.error_message();
 }
 
 }  // namespace
