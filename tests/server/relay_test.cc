@@ -1431,6 +1431,8 @@ TEST_F(RelayFlowTest, RemovalFromTheDirectoryEndsTheAdvisersStreams) {
   EXPECT_EQ(again_status.error_code(), StatusCode::PERMISSION_DENIED)
       << again_status.error_message();
   colleague_ctx.TryCancel();
+}
+
 // Issue 15 (team access): ShareThread adds content-key wraps for advisers of
 // the thread's current unit at the current epoch, idempotently, and refuses
 // everything else with the code proto/relay.proto names.
