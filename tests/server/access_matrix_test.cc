@@ -582,6 +582,23 @@ class AccessMatrixTest : public RelayTest {
       request.set_thread_id(thread.keys.thread_id);
       return Call(&S::ReleaseThread, *c.stub, request);
     };
+    runners["HandoverThread"] = [this](const Caller& c) {
+      ScenarioThread thread = NewThread();
+      if (grpc::Status s = Claim(thread); !s.ok())
+        return SetupFailed("claim: " + s.error_message());
+      v1::HandoverThreadRequest request;
+      request.set_thread_id(thread.keys.thread_id);
+      request.set_to_adviser_id(advisers_.at(kAdviser2).id);
+      return Call(&S::HandoverThread, *c.stub, request);
+    };
+    runners["ForceReleaseThread"] = [this](const Caller& c) {
+      ScenarioThread thread = NewThread();
+      if (grpc::Status s = Claim(thread); !s.ok())
+        return SetupFailed("claim: " + s.error_message());
+      v1::ForceReleaseThreadRequest request;
+      request.set_thread_id(thread.keys.thread_id);
+      return Call(&S::ForceReleaseThread, *c.stub, request);
+    };
     runners["ReferThread"] = [this](const Caller& c) {
       ScenarioThread thread = NewThread();
       return Call(&S::ReferThread, *c.stub, ReferRequest(thread, kThirdUnit));

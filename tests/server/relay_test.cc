@@ -18,6 +18,7 @@
 #include "crypto/directory.h"
 #include "crypto/envelope.h"
 #include "crypto/random.h"
+#include "gmock/gmock.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "storage/store.h"
@@ -590,6 +591,95 @@ TEST_F(RelayFlowTest, ConcurrentClaimsByTwoAdvisersHaveOneWinner) {
     const grpc::Status& loser = sa.ok() ? sb : sa;
     EXPECT_EQ(loser.error_code(), StatusCode::FAILED_PRECONDITION);
   }
+}
+
+// The relay's own claim rules (the client checks some of them first, so the
+// e2e tests cannot reach these refusals): the handover target is checked
+// against the relay's directory, an answer on another adviser's claim needs
+// take_over, take_over is for advisers, and force-release follows the
+// admin's scope.
+TEST_F(RelayFlowTest, ClaimRulesAreEnforcedByTheRelay) {
+  ThreadKeys thread = NewThreadKeys();
+  Submit(thread, "q");
+  v1::ThreadSummary summary;
+  {
+    v1::ClaimThreadRequest claim;
+    claim.set_thread_id(thread.thread_id);
+    ClientContext ctx;
+    ASSERT_TRUE(Stub(kAdviser)->ClaimThread(&ctx, claim, &summary).ok());
+  }
+  auto handover = [&](const std::string& as, const std::string& to) {
+    v1::HandoverThreadRequest request;
+    request.set_thread_id(thread.thread_id);
+    request.set_to_adviser_id(to);
+    ClientContext ctx;
+    return Stub(as)->HandoverThread(&ctx, request, &summary);
+  };
+  grpc::Status unknown = handover(kAdviser, "a-9");
+  EXPECT_EQ(unknown.error_code(), StatusCode::NOT_FOUND);
+  EXPECT_EQ(unknown.error_message(), "no adviser a-9 in directory epoch 1");
+  grpc::Status foreign = handover(kAdviser, "b-1");
+  EXPECT_EQ(foreign.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(foreign.error_message(), ::testing::HasSubstr("is an adviser of unit nkt"));
+  EXPECT_EQ(handover(kAdviser, "a-1").error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(handover(kAdviser, "no/such id").error_code(), StatusCode::INVALID_ARGUMENT);
+  grpc::Status not_holder = handover(kAdviser2, "a-1");
+  EXPECT_EQ(not_holder.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(not_holder.error_message(), ::testing::HasSubstr("is claimed by adviser a-1;"));
+  EXPECT_EQ(handover(kOtherAdviser, "b-1").error_code(), StatusCode::NOT_FOUND);
+  ASSERT_TRUE(handover(kAdviser, "a-2").ok());
+  EXPECT_EQ(summary.claimed_by(), "a-2");
+  EXPECT_EQ(summary.state(), v1::THREAD_STATE_CLAIMED);
+
+  auto answer = [&](const std::string& as, bool take_over) {
+    v1::PostMessageRequest request;
+    request.set_thread_id(thread.thread_id);
+    request.set_envelope(SealFromAdviser(Adviser(as), thread, crypto::RandomId(), 2, "a"));
+    request.set_take_over(take_over);
+    v1::Ack ack;
+    ClientContext ctx;
+    return Stub(as)->PostMessage(&ctx, request, &ack);
+  };
+  grpc::Status refused = answer(kAdviser, false);
+  EXPECT_EQ(refused.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("is claimed by adviser a-2;"));
+  ASSERT_TRUE(answer(kAdviser, true).ok());
+  {
+    v1::GetThreadRequest get;
+    get.set_thread_id(thread.thread_id);
+    v1::ThreadView view;
+    ClientContext ctx;
+    ASSERT_TRUE(Stub(kAdviser)->GetThread(&ctx, get, &view).ok());
+    EXPECT_EQ(view.summary().claimed_by(), "a-1");
+    EXPECT_EQ(view.summary().state(), v1::THREAD_STATE_ANSWERED);
+  }
+  {
+    v1::PostMessageRequest request;
+    request.set_thread_id(thread.thread_id);
+    request.set_envelope(SealFromProfessional(thread, crypto::RandomId(), 3, "more", false));
+    request.set_take_over(true);
+    Prove(request, "/samrad.v1.Relay/PostMessage", thread);
+    v1::Ack ack;
+    ClientContext ctx;
+    EXPECT_EQ(Stub(kProfessional)->PostMessage(&ctx, request, &ack).error_code(),
+              StatusCode::INVALID_ARGUMENT);
+  }
+
+  auto force_release = [&](const std::string& as) {
+    v1::ForceReleaseThreadRequest request;
+    request.set_thread_id(thread.thread_id);
+    ClientContext ctx;
+    return Stub(as)->ForceReleaseThread(&ctx, request, &summary);
+  };
+  const std::string skane_admin = IssueClientCertificate("admin", "rc-skane", "ops-2");
+  const std::string unit_admin = IssueClientCertificate("admin", kUnit, "ops-3");
+  EXPECT_EQ(force_release(skane_admin).error_code(), StatusCode::NOT_FOUND);
+  ASSERT_TRUE(force_release(unit_admin).ok());
+  EXPECT_EQ(summary.state(), v1::THREAD_STATE_OPEN);
+  EXPECT_EQ(summary.claimed_by(), "");
+  grpc::Status unclaimed = force_release(kAdmin);
+  EXPECT_EQ(unclaimed.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(unclaimed.error_message(), ::testing::HasSubstr("not claimed by anyone"));
 }
 
 TEST_F(RelayFlowTest, ReferralMovesThreadAndNewUnitCanOpenIt) {
