@@ -19,6 +19,9 @@ const std::map<std::string, Action>& Actions() {
   static const auto* actions = new std::map<std::string, Action>{
       {"init", RunInit},
       {"check", RunCheck},
+      {"unlock", RunUnlock},
+      {"lock", RunLock},
+      {"passphrase", RunPassphrase},
       {"ask", RunAsk},
       {"resend", RunResend},
       {"cases", RunCases},
@@ -81,6 +84,17 @@ CommandSpec BuildTree() {
                               .flags = {RedactFlag()},
                               .positionals = {{"FILE", Msg::kArgTextFile, false}},
                               .action = "check"});
+  // The agent and the passphrase (commands_agent.cc).
+  root.subcommands.push_back({.name = "unlock",
+                              .summary = Msg::kCmdUnlock,
+                              .flags = {{"idle", "DURATION", Msg::kFlagIdle}},
+                              .action = "unlock"});
+  root.subcommands.push_back({.name = "lock", .summary = Msg::kCmdLock, .action = "lock"});
+  root.subcommands.push_back(
+      {.name = "passphrase",
+       .summary = Msg::kCmdPassphrase,
+       .flags = {{"new-passphrase-file", "FILE", Msg::kFlagNewPassphraseFile}},
+       .action = "passphrase"});
   // Professional.
   root.subcommands.push_back(
       {.name = "ask",

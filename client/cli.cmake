@@ -3,11 +3,13 @@
 # client -> crypto, proto (never storage or server).
 add_library(samrad_client
   admin_audit.cc
+  agent.cc
   args.cc
   cli.cc
   command_helpers.cc
   commands_admin.cc
   commands_admin_relay.cc
+  commands_agent.cc
   commands_adviser.cc
   commands_professional.cc
   commands_setup.cc

@@ -18,6 +18,11 @@ absl::Status RunKeygen(Session& session);
 absl::Status RunKeysList(Session& session);
 absl::Status RunKeysPrune(Session& session);
 
+// The agent and the passphrase (commands_agent.cc).
+absl::Status RunUnlock(Session& session);
+absl::Status RunLock(Session& session);
+absl::Status RunPassphrase(Session& session);
+
 // Professional (commands_professional.cc).
 absl::Status RunAsk(Session& session);
 absl::Status RunResend(Session& session);

@@ -74,15 +74,17 @@ absl::StatusOr<std::unique_ptr<Keystore>> Keystore::Create(const std::string& pa
     return absl::AlreadyExistsError(
         absl::StrCat("a keystore already exists at ", path, "; it is never overwritten"));
   }
-  if (absl::Status s = ValidateArgon2Params(params); !s.ok()) return s;
-  std::unique_ptr<Keystore> ks(new Keystore(path, std::move(passphrase), params));
+  absl::StatusOr<SealingKey> key = NewSealingKey(passphrase, params);
+  if (!key.ok()) return key.status();
+  std::unique_ptr<Keystore> ks(new Keystore(path, std::move(*key)));
   ks->contents_.set_version(kContentsVersion);
   if (absl::Status s = ks->Save(); !s.ok()) return s;
   return ks;
 }
 
-absl::StatusOr<std::unique_ptr<Keystore>> Keystore::Open(const std::string& path,
-                                                         crypto::SecretBytes passphrase) {
+template <typename MakeKey>
+absl::StatusOr<std::unique_ptr<Keystore>> Keystore::OpenFile(const std::string& path,
+                                                             MakeKey make_key) {
   const std::string version = FileVersion(path);
   absl::StatusOr<std::string> bytes = ReadFileToString(path, 300u * 1024 * 1024);
   if (!bytes.ok()) {
@@ -91,13 +93,10 @@ absl::StatusOr<std::unique_ptr<Keystore>> Keystore::Open(const std::string& path
     }
     return KeystoreError(bytes.status());
   }
-  absl::StatusOr<Argon2Params> params = ReadSealedParams(kKeystoreMagic, *bytes);
-  if (!params.ok()) {
-    return KeystoreError(absl::DataLossError(
-        absl::StrCat("keystore ", path, " is damaged: ", params.status().message())));
-  }
+  absl::StatusOr<SealingKey> key = make_key(*bytes);
   absl::StatusOr<crypto::SecretBytes> plain =
-      OpenWithPassphrase(kKeystoreMagic, *bytes, passphrase);
+      key.ok() ? OpenWithKey(kKeystoreMagic, *bytes, *key)
+               : absl::StatusOr<crypto::SecretBytes>(key.status());
   if (!plain.ok()) {
     if (plain.status().code() == absl::StatusCode::kUnauthenticated) {
       return KeystoreError(absl::UnauthenticatedError(
@@ -107,7 +106,7 @@ absl::StatusOr<std::unique_ptr<Keystore>> Keystore::Open(const std::string& path
         absl::Status(plain.status().code(),
                      absl::StrCat("keystore ", path, " is damaged: ", plain.status().message())));
   }
-  std::unique_ptr<Keystore> ks(new Keystore(path, std::move(passphrase), *params));
+  std::unique_ptr<Keystore> ks(new Keystore(path, std::move(*key)));
   ks->file_version_ = version;
   if (!ks->contents_.ParseFromArray(plain->data(), static_cast<int>(plain->size())) ||
       ks->contents_.version() != kContentsVersion) {
@@ -115,6 +114,20 @@ absl::StatusOr<std::unique_ptr<Keystore>> Keystore::Open(const std::string& path
         absl::StrCat("keystore ", path, " is damaged: its contents do not parse")));
   }
   return ks;
+}
+
+absl::StatusOr<std::unique_ptr<Keystore>> Keystore::Open(const std::string& path,
+                                                         crypto::SecretBytes passphrase) {
+  return OpenFile(path, [&](absl::string_view bytes) {
+    return DeriveSealingKey(kKeystoreMagic, bytes, passphrase);
+  });
+}
+
+absl::StatusOr<std::unique_ptr<Keystore>> Keystore::OpenWithKeyMaterial(
+    const std::string& path, crypto::SecretBytes material) {
+  return OpenFile(path, [&](absl::string_view bytes) {
+    return SealingKeyForFile(kKeystoreMagic, bytes, std::move(material));
+  });
 }
 
 Keystore::~Keystore() {
@@ -136,13 +149,22 @@ absl::Status Keystore::Save() {
   if (!contents_.SerializeToString(&plain)) {
     return absl::InternalError("cannot serialise the keystore");
   }
-  absl::StatusOr<std::string> sealed =
-      SealWithPassphrase(kKeystoreMagic, plain, passphrase_, params_);
+  absl::StatusOr<std::string> sealed = SealWithKey(kKeystoreMagic, plain, key_);
   WipeString(plain);
   if (!sealed.ok()) return sealed.status();
   if (absl::Status s = WriteFileAtomically(path_, *sealed, 0600); !s.ok()) return s;
   file_version_ = FileVersion(path_);
   return absl::OkStatus();
+}
+
+absl::Status Keystore::ChangePassphrase(const crypto::SecretBytes& new_passphrase,
+                                        const Argon2Params& params) {
+  absl::StatusOr<SealingKey> key = NewSealingKey(new_passphrase, params);
+  if (!key.ok()) return key.status();
+  std::swap(key_, *key);
+  absl::Status saved = Save();
+  if (!saved.ok()) std::swap(key_, *key);  // the file still has the old one
+  return saved;
 }
 
 int Keystore::AddAdviserKeyPair(const crypto::X25519PrivateKey& encryption,

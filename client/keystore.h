@@ -49,17 +49,32 @@ class Keystore {
   // UNAUTHENTICATED (wrong passphrase), DATA_LOSS (damaged or truncated; the
   // file is refused as a whole). Every error is tagged ExitCode::kKeystore
   // except NOT_FOUND.
+  // Runs Argon2id once (the key it derives seals every later Save).
   static absl::StatusOr<std::unique_ptr<Keystore>> Open(const std::string& path,
                                                         crypto::SecretBytes passphrase);
+  // Opens with the 64-byte key material of the file (the agent's, see
+  // client/agent.h); no Argon2id run. UNAUTHENTICATED when the material is
+  // not this file's (the passphrase changed since), otherwise as Open.
+  static absl::StatusOr<std::unique_ptr<Keystore>> OpenWithKeyMaterial(
+      const std::string& path, crypto::SecretBytes material);
 
   ~Keystore();
   Keystore(const Keystore&) = delete;
   Keystore& operator=(const Keystore&) = delete;
 
-  // Reseals the contents (fresh salt and nonce, same passphrase and Argon2
-  // parameters) and replaces the file atomically. ABORTED (exit kConflict)
-  // when another process replaced the file since it was read.
+  // Reseals the contents (same key, salt and Argon2 parameters, fresh nonce;
+  // no Argon2id run) and replaces the file atomically. ABORTED (exit
+  // kConflict) when another process replaced the file since it was read.
   absl::Status Save();
+
+  // Reseals under `new_passphrase` (fresh salt, `params`; one Argon2id run)
+  // and replaces the file atomically (write, fsync, rename). On error the
+  // file and this object keep the old passphrase.
+  absl::Status ChangePassphrase(const crypto::SecretBytes& new_passphrase,
+                                const Argon2Params& params);
+
+  // The key that opens the file as it is now (what the agent holds).
+  const SealingKey& sealing_key() const { return key_; }
 
   const std::string& path() const { return path_; }
   const v1::KeystoreContents& contents() const { return contents_; }
@@ -93,11 +108,13 @@ class Keystore {
                       absl::string_view signing_public_key, uint64_t epoch);
 
  private:
-  Keystore(std::string path, crypto::SecretBytes passphrase, Argon2Params params)
-      : path_(std::move(path)), passphrase_(std::move(passphrase)), params_(params) {}
+  Keystore(std::string path, SealingKey key) : path_(std::move(path)), key_(std::move(key)) {}
+  // Reads the file and opens it with the key `make_key` makes from its bytes.
+  template <typename MakeKey>
+  static absl::StatusOr<std::unique_ptr<Keystore>> OpenFile(const std::string& path,
+                                                            MakeKey make_key);
   std::string path_;
-  crypto::SecretBytes passphrase_;
-  Argon2Params params_;
+  SealingKey key_;
   // Identity of the file as last read or written: device, inode, size, mtime.
   std::string file_version_;
   v1::KeystoreContents contents_;

@@ -527,6 +527,59 @@ constexpr Entry kTable[] = {
      "dina nycklar kan inte öppna ärendets första meddelande (det krypterades innan din nyckel "
      "fanns i katalogen), så dess svarsnyckel är okänd; be en rådgivare i din enhet som kan läsa "
      "det att köra `samrad team share`"},
+    {Msg::kCmdUnlock, "ask for the passphrase once; an agent keeps the keystore open for a while",
+     "ange lösenfrasen en gång; en agent håller nyckelarkivet öppet en stund"},
+    {Msg::kCmdLock, "end the agent: the next command asks for the passphrase again",
+     "avsluta agenten: nästa kommando frågar efter lösenfrasen igen"},
+    {Msg::kCmdPassphrase, "change the keystore passphrase (the old one is needed)",
+     "byt nyckelarkivets lösenfras (den gamla behövs)"},
+    {Msg::kFlagIdle,
+     "how long the agent waits after its last use, e.g. 10m, 2h (default 30m or the profile's "
+     "agent_idle_seconds)",
+     "hur länge agenten väntar efter senaste användning, t.ex. 10m, 2h (standard 30m eller "
+     "profilens agent_idle_seconds)"},
+    {Msg::kFlagNewPassphraseFile, "read the new passphrase from the first line of FILE",
+     "läs den nya lösenfrasen från första raden i FILE"},
+    {Msg::kAgentUnlocked,
+     "Unlocked: the agent (pid $0) keeps keystore $1 open until it has been unused for $2. "
+     "`samrad lock` ends it.",
+     "Upplåst: agenten (pid $0) håller nyckelarkivet $1 öppet tills det varit oanvänt i $2. "
+     "`samrad lock` avslutar den."},
+    {Msg::kAgentAlreadyUnlocked,
+     "Already unlocked: the agent (pid $0) keeps keystore $1 open for $2 more without use.",
+     "Redan upplåst: agenten (pid $0) håller nyckelarkivet $1 öppet $2 till utan användning."},
+    {Msg::kAgentLocked, "Locked: the agent for keystore $0 has ended.",
+     "Låst: agenten för nyckelarkivet $0 har avslutats."},
+    {Msg::kAgentNotRunning, "No agent was running for keystore $0.",
+     "Ingen agent var igång för nyckelarkivet $0."},
+    {Msg::kAgentDirUnsafe,
+     "refusing the agent directory $0: it must be a directory owned by you (uid $1) with mode "
+     "0700, but its owner is uid $2 and its mode $3; remove it or correct it",
+     "vägrar använda agentkatalogen $0: den måste vara en katalog som ägs av dig (uid $1) med "
+     "rättigheterna 0700, men ägaren är uid $2 och rättigheterna $3; ta bort eller rätta den"},
+    {Msg::kBadIdle, "--idle \"$0\" is not a duration between 1s and 24h (e.g. 30m, 2h, 90s)",
+     "--idle \"$0\" är ingen tidslängd mellan 1s och 24h (t.ex. 30m, 2h, 90s)"},
+    {Msg::kPassphraseTryAgain, "Wrong passphrase, try again.", "Fel lösenfras, försök igen."},
+    {Msg::kPassphraseTooManyTries, "the passphrase for keystore $0 was wrong $1 times",
+     "lösenfrasen till nyckelarkivet $0 var fel $1 gånger"},
+    {Msg::kPassphraseTooShort,
+     "the new passphrase is too short: use at least $0 characters (a few words work well)",
+     "den nya lösenfrasen är för kort: använd minst $0 tecken (några ord fungerar bra)"},
+    {Msg::kPassphraseShortHint,
+     "note: this keystore's passphrase is shorter than $0 characters; change it with "
+     "`samrad passphrase`",
+     "obs: nyckelarkivets lösenfras är kortare än $0 tecken; byt den med `samrad passphrase`"},
+    {Msg::kPassphraseFileReadable,
+     "warning: the passphrase file $0 can be read by other users; restrict it with "
+     "`chmod 600 $0`",
+     "varning: lösenfrasfilen $0 kan läsas av andra användare; begränsa den med "
+     "`chmod 600 $0`"},
+    {Msg::kPromptNewPassphrase, "New keystore passphrase: ", "Ny lösenfras för nyckelarkivet: "},
+    {Msg::kPassphraseChanged, "The passphrase of keystore $0 is changed.",
+     "Lösenfrasen för nyckelarkivet $0 är bytt."},
+    {Msg::kPassphraseChangedAgentLocked,
+     "The agent was ended; run `samrad unlock` with the new passphrase.",
+     "Agenten avslutades; kör `samrad unlock` med den nya lösenfrasen."},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

@@ -274,6 +274,26 @@ enum class Msg {
   kTeamRefusedError,
   kCaseUnitUnreadable,
   kCaseQuestionUnreadable,
+  // The agent (issue 19): unlock once, and the passphrase rules.
+  kCmdUnlock,
+  kCmdLock,
+  kCmdPassphrase,
+  kFlagIdle,
+  kFlagNewPassphraseFile,
+  kAgentUnlocked,
+  kAgentAlreadyUnlocked,
+  kAgentLocked,
+  kAgentNotRunning,
+  kAgentDirUnsafe,
+  kBadIdle,
+  kPassphraseTryAgain,
+  kPassphraseTooManyTries,
+  kPassphraseTooShort,
+  kPassphraseShortHint,
+  kPassphraseFileReadable,
+  kPromptNewPassphrase,
+  kPassphraseChanged,
+  kPassphraseChangedAgentLocked,
   kCount_,  // not a message: the number of entries
 };
 

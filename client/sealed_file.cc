@@ -117,6 +117,75 @@ absl::Status ValidateArgon2Params(const Argon2Params& p) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<SealingKey> NewSealingKey(const SecretBytes& passphrase, const Argon2Params& params,
+                                         crypto::RandomSource& rng) {
+  if (passphrase.empty()) return absl::InvalidArgumentError("the passphrase is empty");
+  if (absl::Status s = ValidateArgon2Params(params); !s.ok()) return s;
+  SealingKey key;
+  key.salt = crypto::RandomString(kSaltLen, rng);
+  key.params = params;
+  absl::StatusOr<SecretBytes> material = DeriveKeyMaterial(passphrase, key.salt, params);
+  if (!material.ok()) return material.status();
+  key.material = std::move(*material);
+  return key;
+}
+
+absl::StatusOr<SealingKey> DeriveSealingKey(absl::string_view magic, absl::string_view file_bytes,
+                                            const SecretBytes& passphrase) {
+  absl::StatusOr<Header> h = ParseHeader(magic, file_bytes);
+  if (!h.ok()) return h.status();
+  absl::StatusOr<SecretBytes> material = DeriveKeyMaterial(passphrase, h->salt, h->params);
+  if (!material.ok()) return material.status();
+  return SealingKeyForFile(magic, file_bytes, std::move(*material));
+}
+
+absl::StatusOr<SealingKey> SealingKeyForFile(absl::string_view magic, absl::string_view file_bytes,
+                                             SecretBytes material) {
+  if (material.size() != kSealingKeyMaterialLen) {
+    return absl::InvalidArgumentError("sealing key material must be 64 bytes");
+  }
+  absl::StatusOr<Header> h = ParseHeader(magic, file_bytes);
+  if (!h.ok()) return h.status();
+  if (!crypto::ConstantTimeEquals(material.span().subspan(kKeyLen, kCheckLen), AsBytes(h->check))) {
+    return absl::UnauthenticatedError("the passphrase is wrong");
+  }
+  return SealingKey{std::move(material), std::string(h->salt), h->params};
+}
+
+absl::StatusOr<std::string> SealWithKey(absl::string_view magic, absl::string_view plaintext,
+                                        const SealingKey& key, crypto::RandomSource& rng) {
+  if (magic.size() != kSealedMagicLen) {
+    return absl::InvalidArgumentError("sealed-file magic must be 8 bytes");
+  }
+  if (key.material.size() != kSealingKeyMaterialLen || key.salt.size() != kSaltLen) {
+    return absl::InvalidArgumentError("malformed sealing key");
+  }
+  if (absl::Status s = ValidateArgon2Params(key.params); !s.ok()) return s;
+  if (plaintext.size() + crypto::kAeadTagLen > kMaxCiphertextLen) {
+    return absl::ResourceExhaustedError("the contents are too large to seal");
+  }
+  const std::string nonce = crypto::RandomString(crypto::kAeadNonceLen, rng);
+  std::string out(magic);
+  out.push_back(static_cast<char>(kFormatVersion));
+  out.push_back(static_cast<char>(kKdfArgon2id));
+  out.push_back(0);
+  out.push_back(0);
+  PutU32(out, key.params.time_cost);
+  PutU32(out, key.params.memory_kib);
+  PutU32(out, key.params.parallelism);
+  out += key.salt;
+  out.append(key.material.view().substr(kKeyLen, kCheckLen));
+  out += HeaderDigest(out);
+  out += nonce;
+  PutU32(out, static_cast<uint32_t>(plaintext.size() + crypto::kAeadTagLen));
+  absl::StatusOr<std::string> ct =
+      crypto::AeadSeal(crypto::AeadAlgorithm::kAes256Gcm, key.material.span().subspan(0, kKeyLen),
+                       AsBytes(nonce), AsBytes(plaintext), AsBytes(out));
+  if (!ct.ok()) return ct.status();
+  out += *ct;
+  return out;
+}
+
 absl::StatusOr<std::string> SealWithPassphrase(absl::string_view magic, absl::string_view plaintext,
                                                const SecretBytes& passphrase,
                                                const Argon2Params& params,
@@ -124,35 +193,9 @@ absl::StatusOr<std::string> SealWithPassphrase(absl::string_view magic, absl::st
   if (magic.size() != kSealedMagicLen) {
     return absl::InvalidArgumentError("sealed-file magic must be 8 bytes");
   }
-  if (passphrase.empty()) return absl::InvalidArgumentError("the passphrase is empty");
-  if (absl::Status s = ValidateArgon2Params(params); !s.ok()) return s;
-  if (plaintext.size() + crypto::kAeadTagLen > kMaxCiphertextLen) {
-    return absl::ResourceExhaustedError("the contents are too large to seal");
-  }
-  const std::string salt = crypto::RandomString(kSaltLen, rng);
-  const std::string nonce = crypto::RandomString(crypto::kAeadNonceLen, rng);
-  absl::StatusOr<SecretBytes> material = DeriveKeyMaterial(passphrase, salt, params);
-  if (!material.ok()) return material.status();
-
-  std::string out(magic);
-  out.push_back(static_cast<char>(kFormatVersion));
-  out.push_back(static_cast<char>(kKdfArgon2id));
-  out.push_back(0);
-  out.push_back(0);
-  PutU32(out, params.time_cost);
-  PutU32(out, params.memory_kib);
-  PutU32(out, params.parallelism);
-  out += salt;
-  out.append(material->view().substr(kKeyLen, kCheckLen));
-  out += HeaderDigest(out);
-  out += nonce;
-  PutU32(out, static_cast<uint32_t>(plaintext.size() + crypto::kAeadTagLen));
-  absl::StatusOr<std::string> ct =
-      crypto::AeadSeal(crypto::AeadAlgorithm::kAes256Gcm, material->span().subspan(0, kKeyLen),
-                       AsBytes(nonce), AsBytes(plaintext), AsBytes(out));
-  if (!ct.ok()) return ct.status();
-  out += *ct;
-  return out;
+  absl::StatusOr<SealingKey> key = NewSealingKey(passphrase, params, rng);
+  if (!key.ok()) return key.status();
+  return SealWithKey(magic, plaintext, *key, rng);
 }
 
 absl::StatusOr<Argon2Params> ReadSealedParams(absl::string_view magic,
@@ -162,19 +205,28 @@ absl::StatusOr<Argon2Params> ReadSealedParams(absl::string_view magic,
   return h->params;
 }
 
-absl::StatusOr<SecretBytes> OpenWithPassphrase(absl::string_view magic,
-                                               absl::string_view file_bytes,
-                                               const SecretBytes& passphrase) {
+absl::Status CheckSealingKey(absl::string_view magic, absl::string_view file_bytes,
+                             const SealingKey& key) {
   absl::StatusOr<Header> h = ParseHeader(magic, file_bytes);
   if (!h.ok()) return h.status();
-  absl::StatusOr<SecretBytes> material = DeriveKeyMaterial(passphrase, h->salt, h->params);
-  if (!material.ok()) return material.status();
-  if (!crypto::ConstantTimeEquals(material->span().subspan(kKeyLen, kCheckLen),
+  if (key.material.size() != kSealingKeyMaterialLen || key.salt != h->salt ||
+      key.params.time_cost != h->params.time_cost ||
+      key.params.memory_kib != h->params.memory_kib ||
+      key.params.parallelism != h->params.parallelism ||
+      !crypto::ConstantTimeEquals(key.material.span().subspan(kKeyLen, kCheckLen),
                                   AsBytes(h->check))) {
-    return absl::UnauthenticatedError("the passphrase is wrong");
+    return absl::UnauthenticatedError("the key does not open this file (passphrase changed?)");
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SecretBytes> OpenWithKey(absl::string_view magic, absl::string_view file_bytes,
+                                        const SealingKey& key) {
+  if (absl::Status s = CheckSealingKey(magic, file_bytes, key); !s.ok()) return s;
+  absl::StatusOr<Header> h = ParseHeader(magic, file_bytes);
+  if (!h.ok()) return h.status();
   absl::StatusOr<std::string> plain =
-      crypto::AeadOpen(crypto::AeadAlgorithm::kAes256Gcm, material->span().subspan(0, kKeyLen),
+      crypto::AeadOpen(crypto::AeadAlgorithm::kAes256Gcm, key.material.span().subspan(0, kKeyLen),
                        AsBytes(h->nonce), AsBytes(h->ciphertext), AsBytes(h->aad));
   if (!plain.ok()) {
     return absl::DataLossError("the file is damaged (authentication failed)");
@@ -182,6 +234,14 @@ absl::StatusOr<SecretBytes> OpenWithPassphrase(absl::string_view magic,
   SecretBytes out = SecretBytes::FromString(*plain);
   WipeString(*plain);
   return out;
+}
+
+absl::StatusOr<SecretBytes> OpenWithPassphrase(absl::string_view magic,
+                                               absl::string_view file_bytes,
+                                               const SecretBytes& passphrase) {
+  absl::StatusOr<SealingKey> key = DeriveSealingKey(magic, file_bytes, passphrase);
+  if (!key.ok()) return key.status();
+  return OpenWithKey(magic, file_bytes, *key);
 }
 
 }  // namespace samrad::client

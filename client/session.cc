@@ -6,6 +6,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -13,6 +14,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "client/agent.h"
 #include "client/config.h"
 #include "client/draft.h"
 #include "client/exit_codes.h"
@@ -79,6 +81,18 @@ absl::Status ConfirmOnTerminal(const Messages& messages) {
 
 absl::Status UsageStatus(std::string message) {
   return WithExitCode(absl::InvalidArgumentError(std::move(message)), ExitCode::kUsage);
+}
+
+// Characters (UTF-8 code points) in `passphrase`.
+size_t CharacterCount(const crypto::SecretBytes& passphrase) {
+  return static_cast<size_t>(std::count_if(passphrase.span().begin(), passphrase.span().end(),
+                                           [](uint8_t b) { return (b & 0xC0) != 0x80; }));
+}
+
+// Whether group or others may read `path`.
+bool ReadableByOthers(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
 }
 
 }  // namespace
@@ -179,6 +193,7 @@ absl::StatusOr<crypto::SecretBytes> Session::ReadPassphrase(absl::string_view fl
                                                               contents.status().message())),
           ExitCode::kConfig);
     }
+    if (ReadableByOthers(file)) err() << msg().Format(Msg::kPassphraseFileReadable, file) << "\n";
     absl::string_view line = *contents;
     line = line.substr(0, line.find('\n'));
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -188,11 +203,17 @@ absl::StatusOr<crypto::SecretBytes> Session::ReadPassphrase(absl::string_view fl
     if (passphrase.empty()) {
       return UsageStatus(absl::StrCat("the passphrase file ", file, " is empty"));
     }
+    if (confirm && CharacterCount(passphrase) < kMinPassphraseChars) {
+      return UsageStatus(msg().Format(Msg::kPassphraseTooShort, kMinPassphraseChars));
+    }
     return passphrase;
   }
   absl::StatusOr<crypto::SecretBytes> first = io_.prompt_secret(msg().Format(prompt));
   if (!first.ok()) return UsageStatus(msg().Format(Msg::kPassphraseNoTty));
   if (first->empty()) return UsageStatus("the passphrase is empty");
+  if (confirm && CharacterCount(*first) < kMinPassphraseChars) {
+    return UsageStatus(msg().Format(Msg::kPassphraseTooShort, kMinPassphraseChars));
+  }
   if (confirm) {
     absl::StatusOr<crypto::SecretBytes> second =
         io_.prompt_secret(msg().Format(Msg::kPromptPassphraseAgain));
@@ -213,21 +234,62 @@ absl::StatusOr<crypto::SecretBytes> Session::DirectoryKeyPassphrase(bool confirm
                         Msg::kPromptDirectoryPassphrase, confirm);
 }
 
+absl::StatusOr<crypto::SecretBytes> Session::NewKeystorePassphrase() {
+  return ReadPassphrase("new-passphrase-file", "", Msg::kPromptNewPassphrase, true);
+}
+
+bool Session::KeystorePassphraseFromPrompt() const {
+  return args_.Get("passphrase-file").value_or(Env("SAMRAD_PASSPHRASE_FILE")).empty();
+}
+
+std::string Session::AgentDir() const { return AgentSocketDir(Env("XDG_RUNTIME_DIR")); }
+
+absl::StatusOr<std::unique_ptr<Keystore>> Session::OpenKeystoreWithPassphrase(
+    const std::string& path) {
+  const int tries = KeystorePassphraseFromPrompt() ? kPassphraseTries : 1;
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<crypto::SecretBytes> passphrase = KeystorePassphrase(false);
+    if (!passphrase.ok()) return passphrase.status();
+    const bool short_one = CharacterCount(*passphrase) < kMinPassphraseChars;
+    absl::StatusOr<std::unique_ptr<Keystore>> keystore =
+        Keystore::Open(path, std::move(*passphrase));
+    if (keystore.ok()) {
+      if (short_one) err() << msg().Format(Msg::kPassphraseShortHint, kMinPassphraseChars) << "\n";
+      return keystore;
+    }
+    if (keystore.status().code() == absl::StatusCode::kNotFound) {
+      return WithExitCode(keystore.status(), ExitCode::kConfig);
+    }
+    if (keystore.status().code() != absl::StatusCode::kUnauthenticated || tries == 1) {
+      return keystore.status();
+    }
+    if (attempt == tries) {
+      return WithExitCode(
+          absl::UnauthenticatedError(msg().Format(Msg::kPassphraseTooManyTries, path, tries)),
+          ExitCode::kKeystore);
+    }
+    err() << msg().Format(Msg::kPassphraseTryAgain) << "\n";
+  }
+}
+
 absl::StatusOr<Keystore*> Session::OpenKeystore() {
   if (keystore_ == nullptr) {
     absl::StatusOr<const v1::ClientProfile*> profile = Profile();
     if (!profile.ok()) return profile.status();
-    absl::StatusOr<crypto::SecretBytes> passphrase = KeystorePassphrase(false);
-    if (!passphrase.ok()) return passphrase.status();
-    absl::StatusOr<std::unique_ptr<Keystore>> keystore =
-        Keystore::Open((*profile)->keystore_path(), std::move(*passphrase));
-    if (!keystore.ok()) {
-      if (keystore.status().code() == absl::StatusCode::kNotFound) {
-        return WithExitCode(keystore.status(), ExitCode::kConfig);
-      }
-      return keystore.status();
+    const std::string& path = (*profile)->keystore_path();
+    // The agent's key when one runs for this keystore; a key that no longer
+    // opens the file (passphrase changed) falls back to the passphrase.
+    absl::StatusOr<crypto::SecretBytes> material = AgentKeyMaterial(AgentDir(), path, msg());
+    if (material.ok()) {
+      absl::StatusOr<std::unique_ptr<Keystore>> keystore =
+          Keystore::OpenWithKeyMaterial(path, std::move(*material));
+      if (keystore.ok()) keystore_ = std::move(*keystore);
     }
-    keystore_ = std::move(*keystore);
+    if (keystore_ == nullptr) {
+      absl::StatusOr<std::unique_ptr<Keystore>> keystore = OpenKeystoreWithPassphrase(path);
+      if (!keystore.ok()) return keystore.status();
+      keystore_ = std::move(*keystore);
+    }
   }
   return keystore_.get();
 }

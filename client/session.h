@@ -83,12 +83,30 @@ class Session {
 
   // The keystore passphrase: --passphrase-file, $SAMRAD_PASSPHRASE_FILE, or
   // a prompt (twice when `confirm`). Only the first line of a file counts.
+  // `confirm` means a new passphrase: it must have kMinPassphraseChars
+  // characters (kUsage otherwise). A file that group or others may read
+  // gets a warning on stderr.
   absl::StatusOr<crypto::SecretBytes> KeystorePassphrase(bool confirm);
+  // A new keystore passphrase for `samrad passphrase`: --new-passphrase-file
+  // or a prompt twice; the same length rule.
+  absl::StatusOr<crypto::SecretBytes> NewKeystorePassphrase();
+  // Opens the keystore at `path` with the passphrase (one Argon2id run per
+  // try). On a terminal a wrong passphrase is asked again, kPassphraseTries
+  // times in all, then kKeystore (Msg::kPassphraseTooManyTries); from a
+  // file a wrong one fails at once. Hints on stderr when the passphrase is
+  // shorter than the rule for new ones.
+  absl::StatusOr<std::unique_ptr<Keystore>> OpenKeystoreWithPassphrase(const std::string& path);
+  // The directory of the agents' sockets ($XDG_RUNTIME_DIR, client/agent.h).
+  std::string AgentDir() const;
+
+  static constexpr int kPassphraseTries = 3;
+  static constexpr size_t kMinPassphraseChars = 12;
   // The directory key passphrase: --key-passphrase-file,
   // $SAMRAD_DIRECTORY_PASSPHRASE_FILE, or a prompt.
   absl::StatusOr<crypto::SecretBytes> DirectoryKeyPassphrase(bool confirm);
 
-  // Opens the profile's keystore (asking for the passphrase once).
+  // Opens the profile's keystore: with the key from the agent when one runs
+  // for it (client/agent.h), else with the passphrase.
   absl::StatusOr<Keystore*> OpenKeystore();
   absl::StatusOr<RelayClient*> Relay();
 
@@ -123,6 +141,8 @@ class Session {
  private:
   absl::StatusOr<crypto::SecretBytes> ReadPassphrase(absl::string_view flag, const std::string& env,
                                                      Msg prompt, bool confirm);
+  // Whether the keystore passphrase comes from a prompt (no flag, no env).
+  bool KeystorePassphraseFromPrompt() const;
   // Runs the editor on the draft; its exit code (-1 when it could not run).
   int RunEditor(const std::string& editor);
   std::string EditorCommand() const;
