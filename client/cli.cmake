@@ -22,7 +22,9 @@ add_library(samrad_client
   relay_client.cc
   sealed_file.cc
   session.cc
+  stats_report.cc
   thread_crypto.cc
+  values.cc
 )
 target_link_libraries(samrad_client
   PUBLIC samrad_crypto samrad_guard samrad_proto gRPC::grpc++ absl::status absl::statusor
