@@ -504,6 +504,7 @@ constexpr Entry kTable[] = {
      "$0 slutar $1 (UTC); statistik för en period ges när den är slut, så att den aldrig ändras "
      "av ett enda nytt ärende"},
     {Msg::kColMedianHours, "MEDIAN TO FIRST ANSWER (HOURS)", "MEDIAN TILL FÖRSTA SVAR (TIMMAR)"},
+    {Msg::kNoProfile, "no profile at $0", "ingen profil i $0"},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

@@ -280,6 +280,7 @@ enum class Msg {
   kSvgHoursAxis,
   kStatsNotEnded,
   kColMedianHours,
+  kNoProfile,
   kCount_,  // not a message: the number of entries
 };
 
