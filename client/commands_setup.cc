@@ -172,12 +172,12 @@ absl::Status RunKeysList(Session& session) {
   for (const auto& pair : contents.adviser_keys()) {
     absl::StatusOr<crypto::X25519PrivateKey> enc =
         crypto::X25519PrivateKey::Deserialize(crypto::AsBytes(pair.encryption_private_key()));
-    std::string key_id = enc.ok() ? ToHex(enc->public_key().KeyId()) : m.Format(Msg::kKeyDamaged);
+    const std::string key_id = enc.ok() ? ToHex(enc->public_key().KeyId()) : "damaged";
     std::string state =
         pair.superseded_at_unix_ms() == 0
             ? m.Format(Msg::kKeyCurrent)
             : m.Format(Msg::kKeySuperseded, FormatTimestamp(pair.superseded_at_unix_ms()));
-    table.AddRow({m.Format(Msg::kKindAdviserKey), key_id,
+    table.AddRow({m.Format(Msg::kKindAdviserKey), enc.ok() ? key_id : m.Format(Msg::kKeyDamaged),
                   FormatTimestamp(pair.created_at_unix_ms()), state});
     adviser_keys.Push(Json::Object()
                           .Set("key_id", key_id)

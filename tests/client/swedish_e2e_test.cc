@@ -96,7 +96,7 @@ TEST_F(SwedishE2eTest, EveryoneReadsSwedishAndStatisticsAreShowable) {
 
   ProcessResult show = Sv("pro", {"show", ref});
   ASSERT_EQ(show.exit_code, 0) << show.err;
-  for (const char* word : {"besvarat", "barnäktenskap", "hög", "barn", "län 07"}) {
+  for (const char* word : {"besvarat", "barnäktenskap", "hög", "län 07"}) {
     EXPECT_TRUE(absl::StrContains(show.out, word)) << word << "\n" << show.out;
   }
   // Stockholm time with the zone named (CET in winter, CEST in summer).
