@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "client/exit_codes.h"
+#include "client/values.h"
 
 namespace samrad::client {
 namespace {
@@ -127,11 +128,18 @@ absl::StatusOr<ParsedArgs> ParseArgs(const CommandSpec& root,
       } else {
         return UsageError(parsed, messages, messages.Format(Msg::kFlagNeedsValue, name));
       }
-      if (!flag->choices.empty() &&
-          std::find(flag->choices.begin(), flag->choices.end(), value) == flag->choices.end()) {
-        return UsageError(
-            parsed, messages,
-            messages.Format(Msg::kBadFlagValue, name, value, absl::StrJoin(flag->choices, ", ")));
+      if (!flag->choices.empty()) {
+        // Value flags take either language's spelling; commands see the
+        // English token (client/values.h).
+        std::optional<std::string> canonical = CanonicalChoice(flag->choices, value);
+        if (!canonical.has_value()) {
+          return UsageError(
+              parsed, messages,
+              messages.Format(
+                  Msg::kBadFlagValue, name, value,
+                  absl::StrJoin(LocalizedChoices(flag->choices, messages.language()), ", ")));
+        }
+        value = *std::move(canonical);
       }
       parsed.flags.emplace(std::move(name), std::move(value));
       continue;

@@ -250,10 +250,15 @@ CommandSpec BuildTree() {
                                .action = "admin-audit"});
   admin.subcommands.push_back({.name = "stats",
                                .summary = Msg::kCmdAdminStats,
-                               .flags = {{"from", "DATE", Msg::kFlagFrom},
-                                         {"to", "DATE", Msg::kFlagToDate},
-                                         {"by", "LIST", Msg::kFlagBy},
-                                         {"csv", "", Msg::kFlagCsv}},
+                               .flags = {{"year", "YYYY", Msg::kFlagYear},
+                                         {"quarter", "Q", Msg::kFlagQuarter},
+                                         {"month", "M", Msg::kFlagMonth},
+                                         {"by", "LIST", Msg::kFlagByStats},
+                                         {"csv", "", Msg::kFlagCsv},
+                                         {"svg", "FILE", Msg::kFlagSvg},
+                                         // Refused with a message (Msg::kStatsRangeGone).
+                                         {"from", "DATE", Msg::kFlagFrom},
+                                         {"to", "DATE", Msg::kFlagToDate}},
                                .action = "admin-stats"});
   admin.subcommands.push_back({.name = "purge",
                                .summary = Msg::kCmdAdminPurge,

@@ -25,7 +25,9 @@ add_library(samrad_client
   sealed_file.cc
   session.cc
   team_share.cc
+  stats_report.cc
   thread_crypto.cc
+  values.cc
 )
 target_link_libraries(samrad_client
   PUBLIC samrad_crypto samrad_guard samrad_proto gRPC::grpc++ absl::status absl::statusor

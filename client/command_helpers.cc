@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "client/exit_codes.h"
+#include "client/values.h"
 
 namespace samrad::client {
 
@@ -98,9 +99,9 @@ void PrintThread(Session& session, const v1::ThreadSummary& summary,
     return;
   }
   std::string header = absl::StrCat(
-      summary.thread_id(), "  ", summary.unit(), "  ", ThreadStateName(summary.state()),
+      summary.thread_id(), "  ", summary.unit(), "  ", ValueText(summary.state(), m),
       summary.claimed_by().empty() ? "" : absl::StrCat(" (", summary.claimed_by(), ")"), "  ",
-      CategoryName(summary.metadata().category()), "  ", UrgencyName(summary.metadata().urgency()),
+      ValueText(summary.metadata().category(), m), "  ", ValueText(summary.metadata().urgency(), m),
       "  ", m.Format(Msg::kCountyLabel, summary.metadata().county()), "\n");
   session.out() << header << "\n";
   for (const auto& message : messages) session.out() << FormatMessage(m, message, reader) << "\n";

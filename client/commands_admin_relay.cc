@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "client/admin_audit.h"
 #include "client/commands.h"
@@ -25,14 +27,14 @@
 #include "client/exit_codes.h"
 #include "client/file_util.h"
 #include "client/output.h"
+#include "client/stats_report.h"
 #include "common/ids.h"
+#include "crypto/directory.h"
 #include "proto/common.pb.h"
 #include "proto/relay.grpc.pb.h"
 
 namespace samrad::client {
 namespace {
-
-constexpr int64_t kDayMs = 24 * 60 * 60 * 1000;
 
 absl::Status Usage(absl::string_view message) {
   return WithExitCode(absl::InvalidArgumentError(message), ExitCode::kUsage);
@@ -148,11 +150,6 @@ absl::StatusOr<AuditAnchor> VerifyWholeAudit(Session& session, RelayClient& rela
   }
   if (anchor.has_value() && last.index < anchor->index) return not_extending();
   return last;
-}
-
-std::string CsvField(absl::string_view value) {
-  if (value.find_first_of(",\"\n") == absl::string_view::npos) return std::string(value);
-  return absl::StrCat("\"", absl::StrReplaceAll(value, {{"\"", "\"\""}}), "\"");
 }
 
 // The relay names enum values as in the proto ("CATEGORY_FGM"); show the
@@ -330,90 +327,182 @@ absl::Status RunAdminAudit(Session& session) {
   return verdict;
 }
 
-absl::Status RunAdminStats(Session& session) {
+namespace {
+
+// --NAME as a whole number in [low, high]; nullopt when not given.
+absl::StatusOr<std::optional<int>> IntFlag(Session& session, absl::string_view name, int low,
+                                           int high) {
+  std::optional<std::string> text = session.args().Get(name);
+  if (!text.has_value()) return std::optional<int>();
+  int value = 0;
+  if (!absl::SimpleAtoi(*text, &value) || value < low || value > high) {
+    return Usage(session.msg().Format(Msg::kBadNumber, name, *text, low, high));
+  }
+  return std::optional<int>(value);
+}
+
+// The calendar period of --year/--quarter/--month; without --year the
+// current UTC year for a quarter or month, else the last whole year.
+absl::StatusOr<v1::StatsRequest> StatsPeriodRequest(Session& session) {
+  const Messages& m = session.msg();
+  if (session.args().Has("from") || session.args().Has("to")) {
+    return Usage(m.Format(Msg::kStatsRangeGone));
+  }
+  absl::StatusOr<std::optional<int>> year = IntFlag(session, "year", 2000, 2999);
+  if (!year.ok()) return year.status();
+  absl::StatusOr<std::optional<int>> quarter = IntFlag(session, "quarter", 1, 4);
+  if (!quarter.ok()) return quarter.status();
+  absl::StatusOr<std::optional<int>> month = IntFlag(session, "month", 1, 12);
+  if (!month.ok()) return month.status();
+  if (quarter->has_value() && month->has_value()) return Usage(m.Format(Msg::kStatsOnePeriod));
+  const int this_year = static_cast<int>(
+      absl::ToCivilYear(absl::FromUnixMillis(session.Now()), absl::UTCTimeZone()).year());
   v1::StatsRequest request;
-  bool date_only = false;
-  if (std::optional<std::string> from = session.args().Get("from"); from.has_value()) {
-    absl::StatusOr<int64_t> ms = ParseDate("from", *from, &date_only);
-    if (!ms.ok()) return ms.status();
-    request.set_from_unix_ms(*ms);
+  const bool part = quarter->has_value() || month->has_value();
+  request.set_year(year->value_or(part ? this_year : this_year - 1));
+  if (quarter->has_value()) {
+    request.set_period(v1::STATS_PERIOD_QUARTER);
+    request.set_index(**quarter);
+  } else if (month->has_value()) {
+    request.set_period(v1::STATS_PERIOD_MONTH);
+    request.set_index(**month);
+  } else {
+    request.set_period(v1::STATS_PERIOD_YEAR);
   }
-  if (std::optional<std::string> to = session.args().Get("to"); to.has_value()) {
-    absl::StatusOr<int64_t> ms = ParseDate("to", *to, &date_only);
-    if (!ms.ok()) return ms.status();
-    // A date means the whole day; the relay's bound is exclusive.
-    request.set_to_unix_ms(date_only ? *ms + kDayMs : *ms);
-    if (request.to_unix_ms() <= request.from_unix_ms()) {
-      return Usage("--to must be after --from");
+  // The relay refuses a period that has not ended; say so here, in the
+  // user's language.
+  const std::vector<std::string> months = PeriodMonths(request);
+  absl::CivilMonth last;
+  if (absl::ParseCivilTime(months.back(), &last)) {
+    const absl::Time end = absl::FromCivil(last + 1, absl::UTCTimeZone());
+    if (absl::ToUnixMillis(end) > session.Now()) {
+      return Usage(m.Format(Msg::kStatsNotEnded, PeriodLabel(request, m),
+                            absl::FormatTime("%Y-%m-%d", end, absl::UTCTimeZone())));
     }
   }
-  std::vector<std::string> dimensions;
-  if (std::optional<std::string> by = session.args().Get("by"); by.has_value()) {
-    static const std::vector<std::string> kKnown = {"unit",    "county", "category",
-                                                    "urgency", "org",    "month"};
-    for (absl::string_view name : absl::StrSplit(*by, ',', absl::SkipWhitespace())) {
-      std::string d(absl::StripAsciiWhitespace(name));
-      if (std::find(kKnown.begin(), kKnown.end(), d) == kKnown.end()) {
-        return Usage(absl::StrCat("--by \"", d, "\" is not one of ", absl::StrJoin(kKnown, ",")));
-      }
-      if (std::find(dimensions.begin(), dimensions.end(), d) != dimensions.end()) {
-        return Usage(absl::StrCat("--by names ", d, " twice"));
-      }
-      dimensions.push_back(d);
-      request.add_group_by(d);
+  return request;
+}
+
+absl::Status AddStatsDimensions(Session& session, v1::StatsRequest& request) {
+  const Messages& m = session.msg();
+  const std::vector<std::string>& known = StatsDimensions();
+  for (absl::string_view name :
+       absl::StrSplit(session.args().Get("by").value_or("unit"), ',', absl::SkipWhitespace())) {
+    std::string d(absl::StripAsciiWhitespace(name));
+    if (std::find(known.begin(), known.end(), d) == known.end()) {
+      return Usage(m.Format(Msg::kStatsBadDimension, d, absl::StrJoin(known, ",")));
     }
+    if (std::find(request.group_by().begin(), request.group_by().end(), d) !=
+        request.group_by().end()) {
+      return Usage(m.Format(Msg::kStatsDimensionTwice, d));
+    }
+    request.add_group_by(d);
   }
-  const bool csv = session.args().Has("csv");
-  if (csv && session.json()) return Usage("give --csv or --json, not both");
-  absl::StatusOr<RelayClient*> relay = session.Relay();
-  if (!relay.ok()) return relay.status();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::StatsReply> FetchStats(RelayClient& relay, const v1::StatsRequest& request) {
   v1::StatsReply reply;
-  absl::Status status = (*relay)->CallWithRetry("read the statistics", [&](auto& context) {
-    return (*relay)->stub().GetStats(&context, request, &reply);
+  absl::Status status = relay.CallWithRetry("read the statistics", [&](auto& context) {
+    return relay.stub().GetStats(&context, request, &reply);
   });
   if (!status.ok()) return status;
+  return reply;
+}
 
-  const Messages& m = session.msg();
-  std::vector<std::string> headings;
-  for (const std::string& d : dimensions) headings.push_back(absl::AsciiStrToUpper(d));
-  headings.push_back(m.Format(Msg::kColCount));
-  headings.push_back(m.Format(Msg::kColMedianAnswer));
-  Table table(headings);
-  std::string csv_text = absl::StrCat(absl::StrJoin(dimensions, ","), dimensions.empty() ? "" : ",",
-                                      "count,median_ms_to_first_answer\n");
+// The served directory verified under the pinned key, for unit names and
+// counties only (no keystore is opened; nothing is recorded). An empty
+// directory when it cannot be had: the report then shows unit ids.
+v1::KeyDirectory DirectoryForNames(Session& session, RelayClient& relay) {
+  absl::StatusOr<const v1::ClientProfile*> profile = session.Profile();
+  if (!profile.ok()) return {};
+  absl::StatusOr<crypto::Ed25519PublicKey> pinned = PinnedDirectoryKey(**profile);
+  if (!pinned.ok()) return {};
+  v1::SignedDirectory signed_directory;
+  absl::Status fetched = relay.CallWithRetry("fetch the key directory", [&](auto& context) {
+    return relay.stub().GetDirectory(&context, v1::GetDirectoryRequest(), &signed_directory);
+  });
+  if (!fetched.ok()) return {};
+  absl::StatusOr<v1::KeyDirectory> directory = crypto::VerifyDirectory(signed_directory, *pinned);
+  return directory.ok() ? *std::move(directory) : v1::KeyDirectory();
+}
+
+Json StatsJson(const v1::StatsRequest& request, const v1::StatsReply& reply) {
   Json rows = Json::Array();
   for (const v1::StatsRow& row : reply.rows()) {
-    std::vector<std::string> cells;
     Json group = Json::Object();
-    for (const std::string& d : dimensions) {
+    for (const std::string& d : request.group_by()) {
       auto it = row.group().find(d);
-      const std::string value = it == row.group().end() ? "" : GroupValue(d, it->second);
-      cells.push_back(value);
-      group.Set(d, value);
+      group.Set(d, it == row.group().end() ? "" : GroupValue(d, it->second));
     }
-    const int64_t median = row.median_ms_to_first_answer();
-    std::vector<std::string> csv_cells;
-    for (const std::string& cell : cells) csv_cells.push_back(CsvField(cell));
-    csv_cells.push_back(CsvField(row.count()));
-    csv_cells.push_back(median < 0 ? "" : absl::StrCat(median));
-    absl::StrAppend(&csv_text, absl::StrJoin(csv_cells, ","), "\n");
-    cells.push_back(row.count());
-    cells.push_back(median < 0 ? "-" : FormatAge(median));
-    table.AddRow(std::move(cells));
     rows.Push(Json::Object()
                   .Set("group", std::move(group))
                   .Set("count", row.count())
-                  .Set("median_ms_to_first_answer", median));
+                  .Set("published_count", row.published_count())
+                  .Set("suppressed_cells", row.suppressed_cells())
+                  .Set("median_ms_to_first_answer", row.median_ms_to_first_answer()));
   }
-  if (csv) {
-    session.out() << csv_text;
-    return absl::OkStatus();
+  return Json::Object()
+      .Set("period", absl::AsciiStrToLower(
+                         v1::StatsPeriod_Name(request.period()).substr(strlen("STATS_PERIOD_"))))
+      .Set("year", request.year())
+      .Set("index", request.index())
+      .Set("rows", std::move(rows));
+}
+
+// --svg FILE: the follow-up charts of the same period (two more queries).
+absl::Status WriteStatsSvg(Session& session, RelayClient& relay, const v1::StatsRequest& period,
+                           const v1::KeyDirectory& directory, const std::string& path) {
+  const Messages& m = session.msg();
+  v1::StatsRequest by_month = period;
+  by_month.clear_group_by();
+  by_month.add_group_by("month");
+  by_month.add_group_by("category");
+  v1::StatsRequest by_unit = period;
+  by_unit.clear_group_by();
+  by_unit.add_group_by("unit");
+  absl::StatusOr<v1::StatsReply> months = FetchStats(relay, by_month);
+  if (!months.ok()) return months.status();
+  absl::StatusOr<v1::StatsReply> units = FetchStats(relay, by_unit);
+  if (!units.ok()) return units.status();
+  const std::string svg =
+      FollowUpSvg(BuildReport(by_month, *months, directory, m),
+                  BuildReport(by_unit, *units, directory, m), PeriodLabel(period, m), m);
+  if (absl::Status s = WriteFileAtomically(path, svg); !s.ok()) {
+    return WithExitCode(s, ExitCode::kFailure);
   }
-  session.Print(Json::Object()
-                    .Set("from_unix_ms", request.from_unix_ms())
-                    .Set("to_unix_ms", request.to_unix_ms())
-                    .Set("rows", std::move(rows)),
-                table.size() == 0 ? m.Format(Msg::kStatsEmpty) + "\n" : table.Render());
+  session.err() << m.Format(Msg::kStatsSvgWritten, path) << "\n";
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RunAdminStats(Session& session) {
+  const Messages& m = session.msg();
+  absl::StatusOr<v1::StatsRequest> request = StatsPeriodRequest(session);
+  if (!request.ok()) return request.status();
+  if (absl::Status s = AddStatsDimensions(session, *request); !s.ok()) return s;
+  const bool csv = session.args().Has("csv");
+  if (csv && session.json()) return Usage(m.Format(Msg::kStatsCsvOrJson));
+  absl::StatusOr<RelayClient*> relay = session.Relay();
+  if (!relay.ok()) return relay.status();
+  absl::StatusOr<v1::StatsReply> reply = FetchStats(**relay, *request);
+  if (!reply.ok()) return reply.status();
+  if (session.json()) {
+    session.out() << StatsJson(*request, *reply).Dump() << "\n";
+  } else {
+    const v1::KeyDirectory directory = DirectoryForNames(session, **relay);
+    const StatsReport report = BuildReport(*request, *reply, directory, m);
+    if (csv) {
+      session.out() << ReportCsv(report, m);
+    } else {
+      session.out() << m.Format(Msg::kStatsTitle, PeriodLabel(*request, m)) << "\n\n"
+                    << ReportTable(report, m);
+    }
+    if (std::optional<std::string> svg = session.args().Get("svg"); svg.has_value()) {
+      return WriteStatsSvg(session, **relay, *request, directory, *svg);
+    }
+  }
   return absl::OkStatus();
 }
 

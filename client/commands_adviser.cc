@@ -13,6 +13,7 @@
 #include "client/exit_codes.h"
 #include "client/file_util.h"
 #include "common/ids.h"
+#include "client/values.h"
 #include "crypto/directory.h"
 #include "crypto/envelope.h"
 #include "crypto/random.h"
@@ -301,10 +302,10 @@ absl::Status RunQueue(Session& session) {
   Json list = Json::Array();
   for (const auto& t : *threads) {
     table.AddRow({t.thread_id(), FormatAge(session.Now() - t.created_at_unix_ms()),
-                  std::string(UrgencyName(t.metadata().urgency())),
-                  std::string(CategoryName(t.metadata().category())), t.metadata().county(),
-                  std::string(OrgTypeName(t.metadata().org_type())),
-                  std::string(ThreadStateName(t.state())), t.claimed_by()});
+                  std::string(ValueText(t.metadata().urgency(), m)),
+                  std::string(ValueText(t.metadata().category(), m)), t.metadata().county(),
+                  std::string(ValueText(t.metadata().org_type(), m)),
+                  std::string(ValueText(t.state(), m)), t.claimed_by()});
     list.Push(SummaryJson(t));
   }
   session.Print(list, threads->empty() ? m.Format(Msg::kQueueEmpty) + "\n" : table.Render());

@@ -10,6 +10,7 @@
 #include "client/config.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
+#include "client/values.h"
 #include "common/ids.h"
 #include "crypto/directory.h"
 #include "crypto/envelope.h"
@@ -275,9 +276,9 @@ absl::Status RunCases(Session& session) {
         return view.status();
       }
     }
-    table.AddRow({thread.thread_id(), unit, std::string(CategoryName(thread.metadata().category())),
-                  std::string(UrgencyName(thread.metadata().urgency())), state, messages,
-                  FormatAge(session.Now() - thread.created_at_unix_ms())});
+    table.AddRow({thread.thread_id(), unit, std::string(ValueText(thread.metadata().category(), m)),
+                  std::string(ValueText(thread.metadata().urgency(), m)), StateText(state, m),
+                  messages, FormatAge(session.Now() - thread.created_at_unix_ms())});
     list.Push(Json::Object()
                   .Set("reference", thread.thread_id())
                   .Set("unit", unit)

@@ -14,6 +14,7 @@
 #include "client/guard.h"
 #include "client/relay_client.h"
 #include "client/thread_crypto.h"
+#include "client/values.h"
 
 namespace samrad::client {
 namespace {
@@ -171,12 +172,13 @@ absl::Status RunKeysList(Session& session) {
   for (const auto& pair : contents.adviser_keys()) {
     absl::StatusOr<crypto::X25519PrivateKey> enc =
         crypto::X25519PrivateKey::Deserialize(crypto::AsBytes(pair.encryption_private_key()));
-    std::string key_id = enc.ok() ? ToHex(enc->public_key().KeyId()) : "damaged";
+    const std::string key_id = enc.ok() ? ToHex(enc->public_key().KeyId()) : "damaged";
     std::string state =
         pair.superseded_at_unix_ms() == 0
-            ? "current"
-            : absl::StrCat("superseded ", FormatTimestamp(pair.superseded_at_unix_ms()));
-    table.AddRow({"adviser", key_id, FormatTimestamp(pair.created_at_unix_ms()), state});
+            ? m.Format(Msg::kKeyCurrent)
+            : m.Format(Msg::kKeySuperseded, FormatTimestamp(pair.superseded_at_unix_ms()));
+    table.AddRow({m.Format(Msg::kKindAdviserKey), enc.ok() ? key_id : m.Format(Msg::kKeyDamaged),
+                  FormatTimestamp(pair.created_at_unix_ms()), state});
     adviser_keys.Push(Json::Object()
                           .Set("key_id", key_id)
                           .Set("created_at_unix_ms", pair.created_at_unix_ms())
@@ -184,8 +186,9 @@ absl::Status RunKeysList(Session& session) {
   }
   Json cases = Json::Array();
   for (const auto& thread : contents.threads()) {
-    table.AddRow({"case", thread.thread_id(), FormatTimestamp(thread.created_at_unix_ms()),
-                  std::string(ThreadStateName(thread.last_known_state()))});
+    table.AddRow({m.Format(Msg::kKindCase), thread.thread_id(),
+                  FormatTimestamp(thread.created_at_unix_ms()),
+                  std::string(ValueText(thread.last_known_state(), m))});
     cases.Push(Json::Object()
                    .Set("reference", thread.thread_id())
                    .Set("created_at_unix_ms", thread.created_at_unix_ms())

@@ -281,10 +281,15 @@ std::string Redact(std::string_view text, absl::Span<const Finding> findings,
   return out;
 }
 
-std::string FormatFinding(const Finding& finding) {
-  const std::string_view kind = FindingKindName(finding.kind);
-  std::string out = absl::StrCat(finding.line, ":", finding.column, " ",
-                                 absl::string_view(kind.data(), kind.size()), " ");
+std::string FormatFinding(const Finding& finding, MessageLanguage language) {
+  std::string kind(language == MessageLanguage::kSwedish
+                       ? FindingKindPlaceholder(finding.kind, language)
+                       : FindingKindName(finding.kind));
+  if (language == MessageLanguage::kSwedish && kind.size() > 2) {
+    kind = kind.substr(1, kind.size() - 2);  // without the brackets
+    std::replace(kind.begin(), kind.end(), ' ', '-');
+  }
+  std::string out = absl::StrCat(finding.line, ":", finding.column, " ", kind, " ");
   out.append(JsonString(finding.excerpt));
   return out;
 }
@@ -337,7 +342,7 @@ CheckResult RunCheck(std::string_view input, const CheckOptions& options) {
     result.out = Redact(input, *findings, options.language);
   } else {
     for (const Finding& finding : *findings) {
-      absl::StrAppend(&result.out, FormatFinding(finding), "\n");
+      absl::StrAppend(&result.out, FormatFinding(finding, options.language), "\n");
     }
   }
   return result;

@@ -188,8 +188,10 @@ std::string Summary(size_t count, bool redacted, MessageLanguage language);
 
 // One finding as `samrad check` prints it: `LINE:COL KIND "excerpt"`, with
 // `"`, `\` and control characters in the excerpt escaped as in JSON. No
-// trailing newline.
-std::string FormatFinding(const Finding& finding);
+// trailing newline. KIND is FindingKindName in English; in Swedish the
+// placeholder's word with "-" for spaces ("namn", "gatuadress").
+std::string FormatFinding(const Finding& finding,
+                          MessageLanguage language = MessageLanguage::kEnglish);
 
 // The findings as a JSON array of objects with the members line, column,
 // kind, excerpt, byte_offset and byte_length (strings escaped per RFC 8259;

@@ -1,10 +1,13 @@
 #include "client/output.h"
 
 #include <algorithm>
-#include <ctime>
+#include <cstdlib>
 
 #include "absl/base/internal/raw_logging.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "client/messages.h"
+#include "client/values.h"
 
 namespace samrad::client {
 namespace {
@@ -12,64 +15,6 @@ namespace {
 size_t Utf8Width(absl::string_view s) {
   return static_cast<size_t>(std::count_if(
       s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
-template <typename Enum>
-struct NameEntry {
-  Enum value;
-  const char* name;
-};
-
-constexpr NameEntry<v1::Category> kCategories[] = {
-    {v1::CATEGORY_HONOUR_VIOLENCE, "honour-violence"},
-    {v1::CATEGORY_CHILD_MARRIAGE, "child-marriage"},
-    {v1::CATEGORY_FORCED_MARRIAGE, "forced-marriage"},
-    {v1::CATEGORY_FGM, "fgm"},
-    {v1::CATEGORY_OTHER, "other"},
-};
-constexpr NameEntry<v1::Urgency> kUrgencies[] = {
-    {v1::URGENCY_ACUTE, "acute"},
-    {v1::URGENCY_HIGH, "high"},
-    {v1::URGENCY_NORMAL, "normal"},
-};
-constexpr NameEntry<v1::OrgType> kOrgTypes[] = {
-    {v1::ORG_TYPE_SOCIAL_SERVICES, "social-services"}, {v1::ORG_TYPE_SCHOOL, "school"},
-    {v1::ORG_TYPE_HEALTH_CARE, "health-care"},         {v1::ORG_TYPE_POLICE, "police"},
-    {v1::ORG_TYPE_PROSECUTION, "prosecution"},         {v1::ORG_TYPE_OTHER, "other"},
-};
-constexpr NameEntry<v1::AgeGroup> kAgeGroups[] = {
-    {v1::AGE_GROUP_CHILD, "child"},
-    {v1::AGE_GROUP_YOUNG_ADULT, "young-adult"},
-    {v1::AGE_GROUP_ADULT, "adult"},
-};
-constexpr NameEntry<v1::ThreadState> kStates[] = {
-    {v1::THREAD_STATE_OPEN, "open"},
-    {v1::THREAD_STATE_CLAIMED, "claimed"},
-    {v1::THREAD_STATE_ANSWERED, "answered"},
-    {v1::THREAD_STATE_CLOSED, "closed"},
-};
-
-template <typename Enum, size_t N>
-absl::string_view NameOf(const NameEntry<Enum> (&table)[N], Enum value) {
-  for (const auto& entry : table) {
-    if (entry.value == value) return entry.name;
-  }
-  return "unspecified";
-}
-
-template <typename Enum, size_t N>
-std::optional<Enum> ValueOf(const NameEntry<Enum> (&table)[N], absl::string_view name) {
-  for (const auto& entry : table) {
-    if (entry.name == name) return entry.value;
-  }
-  return std::nullopt;
-}
-
-template <typename Enum, size_t N>
-std::vector<std::string> NamesOf(const NameEntry<Enum> (&table)[N]) {
-  std::vector<std::string> names;
-  for (const auto& entry : table) names.emplace_back(entry.name);
-  return names;
 }
 
 }  // namespace
@@ -210,27 +155,71 @@ std::string FormatAge(int64_t duration_ms) {
   return absl::StrCat(h / 24, "d ", h % 24, "h");
 }
 
-std::string FormatTimestamp(int64_t unix_ms) {
-  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
+namespace {
+
+// $TZ when set, else Europe/Stockholm for a Swedish locale, else the
+// system's zone (absl::LocalTimeZone reads /etc/localtime).
+absl::TimeZone DisplayZone() {
+  const char* tz = std::getenv("TZ");
+  if ((tz == nullptr || *tz == '\0') && LanguageFromEnvironment() == Language::kSwedish) {
+    absl::TimeZone stockholm;
+    if (absl::LoadTimeZone("Europe/Stockholm", &stockholm)) return stockholm;
+  }
+  return absl::LocalTimeZone();
 }
 
-absl::string_view CategoryName(v1::Category value) { return NameOf(kCategories, value); }
-absl::string_view UrgencyName(v1::Urgency value) { return NameOf(kUrgencies, value); }
-absl::string_view OrgTypeName(v1::OrgType value) { return NameOf(kOrgTypes, value); }
-absl::string_view AgeGroupName(v1::AgeGroup value) { return NameOf(kAgeGroups, value); }
-absl::string_view ThreadStateName(v1::ThreadState value) { return NameOf(kStates, value); }
-std::vector<std::string> CategoryNames() { return NamesOf(kCategories); }
-std::vector<std::string> UrgencyNames() { return NamesOf(kUrgencies); }
-std::vector<std::string> OrgTypeNames() { return NamesOf(kOrgTypes); }
-std::vector<std::string> AgeGroupNames() { return NamesOf(kAgeGroups); }
-std::optional<v1::Category> ParseCategory(absl::string_view n) { return ValueOf(kCategories, n); }
-std::optional<v1::Urgency> ParseUrgency(absl::string_view n) { return ValueOf(kUrgencies, n); }
-std::optional<v1::OrgType> ParseOrgType(absl::string_view n) { return ValueOf(kOrgTypes, n); }
-std::optional<v1::AgeGroup> ParseAgeGroup(absl::string_view n) { return ValueOf(kAgeGroups, n); }
+}  // namespace
+
+std::string FormatTimestamp(int64_t unix_ms) {
+  return absl::FormatTime("%Y-%m-%d %H:%M %Z", absl::FromUnixMillis(unix_ms), DisplayZone());
+}
+
+namespace {
+
+template <typename Enum>
+absl::string_view EnglishToken(ValueKind kind, Enum value) {
+  return ValueToken(kind, static_cast<int>(value), Language::kEnglish);
+}
+
+template <typename Enum>
+std::optional<Enum> Parse(ValueKind kind, absl::string_view name) {
+  std::optional<int> value = ParseValue(kind, name);
+  if (!value.has_value()) return std::nullopt;
+  return static_cast<Enum>(*value);
+}
+
+}  // namespace
+
+absl::string_view CategoryName(v1::Category v) { return EnglishToken(ValueKind::kCategory, v); }
+absl::string_view UrgencyName(v1::Urgency v) { return EnglishToken(ValueKind::kUrgency, v); }
+absl::string_view OrgTypeName(v1::OrgType v) { return EnglishToken(ValueKind::kOrgType, v); }
+absl::string_view AgeGroupName(v1::AgeGroup v) { return EnglishToken(ValueKind::kAgeGroup, v); }
+absl::string_view ThreadStateName(v1::ThreadState v) {
+  return EnglishToken(ValueKind::kThreadState, v);
+}
+std::vector<std::string> CategoryNames() {
+  return ValueTokens(ValueKind::kCategory, Language::kEnglish);
+}
+std::vector<std::string> UrgencyNames() {
+  return ValueTokens(ValueKind::kUrgency, Language::kEnglish);
+}
+std::vector<std::string> OrgTypeNames() {
+  return ValueTokens(ValueKind::kOrgType, Language::kEnglish);
+}
+std::vector<std::string> AgeGroupNames() {
+  return ValueTokens(ValueKind::kAgeGroup, Language::kEnglish);
+}
+std::optional<v1::Category> ParseCategory(absl::string_view n) {
+  return Parse<v1::Category>(ValueKind::kCategory, n);
+}
+std::optional<v1::Urgency> ParseUrgency(absl::string_view n) {
+  return Parse<v1::Urgency>(ValueKind::kUrgency, n);
+}
+std::optional<v1::OrgType> ParseOrgType(absl::string_view n) {
+  return Parse<v1::OrgType>(ValueKind::kOrgType, n);
+}
+std::optional<v1::AgeGroup> ParseAgeGroup(absl::string_view n) {
+  return Parse<v1::AgeGroup>(ValueKind::kAgeGroup, n);
+}
 
 }  // namespace samrad::client

@@ -82,11 +82,15 @@ std::string JsonQuote(absl::string_view s);
 // "42s", "17m", "5h 12m", "3d 4h" for a duration in milliseconds (negative
 // durations print as "0s").
 std::string FormatAge(int64_t duration_ms);
-// "2026-11-28 14:03 UTC".
+// "2026-11-28 15:03 CET": the local time of $TZ with the zone's
+// abbreviation; when TZ is unset, Europe/Stockholm for a Swedish locale
+// (LANG/LC_ALL/LC_MESSAGES, client/messages.h), else the system's zone.
 std::string FormatTimestamp(int64_t unix_ms);
 
-// Command-line names of the metadata enums ("honour-violence", "acute",
-// "social-services", "young-adult", "open", ...). Unknown -> "unspecified".
+// The English tokens of the metadata enums ("honour-violence", "acute",
+// "social-services", "young-adult", "open", ...), the stable names in JSON
+// for scripts; unknown -> "unspecified". From the one value table
+// (client/values.h); tables for people use ValueText there instead.
 absl::string_view CategoryName(v1::Category value);
 absl::string_view UrgencyName(v1::Urgency value);
 absl::string_view OrgTypeName(v1::OrgType value);
@@ -99,7 +103,8 @@ std::vector<std::string> UrgencyNames();
 std::vector<std::string> OrgTypeNames();
 std::vector<std::string> AgeGroupNames();
 
-// Inverses; nullopt for an unknown name.
+// Inverses; accept English and Swedish tokens in any case, with or without
+// diacritics (client/values.h ParseValue); nullopt for an unknown name.
 std::optional<v1::Category> ParseCategory(absl::string_view name);
 std::optional<v1::Urgency> ParseUrgency(absl::string_view name);
 std::optional<v1::OrgType> ParseOrgType(absl::string_view name);

@@ -175,6 +175,10 @@ absl::StatusOr<const v1::ClientProfile*> Session::Profile() {
     absl::StatusOr<std::string> path = ProfilePath();
     if (!path.ok()) return path.status();
     absl::StatusOr<v1::ClientProfile> profile = LoadProfile(*path);
+    if (profile.status().code() == absl::StatusCode::kNotFound) {
+      return WithExitCode(absl::NotFoundError(msg().Format(Msg::kNoProfile, *path)),
+                          ExitCode::kConfig);
+    }
     if (!profile.ok()) return profile.status();
     profile_ = std::move(*profile);
   }
@@ -403,10 +407,10 @@ absl::StatusOr<std::string> Session::GuardText(std::string text) {
   absl::StatusOr<std::vector<guard::Finding>> findings = guard::ScanText(text);
   if (!findings.ok()) return WithExitCode(findings.status(), ExitCode::kUsage);
   if (findings->empty()) return text;
+  const guard::MessageLanguage language = msg().language() == Language::kSwedish
+                                              ? guard::MessageLanguage::kSwedish
+                                              : guard::MessageLanguage::kEnglish;
   if (args_.Has("redact")) {
-    const guard::MessageLanguage language = msg().language() == Language::kSwedish
-                                                ? guard::MessageLanguage::kSwedish
-                                                : guard::MessageLanguage::kEnglish;
     std::string redacted = guard::Redact(text, *findings, language);
     err() << msg().Format(Msg::kGuardRedacted) << "\n" << redacted;
     if (!redacted.empty() && redacted.back() != '\n') err() << "\n";
@@ -422,12 +426,13 @@ absl::StatusOr<std::string> Session::GuardText(std::string text) {
   // findings on top, until it passes, is discarded, or the rounds run out.
   const bool reopen = draft_.has_value() && draft_from_editor_ && io_.stdin_is_tty;
   for (int round = 1; reopen && round <= kMaxDraftRounds; ++round) {
-    for (const guard::Finding& finding : *findings) err() << guard::FormatFinding(finding) << "\n";
+    for (const guard::Finding& finding : *findings)
+      err() << guard::FormatFinding(finding, language) << "\n";
     err() << msg().Format(Msg::kDraftReopening) << "\n";
     std::vector<std::string> comments = {msg().Format(Msg::kDraftCommentInstruction)};
     for (guard::Finding finding : *findings) {
       finding.line += static_cast<int>(findings->size()) + 1;  // as numbered in the file
-      comments.push_back(guard::FormatFinding(finding));
+      comments.push_back(guard::FormatFinding(finding, language));
     }
     const std::string shown = WithDraftComments(comments, text);
     if (absl::Status s = draft_->Write(shown); !s.ok()) return s;
@@ -456,7 +461,8 @@ absl::StatusOr<std::string> Session::GuardText(std::string text) {
       return text;
     }
   }
-  for (const guard::Finding& finding : *findings) err() << guard::FormatFinding(finding) << "\n";
+  for (const guard::Finding& finding : *findings)
+    err() << guard::FormatFinding(finding, language) << "\n";
   if (reopen) {
     return WithExitCode(
         absl::FailedPreconditionError(msg().Format(Msg::kDraftStillRefused, kMaxDraftRounds)),

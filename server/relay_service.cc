@@ -845,14 +845,16 @@ class RelayServiceImpl final : public RelayService {
     auto* reactor = ctx->DefaultReactor();
     auto caller = Admit(ctx, method::kGetStats, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
-    static const absl::flat_hash_set<std::string> kDimensions = {"unit",    "county", "category",
-                                                                 "urgency", "org",    "month"};
+    // Suppression and the calendar periods are the store's rule
+    // (storage/store.h Stats); here only the cheap checks before a scan.
+    static const absl::flat_hash_set<std::string> kDimensions = {"unit", "county", "category",
+                                                                 "month"};
     absl::flat_hash_set<std::string> seen;
     for (const std::string& g : request->group_by()) {
       if (!kDimensions.contains(g)) {
-        Fail(reactor, absl::InvalidArgumentError(absl::StrCat(
-                          "group_by \"", g.substr(0, 32),
-                          "\" is unknown; use unit, county, category, urgency, org or month")));
+        Fail(reactor, absl::InvalidArgumentError(
+                          absl::StrCat("group_by \"", g.substr(0, 32),
+                                       "\" is unknown; use unit, county, category or month")));
         return reactor;
       }
       if (!seen.insert(g).second) {
@@ -860,13 +862,13 @@ class RelayServiceImpl final : public RelayService {
         return reactor;
       }
     }
-    v1::StatsRequest query = *request;
-    if (query.to_unix_ms() == 0) query.set_to_unix_ms(clock_() + 1);
-    if (query.from_unix_ms() < 0 || query.from_unix_ms() >= query.to_unix_ms()) {
-      Fail(reactor,
-           absl::InvalidArgumentError("from_unix_ms must be at least 0 and lower than to_unix_ms"));
+    if (absl::StatusOr<storage::StatsWindow> window =
+            storage::StatsPeriodWindow(*request, clock_());
+        !window.ok()) {
+      Fail(reactor, window.status());
       return reactor;
     }
+    v1::StatsRequest query = *request;
     RunBlocking(reactor, [this, query = std::move(query), reply]() -> absl::Status {
       auto rows = store_->Stats(query);
       if (!rows.ok()) return rows.status();

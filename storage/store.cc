@@ -16,6 +16,7 @@
 #include <sys/statvfs.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -1629,78 +1630,142 @@ absl::StatusOr<QueuePageResult> StoreImpl::ScanQueue(const QueueQuery& query,
 
 // ---- Stats ----
 
+absl::StatusOr<StatsWindow> StatsPeriodWindow(const v1::StatsRequest& request, int64_t now_ms) {
+  if (request.from_unix_ms() != 0 || request.to_unix_ms() != 0) {
+    return absl::InvalidArgumentError(
+        "statistics are no longer given for date ranges (from/to), only for a whole calendar "
+        "month, quarter or year, so that two queries cannot be subtracted; set period, year "
+        "and index");
+  }
+  if (request.year() < 2000 || request.year() > 2999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("statistics year ", request.year(), " is not in 2000..2999"));
+  }
+  int first_month = 1;
+  int months = 12;
+  switch (request.period()) {
+    case v1::STATS_PERIOD_MONTH:
+      if (request.index() < 1 || request.index() > 12) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("statistics month ", request.index(), " is not in 1..12"));
+      }
+      first_month = request.index();
+      months = 1;
+      break;
+    case v1::STATS_PERIOD_QUARTER:
+      if (request.index() < 1 || request.index() > 4) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("statistics quarter ", request.index(), " is not in 1..4"));
+      }
+      first_month = 3 * request.index() - 2;
+      months = 3;
+      break;
+    case v1::STATS_PERIOD_YEAR:
+      if (request.index() != 0) {
+        return absl::InvalidArgumentError("a statistics year takes index 0");
+      }
+      break;
+    default:
+      return absl::InvalidArgumentError("statistics period must be month, quarter or year");
+  }
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  const absl::Time begin = absl::FromCivil(absl::CivilMonth(request.year(), first_month), utc);
+  const absl::Time end =
+      absl::FromCivil(absl::CivilMonth(request.year(), first_month) + months, utc);
+  StatsWindow window{absl::ToUnixMillis(begin), absl::ToUnixMillis(end)};
+  if (window.to_unix_ms > now_ms) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the period ends ", absl::FormatTime("%Y-%m-%d", end, utc),
+        " (UTC); statistics of a period are given once it has ended, so that they never change "
+        "by a single new case"));
+  }
+  return window;
+}
+
 absl::StatusOr<std::vector<v1::StatsRow>> StoreImpl::Stats(const v1::StatsRequest& request) {
-  static constexpr std::string_view kDimensions[] = {"unit",    "county", "category",
-                                                     "urgency", "org",    "month"};
+  static constexpr std::string_view kDimensions[] = {"unit", "county", "category", "month"};
   for (const std::string& dimension : request.group_by()) {
     if (std::find(std::begin(kDimensions), std::end(kDimensions), dimension) ==
         std::end(kDimensions)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown statistics dimension '", dimension,
-                       "'; use unit, county, category, urgency, org or month"));
+      return absl::InvalidArgumentError(absl::StrCat("unknown statistics dimension '",
+                                                     dimension.substr(0, 32),
+                                                     "'; use unit, county, category or month"));
     }
   }
-  const int64_t from = request.from_unix_ms();
-  const int64_t to = request.to_unix_ms() == 0 ? options_.clock() : request.to_unix_ms();
-  struct Cell {
-    std::map<std::string, std::string> group;
+  absl::StatusOr<StatsWindow> window = StatsPeriodWindow(request, options_.clock());
+  if (!window.ok()) return window.status();
+  // The base: one cell per (month, unit, county, category) of threads
+  // created in the window. Base cells never depend on the query.
+  struct BaseCell {
     uint64_t count = 0;
     std::vector<int64_t> answer_ms;
   };
-  std::map<std::vector<std::string>, Cell> cells;
+  using BaseKey = std::array<std::string, 4>;  // month, unit, county, category
+  std::map<BaseKey, BaseCell> base;
   absl::Status status = ForEach(schema::kThreads, "", [&](const rocksdb::Iterator& it) {
     absl::StatusOr<v1::ThreadRecord> thread =
         OpenProto<v1::ThreadRecord>(schema::kThreads, it.key(), it.value());
     if (!thread.ok()) return thread.status();
-    if (thread->created_at_unix_ms() < from || thread->created_at_unix_ms() >= to) {
-      return absl::OkStatus();
-    }
-    std::map<std::string, std::string> group;
-    std::vector<std::string> key;
-    for (const std::string& dimension : request.group_by()) {
-      std::string value;
-      if (dimension == "unit") {
-        value = thread->unit();
-      } else if (dimension == "county") {
-        value = thread->metadata().county();
-      } else if (dimension == "category") {
-        value = v1::Category_Name(thread->metadata().category());
-      } else if (dimension == "urgency") {
-        value = v1::Urgency_Name(thread->metadata().urgency());
-      } else if (dimension == "org") {
-        value = v1::OrgType_Name(thread->metadata().org_type());
-      } else {
-        value = MonthOf(thread->created_at_unix_ms());
-      }
-      key.push_back(value);
-      group[dimension] = std::move(value);
-    }
-    Cell& cell = cells[key];
-    cell.group = std::move(group);
+    const int64_t created = thread->created_at_unix_ms();
+    if (created < window->from_unix_ms || created >= window->to_unix_ms) return absl::OkStatus();
+    BaseCell& cell = base[BaseKey{MonthOf(created), thread->unit(), thread->metadata().county(),
+                                  v1::Category_Name(thread->metadata().category())}];
     ++cell.count;
     if (thread->first_answer_at_unix_ms() > 0) {
-      cell.answer_ms.push_back(thread->first_answer_at_unix_ms() - thread->created_at_unix_ms());
+      cell.answer_ms.push_back(thread->first_answer_at_unix_ms() - created);
     }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
+  // Every group is a sum of whole base cells: cells of 5 or more are added
+  // in, cells of 1..4 only counted as suppressed (docs/DESIGN.md).
+  struct Group {
+    std::map<std::string, std::string> values;
+    uint64_t published = 0;
+    uint32_t suppressed = 0;
+    std::vector<int64_t> answer_ms;
+  };
+  std::map<std::vector<std::string>, Group> groups;
+  for (const auto& [key, cell] : base) {
+    std::vector<std::string> group_key;
+    std::map<std::string, std::string> values;
+    for (const std::string& dimension : request.group_by()) {
+      const size_t at = dimension == "month"    ? 0
+                        : dimension == "unit"   ? 1
+                        : dimension == "county" ? 2
+                                                : 3;
+      group_key.push_back(key[at]);
+      values[dimension] = key[at];
+    }
+    Group& group = groups[group_key];
+    group.values = std::move(values);
+    if (cell.count < kStatsMinCell) {
+      ++group.suppressed;
+      continue;
+    }
+    group.published += cell.count;
+    group.answer_ms.insert(group.answer_ms.end(), cell.answer_ms.begin(), cell.answer_ms.end());
+  }
   std::vector<v1::StatsRow> rows;
-  for (auto& [key, cell] : cells) {
+  for (auto& [key, group] : groups) {
     v1::StatsRow row;
-    row.mutable_group()->insert(cell.group.begin(), cell.group.end());
-    if (cell.count < 5) {
+    row.mutable_group()->insert(group.values.begin(), group.values.end());
+    row.set_published_count(group.published);
+    row.set_suppressed_cells(group.suppressed);
+    if (group.suppressed == 0) {
+      row.set_count(absl::StrCat(group.published));
+    } else if (group.published == 0 && group.suppressed == 1) {
       row.set_count("<5");
+    } else {
+      row.set_count(absl::StrCat(group.published, "+"));
+    }
+    std::vector<int64_t>& v = group.answer_ms;
+    if (v.empty()) {
       row.set_median_ms_to_first_answer(-1);
     } else {
-      row.set_count(absl::StrCat(cell.count));
-      if (cell.answer_ms.empty()) {
-        row.set_median_ms_to_first_answer(-1);
-      } else {
-        std::vector<int64_t>& v = cell.answer_ms;
-        std::sort(v.begin(), v.end());
-        const size_t n = v.size();
-        row.set_median_ms_to_first_answer(n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
-      }
+      std::sort(v.begin(), v.end());
+      const size_t n = v.size();
+      row.set_median_ms_to_first_answer(n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
     }
     rows.push_back(std::move(row));
   }

@@ -118,6 +118,18 @@ struct QueuePageResult {
   std::string next_cursor;                // empty on the last page
 };
 
+// Statistics (Store::Stats): base cells below this are suppressed.
+inline constexpr uint64_t kStatsMinCell = 5;
+
+// The [from, to) milliseconds of a statistics request's calendar period
+// (UTC). INVALID_ARGUMENT for a from/to range or a bad period, year or
+// index; FAILED_PRECONDITION when the period ends after `now_ms`.
+struct StatsWindow {
+  int64_t from_unix_ms = 0;
+  int64_t to_unix_ms = 0;
+};
+absl::StatusOr<StatsWindow> StatsPeriodWindow(const v1::StatsRequest& request, int64_t now_ms);
+
 struct RetentionPolicy {
   int closed_days = 90;    // purge CLOSED threads closed longer ago than this
   int inactive_days = 30;  // close open threads without activity for this long
@@ -285,11 +297,18 @@ class Store {
                                                                 uint32_t limit) = 0;
   // OK, or DATA_LOSS naming the first entry whose hash or link is broken.
   virtual absl::Status VerifyAuditChain() = 0;
-  // Counts and median time to first answer for threads created in
-  // [from, to), grouped by any of unit, county, category, urgency, org,
-  // month; counts 1..4 are reported as "<5" and their medians as -1. Only
-  // threads still stored count (purged threads are gone). INVALID_ARGUMENT
-  // for an unknown dimension. Scans every thread record.
+  // Counts and median time to first answer for threads created in one
+  // whole, ended calendar period (request.period/year/index, UTC), grouped
+  // by any of unit, county, category, month. The suppression rule
+  // (docs/DESIGN.md, "Statistics that cannot be differenced"): the base is
+  // one cell per (month, unit, county, category); a base cell of 1..4
+  // (< kStatsMinCell) is never counted, only reported as suppressed; every
+  // group's count and median is computed from its base cells of 5 or more.
+  // So every published number is a sum (or median) over whole published
+  // base cells, whatever period or grouping is asked. Only threads still
+  // stored count. INVALID_ARGUMENT for an unknown dimension, a bad period
+  // or a from/to range; FAILED_PRECONDITION for a period not yet ended.
+  // Scans every thread record.
   virtual absl::StatusOr<std::vector<v1::StatsRow>> Stats(const v1::StatsRequest& request) = 0;
 
   // ---- Maintenance ----

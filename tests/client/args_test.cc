@@ -2,6 +2,8 @@
 // and the message table's language selection.
 #include "client/args.h"
 
+#include <set>
+
 #include "absl/strings/match.h"
 #include "client/cli.h"
 #include "client/exit_codes.h"
@@ -159,6 +161,45 @@ TEST(MessagesTest, EveryMessageHasBothLanguagesAndTheAcuteLineNames112) {
   EXPECT_TRUE(absl::StrContains(kSwedish.Format(Msg::kAcuteWarning), "ring 112"));
   EXPECT_EQ(kSwedish.Format(Msg::kAskSent, "RC Kronoberg", "abc"),
             "Skickat till RC Kronoberg. Ärendereferens: abc");
+}
+
+// A new English text must not reach a Swedish user: every Swedish text
+// differs from the English one, except words that are the same in both.
+TEST(MessagesTest, EverySwedishTextIsSwedish) {
+  const std::set<Msg> same_in_both = {Msg::kCmdAdmin, Msg::kErrorPrefix, Msg::kHintFailure,
+                                      Msg::kColOrg, Msg::kColIndex};
+  for (int i = 0; i < static_cast<int>(Msg::kCount_); ++i) {
+    const Msg id = static_cast<Msg>(i);
+    if (same_in_both.count(id) > 0) {
+      EXPECT_EQ(kEnglish.Get(id), kSwedish.Get(id)) << i << " is no longer the same word";
+    } else {
+      EXPECT_NE(kEnglish.Get(id), kSwedish.Get(id)) << i << ": " << kEnglish.Get(id);
+    }
+  }
+}
+
+// Value flags take Swedish spellings; a wrong value lists the allowed ones
+// in the user's language.
+TEST(CommandTreeTest, ValueFlagsTakeSwedishAndListTheUsersLanguage) {
+  auto ask = ParseArgs(CommandTree(), GlobalFlags(),
+                       {"ask", "--county", "07", "--category", "barnäktenskap", "--urgency", "AKUT",
+                        "--org", "hälso- och sjukvård", "--age", "ung-vuxen"},
+                       kSwedish);
+  ASSERT_TRUE(ask.ok()) << ask.status();
+  EXPECT_EQ(ask->Get("category"), "child-marriage");
+  EXPECT_EQ(ask->Get("urgency"), "acute");
+  EXPECT_EQ(ask->Get("org"), "health-care");
+  EXPECT_EQ(ask->Get("age"), "young-adult");
+  auto bad = ParseArgs(CommandTree(), GlobalFlags(), {"ask", "--category", "giftermål"}, kSwedish);
+  ASSERT_FALSE(bad.ok());
+  const std::string message(bad.status().message());
+  EXPECT_TRUE(absl::StrContains(message, "är inte något av: hedersrelaterat-våld, barnäktenskap"))
+      << message;
+  EXPECT_FALSE(absl::StrContains(message, "child-marriage")) << message;
+  auto bad_en = ParseArgs(CommandTree(), GlobalFlags(), {"ask", "--urgency", "soon"}, kEnglish);
+  ASSERT_FALSE(bad_en.ok());
+  EXPECT_TRUE(absl::StrContains(bad_en.status().message(), "acute, high, normal"))
+      << bad_en.status();
 }
 
 TEST(CommandTreeTest, EveryLeafHasAnActionAndHelpRenders) {

@@ -219,6 +219,25 @@ class CliRelayTest : public ::testing::Test {
     return status;
   }
 
+  // Stops the relay (SIGTERM) and starts it again on the same data directory
+  // with `env` added to its environment (e.g. the time-shift shim), then
+  // points every profile in the test directory at its new port.
+  void RestartRelay(const std::map<std::string, std::string>& env) {
+    ASSERT_EQ(StopRelay(SIGTERM), 0) << RelayLog();
+    const std::string old_port = port_;
+    port_.clear();
+    ASSERT_NO_FATAL_FAILURE(StartRelay(env));
+    for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+      if (entry.path().extension() != ".conf") continue;
+      std::string conf = ReadFileToString(entry.path().string()).value_or("");
+      const std::string from = "127.0.0.1:" + old_port;
+      for (size_t at = conf.find(from); at != std::string::npos; at = conf.find(from, at)) {
+        conf.replace(at, from.size(), "127.0.0.1:" + port_);
+      }
+      ASSERT_TRUE(WriteFileAtomically(entry.path().string(), conf).ok());
+    }
+  }
+
   // The relay's stderr log so far.
   std::string RelayLog() const { return ReadFileToString(relay_log_).value_or(""); }
 
@@ -273,7 +292,7 @@ class CliRelayTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
-  void StartRelay() {
+  void StartRelay(const std::map<std::string, std::string>& extra_env = {}) {
     const std::string kek = dir_.File("kek.hex");
     ASSERT_TRUE(WriteFileAtomically(kek, std::string(64, 'b') + "\n").ok());
     const std::string data_dir = dir_.File("relay-data");
@@ -286,9 +305,11 @@ class CliRelayTest : public ::testing::Test {
                      "retention { sweeper_disabled: true }\n",
                      "shutdown_grace_seconds: ", options_.shutdown_grace_seconds, "\n");
     ASSERT_TRUE(WriteFileAtomically(dir_.File("relay.textproto"), config).ok());
-    std::map<std::string, std::string> env;
+    std::map<std::string, std::string> env = extra_env;
     if (options_.disk_can_fill) env["SAMRAD_TEST_DISK_FULL_MARKER"] = disk_full_flag();
-    relay_log_ = dir_.File("relay.log");
+    relay_log_ =
+        dir_.File(restarts_ == 0 ? "relay.log" : absl::StrCat("relay-", restarts_, ".log"));
+    ++restarts_;
     relay_pid_ = Spawn({kRelay, "serve", "--config", dir_.File("relay.textproto")}, MakeEnv(env),
                        "", dir_.File("relay.out"), relay_log_);
     ASSERT_GT(relay_pid_, 0);
@@ -316,6 +337,7 @@ class CliRelayTest : public ::testing::Test {
   std::string relay_log_;
   std::string port_;
   pid_t relay_pid_ = -1;
+  int restarts_ = 0;  // relay starts so far (each restart logs to its own file)
   std::string proxy_log_;
   std::string proxy_port_;
   pid_t proxy_pid_ = -1;

@@ -148,6 +148,7 @@ TEST_F(CliTest, SwedishMessagesWhenLangIsSwedish) {
   Result no_profile = Run({"cases"}, Language::kSwedish);
   EXPECT_EQ(no_profile.code, 10);
   EXPECT_TRUE(absl::StrContains(no_profile.err, "kör `samrad init`")) << no_profile.err;
+  EXPECT_TRUE(absl::StrContains(no_profile.err, "samrad: ingen profil i ")) << no_profile.err;
 }
 
 TEST_F(CliTest, MissingProfileSaysRunInit) {

@@ -66,6 +66,9 @@ TEST(GuardCheck, JsonEscapesQuotesBackslashesAndControlCharacters) {
             "[{\"line\":1,\"column\":1,\"kind\":\"email\",\"excerpt\":"
             "\"a\\\"b\\\\c\\nd\\u0001\\u007fé\",\"byte_offset\":0,\"byte_length\":1}]");
   EXPECT_EQ(FormatFinding(tricky), "1:1 email \"a\\\"b\\\\c\\nd\\u0001\\u007fé\"");
+  // A Swedish reader sees the kind in Swedish (the placeholder's word).
+  EXPECT_EQ(FormatFinding(tricky, MessageLanguage::kSwedish),
+            "1:1 e-post \"a\\\"b\\\\c\\nd\\u0001\\u007fé\"");
 }
 
 TEST(GuardCheck, RedactPrintsTheTextWithPlaceholders) {

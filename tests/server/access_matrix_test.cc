@@ -626,6 +626,8 @@ class AccessMatrixTest : public RelayTest {
     };
     runners["GetStats"] = [](const Caller& c) {
       v1::StatsRequest request;
+      request.set_period(v1::STATS_PERIOD_YEAR);
+      request.set_year(2000);
       request.add_group_by("unit");
       return Call(&S::GetStats, *c.stub, request);
     };

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "crypto/directory.h"
@@ -905,14 +906,19 @@ TEST_F(RelayFlowTest, AdminPublishesAuditsAndMaintains) {
     EXPECT_EQ(admin->GetAuditLog(&ctx2, too_many, &log).error_code(), StatusCode::INVALID_ARGUMENT);
   }
   {
+    // This month has not ended: refused (whole ended periods only; the
+    // suppression rule is tested in RelayStatsTest and storage's tests).
     v1::StatsRequest stats;
+    const absl::CivilMonth month =
+        absl::ToCivilMonth(absl::FromUnixMillis(NowMs()), absl::UTCTimeZone());
+    stats.set_period(v1::STATS_PERIOD_MONTH);
+    stats.set_year(static_cast<int>(month.year()));
+    stats.set_index(month.month());
     stats.add_group_by("unit");
     v1::StatsReply reply;
     ClientContext ctx;
     grpc::Status status = admin->GetStats(&ctx, stats, &reply);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-    ASSERT_EQ(reply.rows_size(), 1);
-    EXPECT_EQ(reply.rows(0).count(), "<5");
+    EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION) << status.error_message();
     stats.add_group_by("shoe-size");
     ClientContext ctx2;
     EXPECT_EQ(admin->GetStats(&ctx2, stats, &reply).error_code(), StatusCode::INVALID_ARGUMENT);
@@ -1700,6 +1706,84 @@ TEST_F(ShareThreadTest, RefusesWrapsOutsideTheUnitsCurrentAdvisers) {
   const v1::ThreadView closed = Read(kAdviser, other_thread.thread_id);
   grpc::Status status = Share(kAdviser, ShareOf(closed, 0, {KeyOf(kNewcomer)}));
   EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION) << status.error_message();
+}
+
+// Issue 19: statistics through the RPC an admin could call directly. Only
+// whole, ended calendar periods; a case cannot be singled out by asking two
+// periods (the old 6-vs-5 attack) or a month against its quarter. The rule
+// itself is tested thoroughly in storage's StatsCannotBeDifferenced.
+TEST_F(RelayTest, StatsCannotBeDifferencedThroughTheRpc) {
+  std::atomic<int64_t> now_ms{absl::ToUnixMillis(absl::Now())};
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  // The first month of a quarter at least a month ahead (certificates are
+  // valid for a year).
+  absl::CivilMonth first = absl::ToCivilMonth(absl::FromUnixMillis(now_ms.load()), utc) + 1;
+  while ((first.month() - 1) % 3 != 0) first += 1;
+  const auto at = [&](absl::CivilMonth month, int day) {
+    return absl::ToUnixMillis(
+        absl::FromCivil(absl::CivilDay(month.year(), month.month(), day), utc));
+  };
+  StartRelay(BaseConfig(), [&now_ms] { return now_ms.load(); });
+  PublishDirectory(1);
+  now_ms = at(first, 3);
+  for (int i = 0; i < 5; ++i) Submit(NewThreadKeys(), "early");
+  now_ms = at(first, 20);
+  Submit(NewThreadKeys(), "the sixth");
+  now_ms = at(first + 1, 4);
+  Submit(NewThreadKeys(), "alone in its month");
+  auto admin = Stub(kAdmin);
+  auto ask = [&](v1::StatsRequest request, v1::StatsReply* reply) {
+    ClientContext ctx;
+    return admin->GetStats(&ctx, request, reply);
+  };
+  auto period = [&](v1::StatsPeriod kind, int index) {
+    v1::StatsRequest request;
+    request.set_period(kind);
+    request.set_year(static_cast<int>(first.year()));
+    request.set_index(index);
+    return request;
+  };
+  const int quarter = (first.month() - 1) / 3 + 1;
+  v1::StatsReply reply;
+  // The second month has not ended yet: refused.
+  EXPECT_EQ(ask(period(v1::STATS_PERIOD_MONTH, first.month() + 1), &reply).error_code(),
+            StatusCode::FAILED_PRECONDITION);
+  now_ms = at(first + 3, 2);
+  // The old attack: two ranges one case apart. Refused, with the reason.
+  v1::StatsRequest range;
+  range.set_from_unix_ms(at(first, 1));
+  range.set_to_unix_ms(at(first, 15));
+  grpc::Status refused = ask(range, &reply);
+  EXPECT_EQ(refused.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(refused.error_message().find("cannot be subtracted"), std::string::npos)
+      << refused.error_message();
+  // The first month: 6. The second: <5. The quarter: 6+ (not 7), so the
+  // quarter minus the first month reveals nothing.
+  grpc::Status status = ask(period(v1::STATS_PERIOD_MONTH, first.month()), &reply);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(reply.rows_size(), 1);
+  EXPECT_EQ(reply.rows(0).count(), "6");
+  reply.Clear();
+  ASSERT_TRUE(ask(period(v1::STATS_PERIOD_MONTH, first.month() + 1), &reply).ok());
+  ASSERT_EQ(reply.rows_size(), 1);
+  EXPECT_EQ(reply.rows(0).count(), "<5");
+  EXPECT_EQ(reply.rows(0).published_count(), 0u);
+  reply.Clear();
+  v1::StatsRequest by_quarter = period(v1::STATS_PERIOD_QUARTER, quarter);
+  by_quarter.add_group_by("unit");
+  ASSERT_TRUE(ask(by_quarter, &reply).ok());
+  ASSERT_EQ(reply.rows_size(), 1);
+  EXPECT_EQ(reply.rows(0).count(), "6+");
+  EXPECT_EQ(reply.rows(0).published_count(), 6u);
+  EXPECT_EQ(reply.rows(0).suppressed_cells(), 1u);
+  reply.Clear();
+  v1::StatsRequest by_month = period(v1::STATS_PERIOD_QUARTER, quarter);
+  by_month.add_group_by("month");
+  ASSERT_TRUE(ask(by_month, &reply).ok());
+  for (const v1::StatsRow& row : reply.rows()) {
+    EXPECT_NE(row.count(), "1") << row.ShortDebugString();
+    EXPECT_NE(row.published_count(), 1u) << row.ShortDebugString();
+  }
 }
 
 }  // namespace

@@ -1,0 +1,193 @@
+// Issue 19, "Swedish all the way" and "Statistics people can show", end to
+// end: the real samrad and samrad-relay under LANG=sv_SE.UTF-8. A
+// professional asks with Swedish values, an adviser reads the queue and
+// answers, the professional reads the case and the list of cases, and the
+// admin reads the statistics of the ended month (the relay restarted with
+// its clock moved past the month's end by the time-shift shim) as a table,
+// as CSV and as SVG. No English value name or heading may reach the
+// Swedish user.
+#include <filesystem>
+#include <map>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "cli_relay_fixture.h"
+
+namespace samrad::client::testing {
+namespace {
+
+// English words people must not see under a Swedish locale: value tokens
+// and headings. ("normal" is the same word in Swedish.)
+const std::vector<std::string>& EnglishWords() {
+  static const auto* words = new std::vector<std::string>{
+      "honour-violence", "child-marriage", "forced-marriage", "school",  "social-services",
+      "health-care",     "young-adult",    "answered",        "claimed", "REFERENCE",
+      "URGENCY",         "CATEGORY",       "STATE",           "COUNTY",  "MESSAGES",
+      "MONTH",           "FIRST ANSWER",   "GROUPS UNDER",    " UTC"};
+  return *words;
+}
+
+void ExpectNoEnglish(const std::string& what, const std::string& text) {
+  for (const std::string& word : EnglishWords()) {
+    EXPECT_FALSE(absl::StrContains(text, word)) << what << " shows \"" << word << "\":\n" << text;
+  }
+}
+
+class SwedishE2eTest : public CliRelayTest {
+ protected:
+  // samrad as `who` under a Swedish locale with TZ unset (so Stockholm time),
+  // with `extra` added to the environment.
+  ProcessResult Sv(const std::string& who, std::vector<std::string> args,
+                   const std::string& stdin_text = "",
+                   std::map<std::string, std::string> extra = {}) {
+    extra["LANG"] = "sv_SE.UTF-8";
+    extra["TZ"] = "";
+    return SamradWithEnv(who, std::move(args), extra, stdin_text);
+  }
+
+  ProcessResult AskSv(const std::string& category, const std::string& text) {
+    return Sv("pro",
+              {"ask", "--county", "07", "--category", category, "--urgency", "hög", "--org",
+               "skola", "--age", "barn", "--json"},
+              text);
+  }
+};
+
+TEST_F(SwedishE2eTest, EveryoneReadsSwedishAndStatisticsAreShowable) {
+  ASSERT_NO_FATAL_FAILURE(StartDeployment({}));
+
+  // Swedish values are accepted; a wrong one lists the Swedish names.
+  ProcessResult bad = Sv("pro", {"ask", "--county", "07", "--category", "giftermål", "--urgency",
+                                 "hög", "--org", "skola", "--age", "barn"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(bad.err, "barnäktenskap, tvångsäktenskap")) << bad.err;
+  ExpectNoEnglish("a refused value", bad.err);
+
+  // Five child-marriage cases (one base cell of 5) and one honour case (<5).
+  std::string ref;
+  for (int i = 0; i < 5; ++i) {
+    ProcessResult asked =
+        AskSv(i % 2 == 0 ? "barnäktenskap" : "BARNAKTENSKAP",
+              absl::StrCat("Eleven berättar om ett planerat giftermål i sommar, fråga ", i, ".\n"));
+    ASSERT_EQ(asked.exit_code, 0) << asked.err;
+    if (ref.empty()) ref = Reference(asked.out);
+  }
+  ASSERT_EQ(AskSv("hedersrelaterat våld", "Familjen kontrollerar vem eleven träffar.\n").exit_code,
+            0);
+  ASSERT_EQ(ref.size(), 32u);
+
+  ProcessResult queue = Sv("adviser", {"queue"});
+  ASSERT_EQ(queue.exit_code, 0) << queue.err;
+  for (const char* word : {"REFERENS", "BRÅDSKA", "KATEGORI", "barnäktenskap",
+                           "hedersrelaterat-våld", "hög", "skola", "öppet"}) {
+    EXPECT_TRUE(absl::StrContains(queue.out, word)) << word << "\n" << queue.out;
+  }
+  ExpectNoEnglish("queue", queue.out);
+  ASSERT_EQ(Sv("adviser", {"claim", ref}).exit_code, 0);
+  ProcessResult answer =
+      Sv("adviser", {"answer", ref}, "Kontakta socialtjänsten i dag och dokumentera samtalet.\n");
+  ASSERT_EQ(answer.exit_code, 0) << answer.err;
+
+  ProcessResult show = Sv("pro", {"show", ref});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  for (const char* word : {"besvarat", "barnäktenskap", "hög", "län 07"}) {
+    EXPECT_TRUE(absl::StrContains(show.out, word)) << word << "\n" << show.out;
+  }
+  // Stockholm time with the zone named (CET in winter, CEST in summer).
+  EXPECT_TRUE(absl::StrContains(show.out, " CET ") || absl::StrContains(show.out, " CEST "))
+      << show.out;
+  ExpectNoEnglish("show", show.out);
+  ProcessResult cases = Sv("pro", {"cases"});
+  ASSERT_EQ(cases.exit_code, 0) << cases.err;
+  for (const char* word : {"REFERENS", "LÄGE", "besvarat", "öppet", "barnäktenskap"}) {
+    EXPECT_TRUE(absl::StrContains(cases.out, word)) << word << "\n" << cases.out;
+  }
+  ExpectNoEnglish("cases", cases.out);
+  // Scripts keep the English names.
+  ProcessResult json = Sv("pro", {"cases", "--json"});
+  EXPECT_TRUE(absl::StrContains(json.out, R"("category":"child-marriage")")) << json.out;
+
+  // This month has not ended: refused, in Swedish.
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  const absl::CivilMonth month = absl::ToCivilMonth(absl::Now(), utc);
+  const std::vector<std::string> period = {"admin",   "stats",
+                                           "--year",  absl::StrCat(month.year()),
+                                           "--month", absl::StrCat(month.month())};
+  ProcessResult early = Sv("admin", period);
+  EXPECT_EQ(early.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(early.err, "när den är slut")) << early.err;
+
+  // Later: the relay and the admin's samrad a day past the month's end.
+  const int64_t shift = absl::ToInt64Seconds(absl::FromCivil(month + 1, utc) - absl::Now()) + 86400;
+  ASSERT_NO_FATAL_FAILURE(RestartRelay({{"LD_PRELOAD", SAMRAD_TIME_SHIFT_LIB},
+                                        {"SAMRAD_TEST_TIME_SHIFT_SECONDS", absl::StrCat(shift)}}));
+  const std::map<std::string, std::string> later = {
+      {"LD_PRELOAD", SAMRAD_TIME_SHIFT_LIB},
+      {"SAMRAD_TEST_TIME_SHIFT_SECONDS", absl::StrCat(shift)}};
+  std::vector<std::string> by_category = period;
+  by_category.insert(by_category.end(), {"--by", "unit,county,category"});
+  ProcessResult stats = Sv("admin", by_category, "", later);
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  EXPECT_TRUE(absl::StrContains(stats.out, "Konsultationer skapade under")) << stats.out;
+  auto has = [&](const std::string& pattern) {
+    return std::regex_search(stats.out, std::regex(pattern));
+  };
+  EXPECT_TRUE(has("Resurscentrum Kronoberg +Kronobergs län +barnäktenskap +5 ")) << stats.out;
+  EXPECT_TRUE(has("Resurscentrum Kronoberg +Kronobergs län +hedersrelaterat-våld +<5"))
+      << stats.out;
+  EXPECT_TRUE(has("Resurscentrum Kronoberg +Kronobergs län +annat +0")) << stats.out;  // zeros
+  EXPECT_TRUE(has("Resurscentrum Gävleborg +Gävleborgs län")) << stats.out;
+  EXPECT_TRUE(absl::StrContains(stats.out, "Totalt")) << stats.out;
+  EXPECT_TRUE(absl::StrContains(stats.out, "5+")) << stats.out;
+  EXPECT_TRUE(absl::StrContains(stats.out, " tim")) << stats.out;  // the answered case
+  EXPECT_FALSE(absl::StrContains(stats.out, "rc-kronoberg")) << stats.out;
+  EXPECT_FALSE(has("Kronobergs län +barnäktenskap +6")) << stats.out;
+  ExpectNoEnglish("stats", stats.out);
+
+  // CSV for Excel, and the charts.
+  std::vector<std::string> csv_args = by_category;
+  csv_args.push_back("--csv");
+  ProcessResult csv = Sv("admin", csv_args, "", later);
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_TRUE(absl::StartsWith(csv.out,
+                               "\xEF\xBB\xBF"
+                               "ENHET;LÄN;KATEGORI;ANTAL;GRUPPER UNDER 5;"))
+      << csv.out;
+  EXPECT_TRUE(absl::StrContains(
+      csv.out, "\r\nResurscentrum Kronoberg;Kronobergs län;hedersrelaterat-våld;<5;1;\r\n"))
+      << csv.out;
+  EXPECT_TRUE(
+      absl::StrContains(csv.out, "\r\nResurscentrum Kronoberg;Kronobergs län;barnäktenskap;5;0;"))
+      << csv.out;
+  const std::string svg_file = dir().File("uppfoljning.svg");
+  std::vector<std::string> svg_args = period;
+  svg_args.insert(svg_args.end(), {"--svg", svg_file});
+  ProcessResult svg = Sv("admin", svg_args, "", later);
+  ASSERT_EQ(svg.exit_code, 0) << svg.err;
+  EXPECT_TRUE(absl::StrContains(svg.err, "Diagrammen skrevs till")) << svg.err;
+  const std::string picture = ReadFileToString(svg_file).value_or("");
+  EXPECT_TRUE(absl::StartsWith(picture, "<?xml")) << picture;
+  EXPECT_TRUE(absl::StrContains(picture, "Ärenden per månad och kategori")) << picture;
+  EXPECT_TRUE(absl::StrContains(picture, ">&lt;5</text>")) << picture;
+  EXPECT_TRUE(
+      absl::StrContains(picture, "class=\"cell\" font-size=\"9\" text-anchor=\"middle\">5</text>"))
+      << picture;
+  EXPECT_FALSE(
+      absl::StrContains(picture, "class=\"cell\" font-size=\"9\" text-anchor=\"middle\">1<"))
+      << picture;
+  ExpectNoEnglish("svg", picture);
+
+  // The old form is refused with the reason.
+  ProcessResult range = Sv("admin", {"admin", "stats", "--from", "2026-01-01"}, "", later);
+  EXPECT_EQ(range.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(range.err, "--from och --to finns inte längre")) << range.err;
+}
+
+}  // namespace
+}  // namespace samrad::client::testing
