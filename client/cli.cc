@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "absl/strings/str_cat.h"
+#include "client/case_filter.h"
 #include "client/commands.h"
 #include "client/exit_codes.h"
 #include "client/output.h"
@@ -58,6 +59,12 @@ FlagSpec YesFlag() { return {"yes", "", Msg::kFlagYes}; }
 PositionalSpec RefArg() { return {"REF", Msg::kArgRef}; }
 FlagSpec DirFlag() { return {"dir", "DIR", Msg::kFlagDir}; }
 
+// `flags` followed by the case filters (client/case_filter.h).
+std::vector<FlagSpec> WithFilters(std::vector<FlagSpec> flags, bool with_mine) {
+  for (FlagSpec& flag : CaseFilterFlags(with_mine)) flags.push_back(std::move(flag));
+  return flags;
+}
+
 CommandSpec BuildTree() {
   CommandSpec root{.name = "samrad", .summary = Msg::kCmdRoot};
   root.subcommands.push_back({.name = "init",
@@ -96,7 +103,7 @@ CommandSpec BuildTree() {
                               .action = "resend"});
   root.subcommands.push_back({.name = "cases",
                               .summary = Msg::kCmdCases,
-                              .flags = {{"all", "", Msg::kFlagAll}},
+                              .flags = WithFilters({{"all", "", Msg::kFlagAll}}, false),
                               .action = "cases"});
   root.subcommands.push_back(
       {.name = "show", .summary = Msg::kCmdShow, .positionals = {RefArg()}, .action = "show"});
@@ -112,6 +119,7 @@ CommandSpec BuildTree() {
                               .action = "close"});
   root.subcommands.push_back({.name = "watch",
                               .summary = Msg::kCmdWatch,
+                              .flags = {{"exec", "CMD", Msg::kFlagExec}},
                               .positionals = {{"REF", Msg::kArgRefOptional, false}},
                               .action = "watch"});
   // Adviser.
@@ -130,7 +138,7 @@ CommandSpec BuildTree() {
                         .action = "keys-prune"}}});
   root.subcommands.push_back({.name = "queue",
                               .summary = Msg::kCmdQueue,
-                              .flags = {{"all", "", Msg::kFlagAll}},
+                              .flags = WithFilters({{"all", "", Msg::kFlagAll}}, true),
                               .action = "queue"});
   root.subcommands.push_back(
       {.name = "claim", .summary = Msg::kCmdClaim, .positionals = {RefArg()}, .action = "claim"});

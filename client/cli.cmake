@@ -4,6 +4,7 @@
 add_library(samrad_client
   admin_audit.cc
   args.cc
+  case_filter.cc
   cli.cc
   command_helpers.cc
   commands_admin.cc
@@ -23,6 +24,8 @@ add_library(samrad_client
   sealed_file.cc
   session.cc
   thread_crypto.cc
+  unread.cc
+  watch_loop.cc
 )
 target_link_libraries(samrad_client
   PUBLIC samrad_crypto samrad_guard samrad_proto gRPC::grpc++ absl::status absl::statusor

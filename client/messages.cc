@@ -441,6 +441,69 @@ constexpr Entry kTable[] = {
      "editor",
      "inget skickades: texten innehåller fortfarande identifierande uppgifter efter $0 "
      "omgångar i redigeraren"},
+    {Msg::kFlagExec,
+     "run CMD through /bin/sh once per event; the event is only in environment variables "
+     "($$SAMRAD_EVENT, $$SAMRAD_REF, $$SAMRAD_URGENCY, $$SAMRAD_CATEGORY, $$SAMRAD_COUNTY, "
+     "$$SAMRAD_UNIT, $$SAMRAD_STATE, $$SAMRAD_CLAIMED_BY, $$SAMRAD_ACUTE)",
+     "kör CMD med /bin/sh en gång per händelse; händelsen finns bara i miljövariabler "
+     "($$SAMRAD_EVENT, $$SAMRAD_REF, $$SAMRAD_URGENCY, $$SAMRAD_CATEGORY, $$SAMRAD_COUNTY, "
+     "$$SAMRAD_UNIT, $$SAMRAD_STATE, $$SAMRAD_CLAIMED_BY, $$SAMRAD_ACUTE)"},
+    {Msg::kWatchLost, "samrad: lost the relay ($0); still watching: reconnecting, next try in $1 s",
+     "samrad: förlorade kontakten med reläet ($0); bevakar fortfarande: ansluter igen, nästa "
+     "försök om $1 s"},
+    {Msg::kWatchRegained,
+     "samrad: connected to the relay again after $0; $1 change(s) while away follow",
+     "samrad: ansluten till reläet igen efter $0; $1 ändring(ar) under avbrottet följer"},
+    {Msg::kWatchAcute, "ACUTE", "AKUT"},
+    {Msg::kWatchExecFailed, "samrad: --exec for case $0: $1 (the watch goes on)",
+     "samrad: --exec för ärende $0: $1 (bevakningen fortsätter)"},
+    {Msg::kWatchHookFailed,
+     "samrad: the new key directory (epoch $0) could not be handled: $1 (the watch goes on)",
+     "samrad: den nya nyckelkatalogen (epok $0) kunde inte hanteras: $1 (bevakningen "
+     "fortsätter)"},
+    {Msg::kDirSignNoAdvisers,
+     "warning: unit $0 has no advisers; questions from its counties ($1) go to the fallback "
+     "unit $2 until advisers are added",
+     "varning: enheten $0 har inga rådgivare; frågor från dess län ($1) går till "
+     "reservenheten $2 tills rådgivare läggs till"},
+    {Msg::kColNew, "NEW", "NYTT"},
+    {Msg::kUnreadFollowUp, "new follow-up", "ny följdfråga"},
+    {Msg::kUnreadAnswer, "new answer", "nytt svar"},
+    {Msg::kUnreadCase, "new case", "nytt ärende"},
+    {Msg::kFlagFilterState, "only cases in these states (comma-separated)",
+     "bara ärenden i dessa lägen (kommaseparerade)"},
+    {Msg::kFlagFilterUrgency, "only cases of these urgencies (comma-separated)",
+     "bara ärenden med dessa brådskegrader (kommaseparerade)"},
+    {Msg::kFlagFilterCategory, "only cases of these categories (comma-separated)",
+     "bara ärenden i dessa kategorier (kommaseparerade)"},
+    {Msg::kFlagFilterCounty, "only cases from these county codes (comma-separated)",
+     "bara ärenden från dessa länskoder (kommaseparerade)"},
+    {Msg::kFlagFilterAge, "only cases about these age groups (comma-separated)",
+     "bara ärenden om dessa åldersgrupper (kommaseparerade)"},
+    {Msg::kFlagMine, "only cases claimed by me", "bara ärenden som jag har tagit"},
+    {Msg::kFlagSinceDate, "only cases opened on or after DATE (YYYY-MM-DD, local time)",
+     "bara ärenden öppnade på eller efter DATE (ÅÅÅÅ-MM-DD, lokal tid)"},
+    {Msg::kFlagUntilDate, "only cases opened on or before DATE (YYYY-MM-DD, local time)",
+     "bara ärenden öppnade på eller före DATE (ÅÅÅÅ-MM-DD, lokal tid)"},
+    {Msg::kBadFilterValue, "--$0 \"$1\" is not allowed; use one or more of: $2",
+     "--$0 \"$1\" är inte tillåtet; ange ett eller flera av: $2"},
+    {Msg::kBadFilterDate, "--$0 \"$1\" is not a date; write it as YYYY-MM-DD (e.g. 2026-11-28)",
+     "--$0 \"$1\" är inget datum; skriv det som ÅÅÅÅ-MM-DD (t.ex. 2026-11-28)"},
+    {Msg::kCmdSearch, "search the text of the cases your keystore can open, on this computer only",
+     "sök i texten i de ärenden ditt nyckelarkiv kan öppna, bara på denna dator"},
+    {Msg::kArgSearchText, "words to look for (case and accents do not matter)",
+     "ord att leta efter (skiftläge och accenter spelar ingen roll)"},
+    {Msg::kFlagSearchLimit, "read at most N cases, newest activity first (default 200)",
+     "läs högst N ärenden, senast aktiva först (standard 200)"},
+    {Msg::kSearchNone, "No case contains \"$0\".", "Inget ärende innehåller \"$0\"."},
+    {Msg::kSearchSkipped, "samrad: searched $0 of $1 cases (--limit); older ones were not read",
+     "samrad: sökte i $0 av $1 ärenden (--limit); äldre lästes inte"},
+    {Msg::kFilterNoMatch, "No case matches the filters.", "Inget ärende matchar filtren."},
+    {Msg::kDirSignFallbackNoAdvisers,
+     "warning: the fallback unit $0 has no advisers; questions from counties whose unit has "
+     "none cannot be sent at all",
+     "varning: reservenheten $0 har inga rådgivare; frågor från län vars enhet saknar "
+     "rådgivare kan inte skickas alls"},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

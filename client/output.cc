@@ -232,5 +232,7 @@ std::optional<v1::Category> ParseCategory(absl::string_view n) { return ValueOf(
 std::optional<v1::Urgency> ParseUrgency(absl::string_view n) { return ValueOf(kUrgencies, n); }
 std::optional<v1::OrgType> ParseOrgType(absl::string_view n) { return ValueOf(kOrgTypes, n); }
 std::optional<v1::AgeGroup> ParseAgeGroup(absl::string_view n) { return ValueOf(kAgeGroups, n); }
+std::vector<std::string> ThreadStateNames() { return NamesOf(kStates); }
+std::optional<v1::ThreadState> ParseThreadState(absl::string_view n) { return ValueOf(kStates, n); }
 
 }  // namespace samrad::client

@@ -201,7 +201,14 @@ class CliRelayTest : public ::testing::Test {
     return status;
   }
 
-  // The relay's stderr log so far.
+  // Starts the relay again after StopRelay: same port, data directory and
+  // configuration (a relay restart as clients see it).
+  void StartRelayAgain() {
+    ASSERT_LE(relay_pid_, 0) << "the relay still runs; StopRelay first";
+    ASSERT_NO_FATAL_FAILURE(StartRelay());
+  }
+
+  // The relay's stderr log so far (of its latest start).
   std::string RelayLog() const { return ReadFileToString(relay_log_).value_or(""); }
 
   // Runs samrad as `who` (profile, keystore passphrase, admin folder).
@@ -255,22 +262,26 @@ class CliRelayTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
+  // Starts the relay; on port 0 the first time, on the same port after.
   void StartRelay() {
+    const std::string wanted_port = port_.empty() ? "0" : port_;
+    port_.clear();
     const std::string kek = dir_.File("kek.hex");
     ASSERT_TRUE(WriteFileAtomically(kek, std::string(64, 'b') + "\n").ok());
     const std::string data_dir = dir_.File("relay-data");
     std::filesystem::create_directories(data_dir);
     const std::string config =
-        absl::StrCat("listen_address: \"127.0.0.1:0\"\n", "tls { cert_file: \"", pki_,
-                     "/relay.crt\" key_file: \"", pki_, "/relay.key\" client_ca_file: \"", pki_,
-                     "/ca.crt\" }\n", "data_dir: \"", data_dir, "\"\n", "kek_file: \"", kek, "\"\n",
-                     "directory_public_key_file: \"", dir_.File("dir"), "/directory.pub\"\n",
-                     "retention { sweeper_disabled: true }\n",
+        absl::StrCat("listen_address: \"127.0.0.1:", wanted_port, "\"\n", "tls { cert_file: \"",
+                     pki_, "/relay.crt\" key_file: \"", pki_, "/relay.key\" client_ca_file: \"",
+                     pki_, "/ca.crt\" }\n", "data_dir: \"", data_dir, "\"\n", "kek_file: \"", kek,
+                     "\"\n", "directory_public_key_file: \"", dir_.File("dir"),
+                     "/directory.pub\"\n", "retention { sweeper_disabled: true }\n",
                      "shutdown_grace_seconds: ", options_.shutdown_grace_seconds, "\n");
     ASSERT_TRUE(WriteFileAtomically(dir_.File("relay.textproto"), config).ok());
     std::map<std::string, std::string> env;
     if (options_.disk_can_fill) env["SAMRAD_TEST_DISK_FULL_MARKER"] = disk_full_flag();
-    relay_log_ = dir_.File("relay.log");
+    relay_log_ = dir_.File(++relay_starts_ == 1 ? std::string("relay.log")
+                                                : absl::StrCat("relay-", relay_starts_, ".log"));
     relay_pid_ = Spawn({kRelay, "serve", "--config", dir_.File("relay.textproto")}, MakeEnv(env),
                        "", dir_.File("relay.out"), relay_log_);
     ASSERT_GT(relay_pid_, 0);
@@ -284,6 +295,9 @@ class CliRelayTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     ASSERT_FALSE(port_.empty()) << RelayLog();
+    if (wanted_port != "0") {
+      ASSERT_EQ(port_, wanted_port) << RelayLog();
+    }
   }
 
   void InitProfile(const std::string& who, const std::string& cert,
@@ -298,6 +312,7 @@ class CliRelayTest : public ::testing::Test {
   std::string relay_log_;
   std::string port_;
   pid_t relay_pid_ = -1;
+  int relay_starts_ = 0;
   std::string proxy_log_;
   std::string proxy_port_;
   pid_t proxy_pid_ = -1;
