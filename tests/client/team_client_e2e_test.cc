@@ -4,6 +4,7 @@
 // restart, --exec, the end of a watch on a revoked certificate, and the
 // national fallback for a county whose unit has no advisers.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <map>
@@ -15,6 +16,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "cli_relay_fixture.h"
 #include "gtest/gtest.h"
 
@@ -220,6 +223,108 @@ TEST_F(CliRelayTest, CountyWithoutAdvisersFallsBackToTheNationalTeam) {
   ProcessResult kronoberg = Ask(kQuestion);
   ASSERT_EQ(kronoberg.exit_code, 0) << kronoberg.err;
   EXPECT_TRUE(absl::StrContains(kronoberg.out, R"("unit":"rc-kronoberg")")) << kronoberg.out;
+}
+
+// Unread markers: a case never opened is a new case to the adviser; an
+// answer is new to the professional until `show`; a follow-up on an
+// answered case is a new follow-up to the adviser (not to its author) until
+// `show`. Text (English and Swedish) and --json say so.
+TEST_F(CliRelayTest, UnreadMarkersShowNewAnswersAndFollowUpsUntilShown) {
+  ASSERT_NO_FATAL_FAILURE(StartDeployment({}));
+  ProcessResult ask = Ask(kQuestion);
+  ASSERT_EQ(ask.exit_code, 0) << ask.err;
+  const std::string ref = Reference(ask.out);
+  auto unread = [&](const std::string& who, const std::string& command) {
+    ProcessResult r = Samrad(who, {command, "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::smatch match;
+    const std::regex pattern(ref + R"re(.*?"unread":"([a-z-]*)")re");
+    return std::regex_search(r.out, match, pattern) ? match[1].str() : "(not listed)";
+  };
+  EXPECT_EQ(unread("adviser", "queue"), "new-case");
+  EXPECT_TRUE(absl::StrContains(Samrad("adviser", {"queue"}).out, "new case"));
+  ASSERT_EQ(Samrad("adviser", {"show", ref}).exit_code, 0);
+  EXPECT_EQ(unread("adviser", "queue"), "");
+  EXPECT_EQ(unread("pro", "cases"), "");
+
+  ASSERT_EQ(Samrad("adviser", {"answer", ref}, "Kontakta socialtjänsten.\n").exit_code, 0);
+  EXPECT_EQ(unread("pro", "cases"), "new-answer");
+  EXPECT_EQ(unread("adviser", "queue"), "");  // my own answer
+  EXPECT_TRUE(absl::StrContains(Samrad("pro", {"cases"}).out, "new answer"));
+  ProcessResult svenska = SamradWithEnv("pro", {"cases"}, {{"LANG", "sv_SE.UTF-8"}});
+  EXPECT_TRUE(absl::StrContains(svenska.out, "nytt svar")) << svenska.out;
+  ASSERT_EQ(Samrad("pro", {"show", ref}).exit_code, 0);
+  EXPECT_EQ(unread("pro", "cases"), "");
+
+  ASSERT_EQ(Samrad("pro", {"followup", ref}, "Och om hon inte vill?\n").exit_code, 0);
+  EXPECT_EQ(unread("adviser", "queue"), "new-follow-up");
+  EXPECT_EQ(unread("adviser2", "queue"), "new-case");  // a-2 never opened it
+  EXPECT_EQ(unread("pro", "cases"), "");               // my own follow-up
+  ProcessResult queue = Samrad("adviser", {"queue"});
+  EXPECT_TRUE(absl::StrContains(queue.out, "new follow-up")) << queue.out;
+  ProcessResult kön = SamradWithEnv("adviser", {"queue"}, {{"LANG", "sv_SE.UTF-8"}});
+  EXPECT_TRUE(absl::StrContains(kön.out, "ny följdfråga")) << kön.out;
+  ASSERT_EQ(Samrad("adviser", {"show", ref}).exit_code, 0);
+  EXPECT_EQ(unread("adviser", "queue"), "");
+
+  struct stat st {};
+  ASSERT_EQ(::stat(dir().File("adviser.keystore.read").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+// `queue` and `cases` filters with the real relay; a bad value is refused
+// (exit 2) listing the allowed values.
+TEST_F(CliRelayTest, FiltersFindCases) {
+  ASSERT_NO_FATAL_FAILURE(StartDeployment({}));
+  ProcessResult a = Ask(kQuestion);  // normal, honour-violence, child
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const std::string normal = Reference(a.out);
+  ProcessResult b = Samrad("pro",
+                           {"ask", "--county", "07", "--category", "fgm", "--urgency", "acute",
+                            "--org", "health-care", "--age", "adult", "--json"},
+                           "En vuxen kvinna berättar om ingreppet.\n");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const std::string acute = Reference(b.out);
+  ASSERT_EQ(Samrad("adviser", {"claim", normal}).exit_code, 0);
+
+  auto listed = [&](const std::string& who, std::vector<std::string> args) {
+    args.push_back("--json");
+    ProcessResult r = Samrad(who, args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::string which;
+    if (absl::StrContains(r.out, normal)) which += "normal";
+    if (absl::StrContains(r.out, acute)) which += which.empty() ? "acute" : "+acute";
+    return which;
+  };
+  EXPECT_EQ(listed("adviser", {"queue"}), "normal+acute");
+  EXPECT_EQ(listed("adviser", {"queue", "--mine"}), "normal");
+  EXPECT_EQ(listed("adviser2", {"queue", "--mine"}), "");
+  EXPECT_EQ(listed("adviser", {"queue", "--urgency", "acute"}), "acute");
+  EXPECT_EQ(listed("adviser", {"queue", "--state", "claimed"}), "normal");
+  EXPECT_EQ(listed("adviser", {"queue", "--category", "fgm,child-marriage"}), "acute");
+  EXPECT_EQ(listed("adviser", {"queue", "--age", "adult", "--county", "07"}), "acute");
+  EXPECT_EQ(listed("adviser", {"queue", "--county", "12"}), "");
+  const std::string today = absl::FormatTime("%Y-%m-%d", absl::Now(), absl::LocalTimeZone());
+  EXPECT_EQ(listed("adviser", {"queue", "--since", today, "--until", today}), "normal+acute");
+  EXPECT_EQ(listed("adviser", {"queue", "--until", "2020-01-01"}), "");
+  EXPECT_EQ(listed("pro", {"cases", "--urgency", "acute"}), "acute");
+  EXPECT_EQ(listed("pro", {"cases", "--state", "claimed"}), "normal");
+  EXPECT_EQ(listed("pro", {"cases", "--since", "2099-01-01"}), "");
+  ProcessResult none = Samrad("adviser", {"queue", "--urgency", "high"});
+  EXPECT_EQ(none.out, "No case matches the filters.\n");
+
+  ProcessResult bad = Samrad("adviser", {"queue", "--state", "pending"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(
+      bad.err,
+      "--state \"pending\" is not allowed; use one or more of: open, claimed, answered, "
+      "closed"))
+      << bad.err;
+  ProcessResult bad_sv =
+      SamradWithEnv("pro", {"cases", "--since", "28/11"}, {{"LANG", "sv_SE.UTF-8"}});
+  EXPECT_EQ(bad_sv.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(bad_sv.err, "är inget datum; skriv det som ÅÅÅÅ-MM-DD"))
+      << bad_sv.err;
 }
 
 }  // namespace
