@@ -30,6 +30,7 @@ const std::map<std::string, Action>& Actions() {
       {"keys-list", RunKeysList},
       {"keys-prune", RunKeysPrune},
       {"queue", RunQueue},
+      {"search", RunSearch},
       {"claim", RunClaim},
       {"release", RunRelease},
       {"answer", RunAnswer},
@@ -140,6 +141,11 @@ CommandSpec BuildTree() {
                               .summary = Msg::kCmdQueue,
                               .flags = WithFilters({{"all", "", Msg::kFlagAll}}, true),
                               .action = "queue"});
+  root.subcommands.push_back({.name = "search",
+                              .summary = Msg::kCmdSearch,
+                              .flags = {{"limit", "N", Msg::kFlagSearchLimit}},
+                              .positionals = {{"TEXT", Msg::kArgSearchText}},
+                              .action = "search"});
   root.subcommands.push_back(
       {.name = "claim", .summary = Msg::kCmdClaim, .positionals = {RefArg()}, .action = "claim"});
   root.subcommands.push_back({.name = "release",

@@ -5,6 +5,7 @@ add_library(samrad_client
   admin_audit.cc
   args.cc
   case_filter.cc
+  case_search.cc
   cli.cc
   command_helpers.cc
   commands_admin.cc

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "client/case_search.h"
 #include "client/cli.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
@@ -169,6 +170,20 @@ TEST(UnreadTest, MarkerFileIsPrivateBoundedAndNeverGoesBack) {
   // A damaged line is skipped, the rest kept.
   ASSERT_TRUE(WriteFileAtomically(path, "junk\n" + b + " 7\nzz 1\n").ok());
   EXPECT_EQ(ReadMarkers::Load(path).Get(b), 7u);
+}
+
+TEST(CaseSearchTest, IgnoresCaseAndDiacriticsAndShowsWhereItMatched) {
+  EXPECT_EQ(FoldForSearch("Ärende ÖVER Straße").text, "arende over strase");
+  const std::string text =
+      "Eleven berättar att hennes FÖRÄLDRAR planerar en resa i sommar.\nHon är rädd.";
+  EXPECT_EQ(FindSnippet(text, "foraldrar", 10).value_or("-"), "…tt hennes FÖRÄLDRAR planerar …");
+  EXPECT_EQ(FindSnippet(text, "Rädd", 100).value_or("-"),
+            "Eleven berättar att hennes FÖRÄLDRAR planerar en resa i sommar. Hon är rädd.");
+  EXPECT_FALSE(FindSnippet(text, "skolan").has_value());
+  EXPECT_FALSE(FindSnippet(text, "").has_value());
+  // A cut never splits a character.
+  const std::string snippet = FindSnippet("åååååååååå x åååååååååå", "x", 3).value_or("");
+  EXPECT_EQ(snippet, "…å x å…");
 }
 
 }  // namespace

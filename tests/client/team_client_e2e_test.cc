@@ -327,5 +327,37 @@ TEST_F(CliRelayTest, FiltersFindCases) {
       << bad_sv.err;
 }
 
+// `samrad search`: the adviser finds a case of the unit's queue by words of
+// its text regardless of case and accents, the professional finds their own
+// case; nothing else matches, and a bad --limit is a usage error.
+TEST_F(CliRelayTest, SearchFindsCasesByTheirDecryptedText) {
+  ASSERT_NO_FATAL_FAILURE(StartDeployment({}));
+  ProcessResult a = Ask("Eleven berättar att hennes föräldrar planerar en resa i sommar.\n");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const std::string trip = Reference(a.out);
+  ProcessResult b = Ask("En kollega undrar hur vi pratar med pappan.\n");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const std::string other = Reference(b.out);
+  ASSERT_EQ(Samrad("adviser", {"answer", other}, "Boka ett möte med skolkuratorn.\n").exit_code, 0);
+
+  ProcessResult adviser = Samrad("adviser", {"search", "FORALDRAR"});
+  ASSERT_EQ(adviser.exit_code, 0) << adviser.err;
+  EXPECT_TRUE(absl::StrContains(adviser.out, trip)) << adviser.out;
+  EXPECT_FALSE(absl::StrContains(adviser.out, other)) << adviser.out;
+  EXPECT_TRUE(absl::StrContains(adviser.out, "hennes föräldrar planerar")) << adviser.out;
+  ProcessResult answer = Samrad("pro", {"search", "skolkuratorn", "--json"});
+  ASSERT_EQ(answer.exit_code, 0) << answer.err;
+  EXPECT_TRUE(absl::StrContains(answer.out, other)) << answer.out;
+  EXPECT_TRUE(absl::StrContains(answer.out, R"("sequence":2)")) << answer.out;
+  EXPECT_FALSE(absl::StrContains(answer.out, trip)) << answer.out;
+  ProcessResult none = Samrad("adviser", {"search", "tvångsäktenskap"});
+  EXPECT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_EQ(none.out, "No case contains \"tvångsäktenskap\".\n");
+  ProcessResult limited = Samrad("adviser", {"search", "föräldrar", "--limit", "1"});
+  EXPECT_EQ(limited.exit_code, 0) << limited.err;
+  EXPECT_TRUE(absl::StrContains(limited.err, "searched 1 of 2 cases")) << limited.err;
+  EXPECT_EQ(Samrad("adviser", {"search", "x", "--limit", "0"}).exit_code, 2);
+}
+
 }  // namespace
 }  // namespace samrad::client
