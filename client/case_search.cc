@@ -127,8 +127,7 @@ absl::StatusOr<int> SearchLimit(Session& session) {
   if (std::optional<std::string> value = session.args().Get("limit"); value.has_value()) {
     if (!absl::SimpleAtoi(*value, &limit) || limit < 1 || limit > 10000) {
       return WithExitCode(
-          absl::InvalidArgumentError(
-              absl::StrCat("--limit must be a whole number from 1 to 10000, not \"", *value, "\"")),
+          absl::InvalidArgumentError(session.msg().Format(Msg::kSearchBadLimit, *value)),
           ExitCode::kUsage);
     }
   }
@@ -140,7 +139,7 @@ absl::StatusOr<int> SearchLimit(Session& session) {
 absl::Status RunSearch(Session& session) {
   const std::string query = *session.args().Positional(0);
   if (FoldForSearch(query).text.find_first_not_of(" \t") == std::string::npos) {
-    return WithExitCode(absl::InvalidArgumentError("give the words to search for"),
+    return WithExitCode(absl::InvalidArgumentError(session.msg().Format(Msg::kSearchEmpty)),
                         ExitCode::kUsage);
   }
   absl::StatusOr<int> limit = SearchLimit(session);

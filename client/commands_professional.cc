@@ -440,9 +440,8 @@ absl::Status RunWatch(Session& session) {
   std::optional<std::string> reference = session.args().Positional(0);
   if (!reference.has_value()) return RunAdviserWatchQueue(session);
   if (session.args().Has("exec")) {
-    return WithExitCode(
-        absl::InvalidArgumentError("--exec works with `samrad watch` (the queue), not with a case"),
-        ExitCode::kUsage);
+    return WithExitCode(absl::InvalidArgumentError(session.msg().Format(Msg::kWatchExecNeedsQueue)),
+                        ExitCode::kUsage);
   }
   absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
   if (!keystore.ok()) return keystore.status();

@@ -504,6 +504,13 @@ constexpr Entry kTable[] = {
      "none cannot be sent at all",
      "varning: reservenheten $0 har inga rådgivare; frågor från län vars enhet saknar "
      "rådgivare kan inte skickas alls"},
+    {Msg::kWatchExecNeedsQueue,
+     "--exec works with `samrad watch` (the queue), not with the watch of one case",
+     "--exec fungerar med `samrad watch` (kön), inte med bevakningen av ett ärende"},
+    {Msg::kSearchEmpty, "give the words to search for, e.g. samrad search \"resa sommar\"",
+     "ange orden att söka efter, t.ex. samrad search \"resa sommar\""},
+    {Msg::kSearchBadLimit, "--limit must be a whole number from 1 to 10000, not \"$0\"",
+     "--limit måste vara ett heltal från 1 till 10000, inte \"$0\""},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

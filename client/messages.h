@@ -276,6 +276,9 @@ enum class Msg {
   kSearchSkipped,
   kFilterNoMatch,
   kDirSignFallbackNoAdvisers,
+  kWatchExecNeedsQueue,
+  kSearchEmpty,
+  kSearchBadLimit,
   kCount_,  // not a message: the number of entries
 };
 

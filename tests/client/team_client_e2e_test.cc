@@ -356,7 +356,12 @@ TEST_F(CliRelayTest, SearchFindsCasesByTheirDecryptedText) {
   ProcessResult limited = Samrad("adviser", {"search", "föräldrar", "--limit", "1"});
   EXPECT_EQ(limited.exit_code, 0) << limited.err;
   EXPECT_TRUE(absl::StrContains(limited.err, "searched 1 of 2 cases")) << limited.err;
-  EXPECT_EQ(Samrad("adviser", {"search", "x", "--limit", "0"}).exit_code, 2);
+  ProcessResult zero =
+      SamradWithEnv("adviser", {"search", "x", "--limit", "0"}, {{"LANG", "sv_SE.UTF-8"}});
+  EXPECT_EQ(zero.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(zero.err, "--limit måste vara ett heltal")) << zero.err;
+  EXPECT_EQ(Samrad("adviser", {"search", "  "}).exit_code, 2);
+  EXPECT_EQ(Samrad("adviser", {"watch", trip, "--exec", "true"}).exit_code, 2);
 }
 
 }  // namespace
