@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "absl/strings/str_cat.h"
+#include "client/case_filter.h"
 #include "client/commands.h"
 #include "client/exit_codes.h"
 #include "client/output.h"
@@ -33,6 +34,7 @@ const std::map<std::string, Action>& Actions() {
       {"keys-list", RunKeysList},
       {"keys-prune", RunKeysPrune},
       {"queue", RunQueue},
+      {"search", RunSearch},
       {"claim", RunClaim},
       {"release", RunRelease},
       {"handover", RunHandover},
@@ -64,6 +66,12 @@ FlagSpec RedactFlag() { return {"redact", "", Msg::kFlagRedact}; }
 FlagSpec YesFlag() { return {"yes", "", Msg::kFlagYes}; }
 PositionalSpec RefArg() { return {"REF", Msg::kArgRef}; }
 FlagSpec DirFlag() { return {"dir", "DIR", Msg::kFlagDir}; }
+
+// `flags` followed by the case filters (client/case_filter.h).
+std::vector<FlagSpec> WithFilters(std::vector<FlagSpec> flags, bool with_mine) {
+  for (FlagSpec& flag : CaseFilterFlags(with_mine)) flags.push_back(std::move(flag));
+  return flags;
+}
 
 CommandSpec BuildTree() {
   CommandSpec root{.name = "samrad", .summary = Msg::kCmdRoot};
@@ -114,7 +122,7 @@ CommandSpec BuildTree() {
                               .action = "resend"});
   root.subcommands.push_back({.name = "cases",
                               .summary = Msg::kCmdCases,
-                              .flags = {{"all", "", Msg::kFlagAll}},
+                              .flags = WithFilters({{"all", "", Msg::kFlagAll}}, false),
                               .action = "cases"});
   root.subcommands.push_back(
       {.name = "show", .summary = Msg::kCmdShow, .positionals = {RefArg()}, .action = "show"});
@@ -130,6 +138,7 @@ CommandSpec BuildTree() {
                               .action = "close"});
   root.subcommands.push_back({.name = "watch",
                               .summary = Msg::kCmdWatch,
+                              .flags = {{"exec", "CMD", Msg::kFlagExec}},
                               .positionals = {{"REF", Msg::kArgRefOptional, false}},
                               .action = "watch"});
   // Adviser.
@@ -148,8 +157,13 @@ CommandSpec BuildTree() {
                         .action = "keys-prune"}}});
   root.subcommands.push_back({.name = "queue",
                               .summary = Msg::kCmdQueue,
-                              .flags = {{"all", "", Msg::kFlagAll}},
+                              .flags = WithFilters({{"all", "", Msg::kFlagAll}}, true),
                               .action = "queue"});
+  root.subcommands.push_back({.name = "search",
+                              .summary = Msg::kCmdSearch,
+                              .flags = {{"limit", "N", Msg::kFlagSearchLimit}},
+                              .positionals = {{"TEXT", Msg::kArgSearchText}},
+                              .action = "search"});
   root.subcommands.push_back(
       {.name = "claim", .summary = Msg::kCmdClaim, .positionals = {RefArg()}, .action = "claim"});
   root.subcommands.push_back({.name = "release",

@@ -5,6 +5,8 @@ add_library(samrad_client
   admin_audit.cc
   agent.cc
   args.cc
+  case_filter.cc
+  case_search.cc
   cli.cc
   command_helpers.cc
   commands_admin.cc
@@ -28,6 +30,8 @@ add_library(samrad_client
   stats_report.cc
   thread_crypto.cc
   values.cc
+  unread.cc
+  watch_loop.cc
 )
 target_link_libraries(samrad_client
   PUBLIC samrad_crypto samrad_guard samrad_proto gRPC::grpc++ absl::status absl::statusor

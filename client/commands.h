@@ -37,6 +37,8 @@ absl::Status RunWatch(Session& session);
 
 // Adviser (commands_adviser.cc).
 absl::Status RunQueue(Session& session);
+// search: client/case_search.cc
+absl::Status RunSearch(Session& session);
 absl::Status RunClaim(Session& session);
 absl::Status RunRelease(Session& session);
 absl::Status RunHandover(Session& session);

@@ -137,6 +137,26 @@ absl::Status RunDirectoryRemoveAdviser(Session& session) {
 
 namespace {
 
+// Before signing: one line on stderr per unit without advisers (its
+// counties fall back to the fallback unit), and one when the fallback unit
+// itself has none.
+void WarnUnitsWithoutAdvisers(Session& session, const std::string& dir) {
+  absl::StatusOr<v1::KeyDirectory> working = LoadWorkingDirectory(dir);
+  if (!working.ok()) return;  // SignWorkspace reports it
+  for (const v1::UnitEntry* unit : UnitsWithoutAdvisers(*working)) {
+    if (unit->unit_id() == working->fallback_unit_id()) {
+      session.err() << session.msg().Format(Msg::kDirSignFallbackNoAdvisers, unit->unit_id())
+                    << "\n";
+      continue;
+    }
+    session.err() << session.msg().Format(
+                         Msg::kDirSignNoAdvisers, unit->unit_id(),
+                         unit->counties().empty() ? "-" : absl::StrJoin(unit->counties(), ", "),
+                         working->fallback_unit_id())
+                  << "\n";
+  }
+}
+
 // `sign` and `refresh`: --valid-days (1-90, default 14), then SignWorkspace.
 absl::Status SignDirectoryCommand(Session& session, bool refresh) {
   absl::StatusOr<std::string> dir = WorkspaceDir(session);
@@ -154,6 +174,7 @@ absl::Status SignDirectoryCommand(Session& session, bool refresh) {
     }
     options.valid_for_ms = int64_t{parsed} * 24 * 3600 * 1000;
   }
+  if (!refresh) WarnUnitsWithoutAdvisers(session, *dir);
   absl::StatusOr<crypto::SecretBytes> passphrase = session.DirectoryKeyPassphrase(false);
   if (!passphrase.ok()) return passphrase.status();
   absl::StatusOr<v1::SignedDirectory> signed_directory = SignWorkspace(*dir, *passphrase, options);

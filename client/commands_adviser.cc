@@ -4,9 +4,11 @@
 #include <ostream>
 #include <string>
 #include <vector>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "client/case_filter.h"
 #include "client/command_helpers.h"
 #include "client/commands.h"
 #include "client/config.h"
@@ -14,37 +16,14 @@
 #include "client/file_util.h"
 #include "common/ids.h"
 #include "client/values.h"
+#include "client/unread.h"
+#include "client/watch_loop.h"
 #include "crypto/directory.h"
 #include "crypto/envelope.h"
 #include "crypto/random.h"
 
 namespace samrad::client {
 namespace {
-
-std::string QueueKindName(v1::QueueEvent::Kind kind) {
-  switch (kind) {
-    case v1::QueueEvent::KIND_NEW:
-      return "new";
-    case v1::QueueEvent::KIND_FOLLOW_UP:
-      return "follow-up";
-    case v1::QueueEvent::KIND_CLAIMED:
-      return "claimed";
-    case v1::QueueEvent::KIND_RELEASED:
-      return "released";
-    case v1::QueueEvent::KIND_ANSWERED:
-      return "answered";
-    case v1::QueueEvent::KIND_REFERRED_IN:
-      return "referred-in";
-    case v1::QueueEvent::KIND_REFERRED_OUT:
-      return "referred-out";
-    case v1::QueueEvent::KIND_CLOSED:
-      return "closed";
-    case v1::QueueEvent::KIND_HANDED_OVER:
-      return "handed-over";
-    default:
-      return "unknown";
-  }
-}
 
 // The relay's refusals of a claim rule (storage/store.cc words them) in the
 // user's language; any other status is returned as it is.
@@ -106,6 +85,15 @@ absl::StatusOr<AdviserContext> LoadAdviserContext(Session& session) {
   if (!directory.ok()) return directory.status();
   context.directory = *directory;
   return context;
+}
+
+// Records in the adviser's read markers that `count` messages of the case
+// were read (client/unread.h).
+absl::Status MarkAdviserRead(const AdviserContext& context, const std::string& thread_id,
+                             uint64_t count) {
+  ReadMarkers markers = ReadMarkers::Load(ReadMarkers::PathFor(context.keystore->path()));
+  markers.MarkRead(thread_id, count);
+  return markers.Save();
 }
 
 ReaderKeys AdviserReaderKeys(const AdviserContext& context) {
@@ -208,6 +196,11 @@ absl::Status RunAdviserShow(Session& session, const std::string& thread_id) {
   if (!read.ok()) return read.status();
   PrintThread(session, read->view.summary(), read->opened.messages,
               Reader{.professional = false, .adviser_id = context->adviser_id});
+  if (read->integrity.ok()) {
+    if (absl::Status s = MarkAdviserRead(*context, thread_id, read->state.last_sequence); !s.ok()) {
+      return s;
+    }
+  }
   return read->integrity;
 }
 
@@ -269,46 +262,50 @@ absl::Status RunAdviserWatchThread(Session& session, const std::string& thread_i
 }
 
 absl::Status RunAdviserWatchQueue(Session& session) {
-  absl::StatusOr<RelayClient*> relay = session.Relay();
-  if (!relay.ok()) return relay.status();
-  std::unique_ptr<grpc::ClientContext> context = (*relay)->NewStreamContext();
-  auto stream = (*relay)->stub().WatchQueue(context.get(), v1::WatchQueueRequest());
-  if (!session.json()) session.err() << session.msg().Format(Msg::kWatching) << "\n";
-  v1::QueueEvent event;
-  while (stream->Read(&event)) {
-    const v1::ThreadSummary& t = event.thread();
-    Json json = SummaryJson(t);
-    json.Set("event", QueueKindName(event.kind()));
-    session.Print(json, absl::StrCat(QueueKindName(event.kind()), "  ", t.thread_id(), "  ",
-                                     UrgencyName(t.metadata().urgency()), "  ",
-                                     CategoryName(t.metadata().category()), "  ",
-                                     t.metadata().county(), "  ", ThreadStateName(t.state()),
-                                     t.claimed_by().empty() ? "" : "  " + t.claimed_by(), "\n"));
-    session.out().flush();
-  }
-  return (*relay)->MapStatus("watch the queue", stream->Finish());
+  WatchOptions options;
+  options.exec = session.args().Get("exec").value_or("");
+  return WatchQueueLoop(session, options);
 }
 
 absl::Status RunQueue(Session& session) {
+  absl::StatusOr<const v1::ClientProfile*> profile = session.Profile();
+  if (!profile.ok()) return profile.status();
+  absl::StatusOr<CaseFilter> filter =
+      ParseCaseFilter(session.args(), session.msg(), (*profile)->adviser_id());
+  if (!filter.ok()) return filter.status();
   std::vector<v1::ThreadState> states = {v1::THREAD_STATE_OPEN, v1::THREAD_STATE_CLAIMED,
                                          v1::THREAD_STATE_ANSWERED};
-  if (session.args().Has("all")) states.push_back(v1::THREAD_STATE_CLOSED);
+  if (session.args().Has("all") || filter->states.count(v1::THREAD_STATE_CLOSED) != 0) {
+    states.push_back(v1::THREAD_STATE_CLOSED);
+  }
   absl::StatusOr<std::vector<v1::ThreadSummary>> threads = ListWholeQueue(session, states);
   if (!threads.ok()) return threads.status();
+  ReadMarkers markers = ReadMarkers::Load(ReadMarkers::PathFor((*profile)->keystore_path()));
   const Messages& m = session.msg();
   Table table({m.Format(Msg::kColReference), m.Format(Msg::kColAge), m.Format(Msg::kColUrgency),
                m.Format(Msg::kColCategory), m.Format(Msg::kColCounty), m.Format(Msg::kColOrg),
-               m.Format(Msg::kColState), m.Format(Msg::kColClaimedBy)});
+               m.Format(Msg::kColState), m.Format(Msg::kColClaimedBy), m.Format(Msg::kColNew)});
   Json list = Json::Array();
+  std::set<std::string> listed;
   for (const auto& t : *threads) {
+    listed.insert(t.thread_id());
+    if (!Matches(*filter,
+                 CaseFacts{t.state(), t.metadata(), t.claimed_by(), t.created_at_unix_ms()})) {
+      continue;
+    }
+    const UnreadKind unread = Unread(t, markers.Get(t.thread_id()), /*professional=*/false);
     table.AddRow({t.thread_id(), FormatAge(session.Now() - t.created_at_unix_ms()),
                   std::string(ValueText(t.metadata().urgency(), m)),
                   std::string(ValueText(t.metadata().category(), m)), t.metadata().county(),
                   std::string(ValueText(t.metadata().org_type(), m)),
-                  std::string(ValueText(t.state(), m)), t.claimed_by()});
-    list.Push(SummaryJson(t));
+                  std::string(ValueText(t.state(), m)), t.claimed_by(), UnreadLabel(m, unread)});
+    list.Push(SummaryJson(t).Set("unread", UnreadJsonName(unread)));
   }
-  session.Print(list, threads->empty() ? m.Format(Msg::kQueueEmpty) + "\n" : table.Render());
+  // Markers of cases the queue no longer lists are dropped (bounded file).
+  markers.KeepOnly(listed);
+  if (absl::Status s = markers.Save(); !s.ok()) return s;
+  const Msg empty = threads->empty() ? Msg::kQueueEmpty : Msg::kFilterNoMatch;
+  session.Print(list, table.size() == 0 ? m.Format(empty) + "\n" : table.Render());
   return absl::OkStatus();
 }
 
@@ -458,6 +455,8 @@ absl::Status RunAnswer(Session& session) {
     return (*relay)->stub().PostMessage(&ctx, request, &ack);
   });
   if (!status.ok()) return ExplainClaimRefusal(session, *id, std::move(status));
+  // My own answer is read; a later follow-up will show as new.
+  if (absl::Status s = MarkAdviserRead(*context, *id, ack.sequence()); !s.ok()) return s;
   std::string done = session.msg().Format(Msg::kAnswerSent, *id) + "\n";
   if (taking_over) done = session.msg().Format(Msg::kTakenOver, *id, holder) + "\n" + done;
   session.Print(Json::Object()

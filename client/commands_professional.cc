@@ -5,12 +5,14 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "client/case_filter.h"
 #include "client/command_helpers.h"
 #include "client/commands.h"
 #include "client/config.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
 #include "client/values.h"
+#include "client/unread.h"
 #include "common/ids.h"
 #include "crypto/directory.h"
 #include "crypto/envelope.h"
@@ -177,7 +179,7 @@ absl::Status RunAsk(Session& session) {
   if (!keystore.ok()) return keystore.status();
   absl::StatusOr<const v1::KeyDirectory*> directory = session.VerifiedDirectory();
   if (!directory.ok()) return directory.status();
-  absl::StatusOr<const v1::UnitEntry*> unit = crypto::RouteCounty(**directory, metadata.county());
+  absl::StatusOr<const v1::UnitEntry*> unit = crypto::RouteNewCase(**directory, metadata.county());
   if (!unit.ok()) return WithExitCode(unit.status(), ExitCode::kDirectory);
   absl::StatusOr<std::vector<crypto::X25519PublicKey>> recipients = UnitRecipients(**unit);
   if (!recipients.ok()) return recipients.status();
@@ -240,9 +242,11 @@ absl::Status RunCases(Session& session) {
   Keystore& ks = **keystore;
   const bool all = session.args().Has("all");
   const Messages& m = session.msg();
+  absl::StatusOr<CaseFilter> filter = ParseCaseFilter(session.args(), m, "");
+  if (!filter.ok()) return filter.status();
   Table table({m.Format(Msg::kColReference), m.Format(Msg::kColUnit), m.Format(Msg::kColCategory),
                m.Format(Msg::kColUrgency), m.Format(Msg::kColState), m.Format(Msg::kColMessages),
-               m.Format(Msg::kColAge)});
+               m.Format(Msg::kColAge), m.Format(Msg::kColNew)});
   Json list = Json::Array();
   bool changed = false;
   bool offline = false;
@@ -253,12 +257,16 @@ absl::Status RunCases(Session& session) {
                             : "unsent";
     std::string messages = "?";
     std::string unit = thread.unit();
+    v1::ThreadState relay_state = thread.last_known_state();
+    UnreadKind unread = UnreadKind::kNone;
     if (thread.pending_envelope().empty() && !offline) {
       absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(thread);
       if (!keys.ok()) return keys.status();
       absl::StatusOr<v1::ThreadView> view = GetMyThread(session, thread, *keys, ~uint64_t{0} >> 1);
       if (view.ok()) {
         state = std::string(ThreadStateName(view->summary().state()));
+        relay_state = view->summary().state();
+        unread = Unread(view->summary(), thread.read_message_count(), /*professional=*/true);
         messages = absl::StrCat(view->summary().message_count());
         unit = view->summary().unit();
         // The unit shown is the relay's (unsigned) word; only a verified
@@ -276,9 +284,13 @@ absl::Status RunCases(Session& session) {
         return view.status();
       }
     }
+    if (!Matches(*filter, {relay_state, thread.metadata(), "", thread.created_at_unix_ms()})) {
+      continue;
+    }
     table.AddRow({thread.thread_id(), unit, std::string(ValueText(thread.metadata().category(), m)),
                   std::string(ValueText(thread.metadata().urgency(), m)), StateText(state, m),
-                  messages, FormatAge(session.Now() - thread.created_at_unix_ms())});
+                  messages, FormatAge(session.Now() - thread.created_at_unix_ms()),
+                  UnreadLabel(m, unread)});
     list.Push(Json::Object()
                   .Set("reference", thread.thread_id())
                   .Set("unit", unit)
@@ -286,7 +298,8 @@ absl::Status RunCases(Session& session) {
                   .Set("category", CategoryName(thread.metadata().category()))
                   .Set("urgency", UrgencyName(thread.metadata().urgency()))
                   .Set("state", state)
-                  .Set("created_at_unix_ms", thread.created_at_unix_ms()));
+                  .Set("created_at_unix_ms", thread.created_at_unix_ms())
+                  .Set("unread", UnreadJsonName(unread)));
   }
   if (changed) {
     if (absl::Status s = ks.Save(); !s.ok()) return s;
@@ -314,6 +327,10 @@ absl::Status RunShow(Session& session) {
   absl::StatusOr<MyCase> read = ReadMyCase(session, **keystore, **thread, *keys, **directory);
   if (!read.ok()) return read.status();
   PrintThread(session, read->view.summary(), read->opened.messages, Reader{.professional = true});
+  if (read->integrity.ok() && read->state.last_sequence > (*thread)->read_message_count()) {
+    (*thread)->set_read_message_count(read->state.last_sequence);  // unread marker
+    if (absl::Status s = (*keystore)->Save(); !s.ok()) return s;
+  }
   return read->integrity;
 }
 
@@ -424,6 +441,10 @@ absl::Status RunClose(Session& session) {
 absl::Status RunWatch(Session& session) {
   std::optional<std::string> reference = session.args().Positional(0);
   if (!reference.has_value()) return RunAdviserWatchQueue(session);
+  if (session.args().Has("exec")) {
+    return WithExitCode(absl::InvalidArgumentError(session.msg().Format(Msg::kWatchExecNeedsQueue)),
+                        ExitCode::kUsage);
+  }
   absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
   if (!keystore.ok()) return keystore.status();
   absl::StatusOr<v1::ThreadKeys*> thread = FindMyCase(**keystore, *reference, false);

@@ -288,6 +288,14 @@ absl::StatusOr<v1::AdviserKeys> ParseAdviserBundle(absl::string_view json) {
   return adviser;
 }
 
+std::vector<const v1::UnitEntry*> UnitsWithoutAdvisers(const v1::KeyDirectory& directory) {
+  std::vector<const v1::UnitEntry*> out;
+  for (const v1::UnitEntry& unit : directory.units()) {
+    if (unit.advisers().empty()) out.push_back(&unit);
+  }
+  return out;
+}
+
 absl::StatusOr<v1::SignedDirectory> SignWorkspace(const std::string& dir,
                                                   const crypto::SecretBytes& passphrase,
                                                   const SignOptions& options) {

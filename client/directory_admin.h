@@ -58,6 +58,10 @@ absl::StatusOr<std::string> InitDirectoryWorkspace(
 absl::StatusOr<v1::KeyDirectory> ParseDirectoryText(absl::string_view text);
 
 absl::StatusOr<v1::KeyDirectory> LoadWorkingDirectory(const std::string& dir);
+
+// The units of `directory` that list no adviser (their questions go to the
+// fallback unit, crypto::RouteNewCase), in directory order.
+std::vector<const v1::UnitEntry*> UnitsWithoutAdvisers(const v1::KeyDirectory& directory);
 // Validates (as ValidateDirectory, with epoch 0 allowed) and saves.
 absl::Status SaveWorkingDirectory(const std::string& dir, const v1::KeyDirectory& directory);
 

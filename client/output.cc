@@ -221,5 +221,11 @@ std::optional<v1::OrgType> ParseOrgType(absl::string_view n) {
 std::optional<v1::AgeGroup> ParseAgeGroup(absl::string_view n) {
   return Parse<v1::AgeGroup>(ValueKind::kAgeGroup, n);
 }
+std::vector<std::string> ThreadStateNames() {
+  return ValueTokens(ValueKind::kThreadState, Language::kEnglish);
+}
+std::optional<v1::ThreadState> ParseThreadState(absl::string_view n) {
+  return Parse<v1::ThreadState>(ValueKind::kThreadState, n);
+}
 
 }  // namespace samrad::client

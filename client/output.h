@@ -109,6 +109,9 @@ std::optional<v1::Category> ParseCategory(absl::string_view name);
 std::optional<v1::Urgency> ParseUrgency(absl::string_view name);
 std::optional<v1::OrgType> ParseOrgType(absl::string_view name);
 std::optional<v1::AgeGroup> ParseAgeGroup(absl::string_view name);
+// Thread states ("open", "claimed", "answered", "closed") for filters.
+std::vector<std::string> ThreadStateNames();
+std::optional<v1::ThreadState> ParseThreadState(absl::string_view name);
 
 }  // namespace samrad::client
 

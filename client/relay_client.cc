@@ -41,6 +41,12 @@ absl::StatusOr<std::unique_ptr<RelayClient>> RelayClient::Create(
     args.SetSslTargetNameOverride(profile.tls_server_name());
   }
   args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  // gRPC's own reconnect backoff grows to 2 minutes by default; a watch that
+  // lost the relay retries on its own schedule (client/watch_loop.h), so the
+  // channel must try again soon after the relay is back.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 1000);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 1000);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
   std::shared_ptr<grpc::Channel> channel =
       grpc::CreateCustomChannel(profile.relay_address(), grpc::SslCredentials(ssl), args);
   WipeString(ssl.pem_private_key);

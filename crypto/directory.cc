@@ -167,6 +167,14 @@ absl::StatusOr<const v1::UnitEntry*> RouteCounty(const v1::KeyDirectory& directo
                                           "\" and the directory has no fallback unit"));
 }
 
+absl::StatusOr<const v1::UnitEntry*> RouteNewCase(const v1::KeyDirectory& directory,
+                                                  std::string_view county) {
+  absl::StatusOr<const v1::UnitEntry*> unit = RouteCounty(directory, county);
+  if (!unit.ok() || !(*unit)->advisers().empty()) return unit;
+  absl::StatusOr<const v1::UnitEntry*> fallback = FindUnit(directory, directory.fallback_unit_id());
+  return fallback.ok() ? fallback : unit;
+}
+
 absl::StatusOr<const v1::UnitEntry*> FindUnit(const v1::KeyDirectory& directory,
                                               std::string_view unit_id) {
   for (const v1::UnitEntry& unit : directory.units()) {

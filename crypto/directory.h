@@ -58,6 +58,15 @@ bool IsRevokedSigningKey(const v1::KeyDirectory& directory, std::string_view sig
 absl::StatusOr<const v1::UnitEntry*> RouteCounty(const v1::KeyDirectory& directory,
                                                  std::string_view county);
 
+// Where a new question from `county` goes (issue 15): the unit RouteCounty
+// names when it lists at least one adviser, else the fallback unit (the
+// national team, NKT), since nobody could read a question sealed for a unit
+// without advisers. The client seals for this unit and the relay requires
+// exactly this unit in message 1's header, so the fallback is taken in this
+// case and no other. NOT_FOUND as RouteCounty.
+absl::StatusOr<const v1::UnitEntry*> RouteNewCase(const v1::KeyDirectory& directory,
+                                                  std::string_view county);
+
 // The unit with `unit_id`, or NOT_FOUND.
 absl::StatusOr<const v1::UnitEntry*> FindUnit(const v1::KeyDirectory& directory,
                                               std::string_view unit_id);

@@ -62,6 +62,7 @@ v1::ThreadSummary Summarize(const v1::ThreadRecord& t) {
   s.set_created_at_unix_ms(t.created_at_unix_ms());
   s.set_last_activity_unix_ms(t.last_activity_unix_ms());
   s.set_message_count(t.last_sequence());
+  s.set_last_sender_role(t.last_sender_role());
   return s;
 }
 
@@ -1397,7 +1398,7 @@ class RelayServiceImpl final : public RelayService {
       return or_resubmit(absl::FailedPreconditionError(
           "no key directory has been published yet; an administrator must publish one"));
     }
-    auto unit = crypto::RouteCounty(dir->directory, metadata.county());
+    auto unit = crypto::RouteNewCase(dir->directory, metadata.county());
     if (!unit.ok()) {
       return or_resubmit(absl::FailedPreconditionError(
           absl::StrCat("the key directory routes county ", metadata.county(), " to no unit")));

@@ -972,6 +972,7 @@ class StoreImpl final : public Store {
     thread.set_first_answer_at_unix_ms(0);
     thread.set_closed_at_unix_ms(0);
     thread.set_last_sequence(1);
+    thread.set_last_sender_role(v1::SENDER_ROLE_PROFESSIONAL);
     thread.clear_previous_units();
     first.set_accepted_at_unix_ms(now);
     if (absl::Status s = PutThread(txn, nullptr, thread); !s.ok()) return s;
@@ -1021,6 +1022,7 @@ class StoreImpl final : public Store {
                                                    : v1::THREAD_STATE_CLAIMED);
     }
     thread.set_last_sequence(message.sequence());
+    thread.set_last_sender_role(message.sender_role());
     thread.set_last_activity_unix_ms(now);
     message.set_accepted_at_unix_ms(now);
     if (absl::Status s = PutThread(txn, &old, thread); !s.ok()) return s;
@@ -1258,6 +1260,7 @@ class StoreImpl final : public Store {
       }
       message.set_accepted_at_unix_ms(now);
       thread.set_last_sequence(message.sequence());
+      thread.set_last_sender_role(message.sender_role());
       if (absl::Status s = PutMessage(txn, message); !s.ok()) return s;
     }
     thread.set_unit(to_unit);

@@ -14,6 +14,10 @@ samrad_add_test(NAME client_cli_test LABEL unit
   SOURCES cli_test.cc LIBS samrad_client)
 samrad_add_test(NAME client_thread_crypto_test LABEL unit
   SOURCES thread_crypto_test.cc LIBS samrad_client)
+samrad_add_test(NAME client_watch_loop_test LABEL unit
+  SOURCES watch_loop_test.cc LIBS samrad_client)
+samrad_add_test(NAME client_case_filter_test LABEL unit
+  SOURCES case_filter_test.cc LIBS samrad_client)
 samrad_add_test(NAME client_admin_audit_test LABEL unit
   SOURCES admin_audit_test.cc LIBS samrad_client samrad_storage)
 # The whole story with the real relay (server/'s samrad-relay).

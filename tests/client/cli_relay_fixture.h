@@ -238,7 +238,14 @@ class CliRelayTest : public ::testing::Test {
     }
   }
 
-  // The relay's stderr log so far.
+  // Starts the relay again after StopRelay: same port, data directory and
+  // configuration (a relay restart as clients see it).
+  void StartRelayAgain() {
+    ASSERT_LE(relay_pid_, 0) << "the relay still runs; StopRelay first";
+    ASSERT_NO_FATAL_FAILURE(StartRelay());
+  }
+
+  // The relay's stderr log so far (of its latest start).
   std::string RelayLog() const { return ReadFileToString(relay_log_).value_or(""); }
 
   // Runs samrad as `who` (profile, keystore passphrase, admin folder).
@@ -293,16 +300,19 @@ class CliRelayTest : public ::testing::Test {
   }
 
   void StartRelay(const std::map<std::string, std::string>& extra_env = {}) {
+    // On port 0 the first time (and after RestartRelay), on the same port after StopRelay.
+    const std::string wanted_port = port_.empty() ? "0" : port_;
+    port_.clear();
     const std::string kek = dir_.File("kek.hex");
     ASSERT_TRUE(WriteFileAtomically(kek, std::string(64, 'b') + "\n").ok());
     const std::string data_dir = dir_.File("relay-data");
     std::filesystem::create_directories(data_dir);
     const std::string config =
-        absl::StrCat("listen_address: \"127.0.0.1:0\"\n", "tls { cert_file: \"", pki_,
-                     "/relay.crt\" key_file: \"", pki_, "/relay.key\" client_ca_file: \"", pki_,
-                     "/ca.crt\" }\n", "data_dir: \"", data_dir, "\"\n", "kek_file: \"", kek, "\"\n",
-                     "directory_public_key_file: \"", dir_.File("dir"), "/directory.pub\"\n",
-                     "retention { sweeper_disabled: true }\n",
+        absl::StrCat("listen_address: \"127.0.0.1:", wanted_port, "\"\n", "tls { cert_file: \"",
+                     pki_, "/relay.crt\" key_file: \"", pki_, "/relay.key\" client_ca_file: \"",
+                     pki_, "/ca.crt\" }\n", "data_dir: \"", data_dir, "\"\n", "kek_file: \"", kek,
+                     "\"\n", "directory_public_key_file: \"", dir_.File("dir"),
+                     "/directory.pub\"\n", "retention { sweeper_disabled: true }\n",
                      "shutdown_grace_seconds: ", options_.shutdown_grace_seconds, "\n");
     ASSERT_TRUE(WriteFileAtomically(dir_.File("relay.textproto"), config).ok());
     std::map<std::string, std::string> env = extra_env;
@@ -323,6 +333,9 @@ class CliRelayTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     ASSERT_FALSE(port_.empty()) << RelayLog();
+    if (wanted_port != "0") {
+      ASSERT_EQ(port_, wanted_port) << RelayLog();
+    }
   }
 
   void InitProfile(const std::string& who, const std::string& cert,

@@ -168,6 +168,24 @@ TEST(RouteCountyTest, RoutesByCatchmentElseFallback) {
   EXPECT_TRUE(RouteCounty(directory, "07").ok());
 }
 
+// Issue 15 item 7: a county whose unit lists no adviser goes to the fallback
+// unit (NKT); a staffed unit keeps its counties.
+TEST(RouteNewCaseTest, UnitWithoutAdvisersFallsBackToTheNationalTeam) {
+  v1::KeyDirectory directory = TestDirectory();
+  *directory.mutable_units(2)->add_advisers() = Adviser("n-1");  // nkt staffed
+  EXPECT_EQ(RouteNewCase(directory, "07").value()->unit_id(), "rc-kronoberg");
+  EXPECT_EQ(RouteNewCase(directory, "12").value()->unit_id(), "rc-skane");
+  EXPECT_EQ(RouteNewCase(directory, "25").value()->unit_id(), "nkt");
+  directory.mutable_units(1)->clear_advisers();  // rc-skane has nobody yet
+  EXPECT_EQ(RouteNewCase(directory, "12").value()->unit_id(), "nkt");
+  EXPECT_EQ(RouteCounty(directory, "12").value()->unit_id(), "rc-skane");  // the catchment stays
+  EXPECT_EQ(RouteNewCase(directory, "07").value()->unit_id(), "rc-kronoberg");
+  // Without a fallback unit the unstaffed unit is all there is (the client
+  // then refuses to seal: nobody could read it).
+  directory.set_fallback_unit_id("gone");
+  EXPECT_EQ(RouteNewCase(directory, "12").value()->unit_id(), "rc-skane");
+}
+
 TEST(FindUnitTest, FindsByIdOrNotFound) {
   v1::KeyDirectory directory = TestDirectory();
   auto unit = FindUnit(directory, "rc-skane");
