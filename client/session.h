@@ -114,6 +114,9 @@ class Session {
   // epoch lower than the keystore has seen (kDirectory), records the epoch
   // and the adviser signing keys in the keystore and saves it when changed.
   absl::StatusOr<const v1::KeyDirectory*> VerifiedDirectory();
+  // Drops the directory VerifiedDirectory cached, so its next call fetches
+  // and verifies the relay's current one (a long-running watch).
+  void ForgetVerifiedDirectory() { directory_.reset(); }
 
   // The text to send: --file FILE (or - for stdin), else stdin when it is
   // not a terminal, else $VISUAL (or $EDITOR, else vi) on a private draft

@@ -12,9 +12,11 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "client/command_helpers.h"
 #include "client/config.h"
 #include "client/exit_codes.h"
+#include "client/team_share.h"
 #include "crypto/directory.h"
 
 extern char** environ;
@@ -224,7 +226,18 @@ absl::Status RunEventCommand(const std::string& command,
   return absl::UnknownError("it was ended by a signal");
 }
 
-absl::Status OnNewDirectoryEpoch(Session& /*session*/) { return absl::OkStatus(); }
+absl::Status OnNewDirectoryEpoch(Session& session) {
+  session.ForgetVerifiedDirectory();  // share with the advisers of the new epoch
+  absl::StatusOr<ShareReport> report = ShareUnitBacklog(session);
+  if (!report.ok()) return report.status();
+  if (report->cases_shared > 0) {  // on stderr: stdout carries the events (--json)
+    session.err() << session.msg().Format(
+                         Msg::kTeamShared, report->cases_shared, report->messages_shared,
+                         absl::StrJoin(report->advisers, ", "), report->cases_examined)
+                  << "\n";
+  }
+  return absl::OkStatus();
+}
 
 namespace {
 

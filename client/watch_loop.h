@@ -96,10 +96,10 @@ absl::Status RunEventCommand(const std::string& command,
                              std::chrono::milliseconds timeout);
 
 // Called when the watch sees a directory epoch newer than the one it started
-// with (checked on every (re)connection and refresh). The default does
-// nothing; the team re-wrap (issue 15 item 1) is meant to be wired here. A
-// failure is printed and the watch goes on. Note: Session caches the
-// directory it verified first.
+// with (checked on every (re)connection and refresh). The default re-verifies
+// the directory and shares the unit's open cases with advisers the new epoch
+// added (ShareUnitBacklog, client/team_share.h), saying so on stderr. A
+// failure is printed and the watch goes on.
 absl::Status OnNewDirectoryEpoch(Session& session);
 
 struct WatchOptions {
