@@ -5,6 +5,7 @@ add_library(samrad_client
   admin_audit.cc
   args.cc
   cli.cc
+  certificate.cc
   command_helpers.cc
   commands_admin.cc
   commands_admin_relay.cc
@@ -22,6 +23,7 @@ add_library(samrad_client
   relay_client.cc
   sealed_file.cc
   session.cc
+  status_class.cc
   thread_crypto.cc
 )
 target_link_libraries(samrad_client

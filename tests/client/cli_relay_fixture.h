@@ -201,6 +201,17 @@ class CliRelayTest : public ::testing::Test {
     return status;
   }
 
+  // Starts the relay again after StopRelay: same configuration, data and
+  // port (so profiles and the tamper proxy reach it as before).
+  void RestartRelay() {
+    ASSERT_LE(relay_pid_, 0) << "StopRelay first";
+    ASSERT_FALSE(port_.empty());
+    const std::string port = port_;
+    port_.clear();
+    ASSERT_NO_FATAL_FAILURE(StartRelay(port));
+    ASSERT_EQ(port_, port);
+  }
+
   // The relay's stderr log so far.
   std::string RelayLog() const { return ReadFileToString(relay_log_).value_or(""); }
 
@@ -255,13 +266,15 @@ class CliRelayTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
-  void StartRelay() {
+  // Starts the relay on `port` ("0": any free port) and waits until it
+  // logs the port it serves.
+  void StartRelay(const std::string& port = "0") {
     const std::string kek = dir_.File("kek.hex");
     ASSERT_TRUE(WriteFileAtomically(kek, std::string(64, 'b') + "\n").ok());
     const std::string data_dir = dir_.File("relay-data");
     std::filesystem::create_directories(data_dir);
     const std::string config =
-        absl::StrCat("listen_address: \"127.0.0.1:0\"\n", "tls { cert_file: \"", pki_,
+        absl::StrCat("listen_address: \"127.0.0.1:", port, "\"\n", "tls { cert_file: \"", pki_,
                      "/relay.crt\" key_file: \"", pki_, "/relay.key\" client_ca_file: \"", pki_,
                      "/ca.crt\" }\n", "data_dir: \"", data_dir, "\"\n", "kek_file: \"", kek, "\"\n",
                      "directory_public_key_file: \"", dir_.File("dir"), "/directory.pub\"\n",
