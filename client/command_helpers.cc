@@ -245,16 +245,6 @@ std::string RoleLabel(const Messages& messages, const std::string& role) {
   return role;
 }
 
-std::string CountyChoices() {
-  std::string out;
-  for (std::string_view code : ids::CountyCodes()) {
-    const std::string_view name = ids::CountyName(code);
-    absl::StrAppend(&out, out.empty() ? "" : ", ", absl::string_view(code.data(), code.size()), " ",
-                    absl::string_view(name.data(), name.size()));
-  }
-  return out;
-}
-
 std::string ScopeLabel(const std::string& scope) {
   const std::string_view name = ids::CountyName(scope);
   if (name.empty()) return scope;

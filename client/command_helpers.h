@@ -79,10 +79,6 @@ absl::StatusOr<CertificateInfo> ProfileCertificate(Session& session);
 // The role of a certificate in the user's language ("yrkesperson").
 std::string RoleLabel(const Messages& messages, const std::string& role);
 
-// Every county code with its name, for a usage error:
-// "01 Stockholms län, 03 Uppsala län, ..., 25 Norrbottens län".
-std::string CountyChoices();
-
 // "07 (Kronobergs län)" for a county code, else `scope` as is.
 std::string ScopeLabel(const std::string& scope);
 

@@ -212,7 +212,7 @@ absl::Status RunAsk(Session& session) {
   metadata.set_county(*args.Get("county"));
   if (!ids::IsCountyCode(metadata.county())) {
     return WithExitCode(absl::InvalidArgumentError(session.msg().Format(
-                            Msg::kBadCounty, metadata.county(), CountyChoices())),
+                            Msg::kBadCounty, metadata.county(), ids::CountyChoices())),
                         ExitCode::kUsage);
   }
   metadata.set_category(*ParseCategory(*args.Get("category")));

@@ -18,6 +18,7 @@
 #include "client/exit_codes.h"
 #include "client/file_util.h"
 #include "client/keystore.h"
+#include "client/status_class.h"
 #include "gtest/gtest.h"
 #include "process_util.h"
 #include "test_util.h"
@@ -574,6 +575,29 @@ TEST(FailureHintTest, ExhaustedRelayMeansTryLaterNotFixTheInput) {
             Msg::kHintNotFound);
   const Messages english(Language::kEnglish);
   EXPECT_EQ(english.Format(Msg::kHintTryLater), "wait a while and try again");
+}
+
+// client/status_class.h: which failures `samrad resend` may cure.
+TEST(ClassifyFailureTest, OnlyWhatRepeatingCanCureIsTransient) {
+  for (const absl::Status& transient :
+       {absl::UnavailableError("relay down"), absl::DeadlineExceededError("slow"),
+        absl::ResourceExhaustedError("rate limit reached"), absl::AbortedError("race"),
+        absl::InternalError("reference 1a2b"), absl::CancelledError("cancelled"),
+        WithExitCode(absl::NotFoundError("cannot read the client key"), ExitCode::kConfig)}) {
+    EXPECT_EQ(ClassifyFailure(transient), FailureKind::kTransient) << transient;
+  }
+  for (const absl::Status& permanent :
+       {absl::InvalidArgumentError("bad header"), absl::PermissionDeniedError("not your county"),
+        absl::FailedPreconditionError("sealed for epoch 1"), absl::UnauthenticatedError("revoked"),
+        absl::NotFoundError("no such case"), absl::AlreadyExistsError("other content"),
+        absl::OutOfRangeError("range"), absl::UnimplementedError("old relay"),
+        MarkSizeLimit(absl::ResourceExhaustedError("envelope is too large"))}) {
+    EXPECT_EQ(ClassifyFailure(permanent), FailureKind::kPermanent) << permanent;
+  }
+  // A size limit is the input to correct, not a reason to wait.
+  EXPECT_EQ(
+      FailureHint(MarkSizeLimit(absl::ResourceExhaustedError("too large")), ExitCode::kRejected),
+      Msg::kHintRejected);
 }
 
 }  // namespace
