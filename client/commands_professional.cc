@@ -1,6 +1,7 @@
-// ask, resend, cases, followup; show, close and watch for both roles (the
+// ask, resend, discard, cases, followup; show, close and watch for both roles (the
 // case reference decides: a case in the keystore is mine as a professional,
 // anything else is read as an adviser).
+#include <algorithm>
 #include <ostream>
 
 #include "absl/strings/ascii.h"
@@ -343,16 +344,19 @@ absl::Status RunCases(Session& session) {
   Json list = Json::Array();
   bool changed = false;
   int closed_hidden = 0;
+  const auto listed = [all](const v1::ThreadKeys& thread) {
+    return all || thread.closed_at_unix_ms() == 0;
+  };
   // The states shown are the relay's: when it cannot be asked (profile
   // files unusable, relay down) the command fails rather than show stale ones.
-  for (const auto& thread : ks.contents().threads()) {
-    if ((all || thread.closed_at_unix_ms() == 0) && thread.pending_envelope().empty()) {
-      if (absl::Status s = session.Relay().status(); !s.ok()) return s;
-      break;
-    }
+  const auto& threads = ks.contents().threads();
+  if (std::any_of(threads.begin(), threads.end(), [&](const v1::ThreadKeys& thread) {
+        return listed(thread) && thread.pending_envelope().empty();
+      })) {
+    if (absl::Status s = session.Relay().status(); !s.ok()) return s;
   }
   for (auto& thread : *ks.mutable_contents().mutable_threads()) {
-    if (!all && thread.closed_at_unix_ms() != 0) {
+    if (!listed(thread)) {
       ++closed_hidden;
       continue;
     }
