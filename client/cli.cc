@@ -9,6 +9,8 @@
 #include "client/exit_codes.h"
 #include "client/output.h"
 #include "client/team_share.h"
+#include "client/relay_client.h"
+#include "client/status_class.h"
 #include "common/version.h"
 
 namespace samrad::client {
@@ -25,6 +27,8 @@ const std::map<std::string, Action>& Actions() {
       {"passphrase", RunPassphrase},
       {"ask", RunAsk},
       {"resend", RunResend},
+      {"discard", RunDiscard},
+      {"whoami", RunWhoami},
       {"cases", RunCases},
       {"show", RunShow},
       {"followup", RunFollowup},
@@ -87,6 +91,7 @@ CommandSpec BuildTree() {
                                         {"adviser-id", "ID", Msg::kFlagAdviserIdOpt},
                                         {"force", "", Msg::kFlagForce}},
                               .action = "init"});
+  root.subcommands.push_back({.name = "whoami", .summary = Msg::kCmdWhoami, .action = "whoami"});
   root.subcommands.push_back({.name = "check",
                               .summary = Msg::kCmdCheck,
                               .flags = {RedactFlag()},
@@ -120,6 +125,11 @@ CommandSpec BuildTree() {
                               .summary = Msg::kCmdResend,
                               .positionals = {RefArg()},
                               .action = "resend"});
+  root.subcommands.push_back({.name = "discard",
+                              .summary = Msg::kCmdDiscard,
+                              .flags = {{"yes", "", Msg::kFlagYes}},
+                              .positionals = {RefArg()},
+                              .action = "discard"});
   root.subcommands.push_back({.name = "cases",
                               .summary = Msg::kCmdCases,
                               .flags = WithFilters({{"all", "", Msg::kFlagAll}}, false),
@@ -287,8 +297,12 @@ CommandSpec BuildTree() {
 }  // namespace
 
 Msg FailureHint(const absl::Status& status, ExitCode code) {
-  // A full relay or a rate limit is not the user's input to correct.
-  if (status.code() == absl::StatusCode::kResourceExhausted) return Msg::kHintTryLater;
+  // A full relay or a rate limit is not the user's input to correct (a size
+  // limit is).
+  if (status.code() == absl::StatusCode::kResourceExhausted &&
+      ClassifyFailure(status) == FailureKind::kTransient) {
+    return Msg::kHintTryLater;
+  }
   // Keys that are simply not among a case's recipients are not a wrong
   // passphrase: the message itself says what to do (`samrad team share`).
   if (code == ExitCode::kKeystore && status.code() == absl::StatusCode::kFailedPrecondition) {
@@ -326,8 +340,10 @@ void ReportFailure(const absl::Status& status, ExitCode code, const Messages& me
   if (status.message().empty()) return;
   std::string line = messages.Format(Msg::kErrorPrefix, status.message());
   std::string hint = messages.Format(FailureHint(status, code));
-  // Usage errors already say where help is.
-  if (!hint.empty() && code != ExitCode::kUsage) absl::StrAppend(&line, " (", hint, ")");
+  // Usage errors already say where help is; some messages say what to do.
+  if (!hint.empty() && code != ExitCode::kUsage && !HasOwnAdvice(status)) {
+    absl::StrAppend(&line, " (", hint, ")");
+  }
   err << line << "\n";
 }
 
@@ -340,10 +356,9 @@ const CommandSpec& CommandTree() {
 
 const std::vector<FlagSpec>& GlobalFlags() {
   static const auto* flags = new std::vector<FlagSpec>{
-      {"help", "", Msg::kFlagHelp},
-      {"json", "", Msg::kFlagJson},
-      {"config", "FILE", Msg::kFlagConfig},
-      {"passphrase-file", "FILE", Msg::kFlagPassphraseFile},
+      {"help", "", Msg::kFlagHelp},         {"json", "", Msg::kFlagJson},
+      {"config", "FILE", Msg::kFlagConfig}, {"passphrase-file", "FILE", Msg::kFlagPassphraseFile},
+      {"verbose", "", Msg::kFlagVerbose},
   };
   return *flags;
 }
@@ -374,6 +389,7 @@ int RunCli(const std::vector<std::string>& args, CliIo io, Language language) {
     *io.err << "samrad: internal error: no action for " << parsed->CommandLine() << "\n";
     return ToInt(ExitCode::kFailure);
   }
+  RouteGrpcLogs(parsed->Has("verbose"));
   Session session(std::move(io), *parsed, messages);
   absl::Status status = action->second(session);
   ExitCode code = ExitCodeOf(status);

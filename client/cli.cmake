@@ -8,6 +8,7 @@ add_library(samrad_client
   case_filter.cc
   case_search.cc
   cli.cc
+  certificate.cc
   command_helpers.cc
   commands_admin.cc
   commands_admin_relay.cc
@@ -28,6 +29,7 @@ add_library(samrad_client
   session.cc
   team_share.cc
   stats_report.cc
+  status_class.cc
   thread_crypto.cc
   values.cc
   unread.cc

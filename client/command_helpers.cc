@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "client/exit_codes.h"
 #include "client/values.h"
+#include "common/ids.h"
 
 namespace samrad::client {
 
@@ -228,6 +229,27 @@ absl::StatusOr<std::string> ResolveAdviserReference(Session& session, absl::stri
         "no case \"", reference, "\" in your unit's queue; `samrad queue --all` lists them"));
   }
   return found;
+}
+
+absl::StatusOr<CertificateInfo> ProfileCertificate(Session& session) {
+  absl::StatusOr<const v1::ClientProfile*> profile = session.Profile();
+  if (!profile.ok()) return profile.status();
+  absl::StatusOr<CertificateInfo> cert = ReadCertificateFile((*profile)->client_cert_path());
+  if (!cert.ok()) return WithExitCode(cert.status(), ExitCode::kConfig);
+  return cert;
+}
+
+std::string RoleLabel(const Messages& messages, const std::string& role) {
+  if (role == "professional") return messages.Format(Msg::kRoleProfessional);
+  if (role == "adviser") return messages.Format(Msg::kRoleAdviser);
+  if (role == "admin") return messages.Format(Msg::kRoleAdmin);
+  return role;
+}
+
+std::string ScopeLabel(const std::string& scope) {
+  const std::string_view name = ids::CountyName(scope);
+  if (name.empty()) return scope;
+  return absl::StrCat(scope, " (", absl::string_view(name.data(), name.size()), ")");
 }
 
 }  // namespace samrad::client

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "client/certificate.h"
 #include "client/output.h"
 #include "client/session.h"
 #include "client/thread_crypto.h"
@@ -70,6 +71,16 @@ absl::StatusOr<std::string> ResolveAdviserReference(Session& session, absl::stri
 // Every thread of the caller's unit in `states` (all pages).
 absl::StatusOr<std::vector<v1::ThreadSummary>> ListWholeQueue(
     Session& session, const std::vector<v1::ThreadState>& states);
+
+// The profile's client certificate (client/certificate.h); its failures
+// tagged kConfig with a message naming the file.
+absl::StatusOr<CertificateInfo> ProfileCertificate(Session& session);
+
+// The role of a certificate in the user's language ("yrkesperson").
+std::string RoleLabel(const Messages& messages, const std::string& role);
+
+// "07 (Kronobergs län)" for a county code, else `scope` as is.
+std::string ScopeLabel(const std::string& scope);
 
 }  // namespace samrad::client
 

@@ -17,6 +17,8 @@ absl::Status RunCheck(Session& session);
 absl::Status RunKeygen(Session& session);
 absl::Status RunKeysList(Session& session);
 absl::Status RunKeysPrune(Session& session);
+// whoami: the certificate's identity and dates, the directory seen.
+absl::Status RunWhoami(Session& session);
 
 // The agent and the passphrase (commands_agent.cc).
 absl::Status RunUnlock(Session& session);
@@ -26,6 +28,9 @@ absl::Status RunPassphrase(Session& session);
 // Professional (commands_professional.cc).
 absl::Status RunAsk(Session& session);
 absl::Status RunResend(Session& session);
+// discard REF: removes an entry the relay never acknowledged (asks on a
+// terminal, or --yes).
+absl::Status RunDiscard(Session& session);
 absl::Status RunCases(Session& session);
 absl::Status RunFollowup(Session& session);
 

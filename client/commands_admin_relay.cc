@@ -1,9 +1,5 @@
 // samrad admin revoke | revoked | audit | stats | purge | backup: the admin
 // RPCs of proto/relay.proto, called with the admin's certificate.
-#include <openssl/bio.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -22,6 +18,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "client/admin_audit.h"
+#include "client/certificate.h"
 #include "client/commands.h"
 #include "client/config.h"
 #include "client/exit_codes.h"
@@ -70,23 +67,15 @@ absl::StatusOr<uint64_t> ParseCount(absl::string_view flag, const std::string& v
 }
 
 // The serial of the first certificate in the PEM file `path`, formatted as
-// the relay's identity code formats it (the DER integer's bytes in hex).
+// the relay's identity code formats it (client/certificate.h).
 absl::StatusOr<std::string> SerialOfCertificateFile(const std::string& path) {
-  absl::StatusOr<std::string> pem = ReadFileToString(path, 1 << 20);
-  if (!pem.ok()) return WithExitCode(pem.status(), ExitCode::kNotFound);
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())), BIO_free);
-  if (bio == nullptr) return absl::ResourceExhaustedError("out of memory reading a certificate");
-  std::unique_ptr<X509, decltype(&X509_free)> cert(
-      PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
-  if (cert == nullptr) {
-    return Usage(absl::StrCat(path, " is not a PEM certificate (-----BEGIN CERTIFICATE-----)"));
+  absl::StatusOr<CertificateInfo> cert = ReadCertificateFile(path);
+  if (!cert.ok()) {
+    return WithExitCode(cert.status(), cert.status().code() == absl::StatusCode::kInvalidArgument
+                                           ? ExitCode::kUsage
+                                           : ExitCode::kNotFound);
   }
-  const ASN1_INTEGER* serial = X509_get0_serialNumber(cert.get());
-  const int len = ASN1_STRING_length(serial);
-  if (len <= 0) return std::string("00");
-  return ids::CanonicalSerialFromBytes(std::string_view(
-      reinterpret_cast<const char*>(ASN1_STRING_get0_data(serial)), static_cast<size_t>(len)));
+  return cert->serial_hex;
 }
 
 std::string ActorLabel(const v1::AuditEntry& entry) {

@@ -1,6 +1,7 @@
-// ask, resend, cases, followup; show, close and watch for both roles (the
+// ask, resend, discard, cases, followup; show, close and watch for both roles (the
 // case reference decides: a case in the keystore is mine as a professional,
 // anything else is read as an adviser).
+#include <algorithm>
 #include <ostream>
 
 #include "absl/strings/ascii.h"
@@ -13,6 +14,7 @@
 #include "client/file_util.h"
 #include "client/values.h"
 #include "client/unread.h"
+#include "client/status_class.h"
 #include "common/ids.h"
 #include "crypto/directory.h"
 #include "crypto/envelope.h"
@@ -44,25 +46,79 @@ absl::StatusOr<v1::ThreadKeys*> FindMyCase(Keystore& keystore, absl::string_view
   return thread.status();
 }
 
-// Submits the stored first envelope (idempotent: same message id, same bytes).
-absl::Status SubmitPending(Session& session, Keystore& keystore, v1::ThreadKeys& thread) {
-  absl::StatusOr<RelayClient*> relay = session.Relay();
-  if (!relay.ok()) return relay.status();
-  absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(thread);
-  if (!keys.ok()) return keys.status();
-  v1::SubmitConsultationRequest request;
-  *request.mutable_metadata() = thread.metadata();
-  request.set_thread_signing_public_key(keys->signing.public_key().bytes());
-  request.set_envelope(thread.pending_envelope());
-  v1::Ack ack;
-  absl::Status status = (*relay)->CallWithRetry("send the question", [&](auto& context) {
-    return (*relay)->stub().SubmitConsultation(&context, request, &ack);
-  });
-  if (!status.ok()) {
-    session.err() << session.msg().Format(Msg::kAskPending, thread.thread_id().substr(0, 8))
-                  << "\n";
-    return status;
+// `status` (a failed submission of the stored question `ref`) with what to
+// do next in the same line: resend later, or discard. A permanent refusal
+// exits 4 when it concerns the certificate, else 9 (the relay refused the
+// input).
+absl::Status PendingFailure(const Messages& messages, const std::string& ref,
+                            const absl::Status& status) {
+  const bool transient = ClassifyFailure(status) == FailureKind::kTransient;
+  std::string message(status.message());
+  if (!message.empty() && message.back() != '.') message += ".";
+  absl::StrAppend(&message, " ",
+                  messages.Format(transient ? Msg::kAskPending : Msg::kAskPermanent, ref));
+  ExitCode code = ExitCodeOf(status);
+  if (!transient && code != ExitCode::kPermission) code = ExitCode::kRejected;
+  absl::Status out(status.code(), message);
+  status.ForEachPayload(
+      [&out](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
+  return WithOwnAdvice(WithExitCode(std::move(out), code));
+}
+
+// Refuses, before anything is written or sealed, a question the relay would
+// refuse whatever its text: a certificate that is not a professional's, or a
+// county other than the certificate's.
+absl::Status CheckAskAllowed(Session& session, const std::string& county) {
+  absl::StatusOr<CertificateInfo> cert = ProfileCertificate(session);
+  if (!cert.ok()) return cert.status();
+  const Messages& m = session.msg();
+  if (cert->role != "professional") {
+    return WithOwnAdvice(WithExitCode(
+        absl::PermissionDeniedError(m.Format(Msg::kAskNeedsProfessional,
+                                             cert->role.empty() ? "-" : RoleLabel(m, cert->role),
+                                             cert->uri.empty() ? "-" : cert->uri)),
+        ExitCode::kPermission));
   }
+  if (cert->scope != county) {
+    return WithOwnAdvice(WithExitCode(
+        absl::InvalidArgumentError(m.Format(Msg::kCountyNotYours, county,
+                                            std::string(ids::CountyName(county)), cert->scope,
+                                            std::string(ids::CountyName(cert->scope)))),
+        ExitCode::kUsage));
+  }
+  return absl::OkStatus();
+}
+
+// INVALID_ARGUMENT tagged kRejected: `text_bytes` do not fit; at most
+// `fit_bytes` of text fit the relay's `limit` for a sealed envelope.
+absl::Status TextTooLong(const Messages& messages, uint64_t text_bytes, uint64_t fit_bytes,
+                         uint64_t limit) {
+  return WithOwnAdvice(
+      WithExitCode(absl::InvalidArgumentError(messages.Format(
+                       Msg::kTextTooLong, text_bytes, fit_bytes, limit, text_bytes - fit_bytes)),
+                   ExitCode::kRejected));
+}
+
+// Submits the stored first envelope (idempotent: same message id, same bytes).
+// A failure says, in one line, whether the question waits for `samrad resend`
+// (transient) or can never be delivered and waits for `samrad discard`
+// (permanent; client/status_class.h).
+absl::Status SubmitPending(Session& session, Keystore& keystore, v1::ThreadKeys& thread) {
+  absl::Status status = session.Relay().status();
+  v1::Ack ack;
+  if (status.ok()) {
+    RelayClient* relay = *session.Relay();
+    absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(thread);
+    if (!keys.ok()) return keys.status();
+    v1::SubmitConsultationRequest request;
+    *request.mutable_metadata() = thread.metadata();
+    request.set_thread_signing_public_key(keys->signing.public_key().bytes());
+    request.set_envelope(thread.pending_envelope());
+    status = relay->CallWithRetry("send the question", [&](auto& context) {
+      return relay->stub().SubmitConsultation(&context, request, &ack);
+    });
+  }
+  if (!status.ok()) return PendingFailure(session.msg(), thread.thread_id().substr(0, 8), status);
   thread.clear_pending_envelope();
   thread.set_last_known_state(v1::THREAD_STATE_OPEN);
   // thread.unit stays the unit the question was sealed for (signed), not the
@@ -159,14 +215,16 @@ absl::Status RunAsk(Session& session) {
   v1::CaseMetadata metadata;
   metadata.set_county(*args.Get("county"));
   if (!ids::IsCountyCode(metadata.county())) {
-    return WithExitCode(
-        absl::InvalidArgumentError(session.msg().Format(Msg::kBadCounty, metadata.county())),
-        ExitCode::kUsage);
+    return WithExitCode(absl::InvalidArgumentError(session.msg().Format(
+                            Msg::kBadCounty, metadata.county(), ids::CountyChoices())),
+                        ExitCode::kUsage);
   }
   metadata.set_category(*ParseCategory(*args.Get("category")));
   metadata.set_urgency(*ParseUrgency(*args.Get("urgency")));
   metadata.set_org_type(*ParseOrgType(*args.Get("org")));
   metadata.set_age_group(*ParseAgeGroup(*args.Get("age")));
+  // Before the text is written: nothing is typed, stored or sealed in vain.
+  if (absl::Status s = CheckAskAllowed(session, metadata.county()); !s.ok()) return s;
   if (metadata.urgency() == v1::URGENCY_ACUTE) {
     session.err() << session.msg().Format(Msg::kAcuteWarning) << "\n";
   }
@@ -183,6 +241,14 @@ absl::Status RunAsk(Session& session) {
   if (!unit.ok()) return WithExitCode(unit.status(), ExitCode::kDirectory);
   absl::StatusOr<std::vector<crypto::X25519PublicKey>> recipients = UnitRecipients(**unit);
   if (!recipients.ok()) return recipients.status();
+  // The relay's limit (learnt with the directory; 0 from a relay that does
+  // not say): a text larger than it cannot fit whatever the sealing adds.
+  const uint64_t limit = (*session.Relay())->max_envelope_bytes();
+  const uint64_t text_bytes = cleared->size();
+  if (limit != 0 && text_bytes > limit) {
+    WipeString(*cleared);
+    return TextTooLong(session.msg(), text_bytes, limit, limit);
+  }
 
   crypto::X25519PrivateKey reply = crypto::X25519PrivateKey::Generate();
   crypto::Ed25519PrivateKey signing = crypto::Ed25519PrivateKey::Generate();
@@ -202,6 +268,11 @@ absl::Status RunAsk(Session& session) {
   WipeString(*body.mutable_text());
   WipeString(*cleared);
   if (!envelope.ok()) return envelope.status();
+  // Exact, before anything is stored: what sealing added is known now.
+  if (limit != 0 && envelope->size() > limit) {
+    const uint64_t overhead = envelope->size() - text_bytes;
+    return TextTooLong(session.msg(), text_bytes, limit > overhead ? limit - overhead : 0, limit);
+  }
 
   // Keep the keys and the sealed bytes before sending, so an interrupted
   // send can be repeated byte-identically (`samrad resend`).
@@ -236,6 +307,34 @@ absl::Status RunResend(Session& session) {
   return absl::OkStatus();
 }
 
+absl::Status RunDiscard(Session& session) {
+  absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
+  if (!keystore.ok()) return keystore.status();
+  absl::StatusOr<v1::ThreadKeys*> thread =
+      FindMyCase(**keystore, *session.args().Positional(0), true);
+  if (!thread.ok()) return thread.status();
+  const std::string id = (*thread)->thread_id();
+  const Messages& m = session.msg();
+  if ((*thread)->pending_envelope().empty()) {
+    return WithOwnAdvice(
+        WithExitCode(absl::FailedPreconditionError(m.Format(Msg::kDiscardAcknowledged, id)),
+                     ExitCode::kConflict));
+  }
+  if (!session.args().Has("yes")) {
+    if (absl::Status s =
+            ConfirmOnTerminal(m.Format(Msg::kDiscardConfirmPrompt, id),
+                              m.Format(Msg::kDiscardNeedsYes), m.Format(Msg::kDiscardNotConfirmed));
+        !s.ok()) {
+      return s;
+    }
+  }
+  (*keystore)->RemoveThread(id);
+  if (absl::Status s = (*keystore)->Save(); !s.ok()) return s;
+  session.Print(Json::Object().Set("reference", id).Set("discarded", true),
+                m.Format(Msg::kDiscarded, id) + "\n");
+  return absl::OkStatus();
+}
+
 absl::Status RunCases(Session& session) {
   absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
   if (!keystore.ok()) return keystore.status();
@@ -249,9 +348,23 @@ absl::Status RunCases(Session& session) {
                m.Format(Msg::kColAge), m.Format(Msg::kColNew)});
   Json list = Json::Array();
   bool changed = false;
-  bool offline = false;
+  int closed_hidden = 0;
+  const auto listed = [all](const v1::ThreadKeys& thread) {
+    return all || thread.closed_at_unix_ms() == 0;
+  };
+  // The states shown are the relay's: when it cannot be asked (profile
+  // files unusable, relay down) the command fails rather than show stale ones.
+  const auto& threads = ks.contents().threads();
+  if (std::any_of(threads.begin(), threads.end(), [&](const v1::ThreadKeys& thread) {
+        return listed(thread) && thread.pending_envelope().empty();
+      })) {
+    if (absl::Status s = session.Relay().status(); !s.ok()) return s;
+  }
   for (auto& thread : *ks.mutable_contents().mutable_threads()) {
-    if (!all && thread.closed_at_unix_ms() != 0) continue;
+    if (!listed(thread)) {
+      ++closed_hidden;
+      continue;
+    }
     std::string state = thread.pending_envelope().empty()
                             ? std::string(ThreadStateName(thread.last_known_state()))
                             : "unsent";
@@ -259,7 +372,7 @@ absl::Status RunCases(Session& session) {
     std::string unit = thread.unit();
     v1::ThreadState relay_state = thread.last_known_state();
     UnreadKind unread = UnreadKind::kNone;
-    if (thread.pending_envelope().empty() && !offline) {
+    if (thread.pending_envelope().empty()) {
       absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(thread);
       if (!keys.ok()) return keys.status();
       absl::StatusOr<v1::ThreadView> view = GetMyThread(session, thread, *keys, ~uint64_t{0} >> 1);
@@ -275,11 +388,9 @@ absl::Status RunCases(Session& session) {
           thread.set_last_known_state(view->summary().state());
           changed = true;
         }
-      } else if (ExitCodeOf(view.status()) == ExitCode::kUnreachable) {
-        offline = true;  // show what the keystore knows
-        session.err() << "samrad: " << view.status().message() << "\n";
-      } else if (view.status().code() == absl::StatusCode::kNotFound) {
-        state = "purged";
+      } else if (view.status().code() == absl::StatusCode::kNotFound &&
+                 ExitCodeOf(view.status()) == ExitCode::kNotFound) {
+        state = "purged";  // the relay's answer: retention removed it
       } else {
         return view.status();
       }
@@ -304,7 +415,13 @@ absl::Status RunCases(Session& session) {
   if (changed) {
     if (absl::Status s = ks.Save(); !s.ok()) return s;
   }
-  session.Print(list, table.size() == 0 ? m.Format(Msg::kNoCases) + "\n" : table.Render());
+  std::string text = table.Render();
+  if (table.size() == 0) {
+    text =
+        (closed_hidden > 0 ? m.Format(Msg::kNoOpenCases, closed_hidden) : m.Format(Msg::kNoCases)) +
+        "\n";
+  }
+  session.Print(list, text);
   return absl::OkStatus();
 }
 
@@ -398,6 +515,26 @@ absl::Status RunFollowup(Session& session) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// close on a question the relay never acknowledged: nothing to close there;
+// --forget removes it here (as `discard --yes` does).
+absl::Status ForgetUnsent(Session& session, Keystore& keystore, const v1::ThreadKeys& thread) {
+  const std::string id = thread.thread_id();
+  if (!session.args().Has("forget")) {
+    return WithOwnAdvice(WithExitCode(
+        absl::FailedPreconditionError(session.msg().Format(Msg::kCloseUnsent, id.substr(0, 8))),
+        ExitCode::kConflict));
+  }
+  keystore.RemoveThread(id);
+  if (absl::Status s = keystore.Save(); !s.ok()) return s;
+  session.Print(Json::Object().Set("reference", id).Set("discarded", true),
+                session.msg().Format(Msg::kDiscarded, id) + "\n");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status RunClose(Session& session) {
   absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
   if (!keystore.ok()) return keystore.status();
@@ -410,6 +547,7 @@ absl::Status RunClose(Session& session) {
     if (!id.ok()) return id.status();
     return RunAdviserClose(session, *id);
   }
+  if (!(*thread)->pending_envelope().empty()) return ForgetUnsent(session, **keystore, **thread);
   absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(**thread);
   if (!keys.ok()) return keys.status();
   absl::StatusOr<RelayClient*> relay = session.Relay();

@@ -1,11 +1,14 @@
-// init, check, keygen, keys list, keys prune.
+// init, whoami, check, keygen, keys list, keys prune.
 #include <unistd.h>
 
+#include <filesystem>
 #include <iterator>
 #include <ostream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "client/certificate.h"
+#include "client/command_helpers.h"
 #include "client/commands.h"
 #include "client/config.h"
 #include "client/directory_admin.h"
@@ -13,8 +16,11 @@
 #include "client/file_util.h"
 #include "client/guard.h"
 #include "client/relay_client.h"
+#include "client/status_class.h"
 #include "client/thread_crypto.h"
 #include "client/values.h"
+#include "common/ids.h"
+#include "crypto/directory.h"
 
 namespace samrad::client {
 namespace {
@@ -27,9 +33,94 @@ std::string Absolute(const std::string& path) {
 }
 
 constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+// `init` warns when the certificate has fewer days left than this.
+constexpr int64_t kCertificateWarningDays = 30;
+
+// The certificate's own checks, before anything is written: it names a
+// Samråd identity, is inside its validity period (a warning under 30 days
+// left), and --adviser-id (if given) is the ID it names; an adviser's
+// profile without --adviser-id gets the certificate's ID.
+absl::Status CheckInitCertificate(Session& session, v1::ClientProfile& profile) {
+  const Messages& m = session.msg();
+  absl::StatusOr<CertificateInfo> cert = ReadCertificateFile(profile.client_cert_path());
+  if (!cert.ok()) return WithExitCode(cert.status(), ExitCode::kConfig);
+  if (cert->role.empty()) {
+    return WithOwnAdvice(WithExitCode(
+        absl::InvalidArgumentError(m.Format(Msg::kInitCertNoIdentity, profile.client_cert_path())),
+        ExitCode::kConfig));
+  }
+  if (session.Now() > cert->not_after_unix_ms) {
+    return WithOwnAdvice(
+        WithExitCode(absl::FailedPreconditionError(
+                         m.Format(Msg::kOwnCertExpired, FormatTimestamp(cert->not_after_unix_ms))),
+                     ExitCode::kPermission));
+  }
+  if (session.Now() < cert->not_before_unix_ms) {
+    return WithOwnAdvice(
+        WithExitCode(absl::FailedPreconditionError(m.Format(
+                         Msg::kOwnCertNotYetValid, FormatTimestamp(cert->not_before_unix_ms))),
+                     ExitCode::kPermission));
+  }
+  if (!profile.adviser_id().empty()) {
+    if (cert->role != "adviser") {
+      return WithOwnAdvice(
+          WithExitCode(absl::InvalidArgumentError(m.Format(Msg::kInitAdviserIdNotAdviser,
+                                                           RoleLabel(m, cert->role), cert->uri)),
+                       ExitCode::kUsage));
+    }
+    if (profile.adviser_id() != cert->id) {
+      return WithOwnAdvice(WithExitCode(
+          absl::InvalidArgumentError(m.Format(Msg::kInitAdviserIdMismatch, profile.adviser_id(),
+                                              cert->id, cert->uri, cert->id)),
+          ExitCode::kUsage));
+    }
+  } else if (cert->role == "adviser") {
+    profile.set_adviser_id(cert->id);
+  }
+  if (DaysLeft(*cert, session.Now()) < kCertificateWarningDays) {
+    session.err() << m.Format(Msg::kOwnCertExpiresSoon, DaysLeft(*cert, session.Now()),
+                              FormatTimestamp(cert->not_after_unix_ms))
+                  << "\n";
+  }
+  return absl::OkStatus();
+}
+
+// Connects to the relay as `profile` says (TLS: the relay's certificate
+// against the CA file; mTLS: the relay's verdict on ours) and checks that the
+// pinned directory key verifies the directory it serves. A relay without a
+// directory yet is only noted (a new deployment publishes after the first
+// profiles exist).
+absl::Status CheckInitRelay(Session& session, const v1::ClientProfile& profile) {
+  RelayClientOptions options;
+  options.language = session.msg().language();
+  options.now_unix_ms = session.Now();
+  options.call_timeout = std::chrono::seconds(15);
+  options.max_attempts = 2;
+  absl::StatusOr<std::unique_ptr<RelayClient>> relay = RelayClient::Create(profile, options);
+  if (!relay.ok()) return relay.status();
+  v1::SignedDirectory signed_directory;
+  absl::Status fetched = (*relay)->CallWithRetry("fetch the key directory", [&](auto& context) {
+    return (*relay)->stub().GetDirectory(&context, v1::GetDirectoryRequest(), &signed_directory);
+  });
+  if (fetched.code() == absl::StatusCode::kNotFound) {
+    session.err() << session.msg().Format(Msg::kInitNoDirectoryYet) << "\n";
+    return absl::OkStatus();
+  }
+  if (!fetched.ok()) return fetched;
+  absl::StatusOr<crypto::Ed25519PublicKey> pinned = PinnedDirectoryKey(profile);
+  if (!pinned.ok()) return WithExitCode(pinned.status(), ExitCode::kUsage);
+  if (!crypto::VerifyDirectory(signed_directory, *pinned).ok()) {
+    return WithOwnAdvice(
+        WithExitCode(absl::PermissionDeniedError(session.msg().Format(Msg::kInitDirectoryKeyWrong)),
+                     ExitCode::kDirectory));
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
+// Checks everything it is given before it writes anything: a refused init
+// leaves no keystore and no profile behind.
 absl::Status RunInit(Session& session) {
   const ParsedArgs& args = session.args();
   absl::StatusOr<std::string> profile_path = session.ProfilePath();
@@ -62,16 +153,20 @@ absl::Status RunInit(Session& session) {
       return WithExitCode(absl::NotFoundError(absl::StrCat("no file ", *pem)), ExitCode::kConfig);
     }
   }
-
+  if (absl::Status s = CheckInitCertificate(session, profile); !s.ok()) return s;
   // Keep an existing keystore (re-running init must never lose keys), but
   // prove the passphrase opens it.
-  if (PathExists(profile.keystore_path())) {
+  const bool reuse = PathExists(profile.keystore_path());
+  if (reuse) {
     absl::StatusOr<crypto::SecretBytes> passphrase = session.KeystorePassphrase(false);
     if (!passphrase.ok()) return passphrase.status();
     absl::StatusOr<std::unique_ptr<Keystore>> existing =
         Keystore::Open(profile.keystore_path(), std::move(*passphrase));
     if (!existing.ok()) return existing.status();
-  } else {
+  }
+  if (absl::Status s = CheckInitRelay(session, profile); !s.ok()) return s;
+
+  if (!reuse) {
     absl::StatusOr<crypto::SecretBytes> passphrase = session.KeystorePassphrase(true);
     if (!passphrase.ok()) return passphrase.status();
     if (absl::Status s = MakeDirectories(DirName(profile.keystore_path())); !s.ok()) return s;
@@ -79,10 +174,51 @@ absl::Status RunInit(Session& session) {
         Keystore::Create(profile.keystore_path(), std::move(*passphrase), session.io().argon2);
     if (!created.ok()) return created.status();
   }
-  if (absl::Status s = SaveProfile(*profile_path, profile); !s.ok()) return s;
-  session.Print(
-      Json::Object().Set("profile", *profile_path).Set("keystore", profile.keystore_path()),
-      session.msg().Format(Msg::kInitDone, *profile_path, profile.keystore_path()) + "\n");
+  if (absl::Status s = SaveProfile(*profile_path, profile); !s.ok()) {
+    // No keystore without a profile that names it (a new one is still empty).
+    if (!reuse) std::filesystem::remove(profile.keystore_path());
+    return s;
+  }
+  session.Print(Json::Object()
+                    .Set("profile", *profile_path)
+                    .Set("keystore", profile.keystore_path())
+                    .Set("keystore_reused", reuse)
+                    .Set("adviser_id", profile.adviser_id()),
+                session.msg().Format(reuse ? Msg::kInitReused : Msg::kInitDone, *profile_path,
+                                     profile.keystore_path()) +
+                    "\n");
+  return absl::OkStatus();
+}
+
+absl::Status RunWhoami(Session& session) {
+  absl::StatusOr<CertificateInfo> cert = ProfileCertificate(session);
+  if (!cert.ok()) return cert.status();
+  const Messages& m = session.msg();
+  const int64_t now = session.Now();
+  Json json = Json::Object()
+                  .Set("role", cert->role)
+                  .Set("scope", cert->scope)
+                  .Set("scope_name", std::string(ids::CountyName(cert->scope)))
+                  .Set("id", cert->id)
+                  .Set("uri", cert->uri)
+                  .Set("serial", cert->serial_hex)
+                  .Set("certificate_not_after_unix_ms", cert->not_after_unix_ms)
+                  .Set("certificate_days_left", DaysLeft(*cert, now));
+  std::string directory_text = m.Format(Msg::kWhoamiNoDirectory);
+  absl::StatusOr<const v1::KeyDirectory*> directory = session.VerifiedDirectory();
+  if (directory.ok()) {
+    const int64_t issued = (*directory)->issued_at_unix_ms();
+    directory_text = m.Format(Msg::kWhoamiDirectory, (*directory)->epoch(), FormatTimestamp(issued),
+                              FormatAge(now - issued));
+    json.Set("directory_epoch", (*directory)->epoch())
+        .Set("directory_issued_at_unix_ms", issued)
+        .Set("directory_age_ms", now - issued);
+  } else if (directory.status().code() != absl::StatusCode::kNotFound) {
+    return directory.status();
+  }
+  session.Print(json, m.Format(Msg::kWhoami, RoleLabel(m, cert->role), ScopeLabel(cert->scope),
+                               cert->id, FormatTimestamp(cert->not_after_unix_ms),
+                               DaysLeft(*cert, now), directory_text));
   return absl::OkStatus();
 }
 

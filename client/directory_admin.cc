@@ -170,7 +170,8 @@ absl::Status AddUnit(v1::KeyDirectory& directory, absl::string_view unit_id,
   for (const std::string& county : counties) {
     if (!ids::IsCountyCode(county)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "county \"", county, "\" is not a Swedish county (län) code: 01, 03-10, 12-14 or 17-25"));
+          "county \"", county,
+          "\" is not a Swedish county (län) code; use one of: ", ids::CountyChoices()));
     }
     if (!unique.insert(county).second) {
       return absl::InvalidArgumentError(absl::StrCat("county ", county, " is given twice"));

@@ -144,11 +144,8 @@ constexpr Entry kTable[] = {
      "ersätt en befintlig profil (aldrig ett befintligt nyckelarkiv)"},
     {Msg::kFlagCounty, "your county's code: 01, 03-10, 12-14 or 17-25 (07 is Kronobergs län)",
      "ditt läns kod: 01, 03-10, 12-14 eller 17-25 (07 är Kronobergs län)"},
-    {Msg::kBadCounty,
-     "--county \"$0\" is not a Swedish county code; use one of 01, 03-10, 12-14 or 17-25 (07 is "
-     "Kronobergs län)",
-     "--county \"$0\" är ingen svensk länskod; ange en av 01, 03-10, 12-14 eller 17-25 (07 är "
-     "Kronobergs län)"},
+    {Msg::kBadCounty, "--county \"$0\" is not a Swedish county code; use one of: $1",
+     "--county \"$0\" är ingen svensk länskod; ange en av: $1"},
     {Msg::kFlagCategory, "honour-violence, child-marriage, forced-marriage, fgm or other",
      "hedersrelaterat-våld, barnäktenskap, tvångsäktenskap, könsstympning eller annat"},
     {Msg::kFlagUrgency, "acute, high or normal", "akut, hög eller normal"},
@@ -222,9 +219,10 @@ constexpr Entry kTable[] = {
      "Samråd är ingen larmtjänst. Om någon är i fara nu, ring 112."},
     {Msg::kAskSent, "Sent to $0. Case reference: $1", "Skickat till $0. Ärendereferens: $1"},
     {Msg::kAskPending,
-     "The question is sealed and stored but the relay did not acknowledge it; run `samrad resend "
-     "$0`",
-     "Frågan är förseglad och sparad men reläet kvitterade den inte; kör `samrad resend $0`"},
+     "The question is sealed and stored on this computer, but the relay did not acknowledge it; "
+     "run `samrad resend $0` later.",
+     "Frågan är förseglad och sparad på den här datorn, men reläet kvitterade den inte; kör "
+     "`samrad resend $0` senare."},
     {Msg::kFollowupSent, "Follow-up sent in case $0.", "Följdfrågan skickades i ärende $0."},
     {Msg::kAnswerSent, "Answer sent in case $0.", "Svaret skickades i ärende $0."},
     {Msg::kClosed, "Case $0 closed.", "Ärende $0 stängt."},
@@ -714,6 +712,128 @@ constexpr Entry kTable[] = {
      "ange orden att söka efter, t.ex. samrad search \"resa sommar\""},
     {Msg::kSearchBadLimit, "--limit must be a whole number from 1 to 10000, not \"$0\"",
      "--limit måste vara ett heltal från 1 till 10000, inte \"$0\""},
+    {Msg::kFlagVerbose, "show gRPC's own diagnostics on stderr",
+     "visa gRPC:s egen diagnostik på stderr"},
+    {Msg::kOwnCertExpired,
+     "your certificate has expired ($0) — ask your administrator for a new one",
+     "ditt certifikat har gått ut ($0) — be din administratör om ett nytt"},
+    {Msg::kOwnCertNotYetValid,
+     "your certificate is not valid before $0 — check this computer's clock, or ask your "
+     "administrator",
+     "ditt certifikat gäller inte före $0 — kontrollera datorns klocka, eller fråga din "
+     "administratör"},
+    {Msg::kOwnCertExpiresSoon,
+     "warning: your certificate expires in $0 days ($1) — ask your administrator for a new one",
+     "varning: ditt certifikat går ut om $0 dagar ($1) — be din administratör om ett nytt"},
+    {Msg::kRelayCertUntrusted,
+     "the relay's certificate is not signed by your organisation's CA — check the CA file ($0), or "
+     "the connection is being intercepted",
+     "reläets certifikat är inte signerat av din organisations CA — kontrollera CA-filen ($0), "
+     "eller så avlyssnas anslutningen"},
+    {Msg::kRelayCertWrongName,
+     "the relay's certificate is not issued for $0 — check the relay address, or pass "
+     "--server-name with the name in its certificate",
+     "reläets certifikat är inte utfärdat för $0 — kontrollera reläets adress, eller ange "
+     "--server-name med namnet i dess certifikat"},
+    {Msg::kRelayClosedConnection,
+     "the relay at $0 closed the connection — it may be restarting (try again in a minute); if it "
+     "happens on every try, the relay does not accept your certificate: ask your administrator",
+     "reläet på $0 stängde anslutningen — det kanske startar om (försök igen om en minut); händer "
+     "det varje gång godtar reläet inte ditt certifikat: fråga din administratör"},
+    {Msg::kRelayNoAnswer,
+     "the relay at $0 did not answer in time — try again; if it persists, tell the relay's "
+     "operator",
+     "reläet på $0 svarade inte i tid — försök igen; om det fortsätter, kontakta reläets "
+     "driftansvariga"},
+    {Msg::kRelayUnreachable,
+     "cannot reach the relay at $0 — is it running? (check the address in your profile and your "
+     "network)",
+     "når inte reläet på $0 — är det igång? (kontrollera adressen i profilen och nätverket)"},
+    {Msg::kAskPermanent,
+     "The relay refused the question and will refuse it again; it is stored only on this computer. "
+     "Remove it with `samrad discard $0`.",
+     "Reläet avvisade frågan och kommer att avvisa den igen; den finns bara sparad på den här "
+     "datorn. Ta bort den med `samrad discard $0`."},
+    {Msg::kCmdDiscard, "professional: remove a question the relay never acknowledged",
+     "yrkesperson: ta bort en fråga som reläet aldrig kvitterade"},
+    {Msg::kDiscardConfirmPrompt,
+     "Remove the unsent question $0 from this computer? It cannot be restored. [y/N] ",
+     "Ta bort den oskickade frågan $0 från den här datorn? Den kan inte återställas. [j/N] "},
+    {Msg::kDiscardNotConfirmed, "nothing was removed", "inget togs bort"},
+    {Msg::kDiscardNeedsYes,
+     "discard removes the question for good: confirm on a terminal, or pass --yes",
+     "discard tar bort frågan för gott: bekräfta i en terminal, eller ange --yes"},
+    {Msg::kDiscarded, "Removed the unsent question $0.", "Den oskickade frågan $0 togs bort."},
+    {Msg::kDiscardAcknowledged,
+     "case $0 reached the relay, so it is not discarded; close it with `samrad close $0` (add "
+     "--forget to delete its keys)",
+     "ärende $0 har nått reläet och kastas därför inte; stäng det med `samrad close $0` (lägg till "
+     "--forget för att radera dess nycklar)"},
+    {Msg::kCloseUnsent,
+     "case $0 never reached the relay, so there is nothing to close there; send it with `samrad "
+     "resend $0` or remove it with `samrad close $0 --forget` (or `samrad discard $0`)",
+     "ärende $0 nådde aldrig reläet, så där finns inget att stänga; skicka det med `samrad resend "
+     "$0` eller ta bort det med `samrad close $0 --forget` (eller `samrad discard $0`)"},
+    {Msg::kCountyNotYours,
+     "--county $0 ($1): your certificate is for county $2 ($3), and the relay accepts questions "
+     "only for that county; use --county $2. Nothing was stored.",
+     "--county $0 ($1): ditt certifikat gäller län $2 ($3), och reläet tar bara emot frågor för "
+     "det länet; ange --county $2. Inget sparades."},
+    {Msg::kAskNeedsProfessional,
+     "only a professional's certificate can ask; yours is for the role $0 ($1). Nothing was "
+     "stored.",
+     "bara en yrkespersons certifikat kan ställa frågor; ditt gäller rollen $0 ($1). Inget "
+     "sparades."},
+    {Msg::kTextTooLong,
+     "the text is too long for the relay: $0 bytes, at most $1 fit (the relay accepts $2 bytes "
+     "sealed) — shorten it by at least $3 bytes. Nothing was stored.",
+     "texten är för lång för reläet: $0 byte, högst $1 ryms (reläet tar emot $2 byte förseglat) — "
+     "korta den med minst $3 byte. Inget sparades."},
+    {Msg::kNoOpenCases, "No open cases; $0 closed (`samrad cases --all` lists them).",
+     "Inga öppna ärenden; $0 stängda (`samrad cases --all` visar dem)."},
+    {Msg::kInitReused, "Profile written to $0; keystore reused at $1.",
+     "Profilen skrevs till $0; befintligt nyckelarkiv i $1 används."},
+    {Msg::kInitNoDirectoryYet,
+     "note: the relay has no key directory yet; `samrad` checks the directory key once the "
+     "administrator has published one",
+     "obs: reläet har ingen nyckelkatalog ännu; `samrad` kontrollerar katalognyckeln när "
+     "administratören har publicerat en"},
+    {Msg::kInitAdviserIdMismatch,
+     "--adviser-id $0 does not match your certificate, which names $1 ($2); use --adviser-id $3 or "
+     "the certificate issued to you. Nothing was written.",
+     "--adviser-id $0 stämmer inte med ditt certifikat, som anger $1 ($2); ange --adviser-id $3 "
+     "eller det certifikat som utfärdats till dig. Inget skrevs."},
+    {Msg::kInitAdviserIdNotAdviser,
+     "--adviser-id is for advisers, but your certificate names the role $0 ($1). Nothing was "
+     "written.",
+     "--adviser-id är för rådgivare, men ditt certifikat anger rollen $0 ($1). Inget skrevs."},
+    {Msg::kInitCertNoIdentity,
+     "the certificate $0 names no Samråd identity (SAN URI samrad://ROLE/UNIT-OR-COUNTY/ID) — ask "
+     "your administrator for a Samråd certificate. Nothing was written.",
+     "certifikatet $0 anger ingen Samråd-identitet (SAN URI samrad://ROLL/ENHET-ELLER-LÄN/ID) — be "
+     "din administratör om ett Samråd-certifikat. Inget skrevs."},
+    {Msg::kInitCertNotFromCa,
+     "your certificate $0 was not issued by the CA in $1 ($2) — check --cert and --ca. Nothing was "
+     "written.",
+     "ditt certifikat $0 är inte utfärdat av CA:n i $1 ($2) — kontrollera --cert och --ca. Inget "
+     "skrevs."},
+    {Msg::kInitDirectoryKeyWrong,
+     "the directory key you gave does not verify the key directory the relay serves — check "
+     "--directory-key with your administrator. Nothing was written.",
+     "katalognyckeln du angav verifierar inte nyckelkatalogen som reläet tillhandahåller — "
+     "kontrollera --directory-key med din administratör. Inget skrevs."},
+    {Msg::kCmdWhoami, "show who your certificate says you are, and the key directory in use",
+     "visa vem ditt certifikat säger att du är, och nyckelkatalogen som används"},
+    {Msg::kWhoami,
+     "Role:          $0\nScope:         $1\nId:            $2\nCertificate:   expires $3 ($4 days "
+     "left)\nKey directory: $5\n",
+     "Roll:          $0\nOmråde:        $1\nId:            $2\nCertifikat:    går ut $3 (om $4 "
+     "dagar)\nNyckelkatalog: $5\n"},
+    {Msg::kWhoamiDirectory, "epoch $0, signed $1 ($2 ago)", "epok $0, signerad $1 (för $2 sedan)"},
+    {Msg::kWhoamiNoDirectory, "none seen yet", "ingen sedd ännu"},
+    {Msg::kRoleProfessional, "professional", "yrkesperson"},
+    {Msg::kRoleAdviser, "adviser", "rådgivare"},
+    {Msg::kRoleAdmin, "administrator", "administratör"},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

@@ -1,11 +1,19 @@
 #include "client/relay_client.h"
 
+#include <grpc/support/log.h>
+
+#include <cstdio>
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "client/certificate.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
+#include "client/output.h"
+#include "client/status_class.h"
+#include "common/relay_protocol.h"
 
 namespace samrad::client {
 namespace {
@@ -21,7 +29,48 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view w
   return pem;
 }
 
+// Refuses a client certificate outside its validity period at `now_unix_ms`:
+// the relay would refuse it on every call with a less direct message.
+absl::Status CheckOwnCertificateDates(const std::string& path, const std::string& pem,
+                                      int64_t now_unix_ms, const Messages& messages) {
+  absl::StatusOr<CertificateInfo> cert = ParseCertificatePem(pem);
+  if (!cert.ok()) {
+    return WithExitCode(
+        absl::InvalidArgumentError(absl::StrCat("the client certificate ", path,
+                                                " cannot be used: ", cert.status().message())),
+        ExitCode::kConfig);
+  }
+  if (now_unix_ms > cert->not_after_unix_ms) {
+    return WithOwnAdvice(
+        WithExitCode(absl::FailedPreconditionError(messages.Format(
+                         Msg::kOwnCertExpired, FormatTimestamp(cert->not_after_unix_ms))),
+                     ExitCode::kPermission));
+  }
+  if (now_unix_ms < cert->not_before_unix_ms) {
+    return WithOwnAdvice(
+        WithExitCode(absl::FailedPreconditionError(messages.Format(
+                         Msg::kOwnCertNotYetValid, FormatTimestamp(cert->not_before_unix_ms))),
+                     ExitCode::kPermission));
+  }
+  return absl::OkStatus();
+}
+
+void DropGrpcLog(gpr_log_func_args* /*args*/) {}
+
+void PrintGrpcLog(gpr_log_func_args* args) {
+  std::fprintf(stderr, "samrad: grpc: %s (%s:%d)\n", args->message, args->file, args->line);
+}
+
 }  // namespace
+
+void RouteGrpcLogs(bool verbose) {
+  if (verbose) {
+    gpr_set_log_verbosity(GPR_LOG_SEVERITY_INFO);
+    gpr_set_log_function(&PrintGrpcLog);
+  } else {
+    gpr_set_log_function(&DropGrpcLog);
+  }
+}
 
 absl::StatusOr<std::unique_ptr<RelayClient>> RelayClient::Create(
     const v1::ClientProfile& profile, const RelayClientOptions& options) {
@@ -29,6 +78,13 @@ absl::StatusOr<std::unique_ptr<RelayClient>> RelayClient::Create(
   if (!ca.ok()) return ca.status();
   absl::StatusOr<std::string> cert = ReadPem(profile.client_cert_path(), "client certificate");
   if (!cert.ok()) return cert.status();
+  if (options.now_unix_ms != 0) {
+    if (absl::Status s = CheckOwnCertificateDates(profile.client_cert_path(), *cert,
+                                                  options.now_unix_ms, Messages(options.language));
+        !s.ok()) {
+      return s;
+    }
+  }
   absl::StatusOr<std::string> key = ReadPem(profile.client_key_path(), "client key");
   if (!key.ok()) return key.status();
   grpc::SslCredentialsOptions ssl;
@@ -50,8 +106,8 @@ absl::StatusOr<std::unique_ptr<RelayClient>> RelayClient::Create(
   std::shared_ptr<grpc::Channel> channel =
       grpc::CreateCustomChannel(profile.relay_address(), grpc::SslCredentials(ssl), args);
   WipeString(ssl.pem_private_key);
-  return std::unique_ptr<RelayClient>(
-      new RelayClient(profile.relay_address(), std::move(channel), options));
+  return std::unique_ptr<RelayClient>(new RelayClient(
+      profile.relay_address(), profile.ca_cert_path(), std::move(channel), options));
 }
 
 std::unique_ptr<grpc::ClientContext> RelayClient::NewContext() const {
@@ -64,23 +120,45 @@ std::unique_ptr<grpc::ClientContext> RelayClient::NewStreamContext() const {
   return std::make_unique<grpc::ClientContext>();
 }
 
+std::optional<std::string> RelayClient::ConnectionFailure(absl::StatusCode code,
+                                                          const std::string& detail) const {
+  const Messages messages(options_.language);
+  // gRPC describes a failed connection only in its message text; these are
+  // the phrases of its TLS and socket layers (gRPC 1.51 with OpenSSL 3).
+  if (absl::StrContains(detail, "certificate verify failed") ||
+      absl::StrContains(detail, "CERTIFICATE_VERIFY_FAILED")) {
+    return messages.Format(Msg::kRelayCertUntrusted, ca_path_);
+  }
+  if (absl::StrContains(detail, "Peer name") ||
+      absl::StrContains(detail, "not in peer certificate")) {
+    return messages.Format(Msg::kRelayCertWrongName, address_);
+  }
+  if (absl::StrContains(detail, "Socket closed") || absl::StrContains(detail, "Connection reset")) {
+    // The relay ends the TLS handshake of a certificate it does not trust
+    // before any call; the client sees only a closed socket, as it would
+    // from a relay that stops.
+    return messages.Format(Msg::kRelayClosedConnection, address_);
+  }
+  if (code == absl::StatusCode::kDeadlineExceeded) {
+    return messages.Format(Msg::kRelayNoAnswer, address_);
+  }
+  if (code == absl::StatusCode::kUnavailable &&
+      (absl::StrContains(detail, "failed to connect") ||
+       absl::StrContains(detail, "Connection refused") || absl::StrContains(detail, "DNS") ||
+       absl::StrContains(detail, "resolution") || absl::StrContains(detail, "Failed to connect"))) {
+    return messages.Format(Msg::kRelayUnreachable, address_);
+  }
+  return std::nullopt;
+}
+
 absl::Status RelayClient::MapStatus(absl::string_view what, const grpc::Status& status) const {
   if (status.ok()) return absl::OkStatus();
   auto code = static_cast<absl::StatusCode>(status.error_code());
   std::string detail = status.error_message();
-  if (code == absl::StatusCode::kUnavailable && absl::StrContains(detail, "Socket closed")) {
-    // The relay ends the TLS handshake of a certificate it does not trust
-    // before any call; the client sees only a closed socket, as it would
-    // from a relay that stops.
-    return absl::Status(
-        code, absl::StrCat("cannot ", what, ": the relay at ", address_,
-                           " closed the connection. It may be restarting or stopped (try again "
-                           "in a minute); if this happens at once on every try, the relay "
-                           "refuses your certificate at the TLS handshake because your "
-                           "organisation's CA did not issue it — ask your administrator (",
-                           detail, ")"));
-  }
   if (code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded) {
+    if (std::optional<std::string> sentence = ConnectionFailure(code, detail)) {
+      return WithOwnAdvice(absl::Status(code, *sentence));
+    }
     return absl::Status(code, absl::StrCat("cannot ", what, ": the relay at ", address_,
                                            " did not answer (", detail, ")"));
   }
@@ -88,7 +166,22 @@ absl::Status RelayClient::MapStatus(absl::string_view what, const grpc::Status& 
     return absl::Status(code, absl::StrCat("cannot ", what,
                                            ": the relay rejected your certificate (", detail, ")"));
   }
-  return absl::Status(code, absl::StrCat("cannot ", what, ": ", detail));
+  absl::Status mapped(code, absl::StrCat("cannot ", what, ": ", detail));
+  if (code == absl::StatusCode::kResourceExhausted &&
+      status.error_details() == protocol::kSizeLimitDetail) {
+    return MarkSizeLimit(std::move(mapped));
+  }
+  return mapped;
+}
+
+void RelayClient::NoteServerLimits(const grpc::ClientContext& context) {
+  const auto& metadata = context.GetServerInitialMetadata();
+  auto it = metadata.find(protocol::kMaxEnvelopeBytesMetadata);
+  uint64_t value = 0;
+  if (it != metadata.end() &&
+      absl::SimpleAtoi(absl::string_view(it->second.data(), it->second.size()), &value)) {
+    max_envelope_bytes_.store(value);
+  }
 }
 
 absl::Status RelayClient::Call(

@@ -7,13 +7,17 @@
 #ifndef SAMRAD_CLIENT_RELAY_CLIENT_H_
 #define SAMRAD_CLIENT_RELAY_CLIENT_H_
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "client/messages.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/client.pb.h"
 #include "proto/relay.grpc.pb.h"
@@ -32,13 +36,24 @@ struct RelayClientOptions {
   // Attempts for calls that are safe to repeat (reads, idempotent submits)
   // when the relay is UNAVAILABLE; waits 200 ms, 400 ms, ... between them.
   int max_attempts = 4;
+  // The language of the messages MapStatus writes.
+  Language language = Language::kEnglish;
+  // When not 0 (Unix ms), Create refuses a client certificate outside its
+  // validity period at this time (FAILED_PRECONDITION tagged kPermission,
+  // Msg::kOwnCertExpired / kOwnCertNotYetValid) before any connection.
+  int64_t now_unix_ms = 0;
 };
+
+// Routes gRPC's own log lines (which name gRPC's source files) away from
+// stderr: with `verbose` they are printed as "samrad: grpc: ..." lines on
+// stderr, otherwise dropped. Call once before the first channel is made.
+void RouteGrpcLogs(bool verbose);
 
 class RelayClient {
  public:
   // Reads the PEM files named in `profile` and creates the channel (it
   // connects lazily). NOT_FOUND / PERMISSION_DENIED tagged kConfig when a
-  // file cannot be read.
+  // file cannot be read or the certificate does not parse.
   static absl::StatusOr<std::unique_ptr<RelayClient>> Create(
       const v1::ClientProfile& profile, const RelayClientOptions& options = {});
 
@@ -60,20 +75,38 @@ class RelayClient {
                     const std::function<grpc::Status(grpc::ClientContext&)>& call) const;
 
   // The relay's answer as an absl::Status: same code, message
-  // "cannot <what>: <relay message>" (UNAVAILABLE adds the address).
+  // "cannot <what>: <relay message>". A failure to connect (UNAVAILABLE,
+  // DEADLINE_EXCEEDED) becomes one sentence a person can act on (relay not
+  // running, its certificate not from the profile's CA or not for this
+  // address, the relay closing the connection), marked HasOwnAdvice. A
+  // RESOURCE_EXHAUSTED that the relay marks as a size limit is tagged with
+  // MarkSizeLimit (client/status_class.h).
   absl::Status MapStatus(absl::string_view what, const grpc::Status& status) const;
 
+  // The relay's limits.max_envelope_bytes as its last GetDirectory answer
+  // said (common/relay_protocol.h); 0 when unknown. Thread-safe.
+  uint64_t max_envelope_bytes() const { return max_envelope_bytes_.load(); }
+  // Reads the limit from the initial metadata of a finished GetDirectory call.
+  void NoteServerLimits(const grpc::ClientContext& context);
+
  private:
-  RelayClient(std::string address, std::shared_ptr<grpc::Channel> channel,
+  RelayClient(std::string address, std::string ca_path, std::shared_ptr<grpc::Channel> channel,
               RelayClientOptions options)
       : address_(std::move(address)),
+        ca_path_(std::move(ca_path)),
         channel_(std::move(channel)),
         stub_(v1::Relay::NewStub(channel_)),
         options_(options) {}
+  // The sentence for a call that never reached the relay's service, or
+  // nullopt when `detail` is not a connection failure gRPC describes.
+  std::optional<std::string> ConnectionFailure(absl::StatusCode code,
+                                               const std::string& detail) const;
   std::string address_;
+  std::string ca_path_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Relay::Stub> stub_;
   RelayClientOptions options_;
+  std::atomic<uint64_t> max_envelope_bytes_{0};
 };
 
 }  // namespace samrad::client

@@ -55,15 +55,18 @@ absl::StatusOr<crypto::SecretBytes> PromptTty(absl::string_view prompt) {
   return crypto::SecretBytes(line.span().subspan(0, len));
 }
 
-// Asks `kGuardConfirmPrompt` on /dev/tty; OK only for an answer starting
-// with y/j. Without a terminal: kGuardNeedsYes (usage).
-absl::Status ConfirmOnTerminal(const Messages& messages) {
+absl::Status UsageStatus(std::string message) {
+  return WithExitCode(absl::InvalidArgumentError(std::move(message)), ExitCode::kUsage);
+}
+
+}  // namespace
+
+absl::Status ConfirmOnTerminal(const std::string& prompt, const std::string& no_terminal,
+                               const std::string& declined) {
   int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
   if (fd < 0) {
-    return WithExitCode(absl::FailedPreconditionError(messages.Format(Msg::kGuardNeedsYes)),
-                        ExitCode::kUsage);
+    return WithExitCode(absl::FailedPreconditionError(no_terminal), ExitCode::kUsage);
   }
-  const std::string prompt = messages.Format(Msg::kGuardConfirmPrompt);
   (void)!::write(fd, prompt.data(), prompt.size());
   char answer = 0;
   char c = 0;
@@ -75,13 +78,10 @@ absl::Status ConfirmOnTerminal(const Messages& messages) {
   }
   ::close(fd);
   if (answer == 'y' || answer == 'Y' || answer == 'j' || answer == 'J') return absl::OkStatus();
-  return WithExitCode(absl::FailedPreconditionError(messages.Format(Msg::kGuardNotConfirmed)),
-                      ExitCode::kFailure);
+  return WithExitCode(absl::FailedPreconditionError(declined), ExitCode::kFailure);
 }
 
-absl::Status UsageStatus(std::string message) {
-  return WithExitCode(absl::InvalidArgumentError(std::move(message)), ExitCode::kUsage);
-}
+namespace {
 
 // Characters (UTF-8 code points) in `passphrase`.
 size_t CharacterCount(const crypto::SecretBytes& passphrase) {
@@ -302,7 +302,10 @@ absl::StatusOr<RelayClient*> Session::Relay() {
   if (relay_ == nullptr) {
     absl::StatusOr<const v1::ClientProfile*> profile = Profile();
     if (!profile.ok()) return profile.status();
-    absl::StatusOr<std::unique_ptr<RelayClient>> relay = RelayClient::Create(**profile);
+    RelayClientOptions options;
+    options.language = msg().language();
+    options.now_unix_ms = Now();
+    absl::StatusOr<std::unique_ptr<RelayClient>> relay = RelayClient::Create(**profile, options);
     if (!relay.ok()) return relay.status();
     relay_ = std::move(*relay);
   }
@@ -322,7 +325,10 @@ absl::StatusOr<const v1::KeyDirectory*> Session::VerifiedDirectory() {
 
   v1::SignedDirectory signed_directory;
   absl::Status fetched = (*relay)->CallWithRetry("fetch the key directory", [&](auto& context) {
-    return (*relay)->stub().GetDirectory(&context, v1::GetDirectoryRequest(), &signed_directory);
+    grpc::Status status =
+        (*relay)->stub().GetDirectory(&context, v1::GetDirectoryRequest(), &signed_directory);
+    if (status.ok()) (*relay)->NoteServerLimits(context);
+    return status;
   });
   if (!fetched.ok()) {
     if (fetched.code() == absl::StatusCode::kNotFound) {
@@ -417,7 +423,9 @@ absl::StatusOr<std::string> Session::GuardText(std::string text) {
     // A person reviews what is sent (issue 20): --yes for scripts, else a
     // question on the terminal.
     if (!args_.Has("yes")) {
-      absl::Status confirmed = ConfirmOnTerminal(msg());
+      absl::Status confirmed = ConfirmOnTerminal(msg().Format(Msg::kGuardConfirmPrompt),
+                                                 msg().Format(Msg::kGuardNeedsYes),
+                                                 msg().Format(Msg::kGuardNotConfirmed));
       if (!confirmed.ok()) return confirmed;
     }
     return redacted;

@@ -41,6 +41,13 @@ absl::StatusOr<v1::KeyDirectory> AcceptDirectory(const v1::SignedDirectory& sign
                                                  int64_t now_unix_ms, const Messages& messages,
                                                  Keystore& keystore, bool* changed);
 
+// Asks `prompt` on /dev/tty (an irreversible step); OK only for an answer
+// starting with y/Y/j/J. Without a terminal: FAILED_PRECONDITION
+// `no_terminal` tagged kUsage (scripts pass --yes instead); any other answer:
+// FAILED_PRECONDITION `declined` tagged kFailure.
+absl::Status ConfirmOnTerminal(const std::string& prompt, const std::string& no_terminal,
+                               const std::string& declined);
+
 // The process's surroundings, injected so tests can drive commands.
 struct CliIo {
   std::ostream* out = nullptr;

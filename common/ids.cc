@@ -51,6 +51,17 @@ std::string_view CountyName(Text text) {
   return {};
 }
 
+std::string CountyChoices() {
+  std::string out;
+  for (const auto& [code, name] : kCounties) {
+    if (!out.empty()) out += ", ";
+    out.append(code.data(), code.size());
+    out += ' ';
+    out.append(name.data(), name.size());
+  }
+  return out;
+}
+
 bool IsUnitId(Text text) {
   std::string_view id = text.view();
   return !id.empty() && id.size() <= kMaxUnitIdLen &&

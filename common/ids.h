@@ -38,6 +38,9 @@ const std::array<std::string_view, kCountyCount>& CountyCodes();
 bool IsCountyCode(Text code);
 // The county's Swedish name ("Kronobergs län"), or "" for a non-code.
 std::string_view CountyName(Text code);
+// Every code with its name, for a message that lists the allowed values:
+// "01 Stockholms län, 03 Uppsala län, ..., 25 Norrbottens län".
+std::string CountyChoices();
 
 // A unit of a resource centre: 1..64 characters of [a-z0-9-] ("rc-kronoberg").
 inline constexpr size_t kMaxUnitIdLen = 64;

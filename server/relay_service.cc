@@ -20,6 +20,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/ids.h"
+#include "common/relay_protocol.h"
 #include "crypto/directory.h"
 #include "crypto/envelope.h"
 #include "crypto/keys.h"
@@ -334,6 +335,9 @@ class RelayServiceImpl final : public RelayService {
       return reactor;
     }
     *reply = dir->signed_directory;
+    // So a client can refuse a text too long for this relay before sealing.
+    ctx->AddInitialMetadata(protocol::kMaxEnvelopeBytesMetadata,
+                            absl::StrCat(config_.limits().max_envelope_bytes()));
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
@@ -1249,9 +1253,9 @@ class RelayServiceImpl final : public RelayService {
                                                             const std::string& bytes) {
     if (bytes.empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
     if (bytes.size() > config_.limits().max_envelope_bytes()) {
-      return absl::ResourceExhaustedError(absl::StrCat(field, " is ", bytes.size(),
-                                                       " bytes; the relay accepts at most ",
-                                                       config_.limits().max_envelope_bytes()));
+      return SizeLimitError(absl::StrCat(field, " is ", bytes.size(),
+                                         " bytes; the relay accepts at most ",
+                                         config_.limits().max_envelope_bytes()));
     }
     auto parsed = crypto::ParseEnvelope(bytes);
     if (!parsed.ok()) {

@@ -4,8 +4,10 @@
 #include <chrono>
 #include <string>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/relay_protocol.h"
 #include "crypto/random.h"
 #include "server/log.h"
 #include "storage/store.h"
@@ -19,6 +21,9 @@ namespace {
 constexpr char kDiskFullMessage[] =
     "the relay's storage is full, so nothing was stored; try again later (operators: free "
     "space on the relay's data volume, writes resume by themselves)";
+
+// The absl::Status payload that marks a size refusal (SizeLimitError).
+constexpr char kSizeLimitPayloadUrl[] = "samrad.server/size-limit";
 
 // Logs the store's disk-full detail at most once per 10 seconds, so a load
 // of failing writes does not flood the log.
@@ -53,12 +58,22 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
                      "); try again later, and if it persists give the reference to the relay's "
                      "operators"));
   }
+  if (status.GetPayload(kSizeLimitPayloadUrl).has_value()) {
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, std::string(status.message()),
+                        protocol::kSizeLimitDetail);
+  }
   // absl::StatusCode and grpc::StatusCode share the canonical numbering
   // 0..16; anything outside it (never produced by our code) is UNKNOWN.
   const int code = static_cast<int>(status.code());
   const grpc::StatusCode grpc_code =
       (code > 0 && code <= 16) ? static_cast<grpc::StatusCode>(code) : grpc::StatusCode::UNKNOWN;
   return grpc::Status(grpc_code, std::string(status.message()));
+}
+
+absl::Status SizeLimitError(absl::string_view message) {
+  absl::Status status = absl::ResourceExhaustedError(message);
+  status.SetPayload(kSizeLimitPayloadUrl, absl::Cord("1"));
+  return status;
 }
 
 }  // namespace samrad::server

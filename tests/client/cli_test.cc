@@ -12,17 +12,22 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "client/config.h"
 #include "client/directory_admin.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
 #include "client/keystore.h"
+#include "client/status_class.h"
 #include "gtest/gtest.h"
+#include "process_util.h"
 #include "test_util.h"
 
 namespace samrad::client {
 namespace {
 
+using testing::ProcessResult;
+using testing::RunProcess;
 using testing::TempDir;
 
 struct Result {
@@ -38,10 +43,35 @@ class CliTest : public ::testing::Test {
     ASSERT_TRUE(WriteFileAtomically(dir_.File("pass"), "keystore pass\n").ok());
     ASSERT_TRUE(WriteFileAtomically(dir_.File("dirpass"), "directory pass\n").ok());
     ASSERT_TRUE(WriteFileAtomically(dir_.File("wrongpass"), "not the pass\n").ok());
-    for (const char* pem : {"cert.pem", "key.pem", "ca.pem"}) {
-      ASSERT_TRUE(WriteFileAtomically(dir_.File(pem), "-----BEGIN X-----\n").ok());
+    ASSERT_NE(pki_, nullptr);
+  }
+
+  // One PKI for the suite (certs/samrad-pki.sh): a professional of county
+  // 07, since `ask` compares --county with the certificate.
+  static void SetUpTestSuite() {
+    now_ms_ = absl::ToUnixMillis(absl::Now()) + 3600 * 1000;
+    pki_ = new TempDir();
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"init"}, {"client", "professional", "07", "p-1"}}) {
+      std::vector<std::string> argv = {"/bin/bash",
+                                       std::string(SAMRAD_SOURCE_DIR) + "/certs/samrad-pki.sh",
+                                       "--dir", pki_->path()};
+      argv.insert(argv.end(), args.begin(), args.end());
+      ProcessResult r = RunProcess(argv, {}, pki_->path());
+      ASSERT_EQ(r.exit_code, 0) << r.err;
     }
   }
+  // A fixed clock, an hour after the suite's certificate was made (it is
+  // valid from when it was made).
+  static inline int64_t now_ms_ = 0;
+  static void TearDownTestSuite() {
+    delete pki_;
+    pki_ = nullptr;
+  }
+  static std::string Cert() { return pki_->File("professional-07-p-1.crt"); }
+  static std::string Key() { return pki_->File("professional-07-p-1.key"); }
+  static std::string Ca() { return pki_->File("ca.crt"); }
+  static inline TempDir* pki_ = nullptr;
 
   Result Run(std::vector<std::string> args, Language language = Language::kEnglish,
              const std::string& stdin_text = "") {
@@ -57,7 +87,7 @@ class CliTest : public ::testing::Test {
       if (it == env_.end()) return std::nullopt;
       return it->second;
     };
-    io.now_unix_ms = [] { return int64_t{1'764'338'580'000}; };
+    io.now_unix_ms = [] { return now_ms_; };
     io.prompt_secret = [](absl::string_view) -> absl::StatusOr<crypto::SecretBytes> {
       return absl::FailedPreconditionError("no terminal in tests");
     };
@@ -78,22 +108,43 @@ class CliTest : public ::testing::Test {
     return LoadDirectoryPublicKeyHex(dir_.File("dir")).value_or("");
   }
 
-  Result Init(const std::string& pub_hex, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"init",
-                                     "--relay",
-                                     "127.0.0.1:7443",
-                                     "--cert",
-                                     dir_.File("cert.pem"),
-                                     "--key",
-                                     dir_.File("key.pem"),
-                                     "--ca",
-                                     dir_.File("ca.pem"),
-                                     "--directory-key",
-                                     pub_hex,
-                                     "--passphrase-file",
-                                     dir_.File("pass")};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return Run(args);
+  // `samrad init` arguments for a relay at `relay` (none listens there).
+  std::vector<std::string> InitArgs(const std::string& directory_key,
+                                    const std::string& relay = "127.0.0.1:1") {
+    return {"init",
+            "--relay",
+            relay,
+            "--cert",
+            Cert(),
+            "--key",
+            Key(),
+            "--ca",
+            Ca(),
+            "--directory-key",
+            directory_key,
+            "--passphrase-file",
+            dir_.File("pass")};
+  }
+
+  std::string ProfilePath() const { return dir_.path() + "/.config/samrad/config"; }
+  std::string KeystorePath() const { return dir_.path() + "/.config/samrad/keystore"; }
+
+  // Writes the profile and the keystore as `samrad init` does (init itself
+  // needs a relay to check against: never_stuck_e2e_test.cc).
+  void Init(const std::string& pub_hex, const std::string& adviser_id = "") {
+    v1::ClientProfile profile;
+    profile.set_relay_address("127.0.0.1:7443");
+    profile.set_client_cert_path(Cert());
+    profile.set_client_key_path(Key());
+    profile.set_ca_cert_path(Ca());
+    profile.set_directory_public_key_hex(pub_hex);
+    profile.set_keystore_path(KeystorePath());
+    profile.set_adviser_id(adviser_id);
+    ASSERT_TRUE(SaveProfile(ProfilePath(), profile).ok());
+    auto created =
+        Keystore::Create(KeystorePath(), crypto::SecretBytes::FromString("keystore pass"),
+                         {.time_cost = 1, .memory_kib = 256, .parallelism = 1});
+    ASSERT_TRUE(created.ok()) << created.status();
   }
 
   static int Lines(const std::string& s) {
@@ -126,7 +177,7 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
   Result unknown = Run({"frobnicate"});
   EXPECT_EQ(unknown.code, 2);
   EXPECT_EQ(unknown.err, "samrad: unknown command \"frobnicate\"; see `samrad --help`\n");
-  Result flag = Run({"cases", "--verbose"});
+  Result flag = Run({"cases", "--frobnicate"});
   EXPECT_EQ(flag.code, 2);
   EXPECT_EQ(Lines(flag.err), 1);
   EXPECT_TRUE(absl::StrContains(flag.err, "see `samrad cases --help`")) << flag.err;
@@ -160,37 +211,47 @@ TEST_F(CliTest, MissingProfileSaysRunInit) {
   EXPECT_TRUE(absl::StrContains(r.err, "run `samrad init`")) << r.err;
 }
 
-TEST_F(CliTest, InitWritesProfileAndKeystoreAndGuardsThem) {
+// What init refuses before it connects; what it checks against the relay is
+// in never_stuck_e2e_test.cc. A refused init writes nothing.
+TEST_F(CliTest, InitRefusesBeforeWritingAnything) {
   std::string pub = InitDirectory();
   ASSERT_EQ(pub.size(), 64u);
-  Result first = Init(dir_.File("dir/directory.pub"));  // a file works as well as hex
-  ASSERT_EQ(first.code, 0) << first.err;
-  const std::string profile_path = dir_.path() + "/.config/samrad/config";
-  auto profile = LoadProfile(profile_path);
-  ASSERT_TRUE(profile.ok()) << profile.status();
-  EXPECT_EQ(profile->directory_public_key_hex(), pub);
-  EXPECT_EQ(profile->keystore_path(), dir_.path() + "/.config/samrad/keystore");
-  EXPECT_TRUE(
-      Keystore::Open(profile->keystore_path(), crypto::SecretBytes::FromString("keystore pass"))
-          .ok());
+  // No relay listens: nothing is written, not even the keystore.
+  Result unreachable = Run(InitArgs(dir_.File("dir/directory.pub")));
+  EXPECT_EQ(unreachable.code, 3) << unreachable.err;
+  EXPECT_TRUE(absl::StrContains(unreachable.err, "cannot reach the relay at 127.0.0.1:1"))
+      << unreachable.err;
+  EXPECT_FALSE(PathExists(KeystorePath()));
+  EXPECT_FALSE(PathExists(ProfilePath()));
+
+  ASSERT_NO_FATAL_FAILURE(Init(pub));
   // Again without --force: refused, nothing changed.
-  EXPECT_EQ(Init(pub).code, 2);
+  EXPECT_EQ(Run(InitArgs(pub)).code, 2);
   // With --force but the wrong passphrase for the existing keystore: refused.
-  Result wrong = Run({"init", "--force", "--relay", "h:1", "--cert", dir_.File("cert.pem"), "--key",
-                      dir_.File("key.pem"), "--ca", dir_.File("ca.pem"), "--directory-key", pub,
-                      "--passphrase-file", dir_.File("wrongpass")});
-  EXPECT_EQ(wrong.code, 6) << wrong.err;
-  EXPECT_TRUE(absl::StrContains(wrong.err, "passphrase")) << wrong.err;
-  EXPECT_EQ(LoadProfile(profile_path)->relay_address(), "127.0.0.1:7443");
-  // Bad directory key.
+  std::vector<std::string> wrong = InitArgs(pub, "h:1");
+  wrong.back() = dir_.File("wrongpass");
+  wrong.push_back("--force");
+  Result refused = Run(wrong);
+  EXPECT_EQ(refused.code, 6) << refused.err;
+  EXPECT_TRUE(absl::StrContains(refused.err, "passphrase")) << refused.err;
+  EXPECT_EQ(LoadProfile(ProfilePath())->relay_address(), "127.0.0.1:7443");
+  // A certificate file that is no certificate.
   env_["SAMRAD_CONFIG"] = dir_.File("other-config");
-  Result bad_key = Init("abcd");
+  ASSERT_TRUE(WriteFileAtomically(dir_.File("cert.pem"), "-----BEGIN X-----\n").ok());
+  std::vector<std::string> not_pem = InitArgs(pub);
+  not_pem[4] = dir_.File("cert.pem");
+  Result bad_cert = Run(not_pem);
+  EXPECT_EQ(bad_cert.code, 10) << bad_cert.err;
+  EXPECT_TRUE(absl::StrContains(bad_cert.err, "holds no PEM certificate")) << bad_cert.err;
+  // Bad directory key.
+  Result bad_key = Run(InitArgs("abcd"));
   EXPECT_EQ(bad_key.code, 2);
+  EXPECT_FALSE(PathExists(dir_.File("other-config")));
 }
 
 TEST_F(CliTest, WrongPassphraseFileExitsSix) {
   std::string pub = InitDirectory();
-  ASSERT_EQ(Init(pub).code, 0);
+  ASSERT_NO_FATAL_FAILURE(Init(pub));
   Result r = Run({"keys", "list", "--passphrase-file", dir_.File("wrongpass")});
   EXPECT_EQ(r.code, 6);
   EXPECT_EQ(Lines(r.err), 1);
@@ -249,7 +310,7 @@ TEST_F(CliTest, ShortPassphrasesAreRefusedForNewKeystoresAndHintedForOld) {
 
 TEST_F(CliTest, KeygenWritesBundleAndRotates) {
   std::string pub = InitDirectory();
-  ASSERT_EQ(Init(pub, {"--adviser-id", "a-12"}).code, 0);
+  ASSERT_NO_FATAL_FAILURE(Init(pub, "a-12"));
   env_["SAMRAD_PASSPHRASE_FILE"] = dir_.File("pass");
   const std::string bundle = dir_.File("a-12.json");
   Result r = Run({"keygen", "--out", bundle});
@@ -275,7 +336,7 @@ TEST_F(CliTest, AdminDirectoryCommandsEditSignAndShow) {
   std::string pub = InitDirectory();
   env_["SAMRAD_ADMIN_DIR"] = dir_.File("dir");
   env_["SAMRAD_DIRECTORY_PASSPHRASE_FILE"] = dir_.File("dirpass");
-  ASSERT_EQ(Init(pub, {"--adviser-id", "a-1"}).code, 0);
+  ASSERT_NO_FATAL_FAILURE(Init(pub, "a-1"));
   env_["SAMRAD_PASSPHRASE_FILE"] = dir_.File("pass");
   ASSERT_EQ(Run({"keygen", "--out", dir_.File("a-1.json")}).code, 0);
 
@@ -321,7 +382,7 @@ TEST_F(CliTest, AdminDirectoryCommandsEditSignAndShow) {
 
 TEST_F(CliTest, AskNeverSendsWithoutTheGuard) {
   std::string pub = InitDirectory();
-  ASSERT_EQ(Init(pub).code, 0);
+  ASSERT_NO_FATAL_FAILURE(Init(pub));
   env_["SAMRAD_PASSPHRASE_FILE"] = dir_.File("pass");
   // The relay address points nowhere: if anything tried to send, the exit
   // code would be 3 (unreachable), not the guard's 1.
@@ -571,6 +632,29 @@ TEST(FailureHintTest, KeysThatCannotOpenACaseDoNotAskForThePassphrase) {
             Msg::kHintFailure);
   EXPECT_EQ(FailureHint(absl::DataLossError("keystore damaged"), ExitCode::kKeystore),
             Msg::kHintKeystore);
+}
+
+// client/status_class.h: which failures `samrad resend` may cure.
+TEST(ClassifyFailureTest, OnlyWhatRepeatingCanCureIsTransient) {
+  for (const absl::Status& transient :
+       {absl::UnavailableError("relay down"), absl::DeadlineExceededError("slow"),
+        absl::ResourceExhaustedError("rate limit reached"), absl::AbortedError("race"),
+        absl::InternalError("reference 1a2b"), absl::CancelledError("cancelled"),
+        WithExitCode(absl::NotFoundError("cannot read the client key"), ExitCode::kConfig)}) {
+    EXPECT_EQ(ClassifyFailure(transient), FailureKind::kTransient) << transient;
+  }
+  for (const absl::Status& permanent :
+       {absl::InvalidArgumentError("bad header"), absl::PermissionDeniedError("not your county"),
+        absl::FailedPreconditionError("sealed for epoch 1"), absl::UnauthenticatedError("revoked"),
+        absl::NotFoundError("no such case"), absl::AlreadyExistsError("other content"),
+        absl::OutOfRangeError("range"), absl::UnimplementedError("old relay"),
+        MarkSizeLimit(absl::ResourceExhaustedError("envelope is too large"))}) {
+    EXPECT_EQ(ClassifyFailure(permanent), FailureKind::kPermanent) << permanent;
+  }
+  // A size limit is the input to correct, not a reason to wait.
+  EXPECT_EQ(
+      FailureHint(MarkSizeLimit(absl::ResourceExhaustedError("too large")), ExitCode::kRejected),
+      Msg::kHintRejected);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // common/ids: the one definition of each identifier rule.
 #include "common/ids.h"
 
+#include <algorithm>
 #include <set>
 
 #include "gtest/gtest.h"
@@ -17,6 +18,11 @@ TEST(CountyCodesTest, AreTheTwentyOneCodesInUse) {
   }
   EXPECT_EQ(CountyName("07"), "Kronobergs län");
   EXPECT_EQ(CountyName("12"), "Skåne län");
+  // Listed for a person choosing one: every code once, with its name, in order.
+  const std::string choices = CountyChoices();
+  EXPECT_EQ(choices.find("01 Stockholms län, 03 Uppsala län, "), 0u) << choices;
+  EXPECT_NE(choices.find(", 07 Kronobergs län, "), std::string::npos) << choices;
+  EXPECT_EQ(std::count(choices.begin(), choices.end(), ','), 20) << choices;
   // Codes retired in 1997/98 and anything that is not a code.
   for (std::string_view bad : {"02", "11", "15", "16", "00", "26", "99", "7", "007", "", "0a"}) {
     EXPECT_FALSE(IsCountyCode(bad)) << bad;
