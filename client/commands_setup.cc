@@ -164,14 +164,20 @@ absl::Status RunInit(Session& session) {
         Keystore::Open(profile.keystore_path(), std::move(*passphrase));
     if (!existing.ok()) return existing.status();
   }
-  if (absl::Status s = CheckInitRelay(session, profile); !s.ok()) return s;
-
+  // A new keystore's passphrase is checked (length rule) with the other
+  // local input, before the relay is asked anything.
+  std::optional<crypto::SecretBytes> new_passphrase;
   if (!reuse) {
     absl::StatusOr<crypto::SecretBytes> passphrase = session.KeystorePassphrase(true);
     if (!passphrase.ok()) return passphrase.status();
+    new_passphrase = std::move(*passphrase);
+  }
+  if (absl::Status s = CheckInitRelay(session, profile); !s.ok()) return s;
+
+  if (!reuse) {
     if (absl::Status s = MakeDirectories(DirName(profile.keystore_path())); !s.ok()) return s;
     absl::StatusOr<std::unique_ptr<Keystore>> created =
-        Keystore::Create(profile.keystore_path(), std::move(*passphrase), session.io().argon2);
+        Keystore::Create(profile.keystore_path(), std::move(*new_passphrase), session.io().argon2);
     if (!created.ok()) return created.status();
   }
   if (absl::Status s = SaveProfile(*profile_path, profile); !s.ok()) {

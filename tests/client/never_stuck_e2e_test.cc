@@ -375,7 +375,7 @@ TEST_F(NeverStuckTest, InitChecksWhatItIsGivenAndWhoamiSaysWhoYouAre) {
   EXPECT_TRUE(NothingWrittenFor("old"));
   ProcessResult expired_sv = InitNew("old", "expired", {}, {}, kSwedish);
   EXPECT_TRUE(
-      absl::StrContains(expired_sv.err, "ditt certifikat har gått ut (2025-01-01 00:00 UTC)"))
+      absl::StrContains(expired_sv.err, "ditt certifikat har gått ut (2025-01-01 01:00 CET)"))
       << expired_sv.err;
   ASSERT_NO_FATAL_FAILURE(Pki({"--not-before", "20300101000000Z", "--not-after", "20310101000000Z",
                                "--name", "future", "client", "professional", "07", "p-new"}));

@@ -115,6 +115,9 @@ TEST_F(TeamShareTest, NewcomerReadsAndAnswersTheBacklogAfterAColleagueShares) {
   EXPECT_FALSE(absl::StrContains(show.out, R"("verified":false)")) << show.out;
   ProcessResult answer = Samrad("adviser3", {"answer", ref2}, kAnswer);
   ASSERT_EQ(answer.exit_code, 0) << answer.err;
+  // ref1 is a-1's claim: a-3 answers it once a-1 hands it over.
+  ProcessResult handover = Samrad("adviser", {"handover", ref1, "a-3"});
+  ASSERT_EQ(handover.exit_code, 0) << handover.err;
   ProcessResult answer1 = Samrad("adviser3", {"answer", ref1}, kAnswer);
   ASSERT_EQ(answer1.exit_code, 0) << answer1.err;
   EXPECT_TRUE(Reads("pro", ref2, kAnswer));
