@@ -8,9 +8,9 @@
 #include "client/commands.h"
 #include "client/exit_codes.h"
 #include "client/output.h"
-#include "client/team_share.h"
 #include "client/relay_client.h"
 #include "client/status_class.h"
+#include "client/team_share.h"
 #include "common/version.h"
 
 namespace samrad::client {

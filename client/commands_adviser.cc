@@ -2,9 +2,9 @@
 // watch.
 #include <algorithm>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
-#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -14,10 +14,10 @@
 #include "client/config.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
-#include "common/ids.h"
-#include "client/values.h"
 #include "client/unread.h"
+#include "client/values.h"
 #include "client/watch_loop.h"
+#include "common/ids.h"
 #include "crypto/directory.h"
 #include "crypto/envelope.h"
 #include "crypto/random.h"
