@@ -12,9 +12,9 @@
 #include "client/config.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
-#include "client/values.h"
-#include "client/unread.h"
 #include "client/status_class.h"
+#include "client/unread.h"
+#include "client/values.h"
 #include "common/ids.h"
 #include "crypto/directory.h"
 #include "crypto/envelope.h"
@@ -546,6 +546,16 @@ absl::Status RunClose(Session& session) {
         ResolveAdviserReference(session, *session.args().Positional(0));
     if (!id.ok()) return id.status();
     return RunAdviserClose(session, *id);
+  }
+  // Deleting a case's keys cannot be undone: ask before anything changes.
+  if (session.args().Has("forget") && !session.args().Has("yes")) {
+    const Messages& m = session.msg();
+    if (absl::Status s =
+            ConfirmOnTerminal(m.Format(Msg::kForgetConfirmPrompt, (*thread)->thread_id()),
+                              m.Format(Msg::kForgetNeedsYes), m.Format(Msg::kNothingChanged));
+        !s.ok()) {
+      return s;
+    }
   }
   if (!(*thread)->pending_envelope().empty()) return ForgetUnsent(session, **keystore, **thread);
   absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(**thread);

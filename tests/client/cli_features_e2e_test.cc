@@ -113,7 +113,15 @@ TEST_F(CliRelayTest, CloseForgetDeletesTheCaseKeysAndPlainCloseKeepsThem) {
   ASSERT_FALSE(forgotten.empty());
   ASSERT_FALSE(kept.empty());
 
-  ProcessResult forget = Samrad("pro", {"close", forgotten, "--forget"});
+  // Without a terminal and without --yes nothing changes (exit 2).
+  ProcessResult no_tty = SamradWithoutTerminal("pro", {"close", forgotten, "--forget"});
+  EXPECT_EQ(no_tty.exit_code, 2) << no_tty.out << no_tty.err;
+  EXPECT_TRUE(absl::StrContains(no_tty.err, "pass --yes")) << no_tty.err;
+  ProcessResult still_open = Samrad("pro", {"show", forgotten});
+  EXPECT_EQ(still_open.exit_code, 0) << still_open.err;
+  ProcessResult still_listed = Samrad("pro", {"cases", "--json"});
+  EXPECT_TRUE(absl::StrContains(still_listed.out, forgotten)) << still_listed.out;
+  ProcessResult forget = Samrad("pro", {"close", forgotten, "--forget", "--yes"});
   ASSERT_EQ(forget.exit_code, 0) << forget.err;
   EXPECT_EQ(forget.out, "Case " + forgotten + " closed and its keys deleted.\n");
   ProcessResult close = Samrad("pro", {"close", kept});

@@ -190,6 +190,44 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
   EXPECT_TRUE(absl::StrContains(bad.err, "\"theft\" is not one of: honour-violence")) << bad.err;
 }
 
+// `samrad help COMMAND...` is `samrad COMMAND... --help`, with examples.
+TEST_F(CliTest, HelpCommandShowsTheHelpAndExamplesOfAnyCommand) {
+  Result help_queue = Run({"help", "queue"});
+  EXPECT_EQ(help_queue.code, 0) << help_queue.err;
+  EXPECT_EQ(help_queue.out, Run({"queue", "--help"}).out);
+  EXPECT_TRUE(absl::StrContains(help_queue.out, "Examples:\n  samrad queue\n")) << help_queue.out;
+  Result nested = Run({"help", "admin", "directory", "sign"});
+  EXPECT_EQ(nested.code, 0) << nested.err;
+  EXPECT_TRUE(absl::StartsWith(nested.out, "Usage: samrad admin directory sign")) << nested.out;
+  EXPECT_TRUE(absl::StrContains(nested.out, "samrad admin directory sign --valid-days 7"))
+      << nested.out;
+  Result root = Run({"help"});
+  EXPECT_EQ(root.code, 0);
+  EXPECT_EQ(root.out, Run({"--help"}).out);
+  EXPECT_TRUE(absl::StrContains(root.out, "  help ")) << "listed among the commands";
+  Result swedish = Run({"help", "ask"}, Language::kSwedish);
+  EXPECT_TRUE(absl::StrContains(swedish.out,
+                                "Exempel:\n  samrad ask --county 07 --category "
+                                "hedersrelaterat-våld"))
+      << swedish.out;
+  Result mistyped = Run({"help", "qeue"});
+  EXPECT_EQ(mistyped.code, 2);
+  EXPECT_EQ(mistyped.out, "");
+  EXPECT_EQ(mistyped.err,
+            "samrad: unknown command \"qeue\"; did you mean \"queue\"?; see `samrad --help`\n");
+  Result too_deep = Run({"help", "queue", "extra"});
+  EXPECT_EQ(too_deep.code, 2);
+}
+
+TEST_F(CliTest, MistypedCommandSaysWhatWasMeant) {
+  Result r = Run({"qeue"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err,
+            "samrad: unknown command \"qeue\"; did you mean \"queue\"?; see `samrad --help`\n");
+  Result sv = Run({"qeue"}, Language::kSwedish);
+  EXPECT_EQ(sv.err, "samrad: okänt kommando \"qeue\"; menade du \"queue\"?; se `samrad --help`\n");
+}
+
 TEST_F(CliTest, SwedishMessagesWhenLangIsSwedish) {
   Result r = Run({"frobnicate"}, Language::kSwedish);
   EXPECT_EQ(r.code, 2);
