@@ -1008,6 +1008,7 @@ constexpr Entry kTable[] = {
     {Msg::kExAdminBackup,
      "samrad admin backup\n    a backup of the relay's data (on the relay's host)",
      "samrad admin backup\n    en säkerhetskopia av reläets data (på reläets värd)"},
+    {Msg::kColSubject, "SUBJECT", "ÄMNE"},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

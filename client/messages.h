@@ -452,6 +452,7 @@ enum class Msg {
   kExAdminStats,
   kExAdminPurge,
   kExAdminBackup,
+  kColSubject,
   kCount_,  // not a message: the number of entries
 };
 

@@ -451,6 +451,34 @@ TEST_F(CliTest, AskNeverSendsWithoutTheGuard) {
   }
 }
 
+// A case asked before subjects were kept has none: `cases` shows "—".
+TEST_F(CliTest, CasesShowADashForACaseAskedBeforeSubjectsWereKept) {
+  std::string pub = InitDirectory();
+  ASSERT_NO_FATAL_FAILURE(Init(pub));
+  env_["SAMRAD_PASSPHRASE_FILE"] = dir_.File("pass");
+  {
+    auto ks = Keystore::Open(KeystorePath(), crypto::SecretBytes::FromString("keystore pass"));
+    ASSERT_TRUE(ks.ok()) << ks.status();
+    // Unsent, so `cases` needs no relay.
+    v1::ThreadKeys* old = (*ks)->mutable_contents().add_threads();
+    old->set_thread_id(std::string(32, 'a'));
+    old->set_pending_envelope("sealed");
+    v1::ThreadKeys* with = (*ks)->mutable_contents().add_threads();
+    with->set_thread_id(std::string(32, 'b'));
+    with->set_pending_envelope("sealed");
+    with->set_subject("Elev i åk 9");
+    ASSERT_TRUE((*ks)->Save().ok());
+  }
+  Result r = Run({"cases"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::map<char, std::string> last_cell;
+  for (absl::string_view line : absl::StrSplit(r.out, '\n')) {
+    if (line.size() > 32) last_cell[line[0]] = std::string(line.substr(line.rfind("  ") + 2));
+  }
+  EXPECT_EQ(last_cell['a'], "\u2014") << r.out;
+  EXPECT_EQ(last_cell['b'], "Elev i åk 9") << r.out;
+}
+
 TEST_F(CliTest, EditorComposesTheTextAndLeavesNoDraftBehind) {
   const std::string tmp = dir_.File("tmp");
   ASSERT_TRUE(MakeDirectories(tmp).ok());
