@@ -4,6 +4,7 @@
 #include <map>
 #include <ostream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/case_filter.h"
 #include "client/commands.h"
@@ -12,6 +13,7 @@
 #include "client/relay_client.h"
 #include "client/status_class.h"
 #include "client/team_share.h"
+#include "client/values.h"
 #include "common/version.h"
 
 namespace samrad::client {
@@ -411,6 +413,64 @@ void ReportFailure(const absl::Status& status, ExitCode code, const Messages& me
   err << line << "\n";
 }
 
+// What bash may complete after `samrad WORDS...` (the last word is the one
+// being typed, possibly empty), from the command tree: the value choices
+// after a value flag that has them, flags after "-", else subcommands; only
+// those starting with the last word. Empty when files fit (bash offers them).
+std::vector<std::string> CompletionCandidates(const std::vector<std::string>& words,
+                                              const Messages& messages) {
+  std::vector<const CommandSpec*> path = {&CommandTree()};
+  const std::string current = words.empty() ? "" : words.back();
+  const FlagSpec* value_flag = nullptr;  // the previous word's, if it takes a value
+  const auto find_flag = [&](absl::string_view name) -> const FlagSpec* {
+    for (const CommandSpec* command : path) {
+      for (const FlagSpec& flag : command->flags) {
+        if (flag.name == name) return &flag;
+      }
+    }
+    for (const FlagSpec& flag : GlobalFlags()) {
+      if (flag.name == name) return &flag;
+    }
+    return nullptr;
+  };
+  for (size_t i = 0; i + 1 < words.size(); ++i) {
+    const std::string& word = words[i];
+    if (value_flag != nullptr) {
+      value_flag = nullptr;
+      continue;
+    }
+    if (absl::StartsWith(word, "--")) {
+      const FlagSpec* flag = find_flag(word.substr(2));
+      if (flag != nullptr && !flag->value_name.empty() && word.find('=') == std::string::npos) {
+        value_flag = flag;
+      }
+      continue;
+    }
+    for (const CommandSpec& sub : path.back()->subcommands) {
+      if (sub.name == word) {
+        path.push_back(&sub);
+        break;
+      }
+    }
+  }
+  std::vector<std::string> all;
+  if (value_flag != nullptr) {
+    all = LocalizedChoices(value_flag->choices, messages.language());
+  } else if (absl::StartsWith(current, "-")) {
+    for (const CommandSpec* command : path) {
+      for (const FlagSpec& flag : command->flags) all.push_back("--" + flag.name);
+    }
+    for (const FlagSpec& flag : GlobalFlags()) all.push_back("--" + flag.name);
+  } else {
+    for (const CommandSpec& sub : path.back()->subcommands) all.push_back(sub.name);
+  }
+  std::vector<std::string> matching;
+  for (std::string& candidate : all) {
+    if (absl::StartsWith(candidate, current)) matching.push_back(std::move(candidate));
+  }
+  return matching;
+}
+
 // The exit codes, shown under the root's help only.
 std::string RootExtra(const ParsedArgs& parsed, const Messages& messages) {
   if (parsed.path.size() != 1) return "";
@@ -438,6 +498,15 @@ int RunCli(const std::vector<std::string>& args, CliIo io, Language language) {
   const Messages messages(language);
   if (args.size() == 1 && args[0] == "--version") {
     *io.out << messages.Format(Msg::kVersion, SAMRAD_VERSION_STRING) << "\n";
+    return ToInt(ExitCode::kOk);
+  }
+  // Hidden: `samrad __complete WORDS...` for the bash completion
+  // (deploy/debian/samrad.bash-completion), one candidate a line.
+  if (!args.empty() && args[0] == "__complete") {
+    for (const std::string& candidate :
+         CompletionCandidates(std::vector<std::string>(args.begin() + 1, args.end()), messages)) {
+      *io.out << candidate << "\n";
+    }
     return ToInt(ExitCode::kOk);
   }
   // `samrad help [COMMAND...]`: the help of that command.

@@ -219,6 +219,18 @@ TEST_F(CliTest, HelpCommandShowsTheHelpAndExamplesOfAnyCommand) {
   EXPECT_EQ(too_deep.code, 2);
 }
 
+// `samrad __complete` (the bash completion) answers from the command tree.
+TEST_F(CliTest, CompletionComesFromTheCommandTree) {
+  EXPECT_EQ(Run({"__complete", "qu"}).out, "queue\n");
+  EXPECT_EQ(Run({"__complete", "admin", "directory", "s"}).out, "sign\nshow\n");
+  EXPECT_EQ(Run({"__complete", "close", "abc", "--f"}).out, "--forget\n");
+  EXPECT_EQ(Run({"__complete", "ask", "--urgency", ""}).out, "acute\nhigh\nnormal\n");
+  EXPECT_EQ(Run({"__complete", "ask", "--age", "b"}, Language::kSwedish).out, "barn\n");
+  EXPECT_EQ(Run({"__complete", "ask", "--file", ""}).out, "") << "files: bash offers them";
+  Result help = Run({"--help"});
+  EXPECT_FALSE(absl::StrContains(help.out, "__complete")) << "hidden";
+}
+
 TEST_F(CliTest, MistypedCommandSaysWhatWasMeant) {
   Result r = Run({"qeue"});
   EXPECT_EQ(r.code, 2);
