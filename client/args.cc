@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "client/exit_codes.h"
 #include "client/values.h"
 
@@ -35,6 +36,37 @@ const CommandSpec* FindSubcommand(const CommandSpec& command, absl::string_view 
     if (sub.name == name) return &sub;
   }
   return nullptr;
+}
+
+// `what`, followed by "; did you mean "X"?" when one of `candidates` is close.
+std::string WithSuggestion(std::string what, absl::string_view typed,
+                           const std::vector<std::string>& candidates, const Messages& messages) {
+  if (std::optional<std::string> near = ClosestMatch(typed, candidates); near.has_value()) {
+    absl::StrAppend(&what, "; ", messages.Format(Msg::kDidYouMean, *near));
+  }
+  return what;
+}
+
+absl::Status UnknownCommand(const ParsedArgs& parsed, const Messages& messages,
+                            absl::string_view typed) {
+  std::vector<std::string> names;
+  for (const CommandSpec& sub : parsed.command().subcommands) names.push_back(sub.name);
+  return UsageError(
+      parsed, messages,
+      WithSuggestion(messages.Format(Msg::kUnknownCommand, typed), typed, names, messages));
+}
+
+absl::Status UnknownFlag(const ParsedArgs& parsed, const std::vector<FlagSpec>& global_flags,
+                         const Messages& messages, const std::string& arg) {
+  std::vector<std::string> names;
+  for (const CommandSpec* command : parsed.path) {
+    for (const FlagSpec& flag : command->flags) names.push_back("--" + flag.name);
+  }
+  for (const FlagSpec& flag : global_flags) names.push_back("--" + flag.name);
+  std::string typed = arg.substr(0, arg.find('='));
+  return UsageError(
+      parsed, messages,
+      WithSuggestion(messages.Format(Msg::kUnknownFlag, arg), typed, names, messages));
 }
 
 // Display width in code points (enough for aligned help columns).
@@ -75,6 +107,56 @@ std::string ParsedArgs::CommandLine() const {
   return absl::StrJoin(names, " ");
 }
 
+int EditDistance(absl::string_view a, absl::string_view b) {
+  // d[i][j]: distance between a[0..i) and b[0..j).
+  std::vector<std::vector<int>> d(a.size() + 1, std::vector<int>(b.size() + 1, 0));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = static_cast<int>(i);
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = static_cast<int>(j);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+std::optional<std::string> ClosestMatch(absl::string_view typed,
+                                        const std::vector<std::string>& candidates) {
+  std::optional<std::string> best;
+  int best_distance = 3;  // suggest only within 2 edits
+  for (const std::string& candidate : candidates) {
+    const int distance = EditDistance(typed, candidate);
+    if (distance == 0) return std::nullopt;
+    if (distance < best_distance && static_cast<size_t>(distance) < typed.size()) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+absl::StatusOr<ParsedArgs> HelpPath(const CommandSpec& root, const std::vector<std::string>& names,
+                                    const Messages& messages) {
+  ParsedArgs parsed;
+  parsed.path.push_back(&root);
+  parsed.help = true;
+  for (const std::string& name : names) {
+    const CommandSpec* sub = FindSubcommand(parsed.command(), name);
+    if (sub == nullptr) {
+      if (parsed.command().subcommands.empty()) {
+        return UsageError(parsed, messages, messages.Format(Msg::kTooManyArguments, name));
+      }
+      return UnknownCommand(parsed, messages, name);
+    }
+    parsed.path.push_back(sub);
+  }
+  return parsed;
+}
+
 absl::StatusOr<ParsedArgs> ParseArgs(const CommandSpec& root,
                                      const std::vector<FlagSpec>& global_flags,
                                      const std::vector<std::string>& args,
@@ -100,7 +182,7 @@ absl::StatusOr<ParsedArgs> ParseArgs(const CommandSpec& root,
     }
     if (!flags_ended && arg.size() > 1 && arg[0] == '-') {
       if (!absl::StartsWith(arg, "--")) {
-        return UsageError(parsed, messages, messages.Format(Msg::kUnknownFlag, arg));
+        return UnknownFlag(parsed, global_flags, messages, arg);
       }
       std::string name = arg.substr(2);
       std::optional<std::string> inline_value;
@@ -111,7 +193,7 @@ absl::StatusOr<ParsedArgs> ParseArgs(const CommandSpec& root,
       const FlagSpec* flag = FindFlag(parsed, global_flags, name);
       if (flag == nullptr) {
         if (parsed.help) continue;
-        return UsageError(parsed, messages, messages.Format(Msg::kUnknownFlag, arg));
+        return UnknownFlag(parsed, global_flags, messages, arg);
       }
       if (parsed.flags.count(name) > 0) {
         return UsageError(parsed, messages, messages.Format(Msg::kFlagRepeated, name));
@@ -133,11 +215,12 @@ absl::StatusOr<ParsedArgs> ParseArgs(const CommandSpec& root,
         // English token (client/values.h).
         std::optional<std::string> canonical = CanonicalChoice(flag->choices, value);
         if (!canonical.has_value()) {
-          return UsageError(
-              parsed, messages,
-              messages.Format(
-                  Msg::kBadFlagValue, name, value,
-                  absl::StrJoin(LocalizedChoices(flag->choices, messages.language()), ", ")));
+          const std::vector<std::string> shown =
+              LocalizedChoices(flag->choices, messages.language());
+          return UsageError(parsed, messages,
+                            WithSuggestion(messages.Format(Msg::kBadFlagValue, name, value,
+                                                           absl::StrJoin(shown, ", ")),
+                                           value, shown, messages));
         }
         value = *std::move(canonical);
       }
@@ -149,7 +232,7 @@ absl::StatusOr<ParsedArgs> ParseArgs(const CommandSpec& root,
       const CommandSpec* sub = FindSubcommand(current, arg);
       if (sub == nullptr) {
         if (parsed.help) break;  // help on the known part
-        return UsageError(parsed, messages, messages.Format(Msg::kUnknownCommand, arg));
+        return UnknownCommand(parsed, messages, arg);
       }
       parsed.path.push_back(sub);
       continue;
@@ -234,6 +317,12 @@ std::string FormatHelp(const ParsedArgs& parsed, const std::vector<FlagSpec>& gl
   if (!global_rows.empty()) {
     absl::StrAppend(&out, "\n", messages.Format(Msg::kGlobalFlags), ":\n");
     AppendRows(out, global_rows);
+  }
+  if (command.examples.has_value()) {
+    absl::StrAppend(&out, "\n", messages.Format(Msg::kExamples), ":\n");
+    for (absl::string_view line : absl::StrSplit(messages.Get(*command.examples), '\n')) {
+      absl::StrAppend(&out, "  ", line, "\n");
+    }
   }
   if (!extra.empty()) absl::StrAppend(&out, "\n", extra);
   return out;

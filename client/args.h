@@ -51,6 +51,9 @@ struct CommandSpec {
   std::vector<CommandSpec> subcommands = {};
   // Set on leaf commands: an identifier the caller dispatches on.
   std::string action = {};
+  // Example command lines shown under --help (one or two lines, both
+  // languages); every leaf command has one (tests/client/cli_test.cc).
+  std::optional<Msg> examples = std::nullopt;
 };
 
 struct ParsedArgs {
@@ -79,6 +82,23 @@ absl::StatusOr<ParsedArgs> ParseArgs(const CommandSpec& root,
                                      const std::vector<FlagSpec>& global_flags,
                                      const std::vector<std::string>& args,
                                      const Messages& messages);
+
+// The optimal-string-alignment (restricted Damerau-Levenshtein) distance
+// between `a` and `b`, counted in bytes: insertions, deletions,
+// substitutions and transpositions of adjacent characters each cost 1.
+int EditDistance(absl::string_view a, absl::string_view b);
+
+// The candidate closest to `typed` when it is at most 2 edits away and
+// fewer edits than `typed` is long (so "x" suggests nothing), the first
+// one on a tie; nullopt otherwise or when `typed` is itself a candidate.
+std::optional<std::string> ClosestMatch(absl::string_view typed,
+                                        const std::vector<std::string>& candidates);
+
+// The path root..command for `names` (e.g. {"admin", "directory", "sign"})
+// for `samrad help NAMES`; INVALID_ARGUMENT tagged kUsage naming the first
+// unknown name (with "did you mean") otherwise.
+absl::StatusOr<ParsedArgs> HelpPath(const CommandSpec& root, const std::vector<std::string>& names,
+                                    const Messages& messages);
 
 // The help text of the deepest command in `parsed.path`: usage line,
 // summary, subcommands, arguments, flags, global flags; for the root also

@@ -1,8 +1,10 @@
 #include "client/cli.h"
 
+#include <algorithm>
 #include <map>
 #include <ostream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/case_filter.h"
 #include "client/commands.h"
@@ -11,6 +13,7 @@
 #include "client/relay_client.h"
 #include "client/status_class.h"
 #include "client/team_share.h"
+#include "client/values.h"
 #include "common/version.h"
 
 namespace samrad::client {
@@ -68,6 +71,8 @@ const std::map<std::string, Action>& Actions() {
 FlagSpec TextFileFlag() { return {"file", "FILE", Msg::kFlagFile}; }
 FlagSpec RedactFlag() { return {"redact", "", Msg::kFlagRedact}; }
 FlagSpec YesFlag() { return {"yes", "", Msg::kFlagYes}; }
+// --yes on an irreversible command (ConfirmOnTerminal otherwise).
+FlagSpec ConfirmYesFlag() { return {"yes", "", Msg::kFlagYesConfirm}; }
 PositionalSpec RefArg() { return {"REF", Msg::kArgRef}; }
 FlagSpec DirFlag() { return {"dir", "DIR", Msg::kFlagDir}; }
 
@@ -79,6 +84,12 @@ std::vector<FlagSpec> WithFilters(std::vector<FlagSpec> flags, bool with_mine) {
 
 CommandSpec BuildTree() {
   CommandSpec root{.name = "samrad", .summary = Msg::kCmdRoot};
+  // Handled by RunCli before parsing (it takes a command path of any depth).
+  root.subcommands.push_back({.name = "help",
+                              .summary = Msg::kCmdHelp,
+                              .positionals = {{"COMMAND", Msg::kArgCommand, false}},
+                              .action = "help",
+                              .examples = Msg::kExHelp});
   root.subcommands.push_back({.name = "init",
                               .summary = Msg::kCmdInit,
                               .flags = {{"relay", "HOST:PORT", Msg::kFlagRelay, true},
@@ -90,24 +101,32 @@ CommandSpec BuildTree() {
                                         {"server-name", "NAME", Msg::kFlagServerName},
                                         {"adviser-id", "ID", Msg::kFlagAdviserIdOpt},
                                         {"force", "", Msg::kFlagForce}},
-                              .action = "init"});
-  root.subcommands.push_back({.name = "whoami", .summary = Msg::kCmdWhoami, .action = "whoami"});
+                              .action = "init",
+                              .examples = Msg::kExInit});
+  root.subcommands.push_back({.name = "whoami",
+                              .summary = Msg::kCmdWhoami,
+                              .action = "whoami",
+                              .examples = Msg::kExWhoami});
   root.subcommands.push_back({.name = "check",
                               .summary = Msg::kCmdCheck,
                               .flags = {RedactFlag()},
                               .positionals = {{"FILE", Msg::kArgTextFile, false}},
-                              .action = "check"});
+                              .action = "check",
+                              .examples = Msg::kExCheck});
   // The agent and the passphrase (commands_agent.cc).
   root.subcommands.push_back({.name = "unlock",
                               .summary = Msg::kCmdUnlock,
                               .flags = {{"idle", "DURATION", Msg::kFlagIdle}},
-                              .action = "unlock"});
-  root.subcommands.push_back({.name = "lock", .summary = Msg::kCmdLock, .action = "lock"});
+                              .action = "unlock",
+                              .examples = Msg::kExUnlock});
+  root.subcommands.push_back(
+      {.name = "lock", .summary = Msg::kCmdLock, .action = "lock", .examples = Msg::kExLock});
   root.subcommands.push_back(
       {.name = "passphrase",
        .summary = Msg::kCmdPassphrase,
        .flags = {{"new-passphrase-file", "FILE", Msg::kFlagNewPassphraseFile}},
-       .action = "passphrase"});
+       .action = "passphrase",
+       .examples = Msg::kExPassphrase});
   // Professional.
   root.subcommands.push_back(
       {.name = "ask",
@@ -120,76 +139,99 @@ CommandSpec BuildTree() {
                  TextFileFlag(),
                  RedactFlag(),
                  YesFlag()},
-       .action = "ask"});
+       .action = "ask",
+       .examples = Msg::kExAsk});
   root.subcommands.push_back({.name = "resend",
                               .summary = Msg::kCmdResend,
                               .positionals = {RefArg()},
-                              .action = "resend"});
+                              .action = "resend",
+                              .examples = Msg::kExResend});
   root.subcommands.push_back({.name = "discard",
                               .summary = Msg::kCmdDiscard,
-                              .flags = {{"yes", "", Msg::kFlagYes}},
+                              .flags = {ConfirmYesFlag()},
                               .positionals = {RefArg()},
-                              .action = "discard"});
+                              .action = "discard",
+                              .examples = Msg::kExDiscard});
   root.subcommands.push_back({.name = "cases",
                               .summary = Msg::kCmdCases,
                               .flags = WithFilters({{"all", "", Msg::kFlagAll}}, false),
-                              .action = "cases"});
-  root.subcommands.push_back(
-      {.name = "show", .summary = Msg::kCmdShow, .positionals = {RefArg()}, .action = "show"});
+                              .action = "cases",
+                              .examples = Msg::kExCases});
+  root.subcommands.push_back({.name = "show",
+                              .summary = Msg::kCmdShow,
+                              .positionals = {RefArg()},
+                              .action = "show",
+                              .examples = Msg::kExShow});
   root.subcommands.push_back({.name = "followup",
                               .summary = Msg::kCmdFollowup,
                               .flags = {TextFileFlag(), RedactFlag(), YesFlag()},
                               .positionals = {RefArg()},
-                              .action = "followup"});
+                              .action = "followup",
+                              .examples = Msg::kExFollowup});
   root.subcommands.push_back({.name = "close",
                               .summary = Msg::kCmdClose,
-                              .flags = {{"forget", "", Msg::kFlagForget}},
+                              .flags = {{"forget", "", Msg::kFlagForget}, ConfirmYesFlag()},
                               .positionals = {RefArg()},
-                              .action = "close"});
+                              .action = "close",
+                              .examples = Msg::kExClose});
   root.subcommands.push_back({.name = "watch",
                               .summary = Msg::kCmdWatch,
                               .flags = {{"exec", "CMD", Msg::kFlagExec}},
                               .positionals = {{"REF", Msg::kArgRefOptional, false}},
-                              .action = "watch"});
+                              .action = "watch",
+                              .examples = Msg::kExWatch});
   // Adviser.
   root.subcommands.push_back(
       {.name = "keygen",
        .summary = Msg::kCmdKeygen,
        .flags = {{"rotate", "", Msg::kFlagRotate}, {"out", "FILE", Msg::kFlagBundleOut}},
-       .action = "keygen"});
+       .action = "keygen",
+       .examples = Msg::kExKeygen});
   root.subcommands.push_back(
       {.name = "keys",
        .summary = Msg::kCmdKeys,
-       .subcommands = {{.name = "list", .summary = Msg::kCmdKeysList, .action = "keys-list"},
+       .subcommands = {{.name = "list",
+                        .summary = Msg::kCmdKeysList,
+                        .action = "keys-list",
+                        .examples = Msg::kExKeysList},
                        {.name = "prune",
                         .summary = Msg::kCmdKeysPrune,
                         .flags = {{"older-than", "DAYS", Msg::kFlagOlderThan, true}},
-                        .action = "keys-prune"}}});
+                        .action = "keys-prune",
+                        .examples = Msg::kExKeysPrune}}});
   root.subcommands.push_back({.name = "queue",
                               .summary = Msg::kCmdQueue,
                               .flags = WithFilters({{"all", "", Msg::kFlagAll}}, true),
-                              .action = "queue"});
+                              .action = "queue",
+                              .examples = Msg::kExQueue});
   root.subcommands.push_back({.name = "search",
                               .summary = Msg::kCmdSearch,
                               .flags = {{"limit", "N", Msg::kFlagSearchLimit}},
                               .positionals = {{"TEXT", Msg::kArgSearchText}},
-                              .action = "search"});
-  root.subcommands.push_back(
-      {.name = "claim", .summary = Msg::kCmdClaim, .positionals = {RefArg()}, .action = "claim"});
+                              .action = "search",
+                              .examples = Msg::kExSearch});
+  root.subcommands.push_back({.name = "claim",
+                              .summary = Msg::kCmdClaim,
+                              .positionals = {RefArg()},
+                              .action = "claim",
+                              .examples = Msg::kExClaim});
   root.subcommands.push_back({.name = "release",
                               .summary = Msg::kCmdRelease,
                               .positionals = {RefArg()},
-                              .action = "release"});
+                              .action = "release",
+                              .examples = Msg::kExRelease});
   root.subcommands.push_back({.name = "handover",
                               .summary = Msg::kCmdHandover,
                               .positionals = {RefArg(), {"ADVISER-ID", Msg::kArgToAdviser}},
-                              .action = "handover"});
+                              .action = "handover",
+                              .examples = Msg::kExHandover});
   root.subcommands.push_back(
       {.name = "answer",
        .summary = Msg::kCmdAnswer,
        .flags = {TextFileFlag(), RedactFlag(), YesFlag(), {"take-over", "", Msg::kFlagTakeOver}},
        .positionals = {RefArg()},
-       .action = "answer"});
+       .action = "answer",
+       .examples = Msg::kExAnswer});
   root.subcommands.push_back({.name = "refer",
                               .summary = Msg::kCmdRefer,
                               .flags = {{"to", "UNIT", Msg::kFlagTo, true},
@@ -197,11 +239,14 @@ CommandSpec BuildTree() {
                                         RedactFlag(),
                                         YesFlag()},
                               .positionals = {RefArg()},
-                              .action = "refer"});
-  root.subcommands.push_back(
-      {.name = "team",
-       .summary = Msg::kCmdTeam,
-       .subcommands = {{.name = "share", .summary = Msg::kCmdTeamShare, .action = "team-share"}}});
+                              .action = "refer",
+                              .examples = Msg::kExRefer});
+  root.subcommands.push_back({.name = "team",
+                              .summary = Msg::kCmdTeam,
+                              .subcommands = {{.name = "share",
+                                               .summary = Msg::kCmdTeamShare,
+                                               .action = "team-share",
+                                               .examples = Msg::kExTeamShare}}});
   // Admin.
   const FlagSpec key_passphrase{"key-passphrase-file", "FILE", Msg::kFlagKeyPassphraseFile};
   CommandSpec directory{.name = "directory", .summary = Msg::kCmdAdminDirectory};
@@ -210,7 +255,8 @@ CommandSpec BuildTree() {
                                    .flags = {{"out", "DIR", Msg::kFlagOut, true},
                                              {"routing", "FILE", Msg::kFlagRouting},
                                              key_passphrase},
-                                   .action = "dir-init"});
+                                   .action = "dir-init",
+                                   .examples = Msg::kExDirInit});
   directory.subcommands.push_back({.name = "add-unit",
                                    .summary = Msg::kCmdDirAddUnit,
                                    .flags = {DirFlag(),
@@ -218,60 +264,76 @@ CommandSpec BuildTree() {
                                              {"counties", "LIST", Msg::kFlagCounties},
                                              {"fallback", "", Msg::kFlagFallback}},
                                    .positionals = {{"UNIT", Msg::kArgUnit}},
-                                   .action = "dir-add-unit"});
+                                   .action = "dir-add-unit",
+                                   .examples = Msg::kExDirAddUnit});
   directory.subcommands.push_back({.name = "remove-unit",
                                    .summary = Msg::kCmdDirRemoveUnit,
                                    .flags = {DirFlag()},
                                    .positionals = {{"UNIT", Msg::kArgUnit}},
-                                   .action = "dir-remove-unit"});
+                                   .action = "dir-remove-unit",
+                                   .examples = Msg::kExDirRemoveUnit});
   directory.subcommands.push_back(
       {.name = "add-adviser",
        .summary = Msg::kCmdDirAddAdviser,
        .flags = {DirFlag()},
        .positionals = {{"UNIT", Msg::kArgUnit}, {"BUNDLE", Msg::kArgBundle}},
-       .action = "dir-add-adviser"});
+       .action = "dir-add-adviser",
+       .examples = Msg::kExDirAddAdviser});
   directory.subcommands.push_back(
       {.name = "remove-adviser",
        .summary = Msg::kCmdDirRemoveAdviser,
        .flags = {DirFlag(), {"revoke-keys", "", Msg::kFlagRevokeKeys}},
        .positionals = {{"UNIT", Msg::kArgUnit}, {"ID", Msg::kArgAdviserId}},
-       .action = "dir-remove-adviser"});
+       .action = "dir-remove-adviser",
+       .examples = Msg::kExDirRemoveAdviser});
   const FlagSpec valid_days{"valid-days", "DAYS", Msg::kFlagValidDays};
   directory.subcommands.push_back({.name = "sign",
                                    .summary = Msg::kCmdDirSign,
                                    .flags = {DirFlag(), key_passphrase, valid_days},
-                                   .action = "dir-sign"});
+                                   .action = "dir-sign",
+                                   .examples = Msg::kExDirSign});
   directory.subcommands.push_back({.name = "refresh",
                                    .summary = Msg::kCmdDirRefresh,
                                    .flags = {DirFlag(), key_passphrase, valid_days},
-                                   .action = "dir-refresh"});
+                                   .action = "dir-refresh",
+                                   .examples = Msg::kExDirRefresh});
   directory.subcommands.push_back({.name = "publish",
                                    .summary = Msg::kCmdDirPublish,
                                    .flags = {DirFlag()},
-                                   .action = "dir-publish"});
-  directory.subcommands.push_back(
-      {.name = "show", .summary = Msg::kCmdDirShow, .flags = {DirFlag()}, .action = "dir-show"});
+                                   .action = "dir-publish",
+                                   .examples = Msg::kExDirPublish});
+  directory.subcommands.push_back({.name = "show",
+                                   .summary = Msg::kCmdDirShow,
+                                   .flags = {DirFlag()},
+                                   .action = "dir-show",
+                                   .examples = Msg::kExDirShow});
   CommandSpec admin{.name = "admin", .summary = Msg::kCmdAdmin};
   admin.subcommands.push_back(std::move(directory));
   admin.subcommands.push_back({.name = "revoke",
                                .summary = Msg::kCmdAdminRevoke,
                                .flags = {{"serial", "HEX", Msg::kFlagSerial},
                                          {"cert", "FILE", Msg::kFlagCertFile},
-                                         {"reason", "TEXT", Msg::kFlagRevokeReason}},
-                               .action = "admin-revoke"});
-  admin.subcommands.push_back(
-      {.name = "revoked", .summary = Msg::kCmdAdminRevoked, .action = "admin-revoked"});
+                                         {"reason", "TEXT", Msg::kFlagRevokeReason},
+                                         ConfirmYesFlag()},
+                               .action = "admin-revoke",
+                               .examples = Msg::kExAdminRevoke});
+  admin.subcommands.push_back({.name = "revoked",
+                               .summary = Msg::kCmdAdminRevoked,
+                               .action = "admin-revoked",
+                               .examples = Msg::kExAdminRevoked});
   admin.subcommands.push_back({.name = "release",
                                .summary = Msg::kCmdAdminRelease,
                                .positionals = {RefArg()},
-                               .action = "admin-release"});
+                               .action = "admin-release",
+                               .examples = Msg::kExAdminRelease});
   admin.subcommands.push_back({.name = "audit",
                                .summary = Msg::kCmdAdminAudit,
                                .flags = {{"since", "DATE", Msg::kFlagSince},
                                          {"after", "INDEX", Msg::kFlagAfter},
                                          {"limit", "N", Msg::kFlagLimit},
                                          {"verify", "", Msg::kFlagVerify}},
-                               .action = "admin-audit"});
+                               .action = "admin-audit",
+                               .examples = Msg::kExAdminAudit});
   admin.subcommands.push_back({.name = "stats",
                                .summary = Msg::kCmdAdminStats,
                                .flags = {{"year", "YYYY", Msg::kFlagYear},
@@ -283,13 +345,17 @@ CommandSpec BuildTree() {
                                          // Refused with a message (Msg::kStatsRangeGone).
                                          {"from", "DATE", Msg::kFlagFrom},
                                          {"to", "DATE", Msg::kFlagToDate}},
-                               .action = "admin-stats"});
+                               .action = "admin-stats",
+                               .examples = Msg::kExAdminStats});
   admin.subcommands.push_back({.name = "purge",
                                .summary = Msg::kCmdAdminPurge,
                                .flags = {{"dry-run", "", Msg::kFlagDryRun}},
-                               .action = "admin-purge"});
-  admin.subcommands.push_back(
-      {.name = "backup", .summary = Msg::kCmdAdminBackup, .action = "admin-backup"});
+                               .action = "admin-purge",
+                               .examples = Msg::kExAdminPurge});
+  admin.subcommands.push_back({.name = "backup",
+                               .summary = Msg::kCmdAdminBackup,
+                               .action = "admin-backup",
+                               .examples = Msg::kExAdminBackup});
   root.subcommands.push_back(std::move(admin));
   return root;
 }
@@ -347,6 +413,71 @@ void ReportFailure(const absl::Status& status, ExitCode code, const Messages& me
   err << line << "\n";
 }
 
+// What bash may complete after `samrad WORDS...` (the last word is the one
+// being typed, possibly empty), from the command tree: the value choices
+// after a value flag that has them, flags after "-", else subcommands; only
+// those starting with the last word. Empty when files fit (bash offers them).
+std::vector<std::string> CompletionCandidates(const std::vector<std::string>& words,
+                                              const Messages& messages) {
+  std::vector<const CommandSpec*> path = {&CommandTree()};
+  const std::string current = words.empty() ? "" : words.back();
+  const FlagSpec* value_flag = nullptr;  // the previous word's, if it takes a value
+  const auto find_flag = [&](absl::string_view name) -> const FlagSpec* {
+    for (const CommandSpec* command : path) {
+      for (const FlagSpec& flag : command->flags) {
+        if (flag.name == name) return &flag;
+      }
+    }
+    for (const FlagSpec& flag : GlobalFlags()) {
+      if (flag.name == name) return &flag;
+    }
+    return nullptr;
+  };
+  for (size_t i = 0; i + 1 < words.size(); ++i) {
+    const std::string& word = words[i];
+    if (value_flag != nullptr) {
+      value_flag = nullptr;
+      continue;
+    }
+    if (absl::StartsWith(word, "--")) {
+      const FlagSpec* flag = find_flag(word.substr(2));
+      if (flag != nullptr && !flag->value_name.empty() && word.find('=') == std::string::npos) {
+        value_flag = flag;
+      }
+      continue;
+    }
+    for (const CommandSpec& sub : path.back()->subcommands) {
+      if (sub.name == word) {
+        path.push_back(&sub);
+        break;
+      }
+    }
+  }
+  std::vector<std::string> all;
+  if (value_flag != nullptr) {
+    all = LocalizedChoices(value_flag->choices, messages.language());
+  } else if (absl::StartsWith(current, "-")) {
+    for (const CommandSpec* command : path) {
+      for (const FlagSpec& flag : command->flags) all.push_back("--" + flag.name);
+    }
+    for (const FlagSpec& flag : GlobalFlags()) all.push_back("--" + flag.name);
+  } else {
+    for (const CommandSpec& sub : path.back()->subcommands) all.push_back(sub.name);
+  }
+  std::vector<std::string> matching;
+  for (std::string& candidate : all) {
+    if (absl::StartsWith(candidate, current)) matching.push_back(std::move(candidate));
+  }
+  return matching;
+}
+
+// The exit codes, shown under the root's help only.
+std::string RootExtra(const ParsedArgs& parsed, const Messages& messages) {
+  if (parsed.path.size() != 1) return "";
+  return absl::StrCat(messages.Format(Msg::kExitCodesTitle), ":\n",
+                      messages.Format(Msg::kExitCodesBody));
+}
+
 }  // namespace
 
 const CommandSpec& CommandTree() {
@@ -369,6 +500,30 @@ int RunCli(const std::vector<std::string>& args, CliIo io, Language language) {
     *io.out << messages.Format(Msg::kVersion, SAMRAD_VERSION_STRING) << "\n";
     return ToInt(ExitCode::kOk);
   }
+  // Hidden: `samrad __complete WORDS...` for the bash completion
+  // (deploy/debian/samrad.bash-completion), one candidate a line.
+  if (!args.empty() && args[0] == "__complete") {
+    for (const std::string& candidate :
+         CompletionCandidates(std::vector<std::string>(args.begin() + 1, args.end()), messages)) {
+      *io.out << candidate << "\n";
+    }
+    return ToInt(ExitCode::kOk);
+  }
+  // `samrad help [COMMAND...]`: the help of that command.
+  if (!args.empty() && args[0] == "help" &&
+      std::find_if(args.begin(), args.end(), [](const std::string& arg) {
+        return arg == "--help" || arg == "-h";
+      }) == args.end()) {
+    absl::StatusOr<ParsedArgs> path =
+        HelpPath(CommandTree(), std::vector<std::string>(args.begin() + 1, args.end()), messages);
+    if (!path.ok()) {
+      ExitCode code = ExitCodeOf(path.status());
+      ReportFailure(path.status(), code, messages, *io.err);
+      return ToInt(code);
+    }
+    *io.out << FormatHelp(*path, GlobalFlags(), messages, RootExtra(*path, messages));
+    return ToInt(ExitCode::kOk);
+  }
   absl::StatusOr<ParsedArgs> parsed = ParseArgs(CommandTree(), GlobalFlags(), args, messages);
   if (!parsed.ok()) {
     ExitCode code = ExitCodeOf(parsed.status());
@@ -376,12 +531,7 @@ int RunCli(const std::vector<std::string>& args, CliIo io, Language language) {
     return ToInt(code);
   }
   if (parsed->help || args.empty()) {
-    std::string extra;
-    if (parsed->path.size() == 1) {
-      extra = absl::StrCat(messages.Format(Msg::kExitCodesTitle), ":\n",
-                           messages.Format(Msg::kExitCodesBody));
-    }
-    *io.out << FormatHelp(*parsed, GlobalFlags(), messages, extra);
+    *io.out << FormatHelp(*parsed, GlobalFlags(), messages, RootExtra(*parsed, messages));
     return args.empty() ? ToInt(ExitCode::kUsage) : ToInt(ExitCode::kOk);
   }
   auto action = Actions().find(parsed->command().action);

@@ -103,7 +103,8 @@ void PrintThread(Session& session, const v1::ThreadSummary& summary,
       summary.thread_id(), "  ", summary.unit(), "  ", ValueText(summary.state(), m),
       summary.claimed_by().empty() ? "" : absl::StrCat(" (", summary.claimed_by(), ")"), "  ",
       ValueText(summary.metadata().category(), m), "  ", ValueText(summary.metadata().urgency(), m),
-      "  ", m.Format(Msg::kCountyLabel, summary.metadata().county()), "\n");
+      "  ", ValueText(summary.metadata().age_group(), m), "  ",
+      m.Format(Msg::kCountyLabel, summary.metadata().county()), "\n");
   session.out() << header << "\n";
   for (const auto& message : messages) session.out() << FormatMessage(m, message, reader) << "\n";
 }

@@ -172,6 +172,16 @@ absl::Status RunAdminRevoke(Session& session) {
     return WithExitCode(serial.status(), ExitCode::kUsage);
   }
   if (!serial.ok()) return serial.status();
+  // A revocation cannot be undone: ask before the relay is called.
+  if (!session.args().Has("yes")) {
+    const Messages& m = session.msg();
+    if (absl::Status s =
+            ConfirmOnTerminal(m.Format(Msg::kRevokeConfirmPrompt, *serial),
+                              m.Format(Msg::kRevokeNeedsYes), m.Format(Msg::kNothingChanged));
+        !s.ok()) {
+      return s;
+    }
+  }
   absl::StatusOr<RelayClient*> relay = session.Relay();
   if (!relay.ok()) return relay.status();
   v1::RevokeCertificateRequest request;

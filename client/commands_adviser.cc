@@ -284,7 +284,8 @@ absl::Status RunQueue(Session& session) {
   const Messages& m = session.msg();
   Table table({m.Format(Msg::kColReference), m.Format(Msg::kColAge), m.Format(Msg::kColUrgency),
                m.Format(Msg::kColCategory), m.Format(Msg::kColCounty), m.Format(Msg::kColOrg),
-               m.Format(Msg::kColState), m.Format(Msg::kColClaimedBy), m.Format(Msg::kColNew)});
+               m.Format(Msg::kColAgeGroup), m.Format(Msg::kColState), m.Format(Msg::kColClaimedBy),
+               m.Format(Msg::kColNew)});
   Json list = Json::Array();
   std::set<std::string> listed;
   for (const auto& t : *threads) {
@@ -298,6 +299,7 @@ absl::Status RunQueue(Session& session) {
                   std::string(ValueText(t.metadata().urgency(), m)),
                   std::string(ValueText(t.metadata().category(), m)), t.metadata().county(),
                   std::string(ValueText(t.metadata().org_type(), m)),
+                  std::string(ValueText(t.metadata().age_group(), m)),
                   std::string(ValueText(t.state(), m)), t.claimed_by(), UnreadLabel(m, unread)});
     list.Push(SummaryJson(t).Set("unread", UnreadJsonName(unread)));
   }

@@ -260,6 +260,8 @@ absl::Status RunAsk(Session& session) {
   context.sender_role = v1::SENDER_ROLE_PROFESSIONAL;
   context.unit = (*unit)->unit_id();
   context.directory_epoch = (*directory)->epoch();
+  // Kept in the keystore only (`samrad cases`), from the text as sent.
+  const std::string subject = CaseSubject(*cleared);
   v1::EnvelopeBody body;
   body.set_text(*cleared);
   body.set_thread_reply_public_key(reply.public_key().bytes());
@@ -283,6 +285,7 @@ absl::Status RunAsk(Session& session) {
   *thread->mutable_metadata() = metadata;
   thread->set_unit(context.unit);
   thread->set_created_at_unix_ms(session.Now());
+  thread->set_subject(subject);
   thread->set_pending_envelope(*envelope);
   if (absl::Status s = (*keystore)->Save(); !s.ok()) return s;
   if (absl::Status s = SubmitPending(session, **keystore, *thread); !s.ok()) return s;
@@ -345,7 +348,7 @@ absl::Status RunCases(Session& session) {
   if (!filter.ok()) return filter.status();
   Table table({m.Format(Msg::kColReference), m.Format(Msg::kColUnit), m.Format(Msg::kColCategory),
                m.Format(Msg::kColUrgency), m.Format(Msg::kColState), m.Format(Msg::kColMessages),
-               m.Format(Msg::kColAge), m.Format(Msg::kColNew)});
+               m.Format(Msg::kColAge), m.Format(Msg::kColNew), m.Format(Msg::kColSubject)});
   Json list = Json::Array();
   bool changed = false;
   int closed_hidden = 0;
@@ -401,9 +404,10 @@ absl::Status RunCases(Session& session) {
     table.AddRow({thread.thread_id(), unit, std::string(ValueText(thread.metadata().category(), m)),
                   std::string(ValueText(thread.metadata().urgency(), m)), StateText(state, m),
                   messages, FormatAge(session.Now() - thread.created_at_unix_ms()),
-                  UnreadLabel(m, unread)});
+                  UnreadLabel(m, unread), thread.subject().empty() ? "\u2014" : thread.subject()});
     list.Push(Json::Object()
                   .Set("reference", thread.thread_id())
+                  .Set("subject", thread.subject())
                   .Set("unit", unit)
                   .Set("county", thread.metadata().county())
                   .Set("category", CategoryName(thread.metadata().category()))
@@ -546,6 +550,16 @@ absl::Status RunClose(Session& session) {
         ResolveAdviserReference(session, *session.args().Positional(0));
     if (!id.ok()) return id.status();
     return RunAdviserClose(session, *id);
+  }
+  // Deleting a case's keys cannot be undone: ask before anything changes.
+  if (session.args().Has("forget") && !session.args().Has("yes")) {
+    const Messages& m = session.msg();
+    if (absl::Status s =
+            ConfirmOnTerminal(m.Format(Msg::kForgetConfirmPrompt, (*thread)->thread_id()),
+                              m.Format(Msg::kForgetNeedsYes), m.Format(Msg::kNothingChanged));
+        !s.ok()) {
+      return s;
+    }
   }
   if (!(*thread)->pending_envelope().empty()) return ForgetUnsent(session, **keystore, **thread);
   absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(**thread);

@@ -834,6 +834,181 @@ constexpr Entry kTable[] = {
     {Msg::kRoleProfessional, "professional", "yrkesperson"},
     {Msg::kRoleAdviser, "adviser", "rådgivare"},
     {Msg::kRoleAdmin, "administrator", "administratör"},
+    {Msg::kExamples, "Examples", "Exempel"},
+    {Msg::kDidYouMean, "did you mean \"$0\"?", "menade du \"$0\"?"},
+    {Msg::kCmdHelp, "show the help of a command (e.g. `samrad help ask`)",
+     "visa hjälpen för ett kommando (t.ex. `samrad help ask`)"},
+    {Msg::kArgCommand, "the command, e.g. `ask` or `admin directory sign`",
+     "kommandot, t.ex. `ask` eller `admin directory sign`"},
+    {Msg::kFlagYesConfirm, "do not ask for confirmation (for scripts)",
+     "fråga inte om bekräftelse (för skript)"},
+    {Msg::kForgetConfirmPrompt,
+     "Close case $0 and delete its keys from this computer? You can never read it again. [y/N] ",
+     "Stänga ärende $0 och radera dess nycklar från den här datorn? Du kan aldrig läsa det igen. "
+     "[j/N] "},
+    {Msg::kForgetNeedsYes,
+     "close --forget deletes the case's keys for good: confirm on a terminal, or pass --yes",
+     "close --forget raderar ärendets nycklar för gott: bekräfta i en terminal, eller ange --yes"},
+    {Msg::kRevokeConfirmPrompt,
+     "Revoke certificate $0? Its holder loses access at once; this cannot be undone. [y/N] ",
+     "Spärra certifikat $0? Innehavaren förlorar åtkomsten direkt; det kan inte ångras. [j/N] "},
+    {Msg::kRevokeNeedsYes,
+     "revoking a certificate cannot be undone: confirm on a terminal, or pass --yes",
+     "en spärr av ett certifikat kan inte ångras: bekräfta i en terminal, eller ange --yes"},
+    {Msg::kNothingChanged, "nothing was changed", "inget ändrades"},
+    {Msg::kExHelp,
+     "samrad help ask\n    the help of `samrad ask`\nsamrad help admin directory sign\n    a "
+     "nested command",
+     "samrad help ask\n    hjälpen för `samrad ask`\nsamrad help admin directory sign\n    ett "
+     "kommando i flera led"},
+    {Msg::kExInit,
+     "samrad init --relay relay.example.se:8443 --cert me.crt --key me.key --ca ca.crt "
+     "--directory-key directory.pub\n    set up this computer with the files from your "
+     "administrator",
+     "samrad init --relay relay.example.se:8443 --cert jag.crt --key jag.key --ca ca.crt "
+     "--directory-key katalog.pub\n    ställ in den här datorn med filerna från din administratör"},
+    {Msg::kExWhoami, "samrad whoami\n    who the certificate says you are, and when it expires",
+     "samrad whoami\n    vem certifikatet säger att du är, och när det går ut"},
+    {Msg::kExCheck,
+     "samrad check question.txt\n    what the anonymisation guard finds\nsamrad check --redact "
+     "question.txt\n    also show the redacted text",
+     "samrad check fraga.txt\n    vad anonymiseringskontrollen hittar\nsamrad check --redact "
+     "fraga.txt\n    visa även den maskerade texten"},
+    {Msg::kExUnlock, "samrad unlock --idle 2h\n    type the passphrase once for the next two hours",
+     "samrad unlock --idle 2h\n    skriv lösenfrasen en gång för de närmaste två timmarna"},
+    {Msg::kExLock, "samrad lock\n    forget the unlocked keystore now (e.g. before a break)",
+     "samrad lock\n    glöm den upplåsta nyckelfilen nu (t.ex. före en paus)"},
+    {Msg::kExPassphrase, "samrad passphrase\n    choose a new passphrase (at least 12 characters)",
+     "samrad passphrase\n    välj en ny lösenfras (minst 12 tecken)"},
+    {Msg::kExAsk,
+     "samrad ask --county 07 --category honour-violence --urgency normal --org school --age child "
+     "--file question.txt\n    ask the unit for county 07; prints the case reference",
+     "samrad ask --county 07 --category hedersrelaterat-våld --urgency normal --org skola --age "
+     "barn --file fraga.txt\n    fråga enheten för län 07; skriver ut ärendereferensen"},
+    {Msg::kExResend,
+     "samrad resend 3f9a2c1e\n    send again a question the relay did not acknowledge",
+     "samrad resend 3f9a2c1e\n    skicka om en fråga som reläet inte kvitterade"},
+    {Msg::kExDiscard, "samrad discard 3f9a2c1e\n    remove a question the relay refused for good",
+     "samrad discard 3f9a2c1e\n    ta bort en fråga som reläet avvisade för gott"},
+    {Msg::kExCases,
+     "samrad cases\n    your open cases\nsamrad cases --all --state answered\n    also closed "
+     "ones, only answered",
+     "samrad cases\n    dina öppna ärenden\nsamrad cases --all --state besvarat\n    även stängda, "
+     "bara besvarade"},
+    {Msg::kExShow,
+     "samrad show 3f9a2c1e\n    read the case (the first 8 characters of the reference suffice)",
+     "samrad show 3f9a2c1e\n    läs ärendet (de första 8 tecknen i referensen räcker)"},
+    {Msg::kExFollowup, "samrad followup 3f9a2c1e --file more.txt\n    add to your question",
+     "samrad followup 3f9a2c1e --file mer.txt\n    komplettera din fråga"},
+    {Msg::kExClose,
+     "samrad close 3f9a2c1e\n    close the case; the answer stays readable\nsamrad close 3f9a2c1e "
+     "--forget\n    close it and delete its keys (asks first)",
+     "samrad close 3f9a2c1e\n    stäng ärendet; svaret går fortfarande att läsa\nsamrad close "
+     "3f9a2c1e --forget\n    stäng det och radera dess nycklar (frågar först)"},
+    {Msg::kExWatch,
+     "samrad watch 3f9a2c1e\n    wait for the answer\nsamrad watch --exec 'notify-send Samråd'\n   "
+     " adviser: notify on every new case",
+     "samrad watch 3f9a2c1e\n    vänta på svaret\nsamrad watch --exec 'notify-send Samråd'\n    "
+     "rådgivare: avisera vid varje nytt ärende"},
+    {Msg::kExKeygen,
+     "samrad keygen --out my-keys.bundle\n    create your keys; give the file to the "
+     "administrator\nsamrad keygen --rotate\n    new keys (e.g. yearly)",
+     "samrad keygen --out mina-nycklar.bundle\n    skapa dina nycklar; ge filen till "
+     "administratören\nsamrad keygen --rotate\n    nya nycklar (t.ex. varje år)"},
+    {Msg::kExKeysList, "samrad keys list\n    your current and earlier keys",
+     "samrad keys list\n    dina nuvarande och tidigare nycklar"},
+    {Msg::kExKeysPrune,
+     "samrad keys prune --older-than 90\n    delete keys replaced more than 90 days ago",
+     "samrad keys prune --older-than 90\n    radera nycklar som ersattes för mer än 90 dagar "
+     "sedan"},
+    {Msg::kExQueue,
+     "samrad queue\n    the unit's open cases\nsamrad queue --urgency acute --mine\n    acute "
+     "cases you hold",
+     "samrad queue\n    enhetens öppna ärenden\nsamrad queue --urgency akut --mine\n    akuta "
+     "ärenden som du har tagit"},
+    {Msg::kExSearch,
+     "samrad search 'forced marriage'\n    search the cases you can read, on this computer",
+     "samrad search 'tvångsäktenskap'\n    sök i ärenden du kan läsa, på den här datorn"},
+    {Msg::kExClaim, "samrad claim 3f9a2c1e\n    take the case so colleagues see it is handled",
+     "samrad claim 3f9a2c1e\n    ta ärendet så att kollegor ser att det hanteras"},
+    {Msg::kExRelease, "samrad release 3f9a2c1e\n    give a case you hold back to the queue",
+     "samrad release 3f9a2c1e\n    lämna tillbaka ett ärende du har tagit till kön"},
+    {Msg::kExHandover,
+     "samrad handover 3f9a2c1e adviser-2\n    give the case to a colleague of your unit",
+     "samrad handover 3f9a2c1e radgivare-2\n    ge ärendet till en kollega i din enhet"},
+    {Msg::kExAnswer, "samrad answer 3f9a2c1e --file answer.txt\n    answer the case",
+     "samrad answer 3f9a2c1e --file svar.txt\n    besvara ärendet"},
+    {Msg::kExRefer,
+     "samrad refer 3f9a2c1e --to rc-kronoberg --reason 'the family lives there'\n    move the case "
+     "to another unit",
+     "samrad refer 3f9a2c1e --to rc-kronoberg --reason 'familjen bor där'\n    flytta ärendet till "
+     "en annan enhet"},
+    {Msg::kExTeamShare,
+     "samrad team share\n    let colleagues who joined later read the open cases",
+     "samrad team share\n    låt kollegor som tillkommit senare läsa de öppna ärendena"},
+    {Msg::kExDirInit,
+     "samrad admin directory init --out /etc/samrad/directory\n    start a key directory",
+     "samrad admin directory init --out /etc/samrad/directory\n    starta en nyckelkatalog"},
+    {Msg::kExDirAddUnit,
+     "samrad admin directory add-unit rc-kronoberg --name 'Resource centre Kronoberg' --counties "
+     "07\n    a unit that answers county 07",
+     "samrad admin directory add-unit rc-kronoberg --name 'Kompetenscentrum Kronoberg' --counties "
+     "07\n    en enhet som svarar för län 07"},
+    {Msg::kExDirRemoveUnit, "samrad admin directory remove-unit rc-kronoberg\n    remove a unit",
+     "samrad admin directory remove-unit rc-kronoberg\n    ta bort en enhet"},
+    {Msg::kExDirAddAdviser,
+     "samrad admin directory add-adviser rc-kronoberg adviser.bundle\n    add the keys an adviser "
+     "made with `samrad keygen`",
+     "samrad admin directory add-adviser rc-kronoberg radgivare.bundle\n    lägg till nycklarna en "
+     "rådgivare skapat med `samrad keygen`"},
+    {Msg::kExDirRemoveAdviser,
+     "samrad admin directory remove-adviser rc-kronoberg adviser-2 --revoke-keys\n    a lost or "
+     "stolen key",
+     "samrad admin directory remove-adviser rc-kronoberg radgivare-2 --revoke-keys\n    en "
+     "borttappad eller stulen nyckel"},
+    {Msg::kExDirSign,
+     "samrad admin directory sign --valid-days 7\n    sign the changes as a new epoch, valid 7 "
+     "days",
+     "samrad admin directory sign --valid-days 7\n    signera ändringarna som en ny epok, giltig i "
+     "7 dagar"},
+    {Msg::kExDirRefresh,
+     "samrad admin directory refresh && samrad admin directory publish\n    the weekly re-signing",
+     "samrad admin directory refresh && samrad admin directory publish\n    den veckovisa "
+     "omsigneringen"},
+    {Msg::kExDirPublish,
+     "samrad admin directory publish\n    send the signed directory to the relay",
+     "samrad admin directory publish\n    skicka den signerade katalogen till reläet"},
+    {Msg::kExDirShow, "samrad admin directory show\n    units, advisers and the epoch",
+     "samrad admin directory show\n    enheter, rådgivare och epoken"},
+    {Msg::kExAdminRevoke,
+     "samrad admin revoke --cert lost-laptop.crt --reason 'stolen laptop'\n    lock a certificate "
+     "out (asks first)\nsamrad admin revoke --serial 4F1A --yes\n    in a script",
+     "samrad admin revoke --cert borttappad.crt --reason 'stulen dator'\n    stäng ute ett "
+     "certifikat (frågar först)\nsamrad admin revoke --serial 4F1A --yes\n    i ett skript"},
+    {Msg::kExAdminRevoked, "samrad admin revoked\n    the revocation list",
+     "samrad admin revoked\n    spärrlistan"},
+    {Msg::kExAdminRelease,
+     "samrad admin release 3f9a2c1e5b7d4a6c8e0f1a2b3c4d5e6f\n    free the claim of an adviser who "
+     "left",
+     "samrad admin release 3f9a2c1e5b7d4a6c8e0f1a2b3c4d5e6f\n    frigör ett ärende som en "
+     "rådgivare som slutat har tagit"},
+    {Msg::kExAdminAudit,
+     "samrad admin audit --since 2026-01-01\n    what happened this year\nsamrad admin audit "
+     "--verify\n    check that the log is unbroken",
+     "samrad admin audit --since 2026-01-01\n    vad som hänt i år\nsamrad admin audit --verify\n  "
+     "  kontrollera att loggen är obruten"},
+    {Msg::kExAdminStats,
+     "samrad admin stats --year 2026 --by unit,category\n    the yearly follow-up\nsamrad admin "
+     "stats --year 2026 --csv > stats.csv\n    for a spreadsheet",
+     "samrad admin stats --year 2026 --by unit,category\n    den årliga uppföljningen\nsamrad "
+     "admin stats --year 2026 --csv > statistik.csv\n    för ett kalkylark"},
+    {Msg::kExAdminPurge,
+     "samrad admin purge --dry-run\n    what the retention policy would delete now",
+     "samrad admin purge --dry-run\n    vad gallringsregeln skulle radera nu"},
+    {Msg::kExAdminBackup,
+     "samrad admin backup\n    a backup of the relay's data (on the relay's host)",
+     "samrad admin backup\n    en säkerhetskopia av reläets data (på reläets värd)"},
+    {Msg::kColSubject, "SUBJECT", "ÄMNE"},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

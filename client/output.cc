@@ -5,6 +5,7 @@
 
 #include "absl/base/internal/raw_logging.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "client/messages.h"
 #include "client/values.h"
@@ -143,6 +144,33 @@ std::string Json::Dump() const {
   std::string out;
   DumpTo(*this, out);
   return out;
+}
+
+std::string CaseSubject(absl::string_view text, size_t max_chars) {
+  std::string line;
+  for (absl::string_view raw : absl::StrSplit(text, '\n')) {
+    line.clear();
+    bool space = false;
+    for (char c : raw) {
+      if (c == ' ' || c == '\t' || c == '\r') {
+        space = !line.empty();
+        continue;
+      }
+      if (space) line.push_back(' ');
+      space = false;
+      line.push_back(c);
+    }
+    if (!line.empty()) break;
+  }
+  // Byte offsets of the code points.
+  std::vector<size_t> starts;
+  for (size_t i = 0; i < line.size(); ++i) {
+    if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) starts.push_back(i);
+  }
+  if (starts.size() <= max_chars || max_chars == 0) return line;
+  line.resize(starts[max_chars - 1]);
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  return line + "\u2026";
 }
 
 std::string FormatAge(int64_t duration_ms) {

@@ -79,6 +79,11 @@ class Json {
 // JSON string literal of `s` (with the quotes).
 std::string JsonQuote(absl::string_view s);
 
+// The subject of a question for `samrad cases`: its first non-blank line,
+// runs of whitespace as one space, cut to at most `max_chars` code points
+// (the last one then "…"); "" for a blank text.
+std::string CaseSubject(absl::string_view text, size_t max_chars = 50);
+
 // "42s", "17m", "5h 12m", "3d 4h" for a duration in milliseconds (negative
 // durations print as "0s").
 std::string FormatAge(int64_t duration_ms);

@@ -284,9 +284,16 @@ TEST_F(AdminE2eTest, AuditStatsPurgeBackupAndRevocation) {
 
   // Revocation: by certificate file, and by serial as openssl prints it.
   EXPECT_EQ(Samrad("pro", {"show", ref2}).exit_code, 0);
+  // Without a terminal and without --yes nothing is revoked (exit 2).
+  ProcessResult unconfirmed = RunProcess({"/usr/bin/setsid", "-w", kSamrad, "admin", "revoke",
+                                          "--cert", pki_ + "/professional-07-p-1.crt"},
+                                         EnvFor("admin"), dir_.path());
+  EXPECT_EQ(unconfirmed.exit_code, 2) << unconfirmed.out << unconfirmed.err;
+  EXPECT_TRUE(absl::StrContains(unconfirmed.err, "pass --yes")) << unconfirmed.err;
+  EXPECT_EQ(Samrad("pro", {"show", ref2}).exit_code, 0) << "not revoked without --yes";
   ProcessResult revoke =
-      Samrad("admin", {"admin", "revoke", "--cert", pki_ + "/professional-07-p-1.crt", "--reason",
-                       "laptop stolen", "--json"});
+      Samrad("admin", {"admin", "revoke", "--yes", "--cert", pki_ + "/professional-07-p-1.crt",
+                       "--reason", "laptop stolen", "--json"});
   ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
   const std::string serial = JsonString(revoke.out, "serial_hex");
   ASSERT_FALSE(serial.empty()) << revoke.out;
@@ -307,7 +314,7 @@ TEST_F(AdminE2eTest, AuditStatsPurgeBackupAndRevocation) {
   std::string lower = adviser_serial.out;
   lower.erase(lower.find_last_not_of("\n") + 1);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  ProcessResult by_serial = Samrad("admin", {"admin", "revoke", "--serial", lower});
+  ProcessResult by_serial = Samrad("admin", {"admin", "revoke", "--yes", "--serial", lower});
   ASSERT_EQ(by_serial.exit_code, 0) << by_serial.err;
   const std::string upper_serial =
       absl::AsciiStrToUpper(lower.substr(std::string("serial=").size()));
@@ -324,8 +331,9 @@ TEST_F(AdminE2eTest, AuditStatsPurgeBackupAndRevocation) {
   ProcessResult svenska = RunProcess({kSamrad, "admin", "revoked"}, swedish, dir_.path());
   EXPECT_TRUE(absl::StrContains(svenska.out, "SERIENUMMER")) << svenska.out;
   EXPECT_EQ(Samrad("admin", {"admin", "revoke"}).exit_code, 2);
-  EXPECT_EQ(Samrad("admin", {"admin", "revoke", "--serial", "xyz"}).exit_code, 2);
-  EXPECT_EQ(Samrad("admin", {"admin", "revoke", "--cert", dir_.File("nope.crt")}).exit_code, 5);
+  EXPECT_EQ(Samrad("admin", {"admin", "revoke", "--yes", "--serial", "xyz"}).exit_code, 2);
+  EXPECT_EQ(
+      Samrad("admin", {"admin", "revoke", "--yes", "--cert", dir_.File("nope.crt")}).exit_code, 5);
 
   // The chain still verifies and records the revocations and the backup.
   ProcessResult after = Samrad("admin", {"admin", "audit", "--verify", "--json"});

@@ -5,6 +5,8 @@
 #include <set>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "client/cli.h"
 #include "client/exit_codes.h"
 #include "client/messages.h"
@@ -222,6 +224,126 @@ TEST(CommandTreeTest, EveryLeafHasAnActionAndHelpRenders) {
                           "sign", "publish", "show"}) {
     EXPECT_TRUE(absl::StrContains(help, sub)) << sub;
   }
+}
+
+TEST(EditDistanceTest, CountsInsertionsDeletionsSubstitutionsAndTranspositions) {
+  EXPECT_EQ(EditDistance("queue", "queue"), 0);
+  EXPECT_EQ(EditDistance("qeue", "queue"), 1);   // deletion
+  EXPECT_EQ(EditDistance("qoeoe", "queue"), 2);  // two substitutions
+  EXPECT_EQ(EditDistance("qeuue", "queue"), 1);  // transposition
+  EXPECT_EQ(EditDistance("claim", "calim"), 1);  // transposition
+  EXPECT_EQ(EditDistance("", "ask"), 3);
+  EXPECT_EQ(EditDistance("ask", ""), 3);
+  EXPECT_EQ(EditDistance("show", "close"), 4);
+}
+
+TEST(EditDistanceTest, ClosestMatchSuggestsOnlyNearAndNeverTheWordItself) {
+  const std::vector<std::string> commands = {"ask", "cases", "claim", "close", "queue", "show"};
+  EXPECT_EQ(ClosestMatch("qeue", commands), "queue");
+  EXPECT_EQ(ClosestMatch("csaes", commands), "cases");
+  EXPECT_EQ(ClosestMatch("frobnicate", commands), std::nullopt);
+  EXPECT_EQ(ClosestMatch("queue", commands), std::nullopt);
+  EXPECT_EQ(ClosestMatch("x", commands), std::nullopt) << "one letter is not a guess";
+  // A tie goes to the first candidate; a closer one wins.
+  EXPECT_EQ(ClosestMatch("clos", commands), "close");
+  EXPECT_EQ(ClosestMatch("clam", commands), "claim");
+}
+
+TEST(CommandTreeTest, MistypedCommandsFlagsAndValuesSuggestTheNearest) {
+  auto command = ParseArgs(CommandTree(), GlobalFlags(), {"qeue"}, kEnglish);
+  ASSERT_FALSE(command.ok());
+  EXPECT_TRUE(absl::StrContains(command.status().message(), "did you mean \"queue\"?"))
+      << command.status();
+  auto nested = ParseArgs(CommandTree(), GlobalFlags(), {"admin", "direcotry", "sign"}, kSwedish);
+  ASSERT_FALSE(nested.ok());
+  EXPECT_TRUE(absl::StrContains(nested.status().message(), "menade du \"directory\"?"))
+      << nested.status();
+  auto flag = ParseArgs(CommandTree(), GlobalFlags(), {"close", "abc", "--froget"}, kEnglish);
+  ASSERT_FALSE(flag.ok());
+  EXPECT_TRUE(absl::StrContains(flag.status().message(), "did you mean \"--forget\"?"))
+      << flag.status();
+  auto value = ParseArgs(CommandTree(), GlobalFlags(), {"ask", "--urgency", "acut"}, kEnglish);
+  ASSERT_FALSE(value.ok());
+  EXPECT_TRUE(absl::StrContains(value.status().message(), "did you mean \"acute\"?"))
+      << value.status();
+  auto swedish = ParseArgs(CommandTree(), GlobalFlags(), {"ask", "--age", "vuxne"}, kSwedish);
+  ASSERT_FALSE(swedish.ok());
+  EXPECT_TRUE(absl::StrContains(swedish.status().message(), "menade du \"vuxen\"?"))
+      << swedish.status();
+  auto far = ParseArgs(CommandTree(), GlobalFlags(), {"frobnicate"}, kEnglish);
+  ASSERT_FALSE(far.ok());
+  EXPECT_FALSE(absl::StrContains(far.status().message(), "did you mean")) << far.status();
+}
+
+// The words of one example command line after "samrad", up to "&&" or a
+// redirection; single quotes group words.
+std::vector<std::string> ExampleWords(absl::string_view line) {
+  std::vector<std::string> words;
+  std::string word;
+  bool quoted = false;
+  bool in_word = false;
+  for (char c : line) {
+    if (c == '\'') {
+      quoted = !quoted;
+      in_word = true;
+    } else if (c == ' ' && !quoted) {
+      if (in_word) words.push_back(word);
+      word.clear();
+      in_word = false;
+    } else {
+      word.push_back(c);
+      in_word = true;
+    }
+  }
+  if (in_word) words.push_back(word);
+  std::vector<std::string> args;
+  for (size_t i = 1; i < words.size(); ++i) {
+    if (words[i] == "&&" || words[i] == ">") break;
+    args.push_back(words[i]);
+  }
+  return args;
+}
+
+// Every leaf command has examples in both languages, and every example is
+// a command line that the parser accepts for that very command.
+TEST(CommandTreeTest, EveryLeafHasExamplesThatParseAsThatCommand) {
+  std::vector<std::pair<const CommandSpec*, std::vector<std::string>>> stack = {
+      {&CommandTree(), {}}};
+  int leaves = 0;
+  while (!stack.empty()) {
+    auto [command, path] = stack.back();
+    stack.pop_back();
+    for (const auto& sub : command->subcommands) {
+      std::vector<std::string> sub_path = path;
+      sub_path.push_back(sub.name);
+      stack.push_back({&sub, sub_path});
+    }
+    if (!command->subcommands.empty()) continue;
+    ++leaves;
+    const std::string name = absl::StrJoin(path, " ");
+    ASSERT_TRUE(command->examples.has_value()) << name << " has no example";
+    EXPECT_NE(kEnglish.Get(*command->examples), kSwedish.Get(*command->examples)) << name;
+    for (const Messages* messages : {&kEnglish, &kSwedish}) {
+      int lines = 0;
+      for (absl::string_view line : absl::StrSplit(messages->Get(*command->examples), '\n')) {
+        if (absl::StartsWith(line, "    ")) continue;  // the explanation
+        ++lines;
+        EXPECT_TRUE(absl::StartsWith(line, "samrad " + name)) << name << ": " << line;
+        std::vector<std::string> args = ExampleWords(line);
+        if (name == "help") {
+          args.erase(args.begin());
+          EXPECT_TRUE(HelpPath(CommandTree(), args, *messages).ok()) << line;
+          continue;
+        }
+        auto parsed = ParseArgs(CommandTree(), GlobalFlags(), args, *messages);
+        ASSERT_TRUE(parsed.ok()) << line << ": " << parsed.status();
+        EXPECT_EQ(parsed->CommandLine(), "samrad " + name) << line;
+      }
+      EXPECT_GE(lines, 1) << name;
+      EXPECT_LE(lines, 2) << name;
+    }
+  }
+  EXPECT_GE(leaves, 40);
 }
 
 TEST(ExitCodeTest, MapsStatusCodesAndHonoursTags) {

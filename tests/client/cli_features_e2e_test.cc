@@ -113,7 +113,15 @@ TEST_F(CliRelayTest, CloseForgetDeletesTheCaseKeysAndPlainCloseKeepsThem) {
   ASSERT_FALSE(forgotten.empty());
   ASSERT_FALSE(kept.empty());
 
-  ProcessResult forget = Samrad("pro", {"close", forgotten, "--forget"});
+  // Without a terminal and without --yes nothing changes (exit 2).
+  ProcessResult no_tty = SamradWithoutTerminal("pro", {"close", forgotten, "--forget"});
+  EXPECT_EQ(no_tty.exit_code, 2) << no_tty.out << no_tty.err;
+  EXPECT_TRUE(absl::StrContains(no_tty.err, "pass --yes")) << no_tty.err;
+  ProcessResult still_open = Samrad("pro", {"show", forgotten});
+  EXPECT_EQ(still_open.exit_code, 0) << still_open.err;
+  ProcessResult still_listed = Samrad("pro", {"cases", "--json"});
+  EXPECT_TRUE(absl::StrContains(still_listed.out, forgotten)) << still_listed.out;
+  ProcessResult forget = Samrad("pro", {"close", forgotten, "--forget", "--yes"});
   ASSERT_EQ(forget.exit_code, 0) << forget.err;
   EXPECT_EQ(forget.out, "Case " + forgotten + " closed and its keys deleted.\n");
   ProcessResult close = Samrad("pro", {"close", kept});
@@ -183,6 +191,46 @@ TEST(CliCheckTest, CheckCommandFindsAndRedactsIdentifyingDetails) {
   ProcessResult missing =
       testing::RunProcess({kSamrad, "check", dir.File("absent.txt")}, env, dir.path());
   EXPECT_EQ(missing.exit_code, 5) << missing.err;
+}
+
+// `samrad cases` shows each case's subject (the first line of the question,
+// kept only in the keystore, never sent); `queue` and `show` show the age
+// group, in the user's language.
+TEST_F(CliRelayTest, CasesShowTheSubjectAndQueueAndShowTheAgeGroup) {
+  ASSERT_NO_FATAL_FAILURE(StartDeployment({}));
+  ProcessResult first = Ask(kQuestion);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  ProcessResult second = Ask("Tvångsäktenskap?\nEn kollega undrar om en resa i sommar.\n");
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+
+  ProcessResult cases = Samrad("pro", {"cases"});
+  ASSERT_EQ(cases.exit_code, 0) << cases.err;
+  EXPECT_TRUE(absl::StrContains(cases.out, "SUBJECT")) << cases.out;
+  EXPECT_TRUE(
+      absl::StrContains(cases.out, "En elev berättar att hon inte får träffa sina vän\u2026"))
+      << cases.out;
+  EXPECT_TRUE(absl::StrContains(cases.out, "Tvångsäktenskap?\n")) << cases.out;
+  EXPECT_FALSE(absl::StrContains(cases.out, "En kollega undrar")) << "only the first line";
+  ProcessResult json = Samrad("pro", {"cases", "--json"});
+  EXPECT_TRUE(absl::StrContains(json.out, R"("subject":"Tvångsäktenskap?")")) << json.out;
+  // The relay never sees it: the adviser's queue does not have it.
+  ProcessResult queue = Samrad("adviser", {"queue", "--json"});
+  ASSERT_EQ(queue.exit_code, 0) << queue.err;
+  EXPECT_FALSE(absl::StrContains(queue.out, "subject")) << queue.out;
+
+  ProcessResult table = Samrad("adviser", {"queue"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_TRUE(absl::StrContains(table.out, "AGE GROUP")) << table.out;
+  EXPECT_TRUE(absl::StrContains(table.out, "  child  ")) << table.out;
+  ProcessResult svenska = SamradWithEnv("adviser", {"queue"}, {{"LANG", "sv_SE.UTF-8"}});
+  EXPECT_TRUE(absl::StrContains(svenska.out, "ÅLDERSGRUPP")) << svenska.out;
+  EXPECT_TRUE(absl::StrContains(svenska.out, "  barn  ")) << svenska.out;
+  const std::string ref = Reference(first.out);
+  ProcessResult shown = Samrad("adviser", {"show", ref});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_TRUE(absl::StrContains(shown.out, "  normal  child  ")) << shown.out;
+  ProcessResult visad = SamradWithEnv("pro", {"show", ref}, {{"LANG", "sv_SE.UTF-8"}});
+  EXPECT_TRUE(absl::StrContains(visad.out, "  normal  barn  ")) << visad.out;
 }
 
 }  // namespace

@@ -256,6 +256,14 @@ class CliRelayTest : public ::testing::Test {
     return RunProcess(argv, CliEnvFor(dir_, who), dir_.path(), stdin_text);
   }
 
+  // Runs samrad as `who` in a session without a controlling terminal
+  // (setsid), so a confirmation cannot be asked on /dev/tty.
+  ProcessResult SamradWithoutTerminal(const std::string& who, std::vector<std::string> args) {
+    std::vector<std::string> argv = {"/usr/bin/setsid", "-w", kSamrad};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunProcess(argv, CliEnvFor(dir_, who), dir_.path());
+  }
+
   // The 32-character reference in `ask --json` output (empty if none).
   static std::string Reference(const std::string& json) {
     std::smatch match;

@@ -190,6 +190,56 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
   EXPECT_TRUE(absl::StrContains(bad.err, "\"theft\" is not one of: honour-violence")) << bad.err;
 }
 
+// `samrad help COMMAND...` is `samrad COMMAND... --help`, with examples.
+TEST_F(CliTest, HelpCommandShowsTheHelpAndExamplesOfAnyCommand) {
+  Result help_queue = Run({"help", "queue"});
+  EXPECT_EQ(help_queue.code, 0) << help_queue.err;
+  EXPECT_EQ(help_queue.out, Run({"queue", "--help"}).out);
+  EXPECT_TRUE(absl::StrContains(help_queue.out, "Examples:\n  samrad queue\n")) << help_queue.out;
+  Result nested = Run({"help", "admin", "directory", "sign"});
+  EXPECT_EQ(nested.code, 0) << nested.err;
+  EXPECT_TRUE(absl::StartsWith(nested.out, "Usage: samrad admin directory sign")) << nested.out;
+  EXPECT_TRUE(absl::StrContains(nested.out, "samrad admin directory sign --valid-days 7"))
+      << nested.out;
+  Result root = Run({"help"});
+  EXPECT_EQ(root.code, 0);
+  EXPECT_EQ(root.out, Run({"--help"}).out);
+  EXPECT_TRUE(absl::StrContains(root.out, "  help ")) << "listed among the commands";
+  Result swedish = Run({"help", "ask"}, Language::kSwedish);
+  EXPECT_TRUE(absl::StrContains(swedish.out,
+                                "Exempel:\n  samrad ask --county 07 --category "
+                                "hedersrelaterat-våld"))
+      << swedish.out;
+  Result mistyped = Run({"help", "qeue"});
+  EXPECT_EQ(mistyped.code, 2);
+  EXPECT_EQ(mistyped.out, "");
+  EXPECT_EQ(mistyped.err,
+            "samrad: unknown command \"qeue\"; did you mean \"queue\"?; see `samrad --help`\n");
+  Result too_deep = Run({"help", "queue", "extra"});
+  EXPECT_EQ(too_deep.code, 2);
+}
+
+// `samrad __complete` (the bash completion) answers from the command tree.
+TEST_F(CliTest, CompletionComesFromTheCommandTree) {
+  EXPECT_EQ(Run({"__complete", "qu"}).out, "queue\n");
+  EXPECT_EQ(Run({"__complete", "admin", "directory", "s"}).out, "sign\nshow\n");
+  EXPECT_EQ(Run({"__complete", "close", "abc", "--f"}).out, "--forget\n");
+  EXPECT_EQ(Run({"__complete", "ask", "--urgency", ""}).out, "acute\nhigh\nnormal\n");
+  EXPECT_EQ(Run({"__complete", "ask", "--age", "b"}, Language::kSwedish).out, "barn\n");
+  EXPECT_EQ(Run({"__complete", "ask", "--file", ""}).out, "") << "files: bash offers them";
+  Result help = Run({"--help"});
+  EXPECT_FALSE(absl::StrContains(help.out, "__complete")) << "hidden";
+}
+
+TEST_F(CliTest, MistypedCommandSaysWhatWasMeant) {
+  Result r = Run({"qeue"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err,
+            "samrad: unknown command \"qeue\"; did you mean \"queue\"?; see `samrad --help`\n");
+  Result sv = Run({"qeue"}, Language::kSwedish);
+  EXPECT_EQ(sv.err, "samrad: okänt kommando \"qeue\"; menade du \"queue\"?; se `samrad --help`\n");
+}
+
 TEST_F(CliTest, SwedishMessagesWhenLangIsSwedish) {
   Result r = Run({"frobnicate"}, Language::kSwedish);
   EXPECT_EQ(r.code, 2);
@@ -397,6 +447,34 @@ TEST_F(CliTest, AskNeverSendsWithoutTheGuard) {
     EXPECT_EQ(old_code.code, 2) << retired << ": " << old_code.err;
     EXPECT_TRUE(absl::StrContains(old_code.err, "ingen svensk länskod")) << old_code.err;
   }
+}
+
+// A case asked before subjects were kept has none: `cases` shows "—".
+TEST_F(CliTest, CasesShowADashForACaseAskedBeforeSubjectsWereKept) {
+  std::string pub = InitDirectory();
+  ASSERT_NO_FATAL_FAILURE(Init(pub));
+  env_["SAMRAD_PASSPHRASE_FILE"] = dir_.File("pass");
+  {
+    auto ks = Keystore::Open(KeystorePath(), crypto::SecretBytes::FromString("keystore pass"));
+    ASSERT_TRUE(ks.ok()) << ks.status();
+    // Unsent, so `cases` needs no relay.
+    v1::ThreadKeys* old = (*ks)->mutable_contents().add_threads();
+    old->set_thread_id(std::string(32, 'a'));
+    old->set_pending_envelope("sealed");
+    v1::ThreadKeys* with = (*ks)->mutable_contents().add_threads();
+    with->set_thread_id(std::string(32, 'b'));
+    with->set_pending_envelope("sealed");
+    with->set_subject("Elev i åk 9");
+    ASSERT_TRUE((*ks)->Save().ok());
+  }
+  Result r = Run({"cases"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::map<char, std::string> last_cell;
+  for (absl::string_view line : absl::StrSplit(r.out, '\n')) {
+    if (line.size() > 32) last_cell[line[0]] = std::string(line.substr(line.rfind("  ") + 2));
+  }
+  EXPECT_EQ(last_cell['a'], "\u2014") << r.out;
+  EXPECT_EQ(last_cell['b'], "Elev i åk 9") << r.out;
 }
 
 TEST_F(CliTest, EditorComposesTheTextAndLeavesNoDraftBehind) {

@@ -270,7 +270,7 @@ TEST_F(NeverStuckTest, TransientFailuresOfferResendAndPermanentOnesDiscard) {
   ProcessResult close = Samrad("pro", {"close", refs[2]});
   EXPECT_EQ(close.exit_code, 8) << close.err;
   EXPECT_TRUE(absl::StrContains(close.err, "never reached the relay")) << close.err;
-  ProcessResult forget = Samrad("pro", {"close", refs[2], "--forget"});
+  ProcessResult forget = Samrad("pro", {"close", refs[2], "--forget", "--yes"});
   ASSERT_EQ(forget.exit_code, 0) << forget.err;
   const std::string stored = StoredCases();
   EXPECT_FALSE(absl::StrContains(stored, refs[1])) << stored;

@@ -80,6 +80,26 @@ TEST(FormatTest, AgesAndTimestamps) {
   EXPECT_EQ(FormatAge((3 * 24 + 4) * 3'600'000LL), "3d 4h");
 }
 
+// The subject `samrad cases` shows: the first non-blank line, whitespace
+// collapsed, at most 50 code points (Swedish letters count as one).
+TEST(FormatTest, CaseSubjectIsTheFirstLineCutOnACharacter) {
+  EXPECT_EQ(CaseSubject("\n  \n  Elev  i åk 9\tsom far illa \nmer text\n"),
+            "Elev i åk 9 som far illa");
+  EXPECT_EQ(CaseSubject(""), "");
+  EXPECT_EQ(CaseSubject(" \n\t\n"), "");
+  const std::string fifty(50, 'a');
+  EXPECT_EQ(CaseSubject(fifty), fifty);
+  EXPECT_EQ(CaseSubject(fifty + "b"), std::string(49, 'a') + "\u2026");
+  // 60 × "ö" (two bytes each): cut after 49 letters, never inside one.
+  std::string long_swedish;
+  for (int i = 0; i < 60; ++i) long_swedish += "ö";
+  std::string expected;
+  for (int i = 0; i < 49; ++i) expected += "ö";
+  EXPECT_EQ(CaseSubject(long_swedish), expected + "\u2026");
+  EXPECT_EQ(CaseSubject("En elev berättar att hon inte får träffa sina vänner efter skolan"),
+            "En elev berättar att hon inte får träffa sina vän\u2026");
+}
+
 // Times are local, with the zone named: $TZ, else Europe/Stockholm for a
 // Swedish locale.
 TEST(FormatTest, TimestampsInTheLocalZoneWithItsName) {

@@ -321,7 +321,7 @@ TEST_F(TeamClaimsTest, RevokingAnAdviserFreesTheirClaims) {
   ASSERT_EQ(Samrad("adviser2", {"claim", other}).exit_code, 0);
 
   ProcessResult revoke =
-      Samrad("admin", {"admin", "revoke", "--cert", pki() + "/adviser-rc-kronoberg-a-1.crt",
+      Samrad("admin", {"admin", "revoke", "--yes", "--cert", pki() + "/adviser-rc-kronoberg-a-1.crt",
                        "--reason", "laptop lost"});
   ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
   EXPECT_TRUE(absl::StrContains(revoke.err,

@@ -154,7 +154,7 @@ TEST_F(CliRelayTest, WatchEndsForGoodWhenItsCertificateIsRevoked) {
   BackgroundWatch watch(dir(), "adviser2", {});
   ASSERT_TRUE(WaitForText([&] { return watch.Err(); }, "Watching")) << watch.Err();
   ProcessResult revoke =
-      Samrad("admin", {"admin", "revoke", "--cert", pki() + "/adviser-rc-kronoberg-a-2.crt",
+      Samrad("admin", {"admin", "revoke", "--yes", "--cert", pki() + "/adviser-rc-kronoberg-a-2.crt",
                        "--reason", "left the unit"});
   ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
   EXPECT_EQ(watch.Wait(std::chrono::seconds(60)), 4) << watch.Err();
