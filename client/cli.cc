@@ -8,9 +8,9 @@
 #include "client/commands.h"
 #include "client/exit_codes.h"
 #include "client/output.h"
-#include "client/team_share.h"
 #include "client/relay_client.h"
 #include "client/status_class.h"
+#include "client/team_share.h"
 #include "common/version.h"
 
 namespace samrad::client {
@@ -56,6 +56,7 @@ const std::map<std::string, Action>& Actions() {
       {"dir-show", RunDirectoryShow},
       {"admin-revoke", RunAdminRevoke},
       {"admin-revoked", RunAdminRevoked},
+      {"admin-unrevoke", RunAdminUnrevoke},
       {"admin-release", RunAdminRelease},
       {"admin-audit", RunAdminAudit},
       {"admin-stats", RunAdminStats},
@@ -261,6 +262,12 @@ CommandSpec BuildTree() {
                                .action = "admin-revoke"});
   admin.subcommands.push_back(
       {.name = "revoked", .summary = Msg::kCmdAdminRevoked, .action = "admin-revoked"});
+  admin.subcommands.push_back({.name = "unrevoke",
+                               .summary = Msg::kCmdAdminUnrevoke,
+                               .flags = {{"serial", "HEX", Msg::kFlagSerial},
+                                         {"cert", "FILE", Msg::kFlagCertFile},
+                                         {"reason", "TEXT", Msg::kFlagRevokeReason}},
+                               .action = "admin-unrevoke"});
   admin.subcommands.push_back({.name = "release",
                                .summary = Msg::kCmdAdminRelease,
                                .positionals = {RefArg()},

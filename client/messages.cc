@@ -834,6 +834,16 @@ constexpr Entry kTable[] = {
     {Msg::kRoleProfessional, "professional", "yrkesperson"},
     {Msg::kRoleAdviser, "adviser", "rådgivare"},
     {Msg::kRoleAdmin, "administrator", "administratör"},
+    {Msg::kCmdAdminUnrevoke,
+     "undo the revocation of a client certificate (national administrators)",
+     "häv spärren av ett klientcertifikat (nationella administratörer)"},
+    {Msg::kUnrevokedDone, "Certificate $0 is no longer revoked; it works again from its next call.",
+     "Certifikat $0 är inte längre spärrat; det fungerar igen från nästa anrop."},
+    {Msg::kAuditScopedNoVerify,
+     "Your administrator certificate sees only its unit's audit entries, so the whole chain "
+     "cannot be verified from it; a national administrator can run --verify.",
+     "Ditt administratörscertifikat ser bara sin enhets granskningsposter, så hela kedjan kan "
+     "inte verifieras med det; en nationell administratör kan köra --verify."},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

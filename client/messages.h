@@ -398,6 +398,9 @@ enum class Msg {
   kRoleProfessional,
   kRoleAdviser,
   kRoleAdmin,
+  kCmdAdminUnrevoke,
+  kUnrevokedDone,
+  kAuditScopedNoVerify,
   kCount_,  // not a message: the number of entries
 };
 
