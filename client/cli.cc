@@ -59,6 +59,7 @@ const std::map<std::string, Action>& Actions() {
       {"dir-show", RunDirectoryShow},
       {"admin-revoke", RunAdminRevoke},
       {"admin-revoked", RunAdminRevoked},
+      {"admin-unrevoke", RunAdminUnrevoke},
       {"admin-release", RunAdminRelease},
       {"admin-audit", RunAdminAudit},
       {"admin-stats", RunAdminStats},
@@ -321,6 +322,13 @@ CommandSpec BuildTree() {
                                .summary = Msg::kCmdAdminRevoked,
                                .action = "admin-revoked",
                                .examples = Msg::kExAdminRevoked});
+  admin.subcommands.push_back({.name = "unrevoke",
+                               .summary = Msg::kCmdAdminUnrevoke,
+                               .flags = {{"serial", "HEX", Msg::kFlagSerial},
+                                         {"cert", "FILE", Msg::kFlagCertFile},
+                                         {"reason", "TEXT", Msg::kFlagRevokeReason}},
+                               .action = "admin-unrevoke",
+                               .examples = Msg::kExAdminUnrevoke});
   admin.subcommands.push_back({.name = "release",
                                .summary = Msg::kCmdAdminRelease,
                                .positionals = {RefArg()},

@@ -65,6 +65,7 @@ absl::Status RunDirectoryShow(Session& session);
 // statistics, retention and backup.
 absl::Status RunAdminRevoke(Session& session);
 absl::Status RunAdminRevoked(Session& session);
+absl::Status RunAdminUnrevoke(Session& session);
 absl::Status RunAdminRelease(Session& session);
 absl::Status RunAdminAudit(Session& session);
 absl::Status RunAdminStats(Session& session);

@@ -78,6 +78,35 @@ absl::StatusOr<std::string> SerialOfCertificateFile(const std::string& path) {
   return cert->serial_hex;
 }
 
+// The certificate `admin revoke` / `admin unrevoke` name: --serial HEX, or
+// --cert FILE (then the PEM goes to the relay, which verifies it and takes
+// serial and identity from it; a unit admin must use --cert).
+struct NamedCertificate {
+  std::string serial;
+  std::string pem;  // empty for --serial
+};
+absl::StatusOr<NamedCertificate> NamedByFlags(Session& session) {
+  const std::optional<std::string> serial_flag = session.args().Get("serial");
+  const std::optional<std::string> cert_flag = session.args().Get("cert");
+  if (serial_flag.has_value() == cert_flag.has_value()) {
+    return Usage("give exactly one of --serial HEX or --cert FILE");
+  }
+  NamedCertificate out;
+  if (serial_flag.has_value()) {
+    absl::StatusOr<std::string> serial = ids::CanonicalSerial(*serial_flag);
+    if (!serial.ok()) return WithExitCode(serial.status(), ExitCode::kUsage);
+    out.serial = *std::move(serial);
+    return out;
+  }
+  absl::StatusOr<std::string> serial = SerialOfCertificateFile(*cert_flag);
+  if (!serial.ok()) return serial.status();
+  absl::StatusOr<std::string> pem = ReadFileToString(*cert_flag);
+  if (!pem.ok()) return WithExitCode(pem.status(), ExitCode::kNotFound);
+  out.serial = *std::move(serial);
+  out.pem = *std::move(pem);
+  return out;
+}
+
 std::string ActorLabel(const v1::AuditEntry& entry) {
   return entry.actor_id().empty() ? entry.actor_role()
                                   : absl::StrCat(entry.actor_role(), " ", entry.actor_id());
@@ -124,6 +153,11 @@ absl::StatusOr<AuditAnchor> VerifyWholeAudit(Session& session, RelayClient& rela
     request.set_limit(1000);
     absl::StatusOr<v1::AuditLogReply> page = FetchAudit(relay, request);
     if (!page.ok()) return page.status();
+    if (page->scoped()) {
+      return WithExitCode(
+          absl::PermissionDeniedError(session.msg().Format(Msg::kAuditScopedNoVerify)),
+          ExitCode::kPermission);
+    }
     if (page->entries().empty()) break;
     for (const v1::AuditEntry& entry : page->entries()) {
       if (absl::Status s = CheckAuditEntry(entry, last.index + 1, last.hash); !s.ok()) {
@@ -160,23 +194,14 @@ std::string GroupValue(absl::string_view dimension, const std::string& value) {
 }  // namespace
 
 absl::Status RunAdminRevoke(Session& session) {
-  const std::optional<std::string> serial_flag = session.args().Get("serial");
-  const std::optional<std::string> cert_flag = session.args().Get("cert");
-  if (serial_flag.has_value() == cert_flag.has_value()) {
-    return Usage("give exactly one of --serial HEX or --cert FILE");
-  }
-  absl::StatusOr<std::string> serial = serial_flag.has_value()
-                                           ? ids::CanonicalSerial(*serial_flag)
-                                           : SerialOfCertificateFile(*cert_flag);
-  if (!serial.ok() && serial_flag.has_value()) {
-    return WithExitCode(serial.status(), ExitCode::kUsage);
-  }
-  if (!serial.ok()) return serial.status();
-  // A revocation cannot be undone: ask before the relay is called.
+  absl::StatusOr<NamedCertificate> named = NamedByFlags(session);
+  if (!named.ok()) return named.status();
+  // A revocation cannot be undone by the one who makes it: ask before the
+  // relay is called.
   if (!session.args().Has("yes")) {
     const Messages& m = session.msg();
     if (absl::Status s =
-            ConfirmOnTerminal(m.Format(Msg::kRevokeConfirmPrompt, *serial),
+            ConfirmOnTerminal(m.Format(Msg::kRevokeConfirmPrompt, named->serial),
                               m.Format(Msg::kRevokeNeedsYes), m.Format(Msg::kNothingChanged));
         !s.ok()) {
       return s;
@@ -185,7 +210,8 @@ absl::Status RunAdminRevoke(Session& session) {
   absl::StatusOr<RelayClient*> relay = session.Relay();
   if (!relay.ok()) return relay.status();
   v1::RevokeCertificateRequest request;
-  request.set_serial_hex(*serial);
+  request.set_serial_hex(named->serial);
+  request.set_certificate_pem(named->pem);
   request.set_reason(session.args().Get("reason").value_or(""));
   v1::RevocationRecord record;
   absl::Status status = (*relay)->CallWithRetry("revoke the certificate", [&](auto& context) {
@@ -206,6 +232,25 @@ absl::Status RunAdminRevoke(Session& session) {
     session.err() << session.msg().Format(Msg::kRevokedClaimsReleased, record.claims_released())
                   << "\n";
   }
+  return absl::OkStatus();
+}
+
+absl::Status RunAdminUnrevoke(Session& session) {
+  absl::StatusOr<NamedCertificate> named = NamedByFlags(session);
+  if (!named.ok()) return named.status();
+  absl::StatusOr<RelayClient*> relay = session.Relay();
+  if (!relay.ok()) return relay.status();
+  v1::UnrevokeCertificateRequest request;
+  request.set_serial_hex(named->serial);
+  request.set_certificate_pem(named->pem);
+  request.set_reason(session.args().Get("reason").value_or(""));
+  v1::RevocationRecord record;
+  absl::Status status = (*relay)->CallWithRetry("undo the revocation", [&](auto& context) {
+    return (*relay)->stub().UnrevokeCertificate(&context, request, &record);
+  });
+  if (!status.ok()) return status;
+  session.Print(Json::Object().Set("serial_hex", record.serial_hex()).Set("unrevoked", true),
+                session.msg().Format(Msg::kUnrevokedDone, record.serial_hex()) + "\n");
   return absl::OkStatus();
 }
 

@@ -1009,6 +1009,21 @@ constexpr Entry kTable[] = {
      "samrad admin backup\n    a backup of the relay's data (on the relay's host)",
      "samrad admin backup\n    en säkerhetskopia av reläets data (på reläets värd)"},
     {Msg::kColSubject, "SUBJECT", "ÄMNE"},
+    {Msg::kCmdAdminUnrevoke,
+     "undo the revocation of a client certificate (national administrators)",
+     "häv spärren av ett klientcertifikat (nationella administratörer)"},
+    {Msg::kUnrevokedDone, "Certificate $0 is no longer revoked; it works again from its next call.",
+     "Certifikat $0 är inte längre spärrat; det fungerar igen från nästa anrop."},
+    {Msg::kAuditScopedNoVerify,
+     "Your administrator certificate sees only its unit's audit entries, so the whole chain "
+     "cannot be verified from it; a national administrator can run --verify.",
+     "Ditt administratörscertifikat ser bara sin enhets granskningsposter, så hela kedjan kan "
+     "inte verifieras med det; en nationell administratör kan köra --verify."},
+    {Msg::kExAdminUnrevoke,
+     "samrad admin unrevoke --cert found-laptop.crt --reason 'found again'\n    the "
+     "certificate works again from its next call",
+     "samrad admin unrevoke --cert hittad-dator.crt --reason 'återfunnen'\n    certifikatet "
+     "fungerar igen från nästa anrop"},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

@@ -453,6 +453,10 @@ enum class Msg {
   kExAdminPurge,
   kExAdminBackup,
   kColSubject,
+  kCmdAdminUnrevoke,
+  kUnrevokedDone,
+  kAuditScopedNoVerify,
+  kExAdminUnrevoke,
   kCount_,  // not a message: the number of entries
 };
 

@@ -10,13 +10,14 @@ struct MethodRule {
   bool professional;
   bool adviser;
   bool admin;
+  bool national_only = false;  // admin only when the admin's scope is national
 };
 
 // clang-format off
 // The whole method-level policy. Deny by default: a method not listed here is
 // refused for everyone.
 const MethodRule kRules[] = {
-    //  method                         professional adviser admin
+    //  method                         professional adviser admin  national-only
     {method::kGetDirectory,              true,        true,   true},
     {method::kSubmitConsultation,        true,        false,  false},
     {method::kPostMessage,               true,        true,   false},
@@ -30,30 +31,41 @@ const MethodRule kRules[] = {
     {method::kHandoverThread,            false,       true,   false},
     {method::kForceReleaseThread,        false,       false,  true},
     {method::kReferThread,               false,       true,   false},
-    {method::kPublishDirectory,          false,       false,  true},
+    {method::kPublishDirectory,          false,       false,  true,   true},
     {method::kRevokeCertificate,         false,       false,  true},
     {method::kListRevoked,               false,       false,  true},
     {method::kGetStats,                  false,       false,  true},
     {method::kGetAuditLog,               false,       false,  true},
-    {method::kBackup,                    false,       false,  true},
-    {method::kRunRetention,              false,       false,  true},
+    {method::kBackup,                    false,       false,  true,   true},
+    {method::kRunRetention,              false,       false,  true,   true},
     {method::kShareThread,               false,       true,   false},
+    {method::kUnrevokeCertificate,       false,       false,  true,   true},
 };
 // clang-format on
 
 }  // namespace
 
-absl::Status AuthorizeMethod(absl::string_view full_method, Role role) {
+absl::Status AuthorizeMethod(absl::string_view full_method, Role role, absl::string_view scope) {
   for (const MethodRule& rule : kRules) {
     if (rule.method != full_method) continue;
     const bool allowed = (role == Role::kProfessional && rule.professional) ||
                          (role == Role::kAdviser && rule.adviser) ||
                          (role == Role::kAdmin && rule.admin);
+    if (allowed && role == Role::kAdmin && rule.national_only && scope != kNationalScope) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(full_method,
+                       " is for national admins (samrad://admin/national/ID); your certificate's "
+                       "admin scope is ",
+                       scope));
+    }
     if (allowed) return absl::OkStatus();
     std::string who;
     if (rule.professional) absl::StrAppend(&who, who.empty() ? "" : ", ", "professional");
     if (rule.adviser) absl::StrAppend(&who, who.empty() ? "" : ", ", "adviser");
-    if (rule.admin) absl::StrAppend(&who, who.empty() ? "" : ", ", "admin");
+    if (rule.admin) {
+      absl::StrAppend(&who, who.empty() ? "" : ", ",
+                      rule.national_only ? "national admin" : "admin");
+    }
     return absl::PermissionDeniedError(absl::StrCat(full_method, " is for the role(s) ", who,
                                                     "; your certificate says ", RoleName(role)));
   }

@@ -35,15 +35,18 @@ inline constexpr char kGetAuditLog[] = "/samrad.v1.Relay/GetAuditLog";
 inline constexpr char kBackup[] = "/samrad.v1.Relay/Backup";
 inline constexpr char kRunRetention[] = "/samrad.v1.Relay/RunRetention";
 inline constexpr char kShareThread[] = "/samrad.v1.Relay/ShareThread";
+inline constexpr char kUnrevokeCertificate[] = "/samrad.v1.Relay/UnrevokeCertificate";
 }  // namespace method
-
-// OK when `role` may call `full_method`; PERMISSION_DENIED naming the roles
-// that may; PERMISSION_DENIED for a method missing from the table (deny by
-// default).
-absl::Status AuthorizeMethod(absl::string_view full_method, Role role);
 
 // The scope of an admin certificate that covers every unit.
 inline constexpr char kNationalScope[] = "national";
+
+// OK when a caller of `role` and `scope` may call `full_method`;
+// PERMISSION_DENIED naming the roles (or "national admin") that may;
+// PERMISSION_DENIED for a method missing from the table (deny by default).
+// Some admin methods are for national admins only (publish, backup,
+// retention, unrevoke); the others are scoped per resource by the service.
+absl::Status AuthorizeMethod(absl::string_view full_method, Role role, absl::string_view scope);
 
 // Resource-level rule for admins acting on one unit's threads (e.g.
 // ForceReleaseThread): a "national" admin covers every unit, a unit admin

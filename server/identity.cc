@@ -210,6 +210,31 @@ class PeerVerifierImpl final : public PeerVerifier {
     return VerifyChain(leaf[0].get(), chain_pem, CurrentCa(clock_()), std::nullopt);
   }
 
+  absl::StatusOr<Identity> VerifyIssued(absl::string_view pem) override {
+    std::vector<X509Ptr> certs = ReadPemCertificates(pem);
+    if (certs.size() != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "certificate_pem must hold exactly one PEM certificate; it holds ", certs.size()));
+    }
+    if (absl::Status s = VerifyChain(certs[0].get(), "", CurrentCa(clock_()), std::nullopt);
+        !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("certificate_pem: ", s.message()));
+    }
+    std::vector<std::string> uris = SamradUris(certs[0].get());
+    if (uris.size() != 1) {
+      return absl::InvalidArgumentError(
+          "certificate_pem must carry exactly one SAN URI samrad://ROLE/UNIT-OR-COUNTY/ID");
+    }
+    auto identity = ParseSamradUri(uris[0]);
+    if (!identity.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("certificate_pem: ", identity.status().message()));
+    }
+    identity->serial_hex = SerialHex(certs[0].get());
+    identity->not_after_unix_ms = Asn1TimeToUnixMs(X509_get0_notAfter(certs[0].get()));
+    return identity;
+  }
+
   // X509_verify_cert of `leaf` against the CA. `now_ms` set: dates and the
   // clientAuth purpose are checked too; unset: the chain only.
   static absl::Status VerifyChain(X509* leaf, absl::string_view chain_pem, const CaSnapshot& ca,

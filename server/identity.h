@@ -72,6 +72,13 @@ class PeerVerifier {
   virtual absl::Status VerifyAtHandshake(absl::string_view leaf_pem,
                                          absl::string_view chain_pem) = 0;
 
+  // A certificate named in a request (e.g. the one an admin revokes), not
+  // the caller's: OK with its identity and serial when `pem` holds exactly one
+  // certificate that chains to the CA and carries one samrad:// URI. Its dates
+  // and purpose are not checked, so an expired certificate can still be
+  // revoked. INVALID_ARGUMENT naming the problem otherwise. Thread-safe.
+  virtual absl::StatusOr<Identity> VerifyIssued(absl::string_view pem) = 0;
+
   // Re-reads the CA bundle now, whatever its modification time (SIGHUP).
   // On failure (NOT_FOUND / PERMISSION_DENIED / INVALID_ARGUMENT naming the
   // file) the previous CA stays in use. Thread-safe.

@@ -789,45 +789,92 @@ class RelayServiceImpl final : public RelayService {
     auto* reactor = ctx->DefaultReactor();
     auto caller = Admit(ctx, method::kRevokeCertificate, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
-    auto serial = ids::CanonicalSerial(request->serial_hex());
-    if (!serial.ok()) return Fail(reactor, serial.status()), reactor;
-    const bool seen = SeenSinceStart(*serial);
     if (auto s = ValidateUtf8("reason", request->reason(), kMaxReasonBytes); !s.ok()) {
       return Fail(reactor, s), reactor;
     }
+    auto target = ResolveTarget(request->serial_hex(), request->certificate_pem());
+    if (!target.ok()) return Fail(reactor, target.status()), reactor;
+    if (auto s = CheckRevokeAllowed(*caller, *target); !s.ok()) return Fail(reactor, s), reactor;
+    if (auto s = BeginRevocation(*caller, target->serial); !s.ok()) {
+      return Fail(reactor, s), reactor;
+    }
+    const std::string serial = target->serial;
     v1::RevocationRecord record;
-    record.set_serial_hex(*serial);
+    record.set_serial_hex(serial);
     record.set_revoked_at_unix_ms(clock_());
     record.set_reason(request->reason());
     record.set_revoked_by(caller->id);
+    if (target->subject.has_value()) record.set_subject_uri(target->subject->uri);
     *reply = record;
-    reply->set_seen_since_start(seen);
-    // The adviser behind the serial, when it called since the relay started:
-    // their claims are freed in the same write as the revocation, so a crash
-    // leaves both or neither (never a revoked holder of a claim nobody can
-    // release). Claims of an adviser whose certificate the relay has not
-    // seen since its start stay; an admin frees them with ForceReleaseThread.
-    const SeenAdviser holder = SeenAdviserOf(*serial);
+    reply->set_seen_since_start(SeenSinceStart(serial));
+    // The adviser behind the serial: named by the certificate, or seen
+    // calling since the relay started. Their claims are freed in the same
+    // write as the revocation, so a crash leaves both or neither (never a
+    // revoked holder of a claim nobody can release). A bare serial the relay
+    // has not seen since its start frees nothing; an admin frees such claims
+    // with ForceReleaseThread.
+    SeenAdviser holder = SeenAdviserOf(serial);
+    if (target->subject.has_value() && target->subject->role == Role::kAdviser) {
+      holder = {target->subject->scope, target->subject->id};
+    }
     store_->RevokeAndReleaseClaims(
-        std::move(record), Audit(*caller, "revoke", "", absl::StrCat("serial=", *serial)),
+        std::move(record), Audit(*caller, "revoke", "", absl::StrCat("serial=", serial)),
         holder.unit, holder.adviser_id,
-        Audit(*caller, "force_release", "", absl::StrCat("reason=revoked serial=", *serial)),
-        Observed([this, reactor, reply,
-                  serial = *serial](absl::StatusOr<std::vector<v1::ThreadRecord>> freed) {
-          if (!freed.ok()) return Fail(reactor, freed.status());
-          reply->set_claims_released(static_cast<uint32_t>(freed->size()));
-          for (const v1::ThreadRecord& thread : *freed) {
-            PublishChange(thread, nullptr, v1::QueueEvent::KIND_RELEASED);
-          }
-          MarkRevoked(serial);
-          // Open streams of that certificate end now, not at its next call.
-          const size_t ended = hub_.CloseOwner(
-              serial,
-              absl::UnauthenticatedError(absl::StrCat(
-                  "certificate serial ", serial, " has been revoked; ask your administrator")));
-          LogInfo("certificate_revoked", {{"serial", serial},
-                                          {"streams_ended", absl::StrCat(ended)},
-                                          {"claims_released", absl::StrCat(freed->size())}});
+        Audit(*caller, "force_release", "", absl::StrCat("reason=revoked serial=", serial)),
+        Observed(
+            [this, reactor, reply, serial](absl::StatusOr<std::vector<v1::ThreadRecord>> freed) {
+              if (!freed.ok()) {
+                EndRevocation(serial);
+                return Fail(reactor, freed.status());
+              }
+              reply->set_claims_released(static_cast<uint32_t>(freed->size()));
+              for (const v1::ThreadRecord& thread : *freed) {
+                PublishChange(thread, nullptr, v1::QueueEvent::KIND_RELEASED);
+              }
+              MarkRevoked(serial);
+              EndRevocation(serial);
+              // Open streams of that certificate end now, not at its next call.
+              const size_t ended = hub_.CloseOwner(
+                  serial,
+                  absl::UnauthenticatedError(absl::StrCat(
+                      "certificate serial ", serial, " has been revoked; ask your administrator")));
+              LogInfo("certificate_revoked", {{"serial", serial},
+                                              {"streams_ended", absl::StrCat(ended)},
+                                              {"claims_released", absl::StrCat(freed->size())}});
+              reactor->Finish(grpc::Status::OK);
+            }));
+    return reactor;
+  }
+
+  ServerUnaryReactor* UnrevokeCertificate(CallbackServerContext* ctx,
+                                          const v1::UnrevokeCertificateRequest* request,
+                                          v1::RevocationRecord* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Admit(ctx, method::kUnrevokeCertificate, *request);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    if (auto s = ValidateUtf8("reason", request->reason(), kMaxReasonBytes); !s.ok()) {
+      return Fail(reactor, s), reactor;
+    }
+    auto target = ResolveTarget(request->serial_hex(), request->certificate_pem());
+    if (!target.ok()) return Fail(reactor, target.status()), reactor;
+    const std::string serial = target->serial;
+    auto stored = StoredFormsOf(serial);
+    if (!stored.ok()) return Fail(reactor, stored.status()), reactor;
+    if (stored->empty()) {
+      Fail(reactor, absl::NotFoundError(absl::StrCat(
+                        "serial ", serial, " is not revoked; `samrad admin revoked` lists them")));
+      return reactor;
+    }
+    if (auto s = CheckDeadline(ctx); !s.ok()) return Fail(reactor, s), reactor;
+    store_->Unrevoke(
+        *std::move(stored), Audit(*caller, "unrevoke", "", absl::StrCat("serial=", serial)),
+        Observed([this, reactor, reply, serial,
+                  reason = request->reason()](absl::StatusOr<v1::RevocationRecord> removed) {
+          if (!removed.ok()) return Fail(reactor, removed.status());
+          *reply = *std::move(removed);
+          reply->set_serial_hex(serial);
+          MarkUnrevoked(serial);
+          LogInfo("certificate_unrevoked", {{"serial", serial}, {"reason", reason}});
           reactor->Finish(grpc::Status::OK);
         }));
     return reactor;
@@ -840,7 +887,9 @@ class RelayServiceImpl final : public RelayService {
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     auto revoked = store_->ListRevoked();
     if (!revoked.ok()) return Fail(reactor, revoked.status()), reactor;
-    for (auto& r : *revoked) *reply->add_revoked() = std::move(r);
+    for (auto& r : *revoked) {
+      if (RevocationVisibleTo(*caller, r)) *reply->add_revoked() = std::move(r);
+    }
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
@@ -874,10 +923,24 @@ class RelayServiceImpl final : public RelayService {
       return reactor;
     }
     v1::StatsRequest query = *request;
-    RunBlocking(reactor, [this, query = std::move(query), reply]() -> absl::Status {
+    // A unit admin's statistics are their unit's rows of the same query
+    // grouped by unit as well: a subset of what a national admin sees, so the
+    // suppression rule holds unchanged.
+    std::optional<std::string> only_unit;
+    if (caller->scope != kNationalScope) {
+      only_unit = caller->scope;
+      if (!seen.contains("unit")) query.add_group_by("unit");
+    }
+    RunBlocking(reactor, [this, query = std::move(query), reply, only_unit]() -> absl::Status {
       auto rows = store_->Stats(query);
       if (!rows.ok()) return rows.status();
-      for (auto& row : *rows) *reply->add_rows() = std::move(row);
+      for (auto& row : *rows) {
+        if (only_unit.has_value()) {
+          auto unit = row.group().find("unit");
+          if (unit == row.group().end() || unit->second != *only_unit) continue;
+        }
+        *reply->add_rows() = std::move(row);
+      }
       return absl::OkStatus();
     });
     return reactor;
@@ -893,10 +956,20 @@ class RelayServiceImpl final : public RelayService {
                                                             "; it must be 1..1000 (0 = 200)")));
       return reactor;
     }
-    auto entries = store_->ReadAudit(request->after_index(), request->since_unix_ms(),
-                                     request->limit() == 0 ? 200 : request->limit());
+    const uint32_t limit = request->limit() == 0 ? 200 : request->limit();
+    if (caller->scope != kNationalScope) {
+      // Scans on the maintenance thread: it may read many entries to find few.
+      RunBlocking(reactor, [this, reply, who = *caller, after = request->after_index(),
+                            since = request->since_unix_ms(),
+                            limit]() { return ReadScopedAudit(who, after, since, limit, reply); });
+      return reactor;
+    }
+    auto entries = store_->ReadAudit(request->after_index(), request->since_unix_ms(), limit);
     if (!entries.ok()) return Fail(reactor, entries.status()), reactor;
     for (auto& e : *entries) *reply->add_entries() = std::move(e);
+    if (reply->entries_size() > 0) {
+      reply->set_scanned_to_index(reply->entries(reply->entries_size() - 1).index());
+    }
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
@@ -1078,7 +1151,7 @@ class RelayServiceImpl final : public RelayService {
                                                      " has been revoked; ask your administrator"));
     }
     NoteSeen(*identity);
-    if (auto s = AuthorizeMethod(full_method, identity->role); !s.ok()) return s;
+    if (auto s = AuthorizeMethod(full_method, identity->role, identity->scope); !s.ok()) return s;
     if (auto s = rate_limiter_.Acquire(identity->serial_hex, clock_()); !s.ok()) return s;
     return identity;
   }
@@ -1147,6 +1220,146 @@ class RelayServiceImpl final : public RelayService {
         absl::StrCat("certificate serial ", serial, " has been revoked; ask your administrator"));
   }
 
+  // ---- Admin scope (docs/DESIGN.md section 4) ----
+
+  // What a revocation or unrevocation names: the canonical serial and, when
+  // the request carried the certificate, whose it is.
+  struct RevocationTarget {
+    std::string serial;
+    std::optional<Identity> subject;
+  };
+
+  // From certificate_pem when set (verified to chain to the client CA; the
+  // serial field is then ignored), else from serial_hex.
+  absl::StatusOr<RevocationTarget> ResolveTarget(const std::string& serial_hex,
+                                                 const std::string& certificate_pem) {
+    RevocationTarget out;
+    if (!certificate_pem.empty()) {
+      auto subject = verifier_->VerifyIssued(certificate_pem);
+      if (!subject.ok()) return subject.status();
+      out.serial = subject->serial_hex;
+      out.subject = *std::move(subject);
+      return out;
+    }
+    auto serial = ids::CanonicalSerial(serial_hex);
+    if (!serial.ok()) return serial.status();
+    out.serial = *std::move(serial);
+    return out;
+  }
+
+  // Nobody revokes their own certificate. A national admin revokes any
+  // other; a unit admin only an adviser or admin certificate of their own
+  // unit, and so only one named by its certificate (a bare serial says
+  // nothing about whose it is).
+  static absl::Status CheckRevokeAllowed(const Identity& caller, const RevocationTarget& target) {
+    if (target.serial == caller.serial_hex) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("serial ", target.serial,
+                       " is your own certificate; you cannot revoke it yourself: ask another "
+                       "admin of your scope or a national admin"));
+    }
+    if (caller.scope == kNationalScope) return absl::OkStatus();
+    if (!target.subject.has_value()) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "an admin of unit ", caller.scope,
+          " may revoke only certificates of that unit, and a bare serial does not say whose it "
+          "is: use `samrad admin revoke --cert FILE` with the certificate"));
+    }
+    const Identity& subject = *target.subject;
+    if (subject.role == Role::kProfessional || subject.scope != caller.scope) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("certificate ", subject.uri, " (serial ", target.serial, ") is not of unit ",
+                       caller.scope, "; only a national admin may revoke it"));
+    }
+    return absl::OkStatus();
+  }
+
+  // Serialises revocations against the revoking certificates: refuses the
+  // caller when their own certificate is revoked or being revoked (so two
+  // national admins revoking each other at once cannot both succeed, and one
+  // unrevoked national admin always remains), and marks `serial` in flight
+  // until EndRevocation. ABORTED when `serial` is being revoked already.
+  absl::Status BeginRevocation(const Identity& caller, const std::string& serial) {
+    std::lock_guard lock(in_flight_mu_);
+    auto revoked = IsRevoked(caller.serial_hex);
+    if (!revoked.ok()) return revoked.status();
+    if (*revoked || revocations_in_flight_.contains(caller.serial_hex)) {
+      return absl::UnauthenticatedError(absl::StrCat("certificate serial ", caller.serial_hex,
+                                                     " is being revoked; ask your administrator"));
+    }
+    if (!revocations_in_flight_.insert(serial).second) {
+      return absl::AbortedError(
+          absl::StrCat("serial ", serial, " is being revoked by another call; retry"));
+    }
+    return absl::OkStatus();
+  }
+  void EndRevocation(const std::string& serial) {
+    std::lock_guard lock(in_flight_mu_);
+    revocations_in_flight_.erase(serial);
+  }
+
+  // The stored revocation records of `serial` (canonical and older forms).
+  absl::StatusOr<std::vector<std::string>> StoredFormsOf(const std::string& serial) {
+    auto revoked = store_->ListRevoked();
+    if (!revoked.ok()) return revoked.status();
+    std::vector<std::string> out;
+    for (const v1::RevocationRecord& record : *revoked) {
+      auto canonical = ids::CanonicalSerial(record.serial_hex());
+      if (canonical.ok() && *canonical == serial) out.push_back(record.serial_hex());
+    }
+    return out;
+  }
+
+  // A national admin sees every revocation; a unit admin those of
+  // certificates of their unit (named by certificate when revoked).
+  static bool RevocationVisibleTo(const Identity& caller, const v1::RevocationRecord& record) {
+    if (caller.scope == kNationalScope) return true;
+    auto subject = ParseSamradUri(record.subject_uri());
+    return subject.ok() && subject->role != Role::kProfessional && subject->scope == caller.scope;
+  }
+
+  // A unit admin's view of the audit log: an entry about a thread whose
+  // current unit is theirs, or an entry without a thread made by an admin
+  // with their id (their own publish/revoke/backup...). Scans at most
+  // kMaxAuditScan entries per call; scanned_to_index tells the client where
+  // to page on.
+  absl::Status ReadScopedAudit(const Identity& who, uint64_t after_index, int64_t since_unix_ms,
+                               uint32_t limit, v1::AuditLogReply* reply) {
+    static constexpr uint64_t kMaxAuditScan = 100000;
+    reply->set_scoped(true);
+    absl::flat_hash_map<std::string, bool> thread_in_unit;
+    uint64_t cursor = after_index;
+    uint64_t scanned = 0;
+    while (static_cast<uint32_t>(reply->entries_size()) < limit && scanned < kMaxAuditScan) {
+      auto batch = store_->ReadAudit(cursor, since_unix_ms, 1000);
+      if (!batch.ok()) return batch.status();
+      if (batch->empty()) break;
+      for (v1::AuditEntry& entry : *batch) {
+        cursor = entry.index();
+        ++scanned;
+        if (AuditEntryVisible(who, entry, &thread_in_unit)) {
+          *reply->add_entries() = std::move(entry);
+          if (static_cast<uint32_t>(reply->entries_size()) == limit) break;
+        }
+      }
+    }
+    reply->set_scanned_to_index(cursor);
+    return absl::OkStatus();
+  }
+
+  bool AuditEntryVisible(const Identity& who, const v1::AuditEntry& entry,
+                         absl::flat_hash_map<std::string, bool>* thread_in_unit) {
+    if (entry.thread_id().empty()) {
+      return entry.actor_role() == RoleName(Role::kAdmin) && entry.actor_id() == who.id;
+    }
+    auto [it, inserted] = thread_in_unit->try_emplace(entry.thread_id(), false);
+    if (inserted) {
+      auto thread = store_->GetThread(entry.thread_id());
+      it->second = thread.ok() && thread->unit() == who.scope;
+    }
+    return it->second;
+  }
+
   // An adviser certificate's unit and id (both empty for other roles).
   struct SeenAdviser {
     std::string unit;
@@ -1174,25 +1387,39 @@ class RelayServiceImpl final : public RelayService {
     return it == seen_serials_.end() ? SeenAdviser() : it->second;
   }
 
+  // Cached per serial; MarkRevoked / MarkUnrevoked set the cache after
+  // their write is durable. A store read that raced with one of them (the
+  // generation moved) is not cached and yields to the mark.
   absl::StatusOr<bool> IsRevoked(const std::string& serial) {
+    uint64_t generation = 0;
     {
       std::lock_guard<std::mutex> lock(revoked_mu_);
       auto it = revoked_cache_.find(serial);
       if (it != revoked_cache_.end()) return it->second;
+      generation = revoked_generation_;
     }
     auto revoked = store_->IsRevoked(serial);
     if (!revoked.ok()) return revoked.status();
     std::lock_guard<std::mutex> lock(revoked_mu_);
+    if (revoked_generation_ != generation) {
+      auto it = revoked_cache_.find(serial);
+      return it != revoked_cache_.end() ? it->second : *revoked;
+    }
     if (revoked_cache_.size() >= 100000) revoked_cache_.clear();
-    // A concurrent RevokeCertificate may have set true meanwhile; keep true.
-    auto [it, inserted] = revoked_cache_.try_emplace(serial, *revoked);
-    if (!inserted) it->second = it->second || *revoked;
-    return it->second;
+    revoked_cache_[serial] = *revoked;
+    return *revoked;
   }
 
   void MarkRevoked(const std::string& serial) {
     std::lock_guard<std::mutex> lock(revoked_mu_);
     revoked_cache_[serial] = true;
+    ++revoked_generation_;
+  }
+
+  void MarkUnrevoked(const std::string& serial) {
+    std::lock_guard<std::mutex> lock(revoked_mu_);
+    revoked_cache_[serial] = false;
+    ++revoked_generation_;
   }
 
   static absl::Status CheckDeadline(CallbackServerContext* ctx) {
@@ -1657,6 +1884,10 @@ class RelayServiceImpl final : public RelayService {
   absl::flat_hash_map<std::string, SeenAdviser> seen_serials_;
   std::mutex revoked_mu_;
   absl::flat_hash_map<std::string, bool> revoked_cache_;
+  uint64_t revoked_generation_ = 0;
+  // Serials whose revocation is being written (BeginRevocation).
+  std::mutex in_flight_mu_;
+  absl::flat_hash_set<std::string> revocations_in_flight_;
 
   std::unique_ptr<MaintenanceWorker> worker_;
 

@@ -431,6 +431,15 @@ class StoreImpl final : public Store {
                std::move(done));
   }
 
+  void Unrevoke(std::vector<std::string> stored_serials, std::optional<AuditDraft> audit,
+                Callback<v1::RevocationRecord> done) override {
+    Submit<v1::RevocationRecord>(
+        [this, stored_serials = std::move(stored_serials), audit = std::move(audit)](Txn& txn) {
+          return ApplyUnrevoke(txn, stored_serials, audit);
+        },
+        std::move(done));
+  }
+
   void AppendAudit(AuditDraft audit, Callback<v1::AuditEntry> done) override {
     Submit<v1::AuditEntry>(
         [this, audit = std::move(audit)](Txn& txn) { return AppendAuditInTxn(txn, audit); },
@@ -1329,6 +1338,24 @@ class StoreImpl final : public Store {
       return s;
     }
     return MaybeAudit(txn, audit);
+  }
+
+  absl::StatusOr<v1::RevocationRecord> ApplyUnrevoke(Txn& txn,
+                                                     const std::vector<std::string>& stored_serials,
+                                                     const std::optional<AuditDraft>& audit) {
+    std::optional<v1::RevocationRecord> removed;
+    for (const std::string& serial : stored_serials) {
+      if (absl::Status s = schema::ValidateKeyPart("serial_hex", serial); !s.ok()) return s;
+      absl::StatusOr<std::optional<v1::RevocationRecord>> existing =
+          txn.GetProto<v1::RevocationRecord>(schema::kRevocations, serial);
+      if (!existing.ok()) return existing.status();
+      if (!existing->has_value()) continue;
+      if (!removed.has_value()) removed = **existing;
+      txn.Delete(schema::kRevocations, serial);
+    }
+    if (!removed.has_value()) return absl::NotFoundError("the serial is not revoked");
+    if (absl::Status s = MaybeAudit(txn, audit); !s.ok()) return s;
+    return *removed;
   }
 
   absl::Status MaybeAudit(Txn& txn, const std::optional<AuditDraft>& audit) {

@@ -271,6 +271,14 @@ class Store {
   virtual void Revoke(v1::RevocationRecord record, std::optional<AuditDraft> audit,
                       DoneCallback done) = 0;
 
+  // Removes the revocation records stored under each of `stored_serials`
+  // (the canonical serial and any older, non-canonical form of the same
+  // integer, as ListRevoked returns them), with `audit`, in one write.
+  // Returns the first record removed; NOT_FOUND (nothing written) when none
+  // of them is stored.
+  virtual void Unrevoke(std::vector<std::string> stored_serials, std::optional<AuditDraft> audit,
+                        Callback<v1::RevocationRecord> done) = 0;
+
   // Appends an audit entry on its own (e.g. "read" by an adviser).
   virtual void AppendAudit(AuditDraft audit, Callback<v1::AuditEntry> done) = 0;
 

@@ -176,7 +176,8 @@ class AdminE2eTest : public ::testing::Test {
 
 TEST_F(AdminE2eTest, AuditStatsPurgeBackupAndRevocation) {
   // Help is there for every admin command.
-  for (const char* command : {"revoke", "revoked", "audit", "stats", "purge", "backup"}) {
+  for (const char* command :
+       {"revoke", "revoked", "unrevoke", "audit", "stats", "purge", "backup"}) {
     ProcessResult help = Samrad("admin", {"admin", command, "--help"});
     EXPECT_EQ(help.exit_code, 0) << command << help.err;
     EXPECT_TRUE(absl::StrContains(help.out, std::string("admin ") + command)) << help.out;
@@ -334,11 +335,20 @@ TEST_F(AdminE2eTest, AuditStatsPurgeBackupAndRevocation) {
   EXPECT_EQ(Samrad("admin", {"admin", "revoke", "--yes", "--serial", "xyz"}).exit_code, 2);
   EXPECT_EQ(
       Samrad("admin", {"admin", "revoke", "--yes", "--cert", dir_.File("nope.crt")}).exit_code, 5);
+  // Undo a revocation (national admin), by certificate; a second time there
+  // is nothing to undo (5).
+  ProcessResult unrevoke =
+      Samrad("admin", {"admin", "unrevoke", "--cert", pki_ + "/adviser-rc-kronoberg-a-2.crt"});
+  ASSERT_EQ(unrevoke.exit_code, 0) << unrevoke.err;
+  EXPECT_EQ(unrevoke.out, "Certificate " + upper_serial +
+                              " is no longer revoked; it works again from its next call.\n");
+  EXPECT_EQ(Samrad("admin", {"admin", "unrevoke", "--serial", upper_serial}).exit_code, 5);
 
   // The chain still verifies and records the revocations and the backup.
   ProcessResult after = Samrad("admin", {"admin", "audit", "--verify", "--json"});
   ASSERT_EQ(after.exit_code, 0) << after.err;
   EXPECT_TRUE(absl::StrContains(after.out, R"("action":"revoke")")) << after.out;
+  EXPECT_TRUE(absl::StrContains(after.out, R"("action":"unrevoke")")) << after.out;
   EXPECT_TRUE(absl::StrContains(after.out, R"("action":"backup")")) << after.out;
   EXPECT_TRUE(absl::StrContains(after.out, R"("chain_intact":true)")) << after.out;
 

@@ -287,6 +287,12 @@ class TamperingRelay final : public v1::Relay::Service {
     return Forward(ctx, "RevokeCertificate", &v1::Relay::Stub::RevokeCertificate, *request, reply,
                    NoTamper);
   }
+  grpc::Status UnrevokeCertificate(grpc::ServerContext* ctx,
+                                   const v1::UnrevokeCertificateRequest* request,
+                                   v1::RevocationRecord* reply) override {
+    return Forward(ctx, "UnrevokeCertificate", &v1::Relay::Stub::UnrevokeCertificate, *request,
+                   reply, NoTamper);
+  }
   grpc::Status ListRevoked(grpc::ServerContext* ctx, const v1::ListRevokedRequest* request,
                            v1::ListRevokedReply* reply) override {
     return Forward(ctx, "ListRevoked", &v1::Relay::Stub::ListRevoked, *request, reply, NoTamper);

@@ -54,6 +54,8 @@ enum class Principal {
   kAdviserOfUnit,
   kAdviserOfOtherUnit,
   kAdmin,
+  kUnitAdmin,
+  kOtherUnitAdmin,
 };
 
 struct PrincipalColumn {
@@ -71,6 +73,8 @@ constexpr PrincipalColumn kPrincipals[] = {
     {Principal::kAdviserOfUnit, "adviser-unit"},
     {Principal::kAdviserOfOtherUnit, "adviser-other"},
     {Principal::kAdmin, "admin"},
+    {Principal::kUnitAdmin, "admin-unit"},
+    {Principal::kOtherUnitAdmin, "admin-other"},
 };
 
 std::vector<std::string> PrincipalColumns() {
@@ -319,6 +323,9 @@ class AccessMatrixTest : public RelayTest {
                       AdviserKeys{kThirdUnit, "c-1", crypto::X25519PrivateKey::Generate(),
                                   crypto::Ed25519PrivateKey::Generate()});
     revoked_certificate_ = IssueClientCertificate("professional", "07", "p-revoked");
+    unit_admin_ = IssueClientCertificate("admin", kUnit, "ua-1");
+    other_unit_admin_ = IssueClientCertificate("admin", kOtherUnit, "oa-1");
+    revocation_target_ = IssueClientCertificate("adviser", kUnit, "a-revoke");
   }
 
   // The directory: kUnit (07, 06), kOtherUnit (05, fallback), kThirdUnit (12).
@@ -487,6 +494,12 @@ class AccessMatrixTest : public RelayTest {
       case Principal::kAdmin:
         caller.stub = Stub(kAdmin);
         break;
+      case Principal::kUnitAdmin:
+        caller.stub = Stub(unit_admin_);
+        break;
+      case Principal::kOtherUnitAdmin:
+        caller.stub = Stub(other_unit_admin_);
+        break;
     }
     return caller;
   }
@@ -615,11 +628,25 @@ class AccessMatrixTest : public RelayTest {
       if (status.ok()) epoch_ = epoch;  // envelopes are sealed for it from now on
       return status;
     };
-    runners["RevokeCertificate"] = [](const Caller& c) {
+    // By certificate (as `samrad admin revoke --cert` sends it): an adviser
+    // certificate of the thread's unit that nobody calls with (revoking it
+    // again is idempotent).
+    runners["RevokeCertificate"] = [this](const Caller& c) {
       v1::RevokeCertificateRequest request;
-      request.set_serial_hex(crypto::RandomId());  // a serial nobody in this test holds
+      request.set_certificate_pem(ReadFile(SharedPki().Cert(revocation_target_)));
       request.set_reason("access matrix");
       return Call(&S::RevokeCertificate, *c.stub, request);
+    };
+    // The same certificate, revoked by the national admin before each cell.
+    runners["UnrevokeCertificate"] = [this](const Caller& c) {
+      v1::RevokeCertificateRequest revoke;
+      revoke.set_certificate_pem(ReadFile(SharedPki().Cert(revocation_target_)));
+      if (grpc::Status s = Call(&S::RevokeCertificate, ScenarioStub(kAdmin), revoke); !s.ok()) {
+        return SetupFailed("revoke: " + s.error_message());
+      }
+      v1::UnrevokeCertificateRequest request;
+      request.set_certificate_pem(revoke.certificate_pem());
+      return Call(&S::UnrevokeCertificate, *c.stub, request);
     };
     runners["ListRevoked"] = [](const Caller& c) {
       return Call(&S::ListRevoked, *c.stub, v1::ListRevokedRequest());
@@ -687,6 +714,9 @@ class AccessMatrixTest : public RelayTest {
   }
 
   std::string revoked_certificate_;
+  std::string unit_admin_;         // samrad://admin/rc-kronoberg/ua-1 (the thread's unit)
+  std::string other_unit_admin_;   // samrad://admin/nkt/oa-1
+  std::string revocation_target_;  // samrad://adviser/rc-kronoberg/a-revoke
   uint64_t last_signed_epoch_ = 0;
   std::map<std::string, std::unique_ptr<v1::Relay::Stub>> scenario_stubs_;
 };

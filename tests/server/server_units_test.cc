@@ -194,19 +194,33 @@ TEST_F(PeerVerifierTest, ReplacedCaFileIsPickedUpWithoutRestart) {
 // ---- authz ----
 
 TEST(AuthzTest, TableAllowsAndRefusesPerRole) {
-  EXPECT_TRUE(AuthorizeMethod(method::kSubmitConsultation, Role::kProfessional).ok());
-  EXPECT_EQ(AuthorizeMethod(method::kSubmitConsultation, Role::kAdviser).code(),
+  EXPECT_TRUE(AuthorizeMethod(method::kSubmitConsultation, Role::kProfessional, "07").ok());
+  EXPECT_EQ(AuthorizeMethod(method::kSubmitConsultation, Role::kAdviser, "u").code(),
             absl::StatusCode::kPermissionDenied);
-  EXPECT_TRUE(AuthorizeMethod(method::kClaimThread, Role::kAdviser).ok());
-  EXPECT_EQ(AuthorizeMethod(method::kClaimThread, Role::kProfessional).code(),
+  EXPECT_TRUE(AuthorizeMethod(method::kClaimThread, Role::kAdviser, "u").ok());
+  EXPECT_EQ(AuthorizeMethod(method::kClaimThread, Role::kProfessional, "07").code(),
             absl::StatusCode::kPermissionDenied);
-  EXPECT_TRUE(AuthorizeMethod(method::kPublishDirectory, Role::kAdmin).ok());
-  EXPECT_EQ(AuthorizeMethod(method::kGetThread, Role::kAdmin).code(),
+  EXPECT_TRUE(AuthorizeMethod(method::kPublishDirectory, Role::kAdmin, kNationalScope).ok());
+  EXPECT_EQ(AuthorizeMethod(method::kGetThread, Role::kAdmin, kNationalScope).code(),
             absl::StatusCode::kPermissionDenied);
   for (Role r : {Role::kProfessional, Role::kAdviser, Role::kAdmin}) {
-    EXPECT_TRUE(AuthorizeMethod(method::kGetDirectory, r).ok());
-    EXPECT_EQ(AuthorizeMethod("/samrad.v1.Relay/Unlisted", r).code(),
+    EXPECT_TRUE(AuthorizeMethod(method::kGetDirectory, r, "u").ok());
+    EXPECT_EQ(AuthorizeMethod("/samrad.v1.Relay/Unlisted", r, kNationalScope).code(),
               absl::StatusCode::kPermissionDenied);
+  }
+}
+
+TEST(AuthzTest, SomeAdminMethodsAreForNationalAdminsOnly) {
+  for (const char* m : {method::kPublishDirectory, method::kBackup, method::kRunRetention,
+                        method::kUnrevokeCertificate}) {
+    EXPECT_TRUE(AuthorizeMethod(m, Role::kAdmin, kNationalScope).ok()) << m;
+    absl::Status unit = AuthorizeMethod(m, Role::kAdmin, "rc-kronoberg");
+    EXPECT_EQ(unit.code(), absl::StatusCode::kPermissionDenied) << m;
+    EXPECT_NE(unit.message().find("national admins"), absl::string_view::npos) << unit.message();
+  }
+  for (const char* m : {method::kRevokeCertificate, method::kGetAuditLog, method::kGetStats,
+                        method::kListRevoked, method::kForceReleaseThread}) {
+    EXPECT_TRUE(AuthorizeMethod(m, Role::kAdmin, "rc-kronoberg").ok()) << m;
   }
 }
 
