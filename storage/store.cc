@@ -53,6 +53,13 @@
 namespace samrad::storage {
 namespace {
 
+// FAILED_PRECONDITION "thread … is closed" for a CLOSED thread: nothing may
+// change a closed thread (the state machine in docs/DESIGN.md).
+absl::Status RefuseIfClosed(const v1::ThreadRecord& thread) {
+  if (thread.state() != v1::THREAD_STATE_CLOSED) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat("thread ", thread.thread_id(), " is closed"));
+}
+
 using crypto::SecretBytes;
 using schema::CfId;
 
@@ -1005,10 +1012,7 @@ class StoreImpl final : public Store {
     if (!loaded.ok()) return loaded.status();
     const v1::ThreadRecord old = *loaded;
     v1::ThreadRecord thread = *std::move(loaded);
-    if (thread.state() == v1::THREAD_STATE_CLOSED) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("thread ", thread.thread_id(), " is closed"));
-    }
+    if (absl::Status s = RefuseIfClosed(thread); !s.ok()) return s;
     if (message.sequence() != thread.last_sequence() + 1) {
       return absl::FailedPreconditionError(absl::StrCat("message sequence ", message.sequence(),
                                                         " is out of order: expected ",
@@ -1072,9 +1076,7 @@ class StoreImpl final : public Store {
     if (!loaded.ok()) return loaded.status();
     const v1::ThreadRecord old = *loaded;
     v1::ThreadRecord thread = *std::move(loaded);
-    if (thread.state() == v1::THREAD_STATE_CLOSED) {
-      return absl::FailedPreconditionError(absl::StrCat("thread ", thread_id, " is closed"));
-    }
+    if (absl::Status s = RefuseIfClosed(thread); !s.ok()) return s;
     if (!thread.claimed_by().empty() && thread.claimed_by() != adviser_id) {
       return absl::FailedPreconditionError(
           absl::StrCat("thread ", thread_id, " is already claimed by another adviser"));
@@ -1093,19 +1095,13 @@ class StoreImpl final : public Store {
                                                 const std::optional<AuditDraft>& audit) {
     absl::StatusOr<v1::ThreadRecord> loaded = LoadThreadInUnit(txn, thread_id, unit);
     if (!loaded.ok()) return loaded.status();
-    const v1::ThreadRecord old = *loaded;
     v1::ThreadRecord thread = *std::move(loaded);
     if (thread.state() == v1::THREAD_STATE_CLOSED || adviser_id.empty() ||
         thread.claimed_by() != adviser_id) {
       return absl::FailedPreconditionError(
           absl::StrCat("thread ", thread_id, " is not claimed by this adviser"));
     }
-    thread.clear_claimed_by();
-    thread.set_state(v1::THREAD_STATE_OPEN);
-    thread.set_last_activity_unix_ms(txn.now());
-    if (absl::Status s = PutThread(txn, &old, thread); !s.ok()) return s;
-    if (absl::Status s = MaybeAudit(txn, audit); !s.ok()) return s;
-    return thread;
+    return FreeClaim(txn, std::move(thread), audit);
   }
 
   absl::StatusOr<v1::ThreadRecord> ApplyHandover(Txn& txn, const std::string& thread_id,
@@ -1121,9 +1117,7 @@ class StoreImpl final : public Store {
     if (!loaded.ok()) return loaded.status();
     const v1::ThreadRecord old = *loaded;
     v1::ThreadRecord thread = *std::move(loaded);
-    if (thread.state() == v1::THREAD_STATE_CLOSED) {
-      return absl::FailedPreconditionError(absl::StrCat("thread ", thread_id, " is closed"));
-    }
+    if (absl::Status s = RefuseIfClosed(thread); !s.ok()) return s;
     if (thread.claimed_by().empty()) {
       return absl::FailedPreconditionError(
           absl::StrCat("thread ", thread_id, " is not claimed; claim it first, then hand it over"));
@@ -1141,9 +1135,7 @@ class StoreImpl final : public Store {
                                                      const std::optional<AuditDraft>& audit) {
     absl::StatusOr<v1::ThreadRecord> loaded = LoadThreadInUnit(txn, thread_id, unit);
     if (!loaded.ok()) return loaded.status();
-    if (loaded->state() == v1::THREAD_STATE_CLOSED) {
-      return absl::FailedPreconditionError(absl::StrCat("thread ", thread_id, " is closed"));
-    }
+    if (absl::Status s = RefuseIfClosed(*loaded); !s.ok()) return s;
     if (loaded->claimed_by().empty()) {
       return absl::FailedPreconditionError(
           absl::StrCat("thread ", thread_id, " is not claimed by anyone; nothing to release"));
@@ -1218,9 +1210,7 @@ class StoreImpl final : public Store {
     if (!loaded.ok()) return loaded.status();
     const v1::ThreadRecord old = *loaded;
     v1::ThreadRecord thread = *std::move(loaded);
-    if (thread.state() == v1::THREAD_STATE_CLOSED) {
-      return absl::FailedPreconditionError(absl::StrCat("thread ", thread_id, " is closed"));
-    }
+    if (absl::Status s = RefuseIfClosed(thread); !s.ok()) return s;
     std::vector<v1::StoredMessage> messages;
     for (uint64_t sequence = 1; sequence <= thread.last_sequence(); ++sequence) {
       absl::StatusOr<std::optional<v1::StoredMessage>> message = txn.GetProto<v1::StoredMessage>(
@@ -1525,9 +1515,7 @@ class StoreImpl final : public Store {
     if (wraps.empty()) return absl::InvalidArgumentError("no wraps to add");
     absl::StatusOr<v1::ThreadRecord> thread = LoadThreadInUnit(txn, thread_id, unit);
     if (!thread.ok()) return thread.status();
-    if (thread->state() == v1::THREAD_STATE_CLOSED) {
-      return absl::FailedPreconditionError(absl::StrCat("thread ", thread_id, " is closed"));
-    }
+    if (absl::Status s = RefuseIfClosed(*thread); !s.ok()) return s;
     // Everything is checked before anything is written.
     std::vector<v1::StoredMessage> changed;
     RecipientsAdded out;
