@@ -35,8 +35,9 @@ constexpr char kServeUsage[] =
     "  Runs the relay with the text-format config FILE (see deploy/relay.textproto).\n"
     "  --listen and --data-dir override the file; --quiet logs warnings and errors only.\n"
     "  Logs go to stderr, one line each (logfmt, or JSON with --log-format json).\n"
-    "  SIGHUP re-reads the TLS files, the client CA and log_level (and logs what\n"
-    "  needs a restart); SIGTERM/SIGINT shut down gracefully. Under systemd\n"
+    "  SIGHUP re-reads the TLS files, the client CA, log_level and the rate and\n"
+    "  stream limits (and logs what changed and what needs a restart);\n"
+    "  SIGTERM/SIGINT shut down gracefully. Under systemd\n"
     "  (Type=notify) it reports READY, RELOADING, STOPPING and watchdog pings.\n";
 constexpr char kFsckUsage[] =
     "Usage: samrad-relay fsck --data-dir DIR (--kek-file F | --kek-env NAME) [--expect-ids FILE]\n"
@@ -106,6 +107,17 @@ bool ParseArgs(const std::vector<std::string>& args, const std::set<std::string>
 
 int UsageError(const std::string& error, const char* usage) {
   std::fprintf(stderr, "samrad-relay: %s\n%s", error.c_str(), usage);
+  return 2;
+}
+
+// serve's usage errors: one line (it may land in the journal from a unit's
+// ExecStart=, where a usage text would be many lines) naming the cause and
+// where to look; exit status 2.
+int ServeUsageError(const std::string& error) {
+  std::fprintf(stderr,
+               "samrad-relay: %s; see samrad-relay serve --help (under systemd, check "
+               "ExecStart= in systemctl cat samrad-relay)\n",
+               error.c_str());
   return 2;
 }
 
@@ -212,10 +224,14 @@ void ReloadRelay(RelayServer& relay, ParsedArgs& parsed, bool quiet) {
     const RelayServer::ReloadReport report = relay.Reload(*next);
     const std::string reloaded = absl::StrJoin(report.reloaded, ",");
     const std::string restart = absl::StrJoin(report.needs_restart, ",");
-    LogInfo("reloaded", {{"reloaded", reloaded}, {"needs_restart", restart}});
+    const std::string changed =
+        report.changed.empty() ? "none" : absl::StrJoin(report.changed, ", ");
+    LogInfo("reloaded", {{"reloaded", reloaded}, {"changed", changed}, {"needs_restart", restart}});
     if (!report.needs_restart.empty()) {
       LogWarning("reload_needs_restart",
                  {{"fields", restart},
+                  {"changes", absl::StrJoin(report.needs_restart_changes, ", ")},
+                  {"kept", "the running values"},
                   {"fix", "systemctl restart samrad-relay to apply these (SIGHUP cannot)"}});
     }
     for (const std::string& failure : report.failed) {
@@ -231,19 +247,19 @@ int ServeCommand(const std::vector<std::string>& args) {
   ParsedArgs parsed;
   std::string error;
   if (!ParseArgs(args, {"config", "listen", "data-dir", "log-format"}, {"quiet"}, parsed, error)) {
-    return UsageError(error, kServeUsage);
+    return ServeUsageError(error);
   }
   if (parsed.help) return std::fputs(kServeUsage, stdout), 0;
   if (!parsed.positional.empty()) {
-    return UsageError(absl::StrCat("unexpected argument ", parsed.positional[0]), kServeUsage);
+    return ServeUsageError(absl::StrCat("unexpected argument ", parsed.positional[0]));
   }
   if (parsed.flags.count("log-format") != 0) {
     auto format = ParseLogFormat(parsed.flags["log-format"]);
-    if (!format.ok()) return UsageError(std::string(format.status().message()), kServeUsage);
+    if (!format.ok()) return ServeUsageError(std::string(format.status().message()));
     SetLogFormat(*format);
   }
   RouteGrpcLogs();
-  if (parsed.flags.count("config") == 0) return UsageError("--config is required", kServeUsage);
+  if (parsed.flags.count("config") == 0) return ServeUsageError("--config FILE is required");
   const bool quiet = parsed.flags.count("quiet") != 0;
   auto config = LoadServeConfig(parsed);
   if (!config.ok()) return ServeFailure("config_refused", config.status());

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -64,8 +65,20 @@ std::string CurrentUserName() {
 }
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return OpenError("file", path, errno);
+  struct stat st = {};
+  if (::fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    const char* kind = S_ISDIR(st.st_mode)    ? "a directory"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                                              : "a device";
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, " is ", kind, ", not a regular file; point to the file itself (or replace ", path,
+        " with one)"));
+  }
   std::string contents;
   char buffer[65536];
   while (true) {
@@ -74,9 +87,6 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
     if (n < 0) {
       const int error_number = errno;
       ::close(fd);
-      if (error_number == EISDIR) {
-        return absl::InvalidArgumentError(absl::StrCat(path, " is a directory, not a file"));
-      }
       return absl::DataLossError(
           absl::StrCat("error reading ", path, ": ", std::strerror(error_number)));
     }

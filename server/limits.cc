@@ -6,28 +6,62 @@
 #include "absl/strings/str_cat.h"
 
 namespace samrad::server {
+namespace {
+
+// The LiveLimits of the Binding alive on this thread.
+thread_local std::shared_ptr<LiveLimits> bound_limits;
+
+// The bound limits, or fresh ones holding `values`.
+std::shared_ptr<LiveLimits> BoundOr(const LiveLimits::Values& values) {
+  std::shared_ptr<LiveLimits> bound = LiveLimits::Bound();
+  return bound ? bound : std::make_shared<LiveLimits>(values);
+}
+
+}  // namespace
+
+LiveLimits::Values LiveLimits::Get() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return values_;
+}
+
+void LiveLimits::Set(const Values& values) {
+  std::lock_guard<std::mutex> lock(mu_);
+  values_ = values;
+}
+
+LiveLimits::Binding::Binding(std::shared_ptr<LiveLimits> limits) {
+  bound_limits = std::move(limits);
+}
+
+LiveLimits::Binding::~Binding() { bound_limits.reset(); }
+
+std::shared_ptr<LiveLimits> LiveLimits::Bound() { return bound_limits; }
 
 RateLimiter::RateLimiter(double rate_per_second, double burst)
-    : rate_per_ms_(rate_per_second / 1000.0), burst_(burst) {}
+    : limits_(BoundOr({.rate_per_second = rate_per_second, .rate_burst = burst})) {}
 
 absl::Status RateLimiter::Acquire(absl::string_view key, int64_t now_ms) {
+  const LiveLimits::Values limits = limits_->Get();
+  const double rate_per_ms = limits.rate_per_second / 1000.0;
+  const double burst = limits.rate_burst;
   std::lock_guard<std::mutex> lock(mu_);
   // Forget buckets that have refilled completely (bounded memory).
-  const int64_t full_after_ms = static_cast<int64_t>(std::ceil(burst_ / rate_per_ms_));
+  const int64_t full_after_ms = static_cast<int64_t>(std::ceil(burst / rate_per_ms));
   if (now_ms - last_prune_ms_ > std::max<int64_t>(full_after_ms, 60000)) {
     last_prune_ms_ = now_ms;
     absl::erase_if(buckets_,
                    [&](const auto& kv) { return now_ms - kv.second.updated_ms > full_after_ms; });
   }
-  auto [it, inserted] = buckets_.try_emplace(key, Bucket{burst_, now_ms});
+  auto [it, inserted] = buckets_.try_emplace(key, Bucket{burst, now_ms});
   Bucket& bucket = it->second;
   if (!inserted && now_ms > bucket.updated_ms) {
     bucket.tokens = std::min(
-        burst_, bucket.tokens + static_cast<double>(now_ms - bucket.updated_ms) * rate_per_ms_);
+        burst, bucket.tokens + static_cast<double>(now_ms - bucket.updated_ms) * rate_per_ms);
     bucket.updated_ms = now_ms;
   }
+  bucket.tokens = std::min(bucket.tokens, burst);  // the burst may have shrunk (reload)
   if (bucket.tokens < 1.0) {
-    const double wait_ms = (1.0 - bucket.tokens) / rate_per_ms_;
+    const double wait_ms = (1.0 - bucket.tokens) / rate_per_ms;
     return absl::ResourceExhaustedError(
         absl::StrCat("rate limit reached for this certificate; retry in ",
                      static_cast<int64_t>(std::ceil(wait_ms)), " ms"));
@@ -62,18 +96,22 @@ absl::Status ReplayCache::CheckAndRemember(absl::string_view thread_id, absl::st
 }
 
 StreamBudget::StreamBudget(uint32_t max_total, uint32_t max_per_identity)
-    : max_total_(max_total), max_per_identity_(max_per_identity) {}
+    : limits_(BoundOr(
+          {.max_concurrent_streams = max_total, .max_streams_per_identity = max_per_identity})) {}
 
 absl::Status StreamBudget::Acquire(const std::string& identity_key) {
+  const LiveLimits::Values limits = limits_->Get();
+  const uint32_t max_total = limits.max_concurrent_streams;
+  const uint32_t max_per_identity = limits.max_streams_per_identity;
   std::lock_guard<std::mutex> lock(mu_);
-  if (total_ >= max_total_) {
+  if (total_ >= max_total) {
     return absl::ResourceExhaustedError(
         absl::StrCat("the relay has ", total_, " open streams, its limit; retry later"));
   }
   uint32_t& mine = per_identity_[identity_key];
-  if (mine >= max_per_identity_) {
+  if (mine >= max_per_identity) {
     return absl::ResourceExhaustedError(absl::StrCat("this certificate already has ", mine,
-                                                     " open streams (limit ", max_per_identity_,
+                                                     " open streams (limit ", max_per_identity,
                                                      "); close one first"));
   }
   ++mine;

@@ -5,6 +5,7 @@
 #define SAMRAD_SERVER_LIMITS_H_
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -14,8 +15,45 @@
 
 namespace samrad::server {
 
+// The limits a reload (SIGHUP) may change while the relay runs: the rate
+// limit's rate and burst and the two stream caps. One LiveLimits is shared by
+// the RateLimiter and StreamBudget of one relay; Set takes effect at their
+// next Acquire (open streams and stored tokens are kept; tokens above a
+// smaller burst are dropped). Thread-safe.
+class LiveLimits {
+ public:
+  struct Values {
+    double rate_per_second = 0;
+    double rate_burst = 0;
+    uint32_t max_concurrent_streams = 0;
+    uint32_t max_streams_per_identity = 0;
+  };
+  explicit LiveLimits(const Values& values) : values_(values) {}
+  Values Get() const;
+  void Set(const Values& values);
+
+  // While a Binding lives, every RateLimiter and StreamBudget constructed on
+  // the same thread shares `limits` and ignores the values passed to its
+  // constructor. This lets RelayServer retune the guards that RelayService
+  // builds and owns. Bindings do not nest.
+  class Binding {
+   public:
+    explicit Binding(std::shared_ptr<LiveLimits> limits);
+    ~Binding();
+    Binding(const Binding&) = delete;
+    Binding& operator=(const Binding&) = delete;
+  };
+  // The limits bound on this thread, or null.
+  static std::shared_ptr<LiveLimits> Bound();
+
+ private:
+  mutable std::mutex mu_;
+  Values values_;
+};
+
 // A token bucket per key (the client certificate serial): `burst` tokens, refilled
-// at `rate_per_second`. Keys idle long enough to be full again are forgotten.
+// at `rate_per_second` (or those of the bound LiveLimits). Keys idle long
+// enough to be full again are forgotten.
 class RateLimiter {
  public:
   RateLimiter(double rate_per_second, double burst);
@@ -27,8 +65,7 @@ class RateLimiter {
     double tokens;
     int64_t updated_ms;
   };
-  const double rate_per_ms_;
-  const double burst_;
+  const std::shared_ptr<LiveLimits> limits_;
   std::mutex mu_;
   absl::flat_hash_map<std::string, Bucket> buckets_;
   int64_t last_prune_ms_ = 0;
@@ -53,7 +90,8 @@ class ReplayCache {
   absl::flat_hash_map<std::string, int64_t> seen_;  // thread_id || nonce -> expiry
 };
 
-// Counts open streams overall and per identity.
+// Counts open streams overall and per identity, against `max_total` and
+// `max_per_identity` (or the caps of the bound LiveLimits).
 class StreamBudget {
  public:
   StreamBudget(uint32_t max_total, uint32_t max_per_identity);
@@ -64,8 +102,7 @@ class StreamBudget {
   uint32_t open() const;
 
  private:
-  const uint32_t max_total_;
-  const uint32_t max_per_identity_;
+  const std::shared_ptr<LiveLimits> limits_;
   mutable std::mutex mu_;
   uint32_t total_ = 0;
   absl::flat_hash_map<std::string, uint32_t> per_identity_;

@@ -8,17 +8,22 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/version.h"
+#include "google/protobuf/text_format.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -34,6 +39,7 @@
 #include "server/directory_health.h"
 #include "server/handshake_verifier.h"
 #include "server/identity.h"
+#include "server/limits.h"
 #include "server/log.h"
 #include "server/relay_service.h"
 #include "server/served_key_pair.h"
@@ -180,6 +186,24 @@ absl::Status CheckDataDirectory(const std::string& path) {
   return absl::OkStatus();
 }
 
+// The store's open failure, naming data_dir. When the file system holding it
+// is full (ENOSPC, or under 1 MiB left), RESOURCE_EXHAUSTED saying so and
+// what to do: RocksDB's own words name neither the directory nor the fix.
+absl::Status StoreOpenError(const std::string& data_dir, const absl::Status& status) {
+  struct statvfs fs = {};
+  const bool measured = ::statvfs(data_dir.c_str(), &fs) == 0;
+  const uint64_t free_bytes = measured ? uint64_t{fs.f_bavail} * fs.f_frsize : 0;
+  if (absl::StrContains(status.message(), std::strerror(ENOSPC)) ||
+      (measured && free_bytes < (uint64_t{1} << 20))) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "data_dir ", data_dir, ": the file system holding it is full (", free_bytes,
+        " bytes free) and the store cannot open; free space on it (or move data_dir to a larger "
+        "volume) and start again. Store: ",
+        status.message()));
+  }
+  return absl::Status(status.code(), absl::StrCat("data_dir ", data_dir, ": ", status.message()));
+}
+
 // Makes TLS 1.3 the minimum for every SSL_CTX this process creates from now
 // on, which includes the ones gRPC builds for the relay's listener (also when
 // the certificate watcher reloads). gRPC 1.51's C++ TLS options have no
@@ -263,6 +287,47 @@ class MalformedRequestInterceptorFactory final
   }
 };
 
+// The fields of RelayConfig that Reload applies to the running relay (the
+// TLS files' contents are re-read as well; their paths need a restart).
+constexpr absl::string_view kReloadableFields[] = {
+    "log_level", "limits.rate_per_second", "limits.rate_burst", "limits.max_concurrent_streams",
+    "limits.max_streams_per_identity"};
+
+LiveLimits::Values LiveLimitsOf(const v1::LimitsConfig& limits) {
+  return {.rate_per_second = limits.rate_per_second(),
+          .rate_burst = static_cast<double>(limits.rate_burst()),
+          .max_concurrent_streams = limits.max_concurrent_streams(),
+          .max_streams_per_identity = limits.max_streams_per_identity()};
+}
+
+struct FieldChange {
+  std::string field;   // "limits.rate_burst"
+  std::string change;  // "limits.rate_burst 60 -> 2"
+};
+
+// Every singular field (at any depth) whose value differs between `running`
+// and `next`, both of the same message type, with the path below `prefix`.
+void DiffFields(const google::protobuf::Message& running, const google::protobuf::Message& next,
+                const std::string& prefix, std::vector<FieldChange>& out) {
+  const google::protobuf::Descriptor* descriptor = running.GetDescriptor();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = descriptor->field(i);
+    const std::string path = absl::StrCat(prefix, field->name());
+    if (field->is_repeated()) continue;  // RelayConfig has none
+    if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      DiffFields(running.GetReflection()->GetMessage(running, field),
+                 next.GetReflection()->GetMessage(next, field), path + ".", out);
+      continue;
+    }
+    std::string old_value, new_value;
+    google::protobuf::TextFormat::PrintFieldValueToString(running, field, -1, &old_value);
+    google::protobuf::TextFormat::PrintFieldValueToString(next, field, -1, &new_value);
+    if (old_value != new_value) {
+      out.push_back({path, absl::StrCat(path, " ", old_value, " -> ", new_value)});
+    }
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig config,
@@ -317,10 +382,7 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   }
   auto store = relay->simulated_disk_ ? relay->simulated_disk_->OpenStore(std::move(store_options))
                                       : storage::Store::Open(std::move(store_options));
-  if (!store.ok()) {
-    return absl::Status(store.status().code(), absl::StrCat("data_dir ", config.data_dir(), ": ",
-                                                            store.status().message()));
-  }
+  if (!store.ok()) return StoreOpenError(config.data_dir(), store.status());
   relay->store_ = *std::move(store);
   RelayServer* raw = relay.get();
   relay->write_health_ = std::make_unique<StoreWriteHealth>([raw](bool writable) {
@@ -342,8 +404,14 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   service_options.on_directory_published = [raw] {
     if (raw->directory_freshness_) raw->directory_freshness_->Poke();
   };
-  auto service =
-      RelayService::New(std::move(service_options), relay->store_.get(), relay->verifier_.get());
+  // The rate limit and stream caps the service builds share live_limits_,
+  // which Reload retunes.
+  relay->live_limits_ = std::make_shared<LiveLimits>(LiveLimitsOf(config.limits()));
+  auto service = [&] {
+    LiveLimits::Binding binding(relay->live_limits_);
+    return RelayService::New(std::move(service_options), relay->store_.get(),
+                             relay->verifier_.get());
+  }();
   if (!service.ok()) return service.status();
   relay->service_ = *std::move(service);
 
@@ -473,39 +541,30 @@ RelayServer::ReloadReport RelayServer::Reload(const v1::RelayConfig& next) {
   }
   // Revocations live in the store and apply at once (RevokeCertificate);
   // there is nothing to re-read for them.
+  std::vector<FieldChange> changes;
+  DiffFields(config_, next, "", changes);
+  for (FieldChange& change : changes) {
+    const bool reloadable = std::find(std::begin(kReloadableFields), std::end(kReloadableFields),
+                                      change.field) != std::end(kReloadableFields);
+    if (reloadable) {
+      report.changed.push_back(std::move(change.change));
+    } else {
+      report.needs_restart.push_back(std::move(change.field));
+      report.needs_restart_changes.push_back(std::move(change.change));
+    }
+  }
   if (auto level = ParseLogLevel(next.log_level()); level.ok()) {
     SetLogLevel(*level);
+    config_.set_log_level(next.log_level());
     report.reloaded.push_back(absl::StrCat("log_level=", next.log_level()));
   }
-  // Everything else is fixed for the life of the process; name what differs.
-  const v1::RelayConfig& running = config_;
-  auto differs = [&](absl::string_view field, bool different) {
-    if (different) report.needs_restart.push_back(std::string(field));
-  };
-  differs("listen_address", next.listen_address() != running.listen_address());
-  differs("data_dir", next.data_dir() != running.data_dir());
-  differs("kek_file/kek_env/kek_credential", next.kek_file() != running.kek_file() ||
-                                                 next.kek_env() != running.kek_env() ||
-                                                 next.kek_credential() != running.kek_credential());
-  differs("tls.cert_file/tls.key_file/tls.client_ca_file (paths)",
-          next.tls().cert_file() != running.tls().cert_file() ||
-              next.tls().key_file() != running.tls().key_file() ||
-              next.tls().client_ca_file() != running.tls().client_ca_file());
-  auto same = [](const google::protobuf::Message& a, const google::protobuf::Message& b) {
-    return a.SerializeAsString() == b.SerializeAsString();
-  };
-  differs("tls.refresh_interval_seconds",
-          next.tls().refresh_interval_seconds() != running.tls().refresh_interval_seconds());
-  differs("directory_public_key_file",
-          next.directory_public_key_file() != running.directory_public_key_file());
-  differs("limits", !same(next.limits(), running.limits()));
-  differs("keepalive", !same(next.keepalive(), running.keepalive()));
-  differs("retention", !same(next.retention(), running.retention()));
-  differs("storage", !same(next.storage(), running.storage()));
-  differs("backup_dir", next.backup_dir() != running.backup_dir());
-  differs("shutdown_grace_seconds",
-          next.shutdown_grace_seconds() != running.shutdown_grace_seconds());
-  differs("enable_reflection", next.enable_reflection() != running.enable_reflection());
+  v1::LimitsConfig& limits = *config_.mutable_limits();
+  limits.set_rate_per_second(next.limits().rate_per_second());
+  limits.set_rate_burst(next.limits().rate_burst());
+  limits.set_max_concurrent_streams(next.limits().max_concurrent_streams());
+  limits.set_max_streams_per_identity(next.limits().max_streams_per_identity());
+  live_limits_->Set(LiveLimitsOf(limits));
+  report.reloaded.push_back("limits");
   return report;
 }
 

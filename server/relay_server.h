@@ -37,6 +37,7 @@ class Store;
 namespace samrad::server {
 
 class DirectoryFreshness;
+class LiveLimits;
 class PeerVerifier;
 class ServedKeyPair;
 class RelayService;
@@ -66,20 +67,24 @@ class RelayServer {
   // thread-safe; blocks until done.
   void Shutdown();
 
-  // What a reload (SIGHUP) did: each entry is a field name, or for a
-  // failure the reason naming the file.
+  // What a reload (SIGHUP) did: each entry is a field name, a change
+  // "FIELD OLD -> NEW", or for a failure the reason naming the file.
   struct ReloadReport {
-    std::vector<std::string> reloaded;       // re-read and in effect now
-    std::vector<std::string> failed;         // kept as before; reason says why
-    std::vector<std::string> needs_restart;  // differ in `next` but fixed while running
+    std::vector<std::string> reloaded;               // re-read and in effect now
+    std::vector<std::string> changed;                // "FIELD OLD -> NEW" applied now
+    std::vector<std::string> failed;                 // kept as before; reason says why
+    std::vector<std::string> needs_restart;          // fields that differ in `next` but are fixed
+    std::vector<std::string> needs_restart_changes;  // the same as "FIELD OLD -> NEW"
   };
   // Re-reads what can change without a restart: the relay's certificate and
   // key (served to new handshakes within about a second), the client CA
-  // bundle, and log_level from `next` (a config that passed FinalizeConfig).
-  // Revocations need no reload (they apply when made). Every other field of
-  // `next` that differs from the running config is listed in needs_restart
-  // and left as it is. Thread-safe with respect to serving; call from one
-  // thread at a time.
+  // bundle, and from `next` (a config that passed FinalizeConfig) log_level
+  // and the limits limits.rate_per_second, rate_burst,
+  // max_concurrent_streams and max_streams_per_identity (in effect from the
+  // next call). Revocations need no reload (they apply when made). Every
+  // other field of `next` that differs from the running config is listed in
+  // needs_restart and left as it is. Thread-safe with respect to serving;
+  // call from one thread at a time.
   ReloadReport Reload(const v1::RelayConfig& next);
 
  private:
@@ -92,8 +97,10 @@ class RelayServer {
   // Shutdown has begun. Thread-safe.
   void SetServing(bool serving);
 
-  v1::RelayConfig config_;
+  v1::RelayConfig config_;  // as running: Reload updates what it applies
   int port_ = 0;
+  // The service's rate limit and stream caps, retuned by Reload.
+  std::shared_ptr<LiveLimits> live_limits_;
   std::unique_ptr<PeerVerifier> verifier_;
   std::unique_ptr<ServedKeyPair> served_pair_;
   std::thread refresher_;

@@ -3,6 +3,7 @@
 // failures, gen-kek, fsck, backup + restore, rotate-kek,
 // rotate-dek, and refusal of a bad config naming the field.
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -10,11 +11,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -542,6 +546,162 @@ TEST_F(RelayCliTest, VersionAndGenKekMakesMissingParentPrivate) {
   EXPECT_EQ(st.st_mode & 0777, 0700u);
   ASSERT_EQ(stat((parent + "/kek").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+// Runs `ENV samrad-relay serve ARGS` (bounded by `timeout`): its exit
+// status and stderr.
+std::pair<int, std::string> ServeOnce(const std::string& args, const std::string& env = "") {
+  TempDir tmp;
+  const std::string err = tmp.path() + "/err";
+  const int rc = std::system((env + " timeout -k 5 60 " + kRelayBinary + " serve " + args + " 2>" +
+                              err + " >/dev/null </dev/null")
+                                 .c_str());
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, ReadFile(err)};
+}
+
+bool OneLine(const std::string& text) {
+  return std::count(text.begin(), text.end(), '\n') == 1 && text.back() == '\n';
+}
+
+size_t CountOccurrences(absl::string_view haystack, absl::string_view needle) {
+  size_t count = 0;
+  for (size_t at = haystack.find(needle); at != absl::string_view::npos;
+       at = haystack.find(needle, at + needle.size())) {
+    ++count;
+  }
+  return count;
+}
+
+// Issue 18 item 3: SIGHUP applies a changed rate limit to the running relay,
+// seen through real calls of one certificate; the log line says old -> new,
+// and a changed limit that needs a restart is named and not applied.
+TEST_F(RelayCliTest, SighupAppliesChangedRateLimitToRealCalls) {
+  v1::RelayConfig config = BaseConfig();  // 1000 calls per second, burst 1000
+  SpawnRelay(config, {});
+  // Calls (at most `max`) of one certificate before the first refusal.
+  auto calls_until_refused = [&](int max) {
+    auto stub = Stub(kProfessional);
+    for (int i = 0; i < max; ++i) {
+      grpc::ClientContext ctx;
+      v1::SignedDirectory directory;
+      const grpc::Status status = stub->GetDirectory(&ctx, v1::GetDirectoryRequest(), &directory);
+      if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+        EXPECT_TRUE(absl::StrContains(status.error_message(), "rate limit reached"))
+            << status.error_message();
+        return i;
+      }
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
+    }
+    return max;
+  };
+  auto reload_with = [&](const v1::RelayConfig& next) {
+    std::string text;
+    ASSERT_TRUE(google::protobuf::TextFormat::PrintToString(next, &text));
+    WriteFile(config_file_, text);
+    const size_t reloads_before = CountOccurrences(ReadFile(out_file_ + ".err"), "event=reloaded");
+    ASSERT_EQ(kill(pid_, SIGHUP), 0);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline &&
+           CountOccurrences(ReadFile(out_file_ + ".err"), "event=reloaded") == reloads_before) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  };
+  EXPECT_EQ(calls_until_refused(20), 20);
+
+  v1::RelayConfig tight = config;
+  tight.mutable_limits()->set_rate_per_second(0.01);  // one more call per 100 s
+  tight.mutable_limits()->set_rate_burst(3);
+  tight.mutable_limits()->set_max_envelope_bytes(4096);  // needs a restart
+  reload_with(tight);
+  std::string log = ReadFile(out_file_ + ".err");
+  EXPECT_TRUE(absl::StrContains(log, "limits.rate_per_second 1000 -> 0.01")) << log;
+  EXPECT_TRUE(absl::StrContains(log, "limits.rate_burst 1000 -> 3")) << log;
+  EXPECT_TRUE(absl::StrContains(log, "event=reload_needs_restart fields=limits.max_envelope_bytes"))
+      << log;
+  EXPECT_TRUE(absl::StrContains(log, "limits.max_envelope_bytes 262144 -> 4096")) << log;
+  EXPECT_EQ(calls_until_refused(20), 3);
+
+  reload_with(config);  // back to 1000/s: the same certificate is served again
+  log = ReadFile(out_file_ + ".err");
+  EXPECT_TRUE(absl::StrContains(log, "limits.rate_burst 3 -> 1000")) << log;
+  EXPECT_EQ(calls_until_refused(20), 20);
+  EXPECT_EQ(TerminateRelay(), 0);
+}
+
+// Issue 18 "Bad input": a config path that is not a regular file (root reads
+// any file, so a directory or a FIFO stands for an unreadable conffile) and
+// the arguments a broken unit override adds are each one line naming the
+// cause and the fix, with a non-zero exit status; a FIFO never blocks it.
+TEST_F(RelayCliTest, WrongConfigFileTypesAndBrokenOverrideAreOneLineEach) {
+  const std::string directory = temp_->path() + "/relay.textproto.d";
+  ASSERT_EQ(mkdir(directory.c_str(), 0700), 0);
+  auto [rc, err] = ServeOnce("--log-format json --config " + directory);
+  EXPECT_EQ(rc, 1);
+  EXPECT_TRUE(OneLine(err)) << err;
+  EXPECT_TRUE(absl::StrContains(err, "\"event\":\"config_refused\"")) << err;
+  EXPECT_TRUE(absl::StrContains(err, directory + " is a directory, not a regular file; point to "))
+      << err;
+
+  const std::string fifo = temp_->path() + "/relay.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::tie(rc, err) = ServeOnce("--config " + fifo);
+  EXPECT_EQ(rc, 1) << "124 means it waited on the FIFO";
+  EXPECT_TRUE(OneLine(err)) << err;
+  EXPECT_TRUE(absl::StrContains(err, fifo + " is a FIFO, not a regular file")) << err;
+
+  // What a drop-in's ExecStart= may add: an unknown flag, a flag without its
+  // value, a wrong log format.
+  v1::RelayConfig config = BaseConfig();
+  std::string text;
+  ASSERT_TRUE(google::protobuf::TextFormat::PrintToString(config, &text));
+  const std::string good = temp_->path() + "/good.textproto";
+  WriteFile(good, text);
+  for (const std::string& broken : {std::string("--config ") + good + " --log-format json --bogus",
+                                    std::string("--config ") + good + " --log-format",
+                                    std::string("--config ") + good + " --log-format yaml"}) {
+    std::tie(rc, err) = ServeOnce(broken);
+    EXPECT_EQ(rc, 2) << broken;
+    EXPECT_TRUE(OneLine(err)) << broken << ": " << err;
+    EXPECT_TRUE(absl::StrContains(err, "systemctl cat samrad-relay")) << err;
+  }
+  EXPECT_TRUE(
+      absl::StrContains(ServeOnce("--config " + good + " --bogus").second, "unknown flag --bogus"));
+}
+
+// Issue 18 "Bad input": a start on a full disk is one line naming data_dir,
+// the cause and the fix, and exit status 1. Needs a size-limited tmpfs (root
+// or CAP_SYS_ADMIN, as tests/faults does); skipped when none can be mounted.
+TEST_F(RelayCliTest, FullDiskAtStartIsOneLineNamingTheFix) {
+  const std::string small = temp_->path() + "/small";
+  ASSERT_EQ(mkdir(small.c_str(), 0700), 0);
+  if (mount("tmpfs", small.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0700") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs on " << small << ": " << std::strerror(errno);
+  }
+  const std::string data_dir = small + "/data";
+  ASSERT_EQ(mkdir(data_dir.c_str(), 0700), 0);
+  {
+    FILE* filler = fopen((small + "/filler").c_str(), "w");
+    ASSERT_NE(filler, nullptr);
+    const std::string chunk(64 * 1024, 'x');
+    while (fwrite(chunk.data(), 1, chunk.size(), filler) == chunk.size()) {
+    }
+    fclose(filler);
+  }
+  v1::RelayConfig config = BaseConfig();
+  config.set_data_dir(data_dir);
+  std::string text;
+  ASSERT_TRUE(google::protobuf::TextFormat::PrintToString(config, &text));
+  const std::string config_file = temp_->path() + "/full.textproto";
+  WriteFile(config_file, text);
+  auto [rc, err] = ServeOnce("--config " + config_file);
+  umount2(small.c_str(), MNT_DETACH);
+  EXPECT_EQ(rc, 1);
+  EXPECT_TRUE(OneLine(err)) << err;
+  EXPECT_TRUE(absl::StrContains(err, "event=start_failed")) << err;
+  EXPECT_TRUE(absl::StrContains(err, "RESOURCE_EXHAUSTED")) << err;
+  EXPECT_TRUE(absl::StrContains(err, "data_dir " + data_dir)) << err;
+  EXPECT_TRUE(absl::StrContains(err, "is full")) << err;
+  EXPECT_TRUE(absl::StrContains(err, "free space")) << err;
 }
 
 }  // namespace

@@ -332,6 +332,48 @@ TEST(StreamBudgetTest, TotalAndPerIdentityCaps) {
   EXPECT_EQ(budget.open(), 3u);
 }
 
+// Guards built under a Binding follow the bound LiveLimits (a reload), not
+// their constructor's values; guards built outside keep their own.
+TEST(LiveLimitsTest, BoundGuardsFollowSetAndOthersDoNot) {
+  auto live = std::make_shared<LiveLimits>(LiveLimits::Values{.rate_per_second = 1,
+                                                              .rate_burst = 2,
+                                                              .max_concurrent_streams = 1,
+                                                              .max_streams_per_identity = 1});
+  std::unique_ptr<RateLimiter> bound_limiter;
+  std::unique_ptr<StreamBudget> bound_budget;
+  {
+    LiveLimits::Binding binding(live);
+    bound_limiter = std::make_unique<RateLimiter>(1000, 1000);  // ignored: bound
+    bound_budget = std::make_unique<StreamBudget>(100, 100);
+  }
+  RateLimiter own_limiter(1, 2);  // after the binding ended: its own values
+  const int64_t t = 1000000;
+  EXPECT_TRUE(bound_limiter->Acquire("A", t).ok());
+  EXPECT_TRUE(bound_limiter->Acquire("A", t).ok());
+  EXPECT_EQ(bound_limiter->Acquire("A", t).code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(bound_budget->Acquire("a").ok());
+  EXPECT_EQ(bound_budget->Acquire("b").code(), absl::StatusCode::kResourceExhausted);
+
+  live->Set({.rate_per_second = 1000,
+             .rate_burst = 5,
+             .max_concurrent_streams = 3,
+             .max_streams_per_identity = 2});
+  EXPECT_TRUE(bound_limiter->Acquire("A", t + 10).ok());  // refilled at the new rate
+  EXPECT_TRUE(bound_budget->Acquire("a").ok());           // open streams are kept
+  EXPECT_EQ(bound_budget->Acquire("a").code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(bound_budget->open(), 2u);
+  // A smaller burst drops the stored tokens above it at once.
+  live->Set({.rate_per_second = 0.001,
+             .rate_burst = 1,
+             .max_concurrent_streams = 3,
+             .max_streams_per_identity = 2});
+  EXPECT_TRUE(bound_limiter->Acquire("A", t + 10).ok());
+  EXPECT_EQ(bound_limiter->Acquire("A", t + 10).code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(own_limiter.Acquire("A", t).ok());
+  EXPECT_TRUE(own_limiter.Acquire("A", t).ok());
+  EXPECT_EQ(own_limiter.Acquire("A", t).code(), absl::StatusCode::kResourceExhausted);
+}
+
 // ---- event hub ----
 
 template <typename Event>
