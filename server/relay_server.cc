@@ -307,6 +307,8 @@ struct FieldChange {
 
 // Every singular field (at any depth) whose value differs between `running`
 // and `next`, both of the same message type, with the path below `prefix`.
+// The values are logged: RelayConfig holds paths, names and numbers, never a
+// secret (the KEK and TLS key are in files it names).
 void DiffFields(const google::protobuf::Message& running, const google::protobuf::Message& next,
                 const std::string& prefix, std::vector<FieldChange>& out) {
   const google::protobuf::Descriptor* descriptor = running.GetDescriptor();

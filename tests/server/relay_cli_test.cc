@@ -621,6 +621,24 @@ TEST_F(RelayCliTest, SighupAppliesChangedRateLimitToRealCalls) {
   EXPECT_TRUE(absl::StrContains(log, "limits.max_envelope_bytes 262144 -> 4096")) << log;
   EXPECT_EQ(calls_until_refused(20), 3);
 
+  // An invalid file changes nothing: one reload_failed line naming the field,
+  // and the certificate stays limited.
+  v1::RelayConfig invalid = config;  // burst 1000, but a negative rate
+  invalid.mutable_limits()->set_rate_per_second(-5);
+  std::string text;
+  ASSERT_TRUE(google::protobuf::TextFormat::PrintToString(invalid, &text));
+  WriteFile(config_file_, text);
+  ASSERT_EQ(kill(pid_, SIGHUP), 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline &&
+         !absl::StrContains(ReadFile(out_file_ + ".err"), "event=reload_failed")) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  log = ReadFile(out_file_ + ".err");
+  EXPECT_EQ(CountOccurrences(log, "event=reload_failed"), 1u) << log;
+  EXPECT_TRUE(absl::StrContains(log, "limits.rate_per_second is -5")) << log;
+  EXPECT_EQ(calls_until_refused(5), 0);
+
   reload_with(config);  // back to 1000/s: the same certificate is served again
   log = ReadFile(out_file_ + ".err");
   EXPECT_TRUE(absl::StrContains(log, "limits.rate_burst 3 -> 1000")) << log;
