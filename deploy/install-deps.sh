@@ -15,6 +15,8 @@ PACKAGES=(
   libabsl-dev librocksdb-dev libargon2-dev libre2-dev
   # sd_notify for the relay's systemd unit (Type=notify, watchdog)
   libsystemd-dev
+  # the relay's Prometheus metrics endpoint (HTTP server: libmicrohttpd12)
+  libmicrohttpd-dev
   # anonymisation guard: NFKC normalisation (ICU) and the Swedish dictionary
   # compiled into the binary (client/guard_data/README.md)
   libicu-dev wswedish

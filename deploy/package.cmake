@@ -47,7 +47,9 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+# libmicrohttpd12 serves the relay's metrics endpoint (server/metrics_http.h);
+# dpkg-shlibdeps finds it too, it is named so the dependency is on record.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, libmicrohttpd12")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "secure consultation relay and its command line")
 # CPack writes the summary as the synopsis and this as the extended text.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION

@@ -14,6 +14,7 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "server/log.h"
+#include "server/metrics_http.h"
 
 namespace samrad::server {
 namespace {
@@ -155,6 +156,10 @@ absl::Status FinalizeConfig(v1::RelayConfig& c) {
   }
   if (c.directory_public_key_file().empty()) {
     return absl::InvalidArgumentError("directory_public_key_file is required");
+  }
+  if (!c.metrics_address().empty()) {
+    auto endpoint = ParseMetricsAddress(c.metrics_address(), c.metrics_allow_non_loopback());
+    if (!endpoint.ok()) return endpoint.status();
   }
 
   auto& limits = *c.mutable_limits();

@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -41,6 +43,8 @@
 #include "server/identity.h"
 #include "server/limits.h"
 #include "server/log.h"
+#include "server/metrics.h"
+#include "server/metrics_http.h"
 #include "server/relay_service.h"
 #include "server/served_key_pair.h"
 #include "server/write_health.h"
@@ -328,6 +332,42 @@ void DiffFields(const google::protobuf::Message& running, const google::protobuf
       out.push_back({path, absl::StrCat(path, " ", old_value, " -> ", new_value)});
     }
   }
+// notAfter of the first certificate in the PEM file `path`, Unix seconds;
+// nullopt when it cannot be read.
+std::optional<int64_t> CertificateNotAfter(const std::string& path) {
+  BIO* bio = BIO_new_file(path.c_str(), "r");
+  if (bio == nullptr) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  std::optional<int64_t> not_after;
+  struct tm tm = {};
+  if (cert != nullptr && ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1) {
+    not_after = static_cast<int64_t>(timegm(&tm));
+  }
+  X509_free(cert);
+  ERR_clear_error();
+  return not_after;
+}
+
+// Bytes of the regular files under `dir` (the store on disk); nullopt when it
+// cannot be listed. Files that vanish while walking (compaction) are skipped.
+std::optional<uint64_t> DirectorySize(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::recursive_directory_iterator it(dir, error);
+  if (error) return std::nullopt;
+  uint64_t total = 0;
+  for (const std::filesystem::recursive_directory_iterator end; it != end; it.increment(error)) {
+    if (error) return std::nullopt;
+    std::error_code file_error;
+    if (it->is_regular_file(file_error)) {
+      const auto size = it->file_size(file_error);
+      if (!file_error) total += size;
+    }
+  }
+  return total;
 }
 
 }  // namespace
@@ -361,6 +401,16 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
         absl::StrCat("directory_public_key_file: ", directory_key.status().message()));
   }
 
+  // The metrics port is taken before anything else starts, so a busy one
+  // fails the start with nothing to undo.
+  relay->metrics_ = std::make_unique<RelayMetrics>();
+  if (!config.metrics_address().empty()) {
+    auto http =
+        MetricsHttpServer::Bind(config.metrics_address(), config.metrics_allow_non_loopback());
+    if (!http.ok()) return http.status();
+    relay->metrics_http_ = *std::move(http);
+  }
+
   // Everything the relay creates (store files, backups) is private to it.
   ::umask(077);
   if (absl::Status s = CheckPrivateFile("kek_file", config.kek_file()); !s.ok()) return s;
@@ -376,6 +426,9 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   store_options.write_buffer_bytes = config.storage().write_buffer_bytes();
   store_options.max_write_buffer_number = config.storage().max_write_buffer_number();
   if (clock) store_options.clock = clock;
+  store_options.on_group_written = [metrics = relay->metrics_.get()](size_t ops, int64_t micros) {
+    metrics->RecordGroupWritten(ops, micros);
+  };
   auto simulated_disk = storage::SimulatedDisk::FromEnvironment();
   if (!simulated_disk.ok()) return simulated_disk.status();
   relay->simulated_disk_ = *std::move(simulated_disk);
@@ -470,6 +523,8 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, kHandshakeTimeoutMs);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<MalformedRequestInterceptorFactory>());
+  // After the one above, so it counts the status that call really sends.
+  interceptors.push_back(relay->metrics_->NewInterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   relay->server_ = builder.BuildAndStart();
   if (relay->server_ == nullptr || relay->port_ == 0) {
@@ -501,6 +556,14 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
       },
       /*interval_ms=*/60'000);
   relay->refresher_ = std::thread([raw] { raw->RefreshTlsLoop(); });
+  if (relay->metrics_http_) {
+    if (absl::Status s = relay->metrics_http_->Serve([raw] { return raw->RenderMetrics(); });
+        !s.ok()) {
+      return s;
+    }
+    LogInfo("metrics_started", {{"metrics_address", config.metrics_address()},
+                                {"metrics_port", absl::StrCat(relay->metrics_http_->port())}});
+  }
   LogInfo("relay_started", {{"listen", config.listen_address()},
                             {"port", absl::StrCat(relay->port_)},
                             {"data_dir", config.data_dir()},
@@ -509,6 +572,31 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
 }
 
 RelayServer::RelayServer() = default;
+
+std::string RelayServer::RenderMetrics() {
+  ScrapeValues values;
+  values.now_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  if (auto size = DirectorySize(config_.data_dir())) {
+    values.store_size_known = true;
+    values.store_size_bytes = *size;
+  }
+  uint64_t epoch = 0;
+  auto directory = store_->GetDirectory(&epoch);
+  v1::KeyDirectory content;
+  if (directory.ok() && content.ParseFromString(directory->directory())) {
+    values.has_directory = true;
+    values.directory_epoch = epoch;
+    values.directory_issued_unix_ms = content.issued_at_unix_ms();
+    values.directory_not_after_unix_ms = content.not_after_unix_ms();
+  }
+  if (auto not_after = CertificateNotAfter(served_pair_->cert_path())) {
+    values.certificate_known = true;
+    values.certificate_not_after_unix_s = *not_after;
+  }
+  return metrics_->Render(values);
+}
 
 void RelayServer::RefreshTlsLoop() {
   const auto interval = std::chrono::seconds(config_.tls().refresh_interval_seconds());
@@ -584,6 +672,8 @@ void RelayServer::Shutdown() {
   // A relay that never started serving (Start failed) says nothing here: its
   // one line is the start failure.
   const bool started = server_ != nullptr;
+  // No scrape may read the store or the service from here on.
+  if (metrics_http_) metrics_http_->Stop();
   if (directory_freshness_) directory_freshness_->Stop();
   if (started) {
     LogInfo("relay_stopping", {{"grace_seconds", absl::StrCat(config_.shutdown_grace_seconds())}});

@@ -38,7 +38,9 @@ namespace samrad::server {
 
 class DirectoryFreshness;
 class LiveLimits;
+class MetricsHttpServer;
 class PeerVerifier;
+class RelayMetrics;
 class ServedKeyPair;
 class RelayService;
 class StoreWriteHealth;
@@ -97,10 +99,19 @@ class RelayServer {
   // Shutdown has begun. Thread-safe.
   void SetServing(bool serving);
 
+  // The metrics exposition (metrics.h) with the store size, directory and
+  // certificate read now. Called on the metrics thread while serving.
+  std::string RenderMetrics();
+
   v1::RelayConfig config_;  // as running: Reload updates what it applies
   int port_ = 0;
   // The service's rate limit and stream caps, retuned by Reload.
   std::shared_ptr<LiveLimits> live_limits_;
+  // Counted into from the start (declared first: outlives the store and the
+  // server, which call into it); the endpoint exists when metrics_address is
+  // set and is stopped first in Shutdown.
+  std::unique_ptr<RelayMetrics> metrics_;
+  std::unique_ptr<MetricsHttpServer> metrics_http_;
   std::unique_ptr<PeerVerifier> verifier_;
   std::unique_ptr<ServedKeyPair> served_pair_;
   std::thread refresher_;

@@ -804,7 +804,14 @@ class StoreImpl final : public Store {
         ArmWalAnchor();
         rocksdb::WriteOptions write;
         write.sync = true;
+        const auto started = std::chrono::steady_clock::now();
         commit = FromRocks(rocks_->db()->Write(write, txn.batch().GetWriteBatch()), "commit");
+        if (options_.on_group_written) {
+          options_.on_group_written(group.size(),
+                                    std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now() - started)
+                                        .count());
+        }
         last_write_error_ = commit;
       }
     }

@@ -64,6 +64,12 @@ struct StoreOptions {
   int max_write_buffer_number = 2;
   // Wall clock in Unix milliseconds; injected for tests. Default: system clock.
   std::function<int64_t()> clock;
+  // Statistics hook (the relay's metrics): called on the commit thread after
+  // each group's synced write with the number of queued writes in the group
+  // and the microseconds the write took (WAL append plus fsync), whether or
+  // not it succeeded. Not called for a group with nothing to write. Must be
+  // cheap and must not block or call into the store. Optional.
+  std::function<void(size_t ops, int64_t write_micros)> on_group_written;
 };
 
 // Reads a KEK: a file of exactly 32 raw bytes, or 64 hex characters (a

@@ -50,6 +50,8 @@ class CliRelayTest : public ::testing::Test {
     // Whether SetDiskFull may fill the store's volume.
     bool disk_can_fill = false;
     int shutdown_grace_seconds = 2;
+    // Text-format lines appended to the relay's config (e.g. metrics_address).
+    std::string extra_config = "";
   };
 
   // Makes the PKI, the profiles' secrets and the admin's directory key,
@@ -322,7 +324,8 @@ class CliRelayTest : public ::testing::Test {
                      "\"\n", "directory_public_key_file: \"", dir_.File("dir"),
                      "/directory.pub\"\n", "retention { sweeper_disabled: true }\n",
                      "shutdown_grace_seconds: ", options_.shutdown_grace_seconds, "\n");
-    ASSERT_TRUE(WriteFileAtomically(dir_.File("relay.textproto"), config).ok());
+    ASSERT_TRUE(
+        WriteFileAtomically(dir_.File("relay.textproto"), config + options_.extra_config).ok());
     std::map<std::string, std::string> env = extra_env;
     if (options_.disk_can_fill) env["SAMRAD_TEST_DISK_FULL_MARKER"] = disk_full_flag();
     relay_log_ =

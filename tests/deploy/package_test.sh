@@ -42,6 +42,8 @@ grep -qx '/etc/samrad/relay.textproto' "$work/control/conffiles" || fail "relay.
 grep -q 'adduser --system' "$work/control/postinst" || fail "postinst makes no samrad user"
 grep -q 'install -d -m 0700 -o samrad' "$work/control/postinst" || fail "postinst leaves /var/lib/samrad"
 grep -q '^Depends:.*libgrpc' "$work/control/control" || fail "no shared-library Depends"
+grep -q '^Depends:.*libmicrohttpd12' "$work/control/control" ||
+  fail "no Depends on libmicrohttpd12 (the relay's metrics endpoint)"
 
 # The conffile is commented and parses as the relay's config (the relay
 # refuses it only for files that do not exist on this machine).
