@@ -332,6 +332,8 @@ void DiffFields(const google::protobuf::Message& running, const google::protobuf
       out.push_back({path, absl::StrCat(path, " ", old_value, " -> ", new_value)});
     }
   }
+}
+
 // notAfter of the first certificate in the PEM file `path`, Unix seconds;
 // nullopt when it cannot be read.
 std::optional<int64_t> CertificateNotAfter(const std::string& path) {
