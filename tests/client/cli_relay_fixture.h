@@ -50,6 +50,9 @@ class CliRelayTest : public ::testing::Test {
     // Whether SetDiskFull may fill the store's volume.
     bool disk_can_fill = false;
     int shutdown_grace_seconds = 2;
+    // Appended to the relay's text-format configuration (e.g. a `limits { }`
+    // block; the base configuration has none).
+    std::string extra_config = "";
   };
 
   // Makes the PKI, the profiles' secrets and the admin's directory key,
@@ -321,7 +324,8 @@ class CliRelayTest : public ::testing::Test {
                      pki_, "/ca.crt\" }\n", "data_dir: \"", data_dir, "\"\n", "kek_file: \"", kek,
                      "\"\n", "directory_public_key_file: \"", dir_.File("dir"),
                      "/directory.pub\"\n", "retention { sweeper_disabled: true }\n",
-                     "shutdown_grace_seconds: ", options_.shutdown_grace_seconds, "\n");
+                     "shutdown_grace_seconds: ", options_.shutdown_grace_seconds, "\n",
+                     options_.extra_config, "\n");
     ASSERT_TRUE(WriteFileAtomically(dir_.File("relay.textproto"), config).ok());
     std::map<std::string, std::string> env = extra_env;
     if (options_.disk_can_fill) env["SAMRAD_TEST_DISK_FULL_MARKER"] = disk_full_flag();
