@@ -40,6 +40,9 @@ struct StreamCharge {
   StreamMemory* memory = nullptr;
   StreamClass stream_class = StreamClass::kReserved;
   size_t cap_bytes = size_t{8} << 20;
+  // The smallest backlog page worth reading (one largest message): reserved
+  // instead of half the cap when the pool is short.
+  size_t min_page_bytes = size_t{256} << 10;
 };
 
 // One page of a stream's backlog; `more` is false on the last one.
@@ -267,9 +270,15 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
           } else {
             if (queued_bytes_ > charge_.cap_bytes / 2) return;  // OnWriteDone resumes
             budget = charge_.cap_bytes / 2;
-            // Reserved while the page is read, so the pool stays honest.
-            if (charge_.memory != nullptr &&
-                !charge_.memory->TryCharge(charge_.stream_class, budget)) {
+            // Reserved while the page is read, so the pool stays honest; a
+            // short pool gets a smaller page rather than a refusal.
+            bool reserved = charge_.memory == nullptr ||
+                            charge_.memory->TryCharge(charge_.stream_class, budget);
+            if (!reserved && charge_.min_page_bytes < budget) {
+              budget = charge_.min_page_bytes;
+              reserved = charge_.memory->TryCharge(charge_.stream_class, budget);
+            }
+            if (!reserved) {
               if (!queue_.empty()) return;  // resumes when the client reads
               EndLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, MemoryFullReason()),
                         &actions);

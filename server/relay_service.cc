@@ -1177,7 +1177,8 @@ class RelayServiceImpl final : public RelayService {
   }
   StreamCharge StreamChargeOf(StreamClass stream_class) {
     return StreamCharge{&stream_memory_, stream_class,
-                        static_cast<size_t>(config_.limits().max_stream_queue_bytes())};
+                        static_cast<size_t>(config_.limits().max_stream_queue_bytes()),
+                        size_t{config_.limits().max_envelope_bytes()} + 4096};
   }
 
   // GetThread's cursor is "s" and the last sequence returned, in decimal:

@@ -349,7 +349,7 @@ TEST(StreamBudgetTest, ProfessionalsCannotTakeTheAdviserReserve) {
   EXPECT_TRUE(budget.Acquire("p3", StreamClass::kProfessional).ok());
 }
 
-TEST(StreamMemoryTest, ProfessionalsShareWhatTheReserveLeaves) {
+TEST(StreamMemoryPoolTest, ProfessionalsShareWhatTheReserveLeaves) {
   StreamMemory memory(1000, 40);  // professionals: 600
   EXPECT_TRUE(memory.TryCharge(StreamClass::kProfessional, 600));
   EXPECT_FALSE(memory.TryCharge(StreamClass::kProfessional, 1));
