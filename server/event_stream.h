@@ -33,6 +33,9 @@
 namespace samrad::server {
 
 inline constexpr size_t kMaxStreamBacklogEvents = 1024;
+// Events in one backlog page (the pager's count limit): with the pump's
+// threshold, a stream that reads keeps well under kMaxStreamBacklogEvents.
+inline constexpr uint32_t kMaxBacklogPageEvents = kMaxStreamBacklogEvents / 4;
 
 // Where a stream's bytes are charged: the relay-wide pool, the caller's class
 // and the stream's own cap. `memory` may be null (no relay-wide budget).
@@ -268,7 +271,12 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
             FinishBacklogLocked(&actions);
             done = true;
           } else {
-            if (queued_bytes_ > charge_.cap_bytes / 2) return;  // OnWriteDone resumes
+            // OnWriteDone resumes. A page holds at most kMaxBacklogPageEvents,
+            // so backlog and held events stay under kMaxStreamBacklogEvents.
+            if (queued_bytes_ > charge_.cap_bytes / 2 ||
+                queue_.size() > kMaxStreamBacklogEvents / 4) {
+              return;
+            }
             budget = charge_.cap_bytes / 2;
             // Reserved while the page is read, so the pool stays honest; a
             // short pool gets a smaller page rather than a refusal.

@@ -495,7 +495,8 @@ class RelayServiceImpl final : public RelayService {
         [this, thread_id = request->thread_id(), summary = Summarize(*thread),
          last_sequence](size_t max_bytes) -> absl::StatusOr<BacklogPage<v1::ThreadEvent>> {
       auto page = store_->ReadMessagePage(
-          thread_id, last_sequence->load(), config_.limits().max_messages_per_read(),
+          thread_id, last_sequence->load(),
+          std::min(config_.limits().max_messages_per_read(), kMaxBacklogPageEvents),
           std::min<size_t>(max_bytes, config_.limits().max_read_bytes()));
       if (!page.ok()) return page.status();
       BacklogPage<v1::ThreadEvent> out;

@@ -188,6 +188,46 @@ TEST_F(StreamMemoryTest, WatchThreadBacklogLargerThanTheCapArrivesInPagesThenLiv
   reader->Finish();
 }
 
+// A backlog of many small messages (more than the 1,024 events a stream may
+// hold) is paged by count as well as bytes, so a live event arriving while
+// it pages is held and delivered after it, not taken for a client that fell
+// behind.
+TEST_F(StreamMemoryTest, ALongBacklogOfSmallMessagesLeavesRoomForLiveEvents) {
+  StartRelay();
+  PublishDirectory(1);
+  constexpr int kMessages = 1100;
+  const ThreadKeys thread = FillThread(kMessages, 16);
+  ASSERT_FALSE(HasFailure());
+  v1::WatchThreadRequest watch;
+  watch.set_thread_id(thread.thread_id);
+  Prove(watch, kWatchThread, thread);
+  ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(2));
+  auto reader = Stub(kProfessional)->WatchThread(&ctx, watch);
+  v1::ThreadEvent event;
+  ASSERT_TRUE(reader->Read(&event));  // the stream is open and its backlog paging
+  v1::PostMessageRequest post;
+  post.set_thread_id(thread.thread_id);
+  post.set_envelope(
+      SealFromAdviser(advisers_.at(kAdviser), thread, crypto::RandomId(), kMessages + 1, "svar"));
+  {
+    ClientContext post_ctx;
+    v1::Ack ack;
+    grpc::Status status = Stub(kAdviser)->PostMessage(&post_ctx, post, &ack);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  for (int sequence = 2; sequence <= kMessages + 1; ++sequence) {
+    ASSERT_TRUE(reader->Read(&event))
+        << "ended at " << sequence << ": " << reader->Finish().error_message();
+    ASSERT_TRUE(event.has_message());
+    ASSERT_EQ(event.message().sequence(), uint64_t(sequence));
+  }
+  ctx.TryCancel();
+  while (reader->Read(&event)) {
+  }
+  reader->Finish();
+}
+
 // With 8 stream slots and half kept for advisers, professionals (two
 // certificates, 4 watches each) get 4 in all, the rest RESOURCE_EXHAUSTED
 // saying why; an adviser can still open a watch.
