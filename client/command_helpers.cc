@@ -116,6 +116,7 @@ absl::StatusOr<v1::ThreadView> FetchThread(
   if (!relay.ok()) return relay.status();
   v1::ThreadView whole;
   uint64_t after = after_sequence;
+  std::string cursor;
   // Bounded: every page but the last moves `after` forward by at least one.
   for (int page = 0; page < 100000; ++page) {
     v1::ThreadView view;
@@ -123,6 +124,7 @@ absl::StatusOr<v1::ThreadView> FetchThread(
       v1::GetThreadRequest request;
       request.set_thread_id(thread_id);
       request.set_after_sequence(after);
+      request.set_cursor(cursor);
       prepare(request);
       return (*relay)->stub().GetThread(&context, request, &view);
     });
@@ -133,7 +135,11 @@ absl::StatusOr<v1::ThreadView> FetchThread(
       highest = std::max(highest, message.sequence());
       *whole.add_messages() = std::move(message);
     }
-    if (highest == after || highest >= view.summary().message_count()) break;
+    if (highest == after) break;
+    // The relay says whether more follow (next_cursor); a relay older than
+    // the cursor cut its reply silently, so then the count decides.
+    if (view.next_cursor().empty() && highest >= view.summary().message_count()) break;
+    cursor = view.next_cursor();
     after = highest;
   }
   return whole;

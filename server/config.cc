@@ -214,6 +214,32 @@ absl::Status FinalizeConfig(v1::RelayConfig& c) {
       !s.ok()) {
     return s;
   }
+  if (limits.max_read_bytes() == 0) {
+    limits.set_max_read_bytes(std::min<uint32_t>(4u << 20, limits.max_grpc_message_bytes() / 2));
+  }
+  if (auto s = CheckRange("limits.max_read_bytes", limits.max_read_bytes(),
+                          limits.max_envelope_bytes(), limits.max_grpc_message_bytes() / 2);
+      !s.ok()) {
+    return s;
+  }
+  if (limits.stream_memory_bytes() == 0) limits.set_stream_memory_bytes(256ull << 20);
+  if (auto s = CheckRange("limits.stream_memory_bytes", limits.stream_memory_bytes(), 16ull << 20,
+                          16ull << 30);
+      !s.ok()) {
+    return s;
+  }
+  if (!limits.has_adviser_stream_reserve_percent()) limits.set_adviser_stream_reserve_percent(50);
+  if (auto s = CheckRange("limits.adviser_stream_reserve_percent",
+                          limits.adviser_stream_reserve_percent(), 0, 90);
+      !s.ok()) {
+    return s;
+  }
+  if (limits.max_stream_queue_bytes() == 0) limits.set_max_stream_queue_bytes(8u << 20);
+  if (auto s = CheckRange("limits.max_stream_queue_bytes", limits.max_stream_queue_bytes(),
+                          limits.max_envelope_bytes(), limits.stream_memory_bytes());
+      !s.ok()) {
+    return s;
+  }
 
   auto& keepalive = *c.mutable_keepalive();
   if (keepalive.time_seconds() == 0) keepalive.set_time_seconds(30);

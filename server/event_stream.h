@@ -1,10 +1,17 @@
 // EventStream: the server-streaming reactor behind WatchQueue and
 // WatchThread, fed by the EventHub.
 //
-// Events are queued in memory (at most kMaxStreamBacklogEvents and, for live
-// events, kMaxStreamBacklogBytes of serialised events; a client that falls
-// further behind is ended with RESOURCE_EXHAUSTED and catches up with a read). The reactor deletes
-// itself in OnDone after running its on_done hook.
+// Memory is bounded by bytes. Every queued event (a backlog page, a live
+// event, or a live event held back while the backlog is still paging) is
+// counted against the stream's own cap (max_stream_queue_bytes) and charged
+// to the relay-wide StreamMemory (stream_memory_bytes, with a share kept for
+// advisers); it is released when gRPC has taken the write. A live event
+// that does not fit ends the stream with RESOURCE_EXHAUSTED (the client
+// reconnects and catches up with a read). A backlog is never loaded whole:
+// the next page is read from the store only when the stream's queued bytes
+// have dropped to half its cap (OnWriteDone drives it), so a client that
+// does not read holds at most about one cap. The reactor deletes itself in
+// OnDone after running its on_done hook.
 #ifndef SAMRAD_SERVER_EVENT_STREAM_H_
 #define SAMRAD_SERVER_EVENT_STREAM_H_
 
@@ -17,19 +24,36 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
 #include "server/event_hub.h"
+#include "server/limits.h"
 #include "server/status.h"
 
 namespace samrad::server {
 
 inline constexpr size_t kMaxStreamBacklogEvents = 1024;
-// A reader that does not read must not hold more than this per stream: a count
-// alone allowed 1024 events of up to one envelope each (256 MiB at the default
-// envelope limit). The backlog a stream starts with (bounded by
-// max_messages_per_read) is always queued; a live event that would take the
-// queue past this ends the stream instead. At least one event is always let in.
-inline constexpr size_t kMaxStreamBacklogBytes = size_t{8} << 20;
+// Events in one backlog page (the pager's count limit): with the pump's
+// threshold, a stream that reads keeps well under kMaxStreamBacklogEvents.
+inline constexpr uint32_t kMaxBacklogPageEvents = kMaxStreamBacklogEvents / 4;
+
+// Where a stream's bytes are charged: the relay-wide pool, the caller's class
+// and the stream's own cap. `memory` may be null (no relay-wide budget).
+struct StreamCharge {
+  StreamMemory* memory = nullptr;
+  StreamClass stream_class = StreamClass::kReserved;
+  size_t cap_bytes = size_t{8} << 20;
+  // The smallest backlog page worth reading (one largest message): reserved
+  // instead of half the cap when the pool is short.
+  size_t min_page_bytes = size_t{256} << 10;
+};
+
+// One page of a stream's backlog; `more` is false on the last one.
+template <typename Event>
+struct BacklogPage {
+  std::vector<Event> events;
+  bool more = false;
+};
 
 // Server-streaming reactor shared by WatchQueue and WatchThread.
 //
@@ -40,79 +64,73 @@ inline constexpr size_t kMaxStreamBacklogBytes = size_t{8} << 20;
 template <typename Event>
 class EventStream final : public grpc::ServerWriteReactor<Event> {
  public:
+  // Reads the next backlog page of at most `max_bytes` (at least one event
+  // while any remain). Called on one thread at a time, never under mu_.
+  using Pager = std::function<absl::StatusOr<BacklogPage<Event>>(size_t max_bytes)>;
+
   class State final : public EventSink<Event> {
    public:
-    explicit State(EventStream* stream) : stream_(stream) {}
+    State(EventStream* stream, StreamCharge charge) : stream_(stream), charge_(charge) {}
 
     void Deliver(const Event& event) override {
       // on_live_ is set before started_ (under mu_) and never changes after.
-      if (Enqueue(event, /*live=*/true) && on_live_) on_live_(event);
+      if (Enqueue(event) && on_live_) on_live_(event);
     }
     void Close(const absl::Status& reason) override { RequestFinish(ToGrpcStatus(reason)); }
 
-    // Events published before Start are held back and, for thread streams,
-    // deduplicated against the backlog by `skip_live`. `end_after`, if set,
-    // ends the stream (OK) after delivering the first event it matches.
-    // `on_live`, if set, runs (outside the lock, on the publishing thread)
-    // for every published event queued for sending, not for the backlog —
-    // the relay audits an adviser's live reads with it.
-    void Start(std::vector<Event> backlog, std::function<bool(const Event&)> skip_live,
+    // Starts sending: first the backlog, page by page from `pager` (null: no
+    // backlog), then live events. Live events published before the backlog
+    // is done are held back and, when it is, those `skip_live` matches (the
+    // backlog already had them) are dropped. `end_after`, if set, ends the
+    // stream (OK) after delivering the first event it matches. `on_live`, if
+    // set, runs (outside the lock) for every published event queued for
+    // sending, not for the backlog — the relay audits an adviser's live
+    // reads with it.
+    void Start(Pager pager, std::function<bool(const Event&)> skip_live,
                std::function<bool(const Event&)> end_after = nullptr,
                std::function<void(const Event&)> on_live = nullptr) {
-      std::vector<Event> held;
       {
         std::lock_guard<std::mutex> lock(mu_);
         end_after_ = std::move(end_after);
         on_live_ = std::move(on_live);
+        skip_live_ = std::move(skip_live);
+        pager_ = std::move(pager);
+        backlog_pending_ = true;
         started_ = true;
-        held.swap(held_);
       }
-      for (Event& e : backlog) Enqueue(std::move(e), /*live=*/false);
-      for (Event& e : held) {
-        if (skip_live && skip_live(e)) continue;
-        if (Enqueue(e, /*live=*/false) && on_live_) on_live_(e);
-      }
+      PumpBacklog();
     }
 
-    // Queues `event` for writing; false when it was not queued (held until
-    // Start, dropped after a finish, or the stream fell behind).
-    bool Enqueue(Event event, bool live) {
+    // Queues a live `event` for writing (held back while the backlog pages);
+    // false when it was not queued (held, dropped after a finish, or the
+    // stream or the relay's stream memory is full).
+    bool Enqueue(Event event) {
       const Event* start_write = nullptr;
       std::optional<grpc::Status> finish;
       bool queued = false;
       {
         std::lock_guard<std::mutex> lock(mu_);
         if (finish_requested_) return false;
-        if (live && !started_) {
-          held_.push_back(std::move(event));
-          return false;
-        }
-        queued = true;
         const size_t event_bytes = event.ByteSizeLong();
-        const bool over_bytes =
-            live && !queue_.empty() && queued_bytes_ + event_bytes > kMaxStreamBacklogBytes;
-        if (queue_.size() >= kMaxStreamBacklogEvents || over_bytes) {
-          queued = false;
-          finish_requested_ = true;
-          pending_finish_ =
+        const bool empty = queue_.empty() && held_.empty();
+        std::optional<grpc::Status> refused;
+        if (queue_.size() + held_.size() >= kMaxStreamBacklogEvents ||
+            (!empty && queued_bytes_ + event_bytes > charge_.cap_bytes)) {
+          refused =
               grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                            "the stream fell too far behind; reconnect and catch up with a read");
+        } else if (!ChargeLocked(event_bytes)) {
+          refused = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, MemoryFullReason());
+        }
+        if (refused) {
+          finish_requested_ = true;
+          pending_finish_ = *std::move(refused);
           finish = MaybeFinishLocked();
+        } else if (!started_ || backlog_pending_) {
+          held_.push_back(Queued{std::move(event), event_bytes});
         } else {
-          const bool last = end_after_ && end_after_(event);
-          queued_bytes_ += event_bytes;
-          queued_sizes_.push_back(event_bytes);
-          queue_.push_back(std::move(event));
-          if (!writing_) {
-            writing_ = true;
-            start_write = &queue_.front();
-          }
-          if (last) {
-            // Delivered, then the stream ends with OK once the write is done.
-            finish_requested_ = true;
-            pending_finish_ = grpc::Status::OK;
-            finish = MaybeFinishLocked();
-          }
+          queued = true;
+          start_write = PushLocked(std::move(event), event_bytes, &finish);
         }
       }
       if (start_write != nullptr) stream_->StartWrite(start_write);
@@ -139,8 +157,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
         std::lock_guard<std::mutex> lock(mu_);
         writing_ = false;
         if (!queue_.empty()) {
-          queued_bytes_ -= queued_sizes_.front();
-          queued_sizes_.pop_front();
+          UnchargeLocked(queue_.front().bytes);
           queue_.pop_front();
         }
         if (!ok && !finish_requested_) {
@@ -151,16 +168,192 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
         const bool keep_writing = !finish_requested_ || (ok && pending_finish_.ok());
         if (!queue_.empty() && keep_writing) {
           writing_ = true;
-          next = &queue_.front();
+          next = &queue_.front().event;
         } else if (finish_requested_) {
           finish = MaybeFinishLocked();
         }
       }
       if (next != nullptr) stream_->StartWrite(next);
       if (finish) stream_->Finish(*finish);
+      PumpBacklog();
+    }
+
+    // Returns every byte still charged (the stream is done: nothing more is
+    // written). Idempotent.
+    void ReleaseAll() {
+      std::lock_guard<std::mutex> lock(mu_);
+      finish_requested_ = true;
+      for (const Queued& q : queue_) UnchargeLocked(q.bytes);
+      for (const Queued& q : held_) UnchargeLocked(q.bytes);
+      queue_.clear();
+      held_.clear();
     }
 
    private:
+    struct Queued {
+      Event event;
+      size_t bytes;
+    };
+
+    std::string MemoryFullReason() const {
+      return charge_.stream_class == StreamClass::kProfessional
+                 ? "the relay's memory for professionals' streams is full; reconnect later and "
+                   "catch up with a read"
+                 : "the relay's memory for streams is full; reconnect later and catch up with a "
+                   "read";
+    }
+
+    bool ChargeLocked(size_t bytes) {
+      if (charge_.memory != nullptr && !charge_.memory->TryCharge(charge_.stream_class, bytes)) {
+        return false;
+      }
+      queued_bytes_ += bytes;
+      return true;
+    }
+    void UnchargeLocked(size_t bytes) {
+      queued_bytes_ -= std::min(queued_bytes_, bytes);
+      if (charge_.memory != nullptr) charge_.memory->Release(charge_.stream_class, bytes);
+    }
+
+    // Appends a charged event to the send queue; returns the event to
+    // StartWrite when no write was outstanding. Sets *finish when `end_after_`
+    // matches and the stream can finish at once.
+    const Event* PushLocked(Event event, size_t bytes, std::optional<grpc::Status>* finish) {
+      const bool last = end_after_ && end_after_(event);
+      queue_.push_back(Queued{std::move(event), bytes});
+      const Event* start_write = nullptr;
+      if (!writing_) {
+        writing_ = true;
+        start_write = &queue_.front().event;
+      }
+      if (last) {
+        // Delivered, then the stream ends with OK once the write is done.
+        finish_requested_ = true;
+        pending_finish_ = grpc::Status::OK;
+        *finish = MaybeFinishLocked();
+      }
+      return start_write;
+    }
+
+    // What to do with the reactor once mu_ is released.
+    struct Actions {
+      const Event* start_write = nullptr;
+      std::optional<grpc::Status> finish;
+    };
+    void Run(const Actions& actions) {
+      if (actions.start_write != nullptr) stream_->StartWrite(actions.start_write);
+      if (actions.finish) stream_->Finish(*actions.finish);
+    }
+    void EndLocked(grpc::Status status, Actions* actions) {
+      if (!finish_requested_) {
+        finish_requested_ = true;
+        pending_finish_ = std::move(status);
+      }
+      actions->finish = MaybeFinishLocked();
+    }
+    void PushInto(Event event, size_t bytes, Actions* actions) {
+      const Event* w = PushLocked(std::move(event), bytes, &actions->finish);
+      if (w != nullptr) actions->start_write = w;
+    }
+
+    // Reads and queues backlog pages while the stream has room (queued bytes
+    // at most half its cap); when the last page is queued, releases the held
+    // live events. One caller at a time reads (fetching_).
+    void PumpBacklog() {
+      for (;;) {
+        size_t budget = 0;
+        Actions actions;
+        bool done = false;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          if (finish_requested_ || !backlog_pending_ || fetching_) return;
+          if (!pager_) {
+            FinishBacklogLocked(&actions);
+            done = true;
+          } else {
+            // OnWriteDone resumes. A page holds at most kMaxBacklogPageEvents,
+            // so backlog and held events stay under kMaxStreamBacklogEvents.
+            if (queued_bytes_ > charge_.cap_bytes / 2 ||
+                queue_.size() > kMaxStreamBacklogEvents / 4) {
+              return;
+            }
+            budget = charge_.cap_bytes / 2;
+            // Reserved while the page is read, so the pool stays honest; a
+            // short pool gets a smaller page rather than a refusal.
+            bool reserved = charge_.memory == nullptr ||
+                            charge_.memory->TryCharge(charge_.stream_class, budget);
+            if (!reserved && charge_.min_page_bytes < budget) {
+              budget = charge_.min_page_bytes;
+              reserved = charge_.memory->TryCharge(charge_.stream_class, budget);
+            }
+            if (!reserved) {
+              if (!queue_.empty()) return;  // resumes when the client reads
+              EndLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, MemoryFullReason()),
+                        &actions);
+              done = true;
+            } else {
+              fetching_ = true;
+            }
+          }
+        }
+        if (done) {
+          Run(actions);
+          break;
+        }
+        absl::StatusOr<BacklogPage<Event>> page = pager_(budget);
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          fetching_ = false;
+          if (charge_.memory != nullptr) charge_.memory->Release(charge_.stream_class, budget);
+          if (!page.ok()) {
+            EndLocked(ToGrpcStatus(page.status()), &actions);
+          } else if (!finish_requested_) {
+            for (Event& e : page->events) {
+              const size_t bytes = e.ByteSizeLong();
+              // Fits the reservation just returned (the page was read within
+              // it), but for a race with other streams: then it is charged
+              // anyway, bounded by one page per stream reading at this moment.
+              if (charge_.memory != nullptr) {
+                charge_.memory->ForceCharge(charge_.stream_class, bytes);
+              }
+              queued_bytes_ += bytes;
+              PushInto(std::move(e), bytes, &actions);
+              if (finish_requested_) break;
+            }
+            if (!page->more && !finish_requested_) FinishBacklogLocked(&actions);
+          }
+          done = !page.ok() || !page->more || finish_requested_;
+        }
+        Run(actions);
+        if (done) break;
+      }
+      // Held live events became queued: audit them like any live delivery.
+      std::vector<Event> released;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        released.swap(released_live_);
+      }
+      if (on_live_) {
+        for (const Event& e : released) on_live_(e);
+      }
+    }
+
+    // The backlog is complete: live events held meanwhile go to the send
+    // queue, except those the backlog already had.
+    void FinishBacklogLocked(Actions* actions) {
+      backlog_pending_ = false;
+      std::deque<Queued> held;
+      held.swap(held_);
+      for (Queued& q : held) {
+        if (finish_requested_ || (skip_live_ && skip_live_(q.event))) {
+          UnchargeLocked(q.bytes);
+          continue;
+        }
+        if (on_live_) released_live_.push_back(q.event);
+        PushInto(std::move(q.event), q.bytes, actions);
+      }
+    }
+
     // Returns the status to Finish with when no write is outstanding and
     // Finish was not called yet.
     std::optional<grpc::Status> MaybeFinishLocked() {
@@ -170,22 +363,27 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
     }
 
     EventStream* const stream_;
+    const StreamCharge charge_;
     std::mutex mu_;
-    std::deque<Event> queue_;
-    std::deque<size_t> queued_sizes_;  // ByteSizeLong() of each queue_ entry, same order
-    size_t queued_bytes_ = 0;          // sum of queued_sizes_
-    std::vector<Event> held_;
+    std::deque<Queued> queue_;
+    size_t queued_bytes_ = 0;           // bytes of queue_ and held_, all charged
+    std::deque<Queued> held_;           // live events waiting for the backlog to finish
+    std::vector<Event> released_live_;  // held events just queued, for on_live_
+    Pager pager_;
+    std::function<bool(const Event&)> skip_live_;
     std::function<bool(const Event&)> end_after_;
     std::function<void(const Event&)> on_live_;
     bool started_ = false;
+    bool backlog_pending_ = false;
+    bool fetching_ = false;
     bool writing_ = false;
     bool finish_requested_ = false;
     bool finish_called_ = false;
     grpc::Status pending_finish_;
   };
 
-  explicit EventStream(std::function<void()> on_done)
-      : state_(std::make_shared<State>(this)), on_done_(std::move(on_done)) {}
+  EventStream(StreamCharge charge, std::function<void()> on_done)
+      : state_(std::make_shared<State>(this, charge)), on_done_(std::move(on_done)) {}
 
   std::shared_ptr<State> state() const { return state_; }
   void set_on_done(std::function<void()> on_done) { on_done_ = std::move(on_done); }
@@ -196,6 +394,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
   }
   void OnDone() override {
     if (on_done_) on_done_();
+    state_->ReleaseAll();
     delete this;
   }
 

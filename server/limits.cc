@@ -95,41 +95,88 @@ absl::Status ReplayCache::CheckAndRemember(absl::string_view thread_id, absl::st
   return absl::OkStatus();
 }
 
-StreamBudget::StreamBudget(uint32_t max_total, uint32_t max_per_identity)
+StreamBudget::StreamBudget(uint32_t max_total, uint32_t max_per_identity, uint32_t reserve_percent)
     : limits_(BoundOr(
-          {.max_concurrent_streams = max_total, .max_streams_per_identity = max_per_identity})) {}
+          {.max_concurrent_streams = max_total, .max_streams_per_identity = max_per_identity})),
+      reserve_percent_(std::min(reserve_percent, 100u)) {}
 
-absl::Status StreamBudget::Acquire(const std::string& identity_key) {
+absl::Status StreamBudget::Acquire(const std::string& identity_key, StreamClass stream_class) {
   const LiveLimits::Values limits = limits_->Get();
   const uint32_t max_total = limits.max_concurrent_streams;
   const uint32_t max_per_identity = limits.max_streams_per_identity;
+  const uint32_t max_professional =
+      static_cast<uint32_t>(uint64_t{max_total} * (100 - reserve_percent_) / 100);
   std::lock_guard<std::mutex> lock(mu_);
   if (total_ >= max_total) {
     return absl::ResourceExhaustedError(
         absl::StrCat("the relay has ", total_, " open streams, its limit; retry later"));
   }
-  uint32_t& mine = per_identity_[identity_key];
+  const bool professional = stream_class == StreamClass::kProfessional;
+  if (professional && professional_ >= max_professional) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("professionals hold ", professional_,
+                     " open streams, all the relay lets them have (the "
+                     "rest is kept for advisers); retry later"));
+  }
+  auto it = per_identity_.find(identity_key);
+  const uint32_t mine = it == per_identity_.end() ? 0 : it->second;
   if (mine >= max_per_identity) {
     return absl::ResourceExhaustedError(absl::StrCat("this certificate already has ", mine,
                                                      " open streams (limit ", max_per_identity,
                                                      "); close one first"));
   }
-  ++mine;
+  ++per_identity_[identity_key];
   ++total_;
+  if (professional) ++professional_;
   return absl::OkStatus();
 }
 
-void StreamBudget::Release(const std::string& identity_key) {
+void StreamBudget::Release(const std::string& identity_key, StreamClass stream_class) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = per_identity_.find(identity_key);
   if (it == per_identity_.end() || it->second == 0 || total_ == 0) return;
   if (--it->second == 0) per_identity_.erase(it);
   --total_;
+  if (stream_class == StreamClass::kProfessional && professional_ > 0) --professional_;
 }
 
 uint32_t StreamBudget::open() const {
   std::lock_guard<std::mutex> lock(mu_);
   return total_;
+}
+
+StreamMemory::StreamMemory(uint64_t budget_bytes, uint32_t reserve_percent)
+    : budget_(budget_bytes),
+      professional_budget_(budget_bytes / 100 * (100 - std::min(reserve_percent, 100u))) {}
+
+bool StreamMemory::TryCharge(StreamClass stream_class, uint64_t bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (used_ + bytes > budget_) return false;
+  if (stream_class == StreamClass::kProfessional) {
+    if (professional_used_ + bytes > professional_budget_) return false;
+    professional_used_ += bytes;
+  }
+  used_ += bytes;
+  return true;
+}
+
+void StreamMemory::ForceCharge(StreamClass stream_class, uint64_t bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  used_ += bytes;
+  if (stream_class == StreamClass::kProfessional) professional_used_ += bytes;
+}
+
+void StreamMemory::Release(StreamClass stream_class, uint64_t bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  used_ -= std::min(used_, bytes);
+  if (stream_class == StreamClass::kProfessional) {
+    professional_used_ -= std::min(professional_used_, bytes);
+  }
+}
+
+uint64_t StreamMemory::used() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return used_;
 }
 
 }  // namespace samrad::server

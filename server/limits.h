@@ -90,22 +90,55 @@ class ReplayCache {
   absl::flat_hash_map<std::string, int64_t> seen_;  // thread_id || nonce -> expiry
 };
 
+// Who a stream is charged to: professionals share what advisers (and
+// admins) do not have reserved.
+enum class StreamClass { kProfessional, kReserved };
+
 // Counts open streams overall and per identity, against `max_total` and
-// `max_per_identity` (or the caps of the bound LiveLimits).
+// `max_per_identity` (or the caps of the bound LiveLimits). Professionals together hold
+// at most max_total * (100 - reserve_percent) / 100 of them, so the rest
+// stays open to advisers whatever professionals do.
 class StreamBudget {
  public:
-  StreamBudget(uint32_t max_total, uint32_t max_per_identity);
-  // RESOURCE_EXHAUSTED when either cap is reached; else counts one stream
-  // that the caller must Release exactly once.
-  absl::Status Acquire(const std::string& identity_key);
-  void Release(const std::string& identity_key);
+  StreamBudget(uint32_t max_total, uint32_t max_per_identity, uint32_t reserve_percent = 0);
+  // RESOURCE_EXHAUSTED (saying which cap) when a cap is reached; else counts
+  // one stream that the caller must Release exactly once with the same class.
+  absl::Status Acquire(const std::string& identity_key,
+                       StreamClass stream_class = StreamClass::kReserved);
+  void Release(const std::string& identity_key, StreamClass stream_class = StreamClass::kReserved);
   uint32_t open() const;
 
  private:
   const std::shared_ptr<LiveLimits> limits_;
+  const uint32_t reserve_percent_;  // of max_concurrent_streams, kept from professionals
   mutable std::mutex mu_;
   uint32_t total_ = 0;
+  uint32_t professional_ = 0;
   absl::flat_hash_map<std::string, uint32_t> per_identity_;
+};
+
+// The bytes of events queued in all streams together: `budget_bytes`, of
+// which professionals' streams hold at most (100 - reserve_percent) percent.
+class StreamMemory {
+ public:
+  StreamMemory(uint64_t budget_bytes, uint32_t reserve_percent);
+  // True and counts `bytes` when they fit both the total and the class's
+  // share; false (nothing counted) otherwise.
+  bool TryCharge(StreamClass stream_class, uint64_t bytes);
+  // Counts `bytes` even past the budget: only for bytes a reservation taken
+  // with TryCharge just covered (see EventStream's backlog pages).
+  void ForceCharge(StreamClass stream_class, uint64_t bytes);
+  // Returns bytes taken by TryCharge or ForceCharge with the same class.
+  void Release(StreamClass stream_class, uint64_t bytes);
+  uint64_t used() const;
+  uint64_t budget() const { return budget_; }
+
+ private:
+  const uint64_t budget_;
+  const uint64_t professional_budget_;
+  mutable std::mutex mu_;
+  uint64_t used_ = 0;
+  uint64_t professional_used_ = 0;
 };
 
 }  // namespace samrad::server

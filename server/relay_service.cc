@@ -16,6 +16,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
@@ -169,7 +170,10 @@ class RelayServiceImpl final : public RelayService {
         rate_limiter_(config_.limits().rate_per_second(), config_.limits().rate_burst()),
         replay_cache_(window_ms_, 1u << 20),
         stream_budget_(config_.limits().max_concurrent_streams(),
-                       config_.limits().max_streams_per_identity()) {}
+                       config_.limits().max_streams_per_identity(),
+                       config_.limits().adviser_stream_reserve_percent()),
+        stream_memory_(config_.limits().stream_memory_bytes(),
+                       config_.limits().adviser_stream_reserve_percent()) {}
 
   ~RelayServiceImpl() override { Shutdown(); }
 
@@ -418,30 +422,28 @@ class RelayServiceImpl final : public RelayService {
     auto thread = LoadThreadFor(*caller, method::kGetThread, request->thread_id(), *request,
                                 request->proof(), request->has_proof());
     if (!thread.ok()) return Fail(reactor, thread.status()), reactor;
-    auto messages = store_->ListMessages(request->thread_id(), request->after_sequence(),
-                                         config_.limits().max_messages_per_read());
-    if (!messages.ok()) return Fail(reactor, messages.status()), reactor;
+    auto after = ThreadCursorStart(*request);
+    if (!after.ok()) return Fail(reactor, after.status()), reactor;
+    // The store stops reading at the page budget; the client pages on with
+    // next_cursor.
+    auto page = store_->ReadMessagePage(request->thread_id(), *after,
+                                        config_.limits().max_messages_per_read(),
+                                        config_.limits().max_read_bytes());
+    if (!page.ok()) return Fail(reactor, page.status()), reactor;
     *reply->mutable_summary() = Summarize(*thread);
-    // Stay well inside the message size limit; the client pages on with
-    // after_sequence = the last sequence it got.
-    const size_t budget = config_.limits().max_grpc_message_bytes() / 2;
-    size_t bytes = 0;
-    for (auto& m : *messages) {
-      bytes += m.ByteSizeLong();
-      if (bytes > budget && reply->messages_size() > 0) break;
-      *reply->add_messages() = std::move(m);
-    }
+    for (auto& m : page->messages) *reply->add_messages() = std::move(m);
+    if (page->more) reply->set_next_cursor(ThreadCursor(reply->messages().rbegin()->sequence()));
     if (caller->role != Role::kAdviser) {
       reactor->Finish(grpc::Status::OK);
       return reactor;
     }
     // An adviser's read is on the record before the data leaves the relay.
-    store_->AppendAudit(Audit(*caller, "read", request->thread_id(),
-                              absl::StrCat("after_sequence=", request->after_sequence())),
-                        Observed([reactor](absl::StatusOr<v1::AuditEntry> entry) {
-                          if (!entry.ok()) return Fail(reactor, entry.status());
-                          reactor->Finish(grpc::Status::OK);
-                        }));
+    store_->AppendAudit(
+        Audit(*caller, "read", request->thread_id(), absl::StrCat("after_sequence=", *after)),
+        Observed([reactor](absl::StatusOr<v1::AuditEntry> entry) {
+          if (!entry.ok()) return Fail(reactor, entry.status());
+          reactor->Finish(grpc::Status::OK);
+        }));
     return reactor;
   }
 
@@ -453,16 +455,17 @@ class RelayServiceImpl final : public RelayService {
                                 request->proof(), request->has_proof());
     if (!thread.ok()) return FailedStream<v1::ThreadEvent>(thread.status());
     const std::string budget_key = caller->serial_hex;
-    if (auto s = stream_budget_.Acquire(budget_key); !s.ok()) {
+    const StreamClass stream_class = StreamClassOf(*caller);
+    if (auto s = stream_budget_.Acquire(budget_key, stream_class); !s.ok()) {
       return FailedStream<v1::ThreadEvent>(s);
     }
-    auto* stream = new EventStream<v1::ThreadEvent>(nullptr);
+    auto* stream = new EventStream<v1::ThreadEvent>(StreamChargeOf(stream_class), nullptr);
     auto subscribed =
         hub_.SubscribeThread(request->thread_id(), StreamOwner(*caller), stream->state());
     const uint64_t handle = subscribed.ok() ? *subscribed : 0;
-    stream->set_on_done([this, handle, budget_key] {
+    stream->set_on_done([this, handle, budget_key, stream_class] {
       if (handle != 0) hub_.Unsubscribe(handle);
-      stream_budget_.Release(budget_key);
+      stream_budget_.Release(budget_key, stream_class);
     });
     if (!subscribed.ok()) {
       stream->state()->RequestFinish(ToGrpcStatus(subscribed.status()));
@@ -473,30 +476,40 @@ class RelayServiceImpl final : public RelayService {
       return stream;
     }
     EndStreamsAtExpiry(*caller);
-    // Backlog after subscribing, so nothing falls between; live events the
-    // backlog already holds are skipped by sequence.
-    auto messages = store_->ListMessages(request->thread_id(), request->after_sequence(),
-                                         config_.limits().max_messages_per_read());
-    if (!messages.ok()) {
-      stream->state()->RequestFinish(ToGrpcStatus(messages.status()));
+    // The thread must still exist once subscribed; its backlog is read
+    // after subscribing, so nothing falls between, and page by page as the
+    // client reads (EventStream), never whole. Live events the backlog
+    // already held are skipped by sequence.
+    if (auto s = store_->GetThread(request->thread_id()); !s.ok()) {
+      stream->state()->RequestFinish(ToGrpcStatus(s.status()));
       return stream;
     }
-    // The read is audited only once the stream is admitted and its backlog
-    // loaded: a stream refused by the budget reads nothing (and must not cost
-    // a synced audit write per refused attempt).
+    // The read is audited only once the stream is admitted: a stream refused
+    // by the budget reads nothing (and must not cost a synced audit write per
+    // refused attempt).
     if (caller->role == Role::kAdviser) {
       AuditReadAsync(*caller, request->thread_id(), "watch");
     }
-    std::vector<v1::ThreadEvent> backlog;
-    uint64_t last_sequence = request->after_sequence();
-    const v1::ThreadSummary summary = Summarize(*thread);
-    for (auto& m : *messages) {
-      last_sequence = std::max(last_sequence, m.sequence());
-      v1::ThreadEvent event;
-      *event.mutable_summary() = summary;
-      *event.mutable_message() = std::move(m);
-      backlog.push_back(std::move(event));
-    }
+    auto last_sequence = std::make_shared<std::atomic<uint64_t>>(request->after_sequence());
+    EventStream<v1::ThreadEvent>::Pager pager =
+        [this, thread_id = request->thread_id(), summary = Summarize(*thread),
+         last_sequence](size_t max_bytes) -> absl::StatusOr<BacklogPage<v1::ThreadEvent>> {
+      auto page = store_->ReadMessagePage(
+          thread_id, last_sequence->load(),
+          std::min(config_.limits().max_messages_per_read(), kMaxBacklogPageEvents),
+          std::min<size_t>(max_bytes, config_.limits().max_read_bytes()));
+      if (!page.ok()) return page.status();
+      BacklogPage<v1::ThreadEvent> out;
+      out.more = page->more;
+      for (auto& m : page->messages) {
+        last_sequence->store(std::max(last_sequence->load(), m.sequence()));
+        v1::ThreadEvent event;
+        *event.mutable_summary() = summary;
+        *event.mutable_message() = std::move(m);
+        out.events.push_back(std::move(event));
+      }
+      return out;
+    };
     // An adviser's view ends when the thread leaves their unit (referral).
     std::function<bool(const v1::ThreadEvent&)> end_after;
     if (caller->role == Role::kAdviser) {
@@ -516,9 +529,9 @@ class RelayServiceImpl final : public RelayService {
       };
     }
     stream->state()->Start(
-        std::move(backlog),
+        std::move(pager),
         [last_sequence](const v1::ThreadEvent& e) {
-          return e.has_message() && e.message().sequence() <= last_sequence;
+          return e.has_message() && e.message().sequence() <= last_sequence->load();
         },
         std::move(end_after), std::move(on_live));
     return stream;
@@ -585,15 +598,16 @@ class RelayServiceImpl final : public RelayService {
     auto caller = Admit(ctx, method::kWatchQueue, *request);
     if (!caller.ok()) return FailedStream<v1::QueueEvent>(caller.status());
     const std::string budget_key = caller->serial_hex;
-    if (auto s = stream_budget_.Acquire(budget_key); !s.ok()) {
+    const StreamClass stream_class = StreamClassOf(*caller);
+    if (auto s = stream_budget_.Acquire(budget_key, stream_class); !s.ok()) {
       return FailedStream<v1::QueueEvent>(s);
     }
-    auto* stream = new EventStream<v1::QueueEvent>(nullptr);
+    auto* stream = new EventStream<v1::QueueEvent>(StreamChargeOf(stream_class), nullptr);
     auto subscribed = hub_.SubscribeQueue(caller->scope, StreamOwner(*caller), stream->state());
     const uint64_t handle = subscribed.ok() ? *subscribed : 0;
-    stream->set_on_done([this, handle, budget_key] {
+    stream->set_on_done([this, handle, budget_key, stream_class] {
       if (handle != 0) hub_.Unsubscribe(handle);
-      stream_budget_.Release(budget_key);
+      stream_budget_.Release(budget_key, stream_class);
     });
     if (!subscribed.ok()) {
       stream->state()->RequestFinish(ToGrpcStatus(subscribed.status()));
@@ -1158,6 +1172,34 @@ class RelayServiceImpl final : public RelayService {
 
   // Whose a stream is: its certificate and, for an adviser, the adviser
   // (every certificate of theirs), so removal from the directory reaches it.
+  // Professionals share what the adviser reserve leaves (limits.*).
+  static StreamClass StreamClassOf(const Identity& caller) {
+    return caller.role == Role::kProfessional ? StreamClass::kProfessional : StreamClass::kReserved;
+  }
+  StreamCharge StreamChargeOf(StreamClass stream_class) {
+    return StreamCharge{&stream_memory_, stream_class,
+                        static_cast<size_t>(config_.limits().max_stream_queue_bytes()),
+                        size_t{config_.limits().max_envelope_bytes()} + 4096};
+  }
+
+  // GetThread's cursor is "s" and the last sequence returned, in decimal:
+  // opaque to clients, checked here.
+  static std::string ThreadCursor(uint64_t last_sequence) {
+    return absl::StrCat("s", last_sequence);
+  }
+  // Where a GetThread page starts: after the cursor's sequence, or after
+  // after_sequence when there is no cursor. INVALID_ARGUMENT for a cursor
+  // this relay did not return.
+  static absl::StatusOr<uint64_t> ThreadCursorStart(const v1::GetThreadRequest& request) {
+    if (request.cursor().empty()) return request.after_sequence();
+    uint64_t sequence = 0;
+    if (request.cursor().size() > kMaxCursorBytes || request.cursor()[0] != 's' ||
+        !absl::SimpleAtoi(absl::string_view(request.cursor()).substr(1), &sequence)) {
+      return absl::InvalidArgumentError("cursor is not one this relay returned");
+    }
+    return sequence;
+  }
+
   static EventHub::Owner StreamOwner(const Identity& caller) {
     return {caller.serial_hex, caller.role == Role::kAdviser
                                    ? EventHub::AdviserPrincipal(caller.scope, caller.id)
@@ -1875,6 +1917,7 @@ class RelayServiceImpl final : public RelayService {
   RateLimiter rate_limiter_;
   ReplayCache replay_cache_;
   StreamBudget stream_budget_;
+  StreamMemory stream_memory_;  // bytes queued in all streams (EventStream)
 
   mutable std::mutex directory_mu_;
   std::shared_ptr<const DirectoryState> directory_;

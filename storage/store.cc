@@ -466,23 +466,39 @@ class StoreImpl final : public Store {
   absl::StatusOr<std::vector<v1::StoredMessage>> ListMessages(const std::string& thread_id,
                                                               uint64_t after_sequence,
                                                               uint32_t limit) override {
-    if (limit == 0) limit = 1000;
-    if (after_sequence == std::numeric_limits<uint64_t>::max()) {
-      return std::vector<v1::StoredMessage>();
-    }
+    absl::StatusOr<MessagePage> page =
+        ReadMessagePage(thread_id, after_sequence, limit, std::numeric_limits<size_t>::max());
+    if (!page.ok()) return page.status();
+    return std::move(page->messages);
+  }
+
+  absl::StatusOr<MessagePage> ReadMessagePage(const std::string& thread_id, uint64_t after_sequence,
+                                              uint32_t max_count, size_t max_bytes) override {
+    if (max_count == 0) max_count = 1000;
+    MessagePage out;
+    if (after_sequence == std::numeric_limits<uint64_t>::max()) return out;
     std::string prefix = schema::MessagePrefix(thread_id);
     std::unique_ptr<rocksdb::Iterator> it(
         rocks_->db()->NewIterator(rocksdb::ReadOptions(), rocks_->cf(schema::kMessages)));
-    std::vector<v1::StoredMessage> out;
+    size_t bytes = 0;
     for (it->Seek(schema::MessageKey(thread_id, after_sequence + 1));
-         it->Valid() && it->key().starts_with(prefix) && out.size() < limit; it->Next()) {
+         it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      // The budget is checked on the sealed value, before it is opened: a
+      // page never decrypts what it will not return.
+      const size_t sealed = it->value().size();
+      if (!out.messages.empty() &&
+          (out.messages.size() >= max_count || sealed > max_bytes - std::min(bytes, max_bytes))) {
+        out.more = true;
+        break;
+      }
       absl::StatusOr<v1::StoredMessage> message =
           OpenProto<v1::StoredMessage>(schema::kMessages, it->key(), it->value());
       if (!message.ok()) return message.status();
-      out.push_back(*std::move(message));
+      bytes += sealed;
+      out.messages.push_back(*std::move(message));
     }
     if (!it->status().ok()) return FromRocks(it->status(), "list messages");
-    if (out.empty()) {
+    if (out.messages.empty()) {
       // Distinguish "no newer messages" from "no such thread".
       absl::StatusOr<v1::ThreadRecord> thread = GetThread(thread_id);
       if (!thread.ok()) return thread.status();

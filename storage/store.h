@@ -177,6 +177,12 @@ struct DekRotationProgress {
   std::string error;
 };
 
+// One page of a thread's messages (Store::ReadMessagePage).
+struct MessagePage {
+  std::vector<v1::StoredMessage> messages;
+  bool more = false;  // messages with a higher sequence remain
+};
+
 class Store {
  public:
   // Opens (or creates) the store. FAILED_PRECONDITION for a newer schema or a
@@ -296,6 +302,14 @@ class Store {
   virtual absl::StatusOr<std::vector<v1::StoredMessage>> ListMessages(const std::string& thread_id,
                                                                       uint64_t after_sequence,
                                                                       uint32_t limit) = 0;
+  // Like ListMessages, but stops reading (and decrypting) before the stored
+  // bytes of the page would pass `max_bytes` (the first message is always
+  // read, so a page is never empty while messages remain) or at `max_count`
+  // messages. `more` is true when at least one message follows the page.
+  // Memory held is bounded by the budget, whatever the thread's length.
+  virtual absl::StatusOr<MessagePage> ReadMessagePage(const std::string& thread_id,
+                                                      uint64_t after_sequence, uint32_t max_count,
+                                                      size_t max_bytes) = 0;
   // NOT_FOUND when no message has this id.
   virtual absl::StatusOr<v1::StoredMessage> FindMessage(const std::string& message_id) = 0;
   // Served from the queue index: cost grows with the page, not the store.

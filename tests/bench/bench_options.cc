@@ -132,7 +132,8 @@ absl::StatusOr<BenchOptions> ParseBenchArgs(const std::vector<std::string>& args
       {"--baseline-request-bytes", Number<int>(&o.baseline_request_bytes, 0, 4 << 20)},
       {"--baseline-reply-bytes", Number<int>(&o.baseline_reply_bytes, 0, 4 << 20)},
       {"--rate", Number<double>(&o.rate, 0.1, 1e6)},
-      {"--watchers", Number<int>(&o.watchers, 0, 1000)},
+      {"--watchers", Number<int>(&o.watchers, 0, 10000)},
+      {"--thread-watchers", Number<int>(&o.thread_watchers, 0, 100000)},
       {"--relay-pid", Number<int>(&o.relay_pid, 1, 1 << 22)},
   };
   const std::map<std::string, bool*> switches = {
@@ -222,6 +223,8 @@ Other flags:
                          "ratio_vs_verify qps=... p99=..."
   --baseline-request-bytes N / --baseline-reply-bytes N  echo sizes
   --watchers N           WatchQueue streams in --mix (default 3)
+  --thread-watchers N    --mix: N consultations submitted first, each watched by a
+                         WatchThread; answers go to them first (thread_event latency)
   --publish-only         with the --mix identities: publish the test directory
                          epoch (epoch 1 with unit "bench-unit" on an empty relay)
                          and exit

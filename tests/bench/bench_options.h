@@ -60,6 +60,10 @@ struct BenchOptions {
   bool mix = false;           // --mix: open-loop realistic blend (test deployments only)
   double rate = 500;          // --rate operations per second (scheduled, open loop)
   int watchers = 3;           // --watchers WatchQueue streams held open
+  // --thread-watchers N: N consultations submitted before the clock starts,
+  // each with a WatchThread open (a professional waiting for the answer);
+  // answers go to them first, and thread_event is answer -> event delivery.
+  int thread_watchers = 0;
 };
 
 // Parses argv (argv[0] is the program). Accepts --flag=value and --flag value.

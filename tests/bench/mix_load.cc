@@ -30,12 +30,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr char kGetThreadMethod[] = "/samrad.v1.Relay/GetThread";
+constexpr char kWatchThreadMethod[] = "/samrad.v1.Relay/WatchThread";
 // The unit of the directory --mix publishes on a relay that has none yet.
 constexpr char kFreshUnitId[] = "bench-unit";
 
-enum Op { kSubmit, kGetThread, kListQueue, kClaim, kAnswer, kWatchEvent, kOpCount };
-constexpr const char* kOpNames[kOpCount] = {"submit", "get_thread", "list_queue",
-                                            "claim",  "answer",     "watch_event"};
+enum Op { kSubmit, kGetThread, kListQueue, kClaim, kAnswer, kWatchEvent, kThreadEvent, kOpCount };
+constexpr const char* kOpNames[kOpCount] = {"submit", "get_thread",  "list_queue",  "claim",
+                                            "answer", "watch_event", "thread_event"};
 // One scheduling cycle of 20 operations, interleaved.
 constexpr Op kCycle[20] = {kSubmit, kGetThread, kListQueue, kClaim,     kGetThread,
                            kSubmit, kListQueue, kAnswer,    kGetThread, kListQueue,
@@ -194,11 +195,65 @@ class MixRunner {
   MixRunner(const BenchOptions& o, std::vector<std::shared_ptr<grpc::Channel>> pro_channels,
             std::vector<std::shared_ptr<grpc::Channel>> adviser_channels,
             const std::vector<PreparedThread>& threads,
-            const std::vector<v1::PostMessageRequest>& answers)
-      : o_(o), threads_(threads), answers_(answers), submitted_at_ns_(threads.size()) {
+            const std::vector<v1::PostMessageRequest>& answers,
+            std::vector<std::shared_ptr<grpc::Channel>> watch_channels = {})
+      : o_(o),
+        threads_(threads),
+        answers_(answers),
+        submitted_at_ns_(threads.size()),
+        answered_at_ns_(threads.size()) {
+    for (const auto& c : watch_channels) watch_.push_back(v1::Relay::NewStub(c));
     for (const auto& c : pro_channels) pro_.push_back(v1::Relay::NewStub(c));
     for (const auto& c : adviser_channels) adviser_.push_back(v1::Relay::NewStub(c));
     for (size_t i = 0; i < threads.size(); ++i) index_by_thread_[threads[i].thread_id] = i;
+  }
+
+  // Submits the first o_.thread_watchers consultations (closed loop, before
+  // the clock) and opens a WatchThread on each; they become the open pool,
+  // so claims and answers reach them first. Prints what it opened.
+  absl::Status OpenThreadWatchers() {
+    const int n = std::min<int>(o_.thread_watchers, static_cast<int>(threads_.size()));
+    if (n == 0) return absl::OkStatus();
+    const auto t0 = Clock::now();
+    absl::Status s = ParallelFor(n, 16, [&](int64_t t) -> absl::Status {
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+      v1::Ack ack;
+      grpc::Status status =
+          pro_[t % pro_.size()]->SubmitConsultation(&context, threads_[t].request, &ack);
+      if (!status.ok()) return absl::UnavailableError(status.error_message());
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    next_submit_.store(n);
+    const auto t1 = Clock::now();
+    for (int t = 0; t < n; ++t) {
+      thread_watchers_.push_back(std::make_unique<ThreadWatcher>(this, t));
+      thread_watchers_.back()->Start(*watch_[t % watch_.size()], threads_[t]);
+    }
+    int open = 0, failed = 0;
+    for (auto& w : thread_watchers_) {
+      if (w->WaitOpen()) {
+        ++open;
+      } else {
+        ++failed;
+      }
+    }
+    for (int t = 0; t < n; ++t) {
+      acked_.push_back(t);
+      open_.push_back(t);
+    }
+    std::cerr << absl::StrFormat(
+        "mix: %d consultations submitted in %.1f s; %d WatchThread streams open (%d refused) "
+        "in %.1f s\n",
+        n, std::chrono::duration<double>(t1 - t0).count(), open, failed,
+        std::chrono::duration<double>(Clock::now() - t1).count());
+    return absl::OkStatus();
+  }
+
+  void StopThreadWatchers() {
+    for (auto& w : thread_watchers_) w->Cancel();
+    for (auto& w : thread_watchers_) w->WaitDone();
   }
 
   void Run() {
@@ -240,7 +295,7 @@ class MixRunner {
                                    s.latency.Count(), s.latency.Percentile(0.5) / 1000,
                                    s.latency.Percentile(0.99) / 1000, s.total_errors)
                 << "\n";
-      if (op != kWatchEvent) {
+      if (op != kWatchEvent && op != kThreadEvent) {
         all.Merge(s.latency);
         ok += s.latency.Count();
       }
@@ -300,6 +355,71 @@ class MixRunner {
     std::condition_variable cv_;
     bool done_ = false;
   };
+
+  // A professional's WatchThread on thread t: open once its backlog (the
+  // question) arrives; records thread_event for the answer.
+  class ThreadWatcher : public grpc::ClientReadReactor<v1::ThreadEvent> {
+   public:
+    ThreadWatcher(MixRunner* runner, int64_t t) : runner_(runner), t_(t) {}
+    void Start(v1::Relay::Stub& stub, const PreparedThread& thread) {
+      request_.set_thread_id(thread.thread_id);
+      *request_.mutable_proof() = crypto::MakeOwnershipProof(kWatchThreadMethod, thread.thread_id,
+                                                             crypto::RequestDigest(request_),
+                                                             NowUnixMs(), *thread.thread_key);
+      stub.async()->WatchThread(&context_, &request_, this);
+      StartRead(&event_);
+      StartCall();
+    }
+    void OnReadDone(bool ok) override {
+      if (!ok) return;
+      if (event_.has_message() && event_.message().sequence() == 1) {
+        std::lock_guard<std::mutex> lock(mu_);
+        open_ = true;
+        cv_.notify_all();
+      } else if (event_.has_message() && event_.message().sequence() >= 2) {
+        runner_->OnThreadEvent(t_);
+      }
+      StartRead(&event_);
+    }
+    void OnDone(const grpc::Status& status) override {
+      if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
+        runner_->RecordError(kThreadEvent, status);
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+      cv_.notify_all();
+    }
+    // True once the backlog arrived; false when the stream ended first.
+    bool WaitOpen() {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::seconds(120), [this] { return open_ || done_; });
+      return open_;
+    }
+    void Cancel() { context_.TryCancel(); }
+    void WaitDone() {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return done_; });
+    }
+
+   private:
+    MixRunner* runner_;
+    const int64_t t_;
+    grpc::ClientContext context_;
+    v1::WatchThreadRequest request_;
+    v1::ThreadEvent event_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool open_ = false;
+    bool done_ = false;
+  };
+
+  void OnThreadEvent(int64_t t) {
+    const int64_t sent = answered_at_ns_[t].load();
+    const int64_t now = Clock::now().time_since_epoch().count();
+    if (sent == 0 || Clock::time_point(Clock::duration(sent)) < window_start_) return;
+    stats_[kThreadEvent].latency.Record(
+        std::chrono::nanoseconds(Clock::duration(now - sent)).count());
+  }
 
   static Clock::duration ToDuration(double seconds) {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
@@ -384,6 +504,7 @@ class MixRunner {
     if (op == kAnswer) {
       const int64_t t = Take(claimed_);
       if (t < 0) return Issue(kGetThread, scheduled, i);
+      answered_at_ns_[t].store(scheduled.time_since_epoch().count());
       Call<v1::PostMessageRequest, v1::Ack>(
           kAnswer, scheduled, answers_[t],
           [&adviser](auto* c, auto* q, auto* r, auto cb) {
@@ -448,6 +569,9 @@ class MixRunner {
   std::vector<std::unique_ptr<v1::Relay::Stub>> adviser_;
   std::unordered_map<std::string, size_t> index_by_thread_;  // read-only during the run
   std::vector<std::atomic<int64_t>> submitted_at_ns_;        // steady-clock ns, 0 = not sent
+  std::vector<std::atomic<int64_t>> answered_at_ns_;         // steady-clock ns, 0 = not answered
+  std::vector<std::unique_ptr<v1::Relay::Stub>> watch_;      // --thread-watchers' connections
+  std::vector<std::unique_ptr<ThreadWatcher>> thread_watchers_;
   std::atomic<int64_t> next_submit_{0};
   std::atomic<uint64_t> late_{0};
   std::atomic<uint64_t> issued_{0};
@@ -514,6 +638,7 @@ int RunMixBench(const BenchOptions& o) {
       o.envelopes > 0
           ? o.envelopes
           : static_cast<int64_t>(o.rate * (o.seconds + o.warmup_seconds) * 0.2 * 1.33) + 100;
+  plan.count += o.thread_watchers;
   plan.payload_bytes = o.payload_bytes;
   plan.county = o.county;
   plan.threads = o.seal_threads;
@@ -527,13 +652,23 @@ int RunMixBench(const BenchOptions& o) {
       "answers; %.0f ops/s for %.1f s after %.1f s warm-up\n",
       route->epoch, o.adviser_id, route->unit_id, plan.count, o.rate, o.seconds, o.warmup_seconds);
 
-  MixRunner runner(o, pro_channels, adviser_channels, *threads, *answers);
+  // At most 256 streams per connection reach the relay: 200 watches each.
+  std::vector<std::shared_ptr<grpc::Channel>> watch_channels;
+  if (o.thread_watchers > 0) {
+    watch_channels = MakeChannels(o.target, *pro_tls, o.server_name,
+                                  (o.thread_watchers + 199) / 200, "mix-watch");
+    if (absl::Status s = WaitConnected(watch_channels, o.target, o.connect_timeout_ms); !s.ok())
+      return Fail(s);
+  }
+  MixRunner runner(o, pro_channels, adviser_channels, *threads, *answers, watch_channels);
+  if (absl::Status s = runner.OpenThreadWatchers(); !s.ok()) return Fail(s);
   std::unique_ptr<ProcessSampler> sampler;
   if (o.relay_pid > 0) {
     sampler = std::make_unique<ProcessSampler>(o.relay_pid, std::chrono::milliseconds(100));
     sampler->Start();
   }
   runner.Run();
+  runner.StopThreadWatchers();
   const uint64_t errors = runner.Report();
   if (sampler != nullptr) {
     std::cout << "relay_process " << FormatProcessSummary(sampler->Stop(), runner.operations())

@@ -41,7 +41,12 @@ data_dir: "data"
 kek_file: "kek"
 directory_public_key_file: "dir.pub"
 # One bench certificate carries the whole load (the default is 20/s, burst 60, per person).
-limits { rate_per_second: 1000000 rate_burst: 1000000 }
+# Streams: room for `mix --thread-watchers 10000 --watchers 100` from the one bench
+# professional certificate (half of max_concurrent_streams is kept for advisers).
+limits {
+  rate_per_second: 1000000 rate_burst: 1000000
+  max_concurrent_streams: 30000 max_streams_per_identity: 15000
+}
 retention { sweeper_disabled: true }
 CFG
 }

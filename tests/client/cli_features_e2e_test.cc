@@ -6,6 +6,8 @@
 #include <map>
 #include <regex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "cli_relay_fixture.h"
@@ -97,6 +99,38 @@ TEST_F(CliRelayTest, ReleaseLetsAnotherAdviserTakeTheCase) {
   // a-1 no longer holds the claim.
   ProcessResult stale = Samrad("adviser", {"release", ref});
   EXPECT_EQ(stale.exit_code, 8) << stale.err;
+}
+
+// A thread longer than one GetThread page (the relay here returns 2 messages
+// a page): `show` prints every message, and `followup` and `answer` post at
+// the right next sequence (reading only the first page, they would compute
+// it from a truncated thread and the relay would refuse them).
+TEST_F(CliRelayTest, AThreadLongerThanOnePageIsReadWhole) {
+  ASSERT_NO_FATAL_FAILURE(StartDeployment({.extra_config = "limits { max_messages_per_read: 2 }"}));
+  ProcessResult ask = Ask(kQuestion);
+  ASSERT_EQ(ask.exit_code, 0) << ask.err;
+  const std::string ref = Reference(ask.out);
+  ASSERT_FALSE(ref.empty()) << ask.out;
+  ASSERT_EQ(Samrad("adviser", {"claim", ref}).exit_code, 0);
+  const std::vector<std::pair<std::string, std::string>> turns = {
+      {"adviser", "Svar nummer ett.\n"}, {"pro", "Följdfråga nummer ett.\n"},
+      {"adviser", "Svar nummer två.\n"}, {"pro", "Följdfråga nummer två.\n"},
+      {"adviser", "Svar nummer tre.\n"},
+  };
+  for (const auto& [who, text] : turns) {
+    ProcessResult posted = Samrad(who, {who == "pro" ? "followup" : "answer", ref}, text);
+    ASSERT_EQ(posted.exit_code, 0) << who << ": " << text << posted.err;
+  }
+  for (const char* who : {"pro", "adviser"}) {
+    ProcessResult shown = Samrad(who, {"show", ref});
+    ASSERT_EQ(shown.exit_code, 0) << shown.err;
+    for (const auto& [unused, text] : turns) {
+      EXPECT_TRUE(absl::StrContains(shown.out, text.substr(0, text.size() - 1)))
+          << who << " misses " << text << shown.out;
+    }
+    ProcessResult json = Samrad(who, {"show", ref, "--json"});
+    EXPECT_TRUE(absl::StrContains(json.out, R"("sequence":6)")) << json.out;
+  }
 }
 
 // `samrad close --forget`: closes on the relay and deletes the case's keys

@@ -374,6 +374,43 @@ TEST(LiveLimitsTest, BoundGuardsFollowSetAndOthersDoNot) {
   EXPECT_EQ(own_limiter.Acquire("A", t).code(), absl::StatusCode::kResourceExhausted);
 }
 
+// Half of 8 slots kept for advisers: professionals together get 4, whoever
+// holds them; advisers still get the rest.
+TEST(StreamBudgetTest, ProfessionalsCannotTakeTheAdviserReserve) {
+  StreamBudget budget(8, 8, 50);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(budget.Acquire(i % 2 ? "p1" : "p2", StreamClass::kProfessional).ok());
+  }
+  absl::Status refused = budget.Acquire("p3", StreamClass::kProfessional);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(refused.message().find("advisers"), std::string::npos) << refused;
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(budget.Acquire("a1", StreamClass::kReserved).ok());
+  EXPECT_EQ(budget.Acquire("a2", StreamClass::kReserved).code(),
+            absl::StatusCode::kResourceExhausted);
+  budget.Release("p1", StreamClass::kProfessional);
+  EXPECT_TRUE(budget.Acquire("p3", StreamClass::kProfessional).ok());
+}
+
+TEST(StreamMemoryPoolTest, ProfessionalsShareWhatTheReserveLeaves) {
+  StreamMemory memory(1000, 40);  // professionals: 600
+  EXPECT_TRUE(memory.TryCharge(StreamClass::kProfessional, 600));
+  EXPECT_FALSE(memory.TryCharge(StreamClass::kProfessional, 1));
+  EXPECT_TRUE(memory.TryCharge(StreamClass::kReserved, 400));
+  EXPECT_FALSE(memory.TryCharge(StreamClass::kReserved, 1));
+  EXPECT_EQ(memory.used(), 1000u);
+  memory.Release(StreamClass::kProfessional, 100);
+  EXPECT_FALSE(memory.TryCharge(StreamClass::kReserved, 101));
+  EXPECT_TRUE(memory.TryCharge(StreamClass::kReserved, 100));  // advisers may use any free byte
+  memory.Release(StreamClass::kReserved, 500);
+  memory.Release(StreamClass::kProfessional, 500);
+  EXPECT_EQ(memory.used(), 0u);
+  // Past the budget by a forced charge: nothing more fits until it is returned.
+  memory.ForceCharge(StreamClass::kReserved, 1200);
+  EXPECT_FALSE(memory.TryCharge(StreamClass::kReserved, 1));
+  memory.Release(StreamClass::kReserved, 1200);
+  EXPECT_TRUE(memory.TryCharge(StreamClass::kReserved, 1));
+}
+
 // ---- event hub ----
 
 template <typename Event>

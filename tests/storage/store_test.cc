@@ -202,6 +202,38 @@ TEST_F(StoreTest, AdviserAnswerSetsAnsweredAndFirstAnswerTime) {
   EXPECT_EQ(limited->size(), 1u);
 }
 
+// A page stops before the message that would pass the byte budget (the
+// first always comes) or the count, and says whether more follow.
+TEST_F(StoreTest, ReadMessagePageStopsAtTheByteBudget) {
+  Create("t1");
+  for (uint64_t sequence = 2; sequence <= 5; ++sequence) {
+    ASSERT_TRUE(
+        AppendSync(*store_, ProfessionalMessage("t1", absl::StrCat("p", sequence), sequence)).ok());
+  }
+  absl::StatusOr<MessagePage> one = store_->ReadMessagePage("t1", 0, 100, 1);
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(one->messages.size(), 1u);  // over budget, but never empty
+  EXPECT_TRUE(one->more);
+  absl::StatusOr<MessagePage> all = store_->ReadMessagePage("t1", 0, 100, size_t{1} << 20);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->messages.size(), 5u);
+  EXPECT_FALSE(all->more);
+  const size_t one_message = all->messages[0].ByteSizeLong();
+  absl::StatusOr<MessagePage> some = store_->ReadMessagePage("t1", 1, 100, 2 * one_message + 64);
+  ASSERT_TRUE(some.ok());
+  EXPECT_GE(some->messages.size(), 1u);
+  EXPECT_LT(some->messages.size(), 4u);
+  EXPECT_TRUE(some->more);
+  EXPECT_EQ(some->messages[0].sequence(), 2u);
+  absl::StatusOr<MessagePage> counted = store_->ReadMessagePage("t1", 3, 2, size_t{1} << 20);
+  ASSERT_TRUE(counted.ok());
+  ASSERT_EQ(counted->messages.size(), 2u);
+  EXPECT_EQ(counted->messages[1].sequence(), 5u);
+  EXPECT_FALSE(counted->more);
+  EXPECT_EQ(store_->ReadMessagePage("nope", 0, 10, 100).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(StoreTest, FollowUpOnUnclaimedAnsweredThreadReopensIt) {
   Create("t1");
   ASSERT_TRUE(AppendSync(*store_, AdviserMessage("t1", "a1", 2, "adv-1")).ok());
