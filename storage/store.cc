@@ -2079,6 +2079,25 @@ void StoreImpl::RewriteAll(uint32_t generation) {
     if (!status.ok()) {
       std::lock_guard lock(rotation_mu_);
       progress_.error = std::string(status.message());
+      failed = true;
+    }
+  }
+  if (!failed) {
+    // The old generation's ciphertext (and the retired wraps) still sit in
+    // WAL files, memtables and SST files: flush and compact every column
+    // family so no file of the data directory holds any of it. The rotation
+    // reports done only after this.
+    std::vector<CompactionRange> everything;
+    for (int cf = 0; cf < schema::kNumCfs; ++cf) {
+      everything.push_back({static_cast<CfId>(cf), std::nullopt});
+    }
+    if (absl::Status s = FlushAndCompact(everything); !s.ok()) {
+      std::lock_guard lock(rotation_mu_);
+      progress_.error = absl::StrCat(
+          "every value is re-sealed under data key generation ", generation,
+          ", but removing the old ciphertext from disk failed (rotate again to retry): ",
+          s.message());
+      failed = true;
     }
   }
   std::lock_guard lock(rotation_mu_);

@@ -370,6 +370,38 @@ TEST_F(MaintenanceTest, DekRotationWhileWritingReencryptsEverything) {
   EXPECT_TRUE(store_->FindMessage("old-299-2").ok());
 }
 
+// Issue 17 item 4: once a DEK rotation reports done, no file of the data
+// directory holds ciphertext of the old generation (nor its retired wrap).
+TEST_F(MaintenanceTest, DekRotationLeavesNoOldCiphertextInAnyFile) {
+  for (int i = 0; i < 50; ++i) Create(absl::StrCat("t", i), 2);
+  store_.reset();
+  absl::StatusOr<std::string> sealed =
+      ReadRaw(Options(), schema::kMessages, schema::MessageKey("t7", 2));
+  ASSERT_TRUE(sealed.ok()) << sealed.status();
+  ASSERT_EQ(SealedGeneration(*sealed), std::optional<uint32_t>(1));
+  const std::string old_ciphertext = sealed->substr(kSealedHeaderLen, 24);
+  absl::StatusOr<std::string> old_wrap = ReadRaw(Options(), schema::kMeta, schema::DekKey(1));
+  ASSERT_TRUE(old_wrap.ok()) << old_wrap.status();
+  const std::string old_wrap_bytes = old_wrap->substr(1 + crypto::kAeadNonceLen, 24);
+  ASSERT_TRUE(AnyFileContains(Options().data_dir, old_ciphertext));  // the check can fail
+
+  Reopen();
+  ASSERT_TRUE(store_->StartDekRotation().ok());
+  for (int i = 0; i < 1200 && store_->GetDekRotationProgress().running; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const DekRotationProgress progress = store_->GetDekRotationProgress();
+  ASSERT_FALSE(progress.running);
+  ASSERT_TRUE(progress.error.empty()) << progress.error;
+  // Scanned while the store is still open: what "done" promises.
+  EXPECT_FALSE(AnyFileContains(Options().data_dir, old_ciphertext));
+  EXPECT_FALSE(AnyFileContains(Options().data_dir, old_wrap_bytes));
+  EXPECT_TRUE(store_->FindMessage("t7-2").ok());
+  store_.reset();
+  EXPECT_FALSE(AnyFileContains(Options().data_dir, old_ciphertext));
+  ExpectFsckClean();
+}
+
 TEST_F(MaintenanceTest, DekRotationCutShortByCloseResumesOnOpen) {
   std::mutex mu;
   std::condition_variable cv;
