@@ -503,6 +503,7 @@ RelayServer::ReloadReport RelayServer::Reload(const v1::RelayConfig& next) {
   differs("retention", !same(next.retention(), running.retention()));
   differs("storage", !same(next.storage(), running.storage()));
   differs("backup_dir", next.backup_dir() != running.backup_dir());
+  differs("backup_keep", next.backup_keep() != running.backup_keep());
   differs("shutdown_grace_seconds",
           next.shutdown_grace_seconds() != running.shutdown_grace_seconds());
   differs("enable_reflection", next.enable_reflection() != running.enable_reflection());

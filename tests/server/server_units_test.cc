@@ -7,7 +7,9 @@
 #include <chrono>
 #include <memory>
 #include <thread>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "server/authz.h"
 #include "server/config.h"
@@ -51,6 +53,22 @@ TEST(ConfigTest, MinimalConfigGetsDocumentedDefaults) {
   EXPECT_EQ(config->retention().closed_days(), 90u);
   EXPECT_EQ(config->retention().inactive_days(), 30u);
   EXPECT_EQ(config->tls().refresh_interval_seconds(), 60u);
+  EXPECT_EQ(config->backup_keep(), 7u);
+}
+
+TEST(ConfigTest, BackupKeepZeroOrTooManyIsRefusedNamingTheField) {
+  for (const char* keep : {"0", "1001"}) {
+    auto config = ParseRelayConfigText(std::string(kMinimalConfig) + "backup_keep: " + keep, "t");
+    ASSERT_TRUE(config.ok());
+    absl::Status s = FinalizeConfig(*config);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << keep;
+    EXPECT_EQ(s.message(),
+              absl::StrCat("backup_keep is ", keep, "; it must be between 1 and 1000"));
+  }
+  auto config = ParseRelayConfigText(std::string(kMinimalConfig) + "backup_keep: 2", "t");
+  ASSERT_TRUE(config.ok());
+  ASSERT_TRUE(FinalizeConfig(*config).ok());
+  EXPECT_EQ(config->backup_keep(), 2u);
 }
 
 TEST(ConfigTest, ShippedExampleConfigIsValid) {
@@ -212,7 +230,7 @@ TEST(AuthzTest, TableAllowsAndRefusesPerRole) {
 
 TEST(AuthzTest, SomeAdminMethodsAreForNationalAdminsOnly) {
   for (const char* m : {method::kPublishDirectory, method::kBackup, method::kRunRetention,
-                        method::kUnrevokeCertificate}) {
+                        method::kUnrevokeCertificate, method::kListBackups}) {
     EXPECT_TRUE(AuthorizeMethod(m, Role::kAdmin, kNationalScope).ok()) << m;
     absl::Status unit = AuthorizeMethod(m, Role::kAdmin, "rc-kronoberg");
     EXPECT_EQ(unit.code(), absl::StatusCode::kPermissionDenied) << m;
