@@ -16,6 +16,7 @@
 #include "server/event_hub.h"
 #include "server/identity.h"
 #include "server/limits.h"
+#include "server/log.h"
 #include "server/status.h"
 #include "server/validation.h"
 #include "tests/server/relay_fixture.h"
@@ -313,6 +314,55 @@ TEST(ValidationTest, HeaderMismatchesSayWhatIsExpected) {
 }
 
 // ---- limits ----
+
+// The limiter behind the `handshake_refused` log line: a burst per window is
+// written, the rest counted and reported once, with the next line after the
+// window (or taken at shutdown). The clock is injected: no sleeps.
+TEST(LogRateLimiterTest, BurstPerWindowThenOneSummaryCount) {
+  int64_t now = 1'000;
+  LogRateLimiter limiter(3, 60'000, [&now] { return now; });
+  int written = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const LogRateLimiter::Decision d = limiter.Admit();
+    written += d.write ? 1 : 0;
+    EXPECT_EQ(d.suppressed, 0u);
+    now += 10;  // 1000 refusals within 10 s
+  }
+  EXPECT_EQ(written, 3);
+  now = 1'000 + 59'999;
+  EXPECT_FALSE(limiter.Admit().write);  // still the first window
+  now = 1'000 + 60'000;
+  LogRateLimiter::Decision next = limiter.Admit();
+  EXPECT_TRUE(next.write);
+  EXPECT_EQ(next.suppressed, 998u);  // 1000 + 1 - 3 held back, reported once
+  EXPECT_EQ(limiter.Admit().suppressed, 0u);
+  EXPECT_TRUE(limiter.Admit().write);
+  EXPECT_FALSE(limiter.Admit().write);
+  EXPECT_FALSE(limiter.Admit().write);
+  // The hammering stops: the rest of this window is taken at shutdown.
+  EXPECT_EQ(limiter.TakeSuppressed(), 2u);
+  EXPECT_EQ(limiter.TakeSuppressed(), 0u);
+  // A quiet spell: the next window starts with the next line, nothing owed.
+  now += 10 * 60'000;
+  next = limiter.Admit();
+  EXPECT_TRUE(next.write);
+  EXPECT_EQ(next.suppressed, 0u);
+}
+
+TEST(LogRateLimiterTest, ConcurrentCallersShareOneBudget) {
+  std::atomic<int64_t> now{0};
+  LogRateLimiter limiter(5, 60'000, [&now] { return now.load(); });
+  std::atomic<int> written{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 250; ++i) written += limiter.Admit().write ? 1 : 0;
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(written.load(), 5);
+  EXPECT_EQ(limiter.TakeSuppressed(), 995u);
+}
 
 TEST(RateLimiterTest, BurstThenRefillAtRate) {
   RateLimiter limiter(/*rate_per_second=*/2, /*burst=*/3);
