@@ -362,6 +362,7 @@ CommandSpec BuildTree() {
                                .examples = Msg::kExAdminPurge});
   admin.subcommands.push_back({.name = "backup",
                                .summary = Msg::kCmdAdminBackup,
+                               .flags = {{"list", "", Msg::kFlagBackupList}},
                                .action = "admin-backup",
                                .examples = Msg::kExAdminBackup});
   root.subcommands.push_back(std::move(admin));

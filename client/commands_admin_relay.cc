@@ -1,4 +1,4 @@
-// samrad admin revoke | revoked | audit | stats | purge | backup: the admin
+// samrad admin revoke | revoked | audit | stats | purge | backup [--list]: the admin
 // RPCs of proto/relay.proto, called with the admin's certificate.
 #include <algorithm>
 #include <cstdint>
@@ -583,22 +583,72 @@ absl::Status RunAdminPurge(Session& session) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// `samrad admin backup --list`: the relay's ListBackups, oldest first.
+absl::Status ListBackups(Session& session, RelayClient& relay) {
+  v1::ListBackupsReply reply;
+  absl::Status status = relay.CallWithRetry("list the backups", [&](auto& context) {
+    return relay.stub().ListBackups(&context, v1::ListBackupsRequest(), &reply);
+  });
+  if (!status.ok()) return status;
+  const Messages& m = session.msg();
+  Table table({m.Format(Msg::kColBackupId), m.Format(Msg::kColCreated), m.Format(Msg::kColSize),
+               m.Format(Msg::kColFiles)});
+  Json list = Json::Array();
+  for (const v1::BackupSummary& b : reply.backups()) {
+    table.AddRow({absl::StrCat(b.backup_id()), FormatTimestamp(b.created_unix_ms()),
+                  absl::StrCat(b.size_bytes()), absl::StrCat(b.num_files())});
+    list.Push(Json::Object()
+                  .Set("backup_id", b.backup_id())
+                  .Set("created_unix_ms", b.created_unix_ms())
+                  .Set("size_bytes", b.size_bytes())
+                  .Set("num_files", b.num_files()));
+  }
+  const std::string text =
+      table.size() == 0
+          ? m.Format(Msg::kNoBackups, reply.backup_dir()) + "\n"
+          : absl::StrCat(m.Format(Msg::kBackupListTitle, reply.backup_dir(), reply.backup_keep()),
+                         "\n\n", table.Render(), "\n",
+                         m.Format(Msg::kBackupRestoreHint, reply.backup_dir()), "\n");
+  session.Print(Json::Object()
+                    .Set("backup_dir", reply.backup_dir())
+                    .Set("backup_keep", reply.backup_keep())
+                    .Set("backups", std::move(list)),
+                text);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status RunAdminBackup(Session& session) {
   absl::StatusOr<RelayClient*> relay = session.Relay();
   if (!relay.ok()) return relay.status();
+  if (session.args().Has("list")) return ListBackups(session, **relay);
   v1::BackupReply reply;
   // Not retried: a second attempt would make a second backup.
   absl::Status status = (*relay)->Call("make a backup", [&](auto& context) {
     return (*relay)->stub().Backup(&context, v1::BackupRequest(), &reply);
   });
   if (!status.ok()) return status;
+  Json purged = Json::Array();
+  for (uint32_t id : reply.purged_backup_ids()) purged.Push(id);
+  std::string text = session.msg().Format(Msg::kBackupDone, reply.backup_id(), reply.backup_dir(),
+                                          reply.size_bytes()) +
+                     "\n";
+  if (!reply.purged_backup_ids().empty()) {
+    absl::StrAppend(&text,
+                    session.msg().Format(Msg::kBackupPurged, reply.backup_keep(),
+                                         absl::StrJoin(reply.purged_backup_ids(), ", ")),
+                    "\n");
+  }
   session.Print(Json::Object()
                     .Set("backup_id", reply.backup_id())
                     .Set("backup_dir", reply.backup_dir())
-                    .Set("size_bytes", reply.size_bytes()),
-                session.msg().Format(Msg::kBackupDone, reply.backup_id(), reply.backup_dir(),
-                                     reply.size_bytes()) +
-                    "\n");
+                    .Set("size_bytes", reply.size_bytes())
+                    .Set("backup_keep", reply.backup_keep())
+                    .Set("purged_backup_ids", std::move(purged)),
+                text);
   return absl::OkStatus();
 }
 

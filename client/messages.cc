@@ -1006,8 +1006,10 @@ constexpr Entry kTable[] = {
      "samrad admin purge --dry-run\n    what the retention policy would delete now",
      "samrad admin purge --dry-run\n    vad gallringsregeln skulle radera nu"},
     {Msg::kExAdminBackup,
-     "samrad admin backup\n    a backup of the relay's data (on the relay's host)",
-     "samrad admin backup\n    en säkerhetskopia av reläets data (på reläets värd)"},
+     "samrad admin backup\n    a backup of the relay's data (on the relay's host)\n"
+     "samrad admin backup --list\n    the backups there, with the id to restore",
+     "samrad admin backup\n    en säkerhetskopia av reläets data (på reläets värd)\n"
+     "samrad admin backup --list\n    säkerhetskopiorna där, med id för återställning"},
     {Msg::kColSubject, "SUBJECT", "ÄMNE"},
     {Msg::kCmdAdminUnrevoke,
      "undo the revocation of a client certificate (national administrators)",
@@ -1024,6 +1026,22 @@ constexpr Entry kTable[] = {
      "certificate works again from its next call",
      "samrad admin unrevoke --cert hittad-dator.crt --reason 'återfunnen'\n    certifikatet "
      "fungerar igen från nästa anrop"},
+    {Msg::kFlagBackupList, "list the backups on the relay's host instead of making one",
+     "visa säkerhetskopiorna på reläets dator i stället för att göra en ny"},
+    {Msg::kColBackupId, "BACKUP", "KOPIA"},
+    {Msg::kColSize, "SIZE (BYTES)", "STORLEK (BYTE)"},
+    {Msg::kColFiles, "FILES", "FILER"},
+    {Msg::kBackupListTitle, "Backups in $0 on the relay's host (it keeps the newest $1):",
+     "Säkerhetskopior i $0 på reläets dator (de $1 senaste sparas):"},
+    {Msg::kNoBackups, "There are no backups in $0 on the relay's host yet.",
+     "Det finns inga säkerhetskopior i $0 på reläets dator ännu."},
+    {Msg::kBackupRestoreHint,
+     "To restore one, stop the relay and run on its host: samrad-relay restore --backup-dir $0 "
+     "--backup-id BACKUP --data-dir EMPTY-DIRECTORY",
+     "Stoppa reläet och kör på dess dator för att återställa en: samrad-relay restore "
+     "--backup-dir $0 --backup-id KOPIA --data-dir TOM-KATALOG"},
+    {Msg::kBackupPurged, "Older backups removed (the relay keeps the newest $0): $1.",
+     "Äldre säkerhetskopior togs bort (reläet sparar de $0 senaste): $1."},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

@@ -457,6 +457,14 @@ enum class Msg {
   kUnrevokedDone,
   kAuditScopedNoVerify,
   kExAdminUnrevoke,
+  kFlagBackupList,
+  kColBackupId,
+  kColSize,
+  kColFiles,
+  kBackupListTitle,
+  kNoBackups,
+  kBackupRestoreHint,
+  kBackupPurged,
   kCount_,  // not a message: the number of entries
 };
 

@@ -38,6 +38,7 @@ const MethodRule kRules[] = {
     {method::kGetAuditLog,               false,       false,  true},
     {method::kBackup,                    false,       false,  true,   true},
     {method::kRunRetention,              false,       false,  true,   true},
+    {method::kListBackups,               false,       false,  true,   true},
     {method::kShareThread,               false,       true,   false},
     {method::kUnrevokeCertificate,       false,       false,  true,   true},
 };

@@ -34,6 +34,7 @@ inline constexpr char kGetStats[] = "/samrad.v1.Relay/GetStats";
 inline constexpr char kGetAuditLog[] = "/samrad.v1.Relay/GetAuditLog";
 inline constexpr char kBackup[] = "/samrad.v1.Relay/Backup";
 inline constexpr char kRunRetention[] = "/samrad.v1.Relay/RunRetention";
+inline constexpr char kListBackups[] = "/samrad.v1.Relay/ListBackups";
 inline constexpr char kShareThread[] = "/samrad.v1.Relay/ShareThread";
 inline constexpr char kUnrevokeCertificate[] = "/samrad.v1.Relay/UnrevokeCertificate";
 }  // namespace method
@@ -44,8 +45,8 @@ inline constexpr char kNationalScope[] = "national";
 // OK when a caller of `role` and `scope` may call `full_method`;
 // PERMISSION_DENIED naming the roles (or "national admin") that may;
 // PERMISSION_DENIED for a method missing from the table (deny by default).
-// Some admin methods are for national admins only (publish, backup,
-// retention, unrevoke); the others are scoped per resource by the service.
+// Some admin methods are for national admins only (publish, backup, list
+// backups, retention, unrevoke); the others are scoped per resource by the service.
 absl::Status AuthorizeMethod(absl::string_view full_method, Role role, absl::string_view scope);
 
 // Resource-level rule for admins acting on one unit's threads (e.g.

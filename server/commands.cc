@@ -14,9 +14,11 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "crypto/random.h"
@@ -51,9 +53,11 @@ constexpr char kRotateDekUsage[] =
     "  Re-encrypts every stored value under a fresh data key, printing progress\n"
     "  (the relay must be stopped; an interrupted rotation resumes on next open).\n";
 constexpr char kRestoreUsage[] =
-    "Usage: samrad-relay restore --backup-dir B --data-dir D [--kek-file F | --kek-env NAME]\n"
-    "  Restores the latest backup in B into the empty directory D, then runs fsck\n"
-    "  (when a KEK is given).\n";
+    "Usage: samrad-relay restore --backup-dir B --data-dir D [--backup-id N]\n"
+    "                            [--kek-file F | --kek-env NAME]\n"
+    "  Restores backup N (default: the latest) of B into the empty directory D,\n"
+    "  then runs fsck (when a KEK is given). `samrad admin backup --list` shows\n"
+    "  the ids.\n";
 constexpr char kGenKekUsage[] =
     "Usage: samrad-relay gen-kek FILE\n"
     "  Writes 32 random bytes to FILE with mode 0600, creating missing parent\n"
@@ -388,17 +392,29 @@ int RotateDekCommand(const std::vector<std::string>& args) {
 int RestoreCommand(const std::vector<std::string>& args) {
   ParsedArgs parsed;
   std::string error;
-  if (!ParseArgs(args, {"backup-dir", "data-dir", "kek-file", "kek-env"}, {}, parsed, error)) {
+  if (!ParseArgs(args, {"backup-dir", "data-dir", "backup-id", "kek-file", "kek-env"}, {}, parsed,
+                 error)) {
     return UsageError(error, kRestoreUsage);
   }
   if (parsed.help) return std::fputs(kRestoreUsage, stdout), 0;
   if (parsed.flags.count("backup-dir") == 0 || parsed.flags.count("data-dir") == 0) {
     return UsageError("--backup-dir and --data-dir are required", kRestoreUsage);
   }
+  std::optional<uint32_t> backup_id;
+  if (auto it = parsed.flags.find("backup-id"); it != parsed.flags.end()) {
+    uint32_t id = 0;
+    if (!absl::SimpleAtoi(it->second, &id) || id == 0) {
+      return UsageError(absl::StrCat("--backup-id \"", it->second,
+                                     "\" is not a backup id (a whole number from 1)"),
+                        kRestoreUsage);
+    }
+    backup_id = id;
+  }
   std::printf("restore: %s -> %s\n", parsed.flags["backup-dir"].c_str(),
               parsed.flags["data-dir"].c_str());
   std::fflush(stdout);
-  if (auto s = storage::RestoreBackup(parsed.flags["backup-dir"], parsed.flags["data-dir"]);
+  if (auto s =
+          storage::RestoreBackup(parsed.flags["backup-dir"], parsed.flags["data-dir"], backup_id);
       !s.ok()) {
     return Failure(s);
   }

@@ -278,6 +278,11 @@ absl::Status FinalizeConfig(v1::RelayConfig& c) {
     return s;
   }
 
+  // Absent means the default; a present 0 is refused (it would delete the
+  // backup just taken).
+  if (!c.has_backup_keep()) c.set_backup_keep(7);
+  if (auto s = CheckRange("backup_keep", c.backup_keep(), 1, 1000); !s.ok()) return s;
+
   auto& storage = *c.mutable_storage();
   if (storage.block_cache_bytes() == 0) storage.set_block_cache_bytes(128u << 20);
   if (storage.write_buffer_bytes() == 0) storage.set_write_buffer_bytes(16u << 20);

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "server/log.h"
+#include "absl/strings/str_cat.h"
 
 namespace samrad::server {
 
@@ -16,10 +16,26 @@ bool HandshakeVerifier::Verify(grpc::experimental::TlsCustomVerificationCheckReq
   if (status.ok()) {
     *sync_status = grpc::Status::OK;
   } else {
-    LogInfo("handshake_refused", {{"reason", status.message()}});
+    const LogRateLimiter::Decision decision = log_limiter_.Admit();
+    LogRefusedHandshakesSummary(decision.suppressed, kLogWindowMs);
+    if (decision.write) LogInfo("handshake_refused", {{"reason", status.message()}});
     *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(status.message()));
   }
   return true;  // decided synchronously
+}
+
+HandshakeVerifier::~HandshakeVerifier() {
+  LogRefusedHandshakesSummary(log_limiter_.TakeSuppressed(), kLogWindowMs);
+}
+
+void LogRefusedHandshakesSummary(uint64_t count, int64_t window_ms) {
+  if (count == 0) return;
+  const std::string seconds = absl::StrCat(window_ms / 1000);
+  LogInfo(
+      "handshake_refused_summary",
+      {{"suppressed", absl::StrCat(count)},
+       {"window_s", seconds},
+       {"detail", absl::StrCat(count, " more refused handshakes in the last ", seconds, " s")}});
 }
 
 }  // namespace samrad::server

@@ -11,22 +11,37 @@
 
 #include "grpcpp/security/tls_certificate_verifier.h"
 #include "server/identity.h"
+#include "server/log.h"
 
 namespace samrad::server {
 
 class HandshakeVerifier : public grpc::experimental::ExternalCertificateVerifier {
  public:
+  // At most this many `handshake_refused` lines per window; the rest are
+  // counted into one `handshake_refused_summary` line.
+  static constexpr uint32_t kLogBurst = 5;
+  static constexpr int64_t kLogWindowMs = 60'000;
+
   // `verifier` is not owned and must outlive the server.
   explicit HandshakeVerifier(PeerVerifier* verifier) : verifier_(verifier) {}
+  // Logs the summary of refusals not yet reported.
+  ~HandshakeVerifier() override;
 
-  // Decides synchronously; logs `handshake_refused` with the reason.
+  // Decides synchronously; logs `handshake_refused` with the reason, rate
+  // limited (kLogBurst per kLogWindowMs, then a summary count), so a client
+  // hammering the relay with bad certificates cannot flood the log.
   bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
               std::function<void(grpc::Status)> callback, grpc::Status* sync_status) override;
   void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest* /*request*/) override {}
 
  private:
   PeerVerifier* const verifier_;
+  LogRateLimiter log_limiter_{kLogBurst, kLogWindowMs};
 };
+
+// Writes the summary line for `count` refused handshakes held back in a
+// window of `window_ms` (nothing when count is 0).
+void LogRefusedHandshakesSummary(uint64_t count, int64_t window_ms);
 
 }  // namespace samrad::server
 

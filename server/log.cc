@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -200,5 +201,41 @@ LogLevel GetLogLevel() { return min_level.load(std::memory_order_relaxed); }
 void SetInfoLogging(bool enabled) { SetLogLevel(enabled ? LogLevel::kInfo : LogLevel::kWarning); }
 
 void RouteGrpcLogs() { gpr_set_log_function(&GrpcLogFunction); }
+
+LogRateLimiter::LogRateLimiter(uint32_t burst, int64_t window_ms, Clock clock)
+    : burst_(burst), window_ms_(window_ms), clock_(std::move(clock)) {}
+
+LogRateLimiter::Decision LogRateLimiter::Admit() {
+  const int64_t now = clock_();
+  std::lock_guard lock(mu_);
+  Decision decision;
+  if (!started_ || now - window_start_ >= window_ms_) {
+    decision.suppressed = suppressed_;
+    started_ = true;
+    window_start_ = now;
+    written_ = 0;
+    suppressed_ = 0;
+  }
+  if (written_ < burst_) {
+    ++written_;
+    decision.write = true;
+  } else {
+    ++suppressed_;
+  }
+  return decision;
+}
+
+uint64_t LogRateLimiter::TakeSuppressed() {
+  std::lock_guard lock(mu_);
+  const uint64_t count = suppressed_;
+  suppressed_ = 0;
+  return count;
+}
+
+int64_t LogRateLimiter::SteadyNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace samrad::server

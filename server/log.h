@@ -14,7 +14,10 @@
 #ifndef SAMRAD_SERVER_LOG_H_
 #define SAMRAD_SERVER_LOG_H_
 
+#include <cstdint>
+#include <functional>
 #include <initializer_list>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -56,6 +59,39 @@ void RouteGrpcLogs();
 // priority prefix and without the trailing newline (for tests).
 std::string FormatLogLine(LogFormat format, absl::string_view level, absl::string_view event,
                           std::initializer_list<LogField> fields);
+
+// Keeps one kind of log line from flooding the log: in each window of
+// `window_ms` (starting at the first line after the previous window ended)
+// the first `burst` lines are written and the rest only counted; the first
+// line after the window reports that count, so the caller writes one summary
+// line ("N more ... in the last 60 s") before it. A count not yet reported
+// when the lines stop is taken with TakeSuppressed (e.g. at shutdown).
+// `clock` is monotonic milliseconds (injected by tests). Thread-safe.
+class LogRateLimiter {
+ public:
+  using Clock = std::function<int64_t()>;
+  LogRateLimiter(uint32_t burst, int64_t window_ms, Clock clock = SteadyNowMs);
+
+  struct Decision {
+    bool write = false;       // write this line
+    uint64_t suppressed = 0;  // lines held back in the window that just ended
+  };
+  Decision Admit();
+  // The lines held back in the current window, not yet reported; resets it.
+  uint64_t TakeSuppressed();
+
+  static int64_t SteadyNowMs();
+
+ private:
+  const uint32_t burst_;
+  const int64_t window_ms_;
+  const Clock clock_;
+  std::mutex mu_;
+  bool started_ = false;      // guarded by mu_
+  int64_t window_start_ = 0;  // guarded by mu_
+  uint32_t written_ = 0;      // guarded by mu_
+  uint64_t suppressed_ = 0;   // guarded by mu_
+};
 
 }  // namespace samrad::server
 

@@ -999,15 +999,49 @@ class RelayServiceImpl final : public RelayService {
       return reactor;
     }
     RunBlocking(reactor, [this, reply, who = *caller]() -> absl::Status {
-      auto info = store_->Backup(config_.backup_dir());
-      if (!info.ok()) return info.status();
-      reply->set_backup_dir(info->backup_dir);
-      reply->set_backup_id(info->backup_id);
-      reply->set_size_bytes(info->size_bytes);
-      LogInfo("backup_done", {{"backup_id", absl::StrCat(info->backup_id)},
-                              {"bytes", absl::StrCat(info->size_bytes)}});
-      return AppendAuditAndWait(
-          Audit(who, "backup", "", absl::StrCat("backup_id=", info->backup_id)));
+      auto result = store_->Backup(config_.backup_dir(), config_.backup_keep());
+      if (!result.ok()) return result.status();
+      const storage::BackupInfo& info = result->created;
+      reply->set_backup_dir(info.backup_dir);
+      reply->set_backup_id(info.backup_id);
+      reply->set_size_bytes(info.size_bytes);
+      reply->set_backup_keep(config_.backup_keep());
+      for (uint32_t id : result->purged_ids) reply->add_purged_backup_ids(id);
+      const std::string purged = absl::StrJoin(result->purged_ids, ",");
+      LogInfo("backup_done", {{"backup_id", absl::StrCat(info.backup_id)},
+                              {"bytes", absl::StrCat(info.size_bytes)},
+                              {"purged_backup_ids", purged}});
+      return AppendAuditAndWait(Audit(
+          who, "backup", "",
+          absl::StrCat("backup_id=", info.backup_id, purged.empty() ? "" : " purged=", purged)));
+    });
+    return reactor;
+  }
+
+  ServerUnaryReactor* ListBackups(CallbackServerContext* ctx, const v1::ListBackupsRequest* request,
+                                  v1::ListBackupsReply* reply) override {
+    auto* reactor = ctx->DefaultReactor();
+    auto caller = Admit(ctx, method::kListBackups, *request);
+    if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
+    if (config_.backup_dir().empty()) {
+      Fail(reactor, absl::FailedPreconditionError(
+                        "backups are not configured: set backup_dir in the relay config"));
+      return reactor;
+    }
+    // On the maintenance thread, so it never reads a backup being written.
+    RunBlocking(reactor, [this, reply]() -> absl::Status {
+      auto backups = storage::ListBackups(config_.backup_dir());
+      if (!backups.ok()) return backups.status();
+      reply->set_backup_dir(config_.backup_dir());
+      reply->set_backup_keep(config_.backup_keep());
+      for (const storage::BackupInfo& b : *backups) {
+        v1::BackupSummary* summary = reply->add_backups();
+        summary->set_backup_id(b.backup_id);
+        summary->set_created_unix_ms(b.created_unix_ms);
+        summary->set_size_bytes(b.size_bytes);
+        summary->set_num_files(b.num_files);
+      }
+      return absl::OkStatus();
     });
     return reactor;
   }

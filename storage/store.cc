@@ -38,6 +38,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "crypto/envelope.h"
@@ -616,7 +617,7 @@ class StoreImpl final : public Store {
   // ---- Maintenance ----
 
   absl::StatusOr<RetentionReport> RunRetention(const RetentionPolicy& policy) override;
-  absl::StatusOr<BackupInfo> Backup(const std::string& backup_dir) override;
+  absl::StatusOr<BackupResult> Backup(const std::string& backup_dir, uint32_t keep) override;
   absl::Status RotateKek(SecretBytes new_kek) override;
   absl::Status StartDekRotation() override;
   DekRotationProgress GetDekRotationProgress() override {
@@ -1952,8 +1953,33 @@ absl::StatusOr<RetentionReport> StoreImpl::RunRetention(const RetentionPolicy& p
 
 // ---- Backup ----
 
-absl::StatusOr<BackupInfo> StoreImpl::Backup(const std::string& backup_dir) {
+namespace {
+
+BackupInfo ToBackupInfo(const std::string& backup_dir, const rocksdb::BackupInfo& rocks) {
+  BackupInfo info;
+  info.backup_dir = backup_dir;
+  info.backup_id = rocks.backup_id;
+  info.size_bytes = rocks.size;
+  info.created_unix_ms = rocks.timestamp * 1000;
+  info.num_files = rocks.number_files;
+  return info;
+}
+
+std::vector<uint32_t> BackupIds(const std::vector<rocksdb::BackupInfo>& backups) {
+  std::vector<uint32_t> ids;
+  for (const rocksdb::BackupInfo& b : backups) ids.push_back(b.backup_id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+}  // namespace
+
+absl::StatusOr<BackupResult> StoreImpl::Backup(const std::string& backup_dir, uint32_t keep) {
   if (backup_dir.empty()) return absl::InvalidArgumentError("backup_dir is empty");
+  if (keep == 0) {
+    return absl::InvalidArgumentError(
+        "backup_keep is 0; keep at least 1 backup (the one just taken)");
+  }
   rocksdb::BackupEngine* raw = nullptr;
   rocksdb::Status status = rocksdb::BackupEngine::Open(
       rocksdb::Env::Default(), rocksdb::BackupEngineOptions(backup_dir), &raw);
@@ -1966,11 +1992,25 @@ absl::StatusOr<BackupInfo> StoreImpl::Backup(const std::string& backup_dir) {
   rocksdb::BackupInfo latest;
   status = engine->GetLatestBackupInfo(&latest);
   if (!status.ok()) return FromRocks(status, "read backup info");
-  BackupInfo info;
-  info.backup_dir = backup_dir;
-  info.backup_id = latest.backup_id;
-  info.size_bytes = latest.size;
-  return info;
+  BackupResult result;
+  result.created = ToBackupInfo(backup_dir, latest);
+  std::vector<rocksdb::BackupInfo> before;
+  engine->GetBackupInfo(&before);
+  // RocksDB's own purge: drops the oldest backups and every file that no
+  // remaining backup references.
+  status = engine->PurgeOldBackups(keep);
+  if (!status.ok()) {
+    return FromRocks(status, absl::StrCat("backup ", latest.backup_id,
+                                          " was written, but purging older backups of ", backup_dir,
+                                          " failed (the next backup retries)"));
+  }
+  std::vector<rocksdb::BackupInfo> after;
+  engine->GetBackupInfo(&after);
+  const std::vector<uint32_t> kept = BackupIds(after);
+  for (uint32_t id : BackupIds(before)) {
+    if (!std::binary_search(kept.begin(), kept.end(), id)) result.purged_ids.push_back(id);
+  }
+  return result;
 }
 
 // ---- Key rotation ----
@@ -2102,6 +2142,25 @@ void StoreImpl::RewriteAll(uint32_t generation) {
     if (!status.ok()) {
       std::lock_guard lock(rotation_mu_);
       progress_.error = std::string(status.message());
+      failed = true;
+    }
+  }
+  if (!failed) {
+    // The old generation's ciphertext (and the retired wraps) still sit in
+    // WAL files, memtables and SST files: flush and compact every column
+    // family so no file of the data directory holds any of it. The rotation
+    // reports done only after this.
+    std::vector<CompactionRange> everything;
+    for (int cf = 0; cf < schema::kNumCfs; ++cf) {
+      everything.push_back({static_cast<CfId>(cf), std::nullopt});
+    }
+    if (absl::Status s = FlushAndCompact(everything); !s.ok()) {
+      std::lock_guard lock(rotation_mu_);
+      progress_.error = absl::StrCat(
+          "every value is re-sealed under data key generation ", generation,
+          ", but removing the old ciphertext from disk failed (rotate again to retry): ",
+          s.message());
+      failed = true;
     }
   }
   std::lock_guard lock(rotation_mu_);
@@ -2229,7 +2288,25 @@ absl::StatusOr<SecretBytes> LoadKekEnv(const std::string& name) {
   return ParseHexKek(value, absl::StrCat("environment variable ", name));
 }
 
-absl::Status RestoreBackup(const std::string& backup_dir, const std::string& data_dir) {
+absl::StatusOr<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir) {
+  std::vector<BackupInfo> out;
+  std::error_code error;
+  if (!std::filesystem::exists(backup_dir, error)) return out;  // none taken yet
+  rocksdb::BackupEngineReadOnly* raw = nullptr;
+  rocksdb::Status status = rocksdb::BackupEngineReadOnly::Open(
+      rocksdb::Env::Default(), rocksdb::BackupEngineOptions(backup_dir), &raw);
+  if (!status.ok()) return FromRocks(status, absl::StrCat("open backup dir ", backup_dir));
+  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  std::vector<rocksdb::BackupInfo> backups;
+  engine->GetBackupInfo(&backups);
+  std::sort(backups.begin(), backups.end(),
+            [](const auto& a, const auto& b) { return a.backup_id < b.backup_id; });
+  for (const rocksdb::BackupInfo& b : backups) out.push_back(ToBackupInfo(backup_dir, b));
+  return out;
+}
+
+absl::Status RestoreBackup(const std::string& backup_dir, const std::string& data_dir,
+                           std::optional<uint32_t> backup_id) {
   std::error_code error;
   if (std::filesystem::exists(data_dir, error) && !std::filesystem::is_empty(data_dir, error)) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -2243,8 +2320,17 @@ absl::Status RestoreBackup(const std::string& backup_dir, const std::string& dat
   std::vector<rocksdb::BackupInfo> backups;
   engine->GetBackupInfo(&backups);
   if (backups.empty()) return absl::NotFoundError(absl::StrCat("no backup in ", backup_dir));
-  status = engine->RestoreDBFromLatestBackup(data_dir, data_dir);
-  return FromRocks(status, absl::StrCat("restore into ", data_dir));
+  if (!backup_id.has_value()) {
+    status = engine->RestoreDBFromLatestBackup(data_dir, data_dir);
+    return FromRocks(status, absl::StrCat("restore into ", data_dir));
+  }
+  const std::vector<uint32_t> ids = BackupIds(backups);
+  if (!std::binary_search(ids.begin(), ids.end(), *backup_id)) {
+    return absl::NotFoundError(absl::StrCat("there is no backup ", *backup_id, " in ", backup_dir,
+                                            "; the backups there are ", absl::StrJoin(ids, ", ")));
+  }
+  status = engine->RestoreDBFromBackup(*backup_id, data_dir, data_dir);
+  return FromRocks(status, absl::StrCat("restore backup ", *backup_id, " into ", data_dir));
 }
 
 }  // namespace samrad::storage

@@ -150,10 +150,19 @@ struct RetentionReport {
   std::vector<std::string> purged_thread_ids;
 };
 
+// One backup in a backup directory (RocksDB BackupEngine).
 struct BackupInfo {
   std::string backup_dir;
   uint32_t backup_id = 0;
-  uint64_t size_bytes = 0;
+  uint64_t size_bytes = 0;      // its files' payload, shared files included
+  int64_t created_unix_ms = 0;  // whole seconds (RocksDB keeps seconds)
+  uint32_t num_files = 0;       // files it consists of, some shared with others
+};
+
+// What Store::Backup did: the new backup and the older ones it purged.
+struct BackupResult {
+  BackupInfo created;
+  std::vector<uint32_t> purged_ids;  // ascending
 };
 
 struct FsckReport {
@@ -348,10 +357,16 @@ class Store {
   // the affected ranges are flushed and compacted so the bytes leave the
   // live files. With dry_run, only reports.
   virtual absl::StatusOr<RetentionReport> RunRetention(const RetentionPolicy& policy) = 0;
-  // Online backup into `backup_dir` (RocksDB BackupEngine) while writes go on.
+  // Online backup into `backup_dir` (RocksDB BackupEngine) while writes go on,
+  // then BackupEngine::PurgeOldBackups(keep): only the `keep` newest backups
+  // remain, and files no remaining backup shares are deleted. So a value
+  // purged from the store (retention, an old DEK wrap) leaves the backup
+  // directory once `keep` further backups have been taken. INVALID_ARGUMENT
+  // for keep 0 or an empty backup_dir (nothing is written). A failed purge
+  // fails the call; the new backup stays and the next backup purges again.
   // The backup holds sealed values and the wrapped DEK: opening a restored
   // store needs the KEK that was current when the backup was taken.
-  virtual absl::StatusOr<BackupInfo> Backup(const std::string& backup_dir) = 0;
+  virtual absl::StatusOr<BackupResult> Backup(const std::string& backup_dir, uint32_t keep) = 0;
   // Re-wraps the DEK (every generation held) under `new_kek` in one atomic,
   // synced write. From then on the store opens only under `new_kek`. Then
   // flushes every memtable and compacts meta to the bottommost level, so no
@@ -393,9 +408,16 @@ class Store {
                              std::optional<AuditDraft> audit, Callback<RecipientsAdded> done) = 0;
 };
 
-// Restores the latest backup in `backup_dir` into an empty `data_dir`.
-// FAILED_PRECONDITION when data_dir is not empty.
-absl::Status RestoreBackup(const std::string& backup_dir, const std::string& data_dir);
+// The backups in `backup_dir`, oldest first; empty when it holds none (or
+// does not exist yet).
+absl::StatusOr<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir);
+
+// Restores backup `backup_id` (default: the latest) of `backup_dir` into an
+// empty `data_dir`. FAILED_PRECONDITION when data_dir is not empty; NOT_FOUND
+// when backup_dir holds no backup, or not `backup_id` (the message lists the
+// ids it holds). Nothing is written to data_dir on either refusal.
+absl::Status RestoreBackup(const std::string& backup_dir, const std::string& data_dir,
+                           std::optional<uint32_t> backup_id = std::nullopt);
 
 // Offline check of a closed store (see FsckReport). `expect_ids_file`, if not
 // empty, lists message ids one per line that must be present.

@@ -9,6 +9,7 @@
 #include <map>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -95,7 +96,7 @@ class AdminE2eTest : public ::testing::Test {
                      "/ca.crt\" }\n", "data_dir: \"", data_dir_, "\"\n", "kek_file: \"", kek,
                      "\"\n", "directory_public_key_file: \"", dir_.File("dir"),
                      "/directory.pub\"\n", "retention { closed_days: 1 sweeper_disabled: true }\n",
-                     "backup_dir: \"", dir_.File("backups"), "\"\n");
+                     "backup_dir: \"", dir_.File("backups"), "\"\n", "backup_keep: 2\n");
     ASSERT_TRUE(WriteFileAtomically(dir_.File("relay.textproto"), config).ok());
     relay_log_ = dir_.File("relay.log");
     relay_pid_ = testing::Spawn({kRelay, "serve", "--config", dir_.File("relay.textproto")},
@@ -371,6 +372,75 @@ TEST_F(AdminE2eTest, AuditStatsPurgeBackupAndRevocation) {
   ProcessResult final_audit = Samrad("admin", {"admin", "audit", "--verify"});
   EXPECT_EQ(final_audit.exit_code, 0) << final_audit.out << final_audit.err;
   EXPECT_TRUE(absl::StrContains(final_audit.out, "retention")) << final_audit.out;
+}
+
+// `samrad admin backup --list` through the real CLI and relay: the relay
+// keeps backup_keep (2 here) backups, says which it removed, and lists the
+// kept ones with id, time, size and number of files, in English and Swedish.
+TEST_F(AdminE2eTest, BackupListShowsTheKeptBackups) {
+  ProcessResult empty = Samrad("admin", {"admin", "backup", "--list"});
+  ASSERT_EQ(empty.exit_code, 0) << empty.err;
+  EXPECT_TRUE(absl::StrContains(empty.out, "There are no backups in " + dir_.File("backups")))
+      << empty.out;
+
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    ProcessResult backup = Samrad("admin", {"admin", "backup", "--json"});
+    ASSERT_EQ(backup.exit_code, 0) << backup.err;
+    std::smatch id;
+    ASSERT_TRUE(std::regex_search(backup.out, id, std::regex(R"("backup_id":([0-9]+))")))
+        << backup.out;
+    ids.push_back(id[1].str());
+    EXPECT_TRUE(absl::StrContains(backup.out, "\"backup_keep\":2")) << backup.out;
+    EXPECT_TRUE(absl::StrContains(
+        backup.out, i < 2 ? "\"purged_backup_ids\":[]" : "\"purged_backup_ids\":[" + ids[0] + "]"))
+        << backup.out;
+  }
+  ProcessResult text_backup = Samrad("admin", {"admin", "backup"});
+  ASSERT_EQ(text_backup.exit_code, 0) << text_backup.err;
+  EXPECT_TRUE(absl::StrContains(text_backup.out,
+                                "Older backups removed (the relay keeps the newest 2): " + ids[1]))
+      << text_backup.out;
+  std::smatch last;
+  ASSERT_TRUE(std::regex_search(text_backup.out, last, std::regex("Backup ([0-9]+) written")));
+  ids.push_back(last[1].str());
+
+  ProcessResult json = Samrad("admin", {"admin", "backup", "--list", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_TRUE(absl::StrContains(json.out, "\"backup_keep\":2")) << json.out;
+  const std::regex row(
+      R"(\{"backup_id":([0-9]+),"created_unix_ms":([0-9]+),"size_bytes":([0-9]+),"num_files":([0-9]+)\})");
+  std::vector<std::string> listed;
+  for (auto it = std::sregex_iterator(json.out.begin(), json.out.end(), row);
+       it != std::sregex_iterator(); ++it) {
+    listed.push_back((*it)[1].str());
+    EXPECT_GT(std::stoll((*it)[2].str()), 1'700'000'000'000) << json.out;
+    EXPECT_GT(std::stoull((*it)[3].str()), 0u) << json.out;
+    EXPECT_GT(std::stoul((*it)[4].str()), 0u) << json.out;
+  }
+  EXPECT_EQ(listed, (std::vector<std::string>{ids[2], ids[3]})) << json.out;
+
+  ProcessResult text = Samrad("admin", {"admin", "backup", "--list"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_TRUE(absl::StrContains(text.out, "Backups in " + dir_.File("backups") +
+                                              " on the relay's host (it keeps the newest 2):"))
+      << text.out;
+  EXPECT_TRUE(absl::StrContains(text.out, "BACKUP")) << text.out;
+  EXPECT_TRUE(absl::StrContains(text.out, "FILES")) << text.out;
+  EXPECT_TRUE(std::regex_search(text.out, std::regex("\n" + ids[3] + "  "))) << text.out;
+  EXPECT_FALSE(std::regex_search(text.out, std::regex("\n" + ids[0] + "  "))) << text.out;
+  EXPECT_TRUE(absl::StrContains(text.out, "samrad-relay restore --backup-dir " +
+                                              dir_.File("backups") + " --backup-id BACKUP"))
+      << text.out;
+
+  std::map<std::string, std::string> swedish = EnvFor("admin");
+  swedish["LC_ALL"] = "sv_SE.UTF-8";
+  ProcessResult sv = RunProcess({kSamrad, "admin", "backup", "--list"}, swedish, dir_.path());
+  ASSERT_EQ(sv.exit_code, 0) << sv.err;
+  EXPECT_TRUE(absl::StrContains(sv.out, "Säkerhetskopior i " + dir_.File("backups") +
+                                            " på reläets dator (de 2 senaste sparas):"))
+      << sv.out;
+  EXPECT_TRUE(absl::StrContains(sv.out, "KOPIA")) << sv.out;
 }
 
 }  // namespace

@@ -669,6 +669,9 @@ class AccessMatrixTest : public RelayTest {
       request.set_dry_run(true);
       return Call(&S::RunRetention, *c.stub, request);
     };
+    runners["ListBackups"] = [](const Caller& c) {
+      return Call(&S::ListBackups, *c.stub, v1::ListBackupsRequest());
+    };
     return runners;
   }
 

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 #include <tuple>
 #include <utility>
@@ -165,6 +166,86 @@ TEST_F(RelayCliTest, ServeAnswersThenStopsOnSigtermAndStoreChecksClean) {
       << out;
   EXPECT_NE(out.find("rotate-dek: done"), std::string::npos) << out;
   EXPECT_EQ(RunRelay("fsck --data-dir " + data_dir_ + " --kek-file " + new_kek, &out), 0) << out;
+}
+
+// Issue 17 item 8 with the real processes: backup_keep 2 keeps the two
+// newest backups (ListBackups shows them), `restore --backup-id N` restores
+// exactly that backup's content, and a purged or unknown id is refused
+// naming the ids there are.
+TEST_F(RelayCliTest, BackupKeepPurgesAndRestoreTakesAChosenBackupId) {
+  v1::RelayConfig config = BaseConfig();
+  config.set_backup_keep(2);
+  SpawnRelay(config);
+  PublishDirectory(1);
+  std::vector<v1::Ack> acks;
+  std::vector<v1::BackupReply> backups;
+  for (int i = 0; i < 3; ++i) {
+    ThreadKeys thread = NewThreadKeys();
+    acks.push_back(Submit(thread, "case " + std::to_string(i)));
+    v1::BackupReply backup;
+    grpc::ClientContext ctx;
+    grpc::Status status = Stub(kAdmin)->Backup(&ctx, v1::BackupRequest(), &backup);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(backup.backup_keep(), 2u);
+    backups.push_back(backup);
+  }
+  EXPECT_TRUE(backups[1].purged_backup_ids().empty());
+  ASSERT_EQ(backups[2].purged_backup_ids_size(), 1);
+  EXPECT_EQ(backups[2].purged_backup_ids(0), backups[0].backup_id());
+  v1::ListBackupsReply listed;
+  {
+    grpc::ClientContext ctx;
+    grpc::Status status = Stub(kAdmin)->ListBackups(&ctx, v1::ListBackupsRequest(), &listed);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  EXPECT_EQ(listed.backup_dir(), config.backup_dir());
+  EXPECT_EQ(listed.backup_keep(), 2u);
+  ASSERT_EQ(listed.backups_size(), 2);
+  EXPECT_EQ(listed.backups(0).backup_id(), backups[1].backup_id());
+  EXPECT_EQ(listed.backups(1).backup_id(), backups[2].backup_id());
+  for (const v1::BackupSummary& b : listed.backups()) {
+    EXPECT_GT(b.size_bytes(), 0u);
+    EXPECT_GT(b.num_files(), 0u);
+    EXPECT_GT(b.created_unix_ms(), 0);
+  }
+  EXPECT_EQ(TerminateRelay(), 0);
+
+  // The older kept backup: the first two cases, not the third.
+  const std::string kek = " --kek-file " + config.kek_file();
+  const std::string backup_dir = " --backup-dir " + config.backup_dir();
+  const std::string restored = temp_->path() + "/restored";
+  std::string out;
+  ASSERT_EQ(RunRelay("restore" + backup_dir + " --data-dir " + restored + " --backup-id " +
+                         std::to_string(backups[1].backup_id()) + kek,
+                     &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("fsck: OK"), std::string::npos) << out;
+  const std::string ids = temp_->path() + "/ids";
+  WriteFile(ids, acks[0].message_id() + "\n" + acks[1].message_id() + "\n");
+  EXPECT_EQ(RunRelay("fsck --data-dir " + restored + kek + " --expect-ids " + ids, &out), 0) << out;
+  WriteFile(ids, acks[2].message_id() + "\n");
+  EXPECT_EQ(RunRelay("fsck --data-dir " + restored + kek + " --expect-ids " + ids, &out), 1) << out;
+
+  // The purged first backup is refused, naming the ids that exist; nothing
+  // is written.
+  const std::string refused = temp_->path() + "/refused";
+  EXPECT_EQ(RunRelay("restore" + backup_dir + " --data-dir " + refused + " --backup-id " +
+                         std::to_string(backups[0].backup_id()) + kek,
+                     &out),
+            1)
+      << out;
+  EXPECT_NE(out.find("there is no backup " + std::to_string(backups[0].backup_id())),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("the backups there are " + std::to_string(backups[1].backup_id()) + ", " +
+                     std::to_string(backups[2].backup_id())),
+            std::string::npos)
+      << out;
+  EXPECT_FALSE(std::filesystem::exists(refused));
+  EXPECT_EQ(RunRelay("restore" + backup_dir + " --data-dir " + refused + " --backup-id x", &out), 2)
+      << out;
+  EXPECT_NE(out.find("--backup-id \"x\" is not a backup id"), std::string::npos) << out;
 }
 
 TEST_F(RelayCliTest, GenKekWritesPrivateFileAndNeverOverwrites) {

@@ -7,13 +7,16 @@
 #include <chrono>
 #include <memory>
 #include <thread>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "server/authz.h"
 #include "server/config.h"
 #include "server/event_hub.h"
 #include "server/identity.h"
 #include "server/limits.h"
+#include "server/log.h"
 #include "server/status.h"
 #include "server/validation.h"
 #include "tests/server/relay_fixture.h"
@@ -51,6 +54,22 @@ TEST(ConfigTest, MinimalConfigGetsDocumentedDefaults) {
   EXPECT_EQ(config->retention().closed_days(), 90u);
   EXPECT_EQ(config->retention().inactive_days(), 30u);
   EXPECT_EQ(config->tls().refresh_interval_seconds(), 60u);
+  EXPECT_EQ(config->backup_keep(), 7u);
+}
+
+TEST(ConfigTest, BackupKeepZeroOrTooManyIsRefusedNamingTheField) {
+  for (const char* keep : {"0", "1001"}) {
+    auto config = ParseRelayConfigText(std::string(kMinimalConfig) + "backup_keep: " + keep, "t");
+    ASSERT_TRUE(config.ok());
+    absl::Status s = FinalizeConfig(*config);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << keep;
+    EXPECT_EQ(s.message(),
+              absl::StrCat("backup_keep is ", keep, "; it must be between 1 and 1000"));
+  }
+  auto config = ParseRelayConfigText(std::string(kMinimalConfig) + "backup_keep: 2", "t");
+  ASSERT_TRUE(config.ok());
+  ASSERT_TRUE(FinalizeConfig(*config).ok());
+  EXPECT_EQ(config->backup_keep(), 2u);
 }
 
 TEST(ConfigTest, ShippedExampleConfigIsValid) {
@@ -212,7 +231,7 @@ TEST(AuthzTest, TableAllowsAndRefusesPerRole) {
 
 TEST(AuthzTest, SomeAdminMethodsAreForNationalAdminsOnly) {
   for (const char* m : {method::kPublishDirectory, method::kBackup, method::kRunRetention,
-                        method::kUnrevokeCertificate}) {
+                        method::kUnrevokeCertificate, method::kListBackups}) {
     EXPECT_TRUE(AuthorizeMethod(m, Role::kAdmin, kNationalScope).ok()) << m;
     absl::Status unit = AuthorizeMethod(m, Role::kAdmin, "rc-kronoberg");
     EXPECT_EQ(unit.code(), absl::StatusCode::kPermissionDenied) << m;
@@ -295,6 +314,55 @@ TEST(ValidationTest, HeaderMismatchesSayWhatIsExpected) {
 }
 
 // ---- limits ----
+
+// The limiter behind the `handshake_refused` log line: a burst per window is
+// written, the rest counted and reported once, with the next line after the
+// window (or taken at shutdown). The clock is injected: no sleeps.
+TEST(LogRateLimiterTest, BurstPerWindowThenOneSummaryCount) {
+  int64_t now = 1'000;
+  LogRateLimiter limiter(3, 60'000, [&now] { return now; });
+  int written = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const LogRateLimiter::Decision d = limiter.Admit();
+    written += d.write ? 1 : 0;
+    EXPECT_EQ(d.suppressed, 0u);
+    now += 10;  // 1000 refusals within 10 s
+  }
+  EXPECT_EQ(written, 3);
+  now = 1'000 + 59'999;
+  EXPECT_FALSE(limiter.Admit().write);  // still the first window
+  now = 1'000 + 60'000;
+  LogRateLimiter::Decision next = limiter.Admit();
+  EXPECT_TRUE(next.write);
+  EXPECT_EQ(next.suppressed, 998u);  // 1000 + 1 - 3 held back, reported once
+  EXPECT_EQ(limiter.Admit().suppressed, 0u);
+  EXPECT_TRUE(limiter.Admit().write);
+  EXPECT_FALSE(limiter.Admit().write);
+  EXPECT_FALSE(limiter.Admit().write);
+  // The hammering stops: the rest of this window is taken at shutdown.
+  EXPECT_EQ(limiter.TakeSuppressed(), 2u);
+  EXPECT_EQ(limiter.TakeSuppressed(), 0u);
+  // A quiet spell: the next window starts with the next line, nothing owed.
+  now += 10 * 60'000;
+  next = limiter.Admit();
+  EXPECT_TRUE(next.write);
+  EXPECT_EQ(next.suppressed, 0u);
+}
+
+TEST(LogRateLimiterTest, ConcurrentCallersShareOneBudget) {
+  std::atomic<int64_t> now{0};
+  LogRateLimiter limiter(5, 60'000, [&now] { return now.load(); });
+  std::atomic<int> written{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 250; ++i) written += limiter.Admit().write ? 1 : 0;
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(written.load(), 5);
+  EXPECT_EQ(limiter.TakeSuppressed(), 995u);
+}
 
 TEST(RateLimiterTest, BurstThenRefillAtRate) {
   RateLimiter limiter(/*rate_per_second=*/2, /*burst=*/3);

@@ -5,13 +5,16 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "crypto/aead.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rocksdb/utilities/backup_engine.h"
 #include "storage/rocks.h"
 #include "storage/schema.h"
 #include "storage/sealing.h"
@@ -21,6 +24,7 @@
 namespace samrad::storage {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
 using namespace samrad::storage::testing;  // NOLINT: test helpers
@@ -207,13 +211,17 @@ TEST_F(MaintenanceTest, OnlineBackupWhileWritingRestoresToACleanStore) {
   });
   while (written < 5) std::this_thread::yield();
   const std::string backup_dir = dir_.path() + "/backup";
-  absl::StatusOr<BackupInfo> info = store_->Backup(backup_dir);
+  absl::StatusOr<BackupResult> result = store_->Backup(backup_dir, 7);
   stop = true;
   writer.join();
-  ASSERT_TRUE(info.ok()) << info.status();
+  ASSERT_TRUE(result.ok()) << result.status();
+  const BackupInfo* info = &result->created;
   EXPECT_EQ(info->backup_dir, backup_dir);
   EXPECT_GE(info->backup_id, 1u);
   EXPECT_GT(info->size_bytes, 0u);
+  EXPECT_GT(info->num_files, 0u);
+  EXPECT_GT(info->created_unix_ms, 0);
+  EXPECT_TRUE(result->purged_ids.empty());
 
   const std::string restored = dir_.path() + "/restored";
   ASSERT_TRUE(RestoreBackup(backup_dir, restored).ok());
@@ -226,6 +234,166 @@ TEST_F(MaintenanceTest, OnlineBackupWhileWritingRestoresToACleanStore) {
   EXPECT_EQ(RestoreBackup(backup_dir, restored).code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(RestoreBackup(dir_.path() + "/no-backup", dir_.path() + "/x").code(),
             absl::StatusCode::kNotFound);
+}
+
+// The files (full paths) of backup `id` in `backup_dir`, as RocksDB lists them.
+std::set<std::string> BackupFiles(const std::string& backup_dir, uint32_t id) {
+  std::set<std::string> files;
+  rocksdb::BackupEngineReadOnly* raw = nullptr;
+  EXPECT_TRUE(rocksdb::BackupEngineReadOnly::Open(rocksdb::Env::Default(),
+                                                  rocksdb::BackupEngineOptions(backup_dir), &raw)
+                  .ok());
+  if (raw == nullptr) return files;
+  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  rocksdb::BackupInfo info;
+  EXPECT_TRUE(engine->GetBackupInfo(id, &info, /*include_file_details=*/true).ok()) << id;
+  for (const rocksdb::BackupFileInfo& f : info.file_details) {
+    files.insert(backup_dir + "/" + f.relative_filename);  // relative to backup_dir
+  }
+  return files;
+}
+
+std::vector<uint32_t> Ids(const std::vector<BackupInfo>& backups) {
+  std::vector<uint32_t> ids;
+  for (const BackupInfo& b : backups) ids.push_back(b.backup_id);
+  return ids;
+}
+
+// Issue 17 item 8: with keep = 2, the third backup purges the first one
+// (RocksDB's PurgeOldBackups), and the files only it held are deleted.
+TEST_F(MaintenanceTest, BackupKeepsTheNewestAndDeletesThePurgedOnesFiles) {
+  const std::string backup_dir = dir_.path() + "/backup";
+  EXPECT_EQ(store_->Backup(backup_dir, 0).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(std::filesystem::exists(backup_dir)) << "keep 0 must write nothing";
+  absl::StatusOr<std::vector<BackupInfo>> none = ListBackups(backup_dir);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->empty());
+
+  std::vector<uint32_t> ids;
+  std::set<std::string> first_only_files;
+  for (int i = 0; i < 3; ++i) {
+    Create(absl::StrCat("t", i), 2);
+    absl::StatusOr<BackupResult> result = store_->Backup(backup_dir, 2);
+    ASSERT_TRUE(result.ok()) << result.status();
+    ids.push_back(result->created.backup_id);
+    if (i < 2) {
+      EXPECT_TRUE(result->purged_ids.empty());
+    } else {
+      EXPECT_THAT(result->purged_ids, ElementsAre(ids[0]));
+    }
+    if (i == 1) {
+      // Before the purge: the first backup's files, less those the others share.
+      std::set<std::string> only_first = BackupFiles(backup_dir, ids[0]);
+      for (const std::string& f : BackupFiles(backup_dir, ids[1])) only_first.erase(f);
+      ASSERT_FALSE(only_first.empty());
+      for (const std::string& f : only_first) ASSERT_TRUE(std::filesystem::exists(f)) << f;
+      ASSERT_TRUE(std::filesystem::exists(absl::StrCat(backup_dir, "/meta/", ids[0])));
+      ASSERT_TRUE(std::filesystem::exists(absl::StrCat(backup_dir, "/private/", ids[0])));
+      first_only_files = only_first;
+    }
+  }
+  absl::StatusOr<std::vector<BackupInfo>> listed = ListBackups(backup_dir);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_THAT(Ids(*listed), ElementsAre(ids[1], ids[2]));
+  for (const BackupInfo& b : *listed) {
+    EXPECT_EQ(b.backup_dir, backup_dir);
+    EXPECT_GT(b.size_bytes, 0u);
+    EXPECT_GT(b.num_files, 0u);
+    EXPECT_GT(b.created_unix_ms, 0);
+  }
+  const std::set<std::string> kept_files = [&] {
+    std::set<std::string> files = BackupFiles(backup_dir, ids[1]);
+    files.merge(BackupFiles(backup_dir, ids[2]));
+    return files;
+  }();
+  for (const std::string& f : first_only_files) {
+    if (kept_files.count(f) != 0) continue;  // shared later after all
+    EXPECT_FALSE(std::filesystem::exists(f)) << f << " of the purged backup is still there";
+  }
+  EXPECT_FALSE(std::filesystem::exists(absl::StrCat(backup_dir, "/meta/", ids[0])));
+  EXPECT_FALSE(std::filesystem::exists(absl::StrCat(backup_dir, "/private/", ids[0])));
+}
+
+// A case purged by retention is gone from every backup once `keep` further
+// backups have been taken, and no sooner.
+TEST_F(MaintenanceTest, RetentionReachesBackupsAfterKeepFurtherBackups) {
+  constexpr uint32_t kKeep = 2;
+  const std::string backup_dir = dir_.path() + "/backup";
+  Create("doomed", 2);
+  Create("kept", 1);
+  ASSERT_TRUE(CloseThread("doomed").ok());
+  ASSERT_TRUE(store_->Backup(backup_dir, kKeep).ok());
+  store_.reset();
+  absl::StatusOr<std::string> sealed =
+      ReadRaw(Options(), schema::kMessages, schema::MessageKey("doomed", 2));
+  ASSERT_TRUE(sealed.ok()) << sealed.status();
+  const std::string doomed_bytes = sealed->substr(kSealedHeaderLen, 24);
+  ASSERT_TRUE(AnyFileContains(backup_dir, doomed_bytes));  // the check can fail
+  Reopen();
+
+  now_ = kT0 + 100 * kDay;
+  RetentionPolicy policy;
+  policy.closed_days = 90;
+  policy.inactive_days = 1000;
+  absl::StatusOr<RetentionReport> report = store_->RunRetention(policy);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->threads_purged, 1u);
+  for (uint32_t further = 1; further <= kKeep; ++further) {
+    ASSERT_TRUE(store_->Backup(backup_dir, kKeep).ok());
+    // The first backup (holding the case) is purged by the kKeep-th one.
+    EXPECT_EQ(AnyFileContains(backup_dir, doomed_bytes), further < kKeep) << further;
+  }
+  store_.reset();
+  absl::StatusOr<std::vector<BackupInfo>> listed = ListBackups(backup_dir);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), kKeep);
+  for (const BackupInfo& b : *listed) {
+    const std::string restored = absl::StrCat(dir_.path(), "/restored-", b.backup_id);
+    ASSERT_TRUE(RestoreBackup(backup_dir, restored, b.backup_id).ok());
+    absl::StatusOr<std::unique_ptr<Store>> copy = Store::Open(Options(restored));
+    ASSERT_TRUE(copy.ok()) << copy.status();
+    EXPECT_EQ((*copy)->GetThread("doomed").status().code(), absl::StatusCode::kNotFound);
+    EXPECT_TRUE((*copy)->GetThread("kept").ok());
+  }
+}
+
+// Restore of a chosen backup id gives that backup's content; the latest is
+// the default; an unknown id is refused naming the ids there are.
+TEST_F(MaintenanceTest, RestoreOfAChosenBackupGivesItsContent) {
+  const std::string backup_dir = dir_.path() + "/backup";
+  Create("first");
+  absl::StatusOr<BackupResult> one = store_->Backup(backup_dir, 7);
+  ASSERT_TRUE(one.ok()) << one.status();
+  Create("second");
+  absl::StatusOr<BackupResult> two = store_->Backup(backup_dir, 7);
+  ASSERT_TRUE(two.ok()) << two.status();
+  store_.reset();
+
+  const std::string older = dir_.path() + "/older";
+  ASSERT_TRUE(RestoreBackup(backup_dir, older, one->created.backup_id).ok());
+  ExpectFsckClean(older);
+  {
+    absl::StatusOr<std::unique_ptr<Store>> copy = Store::Open(Options(older));
+    ASSERT_TRUE(copy.ok()) << copy.status();
+    EXPECT_TRUE((*copy)->GetThread("first").ok());
+    EXPECT_EQ((*copy)->GetThread("second").status().code(), absl::StatusCode::kNotFound);
+  }
+  const std::string latest = dir_.path() + "/latest";
+  ASSERT_TRUE(RestoreBackup(backup_dir, latest).ok());
+  {
+    absl::StatusOr<std::unique_ptr<Store>> copy = Store::Open(Options(latest));
+    ASSERT_TRUE(copy.ok()) << copy.status();
+    EXPECT_TRUE((*copy)->GetThread("second").ok());
+  }
+
+  const std::string unknown = dir_.path() + "/unknown";
+  absl::Status refused = RestoreBackup(backup_dir, unknown, 99);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(refused.message(), HasSubstr(absl::StrCat("there is no backup 99 in ", backup_dir)));
+  EXPECT_THAT(refused.message(),
+              HasSubstr(absl::StrCat("the backups there are ", one->created.backup_id, ", ",
+                                     two->created.backup_id)));
+  EXPECT_FALSE(std::filesystem::exists(unknown)) << "a refused restore must write nothing";
 }
 
 TEST_F(MaintenanceTest, KekRotationRewrapsTheDataKey) {
@@ -368,6 +536,38 @@ TEST_F(MaintenanceTest, DekRotationWhileWritingReencryptsEverything) {
   EXPECT_TRUE(report->missing_ids.empty());
   Reopen();
   EXPECT_TRUE(store_->FindMessage("old-299-2").ok());
+}
+
+// Issue 17 item 4: once a DEK rotation reports done, no file of the data
+// directory holds ciphertext of the old generation (nor its retired wrap).
+TEST_F(MaintenanceTest, DekRotationLeavesNoOldCiphertextInAnyFile) {
+  for (int i = 0; i < 50; ++i) Create(absl::StrCat("t", i), 2);
+  store_.reset();
+  absl::StatusOr<std::string> sealed =
+      ReadRaw(Options(), schema::kMessages, schema::MessageKey("t7", 2));
+  ASSERT_TRUE(sealed.ok()) << sealed.status();
+  ASSERT_EQ(SealedGeneration(*sealed), std::optional<uint32_t>(1));
+  const std::string old_ciphertext = sealed->substr(kSealedHeaderLen, 24);
+  absl::StatusOr<std::string> old_wrap = ReadRaw(Options(), schema::kMeta, schema::DekKey(1));
+  ASSERT_TRUE(old_wrap.ok()) << old_wrap.status();
+  const std::string old_wrap_bytes = old_wrap->substr(1 + crypto::kAeadNonceLen, 24);
+  ASSERT_TRUE(AnyFileContains(Options().data_dir, old_ciphertext));  // the check can fail
+
+  Reopen();
+  ASSERT_TRUE(store_->StartDekRotation().ok());
+  for (int i = 0; i < 1200 && store_->GetDekRotationProgress().running; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const DekRotationProgress progress = store_->GetDekRotationProgress();
+  ASSERT_FALSE(progress.running);
+  ASSERT_TRUE(progress.error.empty()) << progress.error;
+  // Scanned while the store is still open: what "done" promises.
+  EXPECT_FALSE(AnyFileContains(Options().data_dir, old_ciphertext));
+  EXPECT_FALSE(AnyFileContains(Options().data_dir, old_wrap_bytes));
+  EXPECT_TRUE(store_->FindMessage("t7-2").ok());
+  store_.reset();
+  EXPECT_FALSE(AnyFileContains(Options().data_dir, old_ciphertext));
+  ExpectFsckClean();
 }
 
 TEST_F(MaintenanceTest, DekRotationCutShortByCloseResumesOnOpen) {
