@@ -10,10 +10,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -23,7 +25,9 @@
 #include "crypto/secret_bytes.h"
 #include "server/config.h"
 #include "server/log.h"
+#include "server/progress.h"
 #include "server/relay_server.h"
+#include "storage/fsck.h"
 #include "storage/store.h"
 
 namespace samrad::server {
@@ -40,7 +44,8 @@ constexpr char kServeUsage[] =
     "  (Type=notify) it reports READY, RELOADING, STOPPING and watchdog pings.\n";
 constexpr char kFsckUsage[] =
     "Usage: samrad-relay fsck --data-dir DIR (--kek-file F | --kek-env NAME) [--expect-ids FILE]\n"
-    "  Checks a stopped relay's store; exits 1 on any problem or missing id.\n";
+    "  Checks a stopped relay's store; exits 1 on any problem or missing id.\n"
+    "  On a terminal, stderr shows one progress line (percent, rate, ETA).\n";
 constexpr char kRotateKekUsage[] =
     "Usage: samrad-relay rotate-kek --data-dir DIR --kek-file OLD --new-kek-file NEW\n"
     "  Re-wraps the data key under NEW (the relay must be stopped). Keep OLD until\n"
@@ -52,7 +57,7 @@ constexpr char kRotateDekUsage[] =
 constexpr char kRestoreUsage[] =
     "Usage: samrad-relay restore --backup-dir B --data-dir D [--kek-file F | --kek-env NAME]\n"
     "  Restores the latest backup in B into the empty directory D, then runs fsck\n"
-    "  (when a KEK is given).\n";
+    "  (when a KEK is given). On a terminal, stderr shows progress for both.\n";
 constexpr char kGenKekUsage[] =
     "Usage: samrad-relay gen-kek FILE\n"
     "  Writes 32 random bytes to FILE with mode 0600, creating missing parent\n"
@@ -128,7 +133,10 @@ int RunFsck(const std::string& data_dir, crypto::SecretBytes kek, const std::str
   options.data_dir = data_dir;
   options.create_if_missing = false;
   options.kek = std::move(kek);
-  auto report = storage::Fsck(std::move(options), expect_ids);
+  ProgressLine line(stderr, ProgressLine::StderrIsTerminal(), "fsck", ProgressUnit::kEntries);
+  auto report = storage::Fsck(std::move(options), expect_ids,
+                              [&line](uint64_t done, uint64_t total) { line.Update(done, total); });
+  line.Finish();
   if (!report.ok()) return Failure(report.status());
   std::printf("fsck %s: threads=%llu messages=%llu index_entries=%llu audit_entries=%llu",
               data_dir.c_str(), static_cast<unsigned long long>(report->threads),
@@ -148,6 +156,35 @@ int RunFsck(const std::string& data_dir, crypto::SecretBytes kek, const std::str
   }
   std::printf("fsck: OK\n");
   return 0;
+}
+
+// storage::RestoreBackup with a progress line on a terminal: RocksDB reports
+// nothing while it copies, so a watcher compares the bytes in `data_dir` with
+// the size of the backup.
+absl::Status RestoreWithProgress(const std::string& backup_dir, const std::string& data_dir) {
+  ProgressLine line(stderr, ProgressLine::StderrIsTerminal(), "restore", ProgressUnit::kBytes);
+  if (!line.enabled()) return storage::RestoreBackup(backup_dir, data_dir);
+  const uint64_t total = storage::LatestBackupBytes(backup_dir).value_or(0);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool finished = false;
+  std::thread watcher([&] {
+    std::unique_lock lock(mu);
+    while (!finished) {
+      line.Update(DirectoryBytes(data_dir), total);
+      cv.wait_for(lock, std::chrono::milliseconds(250));
+    }
+  });
+  absl::Status status = storage::RestoreBackup(backup_dir, data_dir);
+  {
+    std::lock_guard lock(mu);
+    finished = true;
+  }
+  cv.notify_all();
+  watcher.join();
+  if (status.ok()) line.Update(DirectoryBytes(data_dir), total);
+  line.Finish();
+  return status;
 }
 
 }  // namespace
@@ -382,8 +419,7 @@ int RestoreCommand(const std::vector<std::string>& args) {
   std::printf("restore: %s -> %s\n", parsed.flags["backup-dir"].c_str(),
               parsed.flags["data-dir"].c_str());
   std::fflush(stdout);
-  if (auto s = storage::RestoreBackup(parsed.flags["backup-dir"], parsed.flags["data-dir"]);
-      !s.ok()) {
+  if (auto s = RestoreWithProgress(parsed.flags["backup-dir"], parsed.flags["data-dir"]); !s.ok()) {
     return Failure(s);
   }
   std::printf("restore: done\n");
