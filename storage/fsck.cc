@@ -353,6 +353,12 @@ class ProgressCounter {
     mu_.unlock();
   }
 
+  // Reports the final count (an Add that found the other scanner reporting
+  // skipped its report). Call once the scanners are done.
+  void Finish() {
+    if (progress_) progress_(done_.load(), total_);
+  }
+
  private:
   const ProgressFn& progress_;
   const uint64_t total_;
@@ -627,6 +633,7 @@ absl::Status RunChecks(const RocksHandle& rocks, const Keyring& keyring, const P
   std::thread worker([&] { index_side = IndexSideScanner(rocks, keyring, counter).Run(); });
   absl::StatusOr<ScanResult> thread_side = ThreadSideScanner(rocks, keyring, counter).Run();
   worker.join();
+  counter.Finish();
   if (!thread_side.ok()) return thread_side.status();
   if (!index_side.ok()) return index_side.status();
   std::string inconsistent =
