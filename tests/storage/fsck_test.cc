@@ -110,6 +110,28 @@ TEST_F(FsckTest, ReportsMissingExpectedIds) {
   EXPECT_EQ(Fsck(Options(), dir_.path() + "/absent").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(FsckTest, ExpectedIdsAreFoundInAnyOrderNearAndFar) {
+  // Enough ids that the one pass over the index both steps (ids close
+  // together) and seeks (ids far apart).
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(Options());
+    ASSERT_TRUE(store.ok());
+    for (int i = 10; i < 40; ++i) {
+      const std::string id = "u" + std::to_string(i);
+      ASSERT_TRUE(
+          CreateThreadSync(**store, MakeThread(id, "unit-a"), ProfessionalMessage(id, id + "-1", 1))
+              .ok());
+    }
+  }
+  std::string path = dir_.path() + "/ids";
+  std::ofstream(path) << "u39-1\nu10-1\nlost-b\nu11-1\nu25-1\nlost-a\nu10-1\nt2-2\nzz\nu38-1\n"
+                         "lost-b\n";
+  FsckReport report = Check(path);
+  EXPECT_EQ(report.expected_ids, 11u);
+  EXPECT_THAT(report.missing_ids, ElementsAre("lost-b", "lost-a", "zz", "lost-b"));
+  EXPECT_TRUE(report.problems.empty());
+}
+
 TEST_F(FsckTest, ReportsSequenceGapAndDanglingIndexEntry) {
   DeleteRaw(schema::kMessages, schema::MessageKey("t1", 1));
   FsckReport report = Check();
