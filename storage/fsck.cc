@@ -316,10 +316,11 @@ class PreciseChecker {
 // when it is not, PreciseChecker runs to name the problems.
 
 // An order-independent digest of a multiset of tuples of byte strings: the
-// count, and the sums mod 2^64 of two hashes of each tuple (absl::Hash, seeded
-// per process). Two different multisets agree with probability about 2^-128;
-// no one can steer that, since the tuples come from authenticated values and
-// the seed is drawn anew each run.
+// count, and the sums mod 2^64 of two differently salted hashes of each tuple
+// (absl::Hash, whose seed Abseil derives per process from address-space
+// randomisation). Two different multisets agree by chance with probability
+// about 2^-128 (2^-64 should the two hashes be correlated); no one can aim for
+// that, since the tuples come from authenticated values.
 class MultisetDigest {
  public:
   template <typename... Parts>
