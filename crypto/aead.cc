@@ -9,6 +9,7 @@
 #include "absl/base/internal/raw_logging.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "crypto/aead_opener.h"
 
 namespace samrad::crypto {
 namespace {
@@ -183,6 +184,62 @@ absl::StatusOr<std::string> AeadOpen(AeadAlgorithm alg, absl::Span<const uint8_t
     return absl::DataLossError("AEAD authentication failed: ciphertext, key, nonce or AAD differ");
   }
   return out;
+}
+
+absl::StatusOr<std::unique_ptr<AeadOpener>> AeadOpener::Create(AeadAlgorithm alg,
+                                                               absl::Span<const uint8_t> key) {
+  if (key.size() != AeadKeyLen(alg)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("AEAD key must be ", AeadKeyLen(alg), " bytes, got ", key.size()));
+  }
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) return absl::ResourceExhaustedError("EVP_CIPHER_CTX_new failed");
+  if (EVP_DecryptInit_ex(ctx.get(), CipherFor(alg), nullptr, nullptr, nullptr) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_IVLEN, kAeadNonceLen, nullptr) != 1 ||
+      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), nullptr) != 1) {
+    return absl::InternalError("OpenSSL AEAD initialisation failed");
+  }
+  return std::unique_ptr<AeadOpener>(new AeadOpener(ctx.release()));
+}
+
+AeadOpener::~AeadOpener() { EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(ctx_)); }
+
+absl::Status AeadOpener::Open(absl::Span<const uint8_t> nonce, absl::Span<const uint8_t> ciphertext,
+                              absl::Span<const uint8_t> aad, std::string& plaintext) {
+  auto* ctx = static_cast<EVP_CIPHER_CTX*>(ctx_);
+  plaintext.clear();
+  if (nonce.size() != kAeadNonceLen) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("AEAD nonce must be ", kAeadNonceLen, " bytes, got ", nonce.size()));
+  }
+  if (ciphertext.size() < kAeadTagLen) {
+    return absl::InvalidArgumentError("AEAD ciphertext is shorter than its tag");
+  }
+  const size_t body_len = ciphertext.size() - kAeadTagLen;
+  // A nonce alone restarts the operation under the kept key schedule.
+  if (EVP_DecryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()) != 1) {
+    return absl::InternalError("OpenSSL AEAD initialisation failed");
+  }
+  if (absl::Status s = AddAad(ctx, aad); !s.ok()) return s;
+  plaintext.resize(body_len);
+  auto* out_bytes = reinterpret_cast<uint8_t*>(plaintext.data());
+  int len = 0;
+  if (body_len > 0 &&
+      EVP_DecryptUpdate(ctx, out_bytes, &len, ciphertext.data(), static_cast<int>(body_len)) != 1) {
+    OPENSSL_cleanse(plaintext.data(), plaintext.size());
+    plaintext.clear();
+    return absl::InternalError("OpenSSL AEAD decryption failed");
+  }
+  uint8_t tag[kAeadTagLen];
+  std::copy(ciphertext.begin() + body_len, ciphertext.end(), tag);
+  int final_len = 0;
+  if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, kAeadTagLen, tag) != 1 ||
+      EVP_DecryptFinal_ex(ctx, out_bytes + len, &final_len) != 1) {
+    OPENSSL_cleanse(plaintext.data(), plaintext.size());
+    plaintext.clear();
+    return absl::DataLossError("AEAD authentication failed: ciphertext, key, nonce or AAD differ");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace samrad::crypto

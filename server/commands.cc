@@ -10,10 +10,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -25,7 +27,9 @@
 #include "crypto/secret_bytes.h"
 #include "server/config.h"
 #include "server/log.h"
+#include "server/progress.h"
 #include "server/relay_server.h"
+#include "storage/fsck.h"
 #include "storage/store.h"
 
 namespace samrad::server {
@@ -43,7 +47,8 @@ constexpr char kServeUsage[] =
     "  (Type=notify) it reports READY, RELOADING, STOPPING and watchdog pings.\n";
 constexpr char kFsckUsage[] =
     "Usage: samrad-relay fsck --data-dir DIR (--kek-file F | --kek-env NAME) [--expect-ids FILE]\n"
-    "  Checks a stopped relay's store; exits 1 on any problem or missing id.\n";
+    "  Checks a stopped relay's store; exits 1 on any problem or missing id.\n"
+    "  On a terminal, stderr shows one progress line (percent, rate, ETA).\n";
 constexpr char kRotateKekUsage[] =
     "Usage: samrad-relay rotate-kek --data-dir DIR --kek-file OLD --new-kek-file NEW\n"
     "  Re-wraps the data key under NEW (the relay must be stopped). Keep OLD until\n"
@@ -57,7 +62,7 @@ constexpr char kRestoreUsage[] =
     "                            [--kek-file F | --kek-env NAME]\n"
     "  Restores backup N (default: the latest) of B into the empty directory D,\n"
     "  then runs fsck (when a KEK is given). `samrad admin backup --list` shows\n"
-    "  the ids.\n";
+    "  the ids. On a terminal, stderr shows progress for both.\n";
 constexpr char kGenKekUsage[] =
     "Usage: samrad-relay gen-kek FILE\n"
     "  Writes 32 random bytes to FILE with mode 0600, creating missing parent\n"
@@ -144,7 +149,10 @@ int RunFsck(const std::string& data_dir, crypto::SecretBytes kek, const std::str
   options.data_dir = data_dir;
   options.create_if_missing = false;
   options.kek = std::move(kek);
-  auto report = storage::Fsck(std::move(options), expect_ids);
+  ProgressLine line(stderr, ProgressLine::StderrIsTerminal(), "fsck", ProgressUnit::kEntries);
+  auto report = storage::Fsck(std::move(options), expect_ids,
+                              [&line](uint64_t done, uint64_t total) { line.Update(done, total); });
+  line.Finish();
   if (!report.ok()) return Failure(report.status());
   std::printf("fsck %s: threads=%llu messages=%llu index_entries=%llu audit_entries=%llu",
               data_dir.c_str(), static_cast<unsigned long long>(report->threads),
@@ -164,6 +172,48 @@ int RunFsck(const std::string& data_dir, crypto::SecretBytes kek, const std::str
   }
   std::printf("fsck: OK\n");
   return 0;
+}
+
+// Bytes of backup `backup_id` (default: the latest) in `backup_dir`; 0 when
+// it is not there (RestoreBackup then says so).
+uint64_t BackupBytes(const std::string& backup_dir, std::optional<uint32_t> backup_id) {
+  absl::StatusOr<std::vector<storage::BackupInfo>> backups = storage::ListBackups(backup_dir);
+  if (!backups.ok() || backups->empty()) return 0;
+  if (!backup_id.has_value()) return backups->back().size_bytes;
+  for (const storage::BackupInfo& backup : *backups) {
+    if (backup.backup_id == *backup_id) return backup.size_bytes;
+  }
+  return 0;
+}
+
+// storage::RestoreBackup with a progress line on a terminal: RocksDB reports
+// nothing while it copies, so a watcher compares the bytes in `data_dir` with
+// the size of the backup.
+absl::Status RestoreWithProgress(const std::string& backup_dir, const std::string& data_dir,
+                                 std::optional<uint32_t> backup_id) {
+  ProgressLine line(stderr, ProgressLine::StderrIsTerminal(), "restore", ProgressUnit::kBytes);
+  if (!line.enabled()) return storage::RestoreBackup(backup_dir, data_dir, backup_id);
+  const uint64_t total = BackupBytes(backup_dir, backup_id);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool finished = false;
+  std::thread watcher([&] {
+    std::unique_lock lock(mu);
+    while (!finished) {
+      line.Update(DirectoryBytes(data_dir), total);
+      cv.wait_for(lock, std::chrono::milliseconds(250));
+    }
+  });
+  absl::Status status = storage::RestoreBackup(backup_dir, data_dir, backup_id);
+  {
+    std::lock_guard lock(mu);
+    finished = true;
+  }
+  cv.notify_all();
+  watcher.join();
+  if (status.ok()) line.Update(DirectoryBytes(data_dir), total);
+  line.Finish();
+  return status;
 }
 
 }  // namespace
@@ -413,8 +463,7 @@ int RestoreCommand(const std::vector<std::string>& args) {
   std::printf("restore: %s -> %s\n", parsed.flags["backup-dir"].c_str(),
               parsed.flags["data-dir"].c_str());
   std::fflush(stdout);
-  if (auto s =
-          storage::RestoreBackup(parsed.flags["backup-dir"], parsed.flags["data-dir"], backup_id);
+  if (auto s = RestoreWithProgress(parsed.flags["backup-dir"], parsed.flags["data-dir"], backup_id);
       !s.ok()) {
     return Failure(s);
   }

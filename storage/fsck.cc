@@ -1,9 +1,20 @@
-// Offline integrity check of a closed store (see store.h, Fsck).
-#include <fstream>
-#include <optional>
+// Offline integrity check of a closed store (see store.h, Fsck): a fast
+// consistency check, and a detailed one that names problems when there are.
+#include "storage/fsck.h"
 
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "absl/hash/hash.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "rocksdb/utilities/backup_engine.h"
 #include "storage/rocks.h"
 #include "storage/schema.h"
 #include "storage/sealing.h"
@@ -19,9 +30,13 @@ constexpr size_t kMaxProblems = 1000;
 
 std::string_view View(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
 
-class Checker {
+// The detailed check: names every problem it finds, one line each, using
+// point lookups between column families. Slow (several RocksDB reads and
+// decryptions per message); runs only when the fast check (below) found the
+// store inconsistent, to say where.
+class PreciseChecker {
  public:
-  Checker(const RocksHandle& rocks, const Keyring& keyring, FsckReport& report)
+  PreciseChecker(const RocksHandle& rocks, const Keyring& keyring, FsckReport& report)
       : rocks_(rocks), keyring_(keyring), report_(report) {}
 
   absl::Status Run() {
@@ -281,23 +296,420 @@ class Checker {
   uint64_t dropped_ = 0;
 };
 
-absl::Status CheckExpectedIds(const RocksHandle& rocks, const std::string& path,
-                              FsckReport& report) {
+// ---- The fast check ----
+//
+// One sequential scan per column family, every value decrypted once with a
+// kept AES-GCM context (ValueOpener), no point lookups. Threads and messages
+// are scanned together as a merge join: a message key is its thread id, NUL,
+// sequence, and thread ids hold no NUL, so both families list threads in the
+// same order. Each relation between families that PreciseChecker checks with
+// lookups is checked here by comparing two multiset digests, one built from
+// each side:
+//   message -> message-id index   (message id, message key)
+//   thread  -> queue index        (QueueKey, QueueValue, thread id)
+//   thread  -> expiry index       (ExpiryKey, thread id)
+// The two sides hold equal multisets exactly when every entry on either side
+// has its counterpart on the other, which is what the lookups establish. Two
+// scanners split the work across two cores: the thread side (threads and
+// messages) and the index side (the three indexes, the small families and the
+// audit chain). The fast check only decides whether the store is consistent;
+// when it is not, PreciseChecker runs to name the problems.
+
+// An order-independent digest of a multiset of tuples of byte strings: the
+// count, and the sums mod 2^64 of two differently salted hashes of each tuple
+// (absl::Hash, whose seed Abseil derives per process from address-space
+// randomisation). Two different multisets agree by chance with probability
+// about 2^-128 (2^-64 should the two hashes be correlated); no one can aim for
+// that, since the tuples come from authenticated values.
+class MultisetDigest {
+ public:
+  template <typename... Parts>
+  void Add(const Parts&... parts) {
+    ++count_;
+    sum_a_ += absl::Hash<std::tuple<uint64_t, decltype(Abseil(parts))...>>{}(
+        std::make_tuple(uint64_t{0x5a}, Abseil(parts)...));
+    sum_b_ += absl::Hash<std::tuple<decltype(Abseil(parts))..., uint64_t>>{}(
+        std::make_tuple(Abseil(parts)..., uint64_t{0xa5}));
+  }
+  bool operator==(const MultisetDigest& other) const {
+    return count_ == other.count_ && sum_a_ == other.sum_a_ && sum_b_ == other.sum_b_;
+  }
+
+ private:
+  static absl::string_view Abseil(std::string_view s) { return ToAbsl(s); }
+  uint64_t count_ = 0;
+  uint64_t sum_a_ = 0;
+  uint64_t sum_b_ = 0;
+};
+
+// Entries scanned so far, shared by the scanners; reports to the caller's
+// ProgressFn at most from one scanner at a time.
+class ProgressCounter {
+ public:
+  ProgressCounter(const ProgressFn& progress, uint64_t total)
+      : progress_(progress), total_(total) {}
+
+  void Add(uint64_t entries) {
+    const uint64_t done = done_.fetch_add(entries) + entries;
+    if (!progress_ || !mu_.try_lock()) return;
+    progress_(done, total_);
+    mu_.unlock();
+  }
+
+  // Reports the final count (an Add that found the other scanner reporting
+  // skipped its report). Call once the scanners are done.
+  void Finish() {
+    if (progress_) progress_(done_.load(), total_);
+  }
+
+ private:
+  const ProgressFn& progress_;
+  const uint64_t total_;
+  std::atomic<uint64_t> done_{0};
+  std::mutex mu_;
+};
+
+// The keys RocksDB estimates in the scanned families (for progress only).
+uint64_t EstimateEntries(const RocksHandle& rocks) {
+  uint64_t total = 0;
+  for (CfId cf : {schema::kThreads, schema::kMessages, schema::kMessageIds, schema::kQueueIndex,
+                  schema::kExpiryIndex}) {
+    uint64_t keys = 0;
+    if (rocks.db()->GetIntProperty(rocks.cf(cf), "rocksdb.estimate-num-keys", &keys)) {
+      total += keys;
+    }
+  }
+  return total;
+}
+
+// What one scanner found: the first reason the store is inconsistent (empty
+// when none), its counts and its side of each relation.
+struct ScanResult {
+  std::string inconsistent;
+  uint64_t threads = 0;
+  uint64_t messages = 0;
+  uint64_t index_entries = 0;
+  uint64_t audit_entries = 0;
+  MultisetDigest message_ids;
+  MultisetDigest queue;
+  MultisetDigest expiry;
+};
+
+// Shared plumbing of the two scanners.
+class Scanner {
+ public:
+  Scanner(const RocksHandle& rocks, const Keyring& keyring, ProgressCounter& progress)
+      : rocks_(rocks), keyring_(keyring), opener_(keyring), progress_(progress) {}
+
+ protected:
+  // A forward scan that reads each block once: no block-cache pollution,
+  // large readahead; checksums are verified as always.
+  std::unique_ptr<rocksdb::Iterator> Scan(CfId cf) {
+    rocksdb::ReadOptions options;
+    options.fill_cache = false;
+    options.readahead_size = 4 << 20;
+    return std::unique_ptr<rocksdb::Iterator>(rocks_.db()->NewIterator(options, rocks_.cf(cf)));
+  }
+
+  void Inconsistent(std::string_view reason) {
+    if (result_.inconsistent.empty()) result_.inconsistent = std::string(reason);
+  }
+
+  // The plaintext of the value at (cf, key); nullopt (and the store marked
+  // inconsistent) when it does not decrypt. Valid until the next call.
+  std::optional<std::string_view> Open(CfId cf, std::string_view key, std::string_view sealed) {
+    absl::StatusOr<std::string_view> plain = opener_.Open(schema::kCfNames[cf], key, sealed);
+    if (!plain.ok()) {
+      Inconsistent(absl::StrCat("a value in ", ToAbsl(schema::kCfNames[cf]), " does not decrypt"));
+      return std::nullopt;
+    }
+    return *plain;
+  }
+
+  // Counts one scanned entry towards progress.
+  void Tick() {
+    if (++unreported_ == kReportEvery) {
+      progress_.Add(unreported_);
+      unreported_ = 0;
+    }
+  }
+  void FlushProgress() {
+    progress_.Add(unreported_);
+    unreported_ = 0;
+  }
+
+  static constexpr uint64_t kReportEvery = 4096;
+  const RocksHandle& rocks_;
+  const Keyring& keyring_;
+  ValueOpener opener_;
+  ProgressCounter& progress_;
+  uint64_t unreported_ = 0;
+  ScanResult result_;
+};
+
+// Threads and their messages, in one merge join.
+class ThreadSideScanner : public Scanner {
+ public:
+  using Scanner::Scanner;
+
+  absl::StatusOr<ScanResult> Run() {
+    auto threads = Scan(schema::kThreads);
+    auto messages = Scan(schema::kMessages);
+    messages->SeekToFirst();
+    for (threads->SeekToFirst(); threads->Valid(); threads->Next()) {
+      ++result_.threads;
+      Tick();
+      const std::string_view thread_id = View(threads->key());
+      const bool readable = ReadThread(thread_id, View(threads->value()));
+      CheckMessagesOf(*messages, thread_id, readable ? &thread_ : nullptr);
+      if (!messages->status().ok()) break;
+    }
+    if (!threads->status().ok()) return FromRocks(threads->status(), "fsck scan threads");
+    // Whatever sorts after the last thread has no thread.
+    for (; messages->Valid(); messages->Next()) {
+      ++result_.messages;
+      Tick();
+      Inconsistent("a message has no thread");
+    }
+    if (!messages->status().ok()) return FromRocks(messages->status(), "fsck scan messages");
+    FlushProgress();
+    return std::move(result_);
+  }
+
+ private:
+  // Parses the record at `thread_id` into thread_ and adds its index entries
+  // to the relations; false (inconsistent) when it cannot be read.
+  bool ReadThread(std::string_view thread_id, std::string_view sealed) {
+    std::optional<std::string_view> plain = Open(schema::kThreads, thread_id, sealed);
+    if (!plain) return false;
+    if (!thread_.ParseFromArray(plain->data(), static_cast<int>(plain->size())) ||
+        thread_.thread_id() != thread_id) {
+      Inconsistent("a thread record does not parse or does not match its key");
+      return false;
+    }
+    result_.queue.Add(schema::QueueKey(thread_), schema::QueueValue(thread_), thread_id);
+    result_.expiry.Add(schema::ExpiryKey(thread_), thread_id);
+    return true;
+  }
+
+  // Advances `it` past the messages of every thread id up to `thread_id`:
+  // those before it have no thread; those of `thread_id` are checked against
+  // `thread` (null: its record is unreadable, already inconsistent).
+  void CheckMessagesOf(rocksdb::Iterator& it, std::string_view thread_id,
+                       const v1::ThreadRecord* thread) {
+    uint64_t expected = 1;
+    for (; it.Valid(); it.Next()) {
+      const std::string_view key = View(it.key());
+      std::optional<schema::LocationView> location = schema::SplitMessageKey(key);
+      if (location && location->thread_id > thread_id) break;
+      ++result_.messages;
+      Tick();
+      if (!location) {
+        Inconsistent("a message key is malformed");
+        continue;
+      }
+      if (location->thread_id != thread_id) {
+        Inconsistent("a message has no thread");
+        continue;
+      }
+      if (thread == nullptr) continue;
+      if (location->sequence != expected) {
+        Inconsistent("a thread's message sequence has a gap");
+        expected = location->sequence;
+      }
+      ++expected;
+      CheckMessage(key, *location, View(it.value()));
+    }
+    if (thread != nullptr && expected != thread->last_sequence() + 1) {
+      Inconsistent("a thread's last_sequence does not match its messages");
+    }
+  }
+
+  void CheckMessage(std::string_view key, const schema::LocationView& location,
+                    std::string_view sealed) {
+    std::optional<std::string_view> plain = Open(schema::kMessages, key, sealed);
+    if (!plain) return;
+    if (!message_.ParseFromArray(plain->data(), static_cast<int>(plain->size())) ||
+        message_.thread_id() != location.thread_id || message_.sequence() != location.sequence) {
+      Inconsistent("a message record does not parse or does not match its key");
+      return;
+    }
+    result_.message_ids.Add(message_.message_id(), key);
+  }
+
+  // Reused across records: parsing into them keeps their buffers.
+  v1::ThreadRecord thread_;
+  v1::StoredMessage message_;
+};
+
+// The indexes, the small families and the audit chain.
+class IndexSideScanner : public Scanner {
+ public:
+  using Scanner::Scanner;
+
+  absl::StatusOr<ScanResult> Run() {
+    if (absl::Status s = ScanMessageIds(); !s.ok()) return s;
+    if (absl::Status s = ScanQueueIndex(); !s.ok()) return s;
+    if (absl::Status s = ScanExpiryIndex(); !s.ok()) return s;
+    for (CfId cf : {schema::kDirectory, schema::kRevocations, schema::kMeta}) {
+      if (absl::Status s = ScanDecrypts(cf); !s.ok()) return s;
+    }
+    absl::Status chain = VerifyAuditChainOf(rocks_, keyring_, &result_.audit_entries);
+    if (absl::IsDataLoss(chain)) {
+      Inconsistent("the audit chain is broken");
+    } else if (!chain.ok()) {
+      return chain;
+    }
+    FlushProgress();
+    return std::move(result_);
+  }
+
+ private:
+  absl::Status ScanMessageIds() {
+    auto it = Scan(schema::kMessageIds);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ++result_.index_entries;
+      Tick();
+      const std::string_view id = View(it->key());
+      std::optional<std::string_view> location = Open(schema::kMessageIds, id, View(it->value()));
+      if (!location) continue;
+      if (!schema::SplitMessageKey(*location)) {
+        Inconsistent("a message-id index entry is malformed");
+        continue;
+      }
+      result_.message_ids.Add(id, *location);
+    }
+    return FromRocks(it->status(), "fsck scan message ids");
+  }
+
+  absl::Status ScanQueueIndex() {
+    auto it = Scan(schema::kQueueIndex);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ++result_.index_entries;
+      Tick();
+      const std::string_view key = View(it->key());
+      std::optional<std::string_view> value = Open(schema::kQueueIndex, key, View(it->value()));
+      if (!value) continue;
+      // unit 0x00 state(1) rank(1) created(8) thread_id, as PreciseChecker.
+      const size_t nul = key.find('\0');
+      if (nul == std::string_view::npos || key.size() < nul + 2 + 9 + 1) {
+        Inconsistent("a queue index key is malformed");
+        continue;
+      }
+      result_.queue.Add(key, *value, key.substr(nul + 2 + 9));
+    }
+    return FromRocks(it->status(), "fsck scan queue index");
+  }
+
+  absl::Status ScanExpiryIndex() {
+    auto it = Scan(schema::kExpiryIndex);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ++result_.index_entries;
+      Tick();
+      const std::string_view key = View(it->key());
+      if (!Open(schema::kExpiryIndex, key, View(it->value()))) continue;
+      if (key.size() < 10) {
+        Inconsistent("an expiry index key is malformed");
+        continue;
+      }
+      result_.expiry.Add(key, key.substr(9));
+    }
+    return FromRocks(it->status(), "fsck scan expiry index");
+  }
+
+  absl::Status ScanDecrypts(CfId cf) {
+    auto it = Scan(cf);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const std::string_view key = View(it->key());
+      if (cf == schema::kMeta && key.starts_with(schema::kDekKeyPrefix)) continue;
+      Open(cf, key, View(it->value()));
+    }
+    return FromRocks(it->status(), "fsck scan");
+  }
+};
+
+// The fast check, then the detailed one when the store is inconsistent.
+absl::Status RunChecks(const RocksHandle& rocks, const Keyring& keyring, const ProgressFn& progress,
+                       FsckReport& report) {
+  ProgressCounter counter(progress, EstimateEntries(rocks));
+  absl::StatusOr<ScanResult> index_side;
+  std::thread worker([&] { index_side = IndexSideScanner(rocks, keyring, counter).Run(); });
+  absl::StatusOr<ScanResult> thread_side = ThreadSideScanner(rocks, keyring, counter).Run();
+  worker.join();
+  counter.Finish();
+  if (!thread_side.ok()) return thread_side.status();
+  if (!index_side.ok()) return index_side.status();
+  std::string inconsistent =
+      !thread_side->inconsistent.empty() ? thread_side->inconsistent : index_side->inconsistent;
+  if (inconsistent.empty() && !(thread_side->message_ids == index_side->message_ids)) {
+    inconsistent = "messages and the message-id index differ";
+  }
+  if (inconsistent.empty() && !(thread_side->queue == index_side->queue)) {
+    inconsistent = "threads and the queue index differ";
+  }
+  if (inconsistent.empty() && !(thread_side->expiry == index_side->expiry)) {
+    inconsistent = "threads and the expiry index differ";
+  }
+  if (inconsistent.empty()) {
+    report.threads = thread_side->threads;
+    report.messages = thread_side->messages;
+    report.index_entries = index_side->index_entries;
+    report.audit_entries = index_side->audit_entries;
+    return absl::OkStatus();
+  }
+  if (absl::Status s = PreciseChecker(rocks, keyring, report).Run(); !s.ok()) return s;
+  if (report.problems.empty()) {
+    // Cannot happen while both checks agree on what consistency means; never
+    // report such a store as clean.
+    report.problems.push_back(absl::StrCat(
+        "the store is inconsistent (", inconsistent,
+        ") but the detailed check could not say where; keep the store and report this"));
+  }
+  return absl::OkStatus();
+}
+
+// The non-empty lines of an expect-ids file, stripped, in file order.
+absl::StatusOr<std::vector<std::string>> ReadExpectedIds(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read expect-ids file ", path));
+  std::vector<std::string> ids;
   std::string line;
   while (std::getline(in, line)) {
     absl::string_view id = absl::StripAsciiWhitespace(line);
-    if (id.empty()) continue;
-    ++report.expected_ids;
-    std::string ignored;
-    rocksdb::Status status = rocks.db()->Get(rocksdb::ReadOptions(), rocks.cf(schema::kMessageIds),
-                                             rocksdb::Slice(id.data(), id.size()), &ignored);
-    if (status.IsNotFound()) {
-      report.missing_ids.emplace_back(id);
-    } else if (!status.ok()) {
-      return FromRocks(status, "fsck read");
+    if (!id.empty()) ids.emplace_back(id);
+  }
+  return ids;
+}
+
+// Looks the ids up in one forward pass over the message-id index, in sorted
+// order: a few Next() steps to reach an id close by, a Seek to one further
+// on, instead of a lookup per id. Missing ids are reported in file order.
+absl::Status CheckExpectedIds(const RocksHandle& rocks, const std::string& path,
+                              FsckReport& report) {
+  absl::StatusOr<std::vector<std::string>> ids = ReadExpectedIds(path);
+  if (!ids.ok()) return ids.status();
+  report.expected_ids += ids->size();
+  std::vector<size_t> order(ids->size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return (*ids)[a] < (*ids)[b]; });
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(
+      rocks.db()->NewIterator(options, rocks.cf(schema::kMessageIds)));
+  it->SeekToFirst();
+  std::vector<bool> found(ids->size(), false);
+  constexpr int kStepsBeforeSeek = 8;
+  for (size_t index : order) {
+    const std::string& id = (*ids)[index];
+    for (int steps = 0; it->Valid() && View(it->key()) < id && steps < kStepsBeforeSeek; ++steps) {
+      it->Next();
     }
+    if (it->Valid() && View(it->key()) < id) it->Seek(id);
+    if (!it->status().ok()) return FromRocks(it->status(), "fsck read message ids");
+    found[index] = it->Valid() && View(it->key()) == id;
+  }
+  for (size_t i = 0; i < ids->size(); ++i) {
+    if (!found[i]) report.missing_ids.push_back((*ids)[i]);
   }
   return absl::OkStatus();
 }
@@ -305,15 +717,10 @@ absl::Status CheckExpectedIds(const RocksHandle& rocks, const std::string& path,
 // For a store that holds no records: every expected id is missing.
 absl::Status ListUninitialized(const std::string& path, FsckReport& report) {
   if (path.empty()) return absl::OkStatus();
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read expect-ids file ", path));
-  std::string line;
-  while (std::getline(in, line)) {
-    absl::string_view id = absl::StripAsciiWhitespace(line);
-    if (id.empty()) continue;
-    ++report.expected_ids;
-    report.missing_ids.emplace_back(id);
-  }
+  absl::StatusOr<std::vector<std::string>> ids = ReadExpectedIds(path);
+  if (!ids.ok()) return ids.status();
+  report.expected_ids += ids->size();
+  report.missing_ids = *std::move(ids);
   return absl::OkStatus();
 }
 
@@ -330,6 +737,11 @@ bool IsEmpty(const RocksHandle& rocks) {
 }  // namespace
 
 absl::StatusOr<FsckReport> Fsck(StoreOptions options, const std::string& expect_ids_file) {
+  return Fsck(std::move(options), expect_ids_file, nullptr);
+}
+
+absl::StatusOr<FsckReport> Fsck(StoreOptions options, const std::string& expect_ids_file,
+                                const ProgressFn& progress) {
   if (options.kek.size() != kDekLen) {
     return absl::InvalidArgumentError("the KEK must be exactly 32 bytes");
   }
@@ -353,8 +765,7 @@ absl::StatusOr<FsckReport> Fsck(StoreOptions options, const std::string& expect_
   }
   if (!keyring.ok()) return keyring.status();
   if (absl::Status s = CheckSchemaVersion(**rocks, **keyring); !s.ok()) return s;
-  Checker checker(**rocks, **keyring, report);
-  if (absl::Status s = checker.Run(); !s.ok()) return s;
+  if (absl::Status s = RunChecks(**rocks, **keyring, progress, report); !s.ok()) return s;
   if (!expect_ids_file.empty()) {
     if (absl::Status s = CheckExpectedIds(**rocks, expect_ids_file, report); !s.ok()) return s;
   }

@@ -74,13 +74,19 @@ std::string MessageLocation(std::string_view thread_id, uint64_t sequence) {
   return MessageKey(thread_id, sequence);
 }
 
-std::optional<Location> ParseMessageKey(std::string_view key) {
+std::optional<LocationView> SplitMessageKey(std::string_view key) {
   if (key.size() < 10 || key[key.size() - 9] != '\0') return std::nullopt;
-  Location location;
-  location.thread_id = std::string(key.substr(0, key.size() - 9));
+  LocationView location;
+  location.thread_id = key.substr(0, key.size() - 9);
   location.sequence = ReadU64(key.substr(key.size() - 8));
-  if (location.thread_id.find('\0') != std::string::npos) return std::nullopt;
+  if (location.thread_id.find('\0') != std::string_view::npos) return std::nullopt;
   return location;
+}
+
+std::optional<Location> ParseMessageKey(std::string_view key) {
+  std::optional<LocationView> view = SplitMessageKey(key);
+  if (!view) return std::nullopt;
+  return Location{std::string(view->thread_id), view->sequence};
 }
 
 std::optional<Location> ParseMessageLocation(std::string_view value) {

@@ -90,6 +90,12 @@ struct Location {
 std::optional<Location> ParseMessageLocation(std::string_view value);
 // Splits a messages key; nullopt when malformed.
 std::optional<Location> ParseMessageKey(std::string_view key);
+// As ParseMessageKey, without copying: thread_id views into `key`.
+struct LocationView {
+  std::string_view thread_id;
+  uint64_t sequence = 0;
+};
+std::optional<LocationView> SplitMessageKey(std::string_view key);
 
 // Queue index. The "order suffix" (rank, created, thread_id) is what the
 // queue sorts by and what the opaque cursor carries.

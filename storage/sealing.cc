@@ -16,14 +16,36 @@ using crypto::SecretBytes;
 
 constexpr size_t kNonceLen = crypto::kAeadNonceLen;
 
-std::string ValueAad(std::string_view cf, std::string_view key, uint32_t generation) {
-  std::string aad = "samrad-at-rest-v1";
+// Writes the AAD of a value at (cf, key) sealed under `generation` to `aad`.
+void SetValueAad(std::string_view cf, std::string_view key, uint32_t generation, std::string& aad) {
+  aad.assign("samrad-at-rest-v1");
   aad.push_back('\0');
   aad.append(cf);
   aad.push_back('\0');
   schema::AppendU32(&aad, generation);
   aad.append(key);
+}
+
+std::string ValueAad(std::string_view cf, std::string_view key, uint32_t generation) {
+  std::string aad;
+  SetValueAad(cf, key, generation, aad);
   return aad;
+}
+
+absl::Status MalformedHeader(std::string_view cf) {
+  return absl::DataLossError(
+      absl::StrCat("a stored value in column family '", ToAbsl(cf), "' has a malformed header"));
+}
+
+absl::Status UnknownGeneration(std::string_view cf, uint32_t generation) {
+  return absl::DataLossError(absl::StrCat("a stored value in column family '", ToAbsl(cf),
+                                          "' names unknown data key generation ", generation));
+}
+
+absl::Status FailedAuthentication(std::string_view cf) {
+  return absl::DataLossError(absl::StrCat("a stored value in column family '", ToAbsl(cf),
+                                          "' failed authentication: the store was "
+                                          "corrupted or tampered with; run fsck"));
 }
 
 std::string WrapAad(uint32_t generation) {
@@ -164,29 +186,48 @@ absl::StatusOr<SecretBytes> Keyring::CloneDek(uint32_t generation) const {
 absl::StatusOr<std::string> Keyring::Open(std::string_view cf, std::string_view key,
                                           std::string_view sealed) const {
   std::optional<uint32_t> generation = SealedGeneration(sealed);
-  if (!generation) {
-    return absl::DataLossError(
-        absl::StrCat("a stored value in column family '", ToAbsl(cf), "' has a malformed header"));
-  }
+  if (!generation) return MalformedHeader(cf);
   std::string aad = ValueAad(cf, key, *generation);
   absl::StatusOr<std::string> plaintext;
   {
     std::shared_lock lock(mu_);
     auto it = deks_.find(*generation);
-    if (it == deks_.end()) {
-      return absl::DataLossError(absl::StrCat("a stored value in column family '", ToAbsl(cf),
-                                              "' names unknown data key generation ", *generation));
-    }
+    if (it == deks_.end()) return UnknownGeneration(cf, *generation);
     plaintext = crypto::AeadOpen(AeadAlgorithm::kAes256Gcm, it->second.span(),
                                  AsBytes(sealed.substr(5, kNonceLen)),
                                  AsBytes(sealed.substr(kSealedHeaderLen)), AsBytes(aad));
   }
-  if (!plaintext.ok()) {
-    return absl::DataLossError(absl::StrCat("a stored value in column family '", ToAbsl(cf),
-                                            "' failed authentication: the store was "
-                                            "corrupted or tampered with; run fsck"));
-  }
+  if (!plaintext.ok()) return FailedAuthentication(cf);
   return plaintext;
+}
+
+absl::StatusOr<std::string_view> ValueOpener::Open(std::string_view cf, std::string_view key,
+                                                   std::string_view sealed) {
+  std::optional<uint32_t> generation = SealedGeneration(sealed);
+  if (!generation) return MalformedHeader(cf);
+  std::unique_ptr<crypto::AeadOpener>& opener = openers_[*generation];
+  if (opener == nullptr) {
+    absl::StatusOr<SecretBytes> dek = keyring_.CloneDek(*generation);
+    if (!dek.ok()) {
+      openers_.erase(*generation);
+      return UnknownGeneration(cf, *generation);
+    }
+    absl::StatusOr<std::unique_ptr<crypto::AeadOpener>> made =
+        crypto::AeadOpener::Create(AeadAlgorithm::kAes256Gcm, dek->span());
+    if (!made.ok()) {
+      openers_.erase(*generation);
+      return made.status();
+    }
+    opener = *std::move(made);
+  }
+  SetValueAad(cf, key, *generation, aad_);
+  if (!opener
+           ->Open(AsBytes(sealed.substr(5, kNonceLen)), AsBytes(sealed.substr(kSealedHeaderLen)),
+                  AsBytes(aad_), plaintext_)
+           .ok()) {
+    return FailedAuthentication(cf);
+  }
+  return std::string_view(plaintext_);
 }
 
 }  // namespace samrad::storage

@@ -28,6 +28,7 @@
 
 #include "absl/status/statusor.h"
 #include "crypto/aead.h"
+#include "crypto/aead_opener.h"
 #include "crypto/secret_bytes.h"
 
 namespace samrad::storage {
@@ -92,6 +93,26 @@ class Keyring {
   };
   absl::StatusOr<std::shared_ptr<Sealer>> SealerFor(uint32_t generation) const;
   mutable std::map<uint32_t, std::shared_ptr<Sealer>> sealers_;  // guarded by mu_
+};
+
+// Opens sealed values as Keyring::Open does (same results, same errors) with
+// a keyed AES-256-GCM context per DEK generation, made on first use, and
+// reusable output buffers: for long scans (fsck). Not thread-safe: one per
+// thread. The keyring must outlive it.
+class ValueOpener {
+ public:
+  explicit ValueOpener(const Keyring& keyring) : keyring_(keyring) {}
+
+  // The plaintext of the value sealed at (cf, key), valid until the next
+  // call; DATA_LOSS as Keyring::Open.
+  absl::StatusOr<std::string_view> Open(std::string_view cf, std::string_view key,
+                                        std::string_view sealed);
+
+ private:
+  const Keyring& keyring_;
+  std::map<uint32_t, std::unique_ptr<crypto::AeadOpener>> openers_;
+  std::string aad_;
+  std::string plaintext_;
 };
 
 }  // namespace samrad::storage

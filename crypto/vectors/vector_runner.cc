@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "crypto/aead.h"
+#include "crypto/aead_opener.h"
 #include "crypto/hkdf.h"
 #include "crypto/hpke.h"
 #include "crypto/keys.h"
@@ -430,6 +431,23 @@ void RunAeadTest(AeadAlgorithm alg, const tv::WycheproofTest& test, Expectation 
   const std::string ct_and_tag = check.Hex("ct", test.ct()) + check.Hex("tag", test.tag());
   if (!check.ok()) return;
   auto opened = AeadOpen(alg, AsBytes(key), AsBytes(iv), AsBytes(ct_and_tag), AsBytes(aad));
+  // The keyed opener (fsck's scans) must agree with AeadOpen, accepting or
+  // rejecting, on its first use and when reused.
+  auto opener = AeadOpener::Create(alg, AsBytes(key));
+  if (!opener.ok() && opened.ok()) {
+    check.Fail(absl::StrCat("AeadOpener::Create refused a key AeadOpen accepts: ",
+                            opener.status().ToString()));
+    return;
+  }
+  for (int use = 0; opener.ok() && use < 2; ++use) {
+    std::string plain;
+    absl::Status again = (*opener)->Open(AsBytes(iv), AsBytes(ct_and_tag), AsBytes(aad), plain);
+    if (again.ok() != opened.ok() || (again.ok() && plain != *opened)) {
+      check.Fail(absl::StrCat("AeadOpener use ", use + 1, " differs from AeadOpen: ",
+                              again.ok() ? ToHex(plain) : again.ToString()));
+      return;
+    }
+  }
   std::optional<std::string> output;
   absl::Status error = opened.status();
   if (opened.ok()) {

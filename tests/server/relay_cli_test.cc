@@ -1,7 +1,9 @@
 // Tests of the samrad-relay executable as a process: serve with a config file
 // and graceful SIGTERM, SIGHUP reload, systemd notifications, JSON logs, start
 // failures, gen-kek, fsck, backup + restore, rotate-kek,
-// rotate-dek, and refusal of a bad config naming the field.
+// rotate-dek, refusal of a bad config naming the field, and the progress
+// lines of restore and fsck on a terminal.
+#include <pty.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -801,6 +803,55 @@ TEST_F(RelayCliTest, FullDiskAtStartIsOneLineNamingTheFix) {
   EXPECT_TRUE(absl::StrContains(err, "data_dir " + data_dir)) << err;
   EXPECT_TRUE(absl::StrContains(err, "is full")) << err;
   EXPECT_TRUE(absl::StrContains(err, "free space")) << err;
+}
+
+// Runs `samrad-relay ARGS` with a pseudo-terminal as stdin, stdout and
+// stderr; returns everything it wrote there, or "" when it could not run or
+// exited non-zero.
+std::string RunRelayOnTerminal(const std::string& args) {
+  int master = -1;
+  const pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) return "";
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", (std::string(kRelayBinary) + " " + args).c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::string output;
+  char buffer[4096];
+  for (ssize_t n; (n = read(master, buffer, sizeof(buffer))) > 0;) output.append(buffer, n);
+  close(master);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? output : "";
+}
+
+TEST_F(RelayCliTest, RestoreAndFsckDrawProgressOnATerminalOnly) {
+  v1::RelayConfig config = BaseConfig();
+  SpawnRelay(config);
+  PublishDirectory(1);
+  ASSERT_EQ(Submit(NewThreadKeys(), "progress").sequence(), 1u);
+  v1::BackupReply backup;
+  {
+    grpc::ClientContext ctx;
+    grpc::Status status = Stub(kAdmin)->Backup(&ctx, v1::BackupRequest(), &backup);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  EXPECT_EQ(TerminateRelay(), 0);
+  const std::string kek = " --kek-file " + config.kek_file();
+
+  // On a terminal: one line each, redrawn in place, ending at 100 %.
+  const std::string restored = temp_->path() + "/restored";
+  std::string out = RunRelayOnTerminal("restore --backup-dir " + backup.backup_dir() +
+                                       " --data-dir " + restored + kek);
+  EXPECT_NE(out.find("\rrestore: 100% "), std::string::npos) << out;
+  EXPECT_NE(out.find("\rfsck: 100% "), std::string::npos) << out;
+  EXPECT_NE(out.find("fsck: OK"), std::string::npos) << out;
+
+  // Elsewhere (a file): the results only.
+  ASSERT_EQ(RunRelay("fsck --data-dir " + restored + kek, &out), 0) << out;
+  EXPECT_EQ(out.find('\r'), std::string::npos) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2) << out;  // the report and "fsck: OK"
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Tests of storage/sealing.cc: values authenticate only at their own
 // (column family, key, generation); every bit flip is detected; a DEK wrap
-// opens only under its KEK.
+// opens only under its KEK; ValueOpener answers as Keyring::Open.
 #include "storage/sealing.h"
 
 #include <set>
@@ -107,6 +107,44 @@ TEST(SealingTest, DekWrapOpensOnlyUnderItsKekAndGeneration) {
   EXPECT_THAT(wrong.message(), HasSubstr("wrong KEK"));
   EXPECT_EQ(UnwrapDek(kek, 2, *wrapped).status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(UnwrapDek(kek, 1, "short").status().code(), absl::StatusCode::kDataLoss);
+}
+
+// ValueOpener (fsck's scans) keeps one keyed context per generation and
+// reuses its buffers; it must answer exactly as Keyring::Open, value after
+// value, across generations, for every bit flip and every misplaced value.
+TEST(SealingTest, ValueOpenerAgreesWithKeyringOpen) {
+  Keyring keyring;
+  keyring.Add(1, Key('a'));
+  keyring.Add(2, Key('b'));
+  ValueOpener opener(keyring);
+  for (int i = 0; i < 6; ++i) {
+    const uint32_t generation = 1 + i % 2;
+    const std::string key = "t" + std::to_string(i);
+    const std::string plain(static_cast<size_t>(i * 7), static_cast<char>('p' + i));
+    absl::StatusOr<std::string> sealed = keyring.SealWith(generation, "threads", key, plain);
+    ASSERT_TRUE(sealed.ok());
+    absl::StatusOr<std::string_view> opened = opener.Open("threads", key, *sealed);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    EXPECT_EQ(*opened, plain);
+    EXPECT_EQ(opener.Open("threads", "other", *sealed).status(),
+              keyring.Open("threads", "other", *sealed).status());
+    EXPECT_EQ(opener.Open("messages", key, *sealed).status(),
+              keyring.Open("messages", key, *sealed).status());
+  }
+  absl::StatusOr<std::string> sealed = keyring.Seal("messages", "k", "payload");
+  ASSERT_TRUE(sealed.ok());
+  for (size_t byte = 0; byte < sealed->size(); ++byte) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string tampered = *sealed;
+      tampered[byte] ^= static_cast<char>(1 << bit);
+      EXPECT_EQ(opener.Open("messages", "k", tampered).status(),
+                keyring.Open("messages", "k", tampered).status())
+          << "byte " << byte << " bit " << bit;
+    }
+  }
+  absl::StatusOr<std::string_view> again = opener.Open("messages", "k", *sealed);
+  ASSERT_TRUE(again.ok());  // a failure leaves the opener usable
+  EXPECT_EQ(*again, "payload");
 }
 
 }  // namespace
