@@ -412,7 +412,11 @@ namespace {
 void ReportFailure(const absl::Status& status, ExitCode code, const Messages& messages,
                    std::ostream& err) {
   if (status.message().empty()) return;
-  std::string line = messages.Format(Msg::kErrorPrefix, status.message());
+  // The relay's refusal in the user's language (its reason), never its
+  // English unmarked.
+  const std::optional<std::string> relay_text = RelayRefusalText(status, messages);
+  std::string line =
+      messages.Format(Msg::kErrorPrefix, relay_text.value_or(std::string(status.message())));
   std::string hint = messages.Format(FailureHint(status, code));
   // Usage errors already say where help is; some messages say what to do.
   if (!hint.empty() && code != ExitCode::kUsage && !HasOwnAdvice(status)) {

@@ -1024,6 +1024,9 @@ constexpr Entry kTable[] = {
      "certificate works again from its next call",
      "samrad admin unrevoke --cert hittad-dator.crt --reason 'återfunnen'\n    certifikatet "
      "fungerar igen från nästa anrop"},
+    {Msg::kRelayRefused, "the relay refused: $0", "reläet nekade: $0"},
+    {Msg::kRelayUntranslated, "$0",
+     "reläet svarade med en text som inte är översatt till svenska: \"$0\""},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

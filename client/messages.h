@@ -457,6 +457,8 @@ enum class Msg {
   kUnrevokedDone,
   kAuditScopedNoVerify,
   kExAdminUnrevoke,
+  kRelayRefused,
+  kRelayUntranslated,
   kCount_,  // not a message: the number of entries
 };
 

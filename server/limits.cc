@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "common/reasons.h"
 
 namespace samrad::server {
 
@@ -28,9 +29,8 @@ absl::Status RateLimiter::Acquire(absl::string_view key, int64_t now_ms) {
   }
   if (bucket.tokens < 1.0) {
     const double wait_ms = (1.0 - bucket.tokens) / rate_per_ms_;
-    return absl::ResourceExhaustedError(
-        absl::StrCat("rate limit reached for this certificate; retry in ",
-                     static_cast<int64_t>(std::ceil(wait_ms)), " ms"));
+    return reasons::Error(absl::StatusCode::kResourceExhausted, reasons::Reason::kRateLimited,
+                          {absl::StrCat(static_cast<int64_t>(std::ceil(wait_ms)))});
   }
   bucket.tokens -= 1.0;
   return absl::OkStatus();
@@ -49,12 +49,12 @@ absl::Status ReplayCache::CheckAndRemember(absl::string_view thread_id, absl::st
   std::lock_guard<std::mutex> lock(mu_);
   auto it = seen_.find(key);
   if (it != seen_.end() && it->second >= now_ms) {
-    return absl::UnauthenticatedError(
-        "this ownership proof was already used; sign a fresh proof (new nonce) for every call");
+    return reasons::Error(absl::StatusCode::kUnauthenticated, reasons::Reason::kProofReused, {});
   }
   if (seen_.size() >= max_entries_) PruneLocked(now_ms);
   if (seen_.size() >= max_entries_) {
-    return absl::ResourceExhaustedError("too many recent ownership proofs; retry shortly");
+    return reasons::Error(absl::StatusCode::kResourceExhausted, reasons::Reason::kTooManyProofs,
+                          {});
   }
   // After timestamp + window the proof is refused by the window check anyway.
   seen_[std::move(key)] = proof_timestamp_ms + window_ms_;
@@ -67,14 +67,14 @@ StreamBudget::StreamBudget(uint32_t max_total, uint32_t max_per_identity)
 absl::Status StreamBudget::Acquire(const std::string& identity_key) {
   std::lock_guard<std::mutex> lock(mu_);
   if (total_ >= max_total_) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("the relay has ", total_, " open streams, its limit; retry later"));
+    return reasons::Error(absl::StatusCode::kResourceExhausted, reasons::Reason::kStreamsFull,
+                          {absl::StrCat(total_)});
   }
   uint32_t& mine = per_identity_[identity_key];
   if (mine >= max_per_identity_) {
-    return absl::ResourceExhaustedError(absl::StrCat("this certificate already has ", mine,
-                                                     " open streams (limit ", max_per_identity_,
-                                                     "); close one first"));
+    return reasons::Error(absl::StatusCode::kResourceExhausted,
+                          reasons::Reason::kStreamsPerCertificate,
+                          {absl::StrCat(mine), absl::StrCat(max_per_identity_)});
   }
   ++mine;
   ++total_;
