@@ -459,6 +459,20 @@ enum class Msg {
   kExAdminUnrevoke,
   kRelayRefused,
   kRelayUntranslated,
+  kManSection,
+  kManName,
+  kManSynopsis,
+  kManDescription,
+  kManCommands,
+  kManGlobalOptions,
+  kManExitStatus,
+  kManEnvironment,
+  kManSeeAlso,
+  kManAllowed,
+  kManDescriptionText,
+  kManEnvironmentText,
+  kManCommandWord,
+  kManOptionsWord,
   kCount_,  // not a message: the number of entries
 };
 
