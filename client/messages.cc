@@ -1057,6 +1057,19 @@ constexpr Entry kTable[] = {
      "unlock)."},
     {Msg::kManCommandWord, "COMMAND", "KOMMANDO"},
     {Msg::kManOptionsWord, "OPTIONS", "FLAGGOR"},
+    {Msg::kNoDirectoryPublished,
+     "the relay has no key directory yet; the administrator must publish one (`samrad admin "
+     "directory publish`)",
+     "reläet har ingen nyckelkatalog än; administratören måste publicera en (`samrad admin "
+     "directory publish`)"},
+    {Msg::kNeedAdminDir, "give the directory folder with --dir DIR or $$SAMRAD_ADMIN_DIR",
+     "ange katalogmappen med --dir MAPP eller $$SAMRAD_ADMIN_DIR"},
+    {Msg::kHaveKeyPair, "you already have a key pair; pass --rotate to make a new one",
+     "du har redan ett nyckelpar; ange --rotate för att skapa ett nytt"},
+    {Msg::kOlderThanRange, "--older-than must be a number of days, 0..36500",
+     "--older-than ska vara ett antal dagar, 0..36500"},
+    {Msg::kFirstMessageUnverified, "the case's first message cannot be verified",
+     "ärendets första meddelande kan inte verifieras"},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

@@ -473,6 +473,11 @@ enum class Msg {
   kManEnvironmentText,
   kManCommandWord,
   kManOptionsWord,
+  kNoDirectoryPublished,
+  kNeedAdminDir,
+  kHaveKeyPair,
+  kOlderThanRange,
+  kFirstMessageUnverified,
   kCount_,  // not a message: the number of entries
 };
 
