@@ -9,6 +9,7 @@
 #include "client/case_filter.h"
 #include "client/commands.h"
 #include "client/exit_codes.h"
+#include "client/man_page.h"
 #include "client/output.h"
 #include "client/relay_client.h"
 #include "client/status_class.h"
@@ -413,7 +414,11 @@ namespace {
 void ReportFailure(const absl::Status& status, ExitCode code, const Messages& messages,
                    std::ostream& err) {
   if (status.message().empty()) return;
-  std::string line = messages.Format(Msg::kErrorPrefix, status.message());
+  // The relay's refusal in the user's language (its reason), never its
+  // English unmarked.
+  const std::optional<std::string> relay_text = RelayRefusalText(status, messages);
+  std::string line =
+      messages.Format(Msg::kErrorPrefix, relay_text.value_or(std::string(status.message())));
   std::string hint = messages.Format(FailureHint(status, code));
   // Usage errors already say where help is; some messages say what to do.
   if (!hint.empty() && code != ExitCode::kUsage && !HasOwnAdvice(status)) {
@@ -516,6 +521,15 @@ int RunCli(const std::vector<std::string>& args, CliIo io, Language language) {
          CompletionCandidates(std::vector<std::string>(args.begin() + 1, args.end()), messages)) {
       *io.out << candidate << "\n";
     }
+    return ToInt(ExitCode::kOk);
+  }
+  // Hidden: `samrad __man [--lang en|sv]`: the man page from the command
+  // table (client/man_page.h), for the build (client/cli.cmake).
+  if (!args.empty() && args[0] == "__man") {
+    const bool sv = args.size() == 3 && args[1] == "--lang" && args[2] == "sv";
+    const bool en = args.size() == 3 && args[1] == "--lang" && args[2] == "en";
+    const Messages page_messages(sv ? Language::kSwedish : en ? Language::kEnglish : language);
+    *io.out << ManPage(CommandTree(), GlobalFlags(), page_messages, SAMRAD_VERSION_STRING);
     return ToInt(ExitCode::kOk);
   }
   // `samrad help [COMMAND...]`: the help of that command.

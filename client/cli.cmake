@@ -22,6 +22,7 @@ add_library(samrad_client
   exit_codes.cc
   file_util.cc
   keystore.cc
+  man_page.cc
   messages.cc
   output.cc
   relay_client.cc
@@ -44,3 +45,20 @@ samrad_strict_warnings(samrad_client)
 add_executable(samrad main.cc)
 target_link_libraries(samrad PRIVATE samrad_client)
 samrad_strict_warnings(samrad)
+
+# samrad(1) in English and Swedish, generated from the command table by the
+# program itself (`samrad __man`, client/man_page.h), with the gzip -9n form
+# Debian installs (deploy/package.cmake).
+set(SAMRAD_MAN_DIR ${PROJECT_BINARY_DIR}/man)
+add_custom_command(
+  OUTPUT ${SAMRAD_MAN_DIR}/samrad.1 ${SAMRAD_MAN_DIR}/samrad.1.gz
+         ${SAMRAD_MAN_DIR}/sv/man1/samrad.1 ${SAMRAD_MAN_DIR}/sv/man1/samrad.1.gz
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${SAMRAD_MAN_DIR}/sv/man1
+  COMMAND samrad __man --lang en > ${SAMRAD_MAN_DIR}/samrad.1
+  COMMAND samrad __man --lang sv > ${SAMRAD_MAN_DIR}/sv/man1/samrad.1
+  COMMAND gzip -9nkf ${SAMRAD_MAN_DIR}/samrad.1 ${SAMRAD_MAN_DIR}/sv/man1/samrad.1
+  DEPENDS samrad
+  COMMENT "Generating samrad(1) from the command table"
+  VERBATIM)
+add_custom_target(samrad_man ALL
+  DEPENDS ${SAMRAD_MAN_DIR}/samrad.1.gz ${SAMRAD_MAN_DIR}/sv/man1/samrad.1.gz)

@@ -19,9 +19,8 @@ namespace {
 absl::StatusOr<std::string> WorkspaceDir(Session& session) {
   std::string dir = session.args().Get("dir").value_or(session.Env("SAMRAD_ADMIN_DIR"));
   if (dir.empty()) {
-    return WithExitCode(
-        absl::InvalidArgumentError("give the directory folder with --dir DIR or $SAMRAD_ADMIN_DIR"),
-        ExitCode::kUsage);
+    return WithExitCode(absl::InvalidArgumentError(session.msg().Format(Msg::kNeedAdminDir)),
+                        ExitCode::kUsage);
   }
   return dir;
 }

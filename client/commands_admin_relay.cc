@@ -26,6 +26,7 @@
 #include "client/output.h"
 #include "client/stats_report.h"
 #include "common/ids.h"
+#include "common/reasons.h"
 #include "crypto/directory.h"
 #include "proto/common.pb.h"
 #include "proto/relay.grpc.pb.h"
@@ -294,9 +295,7 @@ absl::Status RunAdminRelease(Session& session) {
   absl::Status status = (*relay)->Call("free the case", [&](auto& context) {
     return (*relay)->stub().ForceReleaseThread(&context, request, &summary);
   });
-  // "... is not claimed by anyone ..." (storage/store.cc ForceRelease).
-  if (absl::IsFailedPrecondition(status) &&
-      absl::StrContains(status.message(), "not claimed by anyone")) {
+  if (reasons::Is(status, reasons::Reason::kNotClaimedByAnyone)) {
     return WithExitCode(
         absl::FailedPreconditionError(session.msg().Format(Msg::kNotClaimedNothingToRelease, id)),
         ExitCode::kConflict);

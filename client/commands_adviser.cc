@@ -18,6 +18,7 @@
 #include "client/values.h"
 #include "client/watch_loop.h"
 #include "common/ids.h"
+#include "common/reasons.h"
 #include "crypto/directory.h"
 #include "crypto/envelope.h"
 #include "crypto/random.h"
@@ -30,21 +31,19 @@ namespace {
 absl::Status ExplainClaimRefusal(Session& session, const std::string& thread_id,
                                  absl::Status status) {
   if (!absl::IsFailedPrecondition(status)) return status;
-  const absl::string_view text = status.message();
-  constexpr absl::string_view kClaimedBy = "is claimed by adviser ";
-  if (const size_t at = text.find(kClaimedBy); at != absl::string_view::npos) {
-    absl::string_view holder = text.substr(at + kClaimedBy.size());
-    holder = holder.substr(0, holder.find(';'));
+  const std::optional<reasons::WireReason> reason = reasons::ReasonOf(status);
+  if (reasons::Is(status, reasons::Reason::kClaimedByOther) && reason->args.size() == 2) {
     return WithExitCode(absl::FailedPreconditionError(
-                            session.msg().Format(Msg::kClaimedByOther, thread_id, holder)),
+                            session.msg().Format(Msg::kClaimedByOther, thread_id, reason->args[1])),
                         ExitCode::kConflict);
   }
-  if (absl::StrContains(text, "not claimed by this adviser")) {
+  if (reasons::Is(status, reasons::Reason::kNotClaimedByYou)) {
     return WithExitCode(
         absl::FailedPreconditionError(session.msg().Format(Msg::kNotYourClaim, thread_id)),
         ExitCode::kConflict);
   }
-  if (absl::StrContains(text, "sequence")) {
+  if (reasons::Is(status, reasons::Reason::kSequenceOutOfOrder) ||
+      reasons::Is(status, reasons::Reason::kHeaderSequence)) {
     return WithExitCode(
         absl::FailedPreconditionError(session.msg().Format(Msg::kCaseChangedMeanwhile, thread_id)),
         ExitCode::kConflict);

@@ -475,7 +475,7 @@ absl::Status RunFollowup(Session& session) {
   if (!read.ok()) return read.status();
   if (!read->integrity.ok()) return read->integrity;
   if (read->state.units.empty()) {
-    return WithExitCode(absl::DataLossError("the case's first message cannot be verified"),
+    return WithExitCode(absl::DataLossError(session.msg().Format(Msg::kFirstMessageUnverified)),
                         ExitCode::kDirectory);
   }
   const std::string& signed_unit = read->state.units.back();

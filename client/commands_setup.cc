@@ -273,9 +273,8 @@ absl::Status RunKeygen(Session& session) {
   if (!keystore.ok()) return keystore.status();
   const bool rotate = session.args().Has("rotate");
   if ((*keystore)->CurrentAdviserKeys().ok() && !rotate) {
-    return WithExitCode(
-        absl::AlreadyExistsError("you already have a key pair; pass --rotate to make a new one"),
-        ExitCode::kUsage);
+    return WithExitCode(absl::AlreadyExistsError(session.msg().Format(Msg::kHaveKeyPair)),
+                        ExitCode::kUsage);
   }
   crypto::X25519PrivateKey encryption = crypto::X25519PrivateKey::Generate();
   crypto::Ed25519PrivateKey signing = crypto::Ed25519PrivateKey::Generate();
@@ -346,9 +345,8 @@ absl::Status RunKeysList(Session& session) {
 absl::Status RunKeysPrune(Session& session) {
   int64_t days = 0;
   if (!absl::SimpleAtoi(*session.args().Get("older-than"), &days) || days < 0 || days > 36500) {
-    return WithExitCode(
-        absl::InvalidArgumentError("--older-than must be a number of days, 0..36500"),
-        ExitCode::kUsage);
+    return WithExitCode(absl::InvalidArgumentError(session.msg().Format(Msg::kOlderThanRange)),
+                        ExitCode::kUsage);
   }
   absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
   if (!keystore.ok()) return keystore.status();

@@ -1042,6 +1042,52 @@ constexpr Entry kTable[] = {
      "--backup-dir $0 --backup-id KOPIA --data-dir TOM-KATALOG"},
     {Msg::kBackupPurged, "Older backups removed (the relay keeps the newest $0): $1.",
      "Äldre säkerhetskopior togs bort (reläet sparar de $0 senaste): $1."},
+    {Msg::kRelayRefused, "the relay refused: $0", "reläet nekade: $0"},
+    {Msg::kRelayUntranslated, "$0",
+     "reläet svarade med en text som inte är översatt till svenska: \"$0\""},
+    {Msg::kManSection, "User Commands", "Användarkommandon"},
+    {Msg::kManName, "NAME", "NAMN"},
+    {Msg::kManSynopsis, "SYNOPSIS", "ÖVERSIKT"},
+    {Msg::kManDescription, "DESCRIPTION", "BESKRIVNING"},
+    {Msg::kManCommands, "COMMANDS", "KOMMANDON"},
+    {Msg::kManGlobalOptions, "GLOBAL OPTIONS", "GLOBALA FLAGGOR"},
+    {Msg::kManExitStatus, "EXIT STATUS", "SLUTSTATUS"},
+    {Msg::kManEnvironment, "ENVIRONMENT", "MILJÖ"},
+    {Msg::kManSeeAlso, "SEE ALSO", "SE ÄVEN"},
+    {Msg::kManAllowed, "One of: $0.", "Något av: $0."},
+    {Msg::kManDescriptionText,
+     "samrad is the one command line of Samråd for professionals, advisers of regional resource "
+     "centres and administrators. Messages are encrypted on this computer and only ciphertext "
+     "reaches the relay (samrad-relay(8)). Every command takes --help; `samrad help COMMAND` "
+     "shows the same text as this page's section for it.",
+     "samrad är Samråds kommandorad för yrkesverksamma, rådgivare vid regionala resurscentrum och "
+     "administratörer. Meddelanden krypteras på den här datorn och bara krypterad text når reläet "
+     "(samrad-relay(8)). Varje kommando tar --help; `samrad help KOMMANDO` visar samma text som "
+     "sidans avsnitt om kommandot."},
+    {Msg::kManEnvironmentText,
+     "Messages are in Swedish when LC_ALL, LC_MESSAGES or LANG (the first one set) starts with sv, "
+     "otherwise in English. Times are shown in the zone TZ names (Europe/Stockholm under a "
+     "Swedish locale when TZ is unset). XDG_RUNTIME_DIR holds the agent's socket (samrad "
+     "unlock).",
+     "Meddelanden är på svenska när LC_ALL, LC_MESSAGES eller LANG (den första som är satt) börjar "
+     "med sv, annars på engelska. Tider visas i den zon som TZ anger (Europe/Stockholm med svensk "
+     "språkinställning när TZ inte är satt). XDG_RUNTIME_DIR rymmer agentens uttag (samrad "
+     "unlock)."},
+    {Msg::kManCommandWord, "COMMAND", "KOMMANDO"},
+    {Msg::kManOptionsWord, "OPTIONS", "FLAGGOR"},
+    {Msg::kNoDirectoryPublished,
+     "the relay has no key directory yet; the administrator must publish one (`samrad admin "
+     "directory publish`)",
+     "reläet har ingen nyckelkatalog än; administratören måste publicera en (`samrad admin "
+     "directory publish`)"},
+    {Msg::kNeedAdminDir, "give the directory folder with --dir DIR or $$SAMRAD_ADMIN_DIR",
+     "ange katalogmappen med --dir MAPP eller $$SAMRAD_ADMIN_DIR"},
+    {Msg::kHaveKeyPair, "you already have a key pair; pass --rotate to make a new one",
+     "du har redan ett nyckelpar; ange --rotate för att skapa ett nytt"},
+    {Msg::kOlderThanRange, "--older-than must be a number of days, 0..36500",
+     "--older-than ska vara ett antal dagar, 0..36500"},
+    {Msg::kFirstMessageUnverified, "the case's first message cannot be verified",
+     "ärendets första meddelande kan inte verifieras"},
 };
 
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount_),

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -13,6 +14,7 @@
 #include "client/file_util.h"
 #include "client/output.h"
 #include "client/status_class.h"
+#include "common/reasons.h"
 #include "common/relay_protocol.h"
 
 namespace samrad::client {
@@ -151,8 +153,44 @@ std::optional<std::string> RelayClient::ConnectionFailure(absl::StatusCode code,
   return std::nullopt;
 }
 
+namespace {
+
+// The absl::Status payload with the relay's own (English) message, on every
+// status MapStatus makes from a relay's answer.
+constexpr char kRelaySaidPayloadUrl[] = "samrad.client/relay-said";
+
+}  // namespace
+
+absl::Status AttachRelayWords(absl::Status status, const grpc::Status& answer) {
+  // A sentence of our own (a failed connection) is already in the user's
+  // language.
+  if (status.ok() || HasOwnAdvice(status)) return status;
+  status.SetPayload(kRelaySaidPayloadUrl, absl::Cord(answer.error_message()));
+  if (std::optional<reasons::WireReason> reason = reasons::DecodeDetail(answer.error_details())) {
+    status = reasons::AttachReason(std::move(status), *reason);
+  }
+  return status;
+}
+
+std::optional<std::string> RelayRefusalText(const absl::Status& status, const Messages& messages) {
+  if (messages.language() == Language::kEnglish) return std::nullopt;
+  auto said = status.GetPayload(kRelaySaidPayloadUrl);
+  if (!said.has_value()) return std::nullopt;
+  if (std::optional<reasons::WireReason> wire = reasons::ReasonOf(status)) {
+    if (std::optional<reasons::Reason> reason = reasons::FromToken(wire->token)) {
+      return messages.Format(Msg::kRelayRefused,
+                             reasons::Render(reasons::TextOf(*reason).swedish, wire->args));
+    }
+  }
+  return messages.Format(Msg::kRelayUntranslated, std::string(*said));
+}
+
 absl::Status RelayClient::MapStatus(absl::string_view what, const grpc::Status& status) const {
   if (status.ok()) return absl::OkStatus();
+  return AttachRelayWords(MapStatusText(what, status), status);
+}
+
+absl::Status RelayClient::MapStatusText(absl::string_view what, const grpc::Status& status) const {
   auto code = static_cast<absl::StatusCode>(status.error_code());
   std::string detail = status.error_message();
   if (code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded) {

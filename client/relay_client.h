@@ -49,6 +49,19 @@ struct RelayClientOptions {
 // stderr, otherwise dropped. Call once before the first channel is made.
 void RouteGrpcLogs(bool verbose);
 
+// `status` (made from the relay's `answer`) with the relay's message and, if
+// the answer's details carry one, its reason (common/reasons.h) attached;
+// unchanged if OK or already in the user's words (HasOwnAdvice).
+absl::Status AttachRelayWords(absl::Status status, const grpc::Status& answer);
+
+// What a status that MapStatus made from the relay's answer says in the
+// language of `messages`: the reason's template (common/reasons.h) in that
+// language, or, for a reason this build does not know or a relay message
+// without one, the relay's English text inside a sentence saying it is not
+// translated. nullopt in English (the status's own message is the English
+// text) and for statuses that did not come from the relay's answer.
+std::optional<std::string> RelayRefusalText(const absl::Status& status, const Messages& messages);
+
 class RelayClient {
  public:
   // Reads the PEM files named in `profile` and creates the channel (it
@@ -81,6 +94,9 @@ class RelayClient {
   // address, the relay closing the connection), marked HasOwnAdvice. A
   // RESOURCE_EXHAUSTED that the relay marks as a size limit is tagged with
   // MarkSizeLimit (client/status_class.h).
+  // The relay's words ride along: its reason (common/reasons.h, found with
+  // reasons::ReasonOf / reasons::Is) when it sent one, and its message, so
+  // RelayRefusalText can say it in the user's language.
   absl::Status MapStatus(absl::string_view what, const grpc::Status& status) const;
 
   // The relay's limits.max_envelope_bytes as its last GetDirectory answer
@@ -97,6 +113,8 @@ class RelayClient {
         channel_(std::move(channel)),
         stub_(v1::Relay::NewStub(channel_)),
         options_(options) {}
+  // MapStatus without the relay's words attached.
+  absl::Status MapStatusText(absl::string_view what, const grpc::Status& status) const;
   // The sentence for a call that never reached the relay's service, or
   // nullopt when `detail` is not a connection failure gRPC describes.
   std::optional<std::string> ConnectionFailure(absl::StatusCode code,

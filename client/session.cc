@@ -332,10 +332,8 @@ absl::StatusOr<const v1::KeyDirectory*> Session::VerifiedDirectory() {
   });
   if (!fetched.ok()) {
     if (fetched.code() == absl::StatusCode::kNotFound) {
-      return WithExitCode(
-          absl::NotFoundError("the relay has no key directory yet; the administrator must "
-                              "publish one (`samrad admin directory publish`)"),
-          ExitCode::kDirectory);
+      return WithExitCode(absl::NotFoundError(msg().Format(Msg::kNoDirectoryPublished)),
+                          ExitCode::kDirectory);
     }
     return fetched;
   }

@@ -7,11 +7,12 @@
 #include <thread>
 #include <utility>
 
-#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "client/command_helpers.h"
 #include "client/exit_codes.h"
 #include "client/thread_crypto.h"
+#include "common/reasons.h"
 #include "crypto/envelope.h"
 
 namespace samrad::client {
@@ -20,22 +21,14 @@ namespace {
 // Attempts per relay call refused by the relay's per-certificate rate limit.
 constexpr int kRateLimitAttempts = 50;
 
-// The wait a rate-limit refusal names ("... retry in 120 ms"), bounded to
-// 10 ms .. 5 s; nullopt for any other status (not a rate limit).
+// The wait a rate-limit refusal names (reasons::Reason::kRateLimited, in
+// ms; 1 s if unreadable), bounded to 10 ms .. 5 s; nullopt for any other
+// status (not a rate limit).
 std::optional<std::chrono::milliseconds> RateLimitWait(const absl::Status& status) {
-  if (status.code() != absl::StatusCode::kResourceExhausted) return std::nullopt;
-  const absl::string_view message = status.message();
-  if (message.find("rate limit") == absl::string_view::npos) return std::nullopt;
+  if (!reasons::Is(status, reasons::Reason::kRateLimited)) return std::nullopt;
+  const std::optional<reasons::WireReason> reason = reasons::ReasonOf(status);
   int64_t ms = 1000;
-  const size_t at = message.find("retry in ");
-  if (at != absl::string_view::npos) {
-    int64_t parsed = 0;
-    size_t i = at + 9;
-    while (i < message.size() && absl::ascii_isdigit(message[i]) && parsed < 100000) {
-      parsed = parsed * 10 + (message[i++] - '0');
-    }
-    if (i > at + 9) ms = parsed;
-  }
+  if (reason->args.empty() || !absl::SimpleAtoi(reason->args[0], &ms)) ms = 1000;
   return std::chrono::milliseconds(std::clamp<int64_t>(ms, 10, 5000));
 }
 

@@ -8,10 +8,12 @@ set(SAMRAD_DEBIAN_DIR ${PROJECT_SOURCE_DIR}/deploy/debian)
 set(SAMRAD_PACKAGE_STAGE ${PROJECT_BINARY_DIR}/package-files)
 file(MAKE_DIRECTORY ${SAMRAD_PACKAGE_STAGE})
 
-# Man pages and the Debian changelog, with the version filled in, compressed
-# as Debian wants them (gzip -9n: no name or time stamp, so reproducible).
+# The relay's man page and the Debian changelog, with the version filled in,
+# compressed as Debian wants them (gzip -9n: no name or time stamp, so
+# reproducible). samrad(1), English and Swedish, is generated from the
+# command table at build time (target samrad_man, client/cli.cmake).
 set(VERSION ${PROJECT_VERSION})
-foreach(doc samrad-relay.8 samrad.1 changelog)
+foreach(doc samrad-relay.8 changelog)
   configure_file(${SAMRAD_DEBIAN_DIR}/${doc} ${SAMRAD_PACKAGE_STAGE}/${doc} @ONLY)
   execute_process(
     COMMAND gzip -9nf ${SAMRAD_PACKAGE_STAGE}/${doc}
@@ -29,7 +31,9 @@ install(DIRECTORY DESTINATION /var/lib/samrad
         DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE COMPONENT samrad)
 install(FILES ${SAMRAD_PACKAGE_STAGE}/samrad-relay.8.gz DESTINATION share/man/man8
         COMPONENT samrad)
-install(FILES ${SAMRAD_PACKAGE_STAGE}/samrad.1.gz DESTINATION share/man/man1 COMPONENT samrad)
+install(FILES ${PROJECT_BINARY_DIR}/man/samrad.1.gz DESTINATION share/man/man1 COMPONENT samrad)
+install(FILES ${PROJECT_BINARY_DIR}/man/sv/man1/samrad.1.gz DESTINATION share/man/sv/man1
+        COMPONENT samrad)
 install(FILES ${SAMRAD_DEBIAN_DIR}/samrad-relay.bash-completion
         DESTINATION share/bash-completion/completions RENAME samrad-relay COMPONENT samrad)
 install(FILES ${SAMRAD_DEBIAN_DIR}/samrad.bash-completion

@@ -1,6 +1,7 @@
 #include "server/authz.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/reasons.h"
 
 namespace samrad::server {
 namespace {
@@ -53,11 +54,9 @@ absl::Status AuthorizeMethod(absl::string_view full_method, Role role, absl::str
                          (role == Role::kAdviser && rule.adviser) ||
                          (role == Role::kAdmin && rule.admin);
     if (allowed && role == Role::kAdmin && rule.national_only && scope != kNationalScope) {
-      return absl::PermissionDeniedError(
-          absl::StrCat(full_method,
-                       " is for national admins (samrad://admin/national/ID); your certificate's "
-                       "admin scope is ",
-                       scope));
+      return reasons::Error(absl::StatusCode::kPermissionDenied,
+                            reasons::Reason::kMethodNationalOnly,
+                            {std::string(full_method), std::string(scope)});
     }
     if (allowed) return absl::OkStatus();
     std::string who;
@@ -67,10 +66,11 @@ absl::Status AuthorizeMethod(absl::string_view full_method, Role role, absl::str
       absl::StrAppend(&who, who.empty() ? "" : ", ",
                       rule.national_only ? "national admin" : "admin");
     }
-    return absl::PermissionDeniedError(absl::StrCat(full_method, " is for the role(s) ", who,
-                                                    "; your certificate says ", RoleName(role)));
+    return reasons::Error(absl::StatusCode::kPermissionDenied, reasons::Reason::kMethodRoles,
+                          {std::string(full_method), who, std::string(RoleName(role))});
   }
-  return absl::PermissionDeniedError(absl::StrCat(full_method, " is not an allowed method"));
+  return reasons::Error(absl::StatusCode::kPermissionDenied, reasons::Reason::kMethodUnknown,
+                        {std::string(full_method)});
 }
 
 bool AdminScopeCovers(absl::string_view admin_scope, absl::string_view unit) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "common/reasons.h"
 
 namespace samrad::server {
 namespace {
@@ -62,9 +63,8 @@ absl::Status RateLimiter::Acquire(absl::string_view key, int64_t now_ms) {
   bucket.tokens = std::min(bucket.tokens, burst);  // the burst may have shrunk (reload)
   if (bucket.tokens < 1.0) {
     const double wait_ms = (1.0 - bucket.tokens) / rate_per_ms;
-    return absl::ResourceExhaustedError(
-        absl::StrCat("rate limit reached for this certificate; retry in ",
-                     static_cast<int64_t>(std::ceil(wait_ms)), " ms"));
+    return reasons::Error(absl::StatusCode::kResourceExhausted, reasons::Reason::kRateLimited,
+                          {absl::StrCat(static_cast<int64_t>(std::ceil(wait_ms)))});
   }
   bucket.tokens -= 1.0;
   return absl::OkStatus();
@@ -83,12 +83,12 @@ absl::Status ReplayCache::CheckAndRemember(absl::string_view thread_id, absl::st
   std::lock_guard<std::mutex> lock(mu_);
   auto it = seen_.find(key);
   if (it != seen_.end() && it->second >= now_ms) {
-    return absl::UnauthenticatedError(
-        "this ownership proof was already used; sign a fresh proof (new nonce) for every call");
+    return reasons::Error(absl::StatusCode::kUnauthenticated, reasons::Reason::kProofReused, {});
   }
   if (seen_.size() >= max_entries_) PruneLocked(now_ms);
   if (seen_.size() >= max_entries_) {
-    return absl::ResourceExhaustedError("too many recent ownership proofs; retry shortly");
+    return reasons::Error(absl::StatusCode::kResourceExhausted, reasons::Reason::kTooManyProofs,
+                          {});
   }
   // After timestamp + window the proof is refused by the window check anyway.
   seen_[std::move(key)] = proof_timestamp_ms + window_ms_;
@@ -108,22 +108,20 @@ absl::Status StreamBudget::Acquire(const std::string& identity_key, StreamClass 
       static_cast<uint32_t>(uint64_t{max_total} * (100 - reserve_percent_) / 100);
   std::lock_guard<std::mutex> lock(mu_);
   if (total_ >= max_total) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("the relay has ", total_, " open streams, its limit; retry later"));
+    return reasons::Error(absl::StatusCode::kResourceExhausted, reasons::Reason::kStreamsFull,
+                          {absl::StrCat(total_)});
   }
   const bool professional = stream_class == StreamClass::kProfessional;
   if (professional && professional_ >= max_professional) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("professionals hold ", professional_,
-                     " open streams, all the relay lets them have (the "
-                     "rest is kept for advisers); retry later"));
+    return reasons::Error(absl::StatusCode::kResourceExhausted,
+                          reasons::Reason::kStreamsProfessionalShare, {absl::StrCat(professional_)});
   }
   auto it = per_identity_.find(identity_key);
   const uint32_t mine = it == per_identity_.end() ? 0 : it->second;
   if (mine >= max_per_identity) {
-    return absl::ResourceExhaustedError(absl::StrCat("this certificate already has ", mine,
-                                                     " open streams (limit ", max_per_identity,
-                                                     "); close one first"));
+    return reasons::Error(absl::StatusCode::kResourceExhausted,
+                          reasons::Reason::kStreamsPerCertificate,
+                          {absl::StrCat(mine), absl::StrCat(max_per_identity)});
   }
   ++per_identity_[identity_key];
   ++total_;

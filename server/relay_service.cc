@@ -21,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/ids.h"
+#include "common/reasons.h"
 #include "common/relay_protocol.h"
 #include "crypto/directory.h"
 #include "crypto/envelope.h"
@@ -43,7 +44,11 @@ using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
 using grpc::ServerWriteReactor;
 
-constexpr char kThreadNotVisible[] = "no thread with this id is visible to you";
+// NOT_FOUND for a thread the caller may not see, worded as for one that
+// does not exist.
+absl::Status ThreadNotVisible() {
+  return reasons::Error(absl::StatusCode::kNotFound, reasons::Reason::kThreadNotVisible, {});
+}
 constexpr int kMaxRewrapMessages = 10000;
 constexpr size_t kMaxReasonBytes = 512;
 constexpr size_t kMaxCursorBytes = 1024;
@@ -265,10 +270,10 @@ class RelayServiceImpl final : public RelayService {
       expiry_by_serial_.erase(serial);
       lock.unlock();
       const size_t ended = hub_.CloseOwner(
-          serial, absl::UnauthenticatedError(absl::StrCat(
-                      "certificate serial ", serial, " expired at ",
-                      absl::FormatTime(absl::FromUnixMillis(not_after), absl::UTCTimeZone()),
-                      " (notAfter); renew it and reconnect")));
+          serial,
+          reasons::Error(
+              absl::StatusCode::kUnauthenticated, reasons::Reason::kCertificateExpired,
+              {serial, absl::FormatTime(absl::FromUnixMillis(not_after), absl::UTCTimeZone())}));
       if (ended > 0) {
         LogInfo("certificate_expired",
                 {{"serial", serial}, {"streams_ended", absl::StrCat(ended)}});
@@ -312,7 +317,8 @@ class RelayServiceImpl final : public RelayService {
     }
     expiry_cv_.notify_all();
     if (expiry_thread_.joinable()) expiry_thread_.join();
-    hub_.Shutdown(absl::UnavailableError("the relay is shutting down; reconnect shortly"));
+    hub_.Shutdown(
+        reasons::Error(absl::StatusCode::kUnavailable, reasons::Reason::kStreamShutdown, {}));
     if (worker_) worker_->Stop();
   }
 
@@ -335,7 +341,8 @@ class RelayServiceImpl final : public RelayService {
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     auto dir = Directory();
     if (!dir) {
-      Fail(reactor, absl::NotFoundError("no key directory has been published yet"));
+      Fail(reactor,
+           reasons::Error(absl::StatusCode::kNotFound, reasons::Reason::kNoDirectoryYet, {}));
       return reactor;
     }
     *reply = dir->signed_directory;
@@ -546,7 +553,8 @@ class RelayServiceImpl final : public RelayService {
                                 request->proof(), request->has_proof());
     if (!thread.ok()) return Fail(reactor, thread.status()), reactor;
     if (thread->state() == v1::THREAD_STATE_CLOSED) {
-      Fail(reactor, absl::FailedPreconditionError("the thread is already closed"));
+      Fail(reactor, reasons::Error(absl::StatusCode::kFailedPrecondition,
+                                   reasons::Reason::kAlreadyClosed, {}));
       return reactor;
     }
     if (auto s = CheckDeadline(ctx); !s.ok()) return Fail(reactor, s), reactor;
@@ -569,12 +577,14 @@ class RelayServiceImpl final : public RelayService {
     auto caller = Admit(ctx, method::kListQueue, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     if (request->page_size() > 200) {
-      Fail(reactor, absl::InvalidArgumentError(absl::StrCat("page_size is ", request->page_size(),
-                                                            "; it must be 1..200 (0 = 50)")));
+      Fail(reactor,
+           reasons::Error(absl::StatusCode::kInvalidArgument, reasons::Reason::kQueuePageSize,
+                          {absl::StrCat(request->page_size())}));
       return reactor;
     }
     if (request->cursor().size() > kMaxCursorBytes) {
-      Fail(reactor, absl::InvalidArgumentError("cursor is not one this relay returned"));
+      Fail(reactor,
+           reasons::Error(absl::StatusCode::kInvalidArgument, reasons::Reason::kBadCursor, {}));
       return reactor;
     }
     if (auto s = ValidateQueueFilters(*request); !s.ok()) return Fail(reactor, s), reactor;
@@ -702,7 +712,7 @@ class RelayServiceImpl final : public RelayService {
     if (!thread.ok()) return Fail(reactor, HideForeign(thread.status())), reactor;
     // An admin of one unit reaches only that unit's threads.
     if (!AdminScopeCovers(caller->scope, thread->unit())) {
-      return Fail(reactor, absl::NotFoundError(kThreadNotVisible)), reactor;
+      return Fail(reactor, ThreadNotVisible()), reactor;
     }
     if (auto s = CheckDeadline(ctx); !s.ok()) return Fail(reactor, s), reactor;
     // The unit read above: a thread referred meanwhile is NOT_FOUND.
@@ -753,29 +763,29 @@ class RelayServiceImpl final : public RelayService {
     auto caller = Admit(ctx, method::kPublishDirectory, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     if (!request->has_directory()) {
-      Fail(reactor, absl::InvalidArgumentError("directory is required"));
+      Fail(reactor, reasons::Error(absl::StatusCode::kInvalidArgument,
+                                   reasons::Reason::kDirectoryRequired, {}));
       return reactor;
     }
     auto verified = crypto::VerifyDirectory(request->directory(), directory_key_);
     if (!verified.ok()) {
-      Fail(reactor, absl::InvalidArgumentError(absl::StrCat(
-                        "the directory does not verify under the relay's directory key: ",
-                        verified.status().message())));
+      Fail(reactor,
+           reasons::Error(absl::StatusCode::kInvalidArgument, reasons::Reason::kDirectoryUnverified,
+                          {std::string(verified.status().message())}));
       return reactor;
     }
     if (auto fresh = crypto::CheckDirectoryFresh(*verified, clock_()); !fresh.ok()) {
-      Fail(reactor, absl::FailedPreconditionError(
-                        absl::StrCat(fresh.message(),
-                                     "; clients would refuse it: run `samrad admin directory "
-                                     "refresh` and publish again")));
+      Fail(reactor,
+           reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kDirectoryStale,
+                          {std::string(fresh.message())}));
       return reactor;
     }
     auto current = Directory();
     const uint64_t epoch = verified->epoch();
     if (current && epoch <= current->epoch) {
-      Fail(reactor, absl::FailedPreconditionError(absl::StrCat(
-                        "directory epoch ", epoch, " is not higher than the current epoch ",
-                        current->epoch, "; raise the epoch and sign again")));
+      Fail(reactor,
+           reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kEpochNotHigher,
+                          {absl::StrCat(epoch), absl::StrCat(current->epoch)}));
       return reactor;
     }
     auto state = std::make_shared<DirectoryState>();
@@ -849,9 +859,8 @@ class RelayServiceImpl final : public RelayService {
               EndRevocation(serial);
               // Open streams of that certificate end now, not at its next call.
               const size_t ended = hub_.CloseOwner(
-                  serial,
-                  absl::UnauthenticatedError(absl::StrCat(
-                      "certificate serial ", serial, " has been revoked; ask your administrator")));
+                  serial, reasons::Error(absl::StatusCode::kUnauthenticated,
+                                         reasons::Reason::kCertificateRevoked, {serial}));
               LogInfo("certificate_revoked", {{"serial", serial},
                                               {"streams_ended", absl::StrCat(ended)},
                                               {"claims_released", absl::StrCat(freed->size())}});
@@ -875,8 +884,8 @@ class RelayServiceImpl final : public RelayService {
     auto stored = StoredFormsOf(serial);
     if (!stored.ok()) return Fail(reactor, stored.status()), reactor;
     if (stored->empty()) {
-      Fail(reactor, absl::NotFoundError(absl::StrCat(
-                        "serial ", serial, " is not revoked; `samrad admin revoked` lists them")));
+      Fail(reactor, reasons::Error(absl::StatusCode::kNotFound,
+                                   reasons::Reason::kSerialNotRevokedHint, {serial}));
       return reactor;
     }
     if (auto s = CheckDeadline(ctx); !s.ok()) return Fail(reactor, s), reactor;
@@ -920,13 +929,13 @@ class RelayServiceImpl final : public RelayService {
     absl::flat_hash_set<std::string> seen;
     for (const std::string& g : request->group_by()) {
       if (!kDimensions.contains(g)) {
-        Fail(reactor, absl::InvalidArgumentError(
-                          absl::StrCat("group_by \"", g.substr(0, 32),
-                                       "\" is unknown; use unit, county, category or month")));
+        Fail(reactor, reasons::Error(absl::StatusCode::kInvalidArgument,
+                                     reasons::Reason::kGroupByUnknown, {g.substr(0, 32)}));
         return reactor;
       }
       if (!seen.insert(g).second) {
-        Fail(reactor, absl::InvalidArgumentError(absl::StrCat("group_by names ", g, " twice")));
+        Fail(reactor, reasons::Error(absl::StatusCode::kInvalidArgument,
+                                     reasons::Reason::kGroupByTwice, {g}));
         return reactor;
       }
     }
@@ -966,8 +975,8 @@ class RelayServiceImpl final : public RelayService {
     auto caller = Admit(ctx, method::kGetAuditLog, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     if (request->limit() > 1000) {
-      Fail(reactor, absl::InvalidArgumentError(absl::StrCat("limit is ", request->limit(),
-                                                            "; it must be 1..1000 (0 = 200)")));
+      Fail(reactor, reasons::Error(absl::StatusCode::kInvalidArgument, reasons::Reason::kAuditLimit,
+                                   {absl::StrCat(request->limit())}));
       return reactor;
     }
     const uint32_t limit = request->limit() == 0 ? 200 : request->limit();
@@ -994,8 +1003,8 @@ class RelayServiceImpl final : public RelayService {
     auto caller = Admit(ctx, method::kBackup, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     if (config_.backup_dir().empty()) {
-      Fail(reactor, absl::FailedPreconditionError(
-                        "backups are not configured: set backup_dir in the relay config"));
+      Fail(reactor,
+           reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kBackupsOff, {}));
       return reactor;
     }
     RunBlocking(reactor, [this, reply, who = *caller]() -> absl::Status {
@@ -1107,11 +1116,13 @@ class RelayServiceImpl final : public RelayService {
     if (!wraps.ok()) return wraps.status();
     out.wraps = *std::move(wraps);
     if (thread->state() == v1::THREAD_STATE_CLOSED) {
-      return absl::FailedPreconditionError(
-          "the thread is closed; only open cases are shared with the unit's advisers");
+      return reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kShareClosed,
+                            {});
     }
     auto dir = Directory();
-    if (!dir) return absl::FailedPreconditionError("no key directory has been published yet");
+    if (!dir)
+      return reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kNoDirectoryYet,
+                            {});
     if (auto key = AdviserSigningKey(*dir, caller); !key.ok()) return key.status();
     // Key id -> adviser id of every adviser of the thread's unit at this epoch.
     std::map<std::string, std::string> unit_keys;
@@ -1176,7 +1187,7 @@ class RelayServiceImpl final : public RelayService {
   // within their rate.
   absl::StatusOr<Identity> Authenticate(CallbackServerContext* ctx, absl::string_view full_method) {
     if (shutting_down_.load()) {
-      return absl::UnavailableError("the relay is shutting down; retry shortly");
+      return reasons::Error(absl::StatusCode::kUnavailable, reasons::Reason::kShuttingDown, {});
     }
     std::string leaf, chain;
     if (auto auth = ctx->auth_context(); auth != nullptr) {
@@ -1195,8 +1206,8 @@ class RelayServiceImpl final : public RelayService {
     if (*revoked) {
       LogInfo("call_refused",
               {{"method", full_method}, {"serial", identity->serial_hex}, {"reason", "revoked"}});
-      return absl::UnauthenticatedError(absl::StrCat("certificate serial ", identity->serial_hex,
-                                                     " has been revoked; ask your administrator"));
+      return reasons::Error(absl::StatusCode::kUnauthenticated,
+                            reasons::Reason::kCertificateRevoked, {identity->serial_hex});
     }
     NoteSeen(*identity);
     if (auto s = AuthorizeMethod(full_method, identity->role, identity->scope); !s.ok()) return s;
@@ -1292,8 +1303,8 @@ class RelayServiceImpl final : public RelayService {
     auto revoked = IsRevoked(serial);
     if (!revoked.ok()) return revoked.status();
     if (!*revoked) return absl::OkStatus();
-    return absl::UnauthenticatedError(
-        absl::StrCat("certificate serial ", serial, " has been revoked; ask your administrator"));
+    return reasons::Error(absl::StatusCode::kUnauthenticated, reasons::Reason::kCertificateRevoked,
+                          {serial});
   }
 
   // ---- Admin scope (docs/DESIGN.md section 4) ----
@@ -1329,10 +1340,8 @@ class RelayServiceImpl final : public RelayService {
   // nothing about whose it is).
   static absl::Status CheckRevokeAllowed(const Identity& caller, const RevocationTarget& target) {
     if (target.serial == caller.serial_hex) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("serial ", target.serial,
-                       " is your own certificate; you cannot revoke it yourself: ask another "
-                       "admin of your scope or a national admin"));
+      return reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kRevokeSelf,
+                            {target.serial});
     }
     if (caller.scope == kNationalScope) return absl::OkStatus();
     if (!target.subject.has_value()) {
@@ -1343,9 +1352,9 @@ class RelayServiceImpl final : public RelayService {
     }
     const Identity& subject = *target.subject;
     if (subject.role == Role::kProfessional || subject.scope != caller.scope) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("certificate ", subject.uri, " (serial ", target.serial, ") is not of unit ",
-                       caller.scope, "; only a national admin may revoke it"));
+      return reasons::Error(absl::StatusCode::kPermissionDenied,
+                            reasons::Reason::kRevokeNotYourUnit,
+                            {subject.uri, target.serial, caller.scope});
     }
     return absl::OkStatus();
   }
@@ -1360,12 +1369,11 @@ class RelayServiceImpl final : public RelayService {
     auto revoked = IsRevoked(caller.serial_hex);
     if (!revoked.ok()) return revoked.status();
     if (*revoked || revocations_in_flight_.contains(caller.serial_hex)) {
-      return absl::UnauthenticatedError(absl::StrCat("certificate serial ", caller.serial_hex,
-                                                     " is being revoked; ask your administrator"));
+      return reasons::Error(absl::StatusCode::kUnauthenticated,
+                            reasons::Reason::kCertificateBeingRevoked, {caller.serial_hex});
     }
     if (!revocations_in_flight_.insert(serial).second) {
-      return absl::AbortedError(
-          absl::StrCat("serial ", serial, " is being revoked by another call; retry"));
+      return reasons::Error(absl::StatusCode::kAborted, reasons::Reason::kRevokeInFlight, {serial});
     }
     return absl::OkStatus();
   }
@@ -1508,7 +1516,7 @@ class RelayServiceImpl final : public RelayService {
   // Store NOT_FOUND for a thread of another unit looks exactly like a thread
   // that does not exist.
   static absl::Status HideForeign(const absl::Status& status) {
-    if (absl::IsNotFound(status)) return absl::NotFoundError(kThreadNotVisible);
+    if (absl::IsNotFound(status)) return ThreadNotVisible();
     return status;
   }
 
@@ -1528,15 +1536,15 @@ class RelayServiceImpl final : public RelayService {
     auto thread = store_->GetThread(thread_id);
     if (!thread.ok()) return HideForeign(thread.status());
     if (caller.role == Role::kAdviser) {
-      if (thread->unit() != caller.scope) return absl::NotFoundError(kThreadNotVisible);
+      if (thread->unit() != caller.scope) return ThreadNotVisible();
       return thread;
     }
     auto key = crypto::Ed25519PublicKey::FromBytes(thread->thread_signing_public_key());
-    if (!key.ok()) return absl::NotFoundError(kThreadNotVisible);
+    if (!key.ok()) return ThreadNotVisible();
     if (!crypto::VerifyOwnershipProof(proof, std::string(full_method), thread_id,
                                       DigestWithoutProof(request), now, window_ms_, *key)
              .ok()) {
-      return absl::NotFoundError(kThreadNotVisible);
+      return ThreadNotVisible();
     }
     // The replay cache lives in memory and starts empty: a proof signed before
     // this process started may have been used already, so it is refused.
@@ -1585,7 +1593,9 @@ class RelayServiceImpl final : public RelayService {
           "to_adviser_id is you; hand the case over to another adviser");
     }
     auto dir = Directory();
-    if (!dir) return absl::FailedPreconditionError("no key directory has been published yet");
+    if (!dir)
+      return reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kNoDirectoryYet,
+                            {});
     std::string other_unit;
     for (const v1::UnitEntry& unit : dir->directory.units()) {
       for (const auto& adviser : unit.advisers()) {
@@ -1650,8 +1660,8 @@ class RelayServiceImpl final : public RelayService {
     if (absl::IsNotFound(existing.status())) return std::optional<v1::Ack>();
     if (!existing.ok()) return existing.status();
     if (existing->thread_id() != thread_id || existing->envelope() != envelope) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "message id ", message_id, " was already used for other content; pick a new id"));
+      return reasons::Error(absl::StatusCode::kAlreadyExists, reasons::Reason::kMessageIdReused,
+                            {std::string(message_id)});
     }
     auto thread = store_->GetThread(thread_id);
     if (!thread.ok()) return thread.status();
@@ -1673,8 +1683,8 @@ class RelayServiceImpl final : public RelayService {
     // The county comes from the professional's certificate.
     if (metadata.county().empty()) metadata.set_county(caller.scope);
     if (metadata.county() != caller.scope) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "metadata.county must be your certificate's county ", caller.scope, " (or empty)"));
+      return reasons::Error(absl::StatusCode::kPermissionDenied, reasons::Reason::kCountyNotYours,
+                            {caller.scope});
     }
     auto thread_key = crypto::Ed25519PublicKey::FromBytes(request.thread_signing_public_key());
     if (!thread_key.ok()) {
@@ -1702,13 +1712,13 @@ class RelayServiceImpl final : public RelayService {
     PreparedMessage out;
     auto dir = Directory();
     if (!dir) {
-      return or_resubmit(absl::FailedPreconditionError(
-          "no key directory has been published yet; an administrator must publish one"));
+      return or_resubmit(reasons::Error(absl::StatusCode::kFailedPrecondition,
+                                        reasons::Reason::kNoDirectoryYet, {}));
     }
     auto unit = crypto::RouteNewCase(dir->directory, metadata.county());
     if (!unit.ok()) {
-      return or_resubmit(absl::FailedPreconditionError(
-          absl::StrCat("the key directory routes county ", metadata.county(), " to no unit")));
+      return or_resubmit(reasons::Error(absl::StatusCode::kFailedPrecondition,
+                                        reasons::Reason::kCountyUnrouted, {metadata.county()}));
     }
     ExpectedHeader expected;
     expected.thread_id = header.thread_id();
@@ -1751,7 +1761,9 @@ class RelayServiceImpl final : public RelayService {
       return s;
     }
     auto dir = Directory();
-    if (!dir) return absl::FailedPreconditionError("no key directory has been published yet");
+    if (!dir)
+      return reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kNoDirectoryYet,
+                            {});
     const bool adviser = caller.role == Role::kAdviser;
     if (adviser) {
       auto key = AdviserSigningKey(*dir, caller);
@@ -1761,7 +1773,7 @@ class RelayServiceImpl final : public RelayService {
       }
     } else {
       auto key = crypto::Ed25519PublicKey::FromBytes(thread->thread_signing_public_key());
-      if (!key.ok()) return absl::NotFoundError(kThreadNotVisible);
+      if (!key.ok()) return ThreadNotVisible();
       if (auto s = VerifySignature(*envelope, *key, "the thread key"); !s.ok()) return s;
     }
     // As for submissions: a resubmit fails the sequence (or closed) check.
@@ -1797,7 +1809,9 @@ class RelayServiceImpl final : public RelayService {
     if (auto s = ValidateHexId("thread_id", request.thread_id()); !s.ok()) return s;
     if (request.to_unit().empty()) return absl::InvalidArgumentError("to_unit is required");
     auto dir = Directory();
-    if (!dir) return absl::FailedPreconditionError("no key directory has been published yet");
+    if (!dir)
+      return reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kNoDirectoryYet,
+                            {});
     if (!crypto::FindUnit(dir->directory, request.to_unit()).ok()) {
       return absl::NotFoundError(absl::StrCat("unit \"", request.to_unit().substr(0, 64),
                                               "\" is not in directory epoch ", dir->epoch));
@@ -1888,7 +1902,8 @@ class RelayServiceImpl final : public RelayService {
   void RunBlocking(ServerUnaryReactor* reactor, std::function<absl::Status()> job) {
     auto shared_job = std::make_shared<std::function<absl::Status()>>(std::move(job));
     if (!worker_->Post([reactor, shared_job] { Fail(reactor, (*shared_job)()); })) {
-      Fail(reactor, absl::UnavailableError("the relay is shutting down; retry shortly"));
+      Fail(reactor,
+           reasons::Error(absl::StatusCode::kUnavailable, reasons::Reason::kShuttingDown, {}));
     }
   }
 

@@ -2,11 +2,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/reasons.h"
 #include "common/relay_protocol.h"
 #include "crypto/random.h"
 #include "server/log.h"
@@ -67,6 +69,11 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   const int code = static_cast<int>(status.code());
   const grpc::StatusCode grpc_code =
       (code > 0 && code <= 16) ? static_cast<grpc::StatusCode>(code) : grpc::StatusCode::UNKNOWN;
+  // A refusal from the reason catalogue: its token and arguments travel in
+  // the details, so the client can say it in the user's language.
+  if (std::optional<reasons::WireReason> reason = reasons::ReasonOf(status)) {
+    return grpc::Status(grpc_code, std::string(status.message()), reasons::EncodeDetail(*reason));
+  }
   return grpc::Status(grpc_code, std::string(status.message()));
 }
 

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/ids.h"
+#include "common/reasons.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/unknown_field_set.h"
 
@@ -194,23 +195,19 @@ absl::Status CheckEnvelopeHeader(const v1::EnvelopeHeader& header, const Expecte
                                                    " for your role"));
   }
   if (header.sequence() != expected.sequence) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("envelope header sequence is ", header.sequence(), "; the thread expects ",
-                     expected.sequence, " (fetch the thread and seal again)"));
+    return reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kHeaderSequence,
+                          {absl::StrCat(header.sequence()), absl::StrCat(expected.sequence)});
   }
   bool unit_ok = false;
   for (const std::string& unit : expected.units) unit_ok = unit_ok || header.unit() == unit;
   if (!unit_ok) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("envelope header unit is \"", header.unit(), "\"; expected ",
-                     absl::StrJoin(expected.units, " or "),
-                     " (fetch the current key directory and seal again)"));
+    return reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kHeaderUnit,
+                          {header.unit(), absl::StrJoin(expected.units, " or ")});
   }
   if (expected.directory_epoch != 0 && header.directory_epoch() != expected.directory_epoch) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("envelope was sealed for directory epoch ", header.directory_epoch(),
-                     "; the current epoch is ", expected.directory_epoch,
-                     " (fetch the directory and seal again)"));
+    return reasons::Error(
+        absl::StatusCode::kFailedPrecondition, reasons::Reason::kHeaderEpoch,
+        {absl::StrCat(header.directory_epoch()), absl::StrCat(expected.directory_epoch)});
   }
   return absl::OkStatus();
 }

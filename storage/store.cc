@@ -41,6 +41,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/reasons.h"
 #include "crypto/envelope.h"
 #include "crypto/keys.h"
 #include "crypto/random.h"
@@ -58,7 +59,8 @@ namespace {
 // change a closed thread (the state machine in docs/DESIGN.md).
 absl::Status RefuseIfClosed(const v1::ThreadRecord& thread) {
   if (thread.state() != v1::THREAD_STATE_CLOSED) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat("thread ", thread.thread_id(), " is closed"));
+  return reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kThreadClosed,
+                        {thread.thread_id()});
 }
 
 using crypto::SecretBytes;
@@ -512,7 +514,8 @@ class StoreImpl final : public Store {
         ReadValue(schema::kMessageIds, message_id);
     if (!location.ok()) return location.status();
     if (!location->has_value()) {
-      return absl::NotFoundError(absl::StrCat("no message has id ", message_id));
+      return reasons::Error(absl::StatusCode::kNotFound, reasons::Reason::kNoSuchMessage,
+                            {std::string(message_id)});
     }
     std::optional<schema::Location> parsed = schema::ParseMessageLocation(**location);
     if (!parsed) return absl::DataLossError("a message-id index entry is malformed");
@@ -560,7 +563,8 @@ class StoreImpl final : public Store {
     absl::StatusOr<std::optional<std::string>> value =
         ReadValue(schema::kDirectory, schema::kDirectoryKey);
     if (!value.ok()) return value.status();
-    if (!value->has_value()) return absl::NotFoundError("no key directory has been published");
+    if (!value->has_value())
+      return reasons::Error(absl::StatusCode::kNotFound, reasons::Reason::kNoDirectory, {});
     v1::SignedDirectory directory;
     if ((*value)->size() < 8 ||
         !directory.ParseFromArray((*value)->data() + 8, static_cast<int>((*value)->size() - 8))) {
@@ -964,8 +968,8 @@ class StoreImpl final : public Store {
       return absl::DataLossError("the message-id index points to a missing message; run fsck");
     }
     if (!SameSubmission(**stored, message)) {
-      return absl::AlreadyExistsError(absl::StrCat("message id ", message.message_id(),
-                                                   " is already used by a different message"));
+      return reasons::Error(absl::StatusCode::kAlreadyExists,
+                            reasons::Reason::kMessageIdUsedDifferently, {message.message_id()});
     }
     absl::StatusOr<v1::ThreadRecord> thread = LoadThread(txn, parsed->thread_id);
     if (!thread.ok()) return thread.status();
@@ -1001,8 +1005,8 @@ class StoreImpl final : public Store {
         txn.GetRaw(schema::kThreads, schema::ThreadKey(thread.thread_id()));
     if (!existing.ok()) return existing.status();
     if (existing->has_value()) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("thread ", thread.thread_id(), " already exists"));
+      return reasons::Error(absl::StatusCode::kAlreadyExists, reasons::Reason::kThreadExists,
+                            {thread.thread_id()});
     }
     const int64_t now = txn.now();
     thread.set_state(v1::THREAD_STATE_OPEN);
@@ -1038,9 +1042,9 @@ class StoreImpl final : public Store {
     v1::ThreadRecord thread = *std::move(loaded);
     if (absl::Status s = RefuseIfClosed(thread); !s.ok()) return s;
     if (message.sequence() != thread.last_sequence() + 1) {
-      return absl::FailedPreconditionError(absl::StrCat("message sequence ", message.sequence(),
-                                                        " is out of order: expected ",
-                                                        thread.last_sequence() + 1));
+      return reasons::Error(
+          absl::StatusCode::kFailedPrecondition, reasons::Reason::kSequenceOutOfOrder,
+          {absl::StrCat(message.sequence()), absl::StrCat(thread.last_sequence() + 1)});
     }
     const int64_t now = txn.now();
     std::string taken_from;
@@ -1081,9 +1085,8 @@ class StoreImpl final : public Store {
   // FAILED_PRECONDITION naming the holder; the relay passes the text on and
   // the client recognises "is claimed by adviser " (client/commands_adviser.cc).
   static absl::Status ClaimedByOther(const v1::ThreadRecord& thread) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("thread ", thread.thread_id(), " is claimed by adviser ", thread.claimed_by(),
-                     "; ask them to hand it over, or take it over"));
+    return reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kClaimedByOther,
+                          {thread.thread_id(), thread.claimed_by()});
   }
 
   static void AppendDetail(AuditDraft& draft, absl::string_view more) {
@@ -1102,8 +1105,8 @@ class StoreImpl final : public Store {
     v1::ThreadRecord thread = *std::move(loaded);
     if (absl::Status s = RefuseIfClosed(thread); !s.ok()) return s;
     if (!thread.claimed_by().empty() && thread.claimed_by() != adviser_id) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("thread ", thread_id, " is already claimed by another adviser"));
+      return reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kAlreadyClaimed,
+                            {thread_id});
     }
     thread.set_claimed_by(adviser_id);
     if (thread.state() == v1::THREAD_STATE_OPEN) thread.set_state(v1::THREAD_STATE_CLAIMED);
@@ -1122,8 +1125,8 @@ class StoreImpl final : public Store {
     v1::ThreadRecord thread = *std::move(loaded);
     if (thread.state() == v1::THREAD_STATE_CLOSED || adviser_id.empty() ||
         thread.claimed_by() != adviser_id) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("thread ", thread_id, " is not claimed by this adviser"));
+      return reasons::Error(absl::StatusCode::kFailedPrecondition,
+                            reasons::Reason::kNotClaimedByYou, {thread_id});
     }
     return FreeClaim(txn, std::move(thread), audit);
   }
@@ -1135,7 +1138,8 @@ class StoreImpl final : public Store {
     if (absl::Status s = schema::ValidateKeyPart("unit", unit); !s.ok()) return s;
     if (to.empty()) return absl::InvalidArgumentError("to_adviser_id is empty");
     if (to == from) {
-      return absl::InvalidArgumentError("a claim cannot be handed over to its own holder");
+      return reasons::Error(absl::StatusCode::kInvalidArgument, reasons::Reason::kHandOverToSelf,
+                            {});
     }
     absl::StatusOr<v1::ThreadRecord> loaded = LoadThreadInUnit(txn, thread_id, unit);
     if (!loaded.ok()) return loaded.status();
@@ -1143,8 +1147,8 @@ class StoreImpl final : public Store {
     v1::ThreadRecord thread = *std::move(loaded);
     if (absl::Status s = RefuseIfClosed(thread); !s.ok()) return s;
     if (thread.claimed_by().empty()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("thread ", thread_id, " is not claimed; claim it first, then hand it over"));
+      return reasons::Error(absl::StatusCode::kFailedPrecondition,
+                            reasons::Reason::kNotClaimedCannotHandOver, {thread_id});
     }
     if (from.empty() || thread.claimed_by() != from) return ClaimedByOther(thread);
     thread.set_claimed_by(to);
@@ -1161,8 +1165,8 @@ class StoreImpl final : public Store {
     if (!loaded.ok()) return loaded.status();
     if (absl::Status s = RefuseIfClosed(*loaded); !s.ok()) return s;
     if (loaded->claimed_by().empty()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("thread ", thread_id, " is not claimed by anyone; nothing to release"));
+      return reasons::Error(absl::StatusCode::kFailedPrecondition,
+                            reasons::Reason::kNotClaimedByAnyone, {thread_id});
     }
     std::optional<AuditDraft> draft = audit;
     if (draft.has_value()) AppendDetail(*draft, absl::StrCat("holder=", loaded->claimed_by()));
@@ -1228,7 +1232,8 @@ class StoreImpl final : public Store {
     if (absl::Status s = schema::ValidateKeyPart("from_unit", from_unit); !s.ok()) return s;
     if (absl::Status s = schema::ValidateKeyPart("to_unit", to_unit); !s.ok()) return s;
     if (from_unit == to_unit) {
-      return absl::InvalidArgumentError("a thread cannot be referred to its own unit");
+      return reasons::Error(absl::StatusCode::kInvalidArgument, reasons::Reason::kReferToOwnUnit,
+                            {});
     }
     absl::StatusOr<v1::ThreadRecord> loaded = LoadThreadInUnit(txn, thread_id, from_unit);
     if (!loaded.ok()) return loaded.status();
@@ -1270,16 +1275,16 @@ class StoreImpl final : public Store {
         return absl::InvalidArgumentError("the referral note belongs to another thread");
       }
       if (message.sequence() != thread.last_sequence() + 1) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("referral note sequence ", message.sequence(),
-                         " is out of order: expected ", thread.last_sequence() + 1));
+        return reasons::Error(
+            absl::StatusCode::kFailedPrecondition, reasons::Reason::kReferralSequence,
+            {absl::StrCat(message.sequence()), absl::StrCat(thread.last_sequence() + 1)});
       }
       absl::StatusOr<std::optional<std::string>> used =
           txn.GetRaw(schema::kMessageIds, message.message_id());
       if (!used.ok()) return used.status();
       if (used->has_value()) {
-        return absl::AlreadyExistsError(
-            absl::StrCat("message id ", message.message_id(), " is already used"));
+        return reasons::Error(absl::StatusCode::kAlreadyExists, reasons::Reason::kMessageIdUsed,
+                              {message.message_id()});
       }
       message.set_accepted_at_unix_ms(now);
       thread.set_last_sequence(message.sequence());
@@ -1304,8 +1309,8 @@ class StoreImpl final : public Store {
     const v1::ThreadRecord old = *loaded;
     v1::ThreadRecord thread = *std::move(loaded);
     if (thread.state() == v1::THREAD_STATE_CLOSED) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("thread ", thread_id, " is already closed"));
+      return reasons::Error(absl::StatusCode::kFailedPrecondition,
+                            reasons::Reason::kThreadAlreadyClosed, {std::string(thread_id)});
     }
     thread.set_state(v1::THREAD_STATE_CLOSED);
     thread.clear_claimed_by();
@@ -1325,8 +1330,9 @@ class StoreImpl final : public Store {
       if ((*stored)->size() < 8) return absl::DataLossError("the stored directory is malformed");
       uint64_t stored_epoch = schema::ReadU64(**stored);
       if (epoch <= stored_epoch) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "directory epoch ", epoch, " is not higher than the stored epoch ", stored_epoch));
+        return reasons::Error(absl::StatusCode::kFailedPrecondition,
+                              reasons::Reason::kStoredEpochNotHigher,
+                              {absl::StrCat(epoch), absl::StrCat(stored_epoch)});
       }
     }
     std::string value;
@@ -1367,7 +1373,8 @@ class StoreImpl final : public Store {
       if (!removed.has_value()) removed = **existing;
       txn.Delete(schema::kRevocations, serial);
     }
-    if (!removed.has_value()) return absl::NotFoundError("the serial is not revoked");
+    if (!removed.has_value())
+      return reasons::Error(absl::StatusCode::kNotFound, reasons::Reason::kSerialNotRevoked, {});
     if (absl::Status s = MaybeAudit(txn, audit); !s.ok()) return s;
     return *removed;
   }
@@ -1465,7 +1472,8 @@ class StoreImpl final : public Store {
   }
 
   static absl::Status ThreadNotFound(std::string_view thread_id) {
-    return absl::NotFoundError(absl::StrCat("thread ", ToAbsl(thread_id), " not found"));
+    return reasons::Error(absl::StatusCode::kNotFound, reasons::Reason::kThreadNotFound,
+                          {std::string(thread_id)});
   }
 
   absl::StatusOr<QueuePageResult> ScanQueue(const QueueQuery& query,
@@ -1524,9 +1532,9 @@ class StoreImpl final : public Store {
       ++added;
     }
     if (static_cast<size_t>(message.extra_recipients_size()) > crypto::kMaxRecipients) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "message ", message.message_id(), " would hold ", message.extra_recipients_size(),
-          " added wraps; at most ", crypto::kMaxRecipients, " are kept"));
+      return reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kTooManyWraps,
+                            {message.message_id(), absl::StrCat(message.extra_recipients_size()),
+                             absl::StrCat(crypto::kMaxRecipients)});
     }
     return added;
   }
@@ -1716,10 +1724,8 @@ absl::StatusOr<StatsWindow> StatsPeriodWindow(const v1::StatsRequest& request, i
       absl::FromCivil(absl::CivilMonth(request.year(), first_month) + months, utc);
   StatsWindow window{absl::ToUnixMillis(begin), absl::ToUnixMillis(end)};
   if (window.to_unix_ms > now_ms) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the period ends ", absl::FormatTime("%Y-%m-%d", end, utc),
-        " (UTC); statistics of a period are given once it has ended, so that they never change "
-        "by a single new case"));
+    return reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kPeriodNotEnded,
+                          {absl::FormatTime("%Y-%m-%d", end, utc)});
   }
   return window;
 }

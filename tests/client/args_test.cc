@@ -5,11 +5,14 @@
 #include <set>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/cli.h"
 #include "client/exit_codes.h"
 #include "client/messages.h"
+#include "client/relay_client.h"
+#include "common/reasons.h"
 #include "gtest/gtest.h"
 
 namespace samrad::client {
@@ -178,6 +181,70 @@ TEST(MessagesTest, EverySwedishTextIsSwedish) {
       EXPECT_NE(kEnglish.Get(id), kSwedish.Get(id)) << i << ": " << kEnglish.Get(id);
     }
   }
+}
+
+// The placeholders ($0..$9) a template uses, in order of first use.
+std::set<char> Placeholders(absl::string_view text) {
+  std::set<char> out;
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    if (text[i] == '$' && text[i + 1] >= '0' && text[i + 1] <= '9') out.insert(text[i + 1]);
+  }
+  return out;
+}
+
+// Issue 19 item 7 for the relay's refusals: every reason in the catalogue
+// has a token and both texts, the Swedish text is not the English one, and
+// both use the same arguments; tokens are unique and survive the wire form.
+TEST(ReasonsTest, EveryReasonHasBothTextsWithTheSamePlaceholders) {
+  std::set<std::string> tokens;
+  for (int i = 0; i < static_cast<int>(reasons::Reason::kCount_); ++i) {
+    const auto reason = static_cast<reasons::Reason>(i);
+    const reasons::ReasonText& text = reasons::TextOf(reason);
+    ASSERT_NE(text.token, nullptr) << i;
+    EXPECT_TRUE(tokens.insert(text.token).second) << "token used twice: " << text.token;
+    EXPECT_EQ(reasons::FromToken(text.token), reason) << text.token;
+    EXPECT_FALSE(std::string(text.english).empty()) << text.token;
+    EXPECT_FALSE(std::string(text.swedish).empty()) << text.token;
+    EXPECT_NE(std::string(text.english), std::string(text.swedish)) << text.token;
+    EXPECT_EQ(Placeholders(text.english), Placeholders(text.swedish)) << text.token;
+    std::vector<std::string> args;
+    for (char c : Placeholders(text.english))
+      args.push_back(absl::StrCat("arg", std::string(1, c)));
+    const absl::Status status = reasons::Error(absl::StatusCode::kFailedPrecondition, reason, args);
+    EXPECT_EQ(status.message(), reasons::Render(text.english, args));
+    EXPECT_TRUE(reasons::Is(status, reason)) << text.token;
+    const auto decoded = reasons::DecodeDetail(reasons::EncodeDetail(*reasons::ReasonOf(status)));
+    ASSERT_TRUE(decoded.has_value()) << text.token;
+    EXPECT_EQ(decoded->token, text.token);
+    EXPECT_EQ(decoded->args, args);
+  }
+  EXPECT_FALSE(reasons::FromToken("no-such-reason").has_value());
+  EXPECT_FALSE(reasons::DecodeDetail("samrad.v1/size-limit").has_value());
+}
+
+// A relay refusal reaches a Swedish user in Swedish: a known reason in its
+// Swedish template, an unknown one (a newer relay) as the relay's English
+// inside a Swedish sentence saying it is untranslated; English users read
+// the relay's own message.
+TEST(ReasonsTest, RelayRefusalsAreRenderedInTheUsersLanguage) {
+  const grpc::Status closed(grpc::StatusCode::FAILED_PRECONDITION, "thread 0123 is closed",
+                            reasons::EncodeDetail({"thread-closed", {"0123"}}));
+  const absl::Status mapped = AttachRelayWords(
+      absl::FailedPreconditionError("cannot read the case: thread 0123 is closed"), closed);
+  EXPECT_TRUE(reasons::Is(mapped, reasons::Reason::kThreadClosed));
+  EXPECT_EQ(RelayRefusalText(mapped, kSwedish), "reläet nekade: ärendet 0123 är stängt");
+  EXPECT_EQ(RelayRefusalText(mapped, kEnglish), std::nullopt);
+
+  const grpc::Status newer(grpc::StatusCode::FAILED_PRECONDITION, "the moon is full",
+                           reasons::EncodeDetail({"moon-full", {}}));
+  const absl::Status unknown =
+      AttachRelayWords(absl::FailedPreconditionError("cannot x: the moon is full"), newer);
+  const std::string text = RelayRefusalText(unknown, kSwedish).value_or("");
+  EXPECT_TRUE(absl::StrContains(text, "inte är översatt till svenska")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "the moon is full")) << text;
+
+  // Not from the relay: nothing to translate here.
+  EXPECT_EQ(RelayRefusalText(absl::NotFoundError("local"), kSwedish), std::nullopt);
 }
 
 // Value flags take Swedish spellings; a wrong value lists the allowed ones

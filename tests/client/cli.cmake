@@ -38,3 +38,8 @@ add_dependencies(client_admin_e2e_test samrad samrad-relay samrad_test_time_shif
 samrad_add_test(NAME client_cli_features_e2e_test LABEL e2e TIMEOUT 240
   SOURCES cli_features_e2e_test.cc LIBS samrad_client)
 add_dependencies(client_cli_features_e2e_test samrad samrad-relay)
+# samrad(1) generated from the command table (client/man_page.h): the built
+# pages name every command and flag, and groff renders them cleanly.
+samrad_add_test(NAME client_man_page_test LABEL unit
+  SOURCES man_page_test.cc LIBS samrad_client)
+add_dependencies(client_man_page_test samrad_man)

@@ -12,12 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cli_relay_fixture.h"
+#include "common/reasons.h"
 
 namespace samrad::client::testing {
 namespace {
@@ -187,6 +190,85 @@ TEST_F(SwedishE2eTest, EveryoneReadsSwedishAndStatisticsAreShowable) {
   ProcessResult range = Sv("admin", {"admin", "stats", "--from", "2026-01-01"}, "", later);
   EXPECT_EQ(range.exit_code, 2);
   EXPECT_TRUE(absl::StrContains(range.err, "--from och --to finns inte längre")) << range.err;
+}
+
+// The fixed words of every English reason template (common/reasons.h): its
+// pieces between placeholders that are long enough to be a phrase.
+std::vector<std::string> EnglishReasonPhrases() {
+  std::vector<std::string> phrases;
+  for (int i = 0; i < static_cast<int>(reasons::Reason::kCount_); ++i) {
+    const std::string english = reasons::TextOf(static_cast<reasons::Reason>(i)).english;
+    for (absl::string_view piece : absl::StrSplit(english, '$')) {
+      // Drop the placeholder digit that starts every piece after the first.
+      std::string phrase(piece);
+      if (!phrase.empty() && absl::ascii_isdigit(phrase[0])) phrase.erase(0, 1);
+      phrase = std::string(absl::StripAsciiWhitespace(phrase));
+      if (phrase.size() >= 12) phrases.push_back(phrase);
+    }
+  }
+  return phrases;
+}
+
+// Issue 19 item 7 for the relay's refusals: a Swedish user provokes several
+// (a case claimed by someone else, a case that is not theirs to release, a
+// case that does not exist, a closed case, a county not theirs, an admin
+// freeing an unclaimed case) and reads each in Swedish: no English reason
+// text and no "cannot ..." from the client.
+TEST_F(SwedishE2eTest, RelayRefusalsAreSwedish) {
+  ASSERT_NO_FATAL_FAILURE(StartDeployment({}));
+  const std::vector<std::string> english = EnglishReasonPhrases();
+  ASSERT_GT(english.size(), 20u);
+  auto expect_swedish = [&](const std::string& what, const ProcessResult& result) {
+    EXPECT_NE(result.exit_code, 0) << what << " succeeded:\n" << result.out;
+    EXPECT_TRUE(absl::StartsWith(result.err, "samrad: ")) << what << ":\n" << result.err;
+    for (const std::string& phrase : english) {
+      EXPECT_FALSE(absl::StrContains(result.err, phrase))
+          << what << " shows the English \"" << phrase << "\":\n"
+          << result.err;
+    }
+    EXPECT_FALSE(absl::StrContains(result.err, "cannot ")) << what << ":\n" << result.err;
+    ExpectNoEnglish(what, result.err);
+  };
+
+  ProcessResult asked = AskSv("barnäktenskap", "Eleven berättar om ett planerat giftermål.\n");
+  ASSERT_EQ(asked.exit_code, 0) << asked.err;
+  const std::string ref = Reference(asked.out);
+  ASSERT_EQ(Sv("adviser", {"claim", ref}).exit_code, 0);
+
+  // Claimed by a-1: a-2 may neither claim, answer nor release it.
+  ProcessResult claim2 = Sv("adviser2", {"claim", ref});
+  expect_swedish("a claim held by another", claim2);
+  EXPECT_TRUE(absl::StrContains(claim2.err, "har redan tagits av en annan rådgivare"))
+      << claim2.err;
+  ProcessResult answer2 = Sv("adviser2", {"answer", ref}, "Ett svar.\n");
+  expect_swedish("an answer on another's claim", answer2);
+  EXPECT_TRUE(absl::StrContains(answer2.err, "a-1")) << answer2.err;  // the holder, from the reason
+  ProcessResult release2 = Sv("adviser2", {"release", ref});
+  expect_swedish("releasing another's claim", release2);
+
+  // A case nobody can see.
+  ProcessResult missing = Sv("adviser", {"show", std::string(32, 'a')});
+  expect_swedish("an unknown case", missing);
+
+  // A county that is not the certificate's.
+  ProcessResult county = Sv("pro",
+                            {"ask", "--county", "12", "--category", "barnäktenskap", "--urgency",
+                             "hög", "--org", "skola", "--age", "barn"},
+                            "En fråga.\n");
+  expect_swedish("another county", county);
+
+  // Released, then freed again by the admin: nothing to release.
+  ASSERT_EQ(Sv("adviser", {"release", ref}).exit_code, 0);
+  ProcessResult free_again = Sv("admin", {"admin", "release", ref});
+  expect_swedish("freeing an unclaimed case", free_again);
+
+  // Closed by the professional: the adviser can no longer take it.
+  ProcessResult closed = Sv("pro", {"close", ref});
+  ASSERT_EQ(closed.exit_code, 0) << closed.err;
+  ProcessResult claim_closed = Sv("adviser", {"claim", ref});
+  expect_swedish("claiming a closed case", claim_closed);
+  EXPECT_TRUE(absl::StrContains(claim_closed.err, "reläet nekade: ärendet " + ref + " är stängt"))
+      << claim_closed.err;
 }
 
 }  // namespace

@@ -23,7 +23,8 @@ echo "package_test: built $deb"
 contents="$(dpkg-deb -c "$deb")"
 for path in ./usr/bin/samrad-relay ./usr/bin/samrad ./lib/systemd/system/samrad-relay.service \
             ./etc/samrad/relay.textproto ./usr/share/man/man8/samrad-relay.8.gz \
-            ./usr/share/man/man1/samrad.1.gz ./usr/share/bash-completion/completions/samrad-relay \
+            ./usr/share/man/man1/samrad.1.gz ./usr/share/man/sv/man1/samrad.1.gz \
+            ./usr/share/bash-completion/completions/samrad-relay \
             ./usr/share/bash-completion/completions/samrad ./usr/share/doc/samrad/copyright \
             ./var/lib/samrad/; do
   grep -qF " $path" <<<"$contents" || fail "$path is not in the package"
