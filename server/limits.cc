@@ -11,7 +11,7 @@ RateLimiter::RateLimiter(double rate_per_second, double burst)
     : rate_per_ms_(rate_per_second / 1000.0), burst_(burst) {}
 
 absl::Status RateLimiter::Acquire(absl::string_view key, int64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   // Forget buckets that have refilled completely (bounded memory).
   const int64_t full_after_ms = static_cast<int64_t>(std::ceil(burst_ / rate_per_ms_));
   if (now_ms - last_prune_ms_ > std::max<int64_t>(full_after_ms, 60000)) {
@@ -46,7 +46,7 @@ void ReplayCache::PruneLocked(int64_t now_ms) {
 absl::Status ReplayCache::CheckAndRemember(absl::string_view thread_id, absl::string_view nonce,
                                            int64_t proof_timestamp_ms, int64_t now_ms) {
   std::string key = absl::StrCat(thread_id, "/", nonce);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = seen_.find(key);
   if (it != seen_.end() && it->second >= now_ms) {
     return absl::UnauthenticatedError(
@@ -65,7 +65,7 @@ StreamBudget::StreamBudget(uint32_t max_total, uint32_t max_per_identity)
     : max_total_(max_total), max_per_identity_(max_per_identity) {}
 
 absl::Status StreamBudget::Acquire(const std::string& identity_key) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (total_ >= max_total_) {
     return absl::ResourceExhaustedError(
         absl::StrCat("the relay has ", total_, " open streams, its limit; retry later"));
@@ -82,7 +82,7 @@ absl::Status StreamBudget::Acquire(const std::string& identity_key) {
 }
 
 void StreamBudget::Release(const std::string& identity_key) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = per_identity_.find(identity_key);
   if (it == per_identity_.end() || it->second == 0 || total_ == 0) return;
   if (--it->second == 0) per_identity_.erase(it);
@@ -90,7 +90,7 @@ void StreamBudget::Release(const std::string& identity_key) {
 }
 
 uint32_t StreamBudget::open() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return total_;
 }
 

@@ -5,12 +5,12 @@
 #define SAMRAD_SERVER_LIMITS_H_
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/mutex.h"
 
 namespace samrad::server {
 
@@ -29,9 +29,9 @@ class RateLimiter {
   };
   const double rate_per_ms_;
   const double burst_;
-  std::mutex mu_;
-  absl::flat_hash_map<std::string, Bucket> buckets_;
-  int64_t last_prune_ms_ = 0;
+  Mutex mu_;
+  absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
+  int64_t last_prune_ms_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // Remembers (thread id, nonce) of accepted ownership proofs for as long as
@@ -46,11 +46,12 @@ class ReplayCache {
                                 int64_t proof_timestamp_ms, int64_t now_ms);
 
  private:
-  void PruneLocked(int64_t now_ms);
+  void PruneLocked(int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   const int64_t window_ms_;
   const size_t max_entries_;
-  std::mutex mu_;
-  absl::flat_hash_map<std::string, int64_t> seen_;  // thread_id || nonce -> expiry
+  Mutex mu_;
+  // thread_id || nonce -> expiry
+  absl::flat_hash_map<std::string, int64_t> seen_ ABSL_GUARDED_BY(mu_);
 };
 
 // Counts open streams overall and per identity.
@@ -66,9 +67,9 @@ class StreamBudget {
  private:
   const uint32_t max_total_;
   const uint32_t max_per_identity_;
-  mutable std::mutex mu_;
-  uint32_t total_ = 0;
-  absl::flat_hash_map<std::string, uint32_t> per_identity_;
+  mutable Mutex mu_;
+  uint32_t total_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<std::string, uint32_t> per_identity_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace samrad::server
