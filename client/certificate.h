@@ -1,8 +1,7 @@
 // The client's own X.509 certificate as `samrad` needs it: who it names (the
 // SAN URI samrad://ROLE/UNIT-OR-COUNTY/ID the relay trusts), its serial and
-// its validity period, and whether it was issued by a given CA. The one place
-// in client/ that parses certificates; OpenSSL objects are owned by RAII
-// handles and never escape this module.
+// its validity period. A thin adapter over crypto/x509.h, which does all
+// parsing (the same rules as the relay's).
 //
 // Stateless free functions; thread-safe.
 #ifndef SAMRAD_CLIENT_CERTIFICATE_H_
@@ -30,12 +29,12 @@ struct CertificateInfo {
 
 // Parses the first certificate of `pem`. INVALID_ARGUMENT when there is none
 // or it cannot be read; a certificate without a samrad:// URI parses (role
-// empty), one with a malformed samrad:// URI is INVALID_ARGUMENT.
-absl::StatusOr<CertificateInfo> ParseCertificatePem(absl::string_view pem);
+// empty), one whose first samrad:// URI is malformed is INVALID_ARGUMENT.
+[[nodiscard]] absl::StatusOr<CertificateInfo> ParseCertificatePem(absl::string_view pem);
 
 // Reads and parses the certificate file `path`. NOT_FOUND / PERMISSION_DENIED
 // / INVALID_ARGUMENT with a message naming the file.
-absl::StatusOr<CertificateInfo> ReadCertificateFile(const std::string& path);
+[[nodiscard]] absl::StatusOr<CertificateInfo> ReadCertificateFile(const std::string& path);
 
 // Days (rounded down) from `now_unix_ms` until notAfter; negative when expired.
 int64_t DaysLeft(const CertificateInfo& cert, int64_t now_unix_ms);

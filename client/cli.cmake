@@ -39,7 +39,7 @@ add_library(samrad_client
 target_link_libraries(samrad_client
   PUBLIC samrad_crypto samrad_guard samrad_proto gRPC::grpc++ absl::status absl::statusor
          absl::strings absl::span absl::time
-  PRIVATE PkgConfig::ARGON2 OpenSSL::Crypto absl::raw_logging_internal)
+  PRIVATE PkgConfig::ARGON2 OpenSSL::Crypto)
 samrad_strict_warnings(samrad_client)
 
 add_executable(samrad main.cc)

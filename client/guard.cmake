@@ -49,5 +49,5 @@ target_include_directories(samrad_guard PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(samrad_guard
   PUBLIC absl::status absl::statusor absl::span
   PRIVATE PkgConfig::RE2 PkgConfig::ICU absl::strings absl::str_format absl::flat_hash_map
-          absl::flat_hash_set absl::time absl::raw_logging_internal)
+          absl::flat_hash_set absl::time)
 samrad_strict_warnings(samrad_guard)

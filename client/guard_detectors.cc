@@ -9,12 +9,12 @@
 #include <optional>
 #include <string>
 
-#include "absl/base/internal/raw_logging.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "client/guard_names.h"
 #include "client/guard_text.h"
+#include "common/check.h"
 #include "re2/re2.h"
 
 namespace samrad::client::guard::internal {
@@ -68,7 +68,7 @@ std::unique_ptr<const RE2> Compile(const char* pattern) {
   // back to its NFA, which is 20x slower on these patterns.
   options.set_max_mem(64 << 20);
   auto re = std::make_unique<const RE2>(pattern, options);
-  ABSL_RAW_CHECK(re->ok(), pattern);  // the patterns are constants
+  SAMRAD_CHECK(re->ok(), pattern);  // the patterns are constants
   return re;
 }
 

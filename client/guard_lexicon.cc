@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <optional>
 
-#include "absl/base/internal/raw_logging.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "common/check.h"
 
 namespace samrad::client::guard::internal {
 namespace {
@@ -98,9 +98,9 @@ Lexicon::Lexicon() {
   dictionary_words_ = static_cast<size_t>(std::count(dictionary_.begin(), dictionary_.end(), '\n'));
   // The build embeds these files; an empty one means a broken build, and a
   // guard without its lists must not run.
-  ABSL_RAW_CHECK(given_.size() > 1000 && surnames_.size() > 500 && places_.size() > 300 &&
-                     allow_.size() > 1000 && dictionary_words_ > 50000,
-                 "the anonymisation guard's word lists are missing from this build");
+  SAMRAD_CHECK(given_.size() > 1000 && surnames_.size() > 500 && places_.size() > 300 &&
+                   allow_.size() > 1000 && dictionary_words_ > 50000,
+               "the anonymisation guard's word lists are missing from this build");
 }
 
 bool Lexicon::IsNameWord(std::string_view lower) const {

@@ -5,7 +5,7 @@
 #include <unicode/unistr.h>
 #include <unicode/utf8.h>
 
-#include "absl/base/internal/raw_logging.h"
+#include "common/check.h"
 
 namespace samrad::client::guard::internal {
 namespace {
@@ -14,7 +14,7 @@ const icu::Normalizer2& Nfkc() {
   static const icu::Normalizer2* const nfkc = [] {
     UErrorCode status = U_ZERO_ERROR;
     const icu::Normalizer2* n = icu::Normalizer2::getNFKCInstance(status);
-    ABSL_RAW_CHECK(U_SUCCESS(status) && n != nullptr, "ICU has no NFKC data");
+    SAMRAD_CHECK(U_SUCCESS(status) && n != nullptr, "ICU has no NFKC data");
     return n;
   }();
   return *nfkc;

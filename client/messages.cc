@@ -3,8 +3,6 @@
 #include <array>
 #include <cstdlib>
 
-#include "absl/base/internal/raw_logging.h"
-
 namespace samrad::client {
 namespace {
 

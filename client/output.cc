@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "absl/base/internal/raw_logging.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "client/messages.h"
 #include "client/values.h"
+#include "common/check.h"
 
 namespace samrad::client {
 namespace {
@@ -49,14 +49,14 @@ std::string Table::Render() const {
 
 Json& Json::Push(Json value) {
   auto* array = std::get_if<ArrayT>(&value_);
-  ABSL_RAW_CHECK(array != nullptr, "Json::Push on a non-array");
+  SAMRAD_CHECK(array != nullptr, "Json::Push on a non-array");
   array->push_back(std::move(value));
   return *this;
 }
 
 Json& Json::Set(std::string key, Json value) {
   auto* object = std::get_if<ObjectT>(&value_);
-  ABSL_RAW_CHECK(object != nullptr, "Json::Set on a non-object");
+  SAMRAD_CHECK(object != nullptr, "Json::Set on a non-object");
   for (auto& [k, v] : *object) {
     if (k == key) {
       v = std::move(value);

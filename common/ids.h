@@ -65,7 +65,7 @@ bool IsHexId(Text id);
 // a message a person can act on, for anything else or more than 20 bytes
 // (RFC 5280 §4.1.2.2).
 inline constexpr size_t kMaxSerialBytes = 20;
-absl::StatusOr<std::string> CanonicalSerial(Text typed);
+[[nodiscard]] absl::StatusOr<std::string> CanonicalSerial(Text typed);
 // The canonical text of a serial given as big-endian magnitude bytes (an
 // ASN.1 INTEGER's content octets without sign).
 std::string CanonicalSerialFromBytes(Text magnitude);

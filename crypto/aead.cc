@@ -6,9 +6,10 @@
 #include <algorithm>
 #include <memory>
 
-#include "absl/base/internal/raw_logging.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/check.h"
+#include "common/status_macros.h"
 #include "crypto/aead_opener.h"
 
 namespace samrad::crypto {
@@ -23,7 +24,7 @@ using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
 // OpenSSL 3.0 look the implementation up by name on every initialisation.
 EVP_CIPHER* Fetch(const char* name) {
   EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, name, nullptr);
-  ABSL_RAW_CHECK(cipher != nullptr, "OpenSSL lacks an AEAD cipher");
+  SAMRAD_CHECK(cipher != nullptr, "OpenSSL lacks an AEAD cipher");
   return cipher;
 }
 
@@ -84,12 +85,12 @@ absl::StatusOr<std::string> AeadSeal(AeadAlgorithm alg, absl::Span<const uint8_t
                                      absl::Span<const uint8_t> nonce,
                                      absl::Span<const uint8_t> plaintext,
                                      absl::Span<const uint8_t> aad) {
-  if (absl::Status s = CheckLengths(alg, key, nonce); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(CheckLengths(alg, key, nonce));
   if (plaintext.size() > (1u << 30)) return absl::InvalidArgumentError("AEAD plaintext too large");
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return absl::ResourceExhaustedError("EVP_CIPHER_CTX_new failed");
-  if (absl::Status s = Init(ctx.get(), alg, key, nonce, /*encrypt=*/true); !s.ok()) return s;
-  if (absl::Status s = AddAad(ctx.get(), aad); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(Init(ctx.get(), alg, key, nonce, /*encrypt=*/true));
+  SAMRAD_RETURN_IF_ERROR(AddAad(ctx.get(), aad));
   std::string out(plaintext.size() + kAeadTagLen, '\0');
   auto* out_bytes = reinterpret_cast<uint8_t*>(out.data());
   int len = 0;
@@ -137,7 +138,7 @@ absl::StatusOr<std::string> AeadSealer::Seal(absl::Span<const uint8_t> nonce,
   if (EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()) != 1) {
     return absl::InternalError("OpenSSL AEAD initialisation failed");
   }
-  if (absl::Status s = AddAad(ctx, aad); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(AddAad(ctx, aad));
   std::string out(plaintext.size() + kAeadTagLen, '\0');
   auto* out_bytes = reinterpret_cast<uint8_t*>(out.data());
   int len = 0;
@@ -158,15 +159,15 @@ absl::StatusOr<std::string> AeadOpen(AeadAlgorithm alg, absl::Span<const uint8_t
                                      absl::Span<const uint8_t> nonce,
                                      absl::Span<const uint8_t> ciphertext,
                                      absl::Span<const uint8_t> aad) {
-  if (absl::Status s = CheckLengths(alg, key, nonce); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(CheckLengths(alg, key, nonce));
   if (ciphertext.size() < kAeadTagLen) {
     return absl::InvalidArgumentError("AEAD ciphertext is shorter than its tag");
   }
   const size_t body_len = ciphertext.size() - kAeadTagLen;
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return absl::ResourceExhaustedError("EVP_CIPHER_CTX_new failed");
-  if (absl::Status s = Init(ctx.get(), alg, key, nonce, /*encrypt=*/false); !s.ok()) return s;
-  if (absl::Status s = AddAad(ctx.get(), aad); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(Init(ctx.get(), alg, key, nonce, /*encrypt=*/false));
+  SAMRAD_RETURN_IF_ERROR(AddAad(ctx.get(), aad));
   std::string out(body_len, '\0');
   auto* out_bytes = reinterpret_cast<uint8_t*>(out.data());
   int len = 0;

@@ -23,18 +23,18 @@ size_t AeadKeyLen(AeadAlgorithm alg);  // 16 or 32
 
 // Encrypts `plaintext` under `key` and `nonce` (12 bytes) binding `aad`.
 // INVALID_ARGUMENT for a key or nonce of the wrong length.
-absl::StatusOr<std::string> AeadSeal(AeadAlgorithm alg, absl::Span<const uint8_t> key,
-                                     absl::Span<const uint8_t> nonce,
-                                     absl::Span<const uint8_t> plaintext,
-                                     absl::Span<const uint8_t> aad);
+[[nodiscard]] absl::StatusOr<std::string> AeadSeal(AeadAlgorithm alg, absl::Span<const uint8_t> key,
+                                                   absl::Span<const uint8_t> nonce,
+                                                   absl::Span<const uint8_t> plaintext,
+                                                   absl::Span<const uint8_t> aad);
 
 // Decrypts and authenticates. INVALID_ARGUMENT for bad lengths (including a
 // ciphertext shorter than the tag); DATA_LOSS when authentication fails. On
 // failure no plaintext is returned, not even partially.
-absl::StatusOr<std::string> AeadOpen(AeadAlgorithm alg, absl::Span<const uint8_t> key,
-                                     absl::Span<const uint8_t> nonce,
-                                     absl::Span<const uint8_t> ciphertext,
-                                     absl::Span<const uint8_t> aad);
+[[nodiscard]] absl::StatusOr<std::string> AeadOpen(AeadAlgorithm alg, absl::Span<const uint8_t> key,
+                                                   absl::Span<const uint8_t> nonce,
+                                                   absl::Span<const uint8_t> ciphertext,
+                                                   absl::Span<const uint8_t> aad);
 
 // One key set up once for many seals: the keyed OpenSSL context (its key
 // schedule) is kept, and each Seal only sets a new nonce. Same output as
@@ -43,16 +43,16 @@ absl::StatusOr<std::string> AeadOpen(AeadAlgorithm alg, absl::Span<const uint8_t
 class AeadSealer {
  public:
   // INVALID_ARGUMENT for a key of the wrong length.
-  static absl::StatusOr<std::unique_ptr<AeadSealer>> Create(AeadAlgorithm alg,
-                                                            absl::Span<const uint8_t> key);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<AeadSealer>> Create(
+      AeadAlgorithm alg, absl::Span<const uint8_t> key);
   ~AeadSealer();
   AeadSealer(const AeadSealer&) = delete;
   AeadSealer& operator=(const AeadSealer&) = delete;
 
   // As AeadSeal: ciphertext with the 16-byte tag appended.
-  absl::StatusOr<std::string> Seal(absl::Span<const uint8_t> nonce,
-                                   absl::Span<const uint8_t> plaintext,
-                                   absl::Span<const uint8_t> aad);
+  [[nodiscard]] absl::StatusOr<std::string> Seal(absl::Span<const uint8_t> nonce,
+                                                 absl::Span<const uint8_t> plaintext,
+                                                 absl::Span<const uint8_t> aad);
 
  private:
   explicit AeadSealer(void* ctx) : ctx_(ctx) {}

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
+#include "common/status_macros.h"
 #include "crypto/serialize.h"
 
 namespace samrad::crypto {
@@ -65,7 +66,7 @@ absl::Status ValidateDirectory(const v1::KeyDirectory& directory) {
     }
     std::set<std::string> adviser_ids;
     for (const v1::AdviserKeys& adviser : unit.advisers()) {
-      if (absl::Status s = ValidateAdviser(unit, adviser); !s.ok()) return s;
+      SAMRAD_RETURN_IF_ERROR(ValidateAdviser(unit, adviser));
       if (!adviser_ids.insert(adviser.adviser_id()).second) {
         return absl::InvalidArgumentError(absl::StrCat("unit ", unit.unit_id(), " lists adviser ",
                                                        adviser.adviser_id(), " twice"));
@@ -118,7 +119,7 @@ bool IsRevokedSigningKey(const v1::KeyDirectory& directory, std::string_view sig
 
 absl::StatusOr<v1::SignedDirectory> SignDirectory(const v1::KeyDirectory& directory,
                                                   const Ed25519PrivateKey& directory_key) {
-  if (absl::Status s = ValidateDirectory(directory); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(ValidateDirectory(directory));
   v1::SignedDirectory out;
   out.set_directory(SerializeDeterministically(directory));
   out.set_signature(directory_key.Sign(SignedBytes(out.directory())));
@@ -149,7 +150,7 @@ absl::StatusOr<v1::KeyDirectory> VerifyDirectory(const v1::SignedDirectory& sign
   if (!directory.ParseFromString(signed_directory.directory())) {
     return absl::InvalidArgumentError("signed key directory bytes are not a KeyDirectory");
   }
-  if (absl::Status s = ValidateDirectory(directory); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(ValidateDirectory(directory));
   return directory;
 }
 

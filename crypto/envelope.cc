@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
+#include "common/status_macros.h"
 #include "crypto/aead.h"
 #include "crypto/hpke.h"
 #include "crypto/serialize.h"
@@ -258,7 +259,7 @@ absl::StatusOr<std::string> SealEnvelope(const EnvelopeContext& context,
                                          const v1::EnvelopeBody& body,
                                          absl::Span<const X25519PublicKey> recipients,
                                          const Ed25519PrivateKey& signer, RandomSource& rng) {
-  if (absl::Status s = ValidateContext(context); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(ValidateContext(context));
   if (body.ByteSizeLong() > kMaxEnvelopeBytes) {
     return absl::InvalidArgumentError(absl::StrCat("the envelope body is ", body.ByteSizeLong(),
                                                    " bytes; at most ", kMaxEnvelopeBytes,
@@ -361,7 +362,7 @@ absl::StatusOr<ParsedEnvelope> ParseEnvelope(std::string_view bytes) {
         absl::StrCat("envelope must list 1..", kMaxRecipients, " recipients"));
   }
   for (const v1::WrappedKey& key : header.recipients()) {
-    if (absl::Status s = ValidateWrappedKey(key, "envelope header"); !s.ok()) return s;
+    SAMRAD_RETURN_IF_ERROR(ValidateWrappedKey(key, "envelope header"));
   }
   return out;
 }
@@ -383,7 +384,7 @@ absl::StatusOr<v1::EnvelopeBody> OpenEnvelope(const ParsedEnvelope& envelope,
                                               const Ed25519PublicKey& signer,
                                               const X25519PrivateKey& recipient,
                                               absl::Span<const v1::WrappedKey> extra_recipients) {
-  if (absl::Status s = VerifyEnvelopeSignature(envelope, signer); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(VerifyEnvelopeSignature(envelope, signer));
   const v1::EnvelopeHeader& header = envelope.header;
   if (header.thread_id() != expected.thread_id) {
     return absl::FailedPreconditionError("envelope belongs to another thread");
@@ -425,7 +426,7 @@ absl::StatusOr<std::vector<v1::WrappedKey>> RewrapContentKey(
   auto content_key = UnwrapContentKey(envelope, recipient, extra_recipients);
   if (!content_key.ok()) return content_key.status();
   // The key must open the body: never re-wrap a key that does not belong here.
-  if (absl::Status s = DecryptBody(envelope, *content_key).status(); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(DecryptBody(envelope, *content_key).status());
   return WrapContentKey(*content_key, Sha256(EnvelopeAad(envelope.context())), new_recipients, rng);
 }
 

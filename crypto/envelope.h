@@ -84,20 +84,20 @@ std::string EnvelopeChainHash(const ParsedEnvelope& envelope);
 // characters, sequence >= 1, the role professional or adviser, the unit
 // [a-z0-9-]{1,64}, and a previous hash that is empty for sequence 1 and 32
 // bytes otherwise. Returns the serialised SealedEnvelope.
-absl::StatusOr<std::string> SealEnvelope(const EnvelopeContext& context,
-                                         const v1::EnvelopeBody& body,
-                                         absl::Span<const X25519PublicKey> recipients,
-                                         const Ed25519PrivateKey& signer,
-                                         RandomSource& rng = SystemRandom());
+[[nodiscard]] absl::StatusOr<std::string> SealEnvelope(const EnvelopeContext& context,
+                                                       const v1::EnvelopeBody& body,
+                                                       absl::Span<const X25519PublicKey> recipients,
+                                                       const Ed25519PrivateKey& signer,
+                                                       RandomSource& rng = SystemRandom());
 
 // Parses the wire bytes and the embedded header. INVALID_ARGUMENT when
 // malformed, oversized, of another version than 2, or with fields of wrong
 // length (including a chain link that does not fit the sequence).
-absl::StatusOr<ParsedEnvelope> ParseEnvelope(std::string_view bytes);
+[[nodiscard]] absl::StatusOr<ParsedEnvelope> ParseEnvelope(std::string_view bytes);
 
 // PERMISSION_DENIED when the signature does not verify under `signer`.
-absl::Status VerifyEnvelopeSignature(const ParsedEnvelope& envelope,
-                                     const Ed25519PublicKey& signer);
+[[nodiscard]] absl::Status VerifyEnvelopeSignature(const ParsedEnvelope& envelope,
+                                                   const Ed25519PublicKey& signer);
 
 // Opens an envelope addressed to `recipient`. Checks, in order, and reports
 // the first that fails:
@@ -110,14 +110,14 @@ absl::Status VerifyEnvelopeSignature(const ParsedEnvelope& envelope,
 //                       not the one the header commits to, or the body fails
 //                       authentication
 // Never returns partial plaintext.
-absl::StatusOr<v1::EnvelopeBody> OpenEnvelope(
+[[nodiscard]] absl::StatusOr<v1::EnvelopeBody> OpenEnvelope(
     const ParsedEnvelope& envelope, const EnvelopeContext& expected, const Ed25519PublicKey& signer,
     const X25519PrivateKey& recipient, absl::Span<const v1::WrappedKey> extra_recipients = {});
 
 // For a referral: recovers the content key with `recipient` (checks as
 // OpenEnvelope, but without a signature check, which the caller has done) and
 // wraps it to `new_recipients` with the same HPKE parameters.
-absl::StatusOr<std::vector<v1::WrappedKey>> RewrapContentKey(
+[[nodiscard]] absl::StatusOr<std::vector<v1::WrappedKey>> RewrapContentKey(
     const ParsedEnvelope& envelope, const X25519PrivateKey& recipient,
     absl::Span<const v1::WrappedKey> extra_recipients,
     absl::Span<const X25519PublicKey> new_recipients, RandomSource& rng = SystemRandom());

@@ -7,9 +7,10 @@
 
 #include <algorithm>
 
-#include "absl/base/internal/raw_logging.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/check.h"
+#include "common/status_macros.h"
 #include "crypto/openssl_util.h"
 
 namespace samrad::crypto {
@@ -30,14 +31,14 @@ using internal::UniqueMacCtx;
 const EVP_MAC_CTX* HmacSha256Template() {
   static EVP_MAC_CTX* const kTemplate = [] {
     EVP_MAC* mac = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr);
-    ABSL_RAW_CHECK(mac != nullptr, "OpenSSL provides no HMAC");
+    SAMRAD_CHECK(mac != nullptr, "OpenSSL provides no HMAC");
     EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
     EVP_MAC_free(mac);  // the context holds its own reference
-    ABSL_RAW_CHECK(ctx != nullptr, "EVP_MAC_CTX_new failed");
+    SAMRAD_CHECK(ctx != nullptr, "EVP_MAC_CTX_new failed");
     char digest[] = "SHA256";
     OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
                            OSSL_PARAM_construct_end()};
-    ABSL_RAW_CHECK(EVP_MAC_CTX_set_params(ctx, params) == 1, "HMAC refused SHA-256");
+    SAMRAD_CHECK(EVP_MAC_CTX_set_params(ctx, params) == 1, "HMAC refused SHA-256");
     return ctx;
   }();
   return kTemplate;
@@ -49,8 +50,8 @@ const EVP_MAC_CTX* ZeroKeyedTemplate() {
   static EVP_MAC_CTX* const kTemplate = [] {
     static constexpr uint8_t kZeroSalt[kSha256Len] = {};
     EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(HmacSha256Template());
-    ABSL_RAW_CHECK(ctx != nullptr && EVP_MAC_init(ctx, kZeroSalt, sizeof(kZeroSalt), nullptr) == 1,
-                   "HMAC-SHA256 setup failed");
+    SAMRAD_CHECK(ctx != nullptr && EVP_MAC_init(ctx, kZeroSalt, sizeof(kZeroSalt), nullptr) == 1,
+                 "HMAC-SHA256 setup failed");
     return ctx;
   }();
   return kTemplate;
@@ -106,14 +107,14 @@ absl::StatusOr<SecretBytes> HkdfSha256Extract(absl::Span<const uint8_t> salt,
     if (!ctx.ok()) return ctx.status();
   }
   SecretBytes prk(kSha256Len);
-  if (absl::Status s = Update(ctx->get(), ikm); !s.ok()) return s;
-  if (absl::Status s = Final(ctx->get(), prk.data()); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(Update(ctx->get(), ikm));
+  SAMRAD_RETURN_IF_ERROR(Final(ctx->get(), prk.data()));
   return prk;
 }
 
 absl::StatusOr<SecretBytes> HkdfSha256Expand(absl::Span<const uint8_t> prk,
                                              absl::Span<const uint8_t> info, size_t length) {
-  if (absl::Status s = CheckExpandLength(length); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(CheckExpandLength(length));
   if (prk.size() < kSha256Len) {
     return absl::InvalidArgumentError(
         absl::StrCat("HKDF-SHA256 PRK must be at least 32 bytes, got ", prk.size()));
@@ -134,11 +135,11 @@ absl::StatusOr<SecretBytes> HkdfSha256Expand(absl::Span<const uint8_t> prk,
     }
     const uint8_t counter = static_cast<uint8_t>(i);
     if (i > 1) {
-      if (absl::Status s = Update(ctx, block.span()); !s.ok()) return s;
+      SAMRAD_RETURN_IF_ERROR(Update(ctx, block.span()));
     }
-    if (absl::Status s = Update(ctx, info); !s.ok()) return s;
-    if (absl::Status s = Update(ctx, absl::MakeConstSpan(&counter, 1)); !s.ok()) return s;
-    if (absl::Status s = Final(ctx, block.data()); !s.ok()) return s;
+    SAMRAD_RETURN_IF_ERROR(Update(ctx, info));
+    SAMRAD_RETURN_IF_ERROR(Update(ctx, absl::MakeConstSpan(&counter, 1)));
+    SAMRAD_RETURN_IF_ERROR(Final(ctx, block.data()));
     const size_t offset = (i - 1) * kSha256Len;
     const size_t n = std::min(kSha256Len, length - offset);
     std::copy_n(block.data(), n, okm.data() + offset);
@@ -149,7 +150,7 @@ absl::StatusOr<SecretBytes> HkdfSha256Expand(absl::Span<const uint8_t> prk,
 absl::StatusOr<SecretBytes> HkdfSha256(absl::Span<const uint8_t> salt,
                                        absl::Span<const uint8_t> ikm,
                                        absl::Span<const uint8_t> info, size_t length) {
-  if (absl::Status s = CheckExpandLength(length); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(CheckExpandLength(length));
   auto prk = HkdfSha256Extract(salt, ikm);
   if (!prk.ok()) return prk.status();
   return HkdfSha256Expand(prk->span(), info, length);

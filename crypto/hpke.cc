@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "crypto/hkdf.h"
 
 namespace samrad::crypto::hpke {
@@ -96,7 +97,7 @@ absl::Status VerifyPskInputs(Mode mode, std::string_view psk, std::string_view p
     return absl::InvalidArgumentError(
         absl::StrCat("HPKE psk must be at least ", kMinPskLen, " bytes, got ", psk.size()));
   }
-  if (absl::Status s = CheckInputLen("psk", psk); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(CheckInputLen("psk", psk));
   return CheckInputLen("psk_id", psk_id);
 }
 
@@ -145,7 +146,7 @@ absl::StatusOr<SecretBytes> ExtractAndExpand(const SecretBuilder& dh,
 }
 
 absl::Status CheckSenderOptions(const SenderOptions& options) {
-  if (absl::Status s = CheckAeadId(options.aead); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(CheckAeadId(options.aead));
   if (absl::Status s = CheckAuthKey(options.mode, options.sender_key != nullptr); !s.ok()) {
     return s;
   }
@@ -156,7 +157,7 @@ absl::Status CheckSenderOptions(const SenderOptions& options) {
 }
 
 absl::Status CheckReceiverOptions(const ReceiverOptions& options) {
-  if (absl::Status s = CheckAeadId(options.aead); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(CheckAeadId(options.aead));
   if (absl::Status s = CheckAuthKey(options.mode, options.sender_public_key != nullptr); !s.ok()) {
     return s;
   }
@@ -190,7 +191,7 @@ absl::StatusOr<X25519PrivateKey> DeriveKeyPair(std::string_view ikm) {
     return absl::InvalidArgumentError(
         absl::StrCat("HPKE DeriveKeyPair needs at least 32 bytes of ikm, got ", ikm.size()));
   }
-  if (absl::Status s = CheckInputLen("ikm", ikm); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(CheckInputLen("ikm", ikm));
   auto dkp_prk = LabeledExtract(KemSuiteId(), "", "dkp_prk", ikm);
   if (!dkp_prk.ok()) return dkp_prk.status();
   auto sk = LabeledExpand(KemSuiteId(), *dkp_prk, "sk", "", kX25519KeyLen);
@@ -281,10 +282,10 @@ absl::StatusOr<std::string> KeyScheduleContext(AeadId aead, Mode mode, std::stri
 absl::StatusOr<KeySchedule> Schedule(AeadId aead, Mode mode, const SecretBytes& shared_secret,
                                      std::string_view info, std::string_view psk,
                                      std::string_view psk_id, bool with_exporter) {
-  if (absl::Status s = CheckAeadId(aead); !s.ok()) return s;
-  if (absl::Status s = ModeFromId(static_cast<uint8_t>(mode)).status(); !s.ok()) return s;
-  if (absl::Status s = VerifyPskInputs(mode, psk, psk_id); !s.ok()) return s;
-  if (absl::Status s = CheckInputLen("info", info); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(CheckAeadId(aead));
+  SAMRAD_RETURN_IF_ERROR(ModeFromId(static_cast<uint8_t>(mode)).status());
+  SAMRAD_RETURN_IF_ERROR(VerifyPskInputs(mode, psk, psk_id));
+  SAMRAD_RETURN_IF_ERROR(CheckInputLen("info", info));
   if (shared_secret.size() != kSharedSecretLen) {
     return absl::InvalidArgumentError("HPKE shared secret must be 32 bytes");
   }
@@ -333,7 +334,7 @@ Context::Context(AeadId aead, KeySchedule schedule)
 
 absl::StatusOr<SecretBytes> Context::Export(std::string_view exporter_context,
                                             size_t length) const {
-  if (absl::Status s = CheckInputLen("exporter context", exporter_context); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(CheckInputLen("exporter context", exporter_context));
   if (exporter_secret_.size() != kNh) {
     return absl::FailedPreconditionError("HPKE context has no exporter secret (moved from)");
   }
@@ -371,7 +372,7 @@ absl::StatusOr<std::string> SenderContext::Seal(std::string_view aad, std::strin
   auto ct =
       AeadSeal(AlgorithmOf(aead_), key_.span(), nonce->span(), AsBytes(plaintext), AsBytes(aad));
   if (!ct.ok()) return ct.status();
-  if (absl::Status s = IncrementSequence(); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(IncrementSequence());
   return ct;
 }
 
@@ -382,7 +383,7 @@ absl::StatusOr<std::string> ReceiverContext::Open(std::string_view aad,
   auto pt =
       AeadOpen(AlgorithmOf(aead_), key_.span(), nonce->span(), AsBytes(ciphertext), AsBytes(aad));
   if (!pt.ok()) return pt.status();
-  if (absl::Status s = IncrementSequence(); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(IncrementSequence());
   return pt;
 }
 
@@ -401,7 +402,7 @@ namespace {
 absl::StatusOr<SenderSetup> SetupSenderImpl(const SenderOptions& options,
                                             const X25519PublicKey& recipient,
                                             const X25519PrivateKey& ephemeral, bool with_exporter) {
-  if (absl::Status s = CheckSenderOptions(options); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(CheckSenderOptions(options));
   auto encapsulation = EncapWithEphemeral(recipient, ephemeral, options.sender_key);
   if (!encapsulation.ok()) return encapsulation.status();
   auto schedule = Schedule(options.aead, options.mode, encapsulation->shared_secret, options.info,
@@ -415,7 +416,7 @@ absl::StatusOr<ReceiverContext> SetupReceiverImpl(const ReceiverOptions& options
                                                   std::string_view enc,
                                                   const X25519PrivateKey& recipient,
                                                   bool with_exporter) {
-  if (absl::Status s = CheckReceiverOptions(options); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(CheckReceiverOptions(options));
   auto shared = Decap(enc, recipient, options.sender_public_key);
   if (!shared.ok()) return shared.status();
   auto schedule = Schedule(options.aead, options.mode, *shared, options.info, options.psk,
@@ -428,7 +429,7 @@ absl::StatusOr<ReceiverContext> SetupReceiverImpl(const ReceiverOptions& options
 
 absl::StatusOr<SenderSetup> SetupSender(const SenderOptions& options,
                                         const X25519PublicKey& recipient, RandomSource& rng) {
-  if (absl::Status s = CheckSenderOptions(options); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(CheckSenderOptions(options));
   X25519PrivateKey ephemeral = X25519PrivateKey::Generate(rng);
   return SetupSenderImpl(options, recipient, ephemeral, /*with_exporter=*/true);
 }
@@ -448,7 +449,7 @@ absl::StatusOr<ReceiverContext> SetupReceiver(const ReceiverOptions& options, st
 
 absl::StatusOr<Sealed> Seal(const SenderOptions& options, const X25519PublicKey& recipient,
                             std::string_view aad, std::string_view plaintext, RandomSource& rng) {
-  if (absl::Status s = CheckSenderOptions(options); !s.ok()) return s;
+  SAMRAD_RETURN_IF_ERROR(CheckSenderOptions(options));
   X25519PrivateKey ephemeral = X25519PrivateKey::Generate(rng);
   return SealWithEphemeral(options, recipient, aad, plaintext, ephemeral);
 }

@@ -65,12 +65,12 @@ inline constexpr size_t kMaxInputLen = 64 * 1024;
 inline constexpr size_t kMinPskLen = 32;
 
 // INVALID_ARGUMENT for an identifier this implementation does not support.
-absl::StatusOr<Mode> ModeFromId(uint64_t id);
-absl::StatusOr<AeadId> AeadIdFromId(uint64_t id);
+[[nodiscard]] absl::StatusOr<Mode> ModeFromId(uint64_t id);
+[[nodiscard]] absl::StatusOr<AeadId> AeadIdFromId(uint64_t id);
 
 // RFC 9180 §7.1.3 DeriveKeyPair for X25519. INVALID_ARGUMENT when `ikm` is
 // shorter than 32 bytes or longer than kMaxInputLen.
-absl::StatusOr<X25519PrivateKey> DeriveKeyPair(std::string_view ikm);
+[[nodiscard]] absl::StatusOr<X25519PrivateKey> DeriveKeyPair(std::string_view ikm);
 
 // How a sender sets up: suite, mode and the mode's inputs. Pointers are not
 // owned and must outlive the call.
@@ -101,12 +101,13 @@ struct Encapsulation {
 };
 
 // Encap / AuthEncap with a given ephemeral key (`sender_key` null: Encap).
-absl::StatusOr<Encapsulation> EncapWithEphemeral(const X25519PublicKey& recipient,
-                                                 const X25519PrivateKey& ephemeral,
-                                                 const X25519PrivateKey* sender_key);
+[[nodiscard]] absl::StatusOr<Encapsulation> EncapWithEphemeral(const X25519PublicKey& recipient,
+                                                               const X25519PrivateKey& ephemeral,
+                                                               const X25519PrivateKey* sender_key);
 // Decap / AuthDecap (`sender_public_key` null: Decap).
-absl::StatusOr<SecretBytes> Decap(std::string_view enc, const X25519PrivateKey& recipient,
-                                  const X25519PublicKey* sender_public_key);
+[[nodiscard]] absl::StatusOr<SecretBytes> Decap(std::string_view enc,
+                                                const X25519PrivateKey& recipient,
+                                                const X25519PublicKey* sender_public_key);
 
 // The outputs of KeySchedule (RFC 9180 §5.1). For export-only, `key` and
 // `base_nonce` are empty.
@@ -120,10 +121,11 @@ struct KeySchedule {
 
 // Checks the mode's PSK inputs and derives the schedule. INVALID_ARGUMENT on
 // a PSK rule or length violation (see the file comment).
-absl::StatusOr<KeySchedule> DeriveKeySchedule(AeadId aead, Mode mode,
-                                              const SecretBytes& shared_secret,
-                                              std::string_view info, std::string_view psk,
-                                              std::string_view psk_id);
+[[nodiscard]] absl::StatusOr<KeySchedule> DeriveKeySchedule(AeadId aead, Mode mode,
+                                                            const SecretBytes& shared_secret,
+                                                            std::string_view info,
+                                                            std::string_view psk,
+                                                            std::string_view psk_id);
 
 // ---- Contexts (RFC 9180 §5.2, §5.3) ----
 
@@ -138,7 +140,8 @@ class Context {
 
   // RFC 9180 §5.3 Export. INVALID_ARGUMENT when `length` is 0 or above
   // 255 * 32, or the context is longer than kMaxInputLen.
-  absl::StatusOr<SecretBytes> Export(std::string_view exporter_context, size_t length) const;
+  [[nodiscard]] absl::StatusOr<SecretBytes> Export(std::string_view exporter_context,
+                                                   size_t length) const;
 
   AeadId aead() const { return aead_; }
   // The sequence number the next Seal/Open uses.
@@ -151,8 +154,8 @@ class Context {
   // The nonce for the current sequence number, or RESOURCE_EXHAUSTED when
   // the sequence number space is used up (FAILED_PRECONDITION for an
   // export-only context).
-  absl::StatusOr<SecretBytes> CurrentNonce() const;
-  absl::Status IncrementSequence();
+  [[nodiscard]] absl::StatusOr<SecretBytes> CurrentNonce() const;
+  [[nodiscard]] absl::Status IncrementSequence();
 
   AeadId aead_;
   SecretBytes key_;
@@ -169,7 +172,7 @@ class SenderContext : public Context {
   // ciphertext with the 16-byte tag. FAILED_PRECONDITION for export-only;
   // RESOURCE_EXHAUSTED when the sequence number would overflow (the context
   // is then unusable for sealing).
-  absl::StatusOr<std::string> Seal(std::string_view aad, std::string_view plaintext);
+  [[nodiscard]] absl::StatusOr<std::string> Seal(std::string_view aad, std::string_view plaintext);
 
  private:
   friend SenderContext MakeSenderContext(AeadId, KeySchedule);
@@ -182,7 +185,7 @@ class ReceiverContext : public Context {
   // DATA_LOSS when authentication fails (nothing returned); INVALID_ARGUMENT
   // when shorter than the tag; FAILED_PRECONDITION for export-only;
   // RESOURCE_EXHAUSTED at sequence overflow.
-  absl::StatusOr<std::string> Open(std::string_view aad, std::string_view ciphertext);
+  [[nodiscard]] absl::StatusOr<std::string> Open(std::string_view aad, std::string_view ciphertext);
 
  private:
   friend ReceiverContext MakeReceiverContext(AeadId, KeySchedule);
@@ -195,15 +198,16 @@ struct SenderSetup {
 };
 
 // RFC 9180 §5.1 SetupBaseS/SetupPSKS/SetupAuthS/SetupAuthPSKS, by options.mode.
-absl::StatusOr<SenderSetup> SetupSender(const SenderOptions& options,
-                                        const X25519PublicKey& recipient,
-                                        RandomSource& rng = SystemRandom());
-absl::StatusOr<SenderSetup> SetupSenderWithEphemeral(const SenderOptions& options,
-                                                     const X25519PublicKey& recipient,
-                                                     const X25519PrivateKey& ephemeral);
+[[nodiscard]] absl::StatusOr<SenderSetup> SetupSender(const SenderOptions& options,
+                                                      const X25519PublicKey& recipient,
+                                                      RandomSource& rng = SystemRandom());
+[[nodiscard]] absl::StatusOr<SenderSetup> SetupSenderWithEphemeral(
+    const SenderOptions& options, const X25519PublicKey& recipient,
+    const X25519PrivateKey& ephemeral);
 // SetupBaseR/SetupPSKR/SetupAuthR/SetupAuthPSKR, by options.mode.
-absl::StatusOr<ReceiverContext> SetupReceiver(const ReceiverOptions& options, std::string_view enc,
-                                              const X25519PrivateKey& recipient);
+[[nodiscard]] absl::StatusOr<ReceiverContext> SetupReceiver(const ReceiverOptions& options,
+                                                            std::string_view enc,
+                                                            const X25519PrivateKey& recipient);
 
 // ---- Single-shot APIs (RFC 9180 §6) ----
 
@@ -212,29 +216,35 @@ struct Sealed {
   std::string ciphertext;  // with the 16-byte tag
 };
 
-absl::StatusOr<Sealed> Seal(const SenderOptions& options, const X25519PublicKey& recipient,
-                            std::string_view aad, std::string_view plaintext,
-                            RandomSource& rng = SystemRandom());
-absl::StatusOr<Sealed> SealWithEphemeral(const SenderOptions& options,
-                                         const X25519PublicKey& recipient, std::string_view aad,
-                                         std::string_view plaintext,
-                                         const X25519PrivateKey& ephemeral);
+[[nodiscard]] absl::StatusOr<Sealed> Seal(const SenderOptions& options,
+                                          const X25519PublicKey& recipient, std::string_view aad,
+                                          std::string_view plaintext,
+                                          RandomSource& rng = SystemRandom());
+[[nodiscard]] absl::StatusOr<Sealed> SealWithEphemeral(const SenderOptions& options,
+                                                       const X25519PublicKey& recipient,
+                                                       std::string_view aad,
+                                                       std::string_view plaintext,
+                                                       const X25519PrivateKey& ephemeral);
 // DATA_LOSS when the ciphertext, enc, aad, info, psk or sender key differ.
-absl::StatusOr<std::string> Open(const ReceiverOptions& options, const X25519PrivateKey& recipient,
-                                 std::string_view enc, std::string_view aad,
-                                 std::string_view ciphertext);
+[[nodiscard]] absl::StatusOr<std::string> Open(const ReceiverOptions& options,
+                                               const X25519PrivateKey& recipient,
+                                               std::string_view enc, std::string_view aad,
+                                               std::string_view ciphertext);
 
 struct SentExport {
   std::string enc;
   SecretBytes secret;
 };
-absl::StatusOr<SentExport> SendExport(const SenderOptions& options,
-                                      const X25519PublicKey& recipient,
-                                      std::string_view exporter_context, size_t length,
-                                      RandomSource& rng = SystemRandom());
-absl::StatusOr<SecretBytes> ReceiveExport(const ReceiverOptions& options,
-                                          const X25519PrivateKey& recipient, std::string_view enc,
-                                          std::string_view exporter_context, size_t length);
+[[nodiscard]] absl::StatusOr<SentExport> SendExport(const SenderOptions& options,
+                                                    const X25519PublicKey& recipient,
+                                                    std::string_view exporter_context,
+                                                    size_t length,
+                                                    RandomSource& rng = SystemRandom());
+[[nodiscard]] absl::StatusOr<SecretBytes> ReceiveExport(const ReceiverOptions& options,
+                                                        const X25519PrivateKey& recipient,
+                                                        std::string_view enc,
+                                                        std::string_view exporter_context,
+                                                        size_t length);
 
 }  // namespace samrad::crypto::hpke
 

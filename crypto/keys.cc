@@ -8,9 +8,9 @@
 
 #include <utility>
 
-#include "absl/base/internal/raw_logging.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/check.h"
 #include "crypto/openssl_util.h"
 
 namespace samrad::crypto {
@@ -20,7 +20,7 @@ namespace internal {
 const EVP_MD* Sha256Md() {
   static const EVP_MD* const kMd = [] {
     EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    ABSL_RAW_CHECK(md != nullptr, "OpenSSL provides no SHA-256");
+    SAMRAD_CHECK(md != nullptr, "OpenSSL provides no SHA-256");
     return md;
   }();
   return kMd;
@@ -198,10 +198,10 @@ std::string KeyIdOf(std::string_view raw) { return Sha256(raw).substr(0, kKeyIdL
 std::string Sha256(std::string_view data) {
   std::string out(32, '\0');
   unsigned int len = 0;
-  ABSL_RAW_CHECK(EVP_Digest(data.data(), data.size(), reinterpret_cast<uint8_t*>(out.data()), &len,
-                            internal::Sha256Md(), nullptr) == 1 &&
-                     len == 32,
-                 "OpenSSL SHA-256 failed");
+  SAMRAD_CHECK(EVP_Digest(data.data(), data.size(), reinterpret_cast<uint8_t*>(out.data()), &len,
+                          internal::Sha256Md(), nullptr) == 1 &&
+                   len == 32,
+               "OpenSSL SHA-256 failed");
   return out;
 }
 
@@ -220,7 +220,7 @@ X25519PrivateKey X25519PrivateKey::Generate(RandomSource& rng) {
   SecretBytes raw(kX25519KeyLen);
   rng.Fill(raw.mutable_span());
   absl::StatusOr<X25519PrivateKey> key = FromRaw(raw.span());
-  ABSL_RAW_CHECK(key.ok(), "OpenSSL could not import a fresh X25519 key");
+  SAMRAD_CHECK(key.ok(), "OpenSSL could not import a fresh X25519 key");
   return *std::move(key);
 }
 
@@ -307,7 +307,7 @@ Ed25519PrivateKey Ed25519PrivateKey::Generate(RandomSource& rng) {
   SecretBytes seed(kEd25519KeyLen);
   rng.Fill(seed.mutable_span());
   absl::StatusOr<Ed25519PrivateKey> key = FromSeed(seed.span());
-  ABSL_RAW_CHECK(key.ok(), "OpenSSL could not import a fresh Ed25519 key");
+  SAMRAD_CHECK(key.ok(), "OpenSSL could not import a fresh Ed25519 key");
   return *std::move(key);
 }
 
@@ -335,12 +335,12 @@ Ed25519PrivateKey Ed25519PrivateKey::Clone() const {
 }
 
 std::string Ed25519PrivateKey::Sign(std::string_view message) const {
-  ABSL_RAW_CHECK(pkey_ != nullptr, "Sign on a moved-from Ed25519PrivateKey");
+  SAMRAD_CHECK(pkey_ != nullptr, "Sign on a moved-from Ed25519PrivateKey");
   UniqueMdCtx ctx(EVP_MD_CTX_new());
-  ABSL_RAW_CHECK(ctx != nullptr, "EVP_MD_CTX_new failed");
+  SAMRAD_CHECK(ctx != nullptr, "EVP_MD_CTX_new failed");
   std::string signature(kEd25519SignatureLen, '\0');
   size_t len = signature.size();
-  ABSL_RAW_CHECK(
+  SAMRAD_CHECK(
       EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey_->get()) == 1 &&
           EVP_DigestSign(ctx.get(), reinterpret_cast<uint8_t*>(signature.data()), &len,
                          reinterpret_cast<const uint8_t*>(message.data()), message.size()) == 1 &&

@@ -37,7 +37,7 @@ inline constexpr size_t kKeyIdLen = 16;
 class X25519PublicKey {
  public:
   // INVALID_ARGUMENT unless exactly 32 bytes.
-  static absl::StatusOr<X25519PublicKey> FromBytes(std::string_view raw);
+  [[nodiscard]] static absl::StatusOr<X25519PublicKey> FromBytes(std::string_view raw);
   const std::string& bytes() const { return raw_; }
   // SHA-256(raw)[0:16]: how envelopes name a recipient.
   std::string KeyId() const;
@@ -52,10 +52,11 @@ class X25519PrivateKey {
  public:
   static X25519PrivateKey Generate(RandomSource& rng = SystemRandom());
   // Raw 32-byte scalar (RFC 7748). INVALID_ARGUMENT on a wrong length.
-  static absl::StatusOr<X25519PrivateKey> FromRaw(absl::Span<const uint8_t> raw);
+  [[nodiscard]] static absl::StatusOr<X25519PrivateKey> FromRaw(absl::Span<const uint8_t> raw);
   // Versioned form written by Serialize(). INVALID_ARGUMENT when malformed or
   // of another key type; UNIMPLEMENTED for an unknown version.
-  static absl::StatusOr<X25519PrivateKey> Deserialize(absl::Span<const uint8_t> bytes);
+  [[nodiscard]] static absl::StatusOr<X25519PrivateKey> Deserialize(
+      absl::Span<const uint8_t> bytes);
 
   X25519PrivateKey(X25519PrivateKey&&) noexcept = default;
   X25519PrivateKey& operator=(X25519PrivateKey&&) noexcept = default;
@@ -69,7 +70,7 @@ class X25519PrivateKey {
 
   // X25519(this, peer). INVALID_ARGUMENT when the result is all zero
   // (low-order peer key), as RFC 9180 and RFC 7748 §6.1 require.
-  absl::StatusOr<SecretBytes> Agree(const X25519PublicKey& peer) const;
+  [[nodiscard]] absl::StatusOr<SecretBytes> Agree(const X25519PublicKey& peer) const;
 
  private:
   X25519PrivateKey(SecretBytes raw, X25519PublicKey pub,
@@ -84,13 +85,13 @@ class X25519PrivateKey {
 
 class Ed25519PublicKey {
  public:
-  static absl::StatusOr<Ed25519PublicKey> FromBytes(std::string_view raw);
+  [[nodiscard]] static absl::StatusOr<Ed25519PublicKey> FromBytes(std::string_view raw);
   const std::string& bytes() const { return raw_; }
   std::string KeyId() const;  // SHA-256(raw)[0:16]
   // OK when `signature` is a valid Ed25519 signature of `message`;
   // PERMISSION_DENIED ("signature does not verify") otherwise, including for
   // a signature of the wrong length.
-  absl::Status Verify(std::string_view message, std::string_view signature) const;
+  [[nodiscard]] absl::Status Verify(std::string_view message, std::string_view signature) const;
   bool operator==(const Ed25519PublicKey& o) const { return raw_ == o.raw_; }
 
  private:
@@ -102,8 +103,9 @@ class Ed25519PrivateKey {
  public:
   static Ed25519PrivateKey Generate(RandomSource& rng = SystemRandom());
   // From the 32-byte RFC 8032 seed. INVALID_ARGUMENT on a wrong length.
-  static absl::StatusOr<Ed25519PrivateKey> FromSeed(absl::Span<const uint8_t> seed);
-  static absl::StatusOr<Ed25519PrivateKey> Deserialize(absl::Span<const uint8_t> bytes);
+  [[nodiscard]] static absl::StatusOr<Ed25519PrivateKey> FromSeed(absl::Span<const uint8_t> seed);
+  [[nodiscard]] static absl::StatusOr<Ed25519PrivateKey> Deserialize(
+      absl::Span<const uint8_t> bytes);
 
   Ed25519PrivateKey(Ed25519PrivateKey&&) noexcept = default;
   Ed25519PrivateKey& operator=(Ed25519PrivateKey&&) noexcept = default;

@@ -53,7 +53,7 @@ const EVP_MD* Sha256Md();
 
 // Drops OpenSSL's thread-local error queue and returns `status`, so that a
 // failure does not leak stale errors into an unrelated later call.
-absl::Status ClearErrorsAnd(absl::Status status);
+[[nodiscard]] absl::Status ClearErrorsAnd(absl::Status status);
 
 }  // namespace samrad::crypto::internal
 

@@ -38,10 +38,11 @@ v1::OwnershipProof MakeOwnershipProof(std::string_view method, std::string_view 
 // Checks the signature and the timestamp window only (replay tracking is the
 // relay's). UNAUTHENTICATED when the proof is missing or malformed, the
 // signature fails, or the timestamp is outside now ± window_ms.
-absl::Status VerifyOwnershipProof(const v1::OwnershipProof& proof, std::string_view method,
-                                  std::string_view thread_id, std::string_view request_digest,
-                                  int64_t now_unix_ms, int64_t window_ms,
-                                  const Ed25519PublicKey& thread_key);
+[[nodiscard]] absl::Status VerifyOwnershipProof(const v1::OwnershipProof& proof,
+                                                std::string_view method, std::string_view thread_id,
+                                                std::string_view request_digest,
+                                                int64_t now_unix_ms, int64_t window_ms,
+                                                const Ed25519PublicKey& thread_key);
 
 }  // namespace samrad::crypto
 

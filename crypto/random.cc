@@ -2,8 +2,8 @@
 
 #include <openssl/rand.h>
 
-#include "absl/base/internal/raw_logging.h"
 #include "absl/strings/escaping.h"
+#include "common/check.h"
 
 namespace samrad::crypto {
 namespace {
@@ -13,8 +13,8 @@ class OpenSslRandom final : public RandomSource {
   void Fill(absl::Span<uint8_t> out) override {
     if (out.empty()) return;
     // A failing system RNG is unrecoverable: continuing would produce weak keys.
-    ABSL_RAW_CHECK(RAND_bytes(out.data(), static_cast<int>(out.size())) == 1,
-                   "OpenSSL RAND_bytes failed: the system random generator is unusable");
+    SAMRAD_CHECK(RAND_bytes(out.data(), static_cast<int>(out.size())) == 1,
+                 "OpenSSL RAND_bytes failed: the system random generator is unusable");
   }
 };
 

@@ -1,6 +1,6 @@
 #include "crypto/serialize.h"
 
-#include "absl/base/internal/raw_logging.h"
+#include "common/check.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
@@ -12,7 +12,7 @@ std::string SerializeDeterministically(const google::protobuf::MessageLite& mess
     google::protobuf::io::StringOutputStream stream(&out);
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);
-    ABSL_RAW_CHECK(message.SerializeToCodedStream(&coded), "protobuf serialisation failed");
+    SAMRAD_CHECK(message.SerializeToCodedStream(&coded), "protobuf serialisation failed");
   }
   return out;
 }

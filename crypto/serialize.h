@@ -13,7 +13,7 @@
 namespace samrad::crypto {
 
 // Serialises `message` deterministically. A message missing no required
-// fields (proto3 has none) always serialises; ABSL_RAW_CHECK otherwise.
+// fields (proto3 has none) always serialises; SAMRAD_CHECK otherwise.
 std::string SerializeDeterministically(const google::protobuf::MessageLite& message);
 
 }  // namespace samrad::crypto

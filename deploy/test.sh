@@ -7,6 +7,7 @@
 #   ./deploy/test.sh                          # Release build, every ctest label
 #   SAMRAD_TEST_LABELS=unit ./deploy/test.sh  # a subset (ctest -L regex)
 #   SAMRAD_FULL=1 ./deploy/test.sh            # what CI runs (.ci/run): the above, then
+#       clang-14's thread-safety analysis of the libraries (deploy/thread_safety.sh),
 #       the unit and integration suites under ASan + UBSan (deploy/sanitize.sh) and
 #       every libFuzzer target for SAMRAD_FUZZ_SECONDS each (deploy/fuzz.sh, default 60)
 #   SAMRAD_FAIL_ON_SKIP=1 ./deploy/test.sh    # a skipped test fails the run
@@ -58,6 +59,8 @@ fi
 [ "$status" -eq 0 ] || exit "$status"
 
 if [ "${SAMRAD_FULL:-0}" = 1 ]; then
+  stage "thread-safety analysis (clang-14)"
+  ./deploy/thread_safety.sh
   stage "sanitizer build and suites"
   ./deploy/sanitize.sh
   stage "fuzzing"

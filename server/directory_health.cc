@@ -28,7 +28,7 @@ void DirectoryFreshness::Poke() { Evaluate(); }
 
 void DirectoryFreshness::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
     wake_.notify_all();
   }
@@ -36,7 +36,7 @@ void DirectoryFreshness::Stop() {
 }
 
 void DirectoryFreshness::Evaluate() {
-  std::lock_guard<std::mutex> lock(evaluate_mu_);
+  MutexLock lock(evaluate_mu_);
   const ServedDirectory served = served_();
   const int64_t now = clock_();
   const bool fresh = DirectoryFresh(served, now);
@@ -63,8 +63,11 @@ void DirectoryFreshness::Evaluate() {
 void DirectoryFreshness::Run() {
   while (true) {
     Evaluate();
-    std::unique_lock<std::mutex> lock(mu_);
-    wake_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [this] { return stop_; });
+    MutexLock lock(mu_);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(interval_ms_);
+    while (!stop_ && lock.WaitUntil(wake_, deadline)) {
+    }
     if (stop_) return;
   }
 }

@@ -14,9 +14,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <thread>
+
+#include "common/mutex.h"
 
 namespace samrad::server {
 
@@ -58,11 +59,11 @@ class DirectoryFreshness {
   std::function<int64_t()> clock_;
   std::function<void(bool)> set_serving_;
   const int64_t interval_ms_;
-  std::mutex evaluate_mu_;        // serialises Evaluate
-  std::optional<bool> reported_;  // guarded by evaluate_mu_
-  std::mutex mu_;                 // guards stop_
+  Mutex evaluate_mu_;  // serialises Evaluate
+  std::optional<bool> reported_ ABSL_GUARDED_BY(evaluate_mu_);
+  Mutex mu_;
   std::condition_variable wake_;
-  bool stop_ = false;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -19,13 +19,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "crypto/x509.h"
 
 namespace samrad::server {
 
-enum class Role { kProfessional, kAdviser, kAdmin };
-
-// "professional", "adviser", "admin".
-absl::string_view RoleName(Role role);
+// The roles and their names are crypto/x509's (one definition).
+using Role = crypto::x509::Role;
+using crypto::x509::RoleName;
 
 struct Identity {
   Role role = Role::kProfessional;
@@ -40,9 +40,10 @@ struct Identity {
   int64_t not_after_unix_ms = 0;
 };
 
-// Parses samrad://ROLE/UNIT-OR-COUNTY/ID. UNAUTHENTICATED (naming the problem)
-// for any other form; serial_hex is left empty.
-absl::StatusOr<Identity> ParseSamradUri(absl::string_view uri);
+// Parses samrad://ROLE/UNIT-OR-COUNTY/ID (crypto::x509::ParseSamradUri).
+// UNAUTHENTICATED (naming the problem) for any other form; serial_hex is
+// left empty.
+[[nodiscard]] absl::StatusOr<Identity> ParseSamradUri(absl::string_view uri);
 
 // Verifies client certificates against a CA bundle file that may be replaced
 // while the relay runs. Thread-safe.
@@ -52,37 +53,36 @@ class PeerVerifier {
   // holds no certificate). The file is re-read when its modification time
   // changes, checked at most every `reload_interval_ms`. `clock` gives Unix
   // milliseconds and sets the verification time.
-  static absl::StatusOr<std::unique_ptr<PeerVerifier>> New(std::string ca_file,
-                                                           int64_t reload_interval_ms,
-                                                           std::function<int64_t()> clock);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<PeerVerifier>> New(
+      std::string ca_file, int64_t reload_interval_ms, std::function<int64_t()> clock);
   virtual ~PeerVerifier() = default;
 
   // `leaf_pem`: the peer certificate (gRPC auth property x509_pem_cert);
   // `chain_pem`: the presented chain, may be empty. UNAUTHENTICATED when there
   // is no certificate, it does not chain to the CA, is outside its validity
   // period, lacks clientAuth, or carries no (or more than one) samrad:// URI.
-  virtual absl::StatusOr<Identity> Verify(absl::string_view leaf_pem,
-                                          absl::string_view chain_pem) = 0;
+  [[nodiscard]] virtual absl::StatusOr<Identity> Verify(absl::string_view leaf_pem,
+                                                        absl::string_view chain_pem) = 0;
 
   // The TLS handshake's check, before any gRPC call is possible: OK when the
   // certificate chains to the CA, whatever its dates and purpose, so that
   // Verify can then refuse an expired or wrong-purpose certificate per call
   // with a reason a person can read. UNAUTHENTICATED otherwise (no
   // certificate, unparsable, another CA). Thread-safe.
-  virtual absl::Status VerifyAtHandshake(absl::string_view leaf_pem,
-                                         absl::string_view chain_pem) = 0;
+  [[nodiscard]] virtual absl::Status VerifyAtHandshake(absl::string_view leaf_pem,
+                                                       absl::string_view chain_pem) = 0;
 
   // A certificate named in a request (e.g. the one an admin revokes), not
   // the caller's: OK with its identity and serial when `pem` holds exactly one
   // certificate that chains to the CA and carries one samrad:// URI. Its dates
   // and purpose are not checked, so an expired certificate can still be
   // revoked. INVALID_ARGUMENT naming the problem otherwise. Thread-safe.
-  virtual absl::StatusOr<Identity> VerifyIssued(absl::string_view pem) = 0;
+  [[nodiscard]] virtual absl::StatusOr<Identity> VerifyIssued(absl::string_view pem) = 0;
 
   // Re-reads the CA bundle now, whatever its modification time (SIGHUP).
   // On failure (NOT_FOUND / PERMISSION_DENIED / INVALID_ARGUMENT naming the
   // file) the previous CA stays in use. Thread-safe.
-  virtual absl::Status ReloadNow() = 0;
+  [[nodiscard]] virtual absl::Status ReloadNow() = 0;
 };
 
 }  // namespace samrad::server

@@ -21,12 +21,12 @@ std::shared_ptr<LiveLimits> BoundOr(const LiveLimits::Values& values) {
 }  // namespace
 
 LiveLimits::Values LiveLimits::Get() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return values_;
 }
 
 void LiveLimits::Set(const Values& values) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   values_ = values;
 }
 
@@ -45,7 +45,7 @@ absl::Status RateLimiter::Acquire(absl::string_view key, int64_t now_ms) {
   const LiveLimits::Values limits = limits_->Get();
   const double rate_per_ms = limits.rate_per_second / 1000.0;
   const double burst = limits.rate_burst;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   // Forget buckets that have refilled completely (bounded memory).
   const int64_t full_after_ms = static_cast<int64_t>(std::ceil(burst / rate_per_ms));
   if (now_ms - last_prune_ms_ > std::max<int64_t>(full_after_ms, 60000)) {
@@ -80,7 +80,7 @@ void ReplayCache::PruneLocked(int64_t now_ms) {
 absl::Status ReplayCache::CheckAndRemember(absl::string_view thread_id, absl::string_view nonce,
                                            int64_t proof_timestamp_ms, int64_t now_ms) {
   std::string key = absl::StrCat(thread_id, "/", nonce);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = seen_.find(key);
   if (it != seen_.end() && it->second >= now_ms) {
     return reasons::Error(absl::StatusCode::kUnauthenticated, reasons::Reason::kProofReused, {});
@@ -106,7 +106,7 @@ absl::Status StreamBudget::Acquire(const std::string& identity_key, StreamClass 
   const uint32_t max_per_identity = limits.max_streams_per_identity;
   const uint32_t max_professional =
       static_cast<uint32_t>(uint64_t{max_total} * (100 - reserve_percent_) / 100);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (total_ >= max_total) {
     return reasons::Error(absl::StatusCode::kResourceExhausted, reasons::Reason::kStreamsFull,
                           {absl::StrCat(total_)});
@@ -130,7 +130,7 @@ absl::Status StreamBudget::Acquire(const std::string& identity_key, StreamClass 
 }
 
 void StreamBudget::Release(const std::string& identity_key, StreamClass stream_class) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = per_identity_.find(identity_key);
   if (it == per_identity_.end() || it->second == 0 || total_ == 0) return;
   if (--it->second == 0) per_identity_.erase(it);
@@ -139,7 +139,7 @@ void StreamBudget::Release(const std::string& identity_key, StreamClass stream_c
 }
 
 uint32_t StreamBudget::open() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return total_;
 }
 
@@ -148,7 +148,7 @@ StreamMemory::StreamMemory(uint64_t budget_bytes, uint32_t reserve_percent)
       professional_budget_(budget_bytes / 100 * (100 - std::min(reserve_percent, 100u))) {}
 
 bool StreamMemory::TryCharge(StreamClass stream_class, uint64_t bytes) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (used_ + bytes > budget_) return false;
   if (stream_class == StreamClass::kProfessional) {
     if (professional_used_ + bytes > professional_budget_) return false;
@@ -159,13 +159,13 @@ bool StreamMemory::TryCharge(StreamClass stream_class, uint64_t bytes) {
 }
 
 void StreamMemory::ForceCharge(StreamClass stream_class, uint64_t bytes) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   used_ += bytes;
   if (stream_class == StreamClass::kProfessional) professional_used_ += bytes;
 }
 
 void StreamMemory::Release(StreamClass stream_class, uint64_t bytes) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   used_ -= std::min(used_, bytes);
   if (stream_class == StreamClass::kProfessional) {
     professional_used_ -= std::min(professional_used_, bytes);
@@ -173,7 +173,7 @@ void StreamMemory::Release(StreamClass stream_class, uint64_t bytes) {
 }
 
 uint64_t StreamMemory::used() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return used_;
 }
 

@@ -6,12 +6,12 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/mutex.h"
 
 namespace samrad::server {
 
@@ -47,8 +47,8 @@ class LiveLimits {
   static std::shared_ptr<LiveLimits> Bound();
 
  private:
-  mutable std::mutex mu_;
-  Values values_;
+  mutable Mutex mu_;
+  Values values_ ABSL_GUARDED_BY(mu_);
 };
 
 // A token bucket per key (the client certificate serial): `burst` tokens, refilled
@@ -66,9 +66,9 @@ class RateLimiter {
     int64_t updated_ms;
   };
   const std::shared_ptr<LiveLimits> limits_;
-  std::mutex mu_;
-  absl::flat_hash_map<std::string, Bucket> buckets_;
-  int64_t last_prune_ms_ = 0;
+  Mutex mu_;
+  absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
+  int64_t last_prune_ms_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // Remembers (thread id, nonce) of accepted ownership proofs for as long as
@@ -83,11 +83,12 @@ class ReplayCache {
                                 int64_t proof_timestamp_ms, int64_t now_ms);
 
  private:
-  void PruneLocked(int64_t now_ms);
+  void PruneLocked(int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   const int64_t window_ms_;
   const size_t max_entries_;
-  std::mutex mu_;
-  absl::flat_hash_map<std::string, int64_t> seen_;  // thread_id || nonce -> expiry
+  Mutex mu_;
+  // thread_id || nonce -> expiry
+  absl::flat_hash_map<std::string, int64_t> seen_ ABSL_GUARDED_BY(mu_);
 };
 
 // Who a stream is charged to: professionals share what advisers (and
@@ -111,10 +112,10 @@ class StreamBudget {
  private:
   const std::shared_ptr<LiveLimits> limits_;
   const uint32_t reserve_percent_;  // of max_concurrent_streams, kept from professionals
-  mutable std::mutex mu_;
-  uint32_t total_ = 0;
-  uint32_t professional_ = 0;
-  absl::flat_hash_map<std::string, uint32_t> per_identity_;
+  mutable Mutex mu_;
+  uint32_t total_ ABSL_GUARDED_BY(mu_) = 0;
+  uint32_t professional_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<std::string, uint32_t> per_identity_ ABSL_GUARDED_BY(mu_);
 };
 
 // The bytes of events queued in all streams together: `budget_bytes`, of
@@ -136,9 +137,9 @@ class StreamMemory {
  private:
   const uint64_t budget_;
   const uint64_t professional_budget_;
-  mutable std::mutex mu_;
-  uint64_t used_ = 0;
-  uint64_t professional_used_ = 0;
+  mutable Mutex mu_;
+  uint64_t used_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t professional_used_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace samrad::server

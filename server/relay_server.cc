@@ -5,8 +5,6 @@
 #include <openssl/conf.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -224,13 +222,12 @@ absl::Status RequireTls13ProcessWide() {
         "MinProtocol = TLSv1.3\n"
         "Protocol = -ALL, TLSv1.3\n";
     OPENSSL_load_builtin_modules();
-    CONF* conf = NCONF_new(nullptr);
-    BIO* bio = BIO_new_mem_buf(kConfig, -1);
+    std::unique_ptr<CONF, decltype(&NCONF_free)> conf(NCONF_new(nullptr), NCONF_free);
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(kConfig, -1), BIO_free);
     long error_line = 0;
-    bool ok = conf != nullptr && bio != nullptr && NCONF_load_bio(conf, bio, &error_line) == 1 &&
-              CONF_modules_load(conf, "samrad_relay_conf", 0) == 1;
-    BIO_free(bio);
-    NCONF_free(conf);
+    bool ok = conf != nullptr && bio != nullptr &&
+              NCONF_load_bio(conf.get(), bio.get(), &error_line) == 1 &&
+              CONF_modules_load(conf.get(), "samrad_relay_conf", 0) == 1;
     ERR_clear_error();
     return ok ? absl::OkStatus()
               : absl::InternalError("could not restrict OpenSSL to TLS 1.3 (ssl_conf)");

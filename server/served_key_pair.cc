@@ -1,12 +1,7 @@
 #include "server/served_key_pair.h"
 
 #include <errno.h>
-#include <openssl/bio.h>
 #include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -14,6 +9,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "crypto/x509.h"
 #include "server/config.h"
 
 namespace samrad::server {
@@ -48,28 +44,21 @@ void Wipe(std::string& s) {
 
 absl::Status CheckKeyPairPem(const std::string& cert_pem, const std::string& key_pem,
                              const std::string& cert_file, const std::string& key_file) {
-  BIO* cert_bio = BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
-  X509* cert = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
-  BIO_free(cert_bio);
-  BIO* key_bio = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
-  BIO_free(key_bio);
-  absl::Status status;
-  if (cert == nullptr) {
-    status = absl::InvalidArgumentError(
-        absl::StrCat("tls.cert_file ", cert_file, " holds no PEM certificate"));
-  } else if (key == nullptr) {
-    status = absl::InvalidArgumentError(
-        absl::StrCat("tls.key_file ", key_file, " holds no unencrypted PEM private key"));
-  } else if (X509_check_private_key(cert, key) != 1) {
-    status = absl::InvalidArgumentError(
-        absl::StrCat("tls.key_file ", key_file, " does not belong to tls.cert_file ", cert_file,
-                     " (replace both together, e.g. by renaming a directory that holds them)"));
+  switch (crypto::x509::CheckKeyPair(cert_pem, key_pem)) {
+    case crypto::x509::KeyPairProblem::kNone:
+      return absl::OkStatus();
+    case crypto::x509::KeyPairProblem::kNoCertificate:
+      return absl::InvalidArgumentError(
+          absl::StrCat("tls.cert_file ", cert_file, " holds no PEM certificate"));
+    case crypto::x509::KeyPairProblem::kNoKey:
+      return absl::InvalidArgumentError(
+          absl::StrCat("tls.key_file ", key_file, " holds no unencrypted PEM private key"));
+    case crypto::x509::KeyPairProblem::kMismatch:
+      break;
   }
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  ERR_clear_error();
-  return status;
+  return absl::InvalidArgumentError(
+      absl::StrCat("tls.key_file ", key_file, " does not belong to tls.cert_file ", cert_file,
+                   " (replace both together, e.g. by renaming a directory that holds them)"));
 }
 
 ServedKeyPair::ServedKeyPair(std::string cert_file, std::string key_file)
@@ -109,7 +98,7 @@ absl::StatusOr<bool> ServedKeyPair::Refresh() {
     return absl::Status(key.status().code(),
                         absl::StrCat("tls.key_file: ", key.status().message()));
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (*cert == served_cert_ && *key == served_key_) {
     Wipe(*key);
     return false;

@@ -14,26 +14,27 @@
 #define SAMRAD_SERVER_SERVED_KEY_PAIR_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/mutex.h"
 
 namespace samrad::server {
 
 // Checks that the certificate and key PEM parse and belong together.
 // INVALID_ARGUMENT naming tls.cert_file / tls.key_file otherwise.
-absl::Status CheckKeyPairPem(const std::string& cert_pem, const std::string& key_pem,
-                             const std::string& cert_file, const std::string& key_file);
+[[nodiscard]] absl::Status CheckKeyPairPem(const std::string& cert_pem, const std::string& key_pem,
+                                           const std::string& cert_file,
+                                           const std::string& key_file);
 
 class ServedKeyPair {
  public:
   // Reads and checks both files and serves them. PERMISSION_DENIED /
   // NOT_FOUND / INVALID_ARGUMENT naming the file; INTERNAL when no memfd can
   // be made.
-  static absl::StatusOr<std::unique_ptr<ServedKeyPair>> New(std::string cert_file,
-                                                            std::string key_file);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ServedKeyPair>> New(std::string cert_file,
+                                                                          std::string key_file);
   ~ServedKeyPair();
   ServedKeyPair(const ServedKeyPair&) = delete;
   ServedKeyPair& operator=(const ServedKeyPair&) = delete;
@@ -45,18 +46,18 @@ class ServedKeyPair {
   // Re-reads the operator's files. True when they changed and are now
   // served, false when unchanged; an error (naming the file) leaves the
   // served pair as it was. Thread-safe.
-  absl::StatusOr<bool> Refresh();
+  [[nodiscard]] absl::StatusOr<bool> Refresh();
 
  private:
   ServedKeyPair(std::string cert_file, std::string key_file);
 
   const std::string cert_file_;
   const std::string key_file_;
-  std::mutex mu_;
-  int cert_fd_ = -1;
+  Mutex mu_;
+  int cert_fd_ = -1;  // set by New, then only read
   int key_fd_ = -1;
-  std::string served_cert_;
-  std::string served_key_;
+  std::string served_cert_ ABSL_GUARDED_BY(mu_);
+  std::string served_key_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace samrad::server

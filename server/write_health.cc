@@ -36,14 +36,14 @@ void StoreWriteHealth::Record(const absl::Status& outcome) {
   } else {
     return;
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (writable == writable_) return;
   writable_ = writable;
   if (on_change_) on_change_(writable);
 }
 
 bool StoreWriteHealth::writable() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return writable_;
 }
 

@@ -6,9 +6,9 @@
 #define SAMRAD_SERVER_WRITE_HEALTH_H_
 
 #include <functional>
-#include <mutex>
 
 #include "absl/status/status.h"
+#include "common/mutex.h"
 
 namespace samrad::server {
 
@@ -31,8 +31,8 @@ class StoreWriteHealth {
   bool writable() const;
 
  private:
-  mutable std::mutex mu_;
-  bool writable_ = true;
+  mutable Mutex mu_;
+  bool writable_ ABSL_GUARDED_BY(mu_) = true;
   std::function<void(bool)> on_change_;
 };
 

@@ -100,19 +100,19 @@ absl::StatusOr<SecretBytes> UnwrapDek(const SecretBytes& kek, uint32_t generatio
 }
 
 void Keyring::Add(uint32_t generation, SecretBytes dek) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   deks_[generation] = std::move(dek);
   sealers_.erase(generation);  // a replaced DEK gets a new sealer
   if (generation > current_) current_ = generation;
 }
 
 uint32_t Keyring::current_generation() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   return current_;
 }
 
 std::vector<uint32_t> Keyring::generations() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   std::vector<uint32_t> out;
   for (const auto& [generation, dek] : deks_) out.push_back(generation);
   return out;
@@ -125,11 +125,11 @@ absl::StatusOr<std::string> Keyring::Seal(std::string_view cf, std::string_view 
 
 absl::StatusOr<std::shared_ptr<Keyring::Sealer>> Keyring::SealerFor(uint32_t generation) const {
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     auto it = sealers_.find(generation);
     if (it != sealers_.end()) return it->second;
   }
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   auto dek = deks_.find(generation);
   if (dek == deks_.end()) {
     return absl::InternalError(absl::StrCat("no data key of generation ", generation));
@@ -142,6 +142,7 @@ absl::StatusOr<std::shared_ptr<Keyring::Sealer>> Keyring::SealerFor(uint32_t gen
       return aead.status();
     }
     sealer = std::make_shared<Sealer>();
+    MutexLock sealer_lock(sealer->mu);  // not yet shared; for the analysis
     sealer->aead = *std::move(aead);
     sealer->counter = uint64_t{1} << 32;  // draws the fixed field on first use
   }
@@ -156,8 +157,8 @@ absl::StatusOr<std::string> Keyring::SealWith(uint32_t generation, std::string_v
   std::string aad = ValueAad(cf, key, generation);
   std::string out(1, static_cast<char>(kSealedFormatVersion));
   schema::AppendU32(&out, generation);
-  std::lock_guard lock((*sealer)->mu);
   Sealer& s = **sealer;
+  MutexLock lock(s.mu);
   if (s.counter >= (uint64_t{1} << 32)) {
     const std::string fresh = crypto::RandomString(sizeof(s.fixed_field));
     std::memcpy(&s.fixed_field, fresh.data(), sizeof(s.fixed_field));
@@ -175,7 +176,7 @@ absl::StatusOr<std::string> Keyring::SealWith(uint32_t generation, std::string_v
 }
 
 absl::StatusOr<SecretBytes> Keyring::CloneDek(uint32_t generation) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   auto it = deks_.find(generation);
   if (it == deks_.end()) {
     return absl::InternalError(absl::StrCat("no data key of generation ", generation));
@@ -190,7 +191,7 @@ absl::StatusOr<std::string> Keyring::Open(std::string_view cf, std::string_view 
   std::string aad = ValueAad(cf, key, *generation);
   absl::StatusOr<std::string> plaintext;
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     auto it = deks_.find(*generation);
     if (it == deks_.end()) return UnknownGeneration(cf, *generation);
     plaintext = crypto::AeadOpen(AeadAlgorithm::kAes256Gcm, it->second.span(),

@@ -19,14 +19,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/mutex.h"
 #include "crypto/aead.h"
 #include "crypto/aead_opener.h"
 #include "crypto/secret_bytes.h"
@@ -77,22 +76,22 @@ class Keyring {
                                    std::string_view sealed) const;
 
  private:
-  // std::shared_mutex rather than absl::Mutex: the system Abseil is not built
-  // with ThreadSanitizer, pthread locks are intercepted by it.
-  mutable std::shared_mutex mu_;
-  std::map<uint32_t, crypto::SecretBytes> deks_;  // guarded by mu_
-  uint32_t current_ = 0;                          // guarded by mu_
+  // std::shared_mutex (common/mutex.h) rather than absl::Mutex: the system
+  // Abseil is not built with ThreadSanitizer, pthread locks are intercepted by it.
+  mutable SharedMutex mu_;
+  std::map<uint32_t, crypto::SecretBytes> deks_ ABSL_GUARDED_BY(mu_);
+  uint32_t current_ ABSL_GUARDED_BY(mu_) = 0;
 
   // The sealing side of one DEK: its keyed AES-256-GCM context and nonce
   // state, made on first use. Seals under one DEK are serialised by `mu`.
   struct Sealer {
-    std::mutex mu;
-    std::unique_ptr<crypto::AeadSealer> aead;  // guarded by mu
-    uint64_t fixed_field = 0;                  // guarded by mu
-    uint64_t counter = 0;                      // guarded by mu; < 2^32
+    Mutex mu;
+    std::unique_ptr<crypto::AeadSealer> aead ABSL_GUARDED_BY(mu);
+    uint64_t fixed_field ABSL_GUARDED_BY(mu) = 0;
+    uint64_t counter ABSL_GUARDED_BY(mu) = 0;  // < 2^32
   };
   absl::StatusOr<std::shared_ptr<Sealer>> SealerFor(uint32_t generation) const;
-  mutable std::map<uint32_t, std::shared_ptr<Sealer>> sealers_;  // guarded by mu_
+  mutable std::map<uint32_t, std::shared_ptr<Sealer>> sealers_ ABSL_GUARDED_BY(mu_);
 };
 
 // Opens sealed values as Keyring::Open does (same results, same errors) with

@@ -21,6 +21,9 @@
 #include "gtest/gtest.h"
 #include "process_util.h"
 #include "test_util.h"
+#include "tests/testing/cli_profiles.h"
+#include "tests/testing/dev_pki.h"
+#include "tests/testing/relay_process.h"
 
 namespace samrad::client {
 namespace {
@@ -29,15 +32,11 @@ using testing::ProcessResult;
 using testing::RunProcess;
 using testing::TempDir;
 
-const std::string kSource = SAMRAD_SOURCE_DIR;
 const std::string kSamrad = std::string(SAMRAD_BINARY_DIR) + "/client/samrad";
 const std::string kRelay = std::string(SAMRAD_BINARY_DIR) + "/server/samrad-relay";
 
 // deploy/routing.textproto when the deployment ships it, else the client's copy.
-std::string RoutingTable() {
-  const std::string deployed = kSource + "/deploy/routing.textproto";
-  return PathExists(deployed) ? deployed : kSource + "/client/testdata/routing.textproto";
-}
+std::string RoutingTable() { return harness::RoutingTablePath(); }
 
 // The string value of "key" in a one-line JSON object (no escapes needed).
 std::string JsonString(const std::string& json, const std::string& key) {
@@ -73,16 +72,11 @@ class AdminE2eTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (relay_pid_ > 0) {
-      ::kill(relay_pid_, SIGTERM);
-      testing::WaitFor(relay_pid_, std::chrono::seconds(20));
-    }
+    if (relay_.running()) relay_.Stop(SIGTERM, std::chrono::seconds(20));
   }
 
   void Pki(std::vector<std::string> args) {
-    std::vector<std::string> argv = {"/bin/bash", kSource + "/certs/samrad-pki.sh", "--dir", pki_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    ProcessResult r = RunProcess(argv, {}, dir_.path());
+    ProcessResult r = harness::RunPki(pki_, args, dir_.path());
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -90,28 +84,14 @@ class AdminE2eTest : public ::testing::Test {
     const std::string kek = dir_.File("kek.hex");
     ASSERT_TRUE(WriteFileAtomically(kek, std::string(64, 'a') + "\n").ok());
     data_dir_ = dir_.File("relay-data");
-    const std::string config =
-        absl::StrCat("listen_address: \"127.0.0.1:0\"\n", "tls { cert_file: \"", pki_,
-                     "/relay.crt\" key_file: \"", pki_, "/relay.key\" client_ca_file: \"", pki_,
-                     "/ca.crt\" }\n", "data_dir: \"", data_dir_, "\"\n", "kek_file: \"", kek,
-                     "\"\n", "directory_public_key_file: \"", dir_.File("dir"),
-                     "/directory.pub\"\n", "retention { closed_days: 1 sweeper_disabled: true }\n",
-                     "backup_dir: \"", dir_.File("backups"), "\"\n", "backup_keep: 2\n");
-    ASSERT_TRUE(WriteFileAtomically(dir_.File("relay.textproto"), config).ok());
-    relay_log_ = dir_.File("relay.log");
-    relay_pid_ = testing::Spawn({kRelay, "serve", "--config", dir_.File("relay.textproto")},
-                                testing::MakeEnv({}), "", dir_.File("relay.out"), relay_log_);
-    ASSERT_GT(relay_pid_, 0);
-    std::regex port_pattern(" port=([0-9]+)");
-    for (int i = 0; i < 300 && port_.empty(); ++i) {
-      std::string log = ReadFileToString(relay_log_).value_or("");
-      std::smatch match;
-      if (std::regex_search(log, match, port_pattern)) port_ = match[1].str();
-      int status = 0;
-      ASSERT_EQ(::waitpid(relay_pid_, &status, WNOHANG), 0) << "relay exited: " << log;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_FALSE(port_.empty()) << ReadFileToString(relay_log_).value_or("");
+    harness::RelaySetup setup = harness::CliRelaySetup(dir_, pki_, data_dir_, kek);
+    setup.retention = "closed_days: 1 sweeper_disabled: true";
+    setup.extra = absl::StrCat("backup_dir: \"", dir_.File("backups"), "\"\n",
+                               "backup_keep: 2\n");
+    ASSERT_TRUE(
+        WriteFileAtomically(dir_.File("relay.textproto"), harness::RelayConfigText(setup)).ok());
+    ASSERT_NO_FATAL_FAILURE(relay_.Start(dir_.File("relay.textproto"), dir_.File("relay.log")));
+    port_ = relay_.port();
     // Profiles for the three people.
     InitProfile("admin", "admin-national-ops-1", {});
     InitProfile("adviser", "adviser-rc-kronoberg-a-1", {"--adviser-id", "a-1"});
@@ -124,29 +104,14 @@ class AdminE2eTest : public ::testing::Test {
   // wall clock `shift_seconds` ahead (LD_PRELOAD shim); points the admin's
   // and the adviser's profiles at its new port.
   void RestartRelayLater(int64_t shift_seconds) {
-    ::kill(relay_pid_, SIGTERM);
-    ASSERT_EQ(testing::WaitFor(relay_pid_, std::chrono::seconds(20)), 0);
-    relay_log_ = dir_.File("relay-later.log");
-    relay_pid_ = testing::Spawn(
-        {kRelay, "serve", "--config", dir_.File("relay.textproto")},
-        testing::MakeEnv({{"LD_PRELOAD", SAMRAD_TIME_SHIFT_LIB},
-                          {"SAMRAD_TEST_TIME_SHIFT_SECONDS", absl::StrCat(shift_seconds)}}),
-        "", dir_.File("relay-later.out"), relay_log_);
-    ASSERT_GT(relay_pid_, 0);
-    std::string port;
-    std::regex port_pattern(" port=([0-9]+)");
-    for (int i = 0; i < 300 && port.empty(); ++i) {
-      std::string log = ReadFileToString(relay_log_).value_or("");
-      std::smatch match;
-      if (std::regex_search(log, match, port_pattern)) port = match[1].str();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_FALSE(port.empty()) << ReadFileToString(relay_log_).value_or("");
+    ASSERT_EQ(relay_.Stop(SIGTERM, std::chrono::seconds(20)), 0);
+    ASSERT_NO_FATAL_FAILURE(
+        relay_.Start(dir_.File("relay.textproto"), dir_.File("relay-later.log"),
+                     {{"LD_PRELOAD", SAMRAD_TIME_SHIFT_LIB},
+                      {"SAMRAD_TEST_TIME_SHIFT_SECONDS", absl::StrCat(shift_seconds)}}));
+    const std::string port = relay_.port();
     for (const char* who : {"admin", "adviser"}) {
-      const std::string path = dir_.File(std::string(who) + ".conf");
-      std::string conf = ReadFileToString(path).value_or("");
-      conf = std::regex_replace(conf, std::regex("127\\.0\\.0\\.1:[0-9]+"), "127.0.0.1:" + port);
-      ASSERT_TRUE(WriteFileAtomically(path, conf).ok());
+      ASSERT_TRUE(harness::RepointProfile(dir_.File(std::string(who) + ".conf"), port_, port));
     }
   }
 
@@ -170,9 +135,8 @@ class AdminE2eTest : public ::testing::Test {
   TempDir dir_;
   std::string pki_;
   std::string data_dir_;
-  std::string relay_log_;
+  harness::RelayProcess relay_;
   std::string port_;
-  pid_t relay_pid_ = -1;
 };
 
 TEST_F(AdminE2eTest, AuditStatsPurgeBackupAndRevocation) {
@@ -356,7 +320,7 @@ TEST_F(AdminE2eTest, AuditStatsPurgeBackupAndRevocation) {
   // Two days later the closed case is due (closed_days 1); the open one is not.
   RestartRelayLater(2 * 24 * 3600);
   ProcessResult later = Samrad("admin", {"admin", "purge", "--dry-run"});
-  ASSERT_EQ(later.exit_code, 0) << later.err << ReadFileToString(relay_log_).value_or("");
+  ASSERT_EQ(later.exit_code, 0) << later.err << relay_.Log();
   EXPECT_EQ(later.out,
             "Dry run: would close 0 inactive case(s) and purge 1 closed case(s) with 2 "
             "message(s).\n  " +

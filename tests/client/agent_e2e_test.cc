@@ -138,16 +138,7 @@ ProcessResult RunOnTerminal(const std::vector<std::string>& argv,
                             const std::vector<std::string>& answers) {
   int master = -1;
   const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
-  if (pid == 0) {
-    if (::chdir(cwd.c_str()) != 0) ::_exit(126);
-    std::vector<char*> args, envp;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    ::execve(args[0], args.data(), envp.data());
-    ::_exit(127);
-  }
+  if (pid == 0) harness::ExecInChild(argv, env, cwd);
   ProcessResult result;
   if (pid < 0) return result;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);

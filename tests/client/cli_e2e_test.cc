@@ -21,6 +21,9 @@
 #include "process_util.h"
 #include "storage/store.h"
 #include "test_util.h"
+#include "tests/testing/cli_profiles.h"
+#include "tests/testing/dev_pki.h"
+#include "tests/testing/relay_process.h"
 
 namespace samrad::client {
 namespace {
@@ -29,7 +32,6 @@ using testing::ProcessResult;
 using testing::RunProcess;
 using testing::TempDir;
 
-const std::string kSource = SAMRAD_SOURCE_DIR;
 const std::string kSamrad = std::string(SAMRAD_BINARY_DIR) + "/client/samrad";
 const std::string kRelay = std::string(SAMRAD_BINARY_DIR) + "/server/samrad-relay";
 
@@ -42,10 +44,7 @@ const std::string kAnswer =
 const std::string kFollowup = "Tack. Ska skolsköterskan vara med vid samtalet med eleven?\n";
 
 // deploy/routing.textproto when the deployment ships it, else the client's copy.
-std::string RoutingTable() {
-  const std::string deployed = kSource + "/deploy/routing.textproto";
-  return PathExists(deployed) ? deployed : kSource + "/client/testdata/routing.textproto";
-}
+std::string RoutingTable() { return harness::RoutingTablePath(); }
 
 // The string value of "key" in a one-line JSON object (no escapes needed).
 std::string JsonString(const std::string& json, const std::string& key) {
@@ -118,16 +117,11 @@ class CliE2eTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (relay_pid_ > 0) {
-      ::kill(relay_pid_, SIGTERM);
-      testing::WaitFor(relay_pid_, std::chrono::seconds(20));
-    }
+    if (relay_.running()) relay_.Stop(SIGTERM, std::chrono::seconds(20));
   }
 
   void Pki(std::vector<std::string> args) {
-    std::vector<std::string> argv = {"/bin/bash", kSource + "/certs/samrad-pki.sh", "--dir", pki_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    ProcessResult r = RunProcess(argv, {}, dir_.path());
+    ProcessResult r = harness::RunPki(pki_, args, dir_.path());
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -135,27 +129,11 @@ class CliE2eTest : public ::testing::Test {
     const std::string kek = dir_.File("kek.hex");
     ASSERT_TRUE(WriteFileAtomically(kek, std::string(64, 'a') + "\n").ok());
     data_dir_ = dir_.File("relay-data");
-    const std::string config =
-        absl::StrCat("listen_address: \"127.0.0.1:0\"\n", "tls { cert_file: \"", pki_,
-                     "/relay.crt\" key_file: \"", pki_, "/relay.key\" client_ca_file: \"", pki_,
-                     "/ca.crt\" }\n", "data_dir: \"", data_dir_, "\"\n", "kek_file: \"", kek,
-                     "\"\n", "directory_public_key_file: \"", dir_.File("dir"),
-                     "/directory.pub\"\n", "retention { sweeper_disabled: true }\n");
-    ASSERT_TRUE(WriteFileAtomically(dir_.File("relay.textproto"), config).ok());
-    relay_log_ = dir_.File("relay.log");
-    relay_pid_ = testing::Spawn({kRelay, "serve", "--config", dir_.File("relay.textproto")},
-                                testing::MakeEnv({}), "", dir_.File("relay.out"), relay_log_);
-    ASSERT_GT(relay_pid_, 0);
-    std::regex port_pattern(" port=([0-9]+)");
-    for (int i = 0; i < 300 && port_.empty(); ++i) {
-      std::string log = ReadFileToString(relay_log_).value_or("");
-      std::smatch match;
-      if (std::regex_search(log, match, port_pattern)) port_ = match[1].str();
-      int status = 0;
-      ASSERT_EQ(::waitpid(relay_pid_, &status, WNOHANG), 0) << "relay exited: " << log;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_FALSE(port_.empty()) << ReadFileToString(relay_log_).value_or("");
+    harness::RelaySetup setup = harness::CliRelaySetup(dir_, pki_, data_dir_, kek);
+    ASSERT_TRUE(
+        WriteFileAtomically(dir_.File("relay.textproto"), harness::RelayConfigText(setup)).ok());
+    ASSERT_NO_FATAL_FAILURE(relay_.Start(dir_.File("relay.textproto"), dir_.File("relay.log")));
+    port_ = relay_.port();
     // Profiles for the three people.
     InitProfile("admin", "admin-national-ops-1", {});
     InitProfile("adviser", "adviser-rc-kronoberg-a-1", {"--adviser-id", "a-1"});
@@ -190,24 +168,16 @@ class CliE2eTest : public ::testing::Test {
 
   // Waits up to 15 s for `needle` to appear in the file `path`.
   static bool WaitForText(const std::string& path, const std::string& needle) {
-    for (int i = 0; i < 300; ++i) {
-      if (absl::StrContains(ReadFileToString(path).value_or(""), needle)) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
+    return harness::WaitForText(path, needle, 15000);
   }
 
-  static void Stop(pid_t pid) {
-    ::kill(-pid, SIGTERM);
-    testing::WaitFor(pid, std::chrono::seconds(10));
-  }
+  static void Stop(pid_t pid) { testing::StopGroup(pid); }
 
   TempDir dir_;
   std::string pki_;
   std::string data_dir_;
-  std::string relay_log_;
+  harness::RelayProcess relay_;
   std::string port_;
-  pid_t relay_pid_ = -1;
 };
 
 TEST_F(CliE2eTest, WholeConsultationWithoutPlaintextOnTheRelay) {
@@ -332,13 +302,11 @@ TEST_F(CliE2eTest, WholeConsultationWithoutPlaintextOnTheRelay) {
         std::string("skolsköterskan")}) {
     EXPECT_FALSE(TreeContains(data_dir_, text)) << text;
   }
-  EXPECT_FALSE(absl::StrContains(ReadFileToString(relay_log_).value_or(""), "hemlandet"));
+  EXPECT_FALSE(absl::StrContains(relay_.Log(), "hemlandet"));
 
   // Nor is it in what the relay stores, read past the at-rest encryption:
   // the thread record and its question, answer and follow-up.
-  ::kill(relay_pid_, SIGTERM);
-  ASSERT_EQ(testing::WaitFor(relay_pid_, std::chrono::minutes(1)), 0);  // hang guard
-  relay_pid_ = -1;
+  ASSERT_EQ(relay_.Stop(SIGTERM, std::chrono::minutes(1)), 0);  // hang guard
   const std::vector<std::string> records =
       StoredRecordsAtRest(data_dir_, dir_.File("kek.hex"), ref);
   ASSERT_EQ(records.size(), 4u);

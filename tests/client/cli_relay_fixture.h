@@ -35,6 +35,9 @@
 #include "gtest/gtest.h"
 #include "process_util.h"
 #include "test_util.h"
+#include "tests/testing/cli_profiles.h"
+#include "tests/testing/dev_pki.h"
+#include "tests/testing/relay_process.h"
 
 namespace samrad::client::testing {
 
@@ -68,11 +71,7 @@ class CliRelayTest : public ::testing::Test {
     Pki({"client", "adviser", "rc-kronoberg", "a-1"});
     Pki({"client", "adviser", "rc-kronoberg", "a-2"});
     Pki({"client", "professional", "07", "p-1"});
-    for (const char* who : {"admin", "adviser", "adviser2", "pro", "dir"}) {
-      ASSERT_TRUE(WriteFileAtomically(dir_.File(std::string(who) + ".pass"),
-                                      absl::StrCat("passphrase of ", who, "\n"))
-                      .ok());
-    }
+    ASSERT_TRUE(harness::WritePassphrases(dir_, {"admin", "adviser", "adviser2", "pro", "dir"}));
     ProcessResult init = Samrad("admin", {"admin", "directory", "init", "--out", dir_.File("dir"),
                                           "--routing", kSource + "/deploy/routing.textproto"});
     ASSERT_EQ(init.exit_code, 0) << init.err;
@@ -99,7 +98,7 @@ class CliRelayTest : public ::testing::Test {
       WaitFor(proxy_pid_, std::chrono::seconds(30));
       proxy_pid_ = -1;
     }
-    if (relay_pid_ > 0) StopRelay(SIGKILL);
+    if (relay_.running()) StopRelay(SIGKILL);
   }
 
   // A further person: makes the certificate <pki>/<cert>.crt with
@@ -112,9 +111,7 @@ class CliRelayTest : public ::testing::Test {
     args.insert(args.end(), pki_args.begin(), pki_args.end());
     ASSERT_NO_FATAL_FAILURE(Pki(args));
     ASSERT_EQ(pki_args.size(), 3u);
-    ASSERT_TRUE(
-        WriteFileAtomically(dir_.File(who + ".pass"), absl::StrCat("passphrase of ", who, "\n"))
-            .ok());
+    ASSERT_TRUE(harness::WritePassphrases(dir_, {who}));
     ASSERT_NO_FATAL_FAILURE(InitProfile(
         who, absl::StrCat(pki_args[0], "-", pki_args[1], "-", pki_args[2]), init_extra));
   }
@@ -213,13 +210,7 @@ class CliRelayTest : public ::testing::Test {
 
   // Sends `signal` to the relay and waits (bounded) for it to exit; returns
   // its exit status (-1: killed by a signal or still running after 30 s).
-  int StopRelay(int signal) {
-    if (relay_pid_ <= 0) return -1;
-    ::kill(relay_pid_, signal);
-    const int status = WaitFor(relay_pid_, std::chrono::seconds(30));
-    relay_pid_ = -1;
-    return status;
-  }
+  int StopRelay(int signal) { return relay_.Stop(signal); }
 
   // Stops the relay (SIGTERM) and starts it again on the same data directory
   // with `env` added to its environment (e.g. the time-shift shim), then
@@ -231,24 +222,19 @@ class CliRelayTest : public ::testing::Test {
     ASSERT_NO_FATAL_FAILURE(StartRelay(env));
     for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
       if (entry.path().extension() != ".conf") continue;
-      std::string conf = ReadFileToString(entry.path().string()).value_or("");
-      const std::string from = "127.0.0.1:" + old_port;
-      for (size_t at = conf.find(from); at != std::string::npos; at = conf.find(from, at)) {
-        conf.replace(at, from.size(), "127.0.0.1:" + port_);
-      }
-      ASSERT_TRUE(WriteFileAtomically(entry.path().string(), conf).ok());
+      ASSERT_TRUE(harness::RepointProfile(entry.path().string(), old_port, port_));
     }
   }
 
   // Starts the relay again after StopRelay: same port, data directory and
   // configuration (a relay restart as clients see it).
   void StartRelayAgain() {
-    ASSERT_LE(relay_pid_, 0) << "the relay still runs; StopRelay first";
+    ASSERT_FALSE(relay_.running()) << "the relay still runs; StopRelay first";
     ASSERT_NO_FATAL_FAILURE(StartRelay());
   }
 
   // The relay's stderr log so far (of its latest start).
-  std::string RelayLog() const { return ReadFileToString(relay_log_).value_or(""); }
+  std::string RelayLog() const { return relay_.Log(); }
 
   // Runs samrad as `who` (profile, keystore passphrase, admin folder).
   ProcessResult Samrad(const std::string& who, std::vector<std::string> args,
@@ -297,15 +283,13 @@ class CliRelayTest : public ::testing::Test {
   const std::string& proxy_port() const { return proxy_port_; }
   const std::string& pki() const { return pki_; }
   const TempDir& dir() const { return dir_; }
-  pid_t relay_pid() const { return relay_pid_; }
+  pid_t relay_pid() const { return relay_.pid(); }
 
  private:
   std::string disk_full_flag() const { return dir_.File("disk-full.flag"); }
 
   void Pki(std::vector<std::string> args) {
-    std::vector<std::string> argv = {"/bin/bash", kSource + "/certs/samrad-pki.sh", "--dir", pki_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    ProcessResult r = RunProcess(argv, {}, dir_.path());
+    ProcessResult r = harness::RunPki(pki_, args, dir_.path());
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -317,33 +301,19 @@ class CliRelayTest : public ::testing::Test {
     ASSERT_TRUE(WriteFileAtomically(kek, std::string(64, 'b') + "\n").ok());
     const std::string data_dir = dir_.File("relay-data");
     std::filesystem::create_directories(data_dir);
-    const std::string config =
-        absl::StrCat("listen_address: \"127.0.0.1:", wanted_port, "\"\n", "tls { cert_file: \"",
-                     pki_, "/relay.crt\" key_file: \"", pki_, "/relay.key\" client_ca_file: \"",
-                     pki_, "/ca.crt\" }\n", "data_dir: \"", data_dir, "\"\n", "kek_file: \"", kek,
-                     "\"\n", "directory_public_key_file: \"", dir_.File("dir"),
-                     "/directory.pub\"\n", "retention { sweeper_disabled: true }\n",
-                     "shutdown_grace_seconds: ", options_.shutdown_grace_seconds, "\n");
+    harness::RelaySetup setup = harness::CliRelaySetup(dir_, pki_, data_dir, kek);
+    setup.port = wanted_port;
+    setup.extra = absl::StrCat("shutdown_grace_seconds: ", options_.shutdown_grace_seconds, "\n",
+                               options_.extra_config);
     ASSERT_TRUE(
-        WriteFileAtomically(dir_.File("relay.textproto"), config + options_.extra_config).ok());
+        WriteFileAtomically(dir_.File("relay.textproto"), harness::RelayConfigText(setup)).ok());
     std::map<std::string, std::string> env = extra_env;
     if (options_.disk_can_fill) env["SAMRAD_TEST_DISK_FULL_MARKER"] = disk_full_flag();
-    relay_log_ =
+    const std::string log =
         dir_.File(restarts_ == 0 ? "relay.log" : absl::StrCat("relay-", restarts_, ".log"));
     ++restarts_;
-    relay_pid_ = Spawn({kRelay, "serve", "--config", dir_.File("relay.textproto")}, MakeEnv(env),
-                       "", dir_.File("relay.out"), relay_log_);
-    ASSERT_GT(relay_pid_, 0);
-    const std::regex port_pattern(" port=([0-9]+)");
-    for (int i = 0; i < 300 && port_.empty(); ++i) {
-      const std::string log = RelayLog();
-      std::smatch match;
-      if (std::regex_search(log, match, port_pattern)) port_ = match[1].str();
-      int status = 0;
-      ASSERT_EQ(::waitpid(relay_pid_, &status, WNOHANG), 0) << "relay exited: " << log;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_FALSE(port_.empty()) << RelayLog();
+    ASSERT_NO_FATAL_FAILURE(relay_.Start(dir_.File("relay.textproto"), log, env));
+    port_ = relay_.port();
     if (wanted_port != "0") {
       ASSERT_EQ(port_, wanted_port) << RelayLog();
     }
@@ -358,9 +328,8 @@ class CliRelayTest : public ::testing::Test {
   TempDir dir_;
   Options options_;
   std::string pki_;
-  std::string relay_log_;
+  harness::RelayProcess relay_;
   std::string port_;
-  pid_t relay_pid_ = -1;
   int restarts_ = 0;  // relay starts so far (each restart logs to its own file)
   std::string proxy_log_;
   std::string proxy_port_;

@@ -22,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "process_util.h"
 #include "test_util.h"
+#include "tests/testing/dev_pki.h"
 
 namespace samrad::client {
 namespace {
@@ -53,11 +54,7 @@ class CliTest : public ::testing::Test {
     pki_ = new TempDir();
     for (std::vector<std::string> args :
          {std::vector<std::string>{"init"}, {"client", "professional", "07", "p-1"}}) {
-      std::vector<std::string> argv = {"/bin/bash",
-                                       std::string(SAMRAD_SOURCE_DIR) + "/certs/samrad-pki.sh",
-                                       "--dir", pki_->path()};
-      argv.insert(argv.end(), args.begin(), args.end());
-      ProcessResult r = RunProcess(argv, {}, pki_->path());
+      ProcessResult r = harness::RunPki(pki_->path(), args, pki_->path());
       ASSERT_EQ(r.exit_code, 0) << r.err;
     }
   }

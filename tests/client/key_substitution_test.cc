@@ -31,6 +31,9 @@
 #include "process_util.h"
 #include "storage/store.h"
 #include "test_util.h"
+#include "tests/testing/cli_profiles.h"
+#include "tests/testing/dev_pki.h"
+#include "tests/testing/relay_process.h"
 
 namespace samrad::client {
 namespace {
@@ -39,7 +42,6 @@ using testing::ProcessResult;
 using testing::RunProcess;
 using testing::TempDir;
 
-const std::string kSource = SAMRAD_SOURCE_DIR;
 const std::string kSamrad = std::string(SAMRAD_BINARY_DIR) + "/client/samrad";
 const std::string kRelay = std::string(SAMRAD_BINARY_DIR) + "/server/samrad-relay";
 constexpr char kUnit[] = "rc-kronoberg";
@@ -48,10 +50,7 @@ constexpr int kExitDirectory = 7;
 const std::string kQuestion =
     "En elev berättar att familjen planerar ett giftermål under sommarlovet. Hur agerar vi?\n";
 
-std::string RoutingTable() {
-  const std::string deployed = kSource + "/deploy/routing.textproto";
-  return PathExists(deployed) ? deployed : kSource + "/client/testdata/routing.textproto";
-}
+std::string RoutingTable() { return harness::RoutingTablePath(); }
 
 std::string JsonString(const std::string& json, const std::string& key) {
   std::smatch match;
@@ -129,39 +128,21 @@ class KeySubstitutionTest : public ::testing::Test {
   void TearDown() override { StopRelay(); }
 
   void Pki(std::vector<std::string> args) {
-    std::vector<std::string> argv = {"/bin/bash", kSource + "/certs/samrad-pki.sh", "--dir", pki_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    ProcessResult r = RunProcess(argv, {}, dir_.path());
+    ProcessResult r = harness::RunPki(pki_, args, dir_.path());
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
   void StartRelay() {
-    const std::string config = absl::StrCat(
-        "listen_address: \"127.0.0.1:", port_, "\"\n", "tls { cert_file: \"", pki_,
-        "/relay.crt\" key_file: \"", pki_, "/relay.key\" client_ca_file: \"", pki_, "/ca.crt\" }\n",
-        "data_dir: \"", DataDir(), "\"\n", "kek_file: \"", dir_.File("kek.hex"), "\"\n",
-        "directory_public_key_file: \"", dir_.File("dir"), "/directory.pub\"\n",
-        "retention { sweeper_disabled: true }\n");
-    ASSERT_TRUE(WriteFileAtomically(dir_.File("relay.textproto"), config).ok());
-    relay_log_ = dir_.File(absl::StrCat("relay-", ++starts_, ".log"));
-    relay_pid_ = testing::Spawn({kRelay, "serve", "--config", dir_.File("relay.textproto")},
-                                testing::MakeEnv({}), "", dir_.File("relay.out"), relay_log_);
-    ASSERT_GT(relay_pid_, 0);
-    for (int i = 0; i < 300; ++i) {
-      if (absl::StrContains(ReadFileToString(relay_log_).value_or(""), "relay_started")) return;
-      int status = 0;
-      ASSERT_EQ(::waitpid(relay_pid_, &status, WNOHANG), 0)
-          << "relay exited: " << ReadFileToString(relay_log_).value_or("");
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    FAIL() << "relay did not start: " << ReadFileToString(relay_log_).value_or("");
+    harness::RelaySetup setup = harness::CliRelaySetup(dir_, pki_, DataDir(), dir_.File("kek.hex"));
+    setup.port = absl::StrCat(port_);
+    ASSERT_TRUE(
+        WriteFileAtomically(dir_.File("relay.textproto"), harness::RelayConfigText(setup)).ok());
+    ASSERT_NO_FATAL_FAILURE(relay_.Start(dir_.File("relay.textproto"),
+                                         dir_.File(absl::StrCat("relay-", ++starts_, ".log"))));
   }
 
   void StopRelay() {
-    if (relay_pid_ <= 0) return;
-    ::kill(relay_pid_, SIGTERM);
-    testing::WaitFor(relay_pid_, std::chrono::seconds(20));
-    relay_pid_ = -1;
+    if (relay_.running()) relay_.Stop(SIGTERM, std::chrono::seconds(20));
   }
 
   std::string DataDir() { return dir_.File("relay-data"); }
@@ -282,11 +263,10 @@ class KeySubstitutionTest : public ::testing::Test {
 
   TempDir dir_;
   std::string pki_;
-  std::string relay_log_;
   std::string reference_;
   int port_ = 0;
   int starts_ = 0;
-  pid_t relay_pid_ = -1;
+  harness::RelayProcess relay_;
   crypto::X25519PrivateKey attacker_x25519_ = crypto::X25519PrivateKey::Generate();
   crypto::Ed25519PrivateKey attacker_ed25519_ = crypto::Ed25519PrivateKey::Generate();
 };
@@ -301,7 +281,7 @@ TEST_F(KeySubstitutionTest, SwappedAdviserKeyUnderTheGenuineSignatureIsRefused) 
         return served;
       });
   // The relay really serves it (it only logs that it does not verify).
-  EXPECT_TRUE(absl::StrContains(ReadFileToString(relay_log_).value_or(""), "directory_unverified"));
+  EXPECT_TRUE(absl::StrContains(relay_.Log(), "directory_unverified"));
   EXPECT_EQ(before.threads, 1u);  // the genuine ask of SetUp
   ExpectRefusedToSeal(Ask(), "ask");
   ExpectRefusedToSeal(Samrad("pro", {"followup", reference_}, "En följdfråga.\n"), "followup");
@@ -317,7 +297,7 @@ TEST_F(KeySubstitutionTest, SwappedAdviserKeySignedByAnotherKeyIsRefused) {
         EXPECT_TRUE(served.ok()) << served.status();
         return served.ok() ? *served : v1::SignedDirectory();
       });
-  EXPECT_TRUE(absl::StrContains(ReadFileToString(relay_log_).value_or(""), "directory_unverified"));
+  EXPECT_TRUE(absl::StrContains(relay_.Log(), "directory_unverified"));
   EXPECT_EQ(before.threads, 1u);  // the genuine ask of SetUp
   ExpectRefusedToSeal(Ask(), "ask");
   ExpectRefusedToSeal(Samrad("pro", {"followup", reference_}, "En följdfråga.\n"), "followup");

@@ -64,10 +64,7 @@ class NeverStuckTest : public CliRelayTest {
 
   // `samrad-pki.sh --dir <pki> <args>` (e.g. certificates with set dates).
   void Pki(std::vector<std::string> args, const std::string& pki_dir = "") {
-    std::vector<std::string> argv = {"/bin/bash", kSource + "/certs/samrad-pki.sh", "--dir",
-                                     pki_dir.empty() ? pki() : pki_dir};
-    argv.insert(argv.end(), args.begin(), args.end());
-    ProcessResult r = RunProcess(argv, {}, dir().path());
+    ProcessResult r = harness::RunPki(pki_dir.empty() ? pki() : pki_dir, args, dir().path());
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 

@@ -1,9 +1,8 @@
-// Running real processes from tests: one-shot commands with a time limit,
-// and a background process whose stderr is captured to a file.
+// The client tests' names for the shared harness's process helpers
+// (tests/testing/process.h).
 #ifndef SAMRAD_TESTS_CLIENT_PROCESS_UTIL_H_
 #define SAMRAD_TESTS_CLIENT_PROCESS_UTIL_H_
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,98 +13,17 @@
 #include <thread>
 #include <vector>
 
-#include "client/file_util.h"
+#include "client/file_util.h"  // the suites' ReadFileToString, WriteFileAtomically
+#include "tests/testing/process.h"
 
 namespace samrad::client::testing {
 
-struct ProcessResult {
-  int exit_code = -1;  // -1: killed after the time limit or by a signal
-  std::string out;
-  std::string err;
-};
-
-// Environment: the current one with `overrides` applied (empty value removes).
-inline std::vector<std::string> MakeEnv(const std::map<std::string, std::string>& overrides) {
-  std::map<std::string, std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string entry(*e);
-    size_t eq = entry.find('=');
-    if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
-  }
-  for (const auto& [k, v] : overrides) {
-    if (v.empty()) {
-      env.erase(k);
-    } else {
-      env[k] = v;
-    }
-  }
-  std::vector<std::string> out;
-  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
-  return out;
-}
-
-// Starts argv[0] with stdin from `stdin_path` (or /dev/null), stdout and
-// stderr to the given files. Returns the pid or -1.
-inline pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                   const std::string& stdin_path, const std::string& out_path,
-                   const std::string& err_path, const std::string& cwd = "") {
-  pid_t pid = ::fork();
-  if (pid != 0) return pid;
-  ::setpgid(0, 0);
-  int in = ::open(stdin_path.empty() ? "/dev/null" : stdin_path.c_str(), O_RDONLY);
-  int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (in < 0 || out < 0 || err < 0) ::_exit(126);
-  ::dup2(in, 0);
-  ::dup2(out, 1);
-  ::dup2(err, 2);
-  if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
-  std::vector<char*> args, envp;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  ::execve(args[0], args.data(), envp.data());
-  ::_exit(127);
-}
-
-// Waits up to `limit` for `pid`; kills its process group after that.
-inline int WaitFor(pid_t pid, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  while (true) {
-    pid_t done = ::waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(-pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      return -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// Runs a command to completion (at most `limit`) in scratch dir `work`.
-inline ProcessResult RunProcess(const std::vector<std::string>& argv,
-                                const std::map<std::string, std::string>& env_overrides,
-                                const std::string& work, const std::string& stdin_text = "",
-                                std::chrono::milliseconds limit = std::chrono::seconds(60)) {
-  static int counter = 0;
-  const std::string base = work + "/proc-" + std::to_string(++counter);
-  std::string stdin_path;
-  if (!stdin_text.empty()) {
-    stdin_path = base + ".in";
-    (void)WriteFileAtomically(stdin_path, stdin_text);
-  }
-  ProcessResult result;
-  pid_t pid = Spawn(argv, MakeEnv(env_overrides), stdin_path, base + ".out", base + ".err", work);
-  if (pid < 0) return result;
-  result.exit_code = WaitFor(pid, limit);
-  result.out = ReadFileToString(base + ".out").value_or("");
-  result.err = ReadFileToString(base + ".err").value_or("");
-  return result;
-}
+using ::samrad::harness::MakeEnv;
+using ::samrad::harness::ProcessResult;
+using ::samrad::harness::RunProcess;
+using ::samrad::harness::Spawn;
+using ::samrad::harness::StopGroup;
+using ::samrad::harness::WaitFor;
 
 }  // namespace samrad::client::testing
 

@@ -81,17 +81,10 @@ class TeamClaimsTest : public CliRelayTest {
 
   // Waits up to 30 s for `needle` in the file `path`.
   static bool WaitForText(const std::string& path, const std::string& needle) {
-    for (int i = 0; i < 600; ++i) {
-      if (absl::StrContains(ReadFileToString(path).value_or(""), needle)) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
+    return harness::WaitForText(path, needle, 30000);
   }
 
-  static void Stop(pid_t pid) {
-    ::kill(-pid, SIGTERM);
-    testing::WaitFor(pid, std::chrono::seconds(10));
-  }
+  static void Stop(pid_t pid) { testing::StopGroup(pid); }
 };
 
 // a-1 claims and hands the case to a-2, whose `watch` and `queue` show it;
@@ -321,8 +314,8 @@ TEST_F(TeamClaimsTest, RevokingAnAdviserFreesTheirClaims) {
   ASSERT_EQ(Samrad("adviser2", {"claim", other}).exit_code, 0);
 
   ProcessResult revoke =
-      Samrad("admin", {"admin", "revoke", "--yes", "--cert", pki() + "/adviser-rc-kronoberg-a-1.crt",
-                       "--reason", "laptop lost"});
+      Samrad("admin", {"admin", "revoke", "--yes", "--cert",
+                       pki() + "/adviser-rc-kronoberg-a-1.crt", "--reason", "laptop lost"});
   ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
   EXPECT_TRUE(absl::StrContains(revoke.err,
                                 "2 case(s) claimed by that adviser are back in the "

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/base/internal/raw_logging.h"
 #include "benchmark/benchmark.h"
+#include "common/check.h"
 #include "crypto/envelope.h"
 #include "crypto/hpke.h"
 #include "crypto/keys.h"
@@ -46,7 +46,7 @@ void BM_RawX25519Derive(benchmark::State& state) {
   Pkey peer_key(EVP_PKEY_new_raw_public_key(
       EVP_PKEY_X25519, nullptr, reinterpret_cast<const uint8_t*>(peer.public_key().bytes().data()),
       32));
-  ABSL_RAW_CHECK(key && peer_key, "key import failed");
+  SAMRAD_CHECK(key && peer_key, "key import failed");
   uint8_t out[32];
   for (auto _ : state) {
     EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(key.get(), nullptr);
@@ -55,7 +55,7 @@ void BM_RawX25519Derive(benchmark::State& state) {
                     EVP_PKEY_derive_set_peer_ex(ctx, peer_key.get(), 0) == 1 &&
                     EVP_PKEY_derive(ctx, out, &len) == 1;
     EVP_PKEY_CTX_free(ctx);
-    ABSL_RAW_CHECK(ok, "X25519 derive failed");
+    SAMRAD_CHECK(ok, "X25519 derive failed");
     benchmark::DoNotOptimize(out);
   }
   state.SetItemsProcessed(state.iterations());
@@ -82,7 +82,7 @@ void BM_HpkeBaseSeal(benchmark::State& state) {
   const hpke::SenderOptions options = BaseSender();
   for (auto _ : state) {
     auto sealed = hpke::Seal(options, recipient.public_key(), "aad", plaintext);
-    ABSL_RAW_CHECK(sealed.ok(), "seal failed");
+    SAMRAD_CHECK(sealed.ok(), "seal failed");
     benchmark::DoNotOptimize(sealed->ciphertext.data());
   }
   state.SetItemsProcessed(state.iterations());
@@ -94,11 +94,11 @@ void BM_HpkeBaseOpen(benchmark::State& state) {
   const X25519PrivateKey recipient = X25519PrivateKey::Generate();
   const std::string plaintext(kPayloadLen, 'p');
   auto sealed = hpke::Seal(BaseSender(), recipient.public_key(), "aad", plaintext);
-  ABSL_RAW_CHECK(sealed.ok(), "seal failed");
+  SAMRAD_CHECK(sealed.ok(), "seal failed");
   const hpke::ReceiverOptions options = BaseReceiver();
   for (auto _ : state) {
     auto opened = hpke::Open(options, recipient, sealed->enc, "aad", sealed->ciphertext);
-    ABSL_RAW_CHECK(opened.ok(), "open failed");
+    SAMRAD_CHECK(opened.ok(), "open failed");
     benchmark::DoNotOptimize(opened->data());
   }
   state.SetItemsProcessed(state.iterations());
@@ -136,7 +136,7 @@ void BM_EnvelopeSeal(benchmark::State& state) {
   const EnvelopeContext context = BenchContext();
   for (auto _ : state) {
     auto sealed = SealEnvelope(context, f.body, f.public_keys, f.signer);
-    ABSL_RAW_CHECK(sealed.ok(), "envelope seal failed");
+    SAMRAD_CHECK(sealed.ok(), "envelope seal failed");
     benchmark::DoNotOptimize(sealed->data());
   }
   state.SetItemsProcessed(state.iterations());
@@ -149,12 +149,12 @@ void BM_EnvelopeOpen(benchmark::State& state) {
   EnvelopeFixture f(static_cast<size_t>(state.range(0)));
   const EnvelopeContext context = BenchContext();
   auto sealed = SealEnvelope(context, f.body, f.public_keys, f.signer);
-  ABSL_RAW_CHECK(sealed.ok(), "envelope seal failed");
+  SAMRAD_CHECK(sealed.ok(), "envelope seal failed");
   for (auto _ : state) {
     auto parsed = ParseEnvelope(*sealed);
-    ABSL_RAW_CHECK(parsed.ok(), "envelope parse failed");
+    SAMRAD_CHECK(parsed.ok(), "envelope parse failed");
     auto body = OpenEnvelope(*parsed, context, f.signer.public_key(), f.keys.back());
-    ABSL_RAW_CHECK(body.ok(), "envelope open failed");
+    SAMRAD_CHECK(body.ok(), "envelope open failed");
     benchmark::DoNotOptimize(body->text().data());
   }
   state.SetItemsProcessed(state.iterations());
@@ -178,7 +178,7 @@ void BM_Ed25519Verify(benchmark::State& state) {
   const std::string signature = key.Sign(message);
   for (auto _ : state) {
     absl::Status status = key.public_key().Verify(message, signature);
-    ABSL_RAW_CHECK(status.ok(), "verify failed");
+    SAMRAD_CHECK(status.ok(), "verify failed");
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -227,10 +227,10 @@ std::array<double, 3> InterleavedRates(int rounds, int batch) {
   Pkey peer_key(EVP_PKEY_new_raw_public_key(
       EVP_PKEY_X25519, nullptr, reinterpret_cast<const uint8_t*>(peer.public_key().bytes().data()),
       32));
-  ABSL_RAW_CHECK(key && peer_key, "key import failed");
+  SAMRAD_CHECK(key && peer_key, "key import failed");
   const std::string plaintext(kPayloadLen, 'p');
   auto sealed = hpke::Seal(BaseSender(), recipient.public_key(), "aad", plaintext);
-  ABSL_RAW_CHECK(sealed.ok(), "seal failed");
+  SAMRAD_CHECK(sealed.ok(), "seal failed");
   std::array<double, 3> seconds = {0, 0, 0};
   for (int round = 0; round < rounds; ++round) {
     double start = ThreadCpuSeconds();
@@ -242,21 +242,21 @@ std::array<double, 3> InterleavedRates(int rounds, int batch) {
                       EVP_PKEY_derive_set_peer_ex(ctx, peer_key.get(), 0) == 1 &&
                       EVP_PKEY_derive(ctx, out, &len) == 1;
       EVP_PKEY_CTX_free(ctx);
-      ABSL_RAW_CHECK(ok, "X25519 derive failed");
+      SAMRAD_CHECK(ok, "X25519 derive failed");
     }
     double end = ThreadCpuSeconds();
     seconds[0] += end - start;
     start = end;
     for (int i = 0; i < batch; ++i) {
       auto s = hpke::Seal(BaseSender(), recipient.public_key(), "aad", plaintext);
-      ABSL_RAW_CHECK(s.ok(), "seal failed");
+      SAMRAD_CHECK(s.ok(), "seal failed");
     }
     end = ThreadCpuSeconds();
     seconds[1] += end - start;
     start = end;
     for (int i = 0; i < batch; ++i) {
       auto o = hpke::Open(BaseReceiver(), recipient, sealed->enc, "aad", sealed->ciphertext);
-      ABSL_RAW_CHECK(o.ok(), "open failed");
+      SAMRAD_CHECK(o.ok(), "open failed");
     }
     seconds[2] += ThreadCpuSeconds() - start;
   }

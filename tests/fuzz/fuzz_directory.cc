@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "absl/base/internal/raw_logging.h"
+#include "common/check.h"
 #include "crypto/directory.h"
 #include "crypto/keys.h"
 #include "proto/directory.pb.h"
@@ -23,7 +23,7 @@ const Ed25519PrivateKey& DirectoryKey() {
     uint8_t seed[32];
     for (uint8_t& b : seed) b = 0x03;
     auto k = Ed25519PrivateKey::FromSeed(seed);
-    ABSL_RAW_CHECK(k.ok(), "fixed fuzz directory key must load");
+    SAMRAD_CHECK(k.ok(), "fixed fuzz directory key must load");
     return new Ed25519PrivateKey(*std::move(k));
   }();
   return *key;
@@ -34,14 +34,14 @@ void RouteSome(const samrad::v1::KeyDirectory& directory) {
   static constexpr std::string_view kCounties[] = {"01", "07", "25", "", "99", "7", "xx"};
   for (std::string_view county : kCounties) {
     auto unit = samrad::crypto::RouteCounty(directory, county);
-    if (unit.ok()) ABSL_RAW_CHECK(*unit != nullptr, "RouteCounty returned a null unit");
+    if (unit.ok()) SAMRAD_CHECK(*unit != nullptr, "RouteCounty returned a null unit");
   }
   for (const auto& unit : directory.units()) {
     for (const std::string& county : unit.counties()) {
       (void)samrad::crypto::RouteCounty(directory, county);
     }
     auto found = samrad::crypto::FindUnit(directory, unit.unit_id());
-    if (found.ok()) ABSL_RAW_CHECK(*found != nullptr, "FindUnit returned a null unit");
+    if (found.ok()) SAMRAD_CHECK(*found != nullptr, "FindUnit returned a null unit");
   }
 }
 
@@ -51,7 +51,7 @@ void CheckDirectory(const samrad::v1::KeyDirectory& directory) {
   auto signed_directory = samrad::crypto::SignDirectory(directory, DirectoryKey());
   if (!signed_directory.ok()) return;
   auto verified = samrad::crypto::VerifyDirectory(*signed_directory, DirectoryKey().public_key());
-  ABSL_RAW_CHECK(verified.ok(), "a valid directory signed with the key did not verify");
+  SAMRAD_CHECK(verified.ok(), "a valid directory signed with the key did not verify");
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "absl/base/internal/raw_logging.h"
+#include "common/check.h"
 #include "crypto/envelope.h"
 #include "crypto/keys.h"
 
@@ -28,7 +28,7 @@ const Keys& TestKeys() {
     auto signer = Ed25519PrivateKey::FromSeed(seed);
     for (uint8_t& b : seed) b = 0x02;
     auto recipient = X25519PrivateKey::FromRaw(seed);
-    ABSL_RAW_CHECK(signer.ok() && recipient.ok(), "fixed fuzz keys must load");
+    SAMRAD_CHECK(signer.ok() && recipient.ok(), "fixed fuzz keys must load");
     return new Keys{*std::move(signer), *std::move(recipient)};
   }();
   return *keys;
@@ -48,6 +48,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       samrad::crypto::VerifyEnvelopeSignature(*parsed, keys.signer.public_key());
   auto body =
       samrad::crypto::OpenEnvelope(*parsed, claimed, keys.signer.public_key(), keys.recipient);
-  ABSL_RAW_CHECK(!body.ok() || signature.ok(), "envelope opened without a valid signature");
+  SAMRAD_CHECK(!body.ok() || signature.ok(), "envelope opened without a valid signature");
   return 0;
 }

@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "absl/base/internal/raw_logging.h"
 #include "client/guard.h"
+#include "common/check.h"
 
 namespace guard = samrad::client::guard;
 
@@ -22,27 +22,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto findings = guard::ScanText(text, options);
   if (findings.ok()) {
     for (const guard::Finding& f : *findings) {
-      ABSL_RAW_CHECK(f.byte_length > 0, "empty finding");
-      ABSL_RAW_CHECK(f.byte_offset <= text.size() && f.byte_length <= text.size() - f.byte_offset,
-                     "finding outside the text");
-      ABSL_RAW_CHECK(text.substr(f.byte_offset, f.byte_length) == f.excerpt,
-                     "finding excerpt does not match the text");
-      ABSL_RAW_CHECK(f.line >= 1 && f.column >= 1, "finding position not 1-based");
+      SAMRAD_CHECK(f.byte_length > 0, "empty finding");
+      SAMRAD_CHECK(f.byte_offset <= text.size() && f.byte_length <= text.size() - f.byte_offset,
+                   "finding outside the text");
+      SAMRAD_CHECK(text.substr(f.byte_offset, f.byte_length) == f.excerpt,
+                   "finding excerpt does not match the text");
+      SAMRAD_CHECK(f.line >= 1 && f.column >= 1, "finding position not 1-based");
       (void)guard::FormatFinding(f);
     }
     std::string redacted = guard::Redact(text, *findings);
     (void)guard::FindingsToJson(*findings);
     auto rescanned = guard::ScanText(redacted, options);
-    ABSL_RAW_CHECK(rescanned.ok(), "redacted valid UTF-8 text is no longer valid UTF-8");
+    SAMRAD_CHECK(rescanned.ok(), "redacted valid UTF-8 text is no longer valid UTF-8");
   }
   guard::CheckOptions check;
   check.redact = size % 2 == 0;
   check.json = size % 3 == 0;
   check.scan = options;
   guard::CheckResult result = guard::RunCheck(text, check);
-  ABSL_RAW_CHECK(result.exit_code == guard::kCheckExitClean ||
-                     result.exit_code == guard::kCheckExitFound ||
-                     result.exit_code == guard::kCheckExitInvalidText,
-                 "RunCheck returned an undocumented exit code");
+  SAMRAD_CHECK(result.exit_code == guard::kCheckExitClean ||
+                   result.exit_code == guard::kCheckExitFound ||
+                   result.exit_code == guard::kCheckExitInvalidText,
+               "RunCheck returned an undocumented exit code");
   return 0;
 }

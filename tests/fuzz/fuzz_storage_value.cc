@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/base/internal/raw_logging.h"
 #include "absl/types/span.h"
+#include "common/check.h"
 #include "crypto/secret_bytes.h"
 #include "proto/records.pb.h"
 #include "storage/sealing.h"
@@ -70,10 +70,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Round trip: the input as plaintext must seal and open back unchanged, and must not
   // open under another key name.
   auto resealed = keyring.Seal(cf, key, sealed);
-  ABSL_RAW_CHECK(resealed.ok(), "sealing under the current DEK failed");
+  SAMRAD_CHECK(resealed.ok(), "sealing under the current DEK failed");
   auto reopened = keyring.Open(cf, key, *resealed);
-  ABSL_RAW_CHECK(reopened.ok() && *reopened == sealed, "sealed value did not round-trip");
-  ABSL_RAW_CHECK(!keyring.Open(cf, "other-key", *resealed).ok(),
-                 "sealed value opened under another key name");
+  SAMRAD_CHECK(reopened.ok() && *reopened == sealed, "sealed value did not round-trip");
+  SAMRAD_CHECK(!keyring.Open(cf, "other-key", *resealed).ok(),
+               "sealed value opened under another key name");
   return 0;
 }

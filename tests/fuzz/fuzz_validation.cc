@@ -9,9 +9,9 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/base/internal/raw_logging.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/check.h"
 #include "common/ids.h"
 #include "proto/envelope.pb.h"
 #include "proto/relay.pb.h"
@@ -27,11 +27,11 @@ constexpr int64_t kWindowMs = 5 * 60 * 1000;
 
 void Expect(const absl::Status& status) {
   if (status.ok()) return;
-  ABSL_RAW_CHECK(status.code() == absl::StatusCode::kInvalidArgument ||
-                     status.code() == absl::StatusCode::kFailedPrecondition ||
-                     status.code() == absl::StatusCode::kUnauthenticated,
-                 "validation returned an undocumented status code");
-  ABSL_RAW_CHECK(!status.message().empty(), "validation rejected without a message");
+  SAMRAD_CHECK(status.code() == absl::StatusCode::kInvalidArgument ||
+                   status.code() == absl::StatusCode::kFailedPrecondition ||
+                   status.code() == absl::StatusCode::kUnauthenticated,
+               "validation returned an undocumented status code");
+  SAMRAD_CHECK(!status.message().empty(), "validation rejected without a message");
 }
 
 void CheckHeader(const samrad::v1::EnvelopeHeader& header) {

@@ -20,39 +20,12 @@ namespace {
 
 constexpr char kPkiScript[] = SAMRAD_SOURCE_DIR "/certs/samrad-pki.sh";
 
-std::string MakeTempDir() {
-  const char* base = getenv("TMPDIR");
-  std::string templ =
-      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/samrad-server-test-XXXXXX";
-  char* made = mkdtemp(templ.data());
-  EXPECT_NE(made, nullptr);
-  return templ;
-}
-
 }  // namespace
-
-TempDir::TempDir() : path_(MakeTempDir()) {}
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
 
 int RunPki(const std::string& args) {
   const std::string command = std::string(kPkiScript) + " " + args + " >/dev/null";
   const int rc = std::system(command.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-void WriteFile(const std::string& path, const std::string& contents) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << contents;
 }
 
 const TestPki& SharedPki() {

@@ -21,28 +21,18 @@
 #include "proto/relay.grpc.pb.h"
 #include "server/config.h"
 #include "server/relay_server.h"
+#include "tests/testing/files.h"
 
 namespace samrad::server::testing {
 
-// A fresh directory under $TMPDIR, removed (recursively) on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+// The shared harness's temp directory and file helpers (tests/testing).
+using ::samrad::harness::ReadFile;
+using ::samrad::harness::TempDir;
+using ::samrad::harness::WriteFile;
 
 // Runs certs/samrad-pki.sh with `args` (shell-quoted by the caller). Returns
 // its exit status; output goes to the test log.
 int RunPki(const std::string& args);
-
-std::string ReadFile(const std::string& path);
-void WriteFile(const std::string& path, const std::string& contents);
 
 // Issues one more client certificate from SharedPki()'s CA
 // (`samrad-pki.sh client ROLE SCOPE ID`) unless it exists already, and returns

@@ -1,7 +1,5 @@
 #include "tests/storage/test_util.h"
 
-#include <stdlib.h>
-
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -10,19 +8,6 @@
 #include "storage/rocks.h"
 
 namespace samrad::storage::testing {
-
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/samrad-storage-XXXXXX";
-  char* made = mkdtemp(pattern.data());
-  EXPECT_NE(made, nullptr);
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code error;
-  std::filesystem::remove_all(path_, error);
-}
 
 crypto::SecretBytes RandomKek() {
   crypto::SecretBytes kek(32);

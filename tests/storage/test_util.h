@@ -11,21 +11,12 @@
 #include "absl/functional/function_ref.h"
 #include "gtest/gtest.h"
 #include "storage/store.h"
+#include "tests/testing/files.h"
 
 namespace samrad::storage::testing {
 
 // A fresh directory under $TMPDIR (or /tmp), removed on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::samrad::harness::TempDir;
 
 crypto::SecretBytes RandomKek();
 
