@@ -114,7 +114,8 @@ absl::Status StreamBudget::Acquire(const std::string& identity_key, StreamClass 
   const bool professional = stream_class == StreamClass::kProfessional;
   if (professional && professional_ >= max_professional) {
     return reasons::Error(absl::StatusCode::kResourceExhausted,
-                          reasons::Reason::kStreamsProfessionalShare, {absl::StrCat(professional_)});
+                          reasons::Reason::kStreamsProfessionalShare,
+                          {absl::StrCat(professional_)});
   }
   auto it = per_identity_.find(identity_key);
   const uint32_t mine = it == per_identity_.end() ? 0 : it->second;

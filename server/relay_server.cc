@@ -7,7 +7,6 @@
 #include <openssl/evp.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,7 +14,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/version.h"
+#include "crypto/x509.h"
 #include "google/protobuf/text_format.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -334,21 +336,13 @@ void DiffFields(const google::protobuf::Message& running, const google::protobuf
 // notAfter of the first certificate in the PEM file `path`, Unix seconds;
 // nullopt when it cannot be read.
 std::optional<int64_t> CertificateNotAfter(const std::string& path) {
-  BIO* bio = BIO_new_file(path.c_str(), "r");
-  if (bio == nullptr) {
-    ERR_clear_error();
-    return std::nullopt;
-  }
-  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  std::optional<int64_t> not_after;
-  struct tm tm = {};
-  if (cert != nullptr && ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1) {
-    not_after = static_cast<int64_t>(timegm(&tm));
-  }
-  X509_free(cert);
-  ERR_clear_error();
-  return not_after;
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return std::nullopt;
+  std::ostringstream pem;
+  pem << file.rdbuf();
+  absl::StatusOr<crypto::x509::Certificate> cert = crypto::x509::Certificate::FromPem(pem.str());
+  if (!cert.ok()) return std::nullopt;
+  return cert->not_after_unix_ms() / 1000;
 }
 
 // Bytes of the regular files under `dir` (the store on disk); nullopt when it

@@ -86,8 +86,7 @@ class AdminE2eTest : public ::testing::Test {
     data_dir_ = dir_.File("relay-data");
     harness::RelaySetup setup = harness::CliRelaySetup(dir_, pki_, data_dir_, kek);
     setup.retention = "closed_days: 1 sweeper_disabled: true";
-    setup.extra = absl::StrCat("backup_dir: \"", dir_.File("backups"), "\"\n",
-                               "backup_keep: 2\n");
+    setup.extra = absl::StrCat("backup_dir: \"", dir_.File("backups"), "\"\n", "backup_keep: 2\n");
     ASSERT_TRUE(
         WriteFileAtomically(dir_.File("relay.textproto"), harness::RelayConfigText(setup)).ok());
     ASSERT_NO_FATAL_FAILURE(relay_.Start(dir_.File("relay.textproto"), dir_.File("relay.log")));
