@@ -53,7 +53,9 @@ absl::StatusOr<v1::ThreadKeys*> FindMyCase(Keystore& keystore, absl::string_view
 absl::Status PendingFailure(const Messages& messages, const std::string& ref,
                             const absl::Status& status) {
   const bool transient = ClassifyFailure(status) == FailureKind::kTransient;
-  std::string message(status.message());
+  // The relay's refusal in the user's language, then our advice: the whole
+  // line is ours, so the relay's own words are dropped below.
+  std::string message = RelayRefusalText(status, messages).value_or(std::string(status.message()));
   if (!message.empty() && message.back() != '.') message += ".";
   absl::StrAppend(&message, " ",
                   messages.Format(transient ? Msg::kAskPending : Msg::kAskPermanent, ref));
@@ -62,7 +64,7 @@ absl::Status PendingFailure(const Messages& messages, const std::string& ref,
   absl::Status out(status.code(), message);
   status.ForEachPayload(
       [&out](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
-  return WithOwnAdvice(WithExitCode(std::move(out), code));
+  return WithOwnAdvice(WithExitCode(ForgetRelayWords(std::move(out)), code));
 }
 
 // Refuses, before anything is written or sealed, a question the relay would

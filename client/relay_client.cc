@@ -185,6 +185,11 @@ std::optional<std::string> RelayRefusalText(const absl::Status& status, const Me
   return messages.Format(Msg::kRelayUntranslated, std::string(*said));
 }
 
+absl::Status ForgetRelayWords(absl::Status status) {
+  status.ErasePayload(kRelaySaidPayloadUrl);
+  return status;
+}
+
 absl::Status RelayClient::MapStatus(absl::string_view what, const grpc::Status& status) const {
   if (status.ok()) return absl::OkStatus();
   return AttachRelayWords(MapStatusText(what, status), status);

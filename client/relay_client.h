@@ -62,6 +62,12 @@ absl::Status AttachRelayWords(absl::Status status, const grpc::Status& answer);
 // text) and for statuses that did not come from the relay's answer.
 std::optional<std::string> RelayRefusalText(const absl::Status& status, const Messages& messages);
 
+// `status` without the relay's words (its reason stays): for a status whose
+// message already says the relay's refusal in the user's language, e.g. one
+// built from RelayRefusalText with advice of our own appended, so the error
+// printer keeps that whole message.
+absl::Status ForgetRelayWords(absl::Status status);
+
 class RelayClient {
  public:
   // Reads the PEM files named in `profile` and creates the channel (it

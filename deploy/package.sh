@@ -10,6 +10,6 @@ jobs="${SAMRAD_JOBS:-$(nproc)}"
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAMRAD_TEST_HOOKS=OFF \
   -DSAMRAD_BUILD_TESTS=OFF -DSAMRAD_BUILD_BENCHMARKS=OFF >/dev/null
-ninja -C "$out" -j"$jobs" samrad-relay samrad >/dev/null
+ninja -C "$out" -j"$jobs" samrad-relay samrad samrad_man >/dev/null
 (cd "$out" && cpack -G DEB >/dev/null)
 ls "$out"/samrad_*.deb

@@ -1033,8 +1033,8 @@ class RelayServiceImpl final : public RelayService {
     auto caller = Admit(ctx, method::kListBackups, *request);
     if (!caller.ok()) return Fail(reactor, caller.status()), reactor;
     if (config_.backup_dir().empty()) {
-      Fail(reactor, absl::FailedPreconditionError(
-                        "backups are not configured: set backup_dir in the relay config"));
+      Fail(reactor,
+           reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kBackupsOff, {}));
       return reactor;
     }
     // On the maintenance thread, so it never reads a backup being written.
@@ -1240,7 +1240,7 @@ class RelayServiceImpl final : public RelayService {
     uint64_t sequence = 0;
     if (request.cursor().size() > kMaxCursorBytes || request.cursor()[0] != 's' ||
         !absl::SimpleAtoi(absl::string_view(request.cursor()).substr(1), &sequence)) {
-      return absl::InvalidArgumentError("cursor is not one this relay returned");
+      return reasons::Error(absl::StatusCode::kInvalidArgument, reasons::Reason::kBadCursor, {});
     }
     return sequence;
   }
