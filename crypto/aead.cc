@@ -77,6 +77,26 @@ absl::Status AddAad(EVP_CIPHER_CTX* ctx, absl::Span<const uint8_t> aad) {
   return absl::OkStatus();
 }
 
+// A cipher context for `alg` keyed with `key`, for encryption (`encrypt`)
+// or decryption, with the nonce length set and the nonce still to give: what
+// AeadSealer and AeadOpener keep between calls.
+absl::StatusOr<CipherCtx> NewKeyedContext(AeadAlgorithm alg, absl::Span<const uint8_t> key,
+                                          bool encrypt) {
+  if (key.size() != AeadKeyLen(alg)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("AEAD key must be ", AeadKeyLen(alg), " bytes, got ", key.size()));
+  }
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) return absl::ResourceExhaustedError("EVP_CIPHER_CTX_new failed");
+  const int enc = encrypt ? 1 : 0;
+  if (EVP_CipherInit_ex(ctx.get(), CipherFor(alg), nullptr, nullptr, nullptr, enc) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_IVLEN, kAeadNonceLen, nullptr) != 1 ||
+      EVP_CipherInit_ex(ctx.get(), nullptr, nullptr, key.data(), nullptr, enc) != 1) {
+    return absl::InternalError("OpenSSL AEAD initialisation failed");
+  }
+  return ctx;
+}
+
 }  // namespace
 
 size_t AeadKeyLen(AeadAlgorithm alg) { return alg == AeadAlgorithm::kAes128Gcm ? 16 : 32; }
@@ -109,17 +129,7 @@ absl::StatusOr<std::string> AeadSeal(AeadAlgorithm alg, absl::Span<const uint8_t
 
 absl::StatusOr<std::unique_ptr<AeadSealer>> AeadSealer::Create(AeadAlgorithm alg,
                                                                absl::Span<const uint8_t> key) {
-  if (key.size() != AeadKeyLen(alg)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("AEAD key must be ", AeadKeyLen(alg), " bytes, got ", key.size()));
-  }
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) return absl::ResourceExhaustedError("EVP_CIPHER_CTX_new failed");
-  if (EVP_EncryptInit_ex(ctx.get(), CipherFor(alg), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_IVLEN, kAeadNonceLen, nullptr) != 1 ||
-      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), nullptr) != 1) {
-    return absl::InternalError("OpenSSL AEAD initialisation failed");
-  }
+  SAMRAD_ASSIGN_OR_RETURN(CipherCtx ctx, NewKeyedContext(alg, key, /*encrypt=*/true));
   return std::unique_ptr<AeadSealer>(new AeadSealer(ctx.release()));
 }
 
@@ -189,17 +199,7 @@ absl::StatusOr<std::string> AeadOpen(AeadAlgorithm alg, absl::Span<const uint8_t
 
 absl::StatusOr<std::unique_ptr<AeadOpener>> AeadOpener::Create(AeadAlgorithm alg,
                                                                absl::Span<const uint8_t> key) {
-  if (key.size() != AeadKeyLen(alg)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("AEAD key must be ", AeadKeyLen(alg), " bytes, got ", key.size()));
-  }
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) return absl::ResourceExhaustedError("EVP_CIPHER_CTX_new failed");
-  if (EVP_DecryptInit_ex(ctx.get(), CipherFor(alg), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_IVLEN, kAeadNonceLen, nullptr) != 1 ||
-      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), nullptr) != 1) {
-    return absl::InternalError("OpenSSL AEAD initialisation failed");
-  }
+  SAMRAD_ASSIGN_OR_RETURN(CipherCtx ctx, NewKeyedContext(alg, key, /*encrypt=*/false));
   return std::unique_ptr<AeadOpener>(new AeadOpener(ctx.release()));
 }
 

@@ -42,6 +42,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/reasons.h"
+#include "common/status_macros.h"
 #include "crypto/envelope.h"
 #include "crypto/keys.h"
 #include "crypto/random.h"
@@ -2294,15 +2295,26 @@ absl::StatusOr<SecretBytes> LoadKekEnv(const std::string& name) {
   return ParseHexKek(value, absl::StrCat("environment variable ", name));
 }
 
-absl::StatusOr<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir) {
-  std::vector<BackupInfo> out;
-  std::error_code error;
-  if (!std::filesystem::exists(backup_dir, error)) return out;  // none taken yet
+namespace {
+
+// The backups in `backup_dir`, opened read-only.
+absl::StatusOr<std::unique_ptr<rocksdb::BackupEngineReadOnly>> OpenBackupsReadOnly(
+    const std::string& backup_dir) {
   rocksdb::BackupEngineReadOnly* raw = nullptr;
   rocksdb::Status status = rocksdb::BackupEngineReadOnly::Open(
       rocksdb::Env::Default(), rocksdb::BackupEngineOptions(backup_dir), &raw);
   if (!status.ok()) return FromRocks(status, absl::StrCat("open backup dir ", backup_dir));
-  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  return std::unique_ptr<rocksdb::BackupEngineReadOnly>(raw);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir) {
+  std::vector<BackupInfo> out;
+  std::error_code error;
+  if (!std::filesystem::exists(backup_dir, error)) return out;  // none taken yet
+  SAMRAD_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::BackupEngineReadOnly> engine,
+                          OpenBackupsReadOnly(backup_dir));
   std::vector<rocksdb::BackupInfo> backups;
   engine->GetBackupInfo(&backups);
   std::sort(backups.begin(), backups.end(),
@@ -2318,25 +2330,22 @@ absl::Status RestoreBackup(const std::string& backup_dir, const std::string& dat
     return absl::FailedPreconditionError(absl::StrCat(
         "restore target ", data_dir, " is not empty; restore into an empty directory"));
   }
-  rocksdb::BackupEngineReadOnly* raw = nullptr;
-  rocksdb::Status status = rocksdb::BackupEngineReadOnly::Open(
-      rocksdb::Env::Default(), rocksdb::BackupEngineOptions(backup_dir), &raw);
-  if (!status.ok()) return FromRocks(status, absl::StrCat("open backup dir ", backup_dir));
-  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  SAMRAD_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::BackupEngineReadOnly> engine,
+                          OpenBackupsReadOnly(backup_dir));
   std::vector<rocksdb::BackupInfo> backups;
   engine->GetBackupInfo(&backups);
   if (backups.empty()) return absl::NotFoundError(absl::StrCat("no backup in ", backup_dir));
   if (!backup_id.has_value()) {
-    status = engine->RestoreDBFromLatestBackup(data_dir, data_dir);
-    return FromRocks(status, absl::StrCat("restore into ", data_dir));
+    return FromRocks(engine->RestoreDBFromLatestBackup(data_dir, data_dir),
+                     absl::StrCat("restore into ", data_dir));
   }
   const std::vector<uint32_t> ids = BackupIds(backups);
   if (!std::binary_search(ids.begin(), ids.end(), *backup_id)) {
     return absl::NotFoundError(absl::StrCat("there is no backup ", *backup_id, " in ", backup_dir,
                                             "; the backups there are ", absl::StrJoin(ids, ", ")));
   }
-  status = engine->RestoreDBFromBackup(*backup_id, data_dir, data_dir);
-  return FromRocks(status, absl::StrCat("restore backup ", *backup_id, " into ", data_dir));
+  return FromRocks(engine->RestoreDBFromBackup(*backup_id, data_dir, data_dir),
+                   absl::StrCat("restore backup ", *backup_id, " into ", data_dir));
 }
 
 }  // namespace samrad::storage
