@@ -118,7 +118,9 @@ void EventHub::PublishQueue(const std::string& unit, const v1::QueueEvent& event
     if (shut_down_) return;
     sinks = SnapshotTopic<QueueSink>(queue_topics_, unit);
   }
-  for (const auto& sink : sinks) sink->Deliver(event);
+  if (sinks.empty()) return;
+  const auto shared = std::make_shared<const v1::QueueEvent>(event);
+  for (const auto& sink : sinks) sink->DeliverShared(shared);
 }
 
 void EventHub::PublishThread(const std::string& thread_id, const v1::ThreadEvent& event) {
@@ -128,7 +130,9 @@ void EventHub::PublishThread(const std::string& thread_id, const v1::ThreadEvent
     if (shut_down_) return;
     sinks = SnapshotTopic<ThreadSink>(thread_topics_, thread_id);
   }
-  for (const auto& sink : sinks) sink->Deliver(event);
+  if (sinks.empty()) return;
+  const auto shared = std::make_shared<const v1::ThreadEvent>(event);
+  for (const auto& sink : sinks) sink->DeliverShared(shared);
 }
 
 void EventHub::Shutdown(const absl::Status& reason) {

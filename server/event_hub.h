@@ -4,7 +4,9 @@
 // that reconnects reads what it missed with ListQueue / GetThread.
 //
 // Thread-safe. Publish delivers outside the hub's lock, so a sink may
-// unsubscribe from inside Deliver. Sinks must not block.
+// unsubscribe from inside Deliver. Sinks must not block. One publish copies
+// the event once and hands every subscriber of the topic that same copy
+// (DeliverShared): fan-out to N watchers costs N references, not N copies.
 #ifndef SAMRAD_SERVER_EVENT_HUB_H_
 #define SAMRAD_SERVER_EVENT_HUB_H_
 
@@ -29,6 +31,10 @@ class EventSink {
   virtual ~EventSink() = default;
   // Called for each published event; must return quickly.
   virtual void Deliver(const Event& event) = 0;
+  // What the hub calls: every sink of a topic gets the same immutable event,
+  // built once per publish, so a sink that keeps it (a stream's send queue)
+  // holds a reference instead of its own copy. The default delivers a view.
+  virtual void DeliverShared(const std::shared_ptr<const Event>& event) { Deliver(*event); }
   // Called once when the hub shuts down; no Deliver follows.
   virtual void Close(const absl::Status& reason) = 0;
 };

@@ -73,8 +73,16 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
     State(EventStream* stream, StreamCharge charge) : stream_(stream), charge_(charge) {}
 
     void Deliver(const Event& event) override {
+      DeliverShared(std::make_shared<const Event>(event));
+    }
+    // The hub's path: the stream queues a reference to the one copy every
+    // watcher of the topic shares (gRPC serialises a const message safely
+    // from several threads). Its bytes are still counted against this
+    // stream's cap and charged to StreamMemory per stream, as if it were a
+    // copy: the budget stays an upper bound whatever the sharing.
+    void DeliverShared(const std::shared_ptr<const Event>& event) override {
       // on_live_ is set before started_ (under mu_) and never changes after.
-      if (Enqueue(event) && on_live_) on_live_(event);
+      if (Enqueue(event) && on_live_) on_live_(*event);
     }
     void Close(const absl::Status& reason) override { RequestFinish(ToGrpcStatus(reason)); }
 
@@ -104,14 +112,14 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
     // Queues a live `event` for writing (held back while the backlog pages);
     // false when it was not queued (held, dropped after a finish, or the
     // stream or the relay's stream memory is full).
-    bool Enqueue(Event event) {
+    bool Enqueue(std::shared_ptr<const Event> event) {
       const Event* start_write = nullptr;
       std::optional<grpc::Status> finish;
       bool queued = false;
       {
         std::lock_guard<std::mutex> lock(mu_);
         if (finish_requested_) return false;
-        const size_t event_bytes = event.ByteSizeLong();
+        const size_t event_bytes = event->ByteSizeLong();
         const bool empty = queue_.empty() && held_.empty();
         std::optional<grpc::Status> refused;
         if (queue_.size() + held_.size() >= kMaxStreamBacklogEvents ||
@@ -168,7 +176,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
         const bool keep_writing = !finish_requested_ || (ok && pending_finish_.ok());
         if (!queue_.empty() && keep_writing) {
           writing_ = true;
-          next = &queue_.front().event;
+          next = queue_.front().event.get();
         } else if (finish_requested_) {
           finish = MaybeFinishLocked();
         }
@@ -191,7 +199,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
 
    private:
     struct Queued {
-      Event event;
+      std::shared_ptr<const Event> event;  // possibly shared with other streams
       size_t bytes;
     };
 
@@ -218,13 +226,14 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
     // Appends a charged event to the send queue; returns the event to
     // StartWrite when no write was outstanding. Sets *finish when `end_after_`
     // matches and the stream can finish at once.
-    const Event* PushLocked(Event event, size_t bytes, std::optional<grpc::Status>* finish) {
-      const bool last = end_after_ && end_after_(event);
+    const Event* PushLocked(std::shared_ptr<const Event> event, size_t bytes,
+                            std::optional<grpc::Status>* finish) {
+      const bool last = end_after_ && end_after_(*event);
       queue_.push_back(Queued{std::move(event), bytes});
       const Event* start_write = nullptr;
       if (!writing_) {
         writing_ = true;
-        start_write = &queue_.front().event;
+        start_write = queue_.front().event.get();
       }
       if (last) {
         // Delivered, then the stream ends with OK once the write is done.
@@ -251,7 +260,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
       }
       actions->finish = MaybeFinishLocked();
     }
-    void PushInto(Event event, size_t bytes, Actions* actions) {
+    void PushInto(std::shared_ptr<const Event> event, size_t bytes, Actions* actions) {
       const Event* w = PushLocked(std::move(event), bytes, &actions->finish);
       if (w != nullptr) actions->start_write = w;
     }
@@ -317,7 +326,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
                 charge_.memory->ForceCharge(charge_.stream_class, bytes);
               }
               queued_bytes_ += bytes;
-              PushInto(std::move(e), bytes, &actions);
+              PushInto(std::make_shared<const Event>(std::move(e)), bytes, &actions);
               if (finish_requested_) break;
             }
             if (!page->more && !finish_requested_) FinishBacklogLocked(&actions);
@@ -328,13 +337,13 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
         if (done) break;
       }
       // Held live events became queued: audit them like any live delivery.
-      std::vector<Event> released;
+      std::vector<std::shared_ptr<const Event>> released;
       {
         std::lock_guard<std::mutex> lock(mu_);
         released.swap(released_live_);
       }
       if (on_live_) {
-        for (const Event& e : released) on_live_(e);
+        for (const auto& e : released) on_live_(*e);
       }
     }
 
@@ -345,7 +354,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
       std::deque<Queued> held;
       held.swap(held_);
       for (Queued& q : held) {
-        if (finish_requested_ || (skip_live_ && skip_live_(q.event))) {
+        if (finish_requested_ || (skip_live_ && skip_live_(*q.event))) {
           UnchargeLocked(q.bytes);
           continue;
         }
@@ -366,9 +375,9 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
     const StreamCharge charge_;
     std::mutex mu_;
     std::deque<Queued> queue_;
-    size_t queued_bytes_ = 0;           // bytes of queue_ and held_, all charged
-    std::deque<Queued> held_;           // live events waiting for the backlog to finish
-    std::vector<Event> released_live_;  // held events just queued, for on_live_
+    size_t queued_bytes_ = 0;  // bytes of queue_ and held_, all charged
+    std::deque<Queued> held_;  // live events waiting for the backlog to finish
+    std::vector<std::shared_ptr<const Event>> released_live_;  // held, just queued: on_live_
     Pager pager_;
     std::function<bool(const Event&)> skip_live_;
     std::function<bool(const Event&)> end_after_;

@@ -14,6 +14,7 @@
 #include "server/authz.h"
 #include "server/config.h"
 #include "server/event_hub.h"
+#include "server/event_stream.h"
 #include "server/identity.h"
 #include "server/limits.h"
 #include "server/log.h"
@@ -516,6 +517,65 @@ TEST(EventHubTest, DeliversPerUnitAndPerThreadAndClosesOnShutdown) {
   EXPECT_EQ(thread->closed.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(hub.SubscribeQueue("a", {"serial-1", ""}, unit_a).status().code(),
             absl::StatusCode::kUnavailable);
+}
+
+// Records the shared event it was handed, to see that fan-out shares one copy.
+class SharedRecordingSink : public EventSink<v1::QueueEvent> {
+ public:
+  void Deliver(const v1::QueueEvent&) override { ADD_FAILURE() << "the hub delivers shared"; }
+  void DeliverShared(const std::shared_ptr<const v1::QueueEvent>& e) override {
+    events.push_back(e);
+  }
+  void Close(const absl::Status&) override {}
+  std::vector<std::shared_ptr<const v1::QueueEvent>> events;
+};
+
+// One publish to a unit with many watchers copies the event once: every sink
+// gets the same object, byte-identical to what was published.
+TEST(EventHubTest, FanOutHandsEveryWatcherTheSameEvent) {
+  EventHub hub;
+  std::vector<std::shared_ptr<SharedRecordingSink>> sinks;
+  for (int i = 0; i < 50; ++i) {
+    sinks.push_back(std::make_shared<SharedRecordingSink>());
+    ASSERT_TRUE(hub.SubscribeQueue("a", {absl::StrCat("s", i), ""}, sinks.back()).ok());
+  }
+  v1::QueueEvent q;
+  q.set_kind(v1::QueueEvent::KIND_NEW);
+  q.mutable_thread()->set_thread_id("0123456789abcdef");
+  hub.PublishQueue("a", q);
+  ASSERT_EQ(sinks[0]->events.size(), 1u);
+  const std::string published = q.SerializeAsString();
+  EXPECT_EQ(sinks[0]->events[0]->SerializeAsString(), published);
+  for (const auto& sink : sinks) {
+    ASSERT_EQ(sink->events.size(), 1u);
+    EXPECT_EQ(sink->events[0].get(), sinks[0]->events[0].get());
+  }
+}
+
+// Sharing does not discount the memory accounting: N streams holding one
+// shared event are charged N times its size, each against its own cap, and
+// every byte comes back when the streams are done.
+TEST(EventHubTest, SharedEventIsChargedToEveryStream) {
+  StreamMemory memory(size_t{1} << 20, 50);
+  EventHub hub;
+  v1::QueueEvent q;
+  q.set_kind(v1::QueueEvent::KIND_NEW);
+  q.mutable_thread()->set_thread_id(std::string(64, 'a'));
+  const size_t bytes = q.ByteSizeLong();
+  constexpr int kStreams = 20;
+  // Small enough that a stream's cap fits one event: the second one ends it.
+  StreamCharge charge{&memory, StreamClass::kProfessional, bytes, bytes};
+  std::vector<std::unique_ptr<EventStream<v1::QueueEvent>>> streams;
+  for (int i = 0; i < kStreams; ++i) {
+    streams.push_back(std::make_unique<EventStream<v1::QueueEvent>>(charge, nullptr));
+    ASSERT_TRUE(hub.SubscribeQueue("a", {absl::StrCat("s", i), ""}, streams.back()->state()).ok());
+  }
+  hub.PublishQueue("a", q);  // not started: held for each stream, and charged
+  EXPECT_EQ(memory.used(), kStreams * bytes);
+  hub.PublishQueue("a", q);  // past every stream's own cap: refused, not charged
+  EXPECT_EQ(memory.used(), kStreams * bytes);
+  for (auto& stream : streams) stream->state()->ReleaseAll();
+  EXPECT_EQ(memory.used(), 0u);
 }
 
 TEST(EventHubTest, CloseOwnerEndsOnlyThatCertificatesStreams) {
