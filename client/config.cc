@@ -116,7 +116,7 @@ absl::StatusOr<v1::ClientProfile> LoadProfile(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFileToString(path, 1024 * 1024);
   if (!text.ok()) {
     if (text.status().code() == absl::StatusCode::kNotFound) {
-      return ConfigError(Localized(absl::StatusCode::kNotFound, Msg::kLzNoProfile, {path}));
+      return ConfigError(Localized(absl::StatusCode::kNotFound, Msg::kNoProfile, {path}));
     }
     return ConfigError(text.status());
   }

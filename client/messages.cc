@@ -1119,7 +1119,6 @@ constexpr Entry kTable[] = {
      "nyckeln öppnar inte filen (har lösenfrasen ändrats?)"},
     {Msg::kLzFileDamaged, "the file is damaged (authentication failed)",
      "filen är skadad (äktheten kunde inte bekräftas)"},
-    {Msg::kLzNoProfile, "no profile at $0", "det finns ingen profil i $0"},
     {Msg::kLzProfileNotText, "profile $0 is not valid text format: $1",
      "profilen $0 är inte giltigt textformat: $1"},
     {Msg::kLzProfileInvalid, "profile $0: $1", "profilen $0: $1"},

@@ -506,7 +506,6 @@ enum class Msg {
   kLzPassphraseWrong,
   kLzKeyDoesNotOpen,
   kLzFileDamaged,
-  kLzNoProfile,
   kLzProfileNotText,
   kLzProfileInvalid,
   kLzFieldNotSet,

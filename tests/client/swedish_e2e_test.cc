@@ -283,7 +283,7 @@ std::vector<std::string> EnglishLocalizedPhrases() {
     for (absl::string_view part : absl::StrSplit(en.Get(static_cast<Msg>(i)), '$')) {
       if (!part.empty() && absl::ascii_isdigit(part[0])) part.remove_prefix(1);
       part = absl::StripAsciiWhitespace(absl::StripSuffix(absl::StripPrefix(part, ":"), ":"));
-      if (part.size() >= 8) phrases.emplace_back(part);
+      if (part.size() >= 8 && absl::StrContains(part, " ")) phrases.emplace_back(part);
     }
   }
   return phrases;
@@ -326,7 +326,7 @@ TEST_F(SwedishE2eTest, ClientErrorsAreSwedish) {
   // A profile that is not there, and one that is not a profile.
   expect_swedish("a missing profile",
                  Sv("pro", {"cases"}, "", {{"SAMRAD_CONFIG", dir().File("none.conf")}}),
-                 "det finns ingen profil i " + dir().File("none.conf"));
+                 "ingen profil i " + dir().File("none.conf"));
   const std::string garbage = dir().File("garbage.conf");
   ASSERT_TRUE(WriteFileAtomically(garbage, "relay_adress: \"x\"\n", 0600).ok());
   expect_swedish("an unreadable profile", Sv("pro", {"cases"}, "", {{"SAMRAD_CONFIG", garbage}}),
