@@ -24,6 +24,7 @@
 #include "client/exit_codes.h"
 #include "client/file_util.h"
 #include "client/keystore.h"
+#include "client/localized_status.h"
 #include "crypto/keys.h"
 
 namespace samrad::client {
@@ -180,6 +181,9 @@ std::string EncodeAgentRequest(const AgentRequest& request) {
   return out;
 }
 
+// The "agent request: ..." texts below stay English: only a foreign or buggy
+// program on the user's own socket can provoke them, and the agent does not
+// show them to a person.
 absl::StatusOr<size_t> AgentRequestPayloadLength(absl::string_view header) {
   if (header.size() != kAgentHeaderLen) {
     return absl::InvalidArgumentError("agent request: short header");
@@ -279,26 +283,26 @@ absl::StatusOr<crypto::SecretBytes> AskAgent(const std::string& socket_path,
     ~Closer() { ::close(fd); }
   } closer{fd};
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof(*addr)) != 0) {
-    return absl::NotFoundError(absl::StrCat("no agent listens on ", socket_path));
+    return Localized(absl::StatusCode::kNotFound, Msg::kLzNoAgentListens, {socket_path});
   }
   if (PeerUid(fd) != static_cast<int64_t>(::getuid())) {
-    return absl::PermissionDeniedError("the agent socket belongs to another user");
+    return Localized(absl::StatusCode::kPermissionDenied, Msg::kLzAgentOtherUser);
   }
   const std::string bytes = EncodeAgentRequest(request);
   if (!WriteFull(fd, crypto::AsBytes(bytes))) {
-    return absl::UnavailableError("the agent closed the connection");
+    return Localized(absl::StatusCode::kUnavailable, Msg::kLzAgentClosed);
   }
   const absl::Time deadline = absl::Now() + timeout;
   uint8_t header[kAgentHeaderLen];
   if (!ReadFull(fd, absl::MakeSpan(header), deadline) || header[0] != kAgentProtocolVersion) {
-    return absl::UnavailableError("the agent did not answer");
+    return Localized(absl::StatusCode::kUnavailable, Msg::kLzAgentNoAnswer);
   }
   crypto::SecretBytes payload((size_t{header[2]} << 8) | header[3]);
   if (!ReadFull(fd, payload.mutable_span(), deadline)) {
-    return absl::UnavailableError("the agent's answer was cut short");
+    return Localized(absl::StatusCode::kUnavailable, Msg::kLzAgentCutShort);
   }
   if (header[1] != static_cast<uint8_t>(AgentStatus::kOk)) {
-    return absl::FailedPreconditionError("the agent refused the request");
+    return Localized(absl::StatusCode::kFailedPrecondition, Msg::kLzAgentRefused);
   }
   return payload;
 }
@@ -309,10 +313,10 @@ absl::StatusOr<crypto::SecretBytes> AgentKeyMaterial(const std::string& dir,
   if (absl::Status s = CheckSocketDir(dir, false, messages); !s.ok()) return s;
   absl::StatusOr<std::string> socket = AgentSocketPath(dir, keystore_path);
   if (!socket.ok()) return socket.status();
-  if (!PathExists(*socket)) return absl::NotFoundError("no agent");
+  if (!PathExists(*socket)) return Localized(absl::StatusCode::kNotFound, Msg::kLzNoAgent);
   absl::StatusOr<crypto::SecretBytes> material =
       AskAgent(*socket, {AgentOp::kGetKey, CanonicalKeystorePath(keystore_path)});
-  if (material.ok() && material->size() != kSealingKeyMaterialLen) {
+  if (material.ok() && material->size() != kSealingKeyMaterialLen) {  // a bug: English
     return absl::UnavailableError("the agent's key has the wrong size");
   }
   return material;
@@ -325,11 +329,11 @@ absl::StatusOr<int> ListenAgentSocket(const std::string& socket_path) {
   if (::lstat(socket_path.c_str(), &st) == 0) {
     if (AskAgent(socket_path, {AgentOp::kStatus, "/"}).status().code() !=
         absl::StatusCode::kNotFound) {
-      return absl::AlreadyExistsError(absl::StrCat("an agent already listens on ", socket_path));
+      return Localized(absl::StatusCode::kAlreadyExists, Msg::kLzAgentAlreadyListens,
+                       {socket_path});
     }
     if (!S_ISSOCK(st.st_mode)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(socket_path, " exists and is not a socket; remove it"));
+      return Localized(absl::StatusCode::kFailedPrecondition, Msg::kLzNotASocket, {socket_path});
     }
     ::unlink(socket_path.c_str());  // stale: its agent is gone
   }
@@ -340,7 +344,7 @@ absl::StatusOr<int> ListenAgentSocket(const std::string& socket_path) {
   ::umask(old_mask);
   if (bound != 0 || ::listen(fd, 16) != 0) {
     ::close(fd);
-    return absl::UnknownError(absl::StrCat("cannot listen on ", socket_path));
+    return Localized(absl::StatusCode::kUnknown, Msg::kLzCannotListen, {socket_path});
   }
   return fd;
 }
@@ -398,7 +402,7 @@ absl::StatusOr<pid_t> StartAgentProcess(const AgentConfig& config, int listen_fd
   } while (n < 0 && errno == EINTR);
   ::close(ready[0]);
   if (n != static_cast<ssize_t>(sizeof(agent)) || agent <= 0) {
-    return absl::UnknownError("the agent did not start");
+    return Localized(absl::StatusCode::kUnknown, Msg::kLzAgentDidNotStart);
   }
   return agent;
 }

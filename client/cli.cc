@@ -9,6 +9,7 @@
 #include "client/case_filter.h"
 #include "client/commands.h"
 #include "client/exit_codes.h"
+#include "client/localized_status.h"
 #include "client/man_page.h"
 #include "client/output.h"
 #include "client/relay_client.h"
@@ -416,9 +417,12 @@ void ReportFailure(const absl::Status& status, ExitCode code, const Messages& me
   if (status.message().empty()) return;
   // The relay's refusal in the user's language (its reason), never its
   // English unmarked.
-  const std::optional<std::string> relay_text = RelayRefusalText(status, messages);
+  // A status built deep in the client with a message id (localized_status.h)
+  // likewise.
+  std::optional<std::string> text = LocalizedText(status, messages);
+  if (!text.has_value()) text = RelayRefusalText(status, messages);
   std::string line =
-      messages.Format(Msg::kErrorPrefix, relay_text.value_or(std::string(status.message())));
+      messages.Format(Msg::kErrorPrefix, text.value_or(std::string(status.message())));
   std::string hint = messages.Format(FailureHint(status, code));
   // Usage errors already say where help is; some messages say what to do.
   if (!hint.empty() && code != ExitCode::kUsage && !HasOwnAdvice(status)) {

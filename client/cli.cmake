@@ -22,6 +22,7 @@ add_library(samrad_client
   exit_codes.cc
   file_util.cc
   keystore.cc
+  localized_status.cc
   man_page.cc
   messages.cc
   output.cc

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "client/exit_codes.h"
+#include "client/localized_status.h"
 #include "client/values.h"
 #include "common/ids.h"
 
@@ -77,9 +78,11 @@ std::string FormatMessage(const Messages& messages, const OpenedMessage& message
                     messages.Format(Msg::kReferralNote, message.body.referred_to_unit()), ")");
   }
   absl::StrAppend(&out, "\n");
-  std::string text = message.status.ok()
-                         ? message.body.text()
-                         : messages.Format(Msg::kUnreadable, message.status.message());
+  std::string text =
+      message.status.ok()
+          ? message.body.text()
+          : messages.Format(Msg::kUnreadable, LocalizedText(message.status, messages)
+                                                  .value_or(std::string(message.status.message())));
   absl::string_view body = text;
   while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.remove_suffix(1);
   for (absl::string_view line : absl::StrSplit(body, '\n')) {

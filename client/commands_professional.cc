@@ -12,6 +12,7 @@
 #include "client/config.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
+#include "client/localized_status.h"
 #include "client/status_class.h"
 #include "client/unread.h"
 #include "client/values.h"
@@ -55,7 +56,9 @@ absl::Status PendingFailure(const Messages& messages, const std::string& ref,
   const bool transient = ClassifyFailure(status) == FailureKind::kTransient;
   // The relay's refusal in the user's language, then our advice: the whole
   // line is ours, so the relay's own words are dropped below.
-  std::string message = RelayRefusalText(status, messages).value_or(std::string(status.message()));
+  std::optional<std::string> said = LocalizedText(status, messages);
+  if (!said.has_value()) said = RelayRefusalText(status, messages);
+  std::string message = said.value_or(std::string(status.message()));
   if (!message.empty() && message.back() != '.') message += ".";
   absl::StrAppend(&message, " ",
                   messages.Format(transient ? Msg::kAskPending : Msg::kAskPermanent, ref));
@@ -64,7 +67,7 @@ absl::Status PendingFailure(const Messages& messages, const std::string& ref,
   absl::Status out(status.code(), message);
   status.ForEachPayload(
       [&out](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
-  return WithOwnAdvice(WithExitCode(ForgetRelayWords(std::move(out)), code));
+  return WithOwnAdvice(WithExitCode(ForgetLocalizedText(ForgetRelayWords(std::move(out))), code));
 }
 
 // Refuses, before anything is written or sealed, a question the relay would

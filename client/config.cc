@@ -6,6 +6,7 @@
 #include "absl/strings/strip.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
+#include "client/localized_status.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 
@@ -96,12 +97,13 @@ absl::Status ValidateProfile(const v1::ClientProfile& profile) {
         absl::StrCat("relay_address \"", address, "\" is not host:port"));
   }
   if (profile.client_cert_path().empty())
-    return absl::InvalidArgumentError("client_cert_path is not set");
+    return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzFieldNotSet, {"client_cert_path"});
   if (profile.client_key_path().empty())
-    return absl::InvalidArgumentError("client_key_path is not set");
-  if (profile.ca_cert_path().empty()) return absl::InvalidArgumentError("ca_cert_path is not set");
+    return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzFieldNotSet, {"client_key_path"});
+  if (profile.ca_cert_path().empty())
+    return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzFieldNotSet, {"ca_cert_path"});
   if (profile.keystore_path().empty())
-    return absl::InvalidArgumentError("keystore_path is not set");
+    return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzFieldNotSet, {"keystore_path"});
   absl::StatusOr<std::string> key = FromHex(profile.directory_public_key_hex());
   if (!key.ok() || key->size() != crypto::kEd25519KeyLen) {
     return absl::InvalidArgumentError(
@@ -114,18 +116,18 @@ absl::StatusOr<v1::ClientProfile> LoadProfile(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFileToString(path, 1024 * 1024);
   if (!text.ok()) {
     if (text.status().code() == absl::StatusCode::kNotFound) {
-      return ConfigError(absl::NotFoundError(absl::StrCat("no profile at ", path)));
+      return ConfigError(Localized(absl::StatusCode::kNotFound, Msg::kNoProfile, {path}));
     }
     return ConfigError(text.status());
   }
   v1::ClientProfile profile;
   if (absl::Status s = ParseTextProto(*text, &profile); !s.ok()) {
-    return ConfigError(absl::InvalidArgumentError(
-        absl::StrCat("profile ", path, " is not valid text format: ", s.message())));
+    return ConfigError(
+        LocalizedWrap(absl::StatusCode::kInvalidArgument, Msg::kLzProfileNotText, {path}, s));
   }
   if (absl::Status s = ValidateProfile(profile); !s.ok()) {
     return ConfigError(
-        absl::InvalidArgumentError(absl::StrCat("profile ", path, ": ", s.message())));
+        LocalizedWrap(absl::StatusCode::kInvalidArgument, Msg::kLzProfileInvalid, {path}, s));
   }
   return profile;
 }

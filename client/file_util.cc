@@ -6,30 +6,49 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "client/localized_status.h"
 #include "crypto/random.h"
 
 namespace samrad::client {
 namespace {
 
-absl::Status ErrnoStatus(int err, absl::string_view what, const std::string& path) {
-  std::string message = absl::StrCat(what, " ", path, ": ", std::strerror(err));
+// The status for `err` from an operation on `path`, in the user's language:
+// `what` is the sentence ("cannot open $0: $1"). The common causes a person
+// can meet are localized; any other errno keeps strerror's (English) text.
+absl::Status ErrnoStatus(int err, Msg what, const std::string& path) {
+  absl::StatusCode code = absl::StatusCode::kUnknown;
+  std::optional<Msg> cause;
   switch (err) {
     case ENOENT:
     case ENOTDIR:
-      return absl::NotFoundError(message);
+      code = absl::StatusCode::kNotFound;
+      cause = Msg::kLzErrNoSuchFile;
+      break;
     case EACCES:
     case EPERM:
+      code = absl::StatusCode::kPermissionDenied;
+      cause = Msg::kLzErrPermission;
+      break;
     case EROFS:
-      return absl::PermissionDeniedError(message);
+      code = absl::StatusCode::kPermissionDenied;
+      cause = Msg::kLzErrReadOnly;
+      break;
     case ENOSPC:
     case EDQUOT:
+      code = absl::StatusCode::kResourceExhausted;
+      cause = Msg::kLzErrNoSpace;
+      break;
     case EFBIG:
-      return absl::ResourceExhaustedError(message);
+      code = absl::StatusCode::kResourceExhausted;
+      break;
     default:
-      return absl::UnknownError(message);
+      break;
   }
+  if (cause.has_value()) return LocalizedWrap(code, what, {path}, Localized(code, *cause));
+  return Localized(code, what, {path, std::strerror(err)});
 }
 
 // Closes `fd` when it goes out of scope unless released.
@@ -57,7 +76,7 @@ absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return ErrnoStatus(errno, "cannot write", path);
+      return ErrnoStatus(errno, Msg::kLzCannotWrite, path);
     }
     data.remove_prefix(static_cast<size_t>(n));
   }
@@ -66,9 +85,9 @@ absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
 
 absl::Status FsyncDirectory(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus(errno, "cannot open directory", dir);
+  if (fd < 0) return ErrnoStatus(errno, Msg::kLzCannotOpen, dir);
   FdCloser closer(fd);
-  if (::fsync(fd) != 0) return ErrnoStatus(errno, "cannot fsync directory", dir);
+  if (::fsync(fd) != 0) return ErrnoStatus(errno, Msg::kLzCannotWrite, dir);
   return absl::OkStatus();
 }
 
@@ -94,7 +113,7 @@ bool PathExists(const std::string& path) {
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path, size_t max_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
+  if (fd < 0) return ErrnoStatus(errno, Msg::kLzCannotOpen, path);
   FdCloser closer(fd);
   std::string out;
   char buf[16384];
@@ -102,7 +121,7 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path, size_t max
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return ErrnoStatus(errno, "cannot read", path);
+      return ErrnoStatus(errno, Msg::kLzCannotRead, path);
     }
     if (n == 0) break;
     if (out.size() + static_cast<size_t>(n) > max_bytes) {
@@ -118,7 +137,7 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view cont
   const std::string dir = DirName(path);
   const std::string temp = absl::StrCat(path, ".tmp-", crypto::RandomId().substr(0, 12));
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return ErrnoStatus(errno, "cannot create", temp);
+  if (fd < 0) return ErrnoStatus(errno, Msg::kLzCannotCreate, temp);
   FdCloser closer(fd);
   auto fail = [&](absl::Status status) {
     ::unlink(temp.c_str());
@@ -126,13 +145,14 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view cont
   };
   // O_CREAT honours the umask; the mode must be exact for private files.
   if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
-    return fail(ErrnoStatus(errno, "cannot chmod", temp));
+    return fail(ErrnoStatus(errno, Msg::kLzCannotWrite, temp));
   }
   if (absl::Status s = WriteAll(fd, contents, temp); !s.ok()) return fail(s);
-  if (::fsync(fd) != 0) return fail(ErrnoStatus(errno, "cannot fsync", temp));
-  if (int err = closer.CloseNow(); err != 0) return fail(ErrnoStatus(err, "cannot close", temp));
+  if (::fsync(fd) != 0) return fail(ErrnoStatus(errno, Msg::kLzCannotWrite, temp));
+  if (int err = closer.CloseNow(); err != 0)
+    return fail(ErrnoStatus(err, Msg::kLzCannotWrite, temp));
   if (::rename(temp.c_str(), path.c_str()) != 0) {
-    return fail(ErrnoStatus(errno, "cannot rename over", path));
+    return fail(ErrnoStatus(errno, Msg::kLzCannotReplace, path));
   }
   return FsyncDirectory(dir);
 }
@@ -149,7 +169,7 @@ absl::Status MakeDirectories(const std::string& path, int mode) {
     if (absl::Status s = MakeDirectories(parent, mode); !s.ok()) return s;
   }
   if (::mkdir(path.c_str(), static_cast<mode_t>(mode)) != 0 && errno != EEXIST) {
-    return ErrnoStatus(errno, "cannot create directory", path);
+    return ErrnoStatus(errno, Msg::kLzCannotCreateDir, path);
   }
   return absl::OkStatus();
 }

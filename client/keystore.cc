@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
+#include "client/localized_status.h"
 
 namespace samrad::client {
 namespace {
@@ -89,7 +90,7 @@ absl::StatusOr<std::unique_ptr<Keystore>> Keystore::OpenFile(const std::string& 
   absl::StatusOr<std::string> bytes = ReadFileToString(path, 300u * 1024 * 1024);
   if (!bytes.ok()) {
     if (bytes.status().code() == absl::StatusCode::kNotFound) {
-      return absl::NotFoundError(absl::StrCat("no keystore at ", path));
+      return Localized(absl::StatusCode::kNotFound, Msg::kLzNoKeystore, {path});
     }
     return KeystoreError(bytes.status());
   }
@@ -99,19 +100,19 @@ absl::StatusOr<std::unique_ptr<Keystore>> Keystore::OpenFile(const std::string& 
                : absl::StatusOr<crypto::SecretBytes>(key.status());
   if (!plain.ok()) {
     if (plain.status().code() == absl::StatusCode::kUnauthenticated) {
-      return KeystoreError(absl::UnauthenticatedError(
-          absl::StrCat("the passphrase for keystore ", path, " is wrong")));
+      return KeystoreError(
+          Localized(absl::StatusCode::kUnauthenticated, Msg::kLzWrongPassphrase, {path}));
     }
     return KeystoreError(
-        absl::Status(plain.status().code(),
-                     absl::StrCat("keystore ", path, " is damaged: ", plain.status().message())));
+        LocalizedWrap(plain.status().code(), Msg::kLzKeystoreDamaged, {path}, plain.status()));
   }
   std::unique_ptr<Keystore> ks(new Keystore(path, std::move(*key)));
   ks->file_version_ = version;
   if (!ks->contents_.ParseFromArray(plain->data(), static_cast<int>(plain->size())) ||
       ks->contents_.version() != kContentsVersion) {
-    return KeystoreError(absl::DataLossError(
-        absl::StrCat("keystore ", path, " is damaged: its contents do not parse")));
+    return KeystoreError(
+        LocalizedWrap(absl::StatusCode::kDataLoss, Msg::kLzKeystoreDamaged, {path},
+                      Localized(absl::StatusCode::kDataLoss, Msg::kLzContentsDoNotParse)));
   }
   return ks;
 }
@@ -139,14 +140,11 @@ absl::Status Keystore::Save() {
   absl::StatusOr<std::unique_ptr<FileLock>> lock = FileLock::Acquire(path_ + ".lock");
   if (!lock.ok()) return lock.status();
   if (FileVersion(path_) != file_version_) {
-    return WithExitCode(
-        absl::AbortedError(absl::StrCat("keystore ", path_,
-                                        " was changed by another samrad meanwhile; nothing was "
-                                        "saved, run the command again")),
-        ExitCode::kConflict);
+    return WithExitCode(Localized(absl::StatusCode::kAborted, Msg::kLzKeystoreChanged, {path_}),
+                        ExitCode::kConflict);
   }
   std::string plain;
-  if (!contents_.SerializeToString(&plain)) {
+  if (!contents_.SerializeToString(&plain)) {  // a bug: English on purpose
     return absl::InternalError("cannot serialise the keystore");
   }
   absl::StatusOr<std::string> sealed = SealWithKey(kKeystoreMagic, plain, key_);
@@ -188,7 +186,7 @@ absl::StatusOr<const v1::AdviserKeyPair*> Keystore::CurrentAdviserKeys() const {
     if (best == nullptr || pair.created_at_unix_ms() > best->created_at_unix_ms()) best = &pair;
   }
   if (best == nullptr) {
-    return absl::NotFoundError("this keystore holds no adviser keys; run `samrad keygen`");
+    return Localized(absl::StatusCode::kNotFound, Msg::kLzNoAdviserKeys);
   }
   return best;
 }
@@ -210,22 +208,20 @@ int Keystore::PruneAdviserKeys(int64_t cutoff_unix_ms) {
 absl::StatusOr<v1::ThreadKeys*> Keystore::FindThread(absl::string_view reference) {
   std::string ref = absl::AsciiStrToLower(reference);
   if (ref.size() < kMinReferenceLen) {
-    return absl::InvalidArgumentError(absl::StrCat("case reference \"", reference,
-                                                   "\" is too short; give at least ",
-                                                   kMinReferenceLen, " characters"));
+    return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzRefTooShort,
+                     {std::string(reference), absl::StrCat(kMinReferenceLen)});
   }
   v1::ThreadKeys* found = nullptr;
   for (auto& thread : *contents_.mutable_threads()) {
     if (!absl::StartsWith(thread.thread_id(), ref)) continue;
     if (found != nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "case reference \"", reference, "\" matches several cases; give more characters"));
+      return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzRefAmbiguous,
+                       {std::string(reference)});
     }
     found = &thread;
   }
   if (found == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("no case \"", reference, "\" in this keystore; `samrad cases` lists them"));
+    return Localized(absl::StatusCode::kNotFound, Msg::kLzNoSuchCase, {std::string(reference)});
   }
   return found;
 }

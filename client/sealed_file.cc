@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/file_util.h"
+#include "client/localized_status.h"
 #include "crypto/aead.h"
 #include "crypto/keys.h"
 
@@ -69,25 +70,25 @@ struct Header {
 
 absl::StatusOr<Header> ParseHeader(absl::string_view magic, absl::string_view bytes) {
   if (bytes.size() < kSealedHeaderLen + crypto::kAeadTagLen) {
-    return absl::DataLossError("the file is truncated");
+    return Localized(absl::StatusCode::kDataLoss, Msg::kLzFileTruncated);
   }
   if (bytes.substr(0, kSealedMagicLen) != magic) {
-    return absl::DataLossError("the file is not of the expected kind (wrong magic)");
+    return Localized(absl::StatusCode::kDataLoss, Msg::kLzFileWrongKind);
   }
   if (!crypto::ConstantTimeEquals(AsBytes(HeaderDigest(bytes.substr(0, kDigestOffset))),
                                   AsBytes(bytes.substr(kDigestOffset, kDigestLen)))) {
-    return absl::DataLossError("the file header is damaged");
+    return Localized(absl::StatusCode::kDataLoss, Msg::kLzFileHeaderDamaged);
   }
   if (static_cast<uint8_t>(bytes[8]) != kFormatVersion ||
       static_cast<uint8_t>(bytes[9]) != kKdfArgon2id || bytes[10] != 0 || bytes[11] != 0) {
-    return absl::DataLossError("unknown file format version");
+    return Localized(absl::StatusCode::kDataLoss, Msg::kLzFileUnknownVersion);
   }
   Header h;
   h.params.time_cost = GetU32(bytes, 12);
   h.params.memory_kib = GetU32(bytes, 16);
   h.params.parallelism = GetU32(bytes, 20);
   if (!ValidateArgon2Params(h.params).ok()) {
-    return absl::DataLossError("the key derivation parameters in the header are out of range");
+    return Localized(absl::StatusCode::kDataLoss, Msg::kLzFileParamsOutOfRange);
   }
   h.salt = bytes.substr(24, kSaltLen);
   h.check = bytes.substr(40, kCheckLen);
@@ -95,7 +96,7 @@ absl::StatusOr<Header> ParseHeader(absl::string_view magic, absl::string_view by
   uint32_t ct_len = GetU32(bytes, kCiphertextLenOffset);
   if (ct_len < crypto::kAeadTagLen || ct_len > kMaxCiphertextLen ||
       bytes.size() != kSealedHeaderLen + ct_len) {
-    return absl::DataLossError("the file is truncated or has extra bytes");
+    return Localized(absl::StatusCode::kDataLoss, Msg::kLzFileTruncatedOrExtra);
   }
   h.aad = bytes.substr(0, kSealedHeaderLen);
   h.ciphertext = bytes.substr(kSealedHeaderLen);
@@ -104,6 +105,8 @@ absl::StatusOr<Header> ParseHeader(absl::string_view magic, absl::string_view by
 
 }  // namespace
 
+// Stays English: the parameters come from this program (a file's header is
+// checked in ParseHeader, localized), so only a bug gets here.
 absl::Status ValidateArgon2Params(const Argon2Params& p) {
   if (p.time_cost < 1 || p.time_cost > 64) {
     return absl::InvalidArgumentError("Argon2 time cost must be 1..64");
@@ -119,7 +122,8 @@ absl::Status ValidateArgon2Params(const Argon2Params& p) {
 
 absl::StatusOr<SealingKey> NewSealingKey(const SecretBytes& passphrase, const Argon2Params& params,
                                          crypto::RandomSource& rng) {
-  if (passphrase.empty()) return absl::InvalidArgumentError("the passphrase is empty");
+  if (passphrase.empty())
+    return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzPassphraseEmpty);
   if (absl::Status s = ValidateArgon2Params(params); !s.ok()) return s;
   SealingKey key;
   key.salt = crypto::RandomString(kSaltLen, rng);
@@ -141,17 +145,19 @@ absl::StatusOr<SealingKey> DeriveSealingKey(absl::string_view magic, absl::strin
 
 absl::StatusOr<SealingKey> SealingKeyForFile(absl::string_view magic, absl::string_view file_bytes,
                                              SecretBytes material) {
-  if (material.size() != kSealingKeyMaterialLen) {
+  if (material.size() != kSealingKeyMaterialLen) {  // a bug: English on purpose
     return absl::InvalidArgumentError("sealing key material must be 64 bytes");
   }
   absl::StatusOr<Header> h = ParseHeader(magic, file_bytes);
   if (!h.ok()) return h.status();
   if (!crypto::ConstantTimeEquals(material.span().subspan(kKeyLen, kCheckLen), AsBytes(h->check))) {
-    return absl::UnauthenticatedError("the passphrase is wrong");
+    return Localized(absl::StatusCode::kUnauthenticated, Msg::kLzPassphraseWrong);
   }
   return SealingKey{std::move(material), std::string(h->salt), h->params};
 }
 
+// The malformed-argument texts below stay English: only a bug can provoke
+// them (the size limit is checked before sealing by the commands).
 absl::StatusOr<std::string> SealWithKey(absl::string_view magic, absl::string_view plaintext,
                                         const SealingKey& key, crypto::RandomSource& rng) {
   if (magic.size() != kSealedMagicLen) {
@@ -215,7 +221,7 @@ absl::Status CheckSealingKey(absl::string_view magic, absl::string_view file_byt
       key.params.parallelism != h->params.parallelism ||
       !crypto::ConstantTimeEquals(key.material.span().subspan(kKeyLen, kCheckLen),
                                   AsBytes(h->check))) {
-    return absl::UnauthenticatedError("the key does not open this file (passphrase changed?)");
+    return Localized(absl::StatusCode::kUnauthenticated, Msg::kLzKeyDoesNotOpen);
   }
   return absl::OkStatus();
 }
@@ -229,7 +235,7 @@ absl::StatusOr<SecretBytes> OpenWithKey(absl::string_view magic, absl::string_vi
       crypto::AeadOpen(crypto::AeadAlgorithm::kAes256Gcm, key.material.span().subspan(0, kKeyLen),
                        AsBytes(h->nonce), AsBytes(h->ciphertext), AsBytes(h->aad));
   if (!plain.ok()) {
-    return absl::DataLossError("the file is damaged (authentication failed)");
+    return Localized(absl::StatusCode::kDataLoss, Msg::kLzFileDamaged);
   }
   SecretBytes out = SecretBytes::FromString(*plain);
   WipeString(*plain);

@@ -20,6 +20,7 @@
 #include "client/exit_codes.h"
 #include "client/file_util.h"
 #include "client/guard.h"
+#include "client/localized_status.h"
 #include "client/output.h"
 #include "crypto/directory.h"
 
@@ -192,10 +193,9 @@ absl::StatusOr<crypto::SecretBytes> Session::ReadPassphrase(absl::string_view fl
   if (!file.empty()) {
     absl::StatusOr<std::string> contents = ReadFileToString(file, 64 * 1024);
     if (!contents.ok()) {
-      return WithExitCode(
-          absl::Status(contents.status().code(), absl::StrCat("cannot read the passphrase file: ",
-                                                              contents.status().message())),
-          ExitCode::kConfig);
+      return WithExitCode(LocalizedWrap(contents.status().code(), Msg::kLzCannotReadPassphraseFile,
+                                        {}, contents.status()),
+                          ExitCode::kConfig);
     }
     if (ReadableByOthers(file)) err() << msg().Format(Msg::kPassphraseFileReadable, file) << "\n";
     absl::string_view line = *contents;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/exit_codes.h"
+#include "client/localized_status.h"
 
 namespace samrad::client {
 absl::StatusOr<std::vector<crypto::X25519PublicKey>> UnitRecipients(const v1::UnitEntry& unit) {
@@ -16,10 +17,7 @@ absl::StatusOr<std::vector<crypto::X25519PublicKey>> UnitRecipients(const v1::Un
   }
   if (keys.empty()) {
     return WithExitCode(
-        absl::FailedPreconditionError(absl::StrCat(
-            "unit \"", unit.unit_id(),
-            "\" has no advisers in the key directory, so nobody could read the message; "
-            "tell your administrator")),
+        Localized(absl::StatusCode::kFailedPrecondition, Msg::kLzUnitNoAdvisers, {unit.unit_id()}),
         ExitCode::kDirectory);
   }
   return keys;
@@ -50,8 +48,7 @@ absl::StatusOr<SignerInfo> FindAdviserSigner(const v1::KeyDirectory& directory,
   for (const std::string& revoked : directory.revoked_signing_keys()) {
     absl::StatusOr<crypto::Ed25519PublicKey> key = crypto::Ed25519PublicKey::FromBytes(revoked);
     if (key.ok() && key->KeyId() == sender_key_id) {
-      return absl::PermissionDeniedError(
-          "signed by a revoked key: the directory says this key must never be trusted again");
+      return Localized(absl::StatusCode::kPermissionDenied, Msg::kLzSignedByRevoked);
     }
   }
   for (const auto& unit : directory.units()) {
@@ -60,9 +57,8 @@ absl::StatusOr<SignerInfo> FindAdviserSigner(const v1::KeyDirectory& directory,
           crypto::Ed25519PublicKey::FromBytes(adviser.signing_public_key());
       if (!key.ok() || key->KeyId() != sender_key_id) continue;
       if (!Contains(allowed_units, unit.unit_id())) {
-        return absl::PermissionDeniedError(absl::StrCat("signed by adviser ", adviser.adviser_id(),
-                                                        " of unit ", unit.unit_id(),
-                                                        ", which this case was never with"));
+        return Localized(absl::StatusCode::kPermissionDenied, Msg::kLzSignedByOtherUnit,
+                         {adviser.adviser_id(), unit.unit_id()});
       }
       return SignerInfo{*key, adviser.adviser_id(), unit.unit_id()};
     }
@@ -77,11 +73,10 @@ absl::StatusOr<SignerInfo> FindAdviserSigner(const v1::KeyDirectory& directory,
         Contains(allowed_units, known.unit())) {
       return SignerInfo{*key, known.adviser_id(), known.unit()};
     }
-    return absl::PermissionDeniedError(
-        absl::StrCat("signed by a key no longer in the directory (adviser ", known.adviser_id(),
-                     " of unit ", known.unit(), "); not verified"));
+    return Localized(absl::StatusCode::kPermissionDenied, Msg::kLzSignedByRemovedKey,
+                     {known.adviser_id(), known.unit()});
   }
-  return absl::NotFoundError("signed by a key that no verified directory lists");
+  return Localized(absl::StatusCode::kNotFound, Msg::kLzSignedByUnknownKey);
 }
 
 bool IsIntegrityFailure(const absl::Status& status) {
@@ -144,12 +139,11 @@ absl::StatusOr<v1::EnvelopeBody> OpenFirstMessageAsAdviser(
   absl::StatusOr<crypto::Ed25519PublicKey> thread_key =
       crypto::Ed25519PublicKey::FromBytes(body->thread_signing_public_key());
   if (!thread_key.ok() || thread_key->KeyId() != envelope.header.sender_key_id()) {
-    return absl::PermissionDeniedError(
-        "the first message is not signed by the thread key it carries");
+    return Localized(absl::StatusCode::kPermissionDenied, Msg::kLzFirstNotSignedByThreadKey);
   }
   if (absl::Status s = crypto::VerifyEnvelopeSignature(envelope, *thread_key); !s.ok()) return s;
   if (body->thread_reply_public_key().size() != crypto::kX25519KeyLen) {
-    return absl::PermissionDeniedError("the first message carries no thread reply key");
+    return Localized(absl::StatusCode::kPermissionDenied, Msg::kLzFirstNoReplyKey);
   }
   return body;
 }
@@ -160,7 +154,7 @@ absl::StatusOr<ThreadPrivateKeys> LoadThreadKeys(const v1::ThreadKeys& stored) {
   absl::StatusOr<crypto::Ed25519PrivateKey> signing =
       crypto::Ed25519PrivateKey::Deserialize(crypto::AsBytes(stored.signing_private_key()));
   if (!reply.ok() || !signing.ok()) {
-    return WithExitCode(absl::DataLossError("the keystore holds damaged keys for this case"),
+    return WithExitCode(Localized(absl::StatusCode::kDataLoss, Msg::kLzDamagedCaseKeys),
                         ExitCode::kKeystore);
   }
   return ThreadPrivateKeys{std::move(*reply), std::move(*signing)};
@@ -182,16 +176,15 @@ absl::StatusOr<AdviserPrivateKeys> LoadAdviserKeys(const v1::KeystoreContents& c
     absl::StatusOr<crypto::Ed25519PrivateKey> sig =
         crypto::Ed25519PrivateKey::Deserialize(crypto::AsBytes(pair->signing_private_key()));
     if (!enc.ok() || !sig.ok()) {
-      return WithExitCode(absl::DataLossError("the keystore holds damaged adviser keys"),
+      return WithExitCode(Localized(absl::StatusCode::kDataLoss, Msg::kLzDamagedAdviserKeys),
                           ExitCode::kKeystore);
     }
     keys.encryption.push_back(std::move(*enc));
     keys.signing.push_back(std::move(*sig));
   }
   if (keys.encryption.empty()) {
-    return WithExitCode(
-        absl::FailedPreconditionError("this keystore holds no adviser keys; run `samrad keygen`"),
-        ExitCode::kConfig);
+    return WithExitCode(Localized(absl::StatusCode::kFailedPrecondition, Msg::kLzNoAdviserKeys),
+                        ExitCode::kConfig);
   }
   return keys;
 }
@@ -268,14 +261,13 @@ OpenedThread OpenThread(const v1::ThreadView& view, const v1::KeyDirectory& dire
     absl::StatusOr<v1::EnvelopeBody> body;
     std::string signer_unit;
     if (recipient == nullptr) {
-      body = absl::NotFoundError("not addressed to any of my keys");
+      body = Localized(absl::StatusCode::kNotFound, Msg::kLzNotAddressedToMe);
     } else if (opened.role == v1::SENDER_ROLE_PROFESSIONAL) {
       if (!state.thread_signing_key.has_value() && opened.sequence == 1) {
         body =
             OpenFirstMessageAsAdviser(*envelope, expected, *recipient, message->extra_recipients());
       } else if (!state.thread_signing_key.has_value()) {
-        body =
-            absl::FailedPreconditionError("the thread key is unknown (first message unreadable)");
+        body = Localized(absl::StatusCode::kFailedPrecondition, Msg::kLzThreadKeyUnknown);
       } else {
         body =
             crypto::OpenEnvelope(*envelope, expected, *state.thread_signing_key, *recipient, extra);
@@ -305,7 +297,7 @@ OpenedThread OpenThread(const v1::ThreadView& view, const v1::KeyDirectory& dire
 
     if (body.ok() && opened.sequence == 1) {
       if (opened.role != v1::SENDER_ROLE_PROFESSIONAL) {
-        body = absl::PermissionDeniedError("the first message is not the professional's question");
+        body = Localized(absl::StatusCode::kPermissionDenied, Msg::kLzFirstNotQuestion);
       } else {
         state.units = {envelope->header.unit()};
         thread.thread_reply_public_key = body->thread_reply_public_key();
@@ -320,12 +312,14 @@ OpenedThread OpenThread(const v1::ThreadView& view, const v1::KeyDirectory& dire
       const std::string& referred = body->referred_to_unit();
       const std::string& sealed_for = envelope->header.unit();
       if (!referred.empty() && signer_unit != current) {
-        body = absl::PermissionDeniedError(absl::StrCat(
-            "a referral to ", referred, " signed by an adviser of ",
-            signer_unit.empty() ? "no unit" : signer_unit, " while the case was with ", current));
+        body = signer_unit.empty()
+                   ? Localized(absl::StatusCode::kPermissionDenied, Msg::kLzReferralNoUnit,
+                               {referred, current})
+                   : Localized(absl::StatusCode::kPermissionDenied, Msg::kLzReferralWrongUnit,
+                               {referred, signer_unit, current});
       } else if (sealed_for != (referred.empty() ? current : referred)) {
-        body = absl::FailedPreconditionError(
-            absl::StrCat("sealed for unit ", sealed_for, " while the case was with ", current));
+        body = Localized(absl::StatusCode::kFailedPrecondition, Msg::kLzSealedForOtherUnit,
+                         {sealed_for, current});
       } else if (!referred.empty()) {
         state.units.push_back(referred);
       }

@@ -6,6 +6,8 @@ samrad_add_test(NAME client_output_test LABEL unit
   SOURCES output_test.cc LIBS samrad_client)
 samrad_add_test(NAME client_config_test LABEL unit
   SOURCES config_test.cc LIBS samrad_client)
+samrad_add_test(NAME client_localized_status_test LABEL unit
+  SOURCES localized_status_test.cc LIBS samrad_client)
 samrad_add_test(NAME client_keystore_test LABEL unit
   SOURCES keystore_test.cc LIBS samrad_client)
 samrad_add_test(NAME client_directory_admin_test LABEL unit

@@ -16,10 +16,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cli_relay_fixture.h"
+#include "client/file_util.h"
+#include "client/messages.h"
 #include "common/reasons.h"
 
 namespace samrad::client::testing {
@@ -269,6 +272,82 @@ TEST_F(SwedishE2eTest, RelayRefusalsAreSwedish) {
   expect_swedish("claiming a closed case", claim_closed);
   EXPECT_TRUE(absl::StrContains(claim_closed.err, "reläet nekade: ärendet " + ref + " är stängt"))
       << claim_closed.err;
+}
+
+// The fixed English parts (between placeholders) of every message the
+// client's deep code gives through client/localized_status.h.
+std::vector<std::string> EnglishLocalizedPhrases() {
+  std::vector<std::string> phrases;
+  const Messages en(Language::kEnglish);
+  for (int i = static_cast<int>(Msg::kLzNoKeystore); i < static_cast<int>(Msg::kCount_); ++i) {
+    for (absl::string_view part : absl::StrSplit(en.Get(static_cast<Msg>(i)), '$')) {
+      if (!part.empty() && absl::ascii_isdigit(part[0])) part.remove_prefix(1);
+      part = absl::StripAsciiWhitespace(absl::StripSuffix(absl::StripPrefix(part, ":"), ":"));
+      if (part.size() >= 8 && absl::StrContains(part, " ")) phrases.emplace_back(part);
+    }
+  }
+  return phrases;
+}
+
+// The client's own errors under a Swedish locale (keystore, passphrase,
+// profile, damaged files): each says what is wrong in Swedish, and no
+// English sentence of the localized messages reaches the user.
+TEST_F(SwedishE2eTest, ClientErrorsAreSwedish) {
+  ASSERT_NO_FATAL_FAILURE(StartDeployment({}));
+  const std::vector<std::string> english = EnglishLocalizedPhrases();
+  ASSERT_GT(english.size(), 25u);
+  auto expect_swedish = [&](const std::string& what, const ProcessResult& result,
+                            const std::string& swedish) {
+    EXPECT_NE(result.exit_code, 0) << what << " succeeded:\n" << result.out;
+    EXPECT_TRUE(absl::StartsWith(result.err, "samrad: ")) << what << ":\n" << result.err;
+    EXPECT_TRUE(absl::StrContains(result.err, swedish)) << what << ":\n" << result.err;
+    for (const std::string& phrase : english) {
+      EXPECT_FALSE(absl::StrContains(result.err, phrase))
+          << what << " shows the English \"" << phrase << "\":\n"
+          << result.err;
+    }
+    EXPECT_FALSE(absl::StrContains(result.err, "cannot ")) << what << ":\n" << result.err;
+  };
+  const std::string keystore = dir().File("pro.keystore");
+  const std::string wrong_pass = dir().File("wrong.pass");
+  ASSERT_TRUE(WriteFileAtomically(wrong_pass, "not the passphrase of pro\n", 0600).ok());
+
+  // A wrong passphrase.
+  expect_swedish("a wrong passphrase",
+                 Sv("pro", {"cases"}, "", {{"SAMRAD_PASSPHRASE_FILE", wrong_pass}}),
+                 "lösenfrasen för nyckelarkivet " + keystore + " är fel");
+
+  // A passphrase file that is not there.
+  expect_swedish(
+      "a missing passphrase file",
+      Sv("pro", {"cases"}, "", {{"SAMRAD_PASSPHRASE_FILE", dir().File("none.pass")}}),
+      "kan inte öppna " + dir().File("none.pass") + ": filen eller katalogen finns inte");
+
+  // A profile that is not there, and one that is not a profile.
+  expect_swedish("a missing profile",
+                 Sv("pro", {"cases"}, "", {{"SAMRAD_CONFIG", dir().File("none.conf")}}),
+                 "ingen profil i " + dir().File("none.conf"));
+  const std::string garbage = dir().File("garbage.conf");
+  ASSERT_TRUE(WriteFileAtomically(garbage, "relay_adress: \"x\"\n", 0600).ok());
+  expect_swedish("an unreadable profile", Sv("pro", {"cases"}, "", {{"SAMRAD_CONFIG", garbage}}),
+                 "profilen " + garbage + " är inte giltigt textformat");
+
+  // A damaged (tampered) keystore, then no keystore at all.
+  absl::StatusOr<std::string> bytes = ReadFileToString(keystore);
+  ASSERT_TRUE(bytes.ok());
+  std::string tampered = *bytes;
+  tampered[tampered.size() - 5] ^= 0x01;
+  ASSERT_TRUE(WriteFileAtomically(keystore, tampered, 0600).ok());
+  expect_swedish("a tampered keystore", Sv("pro", {"cases"}), "nyckelarkivet " + keystore);
+  ASSERT_TRUE(WriteFileAtomically(keystore, *bytes, 0600).ok());
+  std::filesystem::rename(keystore, keystore + ".away");
+  expect_swedish("a missing keystore", Sv("pro", {"cases"}),
+                 "det finns inget nyckelarkiv i " + keystore);
+  std::filesystem::rename(keystore + ".away", keystore);
+
+  // An unknown case reference, and one too short.
+  expect_swedish("an unknown case", Sv("pro", {"show", "abcdef12"}), "inget ärende \"abcdef12\"");
+  expect_swedish("a short reference", Sv("pro", {"show", "ab"}), "ärendereferensen \"ab\"");
 }
 
 }  // namespace

@@ -1,0 +1,45 @@
+// Statuses whose text is a message id (client/messages.h) rather than a
+// fixed English sentence, for code deep in the client that has no Messages
+// object (keystore, sealed files, profile, ...).
+//
+// Localized() sets the English text as the status message (logs, tests,
+// English users) and attaches the message id and its arguments as a
+// payload; the CLI's error printer (cli.cc ReportFailure) renders that
+// payload in the user's language. LocalizedWrap() composes: the outer
+// message's last placeholder receives the inner status's text, rendered at
+// print time in the same language (localized itself when the inner status
+// is, else its English message). Same idea as the relay's reasons
+// (common/reasons.h): a payload, never parsing English.
+#ifndef SAMRAD_CLIENT_LOCALIZED_STATUS_H_
+#define SAMRAD_CLIENT_LOCALIZED_STATUS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "client/messages.h"
+
+namespace samrad::client {
+
+// A status with `code` whose text is message `id` with `args` ($0, $1, ...).
+// `code` must not be kOk.
+absl::Status Localized(absl::StatusCode code, Msg id, std::vector<std::string> args = {});
+
+// A status with `code` whose text is message `id` with `args` followed by
+// the text of `inner` as the last argument. Keeps inner's other payloads
+// (exit code, advice marks). `inner` must not be OK.
+absl::Status LocalizedWrap(absl::StatusCode code, Msg id, std::vector<std::string> args,
+                           const absl::Status& inner);
+
+// The text of a Localized/LocalizedWrap status in `messages`' language;
+// nullopt when `status` carries no localized text (or it does not decode).
+std::optional<std::string> LocalizedText(const absl::Status& status, const Messages& messages);
+
+// `status` without its localized text (for a caller that has rendered it
+// into a new message of its own).
+absl::Status ForgetLocalizedText(absl::Status status);
+
+}  // namespace samrad::client
+
+#endif  // SAMRAD_CLIENT_LOCALIZED_STATUS_H_

@@ -1,0 +1,69 @@
+// client/localized_status.h: a status built with a message id reads in the
+// user's language at print time, composes with wrapped statuses, and keeps
+// the other payloads (exit codes) of what it wraps.
+#include "client/localized_status.h"
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "client/exit_codes.h"
+
+namespace samrad::client {
+namespace {
+
+const Messages kEn(Language::kEnglish);
+const Messages kSv(Language::kSwedish);
+
+TEST(LocalizedStatusTest, MessageIsEnglishAndPayloadRendersSwedish) {
+  absl::Status status =
+      Localized(absl::StatusCode::kNotFound, Msg::kLzNoKeystore, {"/tmp/x.keystore"});
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(status.message(), "no keystore at /tmp/x.keystore");
+  EXPECT_EQ(LocalizedText(status, kEn), "no keystore at /tmp/x.keystore");
+  EXPECT_EQ(LocalizedText(status, kSv), "det finns inget nyckelarkiv i /tmp/x.keystore");
+}
+
+TEST(LocalizedStatusTest, WrapRendersTheInnerTextInTheSameLanguage) {
+  absl::Status inner = WithExitCode(Localized(absl::StatusCode::kDataLoss, Msg::kLzFileDamaged),
+                                    ExitCode::kKeystore);
+  absl::Status outer =
+      LocalizedWrap(absl::StatusCode::kDataLoss, Msg::kLzKeystoreDamaged, {"k"}, inner);
+  EXPECT_EQ(outer.message(), "keystore k is damaged: the file is damaged (authentication failed)");
+  EXPECT_EQ(LocalizedText(outer, kSv),
+            "nyckelarkivet k är skadat: filen är skadad (äktheten kunde inte bekräftas)");
+  EXPECT_EQ(ExitCodeOf(outer), ExitCode::kKeystore);  // inner's payloads kept
+
+  // Twice wrapped, and an inner status without a message id (its English
+  // text is all there is).
+  absl::Status twice =
+      LocalizedWrap(absl::StatusCode::kDataLoss, Msg::kLzProfileInvalid, {"p"}, outer);
+  EXPECT_EQ(LocalizedText(twice, kSv),
+            "profilen p: nyckelarkivet k är skadat: filen är skadad (äktheten kunde inte "
+            "bekräftas)");
+  absl::Status plain = LocalizedWrap(absl::StatusCode::kInvalidArgument, Msg::kLzProfileNotText,
+                                     {"p"}, absl::InvalidArgumentError("1:3: no field"));
+  EXPECT_EQ(LocalizedText(plain, kSv), "profilen p är inte giltigt textformat: 1:3: no field");
+}
+
+TEST(LocalizedStatusTest, PlainAndForgottenStatusesHaveNoLocalizedText) {
+  EXPECT_FALSE(LocalizedText(absl::NotFoundError("no"), kSv).has_value());
+  absl::Status status = Localized(absl::StatusCode::kUnauthenticated, Msg::kLzPassphraseWrong);
+  EXPECT_FALSE(LocalizedText(ForgetLocalizedText(status), kSv).has_value());
+  // A payload that does not decode is ignored, never rendered half.
+  absl::Status bad = absl::UnknownError("x");
+  bad.SetPayload("samrad.client/localized", absl::Cord("99999"));
+  EXPECT_FALSE(LocalizedText(bad, kSv).has_value());
+  bad.SetPayload("samrad.client/localized", absl::Cord("3L100:short"));
+  EXPECT_FALSE(LocalizedText(bad, kSv).has_value());
+}
+
+TEST(LocalizedStatusTest, EveryLocalizedMessageHasItsOwnSwedishText) {
+  for (int i = static_cast<int>(Msg::kLzNoKeystore); i < static_cast<int>(Msg::kCount_); ++i) {
+    const Msg id = static_cast<Msg>(i);
+    EXPECT_NE(kEn.Get(id), kSv.Get(id)) << i;
+    EXPECT_FALSE(kSv.Get(id).empty()) << i;
+  }
+}
+
+}  // namespace
+}  // namespace samrad::client
