@@ -224,10 +224,6 @@ absl::StatusOr<std::string> AuditHash(const v1::AuditEntry& entry) {
   return crypto::Sha256(input);
 }
 
-std::string MonthOf(int64_t unix_ms) {
-  return absl::FormatTime("%Y-%m", absl::FromUnixMillis(unix_ms), absl::UTCTimeZone());
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> ComputeAuditHash(const v1::AuditEntry& entry) {
@@ -617,7 +613,7 @@ class StoreImpl final : public Store {
     return VerifyAuditChainOf(*rocks_, *keyring_, nullptr);
   }
 
-  absl::StatusOr<std::vector<v1::StatsRow>> Stats(const v1::StatsRequest& request) override;
+  absl::StatusOr<std::vector<v1::StatsRow>> Stats(const StatsQuery& query) override;
 
   // ---- Maintenance ----
 
@@ -1681,144 +1677,17 @@ absl::StatusOr<QueuePageResult> StoreImpl::ScanQueue(const QueueQuery& query,
 
 // ---- Stats ----
 
-absl::StatusOr<StatsWindow> StatsPeriodWindow(const v1::StatsRequest& request, int64_t now_ms) {
-  if (request.from_unix_ms() != 0 || request.to_unix_ms() != 0) {
-    return absl::InvalidArgumentError(
-        "statistics are no longer given for date ranges (from/to), only for a whole calendar "
-        "month, quarter or year, so that two queries cannot be subtracted; set period, year "
-        "and index");
-  }
-  if (request.year() < 2000 || request.year() > 2999) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("statistics year ", request.year(), " is not in 2000..2999"));
-  }
-  int first_month = 1;
-  int months = 12;
-  switch (request.period()) {
-    case v1::STATS_PERIOD_MONTH:
-      if (request.index() < 1 || request.index() > 12) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("statistics month ", request.index(), " is not in 1..12"));
-      }
-      first_month = request.index();
-      months = 1;
-      break;
-    case v1::STATS_PERIOD_QUARTER:
-      if (request.index() < 1 || request.index() > 4) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("statistics quarter ", request.index(), " is not in 1..4"));
-      }
-      first_month = 3 * request.index() - 2;
-      months = 3;
-      break;
-    case v1::STATS_PERIOD_YEAR:
-      if (request.index() != 0) {
-        return absl::InvalidArgumentError("a statistics year takes index 0");
-      }
-      break;
-    default:
-      return absl::InvalidArgumentError("statistics period must be month, quarter or year");
-  }
-  const absl::TimeZone utc = absl::UTCTimeZone();
-  const absl::Time begin = absl::FromCivil(absl::CivilMonth(request.year(), first_month), utc);
-  const absl::Time end =
-      absl::FromCivil(absl::CivilMonth(request.year(), first_month) + months, utc);
-  StatsWindow window{absl::ToUnixMillis(begin), absl::ToUnixMillis(end)};
-  if (window.to_unix_ms > now_ms) {
-    return reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kPeriodNotEnded,
-                          {absl::FormatTime("%Y-%m-%d", end, utc)});
-  }
-  return window;
-}
-
-absl::StatusOr<std::vector<v1::StatsRow>> StoreImpl::Stats(const v1::StatsRequest& request) {
-  static constexpr std::string_view kDimensions[] = {"unit", "county", "category", "month"};
-  for (const std::string& dimension : request.group_by()) {
-    if (std::find(std::begin(kDimensions), std::end(kDimensions), dimension) ==
-        std::end(kDimensions)) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown statistics dimension '",
-                                                     dimension.substr(0, 32),
-                                                     "'; use unit, county, category or month"));
-    }
-  }
-  absl::StatusOr<StatsWindow> window = StatsPeriodWindow(request, options_.clock());
-  if (!window.ok()) return window.status();
-  // The base: one cell per (month, unit, county, category) of threads
-  // created in the window. Base cells never depend on the query.
-  struct BaseCell {
-    uint64_t count = 0;
-    std::vector<int64_t> answer_ms;
-  };
-  using BaseKey = std::array<std::string, 4>;  // month, unit, county, category
-  std::map<BaseKey, BaseCell> base;
+absl::StatusOr<std::vector<v1::StatsRow>> StoreImpl::Stats(const StatsQuery& query) {
+  SAMRAD_ASSIGN_OR_RETURN(StatsAccumulator stats, StatsAccumulator::Start(query, options_.clock()));
   absl::Status status = ForEach(schema::kThreads, "", [&](const rocksdb::Iterator& it) {
     absl::StatusOr<v1::ThreadRecord> thread =
         OpenProto<v1::ThreadRecord>(schema::kThreads, it.key(), it.value());
     if (!thread.ok()) return thread.status();
-    const int64_t created = thread->created_at_unix_ms();
-    if (created < window->from_unix_ms || created >= window->to_unix_ms) return absl::OkStatus();
-    BaseCell& cell = base[BaseKey{MonthOf(created), thread->unit(), thread->metadata().county(),
-                                  v1::Category_Name(thread->metadata().category())}];
-    ++cell.count;
-    if (thread->first_answer_at_unix_ms() > 0) {
-      cell.answer_ms.push_back(thread->first_answer_at_unix_ms() - created);
-    }
+    stats.Add(*thread);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  // Every group is a sum of whole base cells: cells of 5 or more are added
-  // in, cells of 1..4 only counted as suppressed (docs/DESIGN.md).
-  struct Group {
-    std::map<std::string, std::string> values;
-    uint64_t published = 0;
-    uint32_t suppressed = 0;
-    std::vector<int64_t> answer_ms;
-  };
-  std::map<std::vector<std::string>, Group> groups;
-  for (const auto& [key, cell] : base) {
-    std::vector<std::string> group_key;
-    std::map<std::string, std::string> values;
-    for (const std::string& dimension : request.group_by()) {
-      const size_t at = dimension == "month"    ? 0
-                        : dimension == "unit"   ? 1
-                        : dimension == "county" ? 2
-                                                : 3;
-      group_key.push_back(key[at]);
-      values[dimension] = key[at];
-    }
-    Group& group = groups[group_key];
-    group.values = std::move(values);
-    if (cell.count < kStatsMinCell) {
-      ++group.suppressed;
-      continue;
-    }
-    group.published += cell.count;
-    group.answer_ms.insert(group.answer_ms.end(), cell.answer_ms.begin(), cell.answer_ms.end());
-  }
-  std::vector<v1::StatsRow> rows;
-  for (auto& [key, group] : groups) {
-    v1::StatsRow row;
-    row.mutable_group()->insert(group.values.begin(), group.values.end());
-    row.set_published_count(group.published);
-    row.set_suppressed_cells(group.suppressed);
-    if (group.suppressed == 0) {
-      row.set_count(absl::StrCat(group.published));
-    } else if (group.published == 0 && group.suppressed == 1) {
-      row.set_count("<5");
-    } else {
-      row.set_count(absl::StrCat(group.published, "+"));
-    }
-    std::vector<int64_t>& v = group.answer_ms;
-    if (v.empty()) {
-      row.set_median_ms_to_first_answer(-1);
-    } else {
-      std::sort(v.begin(), v.end());
-      const size_t n = v.size();
-      row.set_median_ms_to_first_answer(n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
+  return stats.Rows();
 }
 
 // ---- Retention ----

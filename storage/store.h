@@ -42,46 +42,16 @@
 #include "proto/directory.pb.h"
 #include "proto/records.pb.h"
 #include "proto/relay.pb.h"
+#include "storage/options.h"
+#include "storage/stats.h"
 
 namespace samrad::storage {
-
-// The schema version this code writes and understands. Opening a store with a
-// higher version is refused with FAILED_PRECONDITION.
-inline constexpr uint32_t kSchemaVersion = 1;
-
-struct StoreOptions {
-  // Directory of the RocksDB store. Created (with its parents) when missing
-  // and create_if_missing.
-  std::string data_dir;
-  bool create_if_missing = true;
-  // Key-encryption key, exactly 32 bytes. A store created under one KEK
-  // refuses to open under another (FAILED_PRECONDITION, "wrong KEK").
-  crypto::SecretBytes kek;
-  // Memory bounds. Defaults keep the relay well under 256 MiB resident.
-  size_t block_cache_bytes =
-      128u << 20;  // shared LRU block cache (filters + index pinned at high priority)
-  size_t write_buffer_bytes = 16u << 20;  // per column family memtable
-  int max_write_buffer_number = 2;
-  // Wall clock in Unix milliseconds; injected for tests. Default: system clock.
-  std::function<int64_t()> clock;
-  // Statistics hook (the relay's metrics): called on the commit thread after
-  // each group's synced write with the number of queued writes in the group
-  // and the microseconds the write took (WAL append plus fsync), whether or
-  // not it succeeded. Not called for a group with nothing to write. Must be
-  // cheap and must not block or call into the store. Optional.
-  std::function<void(size_t ops, int64_t write_micros)> on_group_written;
-};
 
 // Reads a KEK: a file of exactly 32 raw bytes, or 64 hex characters (a
 // trailing newline is allowed). INVALID_ARGUMENT / NOT_FOUND with the path.
 absl::StatusOr<crypto::SecretBytes> LoadKekFile(const std::string& path);
 // Reads a KEK of 64 hex characters from environment variable `name`.
 absl::StatusOr<crypto::SecretBytes> LoadKekEnv(const std::string& name);
-
-// True when `status` is the RESOURCE_EXHAUSTED of a write that failed because
-// the store's volume is full. Its message names RocksDB's files, which is for
-// the operator's log; an answer to a client should say less (server/status.cc).
-bool IsDiskFull(const absl::Status& status);
 
 template <typename T>
 using Callback = absl::AnyInvocable<void(absl::StatusOr<T>) &&>;
@@ -123,18 +93,6 @@ struct QueuePageResult {
   std::vector<v1::ThreadRecord> threads;  // urgency (acute first), then oldest first
   std::string next_cursor;                // empty on the last page
 };
-
-// Statistics (Store::Stats): base cells below this are suppressed.
-inline constexpr uint64_t kStatsMinCell = 5;
-
-// The [from, to) milliseconds of a statistics request's calendar period
-// (UTC). INVALID_ARGUMENT for a from/to range or a bad period, year or
-// index; FAILED_PRECONDITION when the period ends after `now_ms`.
-struct StatsWindow {
-  int64_t from_unix_ms = 0;
-  int64_t to_unix_ms = 0;
-};
-absl::StatusOr<StatsWindow> StatsPeriodWindow(const v1::StatsRequest& request, int64_t now_ms);
 
 struct RetentionPolicy {
   int closed_days = 90;    // purge CLOSED threads closed longer ago than this
@@ -335,7 +293,7 @@ class Store {
   // OK, or DATA_LOSS naming the first entry whose hash or link is broken.
   virtual absl::Status VerifyAuditChain() = 0;
   // Counts and median time to first answer for threads created in one
-  // whole, ended calendar period (request.period/year/index, UTC), grouped
+  // whole, ended calendar period (query.period/year/index, UTC), grouped
   // by any of unit, county, category, month. The suppression rule
   // (docs/DESIGN.md, "Statistics that cannot be differenced"): the base is
   // one cell per (month, unit, county, category); a base cell of 1..4
@@ -346,7 +304,7 @@ class Store {
   // stored count. INVALID_ARGUMENT for an unknown dimension, a bad period
   // or a from/to range; FAILED_PRECONDITION for a period not yet ended.
   // Scans every thread record.
-  virtual absl::StatusOr<std::vector<v1::StatsRow>> Stats(const v1::StatsRequest& request) = 0;
+  virtual absl::StatusOr<std::vector<v1::StatsRow>> Stats(const StatsQuery& query) = 0;
 
   // ---- Maintenance ----
   // These block until their writes are durable: never call them from a
