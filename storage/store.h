@@ -23,7 +23,28 @@
 // cause until it is fixed; then the store recovers by itself. Reads go on.
 //
 // Reads are synchronous and see every write whose callback has run.
-// All methods are thread-safe.
+//
+// Ownership: Store::Open returns the only owner. Arguments are taken by
+// value (moved in) or read during the call; every callback is run exactly
+// once, also for a write queued while the store closes (UNAVAILABLE "the
+// store is closing"), and the destructor returns only after every queued
+// write's callback has run.
+//
+// Thread-safety: all methods are thread-safe and may be called from any
+// thread, except that the blocking maintenance methods must not be called
+// from a Store callback (they wait for the commit thread).
+//
+// Error codes every method may return besides those it names:
+// RESOURCE_EXHAUSTED for a write on a full volume (IsDiskFull is true; see
+// options.h); DATA_LOSS when a stored value does not open under the keyring
+// or does not parse ("run fsck"); UNAVAILABLE or INTERNAL with RocksDB's
+// message for other I/O failures. A refusal that a person can act on carries
+// a reason of common/reasons.h (FAILED_PRECONDITION, NOT_FOUND, ...), so the
+// relay can say it in the user's language.
+//
+// The parts behind this interface (commit pipeline, write operations, audit
+// chain, queries, retention, backup, key rotation) are described in
+// docs/DESIGN.md, "Storage layering".
 #ifndef SAMRAD_STORAGE_STORE_H_
 #define SAMRAD_STORAGE_STORE_H_
 
@@ -166,7 +187,10 @@ class Store {
   // Creates `thread` (state OPEN, last_sequence 1) with `first` (sequence 1).
   // A byte-identical resubmit of first.message_id returns the original with
   // duplicate = true; the same id with other bytes is ALREADY_EXISTS; an
-  // existing thread id is ALREADY_EXISTS.
+  // existing thread id is ALREADY_EXISTS. INVALID_ARGUMENT for a malformed
+  // thread id, unit or message (empty envelope, wrong sender fields, a first
+  // message from an adviser, or of another thread); FAILED_PRECONDITION for
+  // a first message with a sequence above 1.
   virtual void CreateThread(v1::ThreadRecord thread, v1::StoredMessage first,
                             Callback<Appended> done) = 0;
 
@@ -242,11 +266,15 @@ class Store {
                      Callback<v1::ThreadRecord> done) = 0;
 
   // Stores a signed directory at `epoch`. FAILED_PRECONDITION unless epoch is
-  // higher than the stored one.
+  // higher than the stored one. INVALID_ARGUMENT for a malformed audit draft
+  // (as for every write taking one: unknown actor role, an actor id for a
+  // professional, no action).
   virtual void PutDirectory(v1::SignedDirectory directory, uint64_t epoch,
                             std::optional<AuditDraft> audit, DoneCallback done) = 0;
 
-  // Records a revoked certificate serial (idempotent).
+  // Records a revoked certificate serial (idempotent: OK, nothing written,
+  // when it is recorded already). INVALID_ARGUMENT for an empty or malformed
+  // serial_hex.
   virtual void Revoke(v1::RevocationRecord record, std::optional<AuditDraft> audit,
                       DoneCallback done) = 0;
 
@@ -258,11 +286,13 @@ class Store {
   virtual void Unrevoke(std::vector<std::string> stored_serials, std::optional<AuditDraft> audit,
                         Callback<v1::RevocationRecord> done) = 0;
 
-  // Appends an audit entry on its own (e.g. "read" by an adviser).
+  // Appends an audit entry on its own (e.g. "read" by an adviser); returns
+  // it with index, time and hashes. INVALID_ARGUMENT for a malformed draft.
   virtual void AppendAudit(AuditDraft audit, Callback<v1::AuditEntry> done) = 0;
 
   // ---- Reads (synchronous) ----
 
+  // NOT_FOUND when the thread does not exist.
   virtual absl::StatusOr<v1::ThreadRecord> GetThread(const std::string& thread_id) = 0;
   // Messages with sequence > after_sequence, ascending, at most `limit`
   // (0 = 1000). NOT_FOUND when the thread does not exist.
@@ -280,10 +310,14 @@ class Store {
   // NOT_FOUND when no message has this id.
   virtual absl::StatusOr<v1::StoredMessage> FindMessage(const std::string& message_id) = 0;
   // Served from the queue index: cost grows with the page, not the store.
+  // INVALID_ARGUMENT for a malformed unit, page_size outside 1..200, an
+  // unknown state or a malformed cursor.
   virtual absl::StatusOr<QueuePageResult> ListQueue(const QueueQuery& query) = 0;
   // NOT_FOUND before the first PutDirectory.
   virtual absl::StatusOr<v1::SignedDirectory> GetDirectory(uint64_t* epoch) = 0;
+  // Whether exactly this stored serial is revoked (the caller normalises).
   virtual absl::StatusOr<bool> IsRevoked(const std::string& serial_hex) = 0;
+  // Every revocation record, in key order.
   virtual absl::StatusOr<std::vector<v1::RevocationRecord>> ListRevoked() = 0;
   // Entries with index > after_index and at >= since_unix_ms, ascending, at
   // most limit (0 = 200, capped at 1000).
@@ -339,6 +373,8 @@ class Store {
   // every value is re-sealed. A rotation cut short by closing the store
   // resumes on the next Open.
   virtual absl::Status StartDekRotation() = 0;
+  // The running or last rotation's progress; never fails, never blocks on
+  // the rotation.
   virtual DekRotationProgress GetDekRotationProgress() = 0;
 
   // ---- Team access (DESIGN.md "Team access") ----
