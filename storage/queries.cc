@@ -21,6 +21,68 @@ namespace {
 // (filters on urgency/category). A page may come back short with a cursor.
 constexpr size_t kMaxQueueScan = 5000;
 
+// One requested state's range of a unit's queue index. One iterator per
+// state; a k-way merge on the order suffix (urgency rank, created, thread id)
+// yields the unit's queue in order.
+struct QueueCursor {
+  std::string prefix;
+  std::unique_ptr<rocksdb::Iterator> it;
+  bool valid() const { return it->Valid() && it->key().starts_with(ToSlice(prefix)); }
+  std::string_view suffix() const {
+    return std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size());
+  }
+};
+
+// A cursor per state, each positioned after `after` (an order suffix; empty:
+// from the start).
+std::vector<QueueCursor> OpenQueueCursors(const RocksHandle& rocks, const std::string& unit,
+                                          const std::vector<v1::ThreadState>& states,
+                                          const std::string& after,
+                                          const rocksdb::ReadOptions& read) {
+  std::vector<QueueCursor> cursors;
+  for (v1::ThreadState state : states) {
+    QueueCursor cursor;
+    cursor.prefix = schema::QueueUnitStatePrefix(unit, state);
+    cursor.it.reset(rocks.db()->NewIterator(read, rocks.cf(schema::kQueueIndex)));
+    cursor.it->Seek(cursor.prefix + after);
+    if (!after.empty() && cursor.valid() && cursor.suffix() == after) cursor.it->Next();
+    cursors.push_back(std::move(cursor));
+  }
+  return cursors;
+}
+
+// The cursor whose entry comes next in queue order; null when all are done.
+absl::StatusOr<QueueCursor*> NextInQueue(std::vector<QueueCursor>& cursors) {
+  QueueCursor* next = nullptr;
+  for (QueueCursor& cursor : cursors) {
+    if (!cursor.it->status().ok()) return FromRocks(cursor.it->status(), "scan queue");
+    if (cursor.valid() && (next == nullptr || cursor.suffix() < next->suffix())) next = &cursor;
+  }
+  return next;
+}
+
+// Whether the cursor's entry passes the query's urgency and category filters
+// (the category is in the sealed index value, opened only when asked for).
+absl::StatusOr<bool> QueueEntryWanted(const Keyring& keyring, const QueueQuery& query,
+                                      const QueueCursor& cursor) {
+  const uint8_t rank = static_cast<uint8_t>(cursor.suffix()[0]);
+  if (!query.urgencies.empty() &&
+      std::none_of(query.urgencies.begin(), query.urgencies.end(),
+                   [rank](v1::Urgency u) { return schema::UrgencyRank(u) == rank; })) {
+    return false;
+  }
+  if (query.categories.empty()) return true;
+  absl::StatusOr<std::string> value =
+      keyring.Open(CfName(schema::kQueueIndex),
+                   std::string_view(cursor.it->key().data(), cursor.it->key().size()),
+                   std::string_view(cursor.it->value().data(), cursor.it->value().size()));
+  if (!value.ok()) return value.status();
+  if (value->size() != 1) return absl::DataLossError("a queue index entry is malformed");
+  const int category = static_cast<uint8_t>((*value)[0]);
+  return std::any_of(query.categories.begin(), query.categories.end(),
+                     [category](v1::Category c) { return static_cast<int>(c) == category; });
+}
+
 }  // namespace
 
 absl::Status ThreadNotFound(std::string_view thread_id) {
@@ -226,59 +288,17 @@ absl::StatusOr<QueuePageResult> StoreReader::ScanQueue(const QueueQuery& query,
                                                        const std::vector<v1::ThreadState>& states,
                                                        const std::string& after,
                                                        const rocksdb::ReadOptions& read) {
-  // One iterator per requested state; a k-way merge on the order suffix
-  // (urgency rank, created, thread id) yields the unit's queue in order.
-  struct Cursor {
-    std::string prefix;
-    std::unique_ptr<rocksdb::Iterator> it;
-    bool valid() const { return it->Valid() && it->key().starts_with(ToSlice(prefix)); }
-    std::string_view suffix() const {
-      return std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size());
-    }
-  };
-  std::vector<Cursor> cursors;
-  for (v1::ThreadState state : states) {
-    Cursor cursor;
-    cursor.prefix = schema::QueueUnitStatePrefix(query.unit, state);
-    cursor.it.reset(rocks_.db()->NewIterator(read, rocks_.cf(schema::kQueueIndex)));
-    cursor.it->Seek(cursor.prefix + after);
-    if (!after.empty() && cursor.valid() && cursor.suffix() == after) cursor.it->Next();
-    cursors.push_back(std::move(cursor));
-  }
+  std::vector<QueueCursor> cursors = OpenQueueCursors(rocks_, query.unit, states, after, read);
   QueuePageResult page;
   std::string last_suffix;
   size_t scanned = 0;
-  bool more = false;
   while (true) {
-    Cursor* next = nullptr;
-    for (Cursor& cursor : cursors) {
-      if (!cursor.it->status().ok()) return FromRocks(cursor.it->status(), "scan queue");
-      if (cursor.valid() && (next == nullptr || cursor.suffix() < next->suffix())) {
-        next = &cursor;
-      }
-    }
-    if (next == nullptr) break;
-    if (page.threads.size() >= query.page_size || scanned >= kMaxQueueScan) {
-      more = true;
-      break;
-    }
+    SAMRAD_ASSIGN_OR_RETURN(QueueCursor * next, NextInQueue(cursors));
+    if (next == nullptr) return page;
+    if (page.threads.size() >= query.page_size || scanned >= kMaxQueueScan) break;
     ++scanned;
+    SAMRAD_ASSIGN_OR_RETURN(bool wanted, QueueEntryWanted(keyring_, query, *next));
     std::string suffix(next->suffix());
-    const uint8_t rank = static_cast<uint8_t>(suffix[0]);
-    bool wanted = query.urgencies.empty() ||
-                  std::any_of(query.urgencies.begin(), query.urgencies.end(),
-                              [rank](v1::Urgency u) { return schema::UrgencyRank(u) == rank; });
-    if (wanted && !query.categories.empty()) {
-      absl::StatusOr<std::string> value =
-          keyring_.Open(CfName(schema::kQueueIndex),
-                        std::string_view(next->it->key().data(), next->it->key().size()),
-                        std::string_view(next->it->value().data(), next->it->value().size()));
-      if (!value.ok()) return value.status();
-      if (value->size() != 1) return absl::DataLossError("a queue index entry is malformed");
-      const int category = static_cast<uint8_t>((*value)[0]);
-      wanted = std::any_of(query.categories.begin(), query.categories.end(),
-                           [category](v1::Category c) { return static_cast<int>(c) == category; });
-    }
     if (wanted) {
       std::string thread_id = suffix.substr(9);
       absl::StatusOr<std::optional<v1::ThreadRecord>> thread =
@@ -292,7 +312,7 @@ absl::StatusOr<QueuePageResult> StoreReader::ScanQueue(const QueueQuery& query,
     last_suffix = std::move(suffix);
     next->it->Next();
   }
-  if (more) page.next_cursor = absl::WebSafeBase64Escape(last_suffix);
+  page.next_cursor = absl::WebSafeBase64Escape(last_suffix);
   return page;
 }
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/reasons.h"
+#include "common/status_macros.h"
 #include "crypto/envelope.h"
 #include "crypto/keys.h"
 #include "storage/audit_chain.h"
@@ -190,6 +191,70 @@ absl::StatusOr<uint32_t> AddNewWraps(v1::StoredMessage& message,
                            absl::StrCat(crypto::kMaxRecipients)});
   }
   return added;
+}
+
+// Every message of `thread` with its re-wraps added as extra recipients.
+// INVALID_ARGUMENT unless `rewraps` names exactly the thread's messages;
+// DATA_LOSS for a missing message.
+absl::StatusOr<std::vector<v1::StoredMessage>> RewrappedMessages(
+    Txn& txn, const v1::ThreadRecord& thread,
+    const std::map<std::string, std::vector<v1::WrappedKey>>& rewraps) {
+  const std::string& thread_id = thread.thread_id();
+  std::vector<v1::StoredMessage> messages;
+  for (uint64_t sequence = 1; sequence <= thread.last_sequence(); ++sequence) {
+    absl::StatusOr<std::optional<v1::StoredMessage>> message =
+        txn.GetProto<v1::StoredMessage>(schema::kMessages, schema::MessageKey(thread_id, sequence));
+    if (!message.ok()) return message.status();
+    if (!message->has_value()) {
+      return absl::DataLossError(
+          absl::StrCat("thread ", thread_id, " is missing message ", sequence, "; run fsck"));
+    }
+    if (!rewraps.contains((*message)->message_id())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the referral has no re-wrapped keys for message ", (*message)->message_id()));
+    }
+    messages.push_back(**std::move(message));
+  }
+  if (rewraps.size() != messages.size()) {
+    return absl::InvalidArgumentError(
+        "the referral re-wraps keys for messages that are not in the thread");
+  }
+  for (v1::StoredMessage& message : messages) {
+    for (const v1::WrappedKey& wrap : rewraps.at(message.message_id())) {
+      *message.add_extra_recipients() = wrap;
+    }
+  }
+  return messages;
+}
+
+// Stages a referral's note as the thread's next message and advances
+// `thread` to it. INVALID_ARGUMENT for a malformed note or one of another
+// thread; FAILED_PRECONDITION for a wrong sequence; ALREADY_EXISTS for a
+// used message id.
+absl::Status StageReferralNote(Txn& txn, v1::ThreadRecord& thread, v1::StoredMessage message) {
+  const std::string& thread_id = thread.thread_id();
+  if (message.thread_id().empty()) message.set_thread_id(thread_id);
+  if (message.sequence() == 0) message.set_sequence(thread.last_sequence() + 1);
+  if (absl::Status s = ValidateMessage(message); !s.ok()) return s;
+  if (message.thread_id() != thread_id) {
+    return absl::InvalidArgumentError("the referral note belongs to another thread");
+  }
+  if (message.sequence() != thread.last_sequence() + 1) {
+    return reasons::Error(
+        absl::StatusCode::kFailedPrecondition, reasons::Reason::kReferralSequence,
+        {absl::StrCat(message.sequence()), absl::StrCat(thread.last_sequence() + 1)});
+  }
+  absl::StatusOr<std::optional<std::string>> used =
+      txn.GetRaw(schema::kMessageIds, message.message_id());
+  if (!used.ok()) return used.status();
+  if (used->has_value()) {
+    return reasons::Error(absl::StatusCode::kAlreadyExists, reasons::Reason::kMessageIdUsed,
+                          {message.message_id()});
+  }
+  message.set_accepted_at_unix_ms(txn.now());
+  thread.set_last_sequence(message.sequence());
+  thread.set_last_sender_role(message.sender_role());
+  return PutMessage(txn, message);
 }
 
 }  // namespace
@@ -424,62 +489,19 @@ absl::StatusOr<v1::ThreadRecord> ApplyRefer(
   const v1::ThreadRecord old = *loaded;
   v1::ThreadRecord thread = *std::move(loaded);
   if (absl::Status s = RefuseIfClosed(thread); !s.ok()) return s;
-  std::vector<v1::StoredMessage> messages;
-  for (uint64_t sequence = 1; sequence <= thread.last_sequence(); ++sequence) {
-    absl::StatusOr<std::optional<v1::StoredMessage>> message =
-        txn.GetProto<v1::StoredMessage>(schema::kMessages, schema::MessageKey(thread_id, sequence));
-    if (!message.ok()) return message.status();
-    if (!message->has_value()) {
-      return absl::DataLossError(
-          absl::StrCat("thread ", thread_id, " is missing message ", sequence, "; run fsck"));
-    }
-    if (!rewraps.contains((*message)->message_id())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the referral has no re-wrapped keys for message ", (*message)->message_id()));
-    }
-    messages.push_back(**std::move(message));
-  }
-  if (rewraps.size() != messages.size()) {
-    return absl::InvalidArgumentError(
-        "the referral re-wraps keys for messages that are not in the thread");
-  }
-  const int64_t now = txn.now();
-  for (v1::StoredMessage& message : messages) {
-    for (const v1::WrappedKey& wrap : rewraps.at(message.message_id())) {
-      *message.add_extra_recipients() = wrap;
-    }
+  SAMRAD_ASSIGN_OR_RETURN(std::vector<v1::StoredMessage> messages,
+                          RewrappedMessages(txn, thread, rewraps));
+  for (const v1::StoredMessage& message : messages) {
     if (absl::Status s = PutMessage(txn, message); !s.ok()) return s;
   }
   if (note.has_value()) {
-    v1::StoredMessage message = *note;
-    if (message.thread_id().empty()) message.set_thread_id(thread_id);
-    if (message.sequence() == 0) message.set_sequence(thread.last_sequence() + 1);
-    if (absl::Status s = ValidateMessage(message); !s.ok()) return s;
-    if (message.thread_id() != thread_id) {
-      return absl::InvalidArgumentError("the referral note belongs to another thread");
-    }
-    if (message.sequence() != thread.last_sequence() + 1) {
-      return reasons::Error(
-          absl::StatusCode::kFailedPrecondition, reasons::Reason::kReferralSequence,
-          {absl::StrCat(message.sequence()), absl::StrCat(thread.last_sequence() + 1)});
-    }
-    absl::StatusOr<std::optional<std::string>> used =
-        txn.GetRaw(schema::kMessageIds, message.message_id());
-    if (!used.ok()) return used.status();
-    if (used->has_value()) {
-      return reasons::Error(absl::StatusCode::kAlreadyExists, reasons::Reason::kMessageIdUsed,
-                            {message.message_id()});
-    }
-    message.set_accepted_at_unix_ms(now);
-    thread.set_last_sequence(message.sequence());
-    thread.set_last_sender_role(message.sender_role());
-    if (absl::Status s = PutMessage(txn, message); !s.ok()) return s;
+    if (absl::Status s = StageReferralNote(txn, thread, *note); !s.ok()) return s;
   }
   thread.set_unit(to_unit);
   thread.add_previous_units(from_unit);
   thread.set_state(v1::THREAD_STATE_OPEN);
   thread.clear_claimed_by();
-  thread.set_last_activity_unix_ms(now);
+  thread.set_last_activity_unix_ms(txn.now());
   return StageThread(txn, old, std::move(thread), audit);
 }
 
