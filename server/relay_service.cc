@@ -152,6 +152,31 @@ absl::StatusOr<Rewraps> ParseRewraps(
   return out;
 }
 
+// The store's statistics question from the wire request (the store takes
+// no wire types). An unknown period stays unspecified: the store refuses it.
+storage::StatsQuery StatsQueryOf(const v1::StatsRequest& request) {
+  storage::StatsQuery query;
+  switch (request.period()) {
+    case v1::STATS_PERIOD_MONTH:
+      query.period = storage::StatsPeriod::kMonth;
+      break;
+    case v1::STATS_PERIOD_QUARTER:
+      query.period = storage::StatsPeriod::kQuarter;
+      break;
+    case v1::STATS_PERIOD_YEAR:
+      query.period = storage::StatsPeriod::kYear;
+      break;
+    default:
+      query.period = storage::StatsPeriod::kUnspecified;
+  }
+  query.year = request.year();
+  query.index = request.index();
+  query.from_unix_ms = request.from_unix_ms();
+  query.to_unix_ms = request.to_unix_ms();
+  query.group_by.assign(request.group_by().begin(), request.group_by().end());
+  return query;
+}
+
 struct DirectoryState {
   v1::SignedDirectory signed_directory;
   v1::KeyDirectory directory;
@@ -939,20 +964,19 @@ class RelayServiceImpl final : public RelayService {
         return reactor;
       }
     }
-    if (absl::StatusOr<storage::StatsWindow> window =
-            storage::StatsPeriodWindow(*request, clock_());
+    storage::StatsQuery query = StatsQueryOf(*request);
+    if (absl::StatusOr<storage::StatsWindow> window = storage::StatsPeriodWindow(query, clock_());
         !window.ok()) {
       Fail(reactor, window.status());
       return reactor;
     }
-    v1::StatsRequest query = *request;
     // A unit admin's statistics are their unit's rows of the same query
     // grouped by unit as well: a subset of what a national admin sees, so the
     // suppression rule holds unchanged.
     std::optional<std::string> only_unit;
     if (caller->scope != kNationalScope) {
       only_unit = caller->scope;
-      if (!seen.contains("unit")) query.add_group_by("unit");
+      if (!seen.contains("unit")) query.group_by.push_back("unit");
     }
     RunBlocking(reactor, [this, query = std::move(query), reply, only_unit]() -> absl::Status {
       auto rows = store_->Stats(query);

@@ -366,6 +366,8 @@ class ProgressCounter {
   const ProgressFn& progress_;
   const uint64_t total_;
   std::atomic<uint64_t> done_{0};
+  // Only try_lock'ed: lets one scanner at a time call progress_; it guards no
+  // member (std::mutex: samrad::Mutex has no try_lock).
   std::mutex mu_;
 };
 

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <set>
 #include <utility>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/mutex.h"
 
 namespace samrad::storage {
 namespace {
@@ -67,12 +67,12 @@ class PowerLossFileSystem::Ledger {
   const std::string& path() const { return path_; }
 
   IOStatus CheckPower() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return power_cut_ ? PowerIsOff() : IOStatus::OK();
   }
 
   void Cut() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     power_cut_ = true;
   }
 
@@ -97,7 +97,7 @@ class PowerLossFileSystem::Ledger {
       line.append(field);
     }
     line.push_back('\n');
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (power_cut_) return PowerIsOff();
     if (fd_ < 0) return IOStatus::OK();
     if (write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
@@ -108,12 +108,12 @@ class PowerLossFileSystem::Ledger {
 
   // Marks `path` as tracked by this ledger; false when it already was.
   bool Track(const std::string& path) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return tracked_.insert(path).second;
   }
 
   std::string NextBackupPath() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return absl::StrCat(path_, ".old.", backups_++);
   }
 
@@ -121,10 +121,10 @@ class PowerLossFileSystem::Ledger {
   const std::string path_;
   const int fd_;
   const std::string full_marker_;
-  std::mutex mu_;
-  bool power_cut_ = false;
-  uint64_t backups_ = 0;
-  std::set<std::string> tracked_;
+  Mutex mu_;  // also serialises the ledger's appends
+  bool power_cut_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t backups_ ABSL_GUARDED_BY(mu_) = 0;
+  std::set<std::string> tracked_ ABSL_GUARDED_BY(mu_);
 };
 
 namespace {

@@ -11,9 +11,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "rocksdb/db.h"
+#include "storage/options.h"
 #include "storage/schema.h"
 #include "storage/sealing.h"
-#include "storage/store.h"
 
 namespace samrad::storage {
 
@@ -22,7 +22,7 @@ namespace samrad::storage {
 // UNAVAILABLE, Corruption -> DATA_LOSS, NotFound -> NOT_FOUND, Busy/TimedOut/
 // TryAgain/ShutdownInProgress -> UNAVAILABLE, InvalidArgument ->
 // INVALID_ARGUMENT, other I/O errors -> INTERNAL. Always keeps RocksDB's text.
-// The NoSpace status carries a payload that IsDiskFull() (store.h) detects.
+// The NoSpace status carries a payload that IsDiskFull() (options.h) detects.
 absl::Status FromRocks(const rocksdb::Status& status, std::string_view what);
 
 // An open RocksDB with the store's column families. Not copyable; closing

@@ -23,7 +23,28 @@
 // cause until it is fixed; then the store recovers by itself. Reads go on.
 //
 // Reads are synchronous and see every write whose callback has run.
-// All methods are thread-safe.
+//
+// Ownership: Store::Open returns the only owner. Arguments are taken by
+// value (moved in) or read during the call; every callback is run exactly
+// once, also for a write queued while the store closes (UNAVAILABLE "the
+// store is closing"), and the destructor returns only after every queued
+// write's callback has run.
+//
+// Thread-safety: all methods are thread-safe and may be called from any
+// thread, except that the blocking maintenance methods must not be called
+// from a Store callback (they wait for the commit thread).
+//
+// Error codes every method may return besides those it names:
+// RESOURCE_EXHAUSTED for a write on a full volume (IsDiskFull is true; see
+// options.h); DATA_LOSS when a stored value does not open under the keyring
+// or does not parse ("run fsck"); UNAVAILABLE or INTERNAL with RocksDB's
+// message for other I/O failures. A refusal that a person can act on carries
+// a reason of common/reasons.h (FAILED_PRECONDITION, NOT_FOUND, ...), so the
+// relay can say it in the user's language.
+//
+// The parts behind this interface (commit pipeline, write operations, audit
+// chain, queries, retention, backup, key rotation) are described in
+// docs/DESIGN.md, "Storage layering".
 #ifndef SAMRAD_STORAGE_STORE_H_
 #define SAMRAD_STORAGE_STORE_H_
 
@@ -42,46 +63,16 @@
 #include "proto/directory.pb.h"
 #include "proto/records.pb.h"
 #include "proto/relay.pb.h"
+#include "storage/options.h"
+#include "storage/stats.h"
 
 namespace samrad::storage {
-
-// The schema version this code writes and understands. Opening a store with a
-// higher version is refused with FAILED_PRECONDITION.
-inline constexpr uint32_t kSchemaVersion = 1;
-
-struct StoreOptions {
-  // Directory of the RocksDB store. Created (with its parents) when missing
-  // and create_if_missing.
-  std::string data_dir;
-  bool create_if_missing = true;
-  // Key-encryption key, exactly 32 bytes. A store created under one KEK
-  // refuses to open under another (FAILED_PRECONDITION, "wrong KEK").
-  crypto::SecretBytes kek;
-  // Memory bounds. Defaults keep the relay well under 256 MiB resident.
-  size_t block_cache_bytes =
-      128u << 20;  // shared LRU block cache (filters + index pinned at high priority)
-  size_t write_buffer_bytes = 16u << 20;  // per column family memtable
-  int max_write_buffer_number = 2;
-  // Wall clock in Unix milliseconds; injected for tests. Default: system clock.
-  std::function<int64_t()> clock;
-  // Statistics hook (the relay's metrics): called on the commit thread after
-  // each group's synced write with the number of queued writes in the group
-  // and the microseconds the write took (WAL append plus fsync), whether or
-  // not it succeeded. Not called for a group with nothing to write. Must be
-  // cheap and must not block or call into the store. Optional.
-  std::function<void(size_t ops, int64_t write_micros)> on_group_written;
-};
 
 // Reads a KEK: a file of exactly 32 raw bytes, or 64 hex characters (a
 // trailing newline is allowed). INVALID_ARGUMENT / NOT_FOUND with the path.
 absl::StatusOr<crypto::SecretBytes> LoadKekFile(const std::string& path);
 // Reads a KEK of 64 hex characters from environment variable `name`.
 absl::StatusOr<crypto::SecretBytes> LoadKekEnv(const std::string& name);
-
-// True when `status` is the RESOURCE_EXHAUSTED of a write that failed because
-// the store's volume is full. Its message names RocksDB's files, which is for
-// the operator's log; an answer to a client should say less (server/status.cc).
-bool IsDiskFull(const absl::Status& status);
 
 template <typename T>
 using Callback = absl::AnyInvocable<void(absl::StatusOr<T>) &&>;
@@ -123,18 +114,6 @@ struct QueuePageResult {
   std::vector<v1::ThreadRecord> threads;  // urgency (acute first), then oldest first
   std::string next_cursor;                // empty on the last page
 };
-
-// Statistics (Store::Stats): base cells below this are suppressed.
-inline constexpr uint64_t kStatsMinCell = 5;
-
-// The [from, to) milliseconds of a statistics request's calendar period
-// (UTC). INVALID_ARGUMENT for a from/to range or a bad period, year or
-// index; FAILED_PRECONDITION when the period ends after `now_ms`.
-struct StatsWindow {
-  int64_t from_unix_ms = 0;
-  int64_t to_unix_ms = 0;
-};
-absl::StatusOr<StatsWindow> StatsPeriodWindow(const v1::StatsRequest& request, int64_t now_ms);
 
 struct RetentionPolicy {
   int closed_days = 90;    // purge CLOSED threads closed longer ago than this
@@ -208,7 +187,10 @@ class Store {
   // Creates `thread` (state OPEN, last_sequence 1) with `first` (sequence 1).
   // A byte-identical resubmit of first.message_id returns the original with
   // duplicate = true; the same id with other bytes is ALREADY_EXISTS; an
-  // existing thread id is ALREADY_EXISTS.
+  // existing thread id is ALREADY_EXISTS. INVALID_ARGUMENT for a malformed
+  // thread id, unit or message (empty envelope, wrong sender fields, a first
+  // message from an adviser, or of another thread); FAILED_PRECONDITION for
+  // a first message with a sequence above 1.
   virtual void CreateThread(v1::ThreadRecord thread, v1::StoredMessage first,
                             Callback<Appended> done) = 0;
 
@@ -284,11 +266,15 @@ class Store {
                      Callback<v1::ThreadRecord> done) = 0;
 
   // Stores a signed directory at `epoch`. FAILED_PRECONDITION unless epoch is
-  // higher than the stored one.
+  // higher than the stored one. INVALID_ARGUMENT for a malformed audit draft
+  // (as for every write taking one: unknown actor role, an actor id for a
+  // professional, no action).
   virtual void PutDirectory(v1::SignedDirectory directory, uint64_t epoch,
                             std::optional<AuditDraft> audit, DoneCallback done) = 0;
 
-  // Records a revoked certificate serial (idempotent).
+  // Records a revoked certificate serial (idempotent: OK, nothing written,
+  // when it is recorded already). INVALID_ARGUMENT for an empty or malformed
+  // serial_hex.
   virtual void Revoke(v1::RevocationRecord record, std::optional<AuditDraft> audit,
                       DoneCallback done) = 0;
 
@@ -300,11 +286,13 @@ class Store {
   virtual void Unrevoke(std::vector<std::string> stored_serials, std::optional<AuditDraft> audit,
                         Callback<v1::RevocationRecord> done) = 0;
 
-  // Appends an audit entry on its own (e.g. "read" by an adviser).
+  // Appends an audit entry on its own (e.g. "read" by an adviser); returns
+  // it with index, time and hashes. INVALID_ARGUMENT for a malformed draft.
   virtual void AppendAudit(AuditDraft audit, Callback<v1::AuditEntry> done) = 0;
 
   // ---- Reads (synchronous) ----
 
+  // NOT_FOUND when the thread does not exist.
   virtual absl::StatusOr<v1::ThreadRecord> GetThread(const std::string& thread_id) = 0;
   // Messages with sequence > after_sequence, ascending, at most `limit`
   // (0 = 1000). NOT_FOUND when the thread does not exist.
@@ -322,10 +310,14 @@ class Store {
   // NOT_FOUND when no message has this id.
   virtual absl::StatusOr<v1::StoredMessage> FindMessage(const std::string& message_id) = 0;
   // Served from the queue index: cost grows with the page, not the store.
+  // INVALID_ARGUMENT for a malformed unit, page_size outside 1..200, an
+  // unknown state or a malformed cursor.
   virtual absl::StatusOr<QueuePageResult> ListQueue(const QueueQuery& query) = 0;
   // NOT_FOUND before the first PutDirectory.
   virtual absl::StatusOr<v1::SignedDirectory> GetDirectory(uint64_t* epoch) = 0;
+  // Whether exactly this stored serial is revoked (the caller normalises).
   virtual absl::StatusOr<bool> IsRevoked(const std::string& serial_hex) = 0;
+  // Every revocation record, in key order.
   virtual absl::StatusOr<std::vector<v1::RevocationRecord>> ListRevoked() = 0;
   // Entries with index > after_index and at >= since_unix_ms, ascending, at
   // most limit (0 = 200, capped at 1000).
@@ -335,7 +327,7 @@ class Store {
   // OK, or DATA_LOSS naming the first entry whose hash or link is broken.
   virtual absl::Status VerifyAuditChain() = 0;
   // Counts and median time to first answer for threads created in one
-  // whole, ended calendar period (request.period/year/index, UTC), grouped
+  // whole, ended calendar period (query.period/year/index, UTC), grouped
   // by any of unit, county, category, month. The suppression rule
   // (docs/DESIGN.md, "Statistics that cannot be differenced"): the base is
   // one cell per (month, unit, county, category); a base cell of 1..4
@@ -346,7 +338,7 @@ class Store {
   // stored count. INVALID_ARGUMENT for an unknown dimension, a bad period
   // or a from/to range; FAILED_PRECONDITION for a period not yet ended.
   // Scans every thread record.
-  virtual absl::StatusOr<std::vector<v1::StatsRow>> Stats(const v1::StatsRequest& request) = 0;
+  virtual absl::StatusOr<std::vector<v1::StatsRow>> Stats(const StatsQuery& query) = 0;
 
   // ---- Maintenance ----
   // These block until their writes are durable: never call them from a
@@ -381,6 +373,8 @@ class Store {
   // every value is re-sealed. A rotation cut short by closing the store
   // resumes on the next Open.
   virtual absl::Status StartDekRotation() = 0;
+  // The running or last rotation's progress; never fails, never blocks on
+  // the rotation.
   virtual DekRotationProgress GetDekRotationProgress() = 0;
 
   // ---- Team access (DESIGN.md "Team access") ----

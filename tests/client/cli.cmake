@@ -21,7 +21,7 @@ samrad_add_test(NAME client_watch_loop_test LABEL unit
 samrad_add_test(NAME client_case_filter_test LABEL unit
   SOURCES case_filter_test.cc LIBS samrad_client)
 samrad_add_test(NAME client_admin_audit_test LABEL unit
-  SOURCES admin_audit_test.cc LIBS samrad_client samrad_storage)
+  SOURCES admin_audit_test.cc LIBS samrad_client samrad_storage RocksDB::rocksdb)
 # The whole story with the real relay (server/'s samrad-relay).
 samrad_add_test(NAME client_cli_e2e_test LABEL e2e TIMEOUT 300
   SOURCES cli_e2e_test.cc LIBS samrad_client samrad_storage)

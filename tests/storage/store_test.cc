@@ -15,6 +15,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -620,15 +621,22 @@ TEST_F(StoreTest, QueueRefusesBadQueries) {
   EXPECT_EQ(store_->ListQueue(no_unit).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-// A statistics request for one calendar period grouped by `group_by`.
-v1::StatsRequest StatsFor(v1::StatsPeriod period, int year, int index,
-                          std::vector<std::string> group_by = {}) {
-  v1::StatsRequest request;
-  request.set_period(period);
-  request.set_year(year);
-  request.set_index(index);
-  for (std::string& g : group_by) request.add_group_by(std::move(g));
-  return request;
+// A statistics query for one calendar period grouped by `group_by`.
+StatsQuery StatsFor(StatsPeriod period, int year, int index,
+                    std::vector<std::string> group_by = {}) {
+  StatsQuery query;
+  query.period = period;
+  query.year = year;
+  query.index = index;
+  query.group_by = std::move(group_by);
+  return query;
+}
+
+// For failure messages.
+std::string Describe(const StatsQuery& query) {
+  return absl::StrCat("period ", static_cast<int>(query.period), " year ", query.year, " index ",
+                      query.index, " from ", query.from_unix_ms, " to ", query.to_unix_ms,
+                      " group_by ", absl::StrJoin(query.group_by, ","));
 }
 
 int64_t UtcMs(int year, int month, int day) {
@@ -649,7 +657,7 @@ TEST_F(StoreTest, StatsSuppressSmallCellsAndReportMedians) {
   Create("b2", "unit-b");
   now_ = UtcMs(2024, 1, 5);  // the fourth quarter of 2023 has ended
   absl::StatusOr<std::vector<v1::StatsRow>> rows =
-      store_->Stats(StatsFor(v1::STATS_PERIOD_MONTH, 2023, 11, {"unit"}));
+      store_->Stats(StatsFor(StatsPeriod::kMonth, 2023, 11, {"unit"}));
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->size(), 2u);
   EXPECT_EQ((*rows)[0].group().at("unit"), "unit-a");
@@ -664,7 +672,7 @@ TEST_F(StoreTest, StatsSuppressSmallCellsAndReportMedians) {
   EXPECT_EQ((*rows)[1].median_ms_to_first_answer(), -1);
 
   // unit-b's two are a base cell of their own: never added in ("6+", not 8).
-  rows = store_->Stats(StatsFor(v1::STATS_PERIOD_QUARTER, 2023, 4, {"month", "category"}));
+  rows = store_->Stats(StatsFor(StatsPeriod::kQuarter, 2023, 4, {"month", "category"}));
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0].group().at("month"), "2023-11");
@@ -673,39 +681,38 @@ TEST_F(StoreTest, StatsSuppressSmallCellsAndReportMedians) {
   EXPECT_EQ((*rows)[0].published_count(), 6u);
   EXPECT_EQ((*rows)[0].suppressed_cells(), 1u);
 
-  v1::StatsRequest unknown = StatsFor(v1::STATS_PERIOD_MONTH, 2023, 11, {"professional"});
+  StatsQuery unknown = StatsFor(StatsPeriod::kMonth, 2023, 11, {"professional"});
   EXPECT_EQ(store_->Stats(unknown).status().code(), absl::StatusCode::kInvalidArgument);
   // Urgency and organisation are not grouped: they would split the base.
-  EXPECT_EQ(store_->Stats(StatsFor(v1::STATS_PERIOD_MONTH, 2023, 11, {"urgency"})).status().code(),
+  EXPECT_EQ(store_->Stats(StatsFor(StatsPeriod::kMonth, 2023, 11, {"urgency"})).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(StoreTest, StatsRefuseRangesAndPeriodsNotEnded) {
   now_ = UtcMs(2023, 12, 5);
-  v1::StatsRequest range;  // the form before issue 19
-  range.set_from_unix_ms(kT0);
-  range.set_to_unix_ms(kT0 + 1000);
+  StatsQuery range;  // the form before issue 19
+  range.from_unix_ms = kT0;
+  range.to_unix_ms = kT0 + 1000;
   absl::Status status = store_->Stats(range).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(absl::StrContains(status.message(), "whole calendar month, quarter or year"))
       << status;
-  v1::StatsRequest to_only = StatsFor(v1::STATS_PERIOD_YEAR, 2022, 0);
-  to_only.set_to_unix_ms(kT0);
+  StatsQuery to_only = StatsFor(StatsPeriod::kYear, 2022, 0);
+  to_only.to_unix_ms = kT0;
   EXPECT_EQ(store_->Stats(to_only).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(store_->Stats(StatsFor(v1::STATS_PERIOD_MONTH, 2023, 12)).status().code(),
+  EXPECT_EQ(store_->Stats(StatsFor(StatsPeriod::kMonth, 2023, 12)).status().code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(store_->Stats(StatsFor(v1::STATS_PERIOD_QUARTER, 2023, 4)).status().code(),
+  EXPECT_EQ(store_->Stats(StatsFor(StatsPeriod::kQuarter, 2023, 4)).status().code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(store_->Stats(StatsFor(v1::STATS_PERIOD_YEAR, 2023, 0)).status().code(),
+  EXPECT_EQ(store_->Stats(StatsFor(StatsPeriod::kYear, 2023, 0)).status().code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(store_->Stats(StatsFor(v1::STATS_PERIOD_MONTH, 2023, 11)).ok());
-  for (const v1::StatsRequest& bad :
-       {StatsFor(v1::STATS_PERIOD_MONTH, 2023, 13), StatsFor(v1::STATS_PERIOD_MONTH, 2023, 0),
-        StatsFor(v1::STATS_PERIOD_QUARTER, 2023, 5), StatsFor(v1::STATS_PERIOD_YEAR, 2022, 1),
-        StatsFor(v1::STATS_PERIOD_YEAR, 1999, 0),
-        StatsFor(v1::STATS_PERIOD_UNSPECIFIED, 2022, 0)}) {
+  EXPECT_TRUE(store_->Stats(StatsFor(StatsPeriod::kMonth, 2023, 11)).ok());
+  for (const StatsQuery& bad :
+       {StatsFor(StatsPeriod::kMonth, 2023, 13), StatsFor(StatsPeriod::kMonth, 2023, 0),
+        StatsFor(StatsPeriod::kQuarter, 2023, 5), StatsFor(StatsPeriod::kYear, 2022, 1),
+        StatsFor(StatsPeriod::kYear, 1999, 0), StatsFor(StatsPeriod::kUnspecified, 2022, 0)}) {
     EXPECT_EQ(store_->Stats(bad).status().code(), absl::StatusCode::kInvalidArgument)
-        << bad.ShortDebugString();
+        << Describe(bad);
   }
 }
 
@@ -732,13 +739,13 @@ TEST_F(StoreTest, StatsCannotBeDifferenced) {
   now_ = UtcMs(2025, 1, 2);
 
   // Only fixed periods: the old range attack cannot even be asked.
-  v1::StatsRequest half_january;
-  half_january.set_from_unix_ms(UtcMs(2024, 1, 1));
-  half_january.set_to_unix_ms(UtcMs(2024, 1, 15));
+  StatsQuery half_january;
+  half_january.from_unix_ms = UtcMs(2024, 1, 1);
+  half_january.to_unix_ms = UtcMs(2024, 1, 15);
   EXPECT_EQ(store_->Stats(half_january).status().code(), absl::StatusCode::kInvalidArgument);
 
   // Every answer to every allowed query: periods x groupings.
-  std::vector<v1::StatsRequest> queries;
+  std::vector<StatsQuery> queries;
   const std::vector<std::vector<std::string>> groupings = {{},
                                                            {"unit"},
                                                            {"category"},
@@ -748,24 +755,24 @@ TEST_F(StoreTest, StatsCannotBeDifferenced) {
                                                            {"month", "category"},
                                                            {"unit", "county", "category", "month"}};
   for (const auto& g : groupings) {
-    for (int m = 1; m <= 12; ++m) queries.push_back(StatsFor(v1::STATS_PERIOD_MONTH, 2024, m, g));
-    for (int q = 1; q <= 4; ++q) queries.push_back(StatsFor(v1::STATS_PERIOD_QUARTER, 2024, q, g));
-    queries.push_back(StatsFor(v1::STATS_PERIOD_YEAR, 2024, 0, g));
+    for (int m = 1; m <= 12; ++m) queries.push_back(StatsFor(StatsPeriod::kMonth, 2024, m, g));
+    for (int q = 1; q <= 4; ++q) queries.push_back(StatsFor(StatsPeriod::kQuarter, 2024, q, g));
+    queries.push_back(StatsFor(StatsPeriod::kYear, 2024, 0, g));
   }
   // The published base cells: Jan OTHER 6, Feb OTHER 7. Suppressed: Jan FGM
   // 2, Mar OTHER 3, Apr unit-b 1.
   std::map<std::string, uint64_t> published_total_by_period;
-  for (const v1::StatsRequest& query : queries) {
+  for (const StatsQuery& query : queries) {
     absl::StatusOr<std::vector<v1::StatsRow>> rows = store_->Stats(query);
-    ASSERT_TRUE(rows.ok()) << query.ShortDebugString() << ": " << rows.status();
+    ASSERT_TRUE(rows.ok()) << Describe(query) << ": " << rows.status();
     uint64_t total = 0;
     for (const v1::StatsRow& row : *rows) {
       // Every published number is 0 or a sum of base cells >= 5.
       EXPECT_TRUE(row.published_count() == 0 || row.published_count() >= 5)
-          << query.ShortDebugString() << " " << row.ShortDebugString();
+          << Describe(query) << " " << row.ShortDebugString();
       EXPECT_TRUE(row.published_count() == 0 || row.published_count() == 6 ||
                   row.published_count() == 7 || row.published_count() == 13)
-          << query.ShortDebugString() << " " << row.ShortDebugString();
+          << Describe(query) << " " << row.ShortDebugString();
       if (row.published_count() == 0) {
         EXPECT_EQ(row.count(), row.suppressed_cells() == 1 ? "<5" : "0+") << row.ShortDebugString();
       }
@@ -773,34 +780,40 @@ TEST_F(StoreTest, StatsCannotBeDifferenced) {
     }
     // Same period, any grouping: the same total, so no marginal can be
     // subtracted from another.
-    const std::string period = absl::StrCat(query.period(), "/", query.index());
+    const std::string period = absl::StrCat(static_cast<int>(query.period), "/", query.index);
     auto [it, inserted] = published_total_by_period.emplace(period, total);
-    EXPECT_EQ(it->second, total) << query.ShortDebugString();
+    EXPECT_EQ(it->second, total) << Describe(query);
   }
   // Months add up to the quarter and quarters to the year, exactly.
-  EXPECT_EQ(published_total_by_period[absl::StrCat(v1::STATS_PERIOD_MONTH, "/1")], 6u);
-  EXPECT_EQ(published_total_by_period[absl::StrCat(v1::STATS_PERIOD_MONTH, "/2")], 7u);
-  EXPECT_EQ(published_total_by_period[absl::StrCat(v1::STATS_PERIOD_MONTH, "/3")], 0u);
-  EXPECT_EQ(published_total_by_period[absl::StrCat(v1::STATS_PERIOD_QUARTER, "/1")], 13u);
-  EXPECT_EQ(published_total_by_period[absl::StrCat(v1::STATS_PERIOD_QUARTER, "/2")], 0u);
-  EXPECT_EQ(published_total_by_period[absl::StrCat(v1::STATS_PERIOD_YEAR, "/0")], 13u);
+  EXPECT_EQ(published_total_by_period[absl::StrCat(static_cast<int>(StatsPeriod::kMonth), "/1")],
+            6u);
+  EXPECT_EQ(published_total_by_period[absl::StrCat(static_cast<int>(StatsPeriod::kMonth), "/2")],
+            7u);
+  EXPECT_EQ(published_total_by_period[absl::StrCat(static_cast<int>(StatsPeriod::kMonth), "/3")],
+            0u);
+  EXPECT_EQ(published_total_by_period[absl::StrCat(static_cast<int>(StatsPeriod::kQuarter), "/1")],
+            13u);
+  EXPECT_EQ(published_total_by_period[absl::StrCat(static_cast<int>(StatsPeriod::kQuarter), "/2")],
+            0u);
+  EXPECT_EQ(published_total_by_period[absl::StrCat(static_cast<int>(StatsPeriod::kYear), "/0")],
+            13u);
 
   // March alone says "<5"; the quarter says "13+" (not 16): quarter minus
   // January and February is 0, not March's 3.
   absl::StatusOr<std::vector<v1::StatsRow>> march =
-      store_->Stats(StatsFor(v1::STATS_PERIOD_MONTH, 2024, 3));
+      store_->Stats(StatsFor(StatsPeriod::kMonth, 2024, 3));
   ASSERT_TRUE(march.ok());
   ASSERT_EQ(march->size(), 1u);
   EXPECT_EQ((*march)[0].count(), "<5");
   absl::StatusOr<std::vector<v1::StatsRow>> quarter =
-      store_->Stats(StatsFor(v1::STATS_PERIOD_QUARTER, 2024, 1));
+      store_->Stats(StatsFor(StatsPeriod::kQuarter, 2024, 1));
   ASSERT_TRUE(quarter.ok());
   ASSERT_EQ(quarter->size(), 1u);
   EXPECT_EQ((*quarter)[0].count(), "13+");
   EXPECT_EQ((*quarter)[0].suppressed_cells(), 2u);
   // January by category: OTHER 6 and FGM "<5"; January in total "6+", not 8.
   absl::StatusOr<std::vector<v1::StatsRow>> january =
-      store_->Stats(StatsFor(v1::STATS_PERIOD_MONTH, 2024, 1));
+      store_->Stats(StatsFor(StatsPeriod::kMonth, 2024, 1));
   ASSERT_TRUE(january.ok());
   ASSERT_EQ(january->size(), 1u);
   EXPECT_EQ((*january)[0].count(), "6+");

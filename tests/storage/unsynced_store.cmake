@@ -1,10 +1,10 @@
-# Writes a copy of storage/store.cc whose commit pipeline does not sync its
+# Writes a copy of storage/commit_pipeline.cc whose commit pipeline does not sync its
 # write: the one-line change the power-loss test must catch. Fails loudly when
 # the line it changes is no longer there, so the proof never silently lapses.
-# Usage: cmake -DIN=storage/store.cc -DOUT=store_unsynced.cc -P unsynced_store.cmake
+# Usage: cmake -DIN=storage/commit_pipeline.cc -DOUT=commit_pipeline_unsynced.cc -P unsynced_store.cmake
 file(READ "${IN}" source)
-set(synced "ArmWalAnchor();\n        rocksdb::WriteOptions write;\n        write.sync = true;")
-set(unsynced "ArmWalAnchor();\n        rocksdb::WriteOptions write;\n        write.sync = false;")
+set(synced "ArmWalAnchor();\n  rocksdb::WriteOptions write;\n  write.sync = true;")
+set(unsynced "ArmWalAnchor();\n  rocksdb::WriteOptions write;\n  write.sync = false;")
 string(FIND "${source}" "${synced}" at)
 if(at EQUAL -1)
   message(FATAL_ERROR "unsynced_store.cmake: the commit pipeline's synced write in ${IN} has "
