@@ -191,6 +191,21 @@ void Admission::EndRevocation(const std::string& serial) {
   revocations_in_flight_.erase(serial);
 }
 
+Revocation Admission::RevocationOf(const Identity& caller, const RevocationTarget& target,
+                                   const std::string& reason, int64_t now_unix_ms) {
+  Revocation out;
+  out.record.set_serial_hex(target.serial);
+  out.record.set_revoked_at_unix_ms(now_unix_ms);
+  out.record.set_reason(reason);
+  out.record.set_revoked_by(caller.id);
+  if (target.subject.has_value()) out.record.set_subject_uri(target.subject->uri);
+  out.holder = SeenAdviserOf(target.serial);
+  if (target.subject.has_value() && target.subject->role == Role::kAdviser) {
+    out.holder = {target.subject->scope, target.subject->id};
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<std::string>> Admission::StoredFormsOf(const std::string& serial) {
   SAMRAD_ASSIGN_OR_RETURN(std::vector<v1::RevocationRecord> revoked, store_->ListRevoked());
   std::vector<std::string> out;

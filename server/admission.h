@@ -84,6 +84,13 @@ struct RevocationTarget {
   std::optional<Identity> subject;
 };
 
+// A revocation to write: the record, and the adviser whose claims the same
+// write frees (empty when none is known).
+struct Revocation {
+  v1::RevocationRecord record;
+  SeenAdviser holder;
+};
+
 class Admission {
  public:
   Admission(storage::Store* store, PeerVerifier* verifier, AdmissionOptions options);
@@ -151,6 +158,15 @@ class Admission {
   // after MarkRevoked on success).
   [[nodiscard]] absl::Status BeginRevocation(const Identity& caller, const std::string& serial);
   void EndRevocation(const std::string& serial);
+
+  // What `caller` revoking `target` at `now_unix_ms` writes. The holder is
+  // the adviser behind the serial: named by the certificate, or seen calling
+  // since the relay started. Their claims are freed in the same write as the
+  // revocation, so a crash leaves both or neither (never a revoked holder of
+  // a claim nobody can release). A bare serial not seen since start frees
+  // nothing; an admin frees such claims with ForceReleaseThread.
+  Revocation RevocationOf(const Identity& caller, const RevocationTarget& target,
+                          const std::string& reason, int64_t now_unix_ms);
 
   // The stored revocation records of canonical `serial`, in every stored
   // form (canonical and older typed forms).

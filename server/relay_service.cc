@@ -33,6 +33,7 @@
 #include "grpcpp/grpcpp.h"
 #include "server/admission.h"
 #include "server/authz.h"
+#include "server/certificate_expiry.h"
 #include "server/consultations.h"
 #include "server/directory_state.h"
 #include "server/event_hub.h"
@@ -122,65 +123,28 @@ class RelayServiceImpl final : public RelayService {
         retention.sweeper_disabled() ? 0 : int64_t{retention.sweep_interval_seconds()} * 1000;
     worker_ =
         std::make_unique<MaintenanceWorker>(interval_ms, [this] { maintenance_.ScheduledSweep(); });
-    expiry_thread_ = std::thread([this] { ExpiryLoop(); });
+    expiry_ = std::make_unique<CertificateExpiry>(
+        clock_, [this](const std::string& serial, int64_t not_after) {
+          EndStreamsOfExpired(serial, not_after);
+        });
     return absl::OkStatus();
   }
 
-  // The streams of a certificate end when it reaches notAfter: registered
-  // after the stream subscribed, so a deadline already passed ends it at once.
-  void EndStreamsAtExpiry(const Identity& caller) {
-    if (caller.not_after_unix_ms <= 0) return;
-    std::lock_guard lock(expiry_mu_);
-    if (expiry_stopping_) return;
-    auto [it, inserted] =
-        expiry_by_serial_.try_emplace(caller.serial_hex, caller.not_after_unix_ms);
-    if (!inserted) return;  // one deadline per certificate
-    expiries_.emplace(caller.not_after_unix_ms, caller.serial_hex);
-    expiry_cv_.notify_one();
-  }
-
-  // Ends the streams of each certificate at its notAfter (clock_). Wakes at
-  // least every second, so an injected clock that jumps is followed.
-  void ExpiryLoop() {
-    std::unique_lock lock(expiry_mu_);
-    while (!expiry_stopping_) {
-      if (expiries_.empty()) {
-        expiry_cv_.wait(lock);
-        continue;
-      }
-      const int64_t now = clock_();
-      auto first = expiries_.begin();
-      if (first->first > now) {
-        expiry_cv_.wait_for(lock,
-                            std::chrono::milliseconds(std::min<int64_t>(first->first - now, 1000)));
-        continue;
-      }
-      const int64_t not_after = first->first;
-      const std::string serial = first->second;
-      expiries_.erase(first);
-      expiry_by_serial_.erase(serial);
-      lock.unlock();
-      const size_t ended = hub_.CloseOwner(
-          serial,
-          reasons::Error(
-              absl::StatusCode::kUnauthenticated, reasons::Reason::kCertificateExpired,
-              {serial, absl::FormatTime(absl::FromUnixMillis(not_after), absl::UTCTimeZone())}));
-      if (ended > 0) {
-        LogInfo("certificate_expired",
-                {{"serial", serial}, {"streams_ended", absl::StrCat(ended)}});
-      }
-      lock.lock();
+  // Ends the streams of a certificate that reached its notAfter.
+  void EndStreamsOfExpired(const std::string& serial, int64_t not_after) {
+    const size_t ended = hub_.CloseOwner(
+        serial,
+        reasons::Error(
+            absl::StatusCode::kUnauthenticated, reasons::Reason::kCertificateExpired,
+            {serial, absl::FormatTime(absl::FromUnixMillis(not_after), absl::UTCTimeZone())}));
+    if (ended > 0) {
+      LogInfo("certificate_expired", {{"serial", serial}, {"streams_ended", absl::StrCat(ended)}});
     }
   }
 
   void Shutdown() override {
     if (shutting_down_.exchange(true)) return;
-    {
-      std::lock_guard lock(expiry_mu_);
-      expiry_stopping_ = true;
-    }
-    expiry_cv_.notify_all();
-    if (expiry_thread_.joinable()) expiry_thread_.join();
+    if (expiry_) expiry_->Stop();
     hub_.Shutdown(
         reasons::Error(absl::StatusCode::kUnavailable, reasons::Reason::kStreamShutdown, {}));
     if (worker_) worker_->Stop();
@@ -854,7 +818,8 @@ class RelayServiceImpl final : public RelayService {
     absl::Status started = subscribed.status();
     if (started.ok()) started = StillAdmitted(*caller);
     if (started.ok()) {
-      EndStreamsAtExpiry(*caller);
+      // Registered after subscribing: a deadline already passed ends it at once.
+      expiry_->Watch(caller->serial_hex, caller->not_after_unix_ms);
       started = start(*caller, *stream->state());
     }
     if (!started.ok()) stream->state()->RequestFinish(ToGrpcStatus(started));
@@ -945,26 +910,12 @@ class RelayServiceImpl final : public RelayService {
   void Revoke(const Identity& caller, const RevocationTarget& target, const std::string& reason,
               v1::RevocationRecord* reply, UnaryCall& call) {
     const std::string serial = target.serial;
-    v1::RevocationRecord record;
-    record.set_serial_hex(serial);
-    record.set_revoked_at_unix_ms(clock_());
-    record.set_reason(reason);
-    record.set_revoked_by(caller.id);
-    if (target.subject.has_value()) record.set_subject_uri(target.subject->uri);
-    *reply = record;
+    Revocation revocation = admission_.RevocationOf(caller, target, reason, clock_());
+    *reply = revocation.record;
     reply->set_seen_since_start(admission_.SeenSinceStart(serial));
-    // The adviser behind the serial: named by the certificate, or seen
-    // calling since the relay started. Their claims are freed in the same
-    // write as the revocation, so a crash leaves both or neither (never a
-    // revoked holder of a claim nobody can release). A bare serial the relay
-    // has not seen since its start frees nothing; an admin frees such claims
-    // with ForceReleaseThread.
-    SeenAdviser holder = admission_.SeenAdviserOf(serial);
-    if (target.subject.has_value() && target.subject->role == Role::kAdviser) {
-      holder = {target.subject->scope, target.subject->id};
-    }
+    const SeenAdviser& holder = revocation.holder;
     store_->RevokeAndReleaseClaims(
-        std::move(record), Audit(caller, "revoke", "", absl::StrCat("serial=", serial)),
+        std::move(revocation.record), Audit(caller, "revoke", "", absl::StrCat("serial=", serial)),
         holder.unit, holder.adviser_id,
         Audit(caller, "force_release", "", absl::StrCat("reason=revoked serial=", serial)),
         Written<std::vector<v1::ThreadRecord>>(
@@ -1011,13 +962,8 @@ class RelayServiceImpl final : public RelayService {
 
   std::unique_ptr<MaintenanceWorker> worker_;
 
-  // Certificate deadlines of open streams (EndStreamsAtExpiry), one per serial.
-  std::mutex expiry_mu_;
-  std::condition_variable expiry_cv_;
-  bool expiry_stopping_ = false;
-  std::multimap<int64_t, std::string> expiries_;
-  absl::flat_hash_map<std::string, int64_t> expiry_by_serial_;
-  std::thread expiry_thread_;
+  // Ends the streams of each certificate at its notAfter (EndStreamsOfExpired).
+  std::unique_ptr<CertificateExpiry> expiry_;
 };
 
 }  // namespace

@@ -227,6 +227,31 @@ TEST_F(AdmissionTest, WhoMayRevokeWhom) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// Whose claims a revocation frees in the same write: the adviser the
+// certificate names, else the adviser seen calling with that serial, else
+// nobody (a bare serial never seen says nothing about whose it is).
+TEST_F(AdmissionTest, ARevocationFreesTheClaimsOfTheAdviserItCanName) {
+  auto admin = Call(kAdmin, method::kRevokeCertificate);
+  ASSERT_TRUE(admin.ok());
+  auto bare = admission_->ResolveTarget(CertificateSerialHex(kOtherAdviser), "");
+  ASSERT_TRUE(bare.ok());
+  Revocation unseen = admission_->RevocationOf(*admin, *bare, "left", now_);
+  EXPECT_EQ(unseen.record.serial_hex(), bare->serial);
+  EXPECT_EQ(unseen.record.revoked_by(), "ops-1");
+  EXPECT_EQ(unseen.record.reason(), "left");
+  EXPECT_TRUE(unseen.holder.adviser_id.empty());
+  ASSERT_TRUE(Call(kOtherAdviser, method::kListQueue).ok());  // now seen
+  Revocation seen = admission_->RevocationOf(*admin, *bare, "left", now_);
+  EXPECT_EQ(seen.holder.unit, "nkt");
+  EXPECT_EQ(seen.holder.adviser_id, "b-1");
+  auto named = admission_->ResolveTarget("", ReadFile(SharedPki().Cert(kAdviser)));
+  ASSERT_TRUE(named.ok());
+  Revocation by_certificate = admission_->RevocationOf(*admin, *named, "", now_);
+  EXPECT_EQ(by_certificate.holder.unit, kUnit);
+  EXPECT_EQ(by_certificate.holder.adviser_id, "a-1");
+  EXPECT_EQ(by_certificate.record.subject_uri(), named->subject->uri);
+}
+
 TEST_F(AdmissionTest, AnAdviserReachesOnlyThreadsOfTheirUnit) {
   const crypto::Ed25519PrivateKey key = crypto::Ed25519PrivateKey::Generate();
   v1::GetThreadRequest request;
