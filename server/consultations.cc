@@ -172,12 +172,9 @@ absl::StatusOr<PreparedShare> Consultations::PrepareShare(const Identity& caller
     for (int k = 0; k < rewrap.recipients_size(); ++k) {
       auto it = unit_keys.find(rewrap.recipients(k).key_id());
       if (it == unit_keys.end()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("rewraps[", i, "].recipients[", k,
-                         "].key_id is not the encryption key of an "
-                         "adviser of unit ",
-                         thread->unit(), " in directory epoch ", dir->epoch,
-                         "; a case is shared only with the unit's current advisers"));
+        return reasons::Error(
+            absl::StatusCode::kInvalidArgument, reasons::Reason::kShareKeyNotUnitAdviser,
+            {absl::StrCat(i), absl::StrCat(k), thread->unit(), absl::StrCat(dir->epoch)});
       }
       to.insert(it->second);
     }
@@ -383,35 +380,33 @@ absl::StatusOr<PreparedReferral> Consultations::PrepareReferral(
     return reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kNoDirectoryYet,
                           {});
   if (!crypto::FindUnit(dir->directory, request.to_unit()).ok()) {
-    return absl::NotFoundError(absl::StrCat("unit \"", request.to_unit().substr(0, 64),
-                                            "\" is not in directory epoch ", dir->epoch));
+    return reasons::Error(absl::StatusCode::kNotFound, reasons::Reason::kUnitNotInDirectory,
+                          {request.to_unit().substr(0, 64), absl::StrCat(dir->epoch)});
   }
   if (request.to_unit() == caller.scope) {
-    return absl::InvalidArgumentError("to_unit is your own unit; refer to another unit");
+    return reasons::Error(absl::StatusCode::kInvalidArgument, reasons::Reason::kReferToOwnUnit, {});
   }
   auto thread = LoadThreadFor(caller, method::kReferThread, request.thread_id(), request,
                               v1::OwnershipProof(), false);
   if (!thread.ok()) return thread.status();
   if (thread->state() == v1::THREAD_STATE_CLOSED) {
-    return absl::FailedPreconditionError("the thread is closed and cannot be referred");
+    return reasons::Error(absl::StatusCode::kFailedPrecondition, reasons::Reason::kReferClosed, {});
   }
   PreparedReferral out;
   auto rewraps = ParseRewraps(request.rewraps());
   if (!rewraps.ok()) return rewraps.status();
   out.rewraps = *std::move(rewraps);
   if (out.rewraps.size() != thread->last_sequence()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "rewraps cover ", out.rewraps.size(), " messages; the thread has ", thread->last_sequence(),
-        " and every one needs its content key "
-        "re-wrapped for ",
-        request.to_unit()));
+    return reasons::Error(absl::StatusCode::kInvalidArgument,
+                          reasons::Reason::kReferRewrapsIncomplete,
+                          {absl::StrCat(out.rewraps.size()), absl::StrCat(thread->last_sequence()),
+                           request.to_unit()});
   }
   // Readers learn that a case moved only from this signed note (its body
   // names to_unit), so a referral without one is refused.
   if (request.note_envelope().empty()) {
-    return absl::InvalidArgumentError(
-        "note_envelope is required: the referral note signed by the referring adviser is what "
-        "lets readers verify that the case moved");
+    return reasons::Error(absl::StatusCode::kInvalidArgument, reasons::Reason::kReferNoteRequired,
+                          {});
   }
   {
     auto envelope = ParseSizedEnvelope("note_envelope", request.note_envelope());

@@ -147,11 +147,13 @@ TEST_F(ConsultationsTest, AReferralNeedsAKnownOtherUnitAnOpenThreadAndEveryMessa
   EXPECT_EQ(Token(consultations_->PrepareReferral(adviser_, request).status()), "no-directory-yet");
   Publish(1, {&a1_, &b1_});
   request.set_to_unit("no-such-unit");
-  EXPECT_EQ(consultations_->PrepareReferral(adviser_, request).status().code(),
-            absl::StatusCode::kNotFound);
+  const absl::Status unknown = consultations_->PrepareReferral(adviser_, request).status();
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Token(unknown), "unit-not-in-directory");
   request.set_to_unit(kUnit);
-  EXPECT_EQ(consultations_->PrepareReferral(adviser_, request).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  const absl::Status own = consultations_->PrepareReferral(adviser_, request).status();
+  EXPECT_EQ(own.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Token(own), "refer-to-own-unit");
   request.set_to_unit(kOtherUnit);
   EXPECT_EQ(Token(consultations_->PrepareReferral(adviser_, request).status()),
             "thread-not-visible");
@@ -162,6 +164,11 @@ TEST_F(ConsultationsTest, AReferralNeedsAKnownOtherUnitAnOpenThreadAndEveryMessa
   auto uncovered = consultations_->PrepareReferral(adviser_, request);
   EXPECT_EQ(uncovered.status().code(), absl::StatusCode::kInvalidArgument)
       << "no rewraps for the thread's one message";
+  EXPECT_EQ(Token(uncovered.status()), "refer-rewraps-incomplete");
+  EXPECT_EQ(uncovered.status().message(),
+            "rewraps cover 0 messages; the thread has 1 and every one needs its content key "
+            "re-wrapped for nkt")
+      << "the English text is unchanged";
 }
 
 TEST_F(ConsultationsTest, AQueuePageIsBoundedAndScopedToTheCallersUnit) {
