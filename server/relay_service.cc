@@ -52,9 +52,7 @@ using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
 using grpc::ServerWriteReactor;
 
-constexpr int kMaxRewrapMessages = 10000;
 constexpr size_t kMaxReasonBytes = 512;
-constexpr size_t kMaxCursorBytes = 1024;
 
 AdmissionOptions AdmissionOptionsOf(const v1::RelayConfig& config, std::function<int64_t()> clock) {
   AdmissionOptions options;
