@@ -150,6 +150,25 @@ constexpr std::array<ReasonText, static_cast<size_t>(Reason::kCount_)> kTable = 
      "advisers); retry later",
      "yrkespersoner har $0 öppna strömmar, så många som reläet ger dem (resten hålls för "
      "rådgivare); försök igen senare"},
+    {"unit-not-in-directory", "unit \"$0\" is not in directory epoch $1",
+     "enheten \"$0\" finns inte i nyckelkatalogen (epok $1)"},
+    {"refer-closed", "the thread is closed and cannot be referred",
+     "ärendet är stängt och kan inte remitteras"},
+    {"refer-rewraps-incomplete",
+     "rewraps cover $0 messages; the thread has $1 and every one needs its content key "
+     "re-wrapped for $2",
+     "omkrypteringen täcker $0 meddelanden; ärendet har $1, och varje meddelandes nyckel måste "
+     "krypteras om för $2"},
+    {"refer-note-required",
+     "note_envelope is required: the referral note signed by the referring adviser is what lets "
+     "readers verify that the case moved",
+     "remissanteckningen saknas: den anteckning som den remitterande rådgivaren signerar är det "
+     "som låter läsarna kontrollera att ärendet har flyttats"},
+    {"share-key-not-unit-adviser",
+     "rewraps[$0].recipients[$1].key_id is not the encryption key of an adviser of unit $2 in "
+     "directory epoch $3; a case is shared only with the unit's current advisers",
+     "rewraps[$0].recipients[$1] är inte krypteringsnyckeln för en rådgivare vid enheten $2 i "
+     "katalogepok $3; ett ärende delas bara med enhetens nuvarande rådgivare"},
 }};
 
 // Every entry is filled (a missing one would be zero-initialised).

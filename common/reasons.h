@@ -89,6 +89,11 @@ enum class Reason : int {
   kCertificateBeingRevoked = 56,
   kMessageIdReused = 57,
   kStreamsProfessionalShare = 58,
+  kUnitNotInDirectory = 59,
+  kReferClosed = 60,
+  kReferRewrapsIncomplete = 61,
+  kReferNoteRequired = 62,
+  kShareKeyNotUnitAdviser = 63,
   kCount_,  // not a reason: the number of entries
 };
 
