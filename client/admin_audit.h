@@ -8,6 +8,9 @@
 // it, so the admin client keeps an anchor: the last (index, hash) it verified,
 // in a file beside its keystore. A later chain must reach that index with the
 // same hash.
+//
+// Thread-safety: the verification functions are pure and thread-safe; the
+// anchor file is read and replaced atomically, one process at a time.
 #ifndef SAMRAD_CLIENT_ADMIN_AUDIT_H_
 #define SAMRAD_CLIENT_ADMIN_AUDIT_H_
 
@@ -28,8 +31,8 @@ std::string ExpectedAuditHash(const v1::AuditEntry& entry);
 // OK when `entry` is entry `expected_index` of the chain and follows the
 // entry whose hash is `prev_hash`; DATA_LOSS saying what is wrong (missing
 // entry, broken link, altered contents) otherwise.
-absl::Status CheckAuditEntry(const v1::AuditEntry& entry, uint64_t expected_index,
-                             const std::string& prev_hash);
+[[nodiscard]] absl::Status CheckAuditEntry(const v1::AuditEntry& entry, uint64_t expected_index,
+                                           const std::string& prev_hash);
 
 // The last audit entry this client verified.
 struct AuditAnchor {
@@ -41,9 +44,9 @@ struct AuditAnchor {
 std::string AuditAnchorPath(const std::string& keystore_path);
 // Reads "INDEX HASH-HEX\n". NOT_FOUND when there is none yet; DATA_LOSS
 // naming the file when it does not parse.
-absl::StatusOr<AuditAnchor> LoadAuditAnchor(const std::string& path);
-// Replaces the file atomically (0600).
-absl::Status SaveAuditAnchor(const std::string& path, const AuditAnchor& anchor);
+[[nodiscard]] absl::StatusOr<AuditAnchor> LoadAuditAnchor(const std::string& path);
+// Replaces the file atomically (0600); errors as WriteFileAtomically.
+[[nodiscard]] absl::Status SaveAuditAnchor(const std::string& path, const AuditAnchor& anchor);
 
 }  // namespace samrad::client
 

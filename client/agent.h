@@ -55,10 +55,10 @@ std::string EncodeAgentRequest(const AgentRequest& request);
 // Parses one complete request. INVALID_ARGUMENT for a wrong version, an
 // unknown op, an empty or over-long path, or a length that does not match
 // the bytes given.
-absl::StatusOr<AgentRequest> ParseAgentRequest(absl::string_view bytes);
+[[nodiscard]] absl::StatusOr<AgentRequest> ParseAgentRequest(absl::string_view bytes);
 // The payload length a request header announces; INVALID_ARGUMENT when the
 // 4 header bytes are malformed (version, op, or length over the limit).
-absl::StatusOr<size_t> AgentRequestPayloadLength(absl::string_view header);
+[[nodiscard]] absl::StatusOr<size_t> AgentRequestPayloadLength(absl::string_view header);
 
 // The directory that holds the agents' sockets: $XDG_RUNTIME_DIR/samrad
 // when `xdg_runtime_dir` is not empty, else /tmp/samrad-<uid>.
@@ -68,12 +68,13 @@ std::string AgentSocketDir(const std::string& xdg_runtime_dir);
 // when `create` and it is absent. PERMISSION_DENIED (Msg::kAgentDirUnsafe,
 // tagged ExitCode::kConfig) naming what is wrong; NOT_FOUND when absent and
 // not `create`.
-absl::Status CheckSocketDir(const std::string& dir, bool create, const Messages& messages);
+[[nodiscard]] absl::Status CheckSocketDir(const std::string& dir, bool create,
+                                          const Messages& messages);
 // The socket of the agent for `keystore_path` (made absolute and canonical
 // when the file exists). INVALID_ARGUMENT when it would be too long for a
 // Unix socket address.
-absl::StatusOr<std::string> AgentSocketPath(const std::string& dir,
-                                            const std::string& keystore_path);
+[[nodiscard]] absl::StatusOr<std::string> AgentSocketPath(const std::string& dir,
+                                                          const std::string& keystore_path);
 // The canonical absolute path of `keystore_path` (as given when it cannot be
 // resolved).
 std::string CanonicalKeystorePath(const std::string& keystore_path);
@@ -83,15 +84,15 @@ std::string CanonicalKeystorePath(const std::string& keystore_path);
 // NOT_FOUND when no agent listens there; PERMISSION_DENIED when the peer is
 // not of this uid; FAILED_PRECONDITION when the agent refused the request;
 // UNAVAILABLE for a broken exchange. On success the reply's payload.
-absl::StatusOr<crypto::SecretBytes> AskAgent(const std::string& socket_path,
-                                             const AgentRequest& request,
-                                             absl::Duration timeout = absl::Seconds(2));
+[[nodiscard]] absl::StatusOr<crypto::SecretBytes> AskAgent(
+    const std::string& socket_path, const AgentRequest& request,
+    absl::Duration timeout = absl::Seconds(2));
 
 // The key material for `keystore_path` from its agent under `dir`, if one
 // runs (dir checked first); NOT_FOUND (or another error) when none can help.
-absl::StatusOr<crypto::SecretBytes> AgentKeyMaterial(const std::string& dir,
-                                                     const std::string& keystore_path,
-                                                     const Messages& messages);
+[[nodiscard]] absl::StatusOr<crypto::SecretBytes> AgentKeyMaterial(const std::string& dir,
+                                                                   const std::string& keystore_path,
+                                                                   const Messages& messages);
 
 // --- the agent ---
 struct AgentConfig {
@@ -102,12 +103,13 @@ struct AgentConfig {
 
 // Binds and listens on `socket_path` (mode 0600; a stale socket with no
 // agent behind it is replaced). ALREADY_EXISTS when an agent answers there.
-absl::StatusOr<int> ListenAgentSocket(const std::string& socket_path);
+[[nodiscard]] absl::StatusOr<int> ListenAgentSocket(const std::string& socket_path);
 
 // Starts the agent as a detached process (fork, setsid, fork) serving
 // `listen_fd` with `key`, and returns its pid once it is serving. The
 // caller's copy of `key` is wiped here; `listen_fd` is closed in the caller.
-absl::StatusOr<pid_t> StartAgentProcess(const AgentConfig& config, int listen_fd, SealingKey key);
+[[nodiscard]] absl::StatusOr<pid_t> StartAgentProcess(const AgentConfig& config, int listen_fd,
+                                                      SealingKey key);
 
 // The agent's loop (in the agent process): serves until the idle time
 // passes without a kGetKey, kLock arrives, a signal ends it, its socket is

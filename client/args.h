@@ -78,10 +78,10 @@ struct ParsedArgs {
 // help = true and no further checks (so `samrad ask --help` works without
 // the required flags). Otherwise checks required flags and positionals and
 // that a command with subcommands got one.
-absl::StatusOr<ParsedArgs> ParseArgs(const CommandSpec& root,
-                                     const std::vector<FlagSpec>& global_flags,
-                                     const std::vector<std::string>& args,
-                                     const Messages& messages);
+[[nodiscard]] absl::StatusOr<ParsedArgs> ParseArgs(const CommandSpec& root,
+                                                   const std::vector<FlagSpec>& global_flags,
+                                                   const std::vector<std::string>& args,
+                                                   const Messages& messages);
 
 // The optimal-string-alignment (restricted Damerau-Levenshtein) distance
 // between `a` and `b`, counted in bytes: insertions, deletions,
@@ -97,8 +97,9 @@ std::optional<std::string> ClosestMatch(absl::string_view typed,
 // The path root..command for `names` (e.g. {"admin", "directory", "sign"})
 // for `samrad help NAMES`; INVALID_ARGUMENT tagged kUsage naming the first
 // unknown name (with "did you mean") otherwise.
-absl::StatusOr<ParsedArgs> HelpPath(const CommandSpec& root, const std::vector<std::string>& names,
-                                    const Messages& messages);
+[[nodiscard]] absl::StatusOr<ParsedArgs> HelpPath(const CommandSpec& root,
+                                                  const std::vector<std::string>& names,
+                                                  const Messages& messages);
 
 // The help text of the deepest command in `parsed.path`: usage line,
 // summary, subcommands, arguments, flags, global flags; for the root also

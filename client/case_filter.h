@@ -48,14 +48,15 @@ struct CaseFilter {
 std::vector<FlagSpec> CaseFilterFlags(bool with_mine);
 
 // Reads the filter flags of `args`; `me` is the adviser id --mine means.
-absl::StatusOr<CaseFilter> ParseCaseFilter(const ParsedArgs& args, const Messages& messages,
-                                           const std::string& me);
+[[nodiscard]] absl::StatusOr<CaseFilter> ParseCaseFilter(const ParsedArgs& args,
+                                                         const Messages& messages,
+                                                         const std::string& me);
 
 // Whether `facts` passes every filter given.
 bool Matches(const CaseFilter& filter, const CaseFacts& facts);
 
 // The start of local day YYYY-MM-DD in Unix ms; INVALID_ARGUMENT otherwise.
-absl::StatusOr<int64_t> LocalDayStartUnixMs(absl::string_view date, int day_offset);
+[[nodiscard]] absl::StatusOr<int64_t> LocalDayStartUnixMs(absl::string_view date, int day_offset);
 
 }  // namespace samrad::client
 

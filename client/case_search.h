@@ -5,6 +5,8 @@
 // Matching ignores case (ASCII) and diacritics of Latin letters (U+00C0 to
 // U+017F: "Ärende" matches "arende", "Gö" matches "go"); other text is
 // compared as it is. Pure functions below; RunSearch is in commands.h.
+//
+// Thread-safety: the pure functions are safe from any thread.
 #ifndef SAMRAD_CLIENT_CASE_SEARCH_H_
 #define SAMRAD_CLIENT_CASE_SEARCH_H_
 

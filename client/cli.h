@@ -1,6 +1,9 @@
 // The `samrad` command line: the command tree, dispatch, and the one place
 // where a failure becomes a one-line message on stderr and an exit code
 // (client/exit_codes.h).
+//
+// Thread-safety: RunCli runs one command on the calling thread; one call at
+// a time per process (it writes stdout/stderr and reads the environment).
 #ifndef SAMRAD_CLIENT_CLI_H_
 #define SAMRAD_CLIENT_CLI_H_
 

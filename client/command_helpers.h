@@ -47,7 +47,7 @@ void PrintThread(Session& session, const v1::ThreadSummary& summary,
 // relay's message count is reached or a page comes back empty. `prepare`
 // completes each request (a professional's fresh ownership proof). The
 // summary is the last page's.
-absl::StatusOr<v1::ThreadView> FetchThread(
+[[nodiscard]] absl::StatusOr<v1::ThreadView> FetchThread(
     Session& session, const std::string& thread_id, uint64_t after_sequence,
     const std::function<void(v1::GetThreadRequest&)>& prepare);
 
@@ -57,24 +57,29 @@ absl::StatusOr<v1::ThreadView> FetchThread(
 // IsIntegrityFailure), fewer messages than `highest_seen_before`, and a
 // relay summary whose unit is not the signed one. Returns OK when there is
 // none, else the first as a status tagged ExitCode::kDirectory (7).
-absl::Status CheckThreadIntegrity(Session& session, const v1::ThreadSummary& summary,
-                                  const OpenedThread& opened, const ThreadChainState& state,
-                                  uint64_t highest_seen_before);
+[[nodiscard]] absl::Status CheckThreadIntegrity(Session& session, const v1::ThreadSummary& summary,
+                                                const OpenedThread& opened,
+                                                const ThreadChainState& state,
+                                                uint64_t highest_seen_before);
 
 // True for a full thread id (32 lowercase hex).
 bool IsFullThreadId(absl::string_view reference);
 
 // An adviser's reference: a full id as is, or a unique prefix (>= 6
-// characters) of a thread in the unit's queue (any state).
-absl::StatusOr<std::string> ResolveAdviserReference(Session& session, absl::string_view reference);
+// characters) of a thread in the unit's queue (any state). INVALID_ARGUMENT
+// (localized) for a reference too short, unknown or ambiguous; the relay's
+// code when the queue cannot be listed.
+[[nodiscard]] absl::StatusOr<std::string> ResolveAdviserReference(Session& session,
+                                                                  absl::string_view reference);
 
-// Every thread of the caller's unit in `states` (all pages).
-absl::StatusOr<std::vector<v1::ThreadSummary>> ListWholeQueue(
+// Every thread of the caller's unit in `states` (all pages); the relay's
+// code (with its reason) when a page is refused.
+[[nodiscard]] absl::StatusOr<std::vector<v1::ThreadSummary>> ListWholeQueue(
     Session& session, const std::vector<v1::ThreadState>& states);
 
 // The profile's client certificate (client/certificate.h); its failures
 // tagged kConfig with a message naming the file.
-absl::StatusOr<CertificateInfo> ProfileCertificate(Session& session);
+[[nodiscard]] absl::StatusOr<CertificateInfo> ProfileCertificate(Session& session);
 
 // The role of a certificate in the user's language ("yrkesperson").
 std::string RoleLabel(const Messages& messages, const std::string& role);

@@ -50,45 +50,51 @@ struct DirectoryInitOptions {
 // ALREADY_EXISTS when `out_dir` already holds a directory key;
 // INVALID_ARGUMENT when the routing table does not parse or breaks the
 // content rules. Returns the public key hex.
-absl::StatusOr<std::string> InitDirectoryWorkspace(
+[[nodiscard]] absl::StatusOr<std::string> InitDirectoryWorkspace(
     const DirectoryInitOptions& options, const crypto::SecretBytes& passphrase,
     crypto::RandomSource& rng = crypto::SystemRandom());
 
 // Parses a KeyDirectory in text format (routing table or working file).
-absl::StatusOr<v1::KeyDirectory> ParseDirectoryText(absl::string_view text);
+// INVALID_ARGUMENT saying where ("line 3 column 7: ...").
+[[nodiscard]] absl::StatusOr<v1::KeyDirectory> ParseDirectoryText(absl::string_view text);
 
-absl::StatusOr<v1::KeyDirectory> LoadWorkingDirectory(const std::string& dir);
+// The workspace's working file; read errors as ReadFileToString, parse
+// errors as ParseDirectoryText.
+[[nodiscard]] absl::StatusOr<v1::KeyDirectory> LoadWorkingDirectory(const std::string& dir);
 
 // The units of `directory` that list no adviser (their questions go to the
 // fallback unit, crypto::RouteNewCase), in directory order.
 std::vector<const v1::UnitEntry*> UnitsWithoutAdvisers(const v1::KeyDirectory& directory);
-// Validates (as ValidateDirectory, with epoch 0 allowed) and saves.
-absl::Status SaveWorkingDirectory(const std::string& dir, const v1::KeyDirectory& directory);
+// Validates (as CheckWorkingDirectory) and saves (errors as
+// WriteFileAtomically).
+[[nodiscard]] absl::Status SaveWorkingDirectory(const std::string& dir,
+                                                const v1::KeyDirectory& directory);
 
 // The content rules of crypto::ValidateDirectory, except that epoch 0 is
-// allowed (not yet signed). Messages name the unit, county or adviser.
-absl::Status CheckWorkingDirectory(const v1::KeyDirectory& directory);
+// allowed (not yet signed). INVALID_ARGUMENT; messages name the unit,
+// county or adviser.
+[[nodiscard]] absl::Status CheckWorkingDirectory(const v1::KeyDirectory& directory);
 
 // Adds `unit_id` or replaces its display name and counties (its advisers are
 // kept). FAILED_PRECONDITION when a county already belongs to another unit;
 // INVALID_ARGUMENT for a malformed id or county code. `make_fallback` makes
 // it the fallback unit.
-absl::Status AddUnit(v1::KeyDirectory& directory, absl::string_view unit_id,
-                     absl::string_view display_name, const std::vector<std::string>& counties,
-                     bool make_fallback);
+[[nodiscard]] absl::Status AddUnit(v1::KeyDirectory& directory, absl::string_view unit_id,
+                                   absl::string_view display_name,
+                                   const std::vector<std::string>& counties, bool make_fallback);
 // NOT_FOUND for an unknown unit; FAILED_PRECONDITION for the fallback unit.
-absl::Status RemoveUnit(v1::KeyDirectory& directory, absl::string_view unit_id);
+[[nodiscard]] absl::Status RemoveUnit(v1::KeyDirectory& directory, absl::string_view unit_id);
 
 // Adds the adviser to the unit, or replaces their keys (rotation).
 // NOT_FOUND for an unknown unit; INVALID_ARGUMENT for malformed keys;
 // FAILED_PRECONDITION when the adviser id is already listed in another unit.
-absl::Status AddAdviser(v1::KeyDirectory& directory, absl::string_view unit_id,
-                        const v1::AdviserKeys& adviser);
+[[nodiscard]] absl::Status AddAdviser(v1::KeyDirectory& directory, absl::string_view unit_id,
+                                      const v1::AdviserKeys& adviser);
 // NOT_FOUND for an unknown unit or adviser. With `revoke_signing_key` their
 // signing key is also listed as revoked, so clients refuse everything it
 // signed (a lost or stolen key), not only what it signs from now on.
-absl::Status RemoveAdviser(v1::KeyDirectory& directory, absl::string_view unit_id,
-                           absl::string_view adviser_id, bool revoke_signing_key);
+[[nodiscard]] absl::Status RemoveAdviser(v1::KeyDirectory& directory, absl::string_view unit_id,
+                                         absl::string_view adviser_id, bool revoke_signing_key);
 
 // The public bundle an adviser hands to the admin: AdviserKeys in protobuf
 // JSON ({"adviserId": ..., "encryptionPublicKey": base64, "signingPublicKey":
@@ -96,7 +102,7 @@ absl::Status RemoveAdviser(v1::KeyDirectory& directory, absl::string_view unit_i
 std::string FormatAdviserBundle(const v1::AdviserKeys& adviser);
 // INVALID_ARGUMENT when it does not parse or a key is not 32 bytes or the id
 // is empty.
-absl::StatusOr<v1::AdviserKeys> ParseAdviserBundle(absl::string_view json);
+[[nodiscard]] absl::StatusOr<v1::AdviserKeys> ParseAdviserBundle(absl::string_view json);
 
 struct SignOptions {
   int64_t now_unix_ms = 0;
@@ -114,14 +120,14 @@ struct SignOptions {
 // DATA_LOSS (damaged key file) tagged kKeystore; INVALID_ARGUMENT when the
 // directory breaks a content rule or the validity is out of range;
 // FAILED_PRECONDITION (kNotFound) for a refresh before the first sign.
-absl::StatusOr<v1::SignedDirectory> SignWorkspace(const std::string& dir,
-                                                  const crypto::SecretBytes& passphrase,
-                                                  const SignOptions& options);
+[[nodiscard]] absl::StatusOr<v1::SignedDirectory> SignWorkspace(
+    const std::string& dir, const crypto::SecretBytes& passphrase, const SignOptions& options);
 
 // The last signed directory. NOT_FOUND before the first `sign`.
-absl::StatusOr<v1::SignedDirectory> LoadSignedDirectory(const std::string& dir);
-// The workspace's public key (from directory.pub).
-absl::StatusOr<std::string> LoadDirectoryPublicKeyHex(const std::string& dir);
+[[nodiscard]] absl::StatusOr<v1::SignedDirectory> LoadSignedDirectory(const std::string& dir);
+// The workspace's public key (from directory.pub); errors as
+// ReadFileToString, INVALID_ARGUMENT when it is not 64 hex characters.
+[[nodiscard]] absl::StatusOr<std::string> LoadDirectoryPublicKeyHex(const std::string& dir);
 
 }  // namespace samrad::client
 

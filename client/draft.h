@@ -36,7 +36,7 @@ class Draft {
  public:
   // Creates an empty draft in the draft directory. UNKNOWN / PERMISSION_DENIED
   // naming the directory when no private place can be made.
-  static absl::StatusOr<Draft> Create(const DraftPlace& place);
+  [[nodiscard]] static absl::StatusOr<Draft> Create(const DraftPlace& place);
 
   // `path` (as given to --file) when it is a draft this user's samrad made
   // and kept: named draft-XXXXXX.txt, a regular file owned by this user, in
@@ -49,9 +49,10 @@ class Draft {
   std::string directory() const;
   bool wiped() const { return wiped_; }
 
-  absl::StatusOr<std::string> Read() const;
+  // The contents; errors as ReadFileToString (client/file_util.h).
+  [[nodiscard]] absl::StatusOr<std::string> Read() const;
   // Replaces the contents in place (old bytes overwritten with zeros first).
-  absl::Status Write(absl::string_view contents);
+  [[nodiscard]] absl::Status Write(absl::string_view contents);
   // Overwrites the file with zeros, syncs, unlinks it, and removes the
   // private temporary directory it was created in (when empty). Idempotent.
   void Wipe();

@@ -2,6 +2,8 @@
 //
 // These numbers are an interface for scripts: never renumber one. They are
 // listed in `samrad --help` and client/README.md.
+//
+// Pure functions over constant tables; thread-safe.
 #ifndef SAMRAD_CLIENT_EXIT_CODES_H_
 #define SAMRAD_CLIENT_EXIT_CODES_H_
 
@@ -27,7 +29,7 @@ inline int ToInt(ExitCode code) { return static_cast<int>(code); }
 
 // Tags `status` with the exit code it must produce (kept through copies).
 // Returns `status` unchanged when it is OK.
-absl::Status WithExitCode(absl::Status status, ExitCode code);
+[[nodiscard]] absl::Status WithExitCode(absl::Status status, ExitCode code);
 
 // The exit code for `status`: the tag set by WithExitCode, else a mapping of
 // the status code (UNAVAILABLE/DEADLINE_EXCEEDED -> kUnreachable,

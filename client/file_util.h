@@ -16,8 +16,8 @@ namespace samrad::client {
 // Reads the whole file. NOT_FOUND when it does not exist, PERMISSION_DENIED
 // when it may not be read, RESOURCE_EXHAUSTED when larger than `max_bytes`,
 // UNKNOWN for other I/O errors. Messages name the path.
-absl::StatusOr<std::string> ReadFileToString(const std::string& path,
-                                             size_t max_bytes = 16 * 1024 * 1024);
+[[nodiscard]] absl::StatusOr<std::string> ReadFileToString(const std::string& path,
+                                                           size_t max_bytes = 16 * 1024 * 1024);
 
 // Replaces `path` atomically with `contents`, file mode `mode`:
 // writes a temporary file in the same directory (O_EXCL, `mode`), fsyncs it,
@@ -26,12 +26,12 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path,
 // mix; on error the temporary file is removed. Errors name the path and the
 // failing step (UNKNOWN, NOT_FOUND for a missing directory,
 // PERMISSION_DENIED, RESOURCE_EXHAUSTED for a full disk or file-size limit).
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents,
-                                 int mode = 0600);
+[[nodiscard]] absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents,
+                                               int mode = 0600);
 
 // Creates `path` and missing parents with `mode` (like mkdir -p). OK when it
 // exists already as a directory.
-absl::Status MakeDirectories(const std::string& path, int mode = 0700);
+[[nodiscard]] absl::Status MakeDirectories(const std::string& path, int mode = 0700);
 
 // True when `path` exists (any type).
 bool PathExists(const std::string& path);

@@ -167,8 +167,8 @@ struct ScanOptions {
 // INVALID_ARGUMENT when `utf8_text` is not valid UTF-8 (overlong forms,
 // surrogates and code points above U+10FFFF are invalid too); the message
 // names the line and column of the first bad byte and contains no text.
-absl::StatusOr<std::vector<Finding>> ScanText(std::string_view utf8_text,
-                                              const ScanOptions& options = {});
+[[nodiscard]] absl::StatusOr<std::vector<Finding>> ScanText(std::string_view utf8_text,
+                                                            const ScanOptions& options = {});
 
 // Returns `text` with every finding replaced by its kind's placeholder in
 // `language`. `findings` must come from ScanText on the same `text` (any

@@ -25,6 +25,8 @@
 //   age after it ("Ugbaad, 14 år"), and any other capitalised word inside a
 //   sentence that is neither an ordinary word nor allowed. Adjacent name words
 //   are one finding ("Fatima Hassan").
+//
+// Thread-safety: pure functions over constant word lists; thread-safe.
 #ifndef SAMRAD_CLIENT_GUARD_NAMES_H_
 #define SAMRAD_CLIENT_GUARD_NAMES_H_
 

@@ -1,6 +1,8 @@
 // Internal to the anonymisation guard: the copy of a text that the detectors
 // scan, and the map from its bytes back to the original. Not part of the
 // client's interface; include client/guard.h instead.
+// Pure functions; thread-safe. Results own their bytes (no views into the
+// input outlive the call).
 #ifndef SAMRAD_CLIENT_GUARD_NORMALIZE_H_
 #define SAMRAD_CLIENT_GUARD_NORMALIZE_H_
 

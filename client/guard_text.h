@@ -1,6 +1,7 @@
 // Internal to the anonymisation guard: UTF-8 validation and the code-point
 // level helpers the detectors use for word boundaries and columns. Not part of
 // the client's interface; include client/guard.h instead.
+// Pure functions; thread-safe.
 #ifndef SAMRAD_CLIENT_GUARD_TEXT_H_
 #define SAMRAD_CLIENT_GUARD_TEXT_H_
 

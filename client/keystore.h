@@ -41,21 +41,20 @@ class Keystore {
  public:
   // Creates a new, empty keystore at `path` (parent directory must exist).
   // ALREADY_EXISTS when a file is there (never overwritten).
-  static absl::StatusOr<std::unique_ptr<Keystore>> Create(const std::string& path,
-                                                          crypto::SecretBytes passphrase,
-                                                          const Argon2Params& params = {});
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Keystore>> Create(
+      const std::string& path, crypto::SecretBytes passphrase, const Argon2Params& params = {});
 
   // Opens and fully decrypts the keystore. NOT_FOUND (no file),
   // UNAUTHENTICATED (wrong passphrase), DATA_LOSS (damaged or truncated; the
   // file is refused as a whole). Every error is tagged ExitCode::kKeystore
   // except NOT_FOUND.
   // Runs Argon2id once (the key it derives seals every later Save).
-  static absl::StatusOr<std::unique_ptr<Keystore>> Open(const std::string& path,
-                                                        crypto::SecretBytes passphrase);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Keystore>> Open(
+      const std::string& path, crypto::SecretBytes passphrase);
   // Opens with the 64-byte key material of the file (the agent's, see
   // client/agent.h); no Argon2id run. UNAUTHENTICATED when the material is
   // not this file's (the passphrase changed since), otherwise as Open.
-  static absl::StatusOr<std::unique_ptr<Keystore>> OpenWithKeyMaterial(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Keystore>> OpenWithKeyMaterial(
       const std::string& path, crypto::SecretBytes material);
 
   ~Keystore();
@@ -65,13 +64,13 @@ class Keystore {
   // Reseals the contents (same key, salt and Argon2 parameters, fresh nonce;
   // no Argon2id run) and replaces the file atomically. ABORTED (exit
   // kConflict) when another process replaced the file since it was read.
-  absl::Status Save();
+  [[nodiscard]] absl::Status Save();
 
   // Reseals under `new_passphrase` (fresh salt, `params`; one Argon2id run)
   // and replaces the file atomically (write, fsync, rename). On error the
   // file and this object keep the old passphrase.
-  absl::Status ChangePassphrase(const crypto::SecretBytes& new_passphrase,
-                                const Argon2Params& params);
+  [[nodiscard]] absl::Status ChangePassphrase(const crypto::SecretBytes& new_passphrase,
+                                              const Argon2Params& params);
 
   // The key that opens the file as it is now (what the agent holds).
   const SealingKey& sealing_key() const { return key_; }
@@ -87,7 +86,7 @@ class Keystore {
                         const crypto::Ed25519PrivateKey& signing, int64_t now_unix_ms);
   // The newest pair not superseded. NOT_FOUND when there is none ("run
   // samrad keygen").
-  absl::StatusOr<const v1::AdviserKeyPair*> CurrentAdviserKeys() const;
+  [[nodiscard]] absl::StatusOr<const v1::AdviserKeyPair*> CurrentAdviserKeys() const;
   // Deletes pairs superseded before `cutoff_unix_ms`; returns how many.
   int PruneAdviserKeys(int64_t cutoff_unix_ms);
 
@@ -95,14 +94,14 @@ class Keystore {
   // The case whose id starts with `reference` (at least 6 hex characters).
   // NOT_FOUND when none, INVALID_ARGUMENT when the prefix is ambiguous or
   // too short.
-  absl::StatusOr<v1::ThreadKeys*> FindThread(absl::string_view reference);
+  [[nodiscard]] absl::StatusOr<v1::ThreadKeys*> FindThread(absl::string_view reference);
   // Deletes the case's keys (wiping them in memory). False when unknown.
   bool RemoveThread(absl::string_view thread_id);
 
   // --- directory rollback guard ---
   // Records that a directory of `epoch` verified. FAILED_PRECONDITION tagged
   // ExitCode::kDirectory when `epoch` is lower than the highest seen.
-  absl::Status ObserveDirectoryEpoch(uint64_t epoch);
+  [[nodiscard]] absl::Status ObserveDirectoryEpoch(uint64_t epoch);
   // Records the adviser signing keys of a verified directory (deduplicated).
   void RememberSigner(absl::string_view adviser_id, absl::string_view unit,
                       absl::string_view signing_public_key, uint64_t epoch);
@@ -111,8 +110,8 @@ class Keystore {
   Keystore(std::string path, SealingKey key) : path_(std::move(path)), key_(std::move(key)) {}
   // Reads the file and opens it with the key `make_key` makes from its bytes.
   template <typename MakeKey>
-  static absl::StatusOr<std::unique_ptr<Keystore>> OpenFile(const std::string& path,
-                                                            MakeKey make_key);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Keystore>> OpenFile(const std::string& path,
+                                                                          MakeKey make_key);
   std::string path_;
   SealingKey key_;
   // Identity of the file as last read or written: device, inode, size, mtime.

@@ -10,6 +10,9 @@
 // print time in the same language (localized itself when the inner status
 // is, else its English message). Same idea as the relay's reasons
 // (common/reasons.h): a payload, never parsing English.
+//
+// Thread-safety: pure functions of their arguments; thread-safe. A status
+// carries its payload by value (absl::Cord), so it may outlive the caller.
 #ifndef SAMRAD_CLIENT_LOCALIZED_STATUS_H_
 #define SAMRAD_CLIENT_LOCALIZED_STATUS_H_
 
@@ -24,13 +27,14 @@ namespace samrad::client {
 
 // A status with `code` whose text is message `id` with `args` ($0, $1, ...).
 // `code` must not be kOk.
-absl::Status Localized(absl::StatusCode code, Msg id, std::vector<std::string> args = {});
+[[nodiscard]] absl::Status Localized(absl::StatusCode code, Msg id,
+                                     std::vector<std::string> args = {});
 
 // A status with `code` whose text is message `id` with `args` followed by
 // the text of `inner` as the last argument. Keeps inner's other payloads
 // (exit code, advice marks). `inner` must not be OK.
-absl::Status LocalizedWrap(absl::StatusCode code, Msg id, std::vector<std::string> args,
-                           const absl::Status& inner);
+[[nodiscard]] absl::Status LocalizedWrap(absl::StatusCode code, Msg id,
+                                         std::vector<std::string> args, const absl::Status& inner);
 
 // The text of a Localized/LocalizedWrap status in `messages`' language;
 // nullopt when `status` carries no localized text (or it does not decode).
@@ -38,7 +42,7 @@ std::optional<std::string> LocalizedText(const absl::Status& status, const Messa
 
 // `status` without its localized text (for a caller that has rendered it
 // into a new message of its own).
-absl::Status ForgetLocalizedText(absl::Status status);
+[[nodiscard]] absl::Status ForgetLocalizedText(absl::Status status);
 
 }  // namespace samrad::client
 

@@ -3,6 +3,9 @@
 // page cannot drift from the program. `samrad __man [--lang sv]` prints it;
 // the build writes man/samrad.1 and man/sv/man1/samrad.1 with it
 // (client/cli.cmake) and the Debian package installs them.
+//
+// Pure: the page is a function of the command table and the language;
+// thread-safe.
 #ifndef SAMRAD_CLIENT_MAN_PAGE_H_
 #define SAMRAD_CLIENT_MAN_PAGE_H_
 

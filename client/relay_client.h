@@ -52,7 +52,7 @@ void RouteGrpcLogs(bool verbose);
 // `status` (made from the relay's `answer`) with the relay's message and, if
 // the answer's details carry one, its reason (common/reasons.h) attached;
 // unchanged if OK or already in the user's words (HasOwnAdvice).
-absl::Status AttachRelayWords(absl::Status status, const grpc::Status& answer);
+[[nodiscard]] absl::Status AttachRelayWords(absl::Status status, const grpc::Status& answer);
 
 // What a status that MapStatus made from the relay's answer says in the
 // language of `messages`: the reason's template (common/reasons.h) in that
@@ -66,14 +66,14 @@ std::optional<std::string> RelayRefusalText(const absl::Status& status, const Me
 // message already says the relay's refusal in the user's language, e.g. one
 // built from RelayRefusalText with advice of our own appended, so the error
 // printer keeps that whole message.
-absl::Status ForgetRelayWords(absl::Status status);
+[[nodiscard]] absl::Status ForgetRelayWords(absl::Status status);
 
 class RelayClient {
  public:
   // Reads the PEM files named in `profile` and creates the channel (it
   // connects lazily). NOT_FOUND / PERMISSION_DENIED tagged kConfig when a
   // file cannot be read or the certificate does not parse.
-  static absl::StatusOr<std::unique_ptr<RelayClient>> Create(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<RelayClient>> Create(
       const v1::ClientProfile& profile, const RelayClientOptions& options = {});
 
   v1::Relay::Stub& stub() { return *stub_; }
@@ -87,11 +87,11 @@ class RelayClient {
   // Runs `call` (which must be idempotent) until it succeeds, fails with
   // anything but UNAVAILABLE, or attempts run out. `what` names the action
   // for the error message ("fetch the directory").
-  absl::Status CallWithRetry(absl::string_view what,
-                             const std::function<grpc::Status(grpc::ClientContext&)>& call) const;
+  [[nodiscard]] absl::Status CallWithRetry(
+      absl::string_view what, const std::function<grpc::Status(grpc::ClientContext&)>& call) const;
   // One attempt, mapped.
-  absl::Status Call(absl::string_view what,
-                    const std::function<grpc::Status(grpc::ClientContext&)>& call) const;
+  [[nodiscard]] absl::Status Call(
+      absl::string_view what, const std::function<grpc::Status(grpc::ClientContext&)>& call) const;
 
   // The relay's answer as an absl::Status: same code, message
   // "cannot <what>: <relay message>". A failure to connect (UNAVAILABLE,
@@ -103,7 +103,7 @@ class RelayClient {
   // The relay's words ride along: its reason (common/reasons.h, found with
   // reasons::ReasonOf / reasons::Is) when it sent one, and its message, so
   // RelayRefusalText can say it in the user's language.
-  absl::Status MapStatus(absl::string_view what, const grpc::Status& status) const;
+  [[nodiscard]] absl::Status MapStatus(absl::string_view what, const grpc::Status& status) const;
 
   // The relay's limits.max_envelope_bytes as its last GetDirectory answer
   // said (common/relay_protocol.h); 0 when unknown. Thread-safe.
@@ -120,7 +120,8 @@ class RelayClient {
         stub_(v1::Relay::NewStub(channel_)),
         options_(options) {}
   // MapStatus without the relay's words attached.
-  absl::Status MapStatusText(absl::string_view what, const grpc::Status& status) const;
+  [[nodiscard]] absl::Status MapStatusText(absl::string_view what,
+                                           const grpc::Status& status) const;
   // The sentence for a call that never reached the relay's service, or
   // nullopt when `detail` is not a connection failure gRPC describes.
   std::optional<std::string> ConnectionFailure(absl::StatusCode code,

@@ -39,17 +39,16 @@ struct Argon2Params {
 
 // Bounds a header may carry (a damaged header must not make us allocate
 // terabytes): time 1..64, memory 8*parallelism..2 GiB, parallelism 1..16.
-absl::Status ValidateArgon2Params(const Argon2Params& params);
+[[nodiscard]] absl::Status ValidateArgon2Params(const Argon2Params& params);
 
 inline constexpr size_t kSealedMagicLen = 8;
 inline constexpr size_t kSealedHeaderLen = 104;
 
 // Seals `plaintext` under `passphrase`. `magic` must be 8 bytes.
 // INVALID_ARGUMENT for bad params or an empty passphrase.
-absl::StatusOr<std::string> SealWithPassphrase(absl::string_view magic, absl::string_view plaintext,
-                                               const crypto::SecretBytes& passphrase,
-                                               const Argon2Params& params,
-                                               crypto::RandomSource& rng = crypto::SystemRandom());
+[[nodiscard]] absl::StatusOr<std::string> SealWithPassphrase(
+    absl::string_view magic, absl::string_view plaintext, const crypto::SecretBytes& passphrase,
+    const Argon2Params& params, crypto::RandomSource& rng = crypto::SystemRandom());
 
 // Opens a sealed file's bytes.
 //   DATA_LOSS        wrong magic, unknown version, truncated or extended file,
@@ -57,9 +56,8 @@ absl::StatusOr<std::string> SealWithPassphrase(absl::string_view magic, absl::st
 //                    authentication (damaged) — nothing is returned
 //   UNAUTHENTICATED  the passphrase is wrong
 // The plaintext is returned in SecretBytes.
-absl::StatusOr<crypto::SecretBytes> OpenWithPassphrase(absl::string_view magic,
-                                                       absl::string_view file_bytes,
-                                                       const crypto::SecretBytes& passphrase);
+[[nodiscard]] absl::StatusOr<crypto::SecretBytes> OpenWithPassphrase(
+    absl::string_view magic, absl::string_view file_bytes, const crypto::SecretBytes& passphrase);
 
 // The key that opens one sealed file and seals its next versions: the
 // 64-byte Argon2id output (AES key || passphrase check) with the salt and
@@ -78,44 +76,46 @@ inline constexpr size_t kSealingKeyMaterialLen = 64;
 
 // A key under a fresh random salt (one Argon2id run), for a new file or a
 // new passphrase. INVALID_ARGUMENT for bad params or an empty passphrase.
-absl::StatusOr<SealingKey> NewSealingKey(const crypto::SecretBytes& passphrase,
-                                         const Argon2Params& params,
-                                         crypto::RandomSource& rng = crypto::SystemRandom());
+[[nodiscard]] absl::StatusOr<SealingKey> NewSealingKey(
+    const crypto::SecretBytes& passphrase, const Argon2Params& params,
+    crypto::RandomSource& rng = crypto::SystemRandom());
 
 // The key of an existing sealed file (one Argon2id run): DATA_LOSS for a
 // malformed header, UNAUTHENTICATED when the passphrase is wrong.
-absl::StatusOr<SealingKey> DeriveSealingKey(absl::string_view magic, absl::string_view file_bytes,
-                                            const crypto::SecretBytes& passphrase);
+[[nodiscard]] absl::StatusOr<SealingKey> DeriveSealingKey(absl::string_view magic,
+                                                          absl::string_view file_bytes,
+                                                          const crypto::SecretBytes& passphrase);
 
 // The key made of `material` (64 bytes, e.g. from the agent) and the salt and
 // parameters in `file_bytes`'s header: UNAUTHENTICATED when the material's
 // check half does not match the header (another passphrase), DATA_LOSS for a
 // malformed header, INVALID_ARGUMENT for material of the wrong size.
-absl::StatusOr<SealingKey> SealingKeyForFile(absl::string_view magic, absl::string_view file_bytes,
-                                             crypto::SecretBytes material);
+[[nodiscard]] absl::StatusOr<SealingKey> SealingKeyForFile(absl::string_view magic,
+                                                           absl::string_view file_bytes,
+                                                           crypto::SecretBytes material);
 
 // Seals under `key` (no Argon2id run). Same errors as SealWithPassphrase.
-absl::StatusOr<std::string> SealWithKey(absl::string_view magic, absl::string_view plaintext,
-                                        const SealingKey& key,
-                                        crypto::RandomSource& rng = crypto::SystemRandom());
+[[nodiscard]] absl::StatusOr<std::string> SealWithKey(
+    absl::string_view magic, absl::string_view plaintext, const SealingKey& key,
+    crypto::RandomSource& rng = crypto::SystemRandom());
 
 // OK when `key` is the key of `file_bytes` (same salt, parameters and
 // check; constant-time), UNAUTHENTICATED when not, DATA_LOSS for a malformed
 // header. Neither runs Argon2id nor decrypts.
-absl::Status CheckSealingKey(absl::string_view magic, absl::string_view file_bytes,
-                             const SealingKey& key);
+[[nodiscard]] absl::Status CheckSealingKey(absl::string_view magic, absl::string_view file_bytes,
+                                           const SealingKey& key);
 
 // Opens with `key` (no Argon2id run): UNAUTHENTICATED when the key is not
 // this file's (salt, parameters or check differ), DATA_LOSS as
 // OpenWithPassphrase.
-absl::StatusOr<crypto::SecretBytes> OpenWithKey(absl::string_view magic,
-                                                absl::string_view file_bytes,
-                                                const SealingKey& key);
+[[nodiscard]] absl::StatusOr<crypto::SecretBytes> OpenWithKey(absl::string_view magic,
+                                                              absl::string_view file_bytes,
+                                                              const SealingKey& key);
 
 // The Argon2 parameters recorded in a sealed file's header (DATA_LOSS when
 // the header is malformed).
-absl::StatusOr<Argon2Params> ReadSealedParams(absl::string_view magic,
-                                              absl::string_view file_bytes);
+[[nodiscard]] absl::StatusOr<Argon2Params> ReadSealedParams(absl::string_view magic,
+                                                            absl::string_view file_bytes);
 
 }  // namespace samrad::client
 

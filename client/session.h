@@ -36,17 +36,17 @@ namespace samrad::client {
 // (FAILED_PRECONDITION tagged kDirectory), records the epoch and the adviser
 // signing keys in `keystore` (not saved; `*changed` tells whether anything
 // was recorded).
-absl::StatusOr<v1::KeyDirectory> AcceptDirectory(const v1::SignedDirectory& signed_directory,
-                                                 const crypto::Ed25519PublicKey& pinned,
-                                                 int64_t now_unix_ms, const Messages& messages,
-                                                 Keystore& keystore, bool* changed);
+[[nodiscard]] absl::StatusOr<v1::KeyDirectory> AcceptDirectory(
+    const v1::SignedDirectory& signed_directory, const crypto::Ed25519PublicKey& pinned,
+    int64_t now_unix_ms, const Messages& messages, Keystore& keystore, bool* changed);
 
 // Asks `prompt` on /dev/tty (an irreversible step); OK only for an answer
 // starting with y/Y/j/J. Without a terminal: FAILED_PRECONDITION
 // `no_terminal` tagged kUsage (scripts pass --yes instead); any other answer:
 // FAILED_PRECONDITION `declined` tagged kFailure.
-absl::Status ConfirmOnTerminal(const std::string& prompt, const std::string& no_terminal,
-                               const std::string& declined);
+[[nodiscard]] absl::Status ConfirmOnTerminal(const std::string& prompt,
+                                             const std::string& no_terminal,
+                                             const std::string& declined);
 
 // The process's surroundings, injected so tests can drive commands.
 struct CliIo {
@@ -85,24 +85,25 @@ class Session {
   void Print(const Json& json, absl::string_view text);
 
   // --config, $SAMRAD_CONFIG, $XDG_CONFIG_HOME/samrad/config, ~/.config/...
-  absl::StatusOr<std::string> ProfilePath() const;
-  absl::StatusOr<const v1::ClientProfile*> Profile();
+  [[nodiscard]] absl::StatusOr<std::string> ProfilePath() const;
+  [[nodiscard]] absl::StatusOr<const v1::ClientProfile*> Profile();
 
   // The keystore passphrase: --passphrase-file, $SAMRAD_PASSPHRASE_FILE, or
   // a prompt (twice when `confirm`). Only the first line of a file counts.
   // `confirm` means a new passphrase: it must have kMinPassphraseChars
   // characters (kUsage otherwise). A file that group or others may read
   // gets a warning on stderr.
-  absl::StatusOr<crypto::SecretBytes> KeystorePassphrase(bool confirm);
+  [[nodiscard]] absl::StatusOr<crypto::SecretBytes> KeystorePassphrase(bool confirm);
   // A new keystore passphrase for `samrad passphrase`: --new-passphrase-file
   // or a prompt twice; the same length rule.
-  absl::StatusOr<crypto::SecretBytes> NewKeystorePassphrase();
+  [[nodiscard]] absl::StatusOr<crypto::SecretBytes> NewKeystorePassphrase();
   // Opens the keystore at `path` with the passphrase (one Argon2id run per
   // try). On a terminal a wrong passphrase is asked again, kPassphraseTries
   // times in all, then kKeystore (Msg::kPassphraseTooManyTries); from a
   // file a wrong one fails at once. Hints on stderr when the passphrase is
   // shorter than the rule for new ones.
-  absl::StatusOr<std::unique_ptr<Keystore>> OpenKeystoreWithPassphrase(const std::string& path);
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<Keystore>> OpenKeystoreWithPassphrase(
+      const std::string& path);
   // The directory of the agents' sockets ($XDG_RUNTIME_DIR, client/agent.h).
   std::string AgentDir() const;
 
@@ -110,17 +111,17 @@ class Session {
   static constexpr size_t kMinPassphraseChars = 12;
   // The directory key passphrase: --key-passphrase-file,
   // $SAMRAD_DIRECTORY_PASSPHRASE_FILE, or a prompt.
-  absl::StatusOr<crypto::SecretBytes> DirectoryKeyPassphrase(bool confirm);
+  [[nodiscard]] absl::StatusOr<crypto::SecretBytes> DirectoryKeyPassphrase(bool confirm);
 
   // Opens the profile's keystore: with the key from the agent when one runs
   // for it (client/agent.h), else with the passphrase.
-  absl::StatusOr<Keystore*> OpenKeystore();
-  absl::StatusOr<RelayClient*> Relay();
+  [[nodiscard]] absl::StatusOr<Keystore*> OpenKeystore();
+  [[nodiscard]] absl::StatusOr<RelayClient*> Relay();
 
   // Fetches the directory, verifies it under the pinned key, refuses an
   // epoch lower than the keystore has seen (kDirectory), records the epoch
   // and the adviser signing keys in the keystore and saves it when changed.
-  absl::StatusOr<const v1::KeyDirectory*> VerifiedDirectory();
+  [[nodiscard]] absl::StatusOr<const v1::KeyDirectory*> VerifiedDirectory();
   // Drops the directory VerifiedDirectory cached, so its next call fetches
   // and verifies the relay's current one (a long-running watch).
   void ForgetVerifiedDirectory() { directory_.reset(); }
@@ -130,7 +131,7 @@ class Session {
   // (client/draft.h). FAILED_PRECONDITION when empty. A --file that is a
   // draft samrad kept (Draft::Adopt) becomes this session's draft, and its
   // "#!" comment lines are removed, as they are from an editor's text.
-  absl::StatusOr<std::string> ComposeText();
+  [[nodiscard]] absl::StatusOr<std::string> ComposeText();
 
   // Runs the anonymisation guard on `text`: returns it unchanged when clean;
   // with --redact prints the redacted text on stderr and returns it; else
@@ -140,7 +141,7 @@ class Session {
   // kMaxDraftRounds times, until the text passes; an emptied or unchanged
   // draft is wiped and refused (Msg::kDraftDiscarded). Nothing may be sealed
   // before this returned OK.
-  absl::StatusOr<std::string> GuardText(std::string text);
+  [[nodiscard]] absl::StatusOr<std::string> GuardText(std::string text);
 
   // Called once when the command has finished: wipes the draft when `sent`;
   // else keeps a draft with text in it and prints where it is (kDraftKept).
@@ -149,8 +150,9 @@ class Session {
   static constexpr int kMaxDraftRounds = 20;
 
  private:
-  absl::StatusOr<crypto::SecretBytes> ReadPassphrase(absl::string_view flag, const std::string& env,
-                                                     Msg prompt, bool confirm);
+  [[nodiscard]] absl::StatusOr<crypto::SecretBytes> ReadPassphrase(absl::string_view flag,
+                                                                   const std::string& env,
+                                                                   Msg prompt, bool confirm);
   // Whether the keystore passphrase comes from a prompt (no flag, no env).
   bool KeystorePassphraseFromPrompt() const;
   // Runs the editor on the draft; its exit code (-1 when it could not run).

@@ -17,6 +17,8 @@
 // (common/relay_protocol.h).
 //
 // client/README.md ("Transient and permanent refusals") documents this table.
+//
+// Pure functions of the status; thread-safe.
 #ifndef SAMRAD_CLIENT_STATUS_CLASS_H_
 #define SAMRAD_CLIENT_STATUS_CLASS_H_
 
@@ -32,11 +34,11 @@ FailureKind ClassifyFailure(const absl::Status& status);
 
 // Tags `status` as a size refusal (RelayClient::MapStatus does this when the
 // relay's details say so); ClassifyFailure then calls it permanent.
-absl::Status MarkSizeLimit(absl::Status status);
+[[nodiscard]] absl::Status MarkSizeLimit(absl::Status status);
 
 // Marks `status` as already saying what to do, so the generic hint for its
 // exit code is not added to the error line (cli.cc ReportFailure).
-absl::Status WithOwnAdvice(absl::Status status);
+[[nodiscard]] absl::Status WithOwnAdvice(absl::Status status);
 bool HasOwnAdvice(const absl::Status& status);
 
 }  // namespace samrad::client

@@ -8,6 +8,9 @@
 //
 // Used by `samrad team share` and, when it sees a new directory epoch, by
 // `samrad watch`.
+//
+// Thread-safety: the functions borrow their arguments (keys, directory,
+// relay client) for the call only; call them from one thread per Session.
 #ifndef SAMRAD_CLIENT_TEAM_SHARE_H_
 #define SAMRAD_CLIENT_TEAM_SHARE_H_
 
@@ -52,14 +55,14 @@ struct ShareReport {
 // relay names. FAILED_PRECONDITION tagged kDirectory when the caller's
 // current key is not listed for a unit in the directory. Another relay error
 // ends the run with that error (cases shared so far stay shared).
-absl::StatusOr<ShareReport> ShareUnitBacklog(Session& session);
+[[nodiscard]] absl::StatusOr<ShareReport> ShareUnitBacklog(Session& session);
 
 // Prints `report` (text or --json) on stdout.
 void PrintShareReport(Session& session, const ShareReport& report);
 
 // `samrad team share`: ShareUnitBacklog, then PrintShareReport; exit code 7
 // (kDirectory) when a case was refused for failing verification.
-absl::Status RunTeamShare(Session& session);
+[[nodiscard]] absl::Status RunTeamShare(Session& session);
 
 }  // namespace samrad::client
 

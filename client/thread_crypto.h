@@ -23,7 +23,8 @@ namespace samrad::client {
 
 // The X25519 keys of every adviser of `unit`. FAILED_PRECONDITION (tagged
 // kDirectory) when the unit lists no adviser: nobody could read the message.
-absl::StatusOr<std::vector<crypto::X25519PublicKey>> UnitRecipients(const v1::UnitEntry& unit);
+[[nodiscard]] absl::StatusOr<std::vector<crypto::X25519PublicKey>> UnitRecipients(
+    const v1::UnitEntry& unit);
 
 // An adviser signing key, with whose it is.
 struct SignerInfo {
@@ -40,10 +41,9 @@ struct SignerInfo {
 // PERMISSION_DENIED, with a message that says which, for a key the directory
 // revokes, a key of an adviser of another unit, and a key no longer in the
 // directory (its adviser was removed); NOT_FOUND for a key never seen.
-absl::StatusOr<SignerInfo> FindAdviserSigner(const v1::KeyDirectory& directory,
-                                             const v1::KeystoreContents& keystore,
-                                             absl::string_view sender_key_id,
-                                             const std::vector<std::string>& allowed_units);
+[[nodiscard]] absl::StatusOr<SignerInfo> FindAdviserSigner(
+    const v1::KeyDirectory& directory, const v1::KeystoreContents& keystore,
+    absl::string_view sender_key_id, const std::vector<std::string>& allowed_units);
 
 // One message of a thread after verification and decryption.
 struct OpenedMessage {
@@ -131,7 +131,7 @@ bool IsIntegrityFailure(const absl::Status& status);
 // header's sender key id and verifies the envelope's signature under it.
 // FAILED_PRECONDITION for a header that does not match; PERMISSION_DENIED
 // when the signature check fails.
-absl::StatusOr<v1::EnvelopeBody> OpenFirstMessageAsAdviser(
+[[nodiscard]] absl::StatusOr<v1::EnvelopeBody> OpenFirstMessageAsAdviser(
     const crypto::ParsedEnvelope& envelope, const crypto::EnvelopeContext& expected,
     const crypto::X25519PrivateKey& recipient,
     const google::protobuf::RepeatedPtrField<v1::WrappedKey>& extra_recipients);
@@ -149,7 +149,7 @@ struct ThreadPrivateKeys {
   crypto::Ed25519PrivateKey signing;
 };
 // DATA_LOSS tagged kKeystore when the stored keys do not parse.
-absl::StatusOr<ThreadPrivateKeys> LoadThreadKeys(const v1::ThreadKeys& stored);
+[[nodiscard]] absl::StatusOr<ThreadPrivateKeys> LoadThreadKeys(const v1::ThreadKeys& stored);
 
 // An adviser's key pairs of every epoch, parsed from the keystore; the
 // current (newest, not superseded) pair first.
@@ -157,7 +157,8 @@ struct AdviserPrivateKeys {
   std::vector<crypto::X25519PrivateKey> encryption;
   std::vector<crypto::Ed25519PrivateKey> signing;
 };
-absl::StatusOr<AdviserPrivateKeys> LoadAdviserKeys(const v1::KeystoreContents& contents);
+[[nodiscard]] absl::StatusOr<AdviserPrivateKeys> LoadAdviserKeys(
+    const v1::KeystoreContents& contents);
 
 // Sets `request.proof` to a fresh ownership proof for `method` by the
 // thread key (the digest covers the request with the proof cleared).

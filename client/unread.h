@@ -12,6 +12,9 @@
 //     lists (pruned by `queue`), at most kMaxReadMarkers.
 // `show` marks a case read when it printed all of it without an integrity
 // problem; `answer` marks the adviser's own answer read.
+//
+// Thread-safety: Unread is pure; the markers file is read and replaced
+// atomically by one process at a time (the last writer wins).
 #ifndef SAMRAD_CLIENT_UNREAD_H_
 #define SAMRAD_CLIENT_UNREAD_H_
 
@@ -62,7 +65,7 @@ class ReadMarkers {
   void KeepOnly(const std::set<std::string>& listed);
   // Writes the file (0600, atomically) when anything changed; at most
   // kMaxReadMarkers entries (the first by id are kept).
-  absl::Status Save();
+  [[nodiscard]] absl::Status Save();
 
  private:
   std::string path_;

@@ -91,16 +91,16 @@ std::vector<std::pair<std::string, std::string>> EventEnvironment(const WatchEve
 // stderr. Waits at most `timeout`, then kills its process group. The values
 // travel only in the environment: nothing is interpolated into the command.
 // OK when it exited 0; otherwise why not (the watch goes on).
-absl::Status RunEventCommand(const std::string& command,
-                             const std::vector<std::pair<std::string, std::string>>& env,
-                             std::chrono::milliseconds timeout);
+[[nodiscard]] absl::Status RunEventCommand(
+    const std::string& command, const std::vector<std::pair<std::string, std::string>>& env,
+    std::chrono::milliseconds timeout);
 
 // Called when the watch sees a directory epoch newer than the one it started
 // with (checked on every (re)connection and refresh). The default re-verifies
 // the directory and shares the unit's open cases with advisers the new epoch
 // added (ShareUnitBacklog, client/team_share.h), saying so on stderr. A
 // failure is printed and the watch goes on.
-absl::Status OnNewDirectoryEpoch(Session& session);
+[[nodiscard]] absl::Status OnNewDirectoryEpoch(Session& session);
 
 struct WatchOptions {
   // --exec: a command run once per event (empty: none).
@@ -114,7 +114,7 @@ struct WatchOptions {
 // Watches the adviser's unit queue until a permanent error (returned, with
 // its exit code) or the process is stopped. A relay that cannot be reached
 // at the very start is an error at once (exit 3).
-absl::Status WatchQueueLoop(Session& session, const WatchOptions& options);
+[[nodiscard]] absl::Status WatchQueueLoop(Session& session, const WatchOptions& options);
 
 }  // namespace samrad::client
 

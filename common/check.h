@@ -5,6 +5,8 @@
 //
 // Replaces Abseil's internal ABSL_RAW_CHECK (absl/base/internal/
 // raw_logging.h), which is not part of Abseil's public API.
+//
+// Thread-safe (one write(2) per report, then abort()).
 #ifndef SAMRAD_COMMON_CHECK_H_
 #define SAMRAD_COMMON_CHECK_H_
 

@@ -17,6 +17,10 @@
 // grpc status's error_details. On the client: relay_client.cc decodes it
 // back into the same payload (AttachReason), and the CLI renders the
 // template in the user's language (client/cli.cc ReportFailure).
+//
+// Thread-safety: the catalogue is a constant table and every function is
+// pure; all are safe from any thread. Statuses carry their reason as a
+// payload by value.
 #ifndef SAMRAD_COMMON_REASONS_H_
 #define SAMRAD_COMMON_REASONS_H_
 
@@ -124,7 +128,8 @@ struct WireReason {
 
 // An error with `code`, the English text of `reason` with `args` as its
 // message, and the reason attached (ReasonOf finds it).
-absl::Status Error(absl::StatusCode code, Reason reason, std::vector<std::string> args);
+[[nodiscard]] absl::Status Error(absl::StatusCode code, Reason reason,
+                                 std::vector<std::string> args);
 
 // The reason attached to `status` (by Error or AttachReason), if any.
 std::optional<WireReason> ReasonOf(const absl::Status& status);
@@ -133,7 +138,7 @@ std::optional<WireReason> ReasonOf(const absl::Status& status);
 bool Is(const absl::Status& status, Reason reason);
 
 // `status` with `reason` attached (no-op on OK).
-absl::Status AttachReason(absl::Status status, const WireReason& reason);
+[[nodiscard]] absl::Status AttachReason(absl::Status status, const WireReason& reason);
 
 // The grpc error_details form: kDetailPrefix, then the token and each
 // argument, each preceded by '\n' (newlines inside arguments become spaces).

@@ -1,5 +1,7 @@
 // What the relay and the client agree on outside the protobuf messages
 // (proto/relay.proto names both): gRPC metadata and status details.
+//
+// Constants only.
 #ifndef SAMRAD_COMMON_RELAY_PROTOCOL_H_
 #define SAMRAD_COMMON_RELAY_PROTOCOL_H_
 

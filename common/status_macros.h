@@ -16,6 +16,8 @@
 // per line.
 //
 // The enclosing function returns absl::Status or any absl::StatusOr<U>.
+//
+// Macros only: no state, usable from any thread.
 #ifndef SAMRAD_COMMON_STATUS_MACROS_H_
 #define SAMRAD_COMMON_STATUS_MACROS_H_
 

@@ -20,16 +20,17 @@ namespace samrad::crypto {
 class AeadOpener {
  public:
   // INVALID_ARGUMENT for a key of the wrong length.
-  static absl::StatusOr<std::unique_ptr<AeadOpener>> Create(AeadAlgorithm alg,
-                                                            absl::Span<const uint8_t> key);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<AeadOpener>> Create(
+      AeadAlgorithm alg, absl::Span<const uint8_t> key);
   ~AeadOpener();
   AeadOpener(const AeadOpener&) = delete;
   AeadOpener& operator=(const AeadOpener&) = delete;
 
   // As AeadOpen, into `plaintext` (its capacity is reused). On failure
   // `plaintext` is wiped and emptied.
-  absl::Status Open(absl::Span<const uint8_t> nonce, absl::Span<const uint8_t> ciphertext,
-                    absl::Span<const uint8_t> aad, std::string& plaintext);
+  [[nodiscard]] absl::Status Open(absl::Span<const uint8_t> nonce,
+                                  absl::Span<const uint8_t> ciphertext,
+                                  absl::Span<const uint8_t> aad, std::string& plaintext);
 
  private:
   explicit AeadOpener(void* ctx) : ctx_(ctx) {}

@@ -19,19 +19,20 @@ inline constexpr size_t kHkdfSha256MaxOutputLen = 255 * kSha256Len;
 
 // PRK = HMAC-SHA256(salt, ikm); an empty salt means HashLen zero bytes.
 // Returns 32 bytes. INTERNAL only if OpenSSL fails; any lengths are fine.
-absl::StatusOr<SecretBytes> HkdfSha256Extract(absl::Span<const uint8_t> salt,
-                                              absl::Span<const uint8_t> ikm);
+[[nodiscard]] absl::StatusOr<SecretBytes> HkdfSha256Extract(absl::Span<const uint8_t> salt,
+                                                            absl::Span<const uint8_t> ikm);
 
 // OKM = T(1) || T(2) || ... truncated to `length` bytes. INVALID_ARGUMENT when
 // `prk` is shorter than 32 bytes, or `length` is 0 or above
 // kHkdfSha256MaxOutputLen.
-absl::StatusOr<SecretBytes> HkdfSha256Expand(absl::Span<const uint8_t> prk,
-                                             absl::Span<const uint8_t> info, size_t length);
+[[nodiscard]] absl::StatusOr<SecretBytes> HkdfSha256Expand(absl::Span<const uint8_t> prk,
+                                                           absl::Span<const uint8_t> info,
+                                                           size_t length);
 
 // Expand(Extract(salt, ikm), info, length), with the same errors.
-absl::StatusOr<SecretBytes> HkdfSha256(absl::Span<const uint8_t> salt,
-                                       absl::Span<const uint8_t> ikm,
-                                       absl::Span<const uint8_t> info, size_t length);
+[[nodiscard]] absl::StatusOr<SecretBytes> HkdfSha256(absl::Span<const uint8_t> salt,
+                                                     absl::Span<const uint8_t> ikm,
+                                                     absl::Span<const uint8_t> info, size_t length);
 
 }  // namespace samrad::crypto
 

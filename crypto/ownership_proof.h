@@ -6,6 +6,9 @@
 //   i64be(timestamp_unix_ms) || nonce (16 bytes)
 // request_digest = SHA-256 of the request serialised deterministically with
 // its `proof` field cleared (the caller computes it with RequestDigest).
+//
+// Thread-safety: pure functions of their arguments; thread-safe. Errors are
+// stated per function.
 #ifndef SAMRAD_CRYPTO_OWNERSHIP_PROOF_H_
 #define SAMRAD_CRYPTO_OWNERSHIP_PROOF_H_
 

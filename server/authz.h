@@ -3,6 +3,8 @@
 // Resource-level rules (an adviser sees only their unit's threads; a
 // professional reaches a thread only with its thread key) are enforced by the
 // service after it has loaded the thread; see relay_service.cc.
+//
+// Thread-safety: pure functions over a constant table; safe from any thread.
 #ifndef SAMRAD_SERVER_AUTHZ_H_
 #define SAMRAD_SERVER_AUTHZ_H_
 
@@ -47,7 +49,8 @@ inline constexpr char kNationalScope[] = "national";
 // PERMISSION_DENIED for a method missing from the table (deny by default).
 // Some admin methods are for national admins only (publish, backup, list
 // backups, retention, unrevoke); the others are scoped per resource by the service.
-absl::Status AuthorizeMethod(absl::string_view full_method, Role role, absl::string_view scope);
+[[nodiscard]] absl::Status AuthorizeMethod(absl::string_view full_method, Role role,
+                                           absl::string_view scope);
 
 // Resource-level rule for admins acting on one unit's threads (e.g.
 // ForceReleaseThread): a "national" admin covers every unit, a unit admin

@@ -15,7 +15,7 @@ CertificateExpiry::~CertificateExpiry() { Stop(); }
 
 void CertificateExpiry::Watch(const std::string& serial, int64_t not_after_unix_ms) {
   if (not_after_unix_ms <= 0) return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (stopping_) return;
   if (!by_serial_.try_emplace(serial, not_after_unix_ms).second) return;
   deadlines_.emplace(not_after_unix_ms, serial);
@@ -24,7 +24,7 @@ void CertificateExpiry::Watch(const std::string& serial, int64_t not_after_unix_
 
 void CertificateExpiry::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
@@ -32,25 +32,31 @@ void CertificateExpiry::Stop() {
 }
 
 void CertificateExpiry::Loop() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    if (deadlines_.empty()) {
-      cv_.wait(lock);
-      continue;
+  for (;;) {
+    std::string serial;
+    int64_t not_after = 0;
+    {
+      MutexLock lock(mu_);
+      if (stopping_) return;
+      if (deadlines_.empty()) {
+        lock.Wait(cv_);
+        continue;
+      }
+      const int64_t now = clock_();
+      auto first = deadlines_.begin();
+      if (first->first > now) {
+        lock.WaitUntil(cv_,
+                       std::chrono::steady_clock::now() +
+                           std::chrono::milliseconds(std::min<int64_t>(first->first - now, 1000)));
+        continue;
+      }
+      not_after = first->first;
+      serial = first->second;
+      deadlines_.erase(first);
+      by_serial_.erase(serial);
     }
-    const int64_t now = clock_();
-    auto first = deadlines_.begin();
-    if (first->first > now) {
-      cv_.wait_for(lock, std::chrono::milliseconds(std::min<int64_t>(first->first - now, 1000)));
-      continue;
-    }
-    const int64_t not_after = first->first;
-    const std::string serial = first->second;
-    deadlines_.erase(first);
-    by_serial_.erase(serial);
-    lock.unlock();
+    // Outside the lock: the callback may call Watch.
     on_expired_(serial, not_after);
-    lock.lock();
   }
 }
 

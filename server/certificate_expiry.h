@@ -13,11 +13,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "common/mutex.h"
 
 namespace samrad::server {
 
@@ -45,11 +46,11 @@ class CertificateExpiry {
 
   const std::function<int64_t()> clock_;
   const OnExpired on_expired_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;
-  std::multimap<int64_t, std::string> deadlines_;
-  absl::flat_hash_map<std::string, int64_t> by_serial_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::multimap<int64_t, std::string> deadlines_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, int64_t> by_serial_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

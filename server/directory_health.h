@@ -8,6 +8,11 @@
 // than kDirectoryExpiryWarning, and NOT_SERVING (with one log warning per
 // transition, naming the fix) when it expires within that time, has expired,
 // or none has been published.
+//
+// Ownership: DirectoryFreshness owns its thread and its three callbacks;
+// whatever they capture must outlive Stop(). Thread-safety: Poke and Stop
+// may be called from any thread; the callbacks run on the object's thread
+// or on Poke's caller, one evaluation at a time.
 #ifndef SAMRAD_SERVER_DIRECTORY_HEALTH_H_
 #define SAMRAD_SERVER_DIRECTORY_HEALTH_H_
 

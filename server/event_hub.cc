@@ -31,7 +31,7 @@ void EventHub::IndexOwnerLocked(uint64_t handle, const Owner& owner) {
 
 absl::StatusOr<uint64_t> EventHub::SubscribeQueue(const std::string& unit, const Owner& owner,
                                                   std::shared_ptr<QueueSink> sink) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (shut_down_) return absl::UnavailableError("the relay is shutting down");
   const uint64_t handle = next_handle_++;
   queue_topics_[unit].emplace(handle, std::move(sink));
@@ -42,7 +42,7 @@ absl::StatusOr<uint64_t> EventHub::SubscribeQueue(const std::string& unit, const
 
 absl::StatusOr<uint64_t> EventHub::SubscribeThread(const std::string& thread_id, const Owner& owner,
                                                    std::shared_ptr<ThreadSink> sink) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (shut_down_) return absl::UnavailableError("the relay is shutting down");
   const uint64_t handle = next_handle_++;
   thread_topics_[thread_id].emplace(handle, std::move(sink));
@@ -72,7 +72,7 @@ void EventHub::EraseLocked(uint64_t handle, const Subscription& subscription) {
 }
 
 void EventHub::Unsubscribe(uint64_t handle) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = handles_.find(handle);
   if (it == handles_.end()) return;
   EraseLocked(handle, it->second);
@@ -83,7 +83,7 @@ size_t EventHub::CloseOwner(const std::string& key, const absl::Status& reason) 
   std::vector<std::shared_ptr<QueueSink>> queues;
   std::vector<std::shared_ptr<ThreadSink>> threads;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (key.empty()) return 0;
     auto o = owners_.find(key);
     if (o == owners_.end()) return 0;
@@ -114,7 +114,7 @@ size_t EventHub::CloseOwner(const std::string& key, const absl::Status& reason) 
 void EventHub::PublishQueue(const std::string& unit, const v1::QueueEvent& event) {
   std::vector<std::shared_ptr<QueueSink>> sinks;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (shut_down_) return;
     sinks = SnapshotTopic<QueueSink>(queue_topics_, unit);
   }
@@ -126,7 +126,7 @@ void EventHub::PublishQueue(const std::string& unit, const v1::QueueEvent& event
 void EventHub::PublishThread(const std::string& thread_id, const v1::ThreadEvent& event) {
   std::vector<std::shared_ptr<ThreadSink>> sinks;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (shut_down_) return;
     sinks = SnapshotTopic<ThreadSink>(thread_topics_, thread_id);
   }
@@ -139,7 +139,7 @@ void EventHub::Shutdown(const absl::Status& reason) {
   Topics<QueueSink> queues;
   Topics<ThreadSink> threads;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     shut_down_ = true;
     queues.swap(queue_topics_);
     threads.swap(thread_topics_);
@@ -155,7 +155,7 @@ void EventHub::Shutdown(const absl::Status& reason) {
 }
 
 size_t EventHub::subscriber_count() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return handles_.size();
 }
 

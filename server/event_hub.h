@@ -3,8 +3,14 @@
 // and WatchThread streams subscribe here. Events are not persisted: a client
 // that reconnects reads what it missed with ListQueue / GetThread.
 //
-// Thread-safe. Publish delivers outside the hub's lock, so a sink may
-// unsubscribe from inside Deliver. Sinks must not block. One publish copies
+// Thread-safety: every method may be called from any thread. Publish,
+// CloseOwner and Shutdown call sinks outside the hub's lock, so a sink may
+// unsubscribe (or the hub be published to) from inside Deliver or Close.
+// Sinks must not block.
+// Ownership: the hub shares ownership of each subscribed sink (shared_ptr)
+// until it is unsubscribed, closed by CloseOwner, or the hub shuts down; a
+// sink may therefore outlive its stream's reactor and must stay safe to call
+// until then. One publish copies
 // the event once and hands every subscriber of the topic that same copy
 // (DeliverShared): fan-out to N watchers costs N references, not N copies.
 #ifndef SAMRAD_SERVER_EVENT_HUB_H_
@@ -13,7 +19,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -21,6 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/mutex.h"
 #include "proto/relay.pb.h"
 
 namespace samrad::server {
@@ -57,11 +63,14 @@ class EventHub {
   // adviser shares it, so removing the adviser from the directory reaches all.
   static std::string AdviserPrincipal(absl::string_view unit, absl::string_view id);
 
-  // Returns a handle for Unsubscribe; UNAVAILABLE after Shutdown.
-  absl::StatusOr<uint64_t> SubscribeQueue(const std::string& unit, const Owner& owner,
-                                          std::shared_ptr<QueueSink> sink);
-  absl::StatusOr<uint64_t> SubscribeThread(const std::string& thread_id, const Owner& owner,
-                                           std::shared_ptr<ThreadSink> sink);
+  // Subscribes `sink` to the unit's queue events (or the thread's events)
+  // from the next publish on. Returns a handle (never 0) for Unsubscribe;
+  // UNAVAILABLE after Shutdown (the sink is not kept and never called).
+  [[nodiscard]] absl::StatusOr<uint64_t> SubscribeQueue(const std::string& unit, const Owner& owner,
+                                                        std::shared_ptr<QueueSink> sink);
+  [[nodiscard]] absl::StatusOr<uint64_t> SubscribeThread(const std::string& thread_id,
+                                                         const Owner& owner,
+                                                         std::shared_ptr<ThreadSink> sink);
   // Idempotent; unknown handles are ignored.
   void Unsubscribe(uint64_t handle);
 
@@ -72,36 +81,41 @@ class EventHub {
   // Returns how many ended.
   size_t CloseOwner(const std::string& key, const absl::Status& reason);
 
+  // Delivers one shared copy of `event` to every sink subscribed to the
+  // topic when the publish takes its snapshot; nothing after Shutdown.
   void PublishQueue(const std::string& unit, const v1::QueueEvent& event);
   void PublishThread(const std::string& thread_id, const v1::ThreadEvent& event);
 
   // Closes every sink with `reason` and refuses new subscriptions.
+  // Idempotent (a second call closes nothing).
   void Shutdown(const absl::Status& reason);
 
+  // Subscriptions held now (for tests and metrics).
   size_t subscriber_count() const;
 
  private:
   template <typename Sink>
   using Topics = absl::flat_hash_map<std::string, std::map<uint64_t, std::shared_ptr<Sink>>>;
 
-  mutable std::mutex mu_;
-  bool shut_down_ = false;
-  uint64_t next_handle_ = 1;
-  Topics<QueueSink> queue_topics_;
-  Topics<ThreadSink> thread_topics_;
+  mutable Mutex mu_;
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t next_handle_ ABSL_GUARDED_BY(mu_) = 1;
+  Topics<QueueSink> queue_topics_ ABSL_GUARDED_BY(mu_);
+  Topics<ThreadSink> thread_topics_ ABSL_GUARDED_BY(mu_);
   struct Subscription {
     bool is_queue = false;
     std::string topic;
     Owner owner;
   };
-  // Indexes `handle` under its owner's keys; the caller holds mu_.
-  void IndexOwnerLocked(uint64_t handle, const Owner& owner);
-  // Removes `handle` from its topic and owner; the caller holds mu_.
-  void EraseLocked(uint64_t handle, const Subscription& subscription);
+  // Indexes `handle` under its owner's keys.
+  void IndexOwnerLocked(uint64_t handle, const Owner& owner) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Removes `handle` from its topic and owner.
+  void EraseLocked(uint64_t handle, const Subscription& subscription)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  absl::flat_hash_map<uint64_t, Subscription> handles_;
+  absl::flat_hash_map<uint64_t, Subscription> handles_ ABSL_GUARDED_BY(mu_);
   // owner key (certificate serial or principal) -> its handles
-  absl::flat_hash_map<std::string, absl::flat_hash_set<uint64_t>> owners_;
+  absl::flat_hash_map<std::string, absl::flat_hash_set<uint64_t>> owners_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace samrad::server

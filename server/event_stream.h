@@ -12,19 +12,29 @@
 // have dropped to half its cap (OnWriteDone drives it), so a client that
 // does not read holds at most about one cap. The reactor deletes itself in
 // OnDone after running its on_done hook.
+//
+// Ownership: gRPC owns the reactor (EventStream) from the handler's return
+// until OnDone, which deletes it. The State is shared by the reactor and the
+// EventHub (as its sink); it may outlive the reactor and is then inert
+// (ReleaseAll set finish_requested_, so nothing more is written).
+// Thread-safety: State's public methods may be called from any thread (the
+// hub's publishers, gRPC's callbacks); its own mutex guards all mutable
+// state. The reactor's StartWrite/Finish, the pager and on_live run outside
+// it; skip_live and end_after are predicates called under it, so they must
+// not block or call back into the stream.
 #ifndef SAMRAD_SERVER_EVENT_STREAM_H_
 #define SAMRAD_SERVER_EVENT_STREAM_H_
 
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/mutex.h"
 #include "grpcpp/grpcpp.h"
 #include "server/event_hub.h"
 #include "server/limits.h"
@@ -81,8 +91,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
     // stream's cap and charged to StreamMemory per stream, as if it were a
     // copy: the budget stays an upper bound whatever the sharing.
     void DeliverShared(const std::shared_ptr<const Event>& event) override {
-      // on_live_ is set before started_ (under mu_) and never changes after.
-      if (Enqueue(event) && on_live_) on_live_(*event);
+      if (const auto* on_live = Enqueue(event)) (*on_live)(*event);
     }
     void Close(const absl::Status& reason) override { RequestFinish(ToGrpcStatus(reason)); }
 
@@ -98,7 +107,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
                std::function<bool(const Event&)> end_after = nullptr,
                std::function<void(const Event&)> on_live = nullptr) {
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         end_after_ = std::move(end_after);
         on_live_ = std::move(on_live);
         skip_live_ = std::move(skip_live);
@@ -109,16 +118,18 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
       PumpBacklog();
     }
 
-    // Queues a live `event` for writing (held back while the backlog pages);
-    // false when it was not queued (held, dropped after a finish, or the
-    // stream or the relay's stream memory is full).
-    bool Enqueue(std::shared_ptr<const Event> event) {
+    // Queues a live `event` for writing (held back while the backlog pages).
+    // Returns the on_live hook to run for it (outside the lock) when it was
+    // queued for sending and Start set one; null when it was not queued
+    // (held, dropped after a finish, or the stream or the relay's stream
+    // memory is full) or there is no hook.
+    const std::function<void(const Event&)>* Enqueue(std::shared_ptr<const Event> event) {
       const Event* start_write = nullptr;
       std::optional<grpc::Status> finish;
-      bool queued = false;
+      const std::function<void(const Event&)>* on_live = nullptr;
       {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (finish_requested_) return false;
+        MutexLock lock(mu_);
+        if (finish_requested_) return nullptr;
         const size_t event_bytes = event->ByteSizeLong();
         const bool empty = queue_.empty() && held_.empty();
         std::optional<grpc::Status> refused;
@@ -137,19 +148,20 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
         } else if (!started_ || backlog_pending_) {
           held_.push_back(Queued{std::move(event), event_bytes});
         } else {
-          queued = true;
+          // Set by Start before started_ and never changed after (see on_live_).
+          if (on_live_) on_live = &on_live_;
           start_write = PushLocked(std::move(event), event_bytes, &finish);
         }
       }
       if (start_write != nullptr) stream_->StartWrite(start_write);
       if (finish) stream_->Finish(*finish);
-      return queued;
+      return on_live;
     }
 
     void RequestFinish(grpc::Status status) {
       std::optional<grpc::Status> finish;
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         if (finish_requested_) return;
         finish_requested_ = true;
         pending_finish_ = std::move(status);
@@ -162,7 +174,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
       const Event* next = nullptr;
       std::optional<grpc::Status> finish;
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         writing_ = false;
         if (!queue_.empty()) {
           UnchargeLocked(queue_.front().bytes);
@@ -189,7 +201,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
     // Returns every byte still charged (the stream is done: nothing more is
     // written). Idempotent.
     void ReleaseAll() {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       finish_requested_ = true;
       for (const Queued& q : queue_) UnchargeLocked(q.bytes);
       for (const Queued& q : held_) UnchargeLocked(q.bytes);
@@ -211,14 +223,14 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
                    "read";
     }
 
-    bool ChargeLocked(size_t bytes) {
+    bool ChargeLocked(size_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       if (charge_.memory != nullptr && !charge_.memory->TryCharge(charge_.stream_class, bytes)) {
         return false;
       }
       queued_bytes_ += bytes;
       return true;
     }
-    void UnchargeLocked(size_t bytes) {
+    void UnchargeLocked(size_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       queued_bytes_ -= std::min(queued_bytes_, bytes);
       if (charge_.memory != nullptr) charge_.memory->Release(charge_.stream_class, bytes);
     }
@@ -227,7 +239,8 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
     // StartWrite when no write was outstanding. Sets *finish when `end_after_`
     // matches and the stream can finish at once.
     const Event* PushLocked(std::shared_ptr<const Event> event, size_t bytes,
-                            std::optional<grpc::Status>* finish) {
+                            std::optional<grpc::Status>* finish)
+        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       const bool last = end_after_ && end_after_(*event);
       queue_.push_back(Queued{std::move(event), bytes});
       const Event* start_write = nullptr;
@@ -253,14 +266,15 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
       if (actions.start_write != nullptr) stream_->StartWrite(actions.start_write);
       if (actions.finish) stream_->Finish(*actions.finish);
     }
-    void EndLocked(grpc::Status status, Actions* actions) {
+    void EndLocked(grpc::Status status, Actions* actions) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       if (!finish_requested_) {
         finish_requested_ = true;
         pending_finish_ = std::move(status);
       }
       actions->finish = MaybeFinishLocked();
     }
-    void PushInto(std::shared_ptr<const Event> event, size_t bytes, Actions* actions) {
+    void PushInto(std::shared_ptr<const Event> event, size_t bytes, Actions* actions)
+        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       const Event* w = PushLocked(std::move(event), bytes, &actions->finish);
       if (w != nullptr) actions->start_write = w;
     }
@@ -269,12 +283,13 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
     // at most half its cap); when the last page is queued, releases the held
     // live events. One caller at a time reads (fetching_).
     void PumpBacklog() {
+      const Pager* pager = nullptr;  // pager_, taken under mu_ (see pager_)
       for (;;) {
         size_t budget = 0;
         Actions actions;
         bool done = false;
         {
-          std::lock_guard<std::mutex> lock(mu_);
+          MutexLock lock(mu_);
           if (finish_requested_ || !backlog_pending_ || fetching_) return;
           if (!pager_) {
             FinishBacklogLocked(&actions);
@@ -302,6 +317,7 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
               done = true;
             } else {
               fetching_ = true;
+              pager = &pager_;
             }
           }
         }
@@ -309,9 +325,9 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
           Run(actions);
           break;
         }
-        absl::StatusOr<BacklogPage<Event>> page = pager_(budget);
+        absl::StatusOr<BacklogPage<Event>> page = (*pager)(budget);
         {
-          std::lock_guard<std::mutex> lock(mu_);
+          MutexLock lock(mu_);
           fetching_ = false;
           if (charge_.memory != nullptr) charge_.memory->Release(charge_.stream_class, budget);
           if (!page.ok()) {
@@ -338,18 +354,20 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
       }
       // Held live events became queued: audit them like any live delivery.
       std::vector<std::shared_ptr<const Event>> released;
+      const std::function<void(const Event&)>* on_live = nullptr;
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         released.swap(released_live_);
+        if (on_live_) on_live = &on_live_;
       }
-      if (on_live_) {
-        for (const auto& e : released) on_live_(*e);
+      if (on_live != nullptr) {
+        for (const auto& e : released) (*on_live)(*e);
       }
     }
 
     // The backlog is complete: live events held meanwhile go to the send
     // queue, except those the backlog already had.
-    void FinishBacklogLocked(Actions* actions) {
+    void FinishBacklogLocked(Actions* actions) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       backlog_pending_ = false;
       std::deque<Queued> held;
       held.swap(held_);
@@ -365,30 +383,38 @@ class EventStream final : public grpc::ServerWriteReactor<Event> {
 
     // Returns the status to Finish with when no write is outstanding and
     // Finish was not called yet.
-    std::optional<grpc::Status> MaybeFinishLocked() {
+    std::optional<grpc::Status> MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       if (writing_ || finish_called_) return std::nullopt;
       finish_called_ = true;
       return pending_finish_;
     }
 
-    EventStream* const stream_;
+    EventStream* const stream_;  // valid until finish_called_ and OnDone
     const StreamCharge charge_;
-    std::mutex mu_;
-    std::deque<Queued> queue_;
-    size_t queued_bytes_ = 0;  // bytes of queue_ and held_, all charged
-    std::deque<Queued> held_;  // live events waiting for the backlog to finish
-    std::vector<std::shared_ptr<const Event>> released_live_;  // held, just queued: on_live_
-    Pager pager_;
-    std::function<bool(const Event&)> skip_live_;
-    std::function<bool(const Event&)> end_after_;
-    std::function<void(const Event&)> on_live_;
-    bool started_ = false;
-    bool backlog_pending_ = false;
-    bool fetching_ = false;
-    bool writing_ = false;
-    bool finish_requested_ = false;
-    bool finish_called_ = false;
-    grpc::Status pending_finish_;
+    Mutex mu_;
+    std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
+    // Bytes of queue_ and held_, all charged.
+    size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+    // Live events waiting for the backlog to finish.
+    std::deque<Queued> held_ ABSL_GUARDED_BY(mu_);
+    // Held, just queued: on_live_ runs for them outside the lock.
+    std::vector<std::shared_ptr<const Event>> released_live_ ABSL_GUARDED_BY(mu_);
+    // The four callbacks are written once, by Start under mu_ before
+    // started_ is set, and never again. skip_live_ and end_after_ are called
+    // under mu_; pager_ and on_live_ outside it, through a pointer taken
+    // under mu_ once started_ (or backlog_pending_) was seen: it stays valid
+    // and its target unchanged (Enqueue, PumpBacklog).
+    Pager pager_ ABSL_GUARDED_BY(mu_);
+    std::function<bool(const Event&)> skip_live_ ABSL_GUARDED_BY(mu_);
+    std::function<bool(const Event&)> end_after_ ABSL_GUARDED_BY(mu_);
+    std::function<void(const Event&)> on_live_ ABSL_GUARDED_BY(mu_);
+    bool started_ ABSL_GUARDED_BY(mu_) = false;
+    bool backlog_pending_ ABSL_GUARDED_BY(mu_) = false;
+    bool fetching_ ABSL_GUARDED_BY(mu_) = false;  // one PumpBacklog reads at a time
+    bool writing_ ABSL_GUARDED_BY(mu_) = false;   // a StartWrite is outstanding
+    bool finish_requested_ ABSL_GUARDED_BY(mu_) = false;
+    bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
+    grpc::Status pending_finish_ ABSL_GUARDED_BY(mu_);
   };
 
   EventStream(StreamCharge charge, std::function<void()> on_done)

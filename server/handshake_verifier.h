@@ -27,7 +27,10 @@ class HandshakeVerifier : public grpc::experimental::ExternalCertificateVerifier
   // Logs the summary of refusals not yet reported.
   ~HandshakeVerifier() override;
 
-  // Decides synchronously; logs `handshake_refused` with the reason, rate
+  // Called by gRPC on its threads, concurrently (thread-safe: the verifier
+  // and the log limiter are). Decides synchronously (returns true with
+  // *sync_status OK, or a non-OK UNAUTHENTICATED naming the problem; the
+  // callback is never used); logs `handshake_refused` with the reason, rate
   // limited (kLogBurst per kLogWindowMs, then a summary count), so a client
   // hammering the relay with bad certificates cannot flood the log.
   bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,

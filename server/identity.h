@@ -41,12 +41,14 @@ struct Identity {
 };
 
 // Parses samrad://ROLE/UNIT-OR-COUNTY/ID (crypto::x509::ParseSamradUri).
-// UNAUTHENTICATED (naming the problem) for any other form; serial_hex is
-// left empty.
+// Errors: UNAUTHENTICATED (naming the problem) for any other form. On success
+// serial_hex is left empty. Pure; thread-safe.
 [[nodiscard]] absl::StatusOr<Identity> ParseSamradUri(absl::string_view uri);
 
 // Verifies client certificates against a CA bundle file that may be replaced
-// while the relay runs. Thread-safe.
+// while the relay runs. Thread-safe: every method may be called concurrently
+// (gRPC's handshake and call threads, SIGHUP's reload). Owned by the relay
+// (RelayServer); the HandshakeVerifier and the service borrow it.
 class PeerVerifier {
  public:
   // Loads the CA bundle now (INVALID_ARGUMENT / NOT_FOUND naming the file if it
@@ -58,7 +60,7 @@ class PeerVerifier {
   virtual ~PeerVerifier() = default;
 
   // `leaf_pem`: the peer certificate (gRPC auth property x509_pem_cert);
-  // `chain_pem`: the presented chain, may be empty. UNAUTHENTICATED when there
+  // `chain_pem`: the presented chain, may be empty. Errors: UNAUTHENTICATED when there
   // is no certificate, it does not chain to the CA, is outside its validity
   // period, lacks clientAuth, or carries no (or more than one) samrad:// URI.
   [[nodiscard]] virtual absl::StatusOr<Identity> Verify(absl::string_view leaf_pem,

@@ -33,9 +33,9 @@ class LiveLimits {
   void Set(const Values& values);
 
   // While a Binding lives, every RateLimiter and StreamBudget constructed on
-  // the same thread shares `limits` and ignores the values passed to its
-  // constructor. This lets RelayServer retune the guards that RelayService
-  // builds and owns. Bindings do not nest.
+  // the same thread (the binding is thread-local) shares `limits` (shared
+  // ownership) and ignores the values passed to its constructor. This lets RelayServer retune the
+  // guards that RelayService builds and owns. Bindings do not nest.
   class Binding {
    public:
     explicit Binding(std::shared_ptr<LiveLimits> limits);
@@ -58,7 +58,7 @@ class RateLimiter {
  public:
   RateLimiter(double rate_per_second, double burst);
   // Takes one token. RESOURCE_EXHAUSTED (saying when to retry) when empty.
-  absl::Status Acquire(absl::string_view key, int64_t now_ms);
+  [[nodiscard]] absl::Status Acquire(absl::string_view key, int64_t now_ms);
 
  private:
   struct Bucket {
@@ -79,8 +79,8 @@ class ReplayCache {
   // refused with RESOURCE_EXHAUSTED rather than forgetting live ones.
   ReplayCache(int64_t window_ms, size_t max_entries);
   // OK and remembers the pair; UNAUTHENTICATED when it was seen before.
-  absl::Status CheckAndRemember(absl::string_view thread_id, absl::string_view nonce,
-                                int64_t proof_timestamp_ms, int64_t now_ms);
+  [[nodiscard]] absl::Status CheckAndRemember(absl::string_view thread_id, absl::string_view nonce,
+                                              int64_t proof_timestamp_ms, int64_t now_ms);
 
  private:
   void PruneLocked(int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -104,9 +104,12 @@ class StreamBudget {
   StreamBudget(uint32_t max_total, uint32_t max_per_identity, uint32_t reserve_percent = 0);
   // RESOURCE_EXHAUSTED (saying which cap) when a cap is reached; else counts
   // one stream that the caller must Release exactly once with the same class.
-  absl::Status Acquire(const std::string& identity_key,
-                       StreamClass stream_class = StreamClass::kReserved);
+  [[nodiscard]] absl::Status Acquire(const std::string& identity_key,
+                                     StreamClass stream_class = StreamClass::kReserved);
+  // Returns one stream counted by a successful Acquire with the same key and
+  // class (a Release without one is a bug: counts never go below zero).
   void Release(const std::string& identity_key, StreamClass stream_class = StreamClass::kReserved);
+  // Streams counted now.
   uint32_t open() const;
 
  private:

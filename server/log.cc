@@ -207,7 +207,7 @@ LogRateLimiter::LogRateLimiter(uint32_t burst, int64_t window_ms, Clock clock)
 
 LogRateLimiter::Decision LogRateLimiter::Admit() {
   const int64_t now = clock_();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Decision decision;
   if (!started_ || now - window_start_ >= window_ms_) {
     decision.suppressed = suppressed_;
@@ -226,7 +226,7 @@ LogRateLimiter::Decision LogRateLimiter::Admit() {
 }
 
 uint64_t LogRateLimiter::TakeSuppressed() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const uint64_t count = suppressed_;
   suppressed_ = 0;
   return count;

@@ -17,12 +17,12 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
-#include <mutex>
 #include <string>
 #include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/mutex.h"
 
 namespace samrad::server {
 
@@ -36,11 +36,13 @@ enum class LogFormat { kLogfmt, kJson };
 enum class LogLevel { kInfo, kWarning, kError };
 
 // "logfmt" | "json"; INVALID_ARGUMENT naming the accepted values otherwise.
-absl::StatusOr<LogFormat> ParseLogFormat(absl::string_view name);
+[[nodiscard]] absl::StatusOr<LogFormat> ParseLogFormat(absl::string_view name);
 // "info" | "warning" | "error"; INVALID_ARGUMENT naming the accepted values.
-absl::StatusOr<LogLevel> ParseLogLevel(absl::string_view name);
+[[nodiscard]] absl::StatusOr<LogLevel> ParseLogLevel(absl::string_view name);
 absl::string_view LogLevelName(LogLevel level);
 
+// The format and level are process-wide and may be changed while other
+// threads log (SIGHUP): each line uses the values read when it is written.
 void SetLogFormat(LogFormat format);
 // Lines below `level` are dropped. Default kInfo.
 void SetLogLevel(LogLevel level);
@@ -86,11 +88,11 @@ class LogRateLimiter {
   const uint32_t burst_;
   const int64_t window_ms_;
   const Clock clock_;
-  std::mutex mu_;
-  bool started_ = false;      // guarded by mu_
-  int64_t window_start_ = 0;  // guarded by mu_
-  uint32_t written_ = 0;      // guarded by mu_
-  uint64_t suppressed_ = 0;   // guarded by mu_
+  Mutex mu_;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t window_start_ ABSL_GUARDED_BY(mu_) = 0;
+  uint32_t written_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t suppressed_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace samrad::server

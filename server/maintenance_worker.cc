@@ -13,7 +13,7 @@ MaintenanceWorker::MaintenanceWorker(int64_t interval_ms, std::function<void()> 
 MaintenanceWorker::~MaintenanceWorker() { Stop(); }
 
 bool MaintenanceWorker::Post(std::function<void()> job) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (stopping_) return false;
   jobs_.push_back(std::move(job));
   cv_.notify_one();
@@ -22,7 +22,7 @@ bool MaintenanceWorker::Post(std::function<void()> job) {
 
 void MaintenanceWorker::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
     cv_.notify_one();
   }
@@ -33,28 +33,31 @@ void MaintenanceWorker::Run() {
   using Clock = std::chrono::steady_clock;
   const auto interval = std::chrono::milliseconds(interval_ms_ > 0 ? interval_ms_ : 0);
   auto next_periodic = Clock::now() + interval;
-  std::unique_lock<std::mutex> lock(mu_);
-  while (true) {
-    if (interval_ms_ > 0) {
-      cv_.wait_until(lock, next_periodic, [&] { return stopping_ || !jobs_.empty(); });
-    } else {
-      cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+  for (;;) {
+    std::function<void()> job;
+    {
+      MutexLock lock(mu_);
+      while (!stopping_ && jobs_.empty() && (interval_ms_ <= 0 || Clock::now() < next_periodic)) {
+        if (interval_ms_ > 0) {
+          lock.WaitUntil(cv_, next_periodic);
+        } else {
+          lock.Wait(cv_);
+        }
+      }
+      if (!jobs_.empty()) {
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      } else if (stopping_) {
+        return;
+      }
     }
-    if (!jobs_.empty()) {
-      std::function<void()> job = std::move(jobs_.front());
-      jobs_.pop_front();
-      lock.unlock();
+    if (job) {
       job();
-      lock.lock();
       continue;
     }
-    if (stopping_) return;
-    if (interval_ms_ > 0 && Clock::now() >= next_periodic) {
-      lock.unlock();
-      periodic_();
-      lock.lock();
-      next_periodic = Clock::now() + interval;
-    }
+    // No job, not stopping: the interval has passed.
+    periodic_();
+    next_periodic = Clock::now() + interval;
   }
 }
 

@@ -13,6 +13,11 @@
 // (professional, adviser, admin, unknown), a histogram bound, and the build's
 // version and commit. Never a certificate serial or id, a thread, message or
 // unit id, or anything else that ties a person to a case.
+//
+// Thread-safety: every method may be called from any thread (counting uses
+// relaxed atomics; the method table is fixed after construction, so Render
+// and ForMethod take no lock). Ownership: RelayServer owns the RelayMetrics;
+// it must outlive the gRPC server and the store that count into it.
 #ifndef SAMRAD_SERVER_METRICS_H_
 #define SAMRAD_SERVER_METRICS_H_
 

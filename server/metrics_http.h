@@ -5,6 +5,11 @@
 // Prometheus text format 0.0.4; any other path is 404, any other method 405.
 // No TLS and no authentication: the address is loopback unless the operator
 // explicitly allows otherwise (ParseMetricsAddress).
+//
+// Thread-safety: Bind, Serve and Stop are called by one owner (RelayServer)
+// one at a time; the destructor Stops. The render function runs on
+// libmicrohttpd's thread and must be thread-safe; it is owned by the server
+// and must stay callable until Stop returns.
 #ifndef SAMRAD_SERVER_METRICS_HTTP_H_
 #define SAMRAD_SERVER_METRICS_HTTP_H_
 
@@ -32,16 +37,16 @@ struct MetricsEndpoint {
 // "localhost" (127.0.0.1). INVALID_ARGUMENT naming metrics_address for bad
 // syntax, and for a HOST that is not loopback (127.0.0.0/8, ::1) unless
 // `allow_non_loopback`: the endpoint is plain, unauthenticated HTTP.
-absl::StatusOr<MetricsEndpoint> ParseMetricsAddress(const std::string& address,
-                                                    bool allow_non_loopback);
+[[nodiscard]] absl::StatusOr<MetricsEndpoint> ParseMetricsAddress(const std::string& address,
+                                                                  bool allow_non_loopback);
 
 class MetricsHttpServer {
  public:
   // Binds and listens on `address` (already accepted by FinalizeConfig) but
   // answers nothing until Serve. UNAVAILABLE naming metrics_address and the
   // cause when it cannot be bound (in use, or not an address of this host).
-  static absl::StatusOr<std::unique_ptr<MetricsHttpServer>> Bind(const std::string& address,
-                                                                 bool allow_non_loopback);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<MetricsHttpServer>> Bind(
+      const std::string& address, bool allow_non_loopback);
   ~MetricsHttpServer();
   MetricsHttpServer(const MetricsHttpServer&) = delete;
   MetricsHttpServer& operator=(const MetricsHttpServer&) = delete;
@@ -52,7 +57,7 @@ class MetricsHttpServer {
   // Starts answering on one internal thread of libmicrohttpd; `render` is
   // called on that thread for each scrape and must be thread-safe.
   // INTERNAL when libmicrohttpd cannot start.
-  absl::Status Serve(std::function<std::string()> render);
+  [[nodiscard]] absl::Status Serve(std::function<std::string()> render);
 
   // Stops answering and closes the listener. Idempotent; blocks until a
   // scrape in progress has finished.

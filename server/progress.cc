@@ -93,7 +93,7 @@ ProgressLine::ProgressLine(FILE* out, bool enabled, std::string label, ProgressU
 
 void ProgressLine::Update(uint64_t done, uint64_t total) {
   if (!enabled_) return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   done_ = done;
   total_ = total;
   const auto now = clock_();
@@ -103,7 +103,7 @@ void ProgressLine::Update(uint64_t done, uint64_t total) {
 
 void ProgressLine::Finish() {
   if (!enabled_) return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!drawn_) return;
   DrawLocked(clock_());
   std::fputc('\n', out_);

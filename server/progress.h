@@ -8,10 +8,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "absl/base/thread_annotations.h"
+#include "common/mutex.h"
 
 namespace samrad::server {
 
@@ -59,7 +61,7 @@ class ProgressLine {
   static bool StderrIsTerminal();
 
  private:
-  void DrawLocked(std::chrono::steady_clock::time_point now);
+  void DrawLocked(std::chrono::steady_clock::time_point now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   FILE* const out_;
   const bool enabled_;
@@ -68,12 +70,12 @@ class ProgressLine {
   const Clock clock_;
   const std::chrono::milliseconds interval_;
   const std::chrono::steady_clock::time_point start_;
-  std::mutex mu_;
-  uint64_t done_ = 0;                                  // guarded by mu_
-  uint64_t total_ = 0;                                 // guarded by mu_
-  bool drawn_ = false;                                 // guarded by mu_
-  size_t last_width_ = 0;                              // guarded by mu_
-  std::chrono::steady_clock::time_point last_draw_{};  // guarded by mu_
+  Mutex mu_;
+  uint64_t done_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t total_ ABSL_GUARDED_BY(mu_) = 0;
+  bool drawn_ ABSL_GUARDED_BY(mu_) = false;
+  size_t last_width_ ABSL_GUARDED_BY(mu_) = 0;
+  std::chrono::steady_clock::time_point last_draw_ ABSL_GUARDED_BY(mu_){};
 };
 
 // The bytes of the regular files under `dir` (0 when it cannot be read): how

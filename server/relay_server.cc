@@ -528,7 +528,7 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   }
   {
     // No call has reached the store yet, so it counts as writable.
-    std::lock_guard<std::mutex> lock(relay->health_mu_);
+    MutexLock lock(relay->health_mu_);
     relay->health_ = relay->server_->GetHealthCheckService();
     relay->health_->SetServingStatus(true);
   }
@@ -544,7 +544,7 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
       },
       std::move(now),
       [raw](bool fresh) {
-        std::lock_guard<std::mutex> lock(raw->health_mu_);
+        MutexLock lock(raw->health_mu_);
         if (raw->health_ != nullptr) raw->health_->SetServingStatus(kDirectoryHealthService, fresh);
       },
       /*interval_ms=*/60'000);
@@ -593,10 +593,14 @@ std::string RelayServer::RenderMetrics() {
 
 void RelayServer::RefreshTlsLoop() {
   const auto interval = std::chrono::seconds(config_.tls().refresh_interval_seconds());
-  std::unique_lock<std::mutex> lock(refresh_mu_);
-  while (!stop_refresh_) {
-    if (refresh_cv_.wait_for(lock, interval, [this] { return stop_refresh_; })) break;
-    lock.unlock();
+  for (;;) {
+    {
+      MutexLock lock(refresh_mu_);
+      const auto deadline = std::chrono::steady_clock::now() + interval;
+      while (!stop_refresh_ && lock.WaitUntil(refresh_cv_, deadline)) {
+      }
+      if (stop_refresh_) return;
+    }
     auto changed = served_pair_->Refresh();
     if (!changed.ok()) {
       LogWarning("tls_refresh_failed", {{"reason", changed.status().message()},
@@ -604,7 +608,6 @@ void RelayServer::RefreshTlsLoop() {
     } else if (*changed) {
       LogInfo("tls_reloaded", {{"what", "tls.cert_file,tls.key_file"}, {"trigger", "interval"}});
     }
-    lock.lock();
   }
 }
 
@@ -654,12 +657,12 @@ RelayServer::ReloadReport RelayServer::Reload(const v1::RelayConfig& next) {
 RelayServer::~RelayServer() { Shutdown(); }
 
 void RelayServer::SetServing(bool serving) {
-  std::lock_guard<std::mutex> lock(health_mu_);
+  MutexLock lock(health_mu_);
   if (health_ != nullptr) health_->SetServingStatus(serving);
 }
 
 void RelayServer::Shutdown() {
-  std::lock_guard<std::mutex> lock(shutdown_mu_);
+  MutexLock lock(shutdown_mu_);
   if (shut_down_) return;
   shut_down_ = true;
   // A relay that never started serving (Start failed) says nothing here: its
@@ -672,14 +675,14 @@ void RelayServer::Shutdown() {
     LogInfo("relay_stopping", {{"grace_seconds", absl::StrCat(config_.shutdown_grace_seconds())}});
   }
   {
-    std::lock_guard<std::mutex> lock(refresh_mu_);
+    MutexLock lock(refresh_mu_);
     stop_refresh_ = true;
   }
   refresh_cv_.notify_all();
   if (refresher_.joinable()) refresher_.join();
   {
     // From here on the store's callbacks (draining calls) may not turn it back.
-    std::lock_guard<std::mutex> lock(health_mu_);
+    MutexLock lock(health_mu_);
     if (health_ != nullptr) health_->SetServingStatus(false);
     health_ = nullptr;
   }

@@ -16,12 +16,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/mutex.h"
 #include "proto/config.pb.h"
 
 namespace grpc {
@@ -52,7 +52,7 @@ class RelayServer {
   // `config` must have passed FinalizeConfig. Errors name the file or field:
   // INVALID_ARGUMENT / NOT_FOUND for bad files, FAILED_PRECONDITION for a
   // wrong KEK, UNAVAILABLE when the address cannot be bound.
-  static absl::StatusOr<std::unique_ptr<RelayServer>> Start(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<RelayServer>> Start(
       v1::RelayConfig config, std::function<int64_t()> clock = nullptr);
 
   // Shuts down (see Shutdown) if still running.
@@ -115,9 +115,9 @@ class RelayServer {
   std::unique_ptr<PeerVerifier> verifier_;
   std::unique_ptr<ServedKeyPair> served_pair_;
   std::thread refresher_;
-  std::mutex refresh_mu_;
-  std::condition_variable refresh_cv_;
-  bool stop_refresh_ = false;  // guarded by refresh_mu_
+  Mutex refresh_mu_;
+  std::condition_variable refresh_cv_;  // signalled by Shutdown
+  bool stop_refresh_ ABSL_GUARDED_BY(refresh_mu_) = false;
   // Test builds only (storage/simulated_disk.h); outlives store_.
   std::unique_ptr<storage::SimulatedDisk> simulated_disk_;
   std::unique_ptr<storage::Store> store_;
@@ -125,12 +125,13 @@ class RelayServer {
   std::unique_ptr<RelayService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<DirectoryFreshness> directory_freshness_;
-  std::mutex shutdown_mu_;
-  bool shut_down_ = false;
-  // Guards health_: set once serving starts, cleared when Shutdown begins.
-  // Never held while calling into StoreWriteHealth.
-  std::mutex health_mu_;
-  grpc::HealthCheckServiceInterface* health_ = nullptr;
+  // Held for the whole of Shutdown, so a second caller waits until it is done.
+  Mutex shutdown_mu_;
+  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+  // Set once serving starts, cleared when Shutdown begins (owned by
+  // server_). Never held while calling into StoreWriteHealth.
+  Mutex health_mu_;
+  grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(health_mu_) = nullptr;
 };
 
 }  // namespace samrad::server

@@ -22,11 +22,13 @@
 
 namespace samrad::server {
 
+// The grpc::Status a client gets for `status` (see above). Thread-safe; logs
+// (storage_full, internal_error) as a side effect, never message content.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // RESOURCE_EXHAUSTED for a request that is too large: refused again however
 // often it is repeated (common/relay_protocol.h).
-absl::Status SizeLimitError(absl::string_view message);
+[[nodiscard]] absl::Status SizeLimitError(absl::string_view message);
 
 }  // namespace samrad::server
 

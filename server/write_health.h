@@ -17,6 +17,7 @@ class StoreWriteHealth {
   // `on_change(writable)` runs on every transition, on the thread that
   // recorded it, under this object's lock (it must not call back into it).
   // The store starts out writable; no call is made for that.
+  // `on_change` is owned (and must stay callable for this object's life).
   explicit StoreWriteHealth(std::function<void(bool writable)> on_change);
   StoreWriteHealth(const StoreWriteHealth&) = delete;
   StoreWriteHealth& operator=(const StoreWriteHealth&) = delete;
@@ -28,6 +29,7 @@ class StoreWriteHealth {
   // about the disk and change nothing. Thread-safe.
   void Record(const absl::Status& outcome);
 
+  // The state after the last transition. Thread-safe.
   bool writable() const;
 
  private:

@@ -43,15 +43,7 @@ const std::string kAnswer =
     "Socialtjänsten kan besluta om utreseförbud enligt LVU.\n";
 const std::string kFollowup = "Tack. Ska skolsköterskan vara med vid samtalet med eleven?\n";
 
-// deploy/routing.textproto when the deployment ships it, else the client's copy.
-std::string RoutingTable() { return harness::RoutingTablePath(); }
-
-// The string value of "key" in a one-line JSON object (no escapes needed).
-std::string JsonString(const std::string& json, const std::string& key) {
-  std::smatch match;
-  std::regex pattern("\"" + key + "\":\"([^\"]*)\"");
-  return std::regex_search(json, match, pattern) ? match[1].str() : "";
-}
+using harness::JsonString;
 
 bool TreeContains(const std::string& dir, const std::string& needle) {
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
@@ -95,58 +87,16 @@ class CliE2eTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(PathExists(kSamrad)) << kSamrad;
     ASSERT_TRUE(PathExists(kRelay)) << kRelay;
-    pki_ = dir_.File("pki");
-    // PKI: CA, relay certificate for 127.0.0.1, one certificate per person.
-    Pki({"init"});
-    Pki({"server", "relay", "--ip", "127.0.0.1", "--dns", "localhost"});
-    Pki({"client", "admin", "national", "ops-1"});
-    Pki({"client", "adviser", "rc-kronoberg", "a-1"});
-    Pki({"client", "adviser", "rc-kronoberg", "a-2"});
-    Pki({"client", "adviser", "nkt", "n-1"});
-    Pki({"client", "professional", "07", "p-1"});
-    for (const char* who : {"admin", "adviser", "adviser2", "nkt", "pro", "dir"}) {
-      ASSERT_TRUE(WriteFileAtomically(dir_.File(std::string(who) + ".pass"),
-                                      absl::StrCat("passphrase of ", who, "\n"))
-                      .ok());
-    }
-    // The admin's offline directory key and the default routing table.
-    ProcessResult init = Samrad("admin", {"admin", "directory", "init", "--out", dir_.File("dir"),
-                                          "--routing", RoutingTable()});
-    ASSERT_EQ(init.exit_code, 0) << init.err;
-    StartRelay();
+    ASSERT_NO_FATAL_FAILURE(harness::PrepareCliDeployment(dir_, harness::StandardCliPeople()));
+    const harness::RelaySetup setup = harness::NewCliRelaySetup(dir_);
+    data_dir_ = setup.data_dir;
+    ASSERT_NO_FATAL_FAILURE(harness::StartCliRelay(dir_, setup, relay_));
+    ASSERT_NO_FATAL_FAILURE(
+        harness::InitCliProfiles(dir_, relay_.port(), harness::StandardCliPeople()));
   }
 
   void TearDown() override {
     if (relay_.running()) relay_.Stop(SIGTERM, std::chrono::seconds(20));
-  }
-
-  void Pki(std::vector<std::string> args) {
-    ProcessResult r = harness::RunPki(pki_, args, dir_.path());
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-
-  void StartRelay() {
-    const std::string kek = dir_.File("kek.hex");
-    ASSERT_TRUE(WriteFileAtomically(kek, std::string(64, 'a') + "\n").ok());
-    data_dir_ = dir_.File("relay-data");
-    harness::RelaySetup setup = harness::CliRelaySetup(dir_, pki_, data_dir_, kek);
-    ASSERT_TRUE(
-        WriteFileAtomically(dir_.File("relay.textproto"), harness::RelayConfigText(setup)).ok());
-    ASSERT_NO_FATAL_FAILURE(relay_.Start(dir_.File("relay.textproto"), dir_.File("relay.log")));
-    port_ = relay_.port();
-    // Profiles for the three people.
-    InitProfile("admin", "admin-national-ops-1", {});
-    InitProfile("adviser", "adviser-rc-kronoberg-a-1", {"--adviser-id", "a-1"});
-    InitProfile("adviser2", "adviser-rc-kronoberg-a-2", {"--adviser-id", "a-2"});
-    InitProfile("nkt", "adviser-nkt-n-1", {"--adviser-id", "n-1"});
-    InitProfile("pro", "professional-07-p-1", {});
-  }
-
-  void InitProfile(const std::string& who, const std::string& cert,
-                   std::vector<std::string> extra) {
-    const std::vector<std::string> args = CliInitArgs(dir_, pki_, port_, who, cert, extra);
-    ProcessResult r = Samrad(who, args);
-    ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
   std::map<std::string, std::string> EnvFor(const std::string& who) { return CliEnvFor(dir_, who); }
@@ -154,9 +104,7 @@ class CliE2eTest : public ::testing::Test {
   // Runs samrad as `who` (profile, keystore passphrase, admin folder).
   ProcessResult Samrad(const std::string& who, std::vector<std::string> args,
                        const std::string& stdin_text = "") {
-    std::vector<std::string> argv = {kSamrad};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunProcess(argv, EnvFor(who), dir_.path(), stdin_text);
+    return harness::RunSamradAs(dir_, who, args, stdin_text);
   }
 
   // Starts a long-running samrad (watch) as `who`; its stdout goes to `out`.
@@ -174,10 +122,8 @@ class CliE2eTest : public ::testing::Test {
   static void Stop(pid_t pid) { testing::StopGroup(pid); }
 
   TempDir dir_;
-  std::string pki_;
   std::string data_dir_;
   harness::RelayProcess relay_;
-  std::string port_;
 };
 
 TEST_F(CliE2eTest, WholeConsultationWithoutPlaintextOnTheRelay) {

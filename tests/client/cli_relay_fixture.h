@@ -65,21 +65,11 @@ class CliRelayTest : public ::testing::Test {
     ASSERT_TRUE(PathExists(kRelay)) << kRelay;
     options_ = options;
     pki_ = dir_.File("pki");
-    Pki({"init"});
-    Pki({"server", "relay", "--ip", "127.0.0.1", "--dns", "localhost"});
-    Pki({"client", "admin", "national", "ops-1"});
-    Pki({"client", "adviser", "rc-kronoberg", "a-1"});
-    Pki({"client", "adviser", "rc-kronoberg", "a-2"});
-    Pki({"client", "professional", "07", "p-1"});
-    ASSERT_TRUE(harness::WritePassphrases(dir_, {"admin", "adviser", "adviser2", "pro", "dir"}));
-    ProcessResult init = Samrad("admin", {"admin", "directory", "init", "--out", dir_.File("dir"),
-                                          "--routing", kSource + "/deploy/routing.textproto"});
-    ASSERT_EQ(init.exit_code, 0) << init.err;
+    const std::vector<harness::CliPerson> people = harness::CliPeopleWithout("nkt");
+    ASSERT_NO_FATAL_FAILURE(
+        harness::PrepareCliDeployment(dir_, people, kSource + "/deploy/routing.textproto"));
     ASSERT_NO_FATAL_FAILURE(StartRelay());
-    InitProfile("admin", "admin-national-ops-1", {});
-    InitProfile("adviser", "adviser-rc-kronoberg-a-1", {"--adviser-id", "a-1"});
-    InitProfile("adviser2", "adviser-rc-kronoberg-a-2", {"--adviser-id", "a-2"});
-    InitProfile("pro", "professional-07-p-1", {});
+    ASSERT_NO_FATAL_FAILURE(harness::InitCliProfiles(dir_, port_, people));
     for (const char* who : {"adviser", "adviser2"}) {
       const std::string bundle = dir_.File(std::string(who) + ".bundle.json");
       ASSERT_EQ(Samrad(who, {"keygen", "--out", bundle}).exit_code, 0);
@@ -239,9 +229,7 @@ class CliRelayTest : public ::testing::Test {
   // Runs samrad as `who` (profile, keystore passphrase, admin folder).
   ProcessResult Samrad(const std::string& who, std::vector<std::string> args,
                        const std::string& stdin_text = "") {
-    std::vector<std::string> argv = {kSamrad};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunProcess(argv, CliEnvFor(dir_, who), dir_.path(), stdin_text);
+    return harness::RunSamradAs(dir_, who, args, stdin_text);
   }
 
   // Runs samrad as `who` in a session without a controlling terminal

@@ -50,13 +50,7 @@ constexpr int kExitDirectory = 7;
 const std::string kQuestion =
     "En elev berättar att familjen planerar ett giftermål under sommarlovet. Hur agerar vi?\n";
 
-std::string RoutingTable() { return harness::RoutingTablePath(); }
-
-std::string JsonString(const std::string& json, const std::string& key) {
-  std::smatch match;
-  std::regex pattern("\"" + key + "\":\"([^\"]*)\"");
-  return std::regex_search(json, match, pattern) ? match[1].str() : "";
-}
+using harness::JsonString;
 
 // A loopback port that is free now (the relay is restarted on the same port,
 // so the profiles keep working).
@@ -88,26 +82,12 @@ class KeySubstitutionTest : public ::testing::Test {
     ASSERT_TRUE(PathExists(kSamrad)) << kSamrad;
     ASSERT_TRUE(PathExists(kRelay)) << kRelay;
     pki_ = dir_.File("pki");
-    Pki({"init"});
-    Pki({"server", "relay", "--ip", "127.0.0.1", "--dns", "localhost"});
-    Pki({"client", "admin", "national", "ops-1"});
-    Pki({"client", "adviser", kUnit, "a-1"});
-    Pki({"client", "professional", "07", "p-1"});
-    for (const char* who : {"admin", "adviser", "pro", "dir"}) {
-      ASSERT_TRUE(WriteFileAtomically(dir_.File(std::string(who) + ".pass"),
-                                      absl::StrCat("passphrase of ", who, "\n"))
-                      .ok());
-    }
-    ProcessResult init = Samrad("admin", {"admin", "directory", "init", "--out", dir_.File("dir"),
-                                          "--routing", RoutingTable()});
-    ASSERT_EQ(init.exit_code, 0) << init.err;
+    ASSERT_NO_FATAL_FAILURE(harness::PrepareCliDeployment(dir_, People()));
     port_ = FreePort();
     ASSERT_GT(port_, 0);
     ASSERT_TRUE(WriteFileAtomically(dir_.File("kek.hex"), std::string(64, 'b') + "\n").ok());
     StartRelay();
-    InitProfile("admin", "admin-national-ops-1", {});
-    InitProfile("adviser", "adviser-rc-kronoberg-a-1", {"--adviser-id", "a-1"});
-    InitProfile("pro", "professional-07-p-1", {});
+    ASSERT_NO_FATAL_FAILURE(harness::InitCliProfiles(dir_, std::to_string(port_), People()));
 
     // Epoch 1, honestly signed and published; the professional asks once, so
     // the client has seen (and accepted) the genuine directory.
@@ -127,9 +107,11 @@ class KeySubstitutionTest : public ::testing::Test {
 
   void TearDown() override { StopRelay(); }
 
-  void Pki(std::vector<std::string> args) {
-    ProcessResult r = harness::RunPki(pki_, args, dir_.path());
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The admin, adviser a-1 of kUnit and the professional.
+  static std::vector<harness::CliPerson> People() {
+    std::vector<harness::CliPerson> people = harness::CliPeopleWithout("adviser2");
+    std::erase_if(people, [](const harness::CliPerson& p) { return p.who == "nkt"; });
+    return people;
   }
 
   void StartRelay() {
@@ -246,19 +228,9 @@ class KeySubstitutionTest : public ::testing::Test {
                   kQuestion);
   }
 
-  void InitProfile(const std::string& who, const std::string& cert,
-                   std::vector<std::string> extra) {
-    const std::vector<std::string> args =
-        CliInitArgs(dir_, pki_, std::to_string(port_), who, cert, extra);
-    ProcessResult r = Samrad(who, args);
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-
   ProcessResult Samrad(const std::string& who, std::vector<std::string> args,
                        const std::string& stdin_text = "") {
-    std::vector<std::string> argv = {kSamrad};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunProcess(argv, CliEnvFor(dir_, who), dir_.path(), stdin_text);
+    return harness::RunSamradAs(dir_, who, args, stdin_text);
   }
 
   TempDir dir_;
