@@ -123,7 +123,7 @@ absl::StatusOr<v1::ThreadView> FetchThread(
   // Bounded: every page but the last moves `after` forward by at least one.
   for (int page = 0; page < 100000; ++page) {
     v1::ThreadView view;
-    absl::Status status = (*relay)->CallWithRetry("read the case", [&](auto& context) {
+    absl::Status status = (*relay)->CallWithRetry(Msg::kActionReadCase, [&](auto& context) {
       v1::GetThreadRequest request;
       request.set_thread_id(thread_id);
       request.set_after_sequence(after);
@@ -199,7 +199,7 @@ absl::StatusOr<std::vector<v1::ThreadSummary>> ListWholeQueue(
     request.set_cursor(cursor);
     for (v1::ThreadState state : states) request.add_states(state);
     v1::QueuePage reply;
-    absl::Status status = (*relay)->CallWithRetry("list the queue", [&](auto& context) {
+    absl::Status status = (*relay)->CallWithRetry(Msg::kActionListQueue, [&](auto& context) {
       return (*relay)->stub().ListQueue(&context, request, &reply);
     });
     if (!status.ok()) return status;

@@ -222,7 +222,7 @@ absl::Status RunDirectoryPublish(Session& session) {
   v1::PublishDirectoryRequest request;
   *request.mutable_directory() = *signed_directory;
   v1::PublishDirectoryReply reply;
-  absl::Status status = (*relay)->Call("publish the directory", [&](auto& context) {
+  absl::Status status = (*relay)->Call(Msg::kActionPublishDirectory, [&](auto& context) {
     return (*relay)->stub().PublishDirectory(&context, request, &reply);
   });
   if (!status.ok()) return status;

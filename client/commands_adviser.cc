@@ -209,7 +209,7 @@ absl::Status RunAdviserClose(Session& session, const std::string& thread_id) {
   v1::CloseThreadRequest request;
   request.set_thread_id(thread_id);
   v1::ThreadSummary summary;
-  absl::Status status = (*relay)->Call("close the case", [&](auto& context) {
+  absl::Status status = (*relay)->Call(Msg::kActionCloseCase, [&](auto& context) {
     return (*relay)->stub().CloseThread(&context, request, &summary);
   });
   if (!status.ok()) return status;
@@ -257,7 +257,7 @@ absl::Status RunAdviserWatchThread(Session& session, const std::string& thread_i
       return s;
     }
   }
-  return (*relay)->MapStatus("watch the case", stream->Finish());
+  return (*relay)->MapStatus(Msg::kActionWatchCase, stream->Finish());
 }
 
 absl::Status RunAdviserWatchQueue(Session& session) {
@@ -318,7 +318,7 @@ absl::Status RunClaim(Session& session) {
   v1::ClaimThreadRequest request;
   request.set_thread_id(*id);
   v1::ThreadSummary summary;
-  absl::Status status = (*relay)->Call("take the case", [&](auto& context) {
+  absl::Status status = (*relay)->Call(Msg::kActionTakeCase, [&](auto& context) {
     return (*relay)->stub().ClaimThread(&context, request, &summary);
   });
   if (!status.ok()) return status;
@@ -334,7 +334,7 @@ absl::Status RunRelease(Session& session) {
   v1::ReleaseThreadRequest request;
   request.set_thread_id(*id);
   v1::ThreadSummary summary;
-  absl::Status status = (*relay)->Call("release the case", [&](auto& context) {
+  absl::Status status = (*relay)->Call(Msg::kActionReleaseCase, [&](auto& context) {
     return (*relay)->stub().ReleaseThread(&context, request, &summary);
   });
   if (!status.ok()) return ExplainClaimRefusal(session, *id, std::move(status));
@@ -404,7 +404,7 @@ absl::Status RunHandover(Session& session) {
   request.set_thread_id(*id);
   request.set_to_adviser_id(to);
   v1::ThreadSummary summary;
-  absl::Status status = (*relay)->Call("hand the case over", [&](auto& context) {
+  absl::Status status = (*relay)->Call(Msg::kActionHandOver, [&](auto& context) {
     return (*relay)->stub().HandoverThread(&context, request, &summary);
   });
   if (!status.ok()) return ExplainClaimRefusal(session, *id, std::move(status));
@@ -452,7 +452,7 @@ absl::Status RunAnswer(Session& session) {
   request.set_envelope(*envelope);
   request.set_take_over(take_over);
   v1::Ack ack;
-  absl::Status status = (*relay)->CallWithRetry("send the answer", [&](auto& ctx) {
+  absl::Status status = (*relay)->CallWithRetry(Msg::kActionSendAnswer, [&](auto& ctx) {
     return (*relay)->stub().PostMessage(&ctx, request, &ack);
   });
   if (!status.ok()) return ExplainClaimRefusal(session, *id, std::move(status));
@@ -538,7 +538,7 @@ absl::Status RunRefer(Session& session) {
   absl::StatusOr<RelayClient*> relay = session.Relay();
   if (!relay.ok()) return relay.status();
   v1::ThreadSummary summary;
-  absl::Status status = (*relay)->Call("refer the case", [&](auto& ctx) {
+  absl::Status status = (*relay)->Call(Msg::kActionReferCase, [&](auto& ctx) {
     return (*relay)->stub().ReferThread(&ctx, request, &summary);
   });
   if (!status.ok()) return status;

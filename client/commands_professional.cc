@@ -119,7 +119,7 @@ absl::Status SubmitPending(Session& session, Keystore& keystore, v1::ThreadKeys&
     *request.mutable_metadata() = thread.metadata();
     request.set_thread_signing_public_key(keys->signing.public_key().bytes());
     request.set_envelope(thread.pending_envelope());
-    status = relay->CallWithRetry("send the question", [&](auto& context) {
+    status = relay->CallWithRetry(Msg::kActionSendQuestion, [&](auto& context) {
       return relay->stub().SubmitConsultation(&context, request, &ack);
     });
   }
@@ -148,7 +148,7 @@ absl::StatusOr<v1::ThreadView> GetMyThread(Session& session, const v1::ThreadKey
   absl::StatusOr<RelayClient*> relay = session.Relay();
   if (!relay.ok()) return relay.status();
   v1::ThreadView view;
-  absl::Status status = (*relay)->CallWithRetry("read the case", [&](auto& context) {
+  absl::Status status = (*relay)->CallWithRetry(Msg::kActionReadCase, [&](auto& context) {
     v1::GetThreadRequest request;
     request.set_thread_id(thread.thread_id());
     request.set_after_sequence(after_sequence);
@@ -511,7 +511,7 @@ absl::Status RunFollowup(Session& session) {
   v1::Ack ack;
   // Same envelope (same message id) on every attempt; a fresh proof each
   // time, since the relay refuses a repeated proof nonce.
-  absl::Status status = (*relay)->CallWithRetry("send the follow-up", [&](auto& ctx) {
+  absl::Status status = (*relay)->CallWithRetry(Msg::kActionSendFollowup, [&](auto& ctx) {
     v1::PostMessageRequest request;
     request.set_thread_id(context.thread_id);
     request.set_envelope(*envelope);
@@ -572,7 +572,7 @@ absl::Status RunClose(Session& session) {
   absl::StatusOr<RelayClient*> relay = session.Relay();
   if (!relay.ok()) return relay.status();
   v1::ThreadSummary summary;
-  absl::Status status = (*relay)->CallWithRetry("close the case", [&](auto& context) {
+  absl::Status status = (*relay)->CallWithRetry(Msg::kActionCloseCase, [&](auto& context) {
     v1::CloseThreadRequest request;
     request.set_thread_id((*thread)->thread_id());
     AttachOwnershipProof(request, kMethodCloseThread, keys->signing, session.Now());
@@ -655,7 +655,7 @@ absl::Status RunWatch(Session& session) {
       return s;
     }
   }
-  return (*relay)->MapStatus("watch the case", stream->Finish());
+  return (*relay)->MapStatus(Msg::kActionWatchCase, stream->Finish());
 }
 
 }  // namespace samrad::client

@@ -99,7 +99,7 @@ absl::Status CheckInitRelay(Session& session, const v1::ClientProfile& profile) 
   absl::StatusOr<std::unique_ptr<RelayClient>> relay = RelayClient::Create(profile, options);
   if (!relay.ok()) return relay.status();
   v1::SignedDirectory signed_directory;
-  absl::Status fetched = (*relay)->CallWithRetry("fetch the key directory", [&](auto& context) {
+  absl::Status fetched = (*relay)->CallWithRetry(Msg::kActionFetchDirectory, [&](auto& context) {
     return (*relay)->stub().GetDirectory(&context, v1::GetDirectoryRequest(), &signed_directory);
   });
   if (fetched.code() == absl::StatusCode::kNotFound) {
@@ -377,9 +377,9 @@ absl::Status RunKeysPrune(Session& session) {
       request.set_after_sequence(~uint64_t{0} >> 1);  // summary only
       AttachOwnershipProof(request, kMethodGetThread, keys->signing, session.Now());
       v1::ThreadView view;
-      absl::Status status = (*relay)->CallWithRetry("look up a closed case", [&](auto& context) {
-        return (*relay)->stub().GetThread(&context, request, &view);
-      });
+      absl::Status status = (*relay)->CallWithRetry(
+          Msg::kActionLookUpClosedCase,
+          [&](auto& context) { return (*relay)->stub().GetThread(&context, request, &view); });
       if (status.code() == absl::StatusCode::kNotFound) {
         forget.push_back(thread->thread_id());
       } else if (!status.ok()) {

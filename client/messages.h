@@ -546,6 +546,38 @@ enum class Msg {
   kLzReferralNoUnit,
   kLzSealedForOtherUnit,
   kLzCannotReadPassphraseFile,
+  // "cannot <action>: ..." around the relay's answer (RelayClient::MapStatus);
+  // the action is one of the kAction... messages below.
+  kLzRelayCannot,
+  kLzRelayDidNotAnswer,
+  kLzRelayRejectedCert,
+  // What a call to the relay was doing (an infinitive phrase, "fetch the key
+  // directory"), for the sentences above.
+  kActionFetchDirectory,
+  kActionWatchQueue,
+  kActionReadCase,
+  kActionLookUpClosedCase,
+  kActionCloseCase,
+  kActionWatchCase,
+  kActionTakeCase,
+  kActionReleaseCase,
+  kActionHandOver,
+  kActionSendAnswer,
+  kActionReferCase,
+  kActionPublishDirectory,
+  kActionListQueue,
+  kActionSendQuestion,
+  kActionSendFollowup,
+  kActionReadAuditLog,
+  kActionRevokeCertificate,
+  kActionUndoRevocation,
+  kActionListRevoked,
+  kActionFreeCase,
+  kActionReadStatistics,
+  kActionRunRetention,
+  kActionListBackups,
+  kActionMakeBackup,
+  kActionShareCase,
   kCount_,  // not a message: the number of entries
 };
 

@@ -12,6 +12,7 @@
 #include "client/certificate.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
+#include "client/localized_status.h"
 #include "client/output.h"
 #include "client/status_class.h"
 #include "common/reasons.h"
@@ -190,26 +191,28 @@ absl::Status ForgetRelayWords(absl::Status status) {
   return status;
 }
 
-absl::Status RelayClient::MapStatus(absl::string_view what, const grpc::Status& status) const {
+absl::Status RelayClient::MapStatus(Msg action, const grpc::Status& status) const {
   if (status.ok()) return absl::OkStatus();
-  return AttachRelayWords(MapStatusText(what, status), status);
+  return AttachRelayWords(MapStatusText(action, status), status);
 }
 
-absl::Status RelayClient::MapStatusText(absl::string_view what, const grpc::Status& status) const {
+absl::Status RelayClient::MapStatusText(Msg action, const grpc::Status& status) const {
   auto code = static_cast<absl::StatusCode>(status.error_code());
   std::string detail = status.error_message();
   if (code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded) {
     if (std::optional<std::string> sentence = ConnectionFailure(code, detail)) {
       return WithOwnAdvice(absl::Status(code, *sentence));
     }
-    return absl::Status(code, absl::StrCat("cannot ", what, ": the relay at ", address_,
-                                           " did not answer (", detail, ")"));
+    // gRPC's own description of the failure stays as it is, in brackets.
+    return LocalizedOf(code, Msg::kLzRelayDidNotAnswer,
+                       {LzArg::Message(action), address_, std::move(detail)});
   }
+  LzArg said = LzArg::RelayWords(std::move(detail), reasons::DecodeDetail(status.error_details()));
   if (code == absl::StatusCode::kUnauthenticated) {
-    return absl::Status(code, absl::StrCat("cannot ", what,
-                                           ": the relay rejected your certificate (", detail, ")"));
+    return LocalizedOf(code, Msg::kLzRelayRejectedCert, {LzArg::Message(action), std::move(said)});
   }
-  absl::Status mapped(code, absl::StrCat("cannot ", what, ": ", detail));
+  absl::Status mapped =
+      LocalizedOf(code, Msg::kLzRelayCannot, {LzArg::Message(action), std::move(said)});
   if (code == absl::StatusCode::kResourceExhausted &&
       status.error_details() == protocol::kSizeLimitDetail) {
     return MarkSizeLimit(std::move(mapped));
@@ -228,13 +231,13 @@ void RelayClient::NoteServerLimits(const grpc::ClientContext& context) {
 }
 
 absl::Status RelayClient::Call(
-    absl::string_view what, const std::function<grpc::Status(grpc::ClientContext&)>& call) const {
+    Msg action, const std::function<grpc::Status(grpc::ClientContext&)>& call) const {
   std::unique_ptr<grpc::ClientContext> context = NewContext();
-  return MapStatus(what, call(*context));
+  return MapStatus(action, call(*context));
 }
 
 absl::Status RelayClient::CallWithRetry(
-    absl::string_view what, const std::function<grpc::Status(grpc::ClientContext&)>& call) const {
+    Msg action, const std::function<grpc::Status(grpc::ClientContext&)>& call) const {
   std::chrono::milliseconds backoff(200);
   grpc::Status last;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
@@ -246,7 +249,7 @@ absl::Status RelayClient::CallWithRetry(
       backoff *= 2;
     }
   }
-  return MapStatus(what, last);
+  return MapStatus(action, last);
 }
 
 }  // namespace samrad::client

@@ -85,16 +85,19 @@ class RelayClient {
   std::unique_ptr<grpc::ClientContext> NewStreamContext() const;
 
   // Runs `call` (which must be idempotent) until it succeeds, fails with
-  // anything but UNAVAILABLE, or attempts run out. `what` names the action
-  // for the error message ("fetch the directory").
-  absl::Status CallWithRetry(absl::string_view what,
+  // anything but UNAVAILABLE, or attempts run out. `action` names what the
+  // call does for the error message (one of the Msg::kAction... phrases,
+  // e.g. kActionFetchDirectory).
+  absl::Status CallWithRetry(Msg action,
                              const std::function<grpc::Status(grpc::ClientContext&)>& call) const;
   // One attempt, mapped.
-  absl::Status Call(absl::string_view what,
+  absl::Status Call(Msg action,
                     const std::function<grpc::Status(grpc::ClientContext&)>& call) const;
 
   // The relay's answer as an absl::Status: same code, message
-  // "cannot <what>: <relay message>". A failure to connect (UNAVAILABLE,
+  // "cannot <action>: <relay message>" in English, localized
+  // (client/localized_status.h: the action's phrase and the relay's reason
+  // rendered in the user's language when printed). A failure to connect (UNAVAILABLE,
   // DEADLINE_EXCEEDED) becomes one sentence a person can act on (relay not
   // running, its certificate not from the profile's CA or not for this
   // address, the relay closing the connection), marked HasOwnAdvice. A
@@ -103,7 +106,7 @@ class RelayClient {
   // The relay's words ride along: its reason (common/reasons.h, found with
   // reasons::ReasonOf / reasons::Is) when it sent one, and its message, so
   // RelayRefusalText can say it in the user's language.
-  absl::Status MapStatus(absl::string_view what, const grpc::Status& status) const;
+  absl::Status MapStatus(Msg action, const grpc::Status& status) const;
 
   // The relay's limits.max_envelope_bytes as its last GetDirectory answer
   // said (common/relay_protocol.h); 0 when unknown. Thread-safe.
@@ -120,7 +123,7 @@ class RelayClient {
         stub_(v1::Relay::NewStub(channel_)),
         options_(options) {}
   // MapStatus without the relay's words attached.
-  absl::Status MapStatusText(absl::string_view what, const grpc::Status& status) const;
+  absl::Status MapStatusText(Msg action, const grpc::Status& status) const;
   // The sentence for a call that never reached the relay's service, or
   // nullopt when `detail` is not a connection failure gRPC describes.
   std::optional<std::string> ConnectionFailure(absl::StatusCode code,

@@ -324,7 +324,7 @@ absl::StatusOr<const v1::KeyDirectory*> Session::VerifiedDirectory() {
   if (!relay.ok()) return relay.status();
 
   v1::SignedDirectory signed_directory;
-  absl::Status fetched = (*relay)->CallWithRetry("fetch the key directory", [&](auto& context) {
+  absl::Status fetched = (*relay)->CallWithRetry(Msg::kActionFetchDirectory, [&](auto& context) {
     grpc::Status status =
         (*relay)->stub().GetDirectory(&context, v1::GetDirectoryRequest(), &signed_directory);
     if (status.ok()) (*relay)->NoteServerLimits(context);

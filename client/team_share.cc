@@ -201,7 +201,7 @@ absl::Status SendShare(Session& session, const v1::ShareThreadRequest& request,
   absl::StatusOr<RelayClient*> relay = session.Relay();
   if (!relay.ok()) return relay.status();
   return PacedByRateLimit([&] {
-    return (*relay)->CallWithRetry("share the case", [&](auto& ctx) {
+    return (*relay)->CallWithRetry(Msg::kActionShareCase, [&](auto& ctx) {
       return (*relay)->stub().ShareThread(&ctx, request, &reply);
     });
   });

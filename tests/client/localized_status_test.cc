@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "client/exit_codes.h"
 
 namespace samrad::client {
@@ -54,6 +55,51 @@ TEST(LocalizedStatusTest, PlainAndForgottenStatusesHaveNoLocalizedText) {
   bad.SetPayload("samrad.client/localized", absl::Cord("99999"));
   EXPECT_FALSE(LocalizedText(bad, kSv).has_value());
   bad.SetPayload("samrad.client/localized", absl::Cord("3L100:short"));
+  EXPECT_FALSE(LocalizedText(bad, kSv).has_value());
+}
+
+// "cannot <action>: <relay's words>" (RelayClient::MapStatus): the English
+// message is the old sentence; in Swedish the action is its Swedish phrase
+// and the relay's words are its reason's Swedish template, or its English
+// text inside a sentence saying so when the reason is unknown or missing.
+TEST(LocalizedStatusTest, ComposedArgumentsRenderActionAndRelayWords) {
+  const reasons::WireReason closed{"thread-closed", {"0123"}};
+  absl::Status known = LocalizedOf(
+      absl::StatusCode::kFailedPrecondition, Msg::kLzRelayCannot,
+      {LzArg::Message(Msg::kActionTakeCase), LzArg::RelayWords("thread 0123 is closed", closed)});
+  EXPECT_EQ(known.message(), "cannot take the case: thread 0123 is closed");
+  EXPECT_EQ(LocalizedText(known, kEn), "cannot take the case: thread 0123 is closed");
+  EXPECT_EQ(LocalizedText(known, kSv), "kan inte ta ärendet: ärendet 0123 är stängt");
+
+  const reasons::WireReason newer{"moon-full", {}};
+  for (const auto& reason :
+       {std::optional<reasons::WireReason>(newer), std::optional<reasons::WireReason>()}) {
+    absl::Status unknown =
+        LocalizedOf(absl::StatusCode::kUnauthenticated, Msg::kLzRelayRejectedCert,
+                    {LzArg::Message(Msg::kActionFetchDirectory),
+                     LzArg::RelayWords("the moon is full", reason)});
+    EXPECT_EQ(unknown.message(),
+              "cannot fetch the key directory: the relay rejected your certificate (the moon is "
+              "full)");
+    EXPECT_EQ(LocalizedText(unknown, kSv),
+              "kan inte hämta nyckelkatalogen: reläet godtog inte ditt certifikat (reläet svarade "
+              "med en text som inte är översatt till svenska: \"the moon is full\")");
+  }
+
+  // Literals and messages with arguments; wrapped, the whole stays Swedish.
+  absl::Status silent =
+      LocalizedOf(absl::StatusCode::kUnavailable, Msg::kLzRelayDidNotAnswer,
+                  {LzArg::Message(Msg::kActionListQueue), "127.0.0.1:1", std::string("GOAWAY")});
+  EXPECT_EQ(silent.message(),
+            "cannot list the queue: the relay at 127.0.0.1:1 did not answer (GOAWAY)");
+  absl::Status wrapped =
+      LocalizedWrap(absl::StatusCode::kUnavailable, Msg::kLzProfileInvalid, {"p"}, silent);
+  EXPECT_EQ(LocalizedText(wrapped, kSv),
+            "profilen p: kan inte lista kön: reläet på 127.0.0.1:1 svarade inte (GOAWAY)");
+  // A relay argument whose length is wrong is ignored as a whole.
+  absl::Status bad = absl::UnknownError("x");
+  bad.SetPayload("samrad.client/localized",
+                 absl::Cord(absl::StrCat(static_cast<int>(Msg::kLzRelayCannot), "R5:99:ab")));
   EXPECT_FALSE(LocalizedText(bad, kSv).has_value());
 }
 

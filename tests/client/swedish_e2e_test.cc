@@ -270,7 +270,8 @@ TEST_F(SwedishE2eTest, RelayRefusalsAreSwedish) {
   ASSERT_EQ(closed.exit_code, 0) << closed.err;
   ProcessResult claim_closed = Sv("adviser", {"claim", ref});
   expect_swedish("claiming a closed case", claim_closed);
-  EXPECT_TRUE(absl::StrContains(claim_closed.err, "reläet nekade: ärendet " + ref + " är stängt"))
+  EXPECT_TRUE(
+      absl::StrContains(claim_closed.err, "kan inte ta ärendet: ärendet " + ref + " är stängt"))
       << claim_closed.err;
 }
 
