@@ -214,10 +214,9 @@ absl::StatusOr<std::string> ResolveAdviserReference(Session& session, absl::stri
   std::string ref = absl::AsciiStrToLower(reference);
   if (IsFullThreadId(ref)) return ref;
   if (ref.size() < 6) {
-    return WithExitCode(
-        absl::InvalidArgumentError(absl::StrCat("case reference \"", reference,
-                                                "\" is too short; give at least 6 characters")),
-        ExitCode::kUsage);
+    return WithExitCode(Localized(absl::StatusCode::kInvalidArgument, Msg::kLzRefTooShort,
+                                  {std::string(reference), "6"}),
+                        ExitCode::kUsage);
   }
   absl::StatusOr<std::vector<v1::ThreadSummary>> threads =
       ListWholeQueue(session, {v1::THREAD_STATE_OPEN, v1::THREAD_STATE_CLAIMED,
@@ -227,16 +226,14 @@ absl::StatusOr<std::string> ResolveAdviserReference(Session& session, absl::stri
   for (const auto& thread : *threads) {
     if (!absl::StartsWith(thread.thread_id(), ref)) continue;
     if (!found.empty()) {
-      return WithExitCode(
-          absl::InvalidArgumentError(absl::StrCat(
-              "case reference \"", reference, "\" matches several cases; give more characters")),
-          ExitCode::kUsage);
+      return WithExitCode(Localized(absl::StatusCode::kInvalidArgument, Msg::kLzRefAmbiguous,
+                                    {std::string(reference)}),
+                          ExitCode::kUsage);
     }
     found = thread.thread_id();
   }
   if (found.empty()) {
-    return absl::NotFoundError(absl::StrCat(
-        "no case \"", reference, "\" in your unit's queue; `samrad queue --all` lists them"));
+    return absl::NotFoundError(session.msg().Format(Msg::kNoCaseInQueue, reference));
   }
   return found;
 }

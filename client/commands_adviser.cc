@@ -14,6 +14,7 @@
 #include "client/config.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
+#include "client/localized_status.h"
 #include "client/unread.h"
 #include "client/values.h"
 #include "client/watch_loop.h"
@@ -109,10 +110,7 @@ absl::Status CheckListedSigner(const AdviserContext& context, const v1::UnitEntr
     if (adviser.signing_public_key() == mine) return absl::OkStatus();
   }
   return WithExitCode(
-      absl::FailedPreconditionError(absl::StrCat(
-          "your current key is not listed for unit \"", unit.unit_id(),
-          "\" in the published directory; give your bundle to the administrator and wait for "
-          "the next epoch")),
+      Localized(absl::StatusCode::kFailedPrecondition, Msg::kKeyNotListed, {unit.unit_id()}),
       ExitCode::kDirectory);
 }
 
@@ -486,20 +484,19 @@ absl::Status RunRefer(Session& session) {
   absl::StatusOr<const v1::UnitEntry*> from_unit = SignedUnit(*context, *read);
   if (!from_unit.ok()) return from_unit.status();
   if ((*from_unit)->unit_id() == to_unit_id) {
-    return WithExitCode(absl::FailedPreconditionError(
-                            absl::StrCat("the case is already with \"", to_unit_id, "\"")),
-                        ExitCode::kConflict);
+    return WithExitCode(
+        absl::FailedPreconditionError(session.msg().Format(Msg::kCaseAlreadyWith, to_unit_id)),
+        ExitCode::kConflict);
   }
   if (absl::Status s = CheckListedSigner(*context, **from_unit); !s.ok()) return s;
   const v1::ThreadView* view = &read->view;
   // Verify every message before handing its key on; refuse on any failure.
   for (const auto& message : read->opened.messages) {
     if (!message.status.ok()) {
-      return WithExitCode(absl::FailedPreconditionError(absl::StrCat(
-                              "message #", message.sequence,
-                              " cannot be verified and read, so it cannot be referred: ",
-                              message.status.message())),
-                          ExitCode::kKeystore);
+      return WithExitCode(
+          LocalizedWrap(absl::StatusCode::kFailedPrecondition, Msg::kCannotReferUnverified,
+                        {absl::StrCat(message.sequence)}, message.status),
+          ExitCode::kKeystore);
     }
   }
   v1::ReferThreadRequest request;
@@ -509,19 +506,19 @@ absl::Status RunRefer(Session& session) {
   for (const auto& key : context->keys.encryption) my_keys.push_back(&key);
   for (const auto& stored : view->messages()) {
     absl::StatusOr<crypto::ParsedEnvelope> envelope = crypto::ParseEnvelope(stored.envelope());
-    if (!envelope.ok()) return envelope.status();
+    if (!envelope.ok()) return ForeignText(envelope.status(), Msg::kLzMessageDoesNotOpen);
     const crypto::X25519PrivateKey* key =
         FindRecipientKey(*envelope, stored.extra_recipients(), my_keys);
     if (key == nullptr) {
-      return WithExitCode(absl::FailedPreconditionError(absl::StrCat(
-                              "message #", stored.sequence(), " is not addressed to your keys")),
+      return WithExitCode(absl::FailedPreconditionError(
+                              session.msg().Format(Msg::kMessageNotForMyKeys, stored.sequence())),
                           ExitCode::kKeystore);
     }
     std::vector<v1::WrappedKey> extra(stored.extra_recipients().begin(),
                                       stored.extra_recipients().end());
     absl::StatusOr<std::vector<v1::WrappedKey>> wraps =
         crypto::RewrapContentKey(*envelope, *key, extra, *new_recipients);
-    if (!wraps.ok()) return wraps.status();
+    if (!wraps.ok()) return ForeignText(wraps.status(), Msg::kLzMessageDoesNotOpen);
     v1::MessageRewrap* rewrap = request.add_rewraps();
     rewrap->set_message_id(stored.message_id());
     for (auto& wrap : *wraps) *rewrap->add_recipients() = std::move(wrap);

@@ -306,9 +306,9 @@ absl::Status RunResend(Session& session) {
       FindMyCase(**keystore, *session.args().Positional(0), true);
   if (!thread.ok()) return thread.status();
   if ((*thread)->pending_envelope().empty()) {
-    return WithExitCode(absl::FailedPreconditionError(
-                            "this case was already acknowledged by the relay; nothing to resend"),
-                        ExitCode::kConflict);
+    return WithExitCode(
+        absl::FailedPreconditionError(session.msg().Format(Msg::kAlreadyAcknowledged)),
+        ExitCode::kConflict);
   }
   if (absl::Status s = SubmitPending(session, **keystore, **thread); !s.ok()) return s;
   PrintAskResult(session, **thread, (*thread)->unit());

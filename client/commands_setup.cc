@@ -126,9 +126,9 @@ absl::Status RunInit(Session& session) {
   absl::StatusOr<std::string> profile_path = session.ProfilePath();
   if (!profile_path.ok()) return profile_path.status();
   if (PathExists(*profile_path) && !args.Has("force")) {
-    return WithExitCode(absl::AlreadyExistsError(absl::StrCat("a profile exists at ", *profile_path,
-                                                              "; pass --force to replace it")),
-                        ExitCode::kUsage);
+    return WithExitCode(
+        absl::AlreadyExistsError(session.msg().Format(Msg::kProfileExists, *profile_path)),
+        ExitCode::kUsage);
   }
   absl::StatusOr<std::string> directory_key =
       ReadDirectoryPublicKeyArgument(*args.Get("directory-key"));
@@ -150,7 +150,8 @@ absl::Status RunInit(Session& session) {
   for (const std::string* pem :
        {&profile.client_cert_path(), &profile.client_key_path(), &profile.ca_cert_path()}) {
     if (!PathExists(*pem)) {
-      return WithExitCode(absl::NotFoundError(absl::StrCat("no file ", *pem)), ExitCode::kConfig);
+      return WithExitCode(absl::NotFoundError(session.msg().Format(Msg::kNoSuchFile, *pem)),
+                          ExitCode::kConfig);
     }
   }
   if (absl::Status s = CheckInitCertificate(session, profile); !s.ok()) return s;
@@ -264,9 +265,7 @@ absl::Status RunKeygen(Session& session) {
   const std::string& adviser_id = (*profile)->adviser_id();
   if (adviser_id.empty()) {
     return WithExitCode(
-        absl::FailedPreconditionError(
-            "the profile has no adviser_id; run `samrad init --force --adviser-id ID ...` with "
-            "the id of your certificate"),
+        absl::FailedPreconditionError(session.msg().Format(Msg::kProfileNoAdviserId)),
         ExitCode::kConfig);
   }
   absl::StatusOr<Keystore*> keystore = session.OpenKeystore();

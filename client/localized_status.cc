@@ -132,6 +132,11 @@ absl::Status LocalizedOf(absl::StatusCode code, Msg id, std::vector<LzArg> args)
   return status;
 }
 
+absl::Status ForeignText(const absl::Status& status, Msg id) {
+  if (status.ok() || status.GetPayload(kPayloadUrl).has_value()) return status;
+  return LocalizedWrap(status.code(), id, {}, status);
+}
+
 std::optional<std::string> LocalizedText(const absl::Status& status, const Messages& messages) {
   auto payload = status.GetPayload(kPayloadUrl);
   if (!payload.has_value()) return std::nullopt;

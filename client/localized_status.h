@@ -57,6 +57,13 @@ class LzArg {
 // Localized() whose arguments may be messages or the relay's words.
 absl::Status LocalizedOf(absl::StatusCode code, Msg id, std::vector<LzArg> args);
 
+// `status` from code that has no message ids (crypto/, protobuf, gRPC) as
+// the last argument of message `id` (default Msg::kLzCryptoDetail, whose
+// English text is the inner text unchanged and whose Swedish text marks it
+// as a technical detail in English). Unchanged when OK or already
+// localized. For the client's boundary with such code.
+absl::Status ForeignText(const absl::Status& status, Msg id = Msg::kLzCryptoDetail);
+
 // The text of a Localized/LocalizedWrap status in `messages`' language;
 // nullopt when `status` carries no localized text (or it does not decode).
 std::optional<std::string> LocalizedText(const absl::Status& status, const Messages& messages);

@@ -21,13 +21,12 @@
 namespace samrad::client {
 namespace {
 
-absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view what) {
+// `what` is the sentence (Msg::kLzCannotReadCaCert, ...).
+absl::StatusOr<std::string> ReadPem(const std::string& path, Msg what) {
   absl::StatusOr<std::string> pem = ReadFileToString(path, 1024 * 1024);
   if (!pem.ok()) {
-    return WithExitCode(
-        absl::Status(pem.status().code(),
-                     absl::StrCat("cannot read the ", what, ": ", pem.status().message())),
-        ExitCode::kConfig);
+    return WithExitCode(LocalizedWrap(pem.status().code(), what, {}, pem.status()),
+                        ExitCode::kConfig);
   }
   return pem;
 }
@@ -39,8 +38,8 @@ absl::Status CheckOwnCertificateDates(const std::string& path, const std::string
   absl::StatusOr<CertificateInfo> cert = ParseCertificatePem(pem);
   if (!cert.ok()) {
     return WithExitCode(
-        absl::InvalidArgumentError(absl::StrCat("the client certificate ", path,
-                                                " cannot be used: ", cert.status().message())),
+        LocalizedWrap(absl::StatusCode::kInvalidArgument, Msg::kLzClientCertUnusable, {path},
+                      ForeignText(cert.status())),
         ExitCode::kConfig);
   }
   if (now_unix_ms > cert->not_after_unix_ms) {
@@ -77,9 +76,10 @@ void RouteGrpcLogs(bool verbose) {
 
 absl::StatusOr<std::unique_ptr<RelayClient>> RelayClient::Create(
     const v1::ClientProfile& profile, const RelayClientOptions& options) {
-  absl::StatusOr<std::string> ca = ReadPem(profile.ca_cert_path(), "CA certificate");
+  absl::StatusOr<std::string> ca = ReadPem(profile.ca_cert_path(), Msg::kLzCannotReadCaCert);
   if (!ca.ok()) return ca.status();
-  absl::StatusOr<std::string> cert = ReadPem(profile.client_cert_path(), "client certificate");
+  absl::StatusOr<std::string> cert =
+      ReadPem(profile.client_cert_path(), Msg::kLzCannotReadClientCert);
   if (!cert.ok()) return cert.status();
   if (options.now_unix_ms != 0) {
     if (absl::Status s = CheckOwnCertificateDates(profile.client_cert_path(), *cert,
@@ -88,7 +88,7 @@ absl::StatusOr<std::unique_ptr<RelayClient>> RelayClient::Create(
       return s;
     }
   }
-  absl::StatusOr<std::string> key = ReadPem(profile.client_key_path(), "client key");
+  absl::StatusOr<std::string> key = ReadPem(profile.client_key_path(), Msg::kLzCannotReadClientKey);
   if (!key.ok()) return key.status();
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = *ca;

@@ -5,6 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/exit_codes.h"
@@ -108,6 +114,60 @@ TEST(LocalizedStatusTest, EveryLocalizedMessageHasItsOwnSwedishText) {
     const Msg id = static_cast<Msg>(i);
     EXPECT_NE(kEn.Get(id), kSv.Get(id)) << i;
     EXPECT_FALSE(kSv.Get(id).empty()) << i;
+  }
+}
+
+// Source check (in the style of ReasonsSourceTest): in the client files whose
+// texts were converted, no status is built from a hand-written English
+// sentence (absl::...Error("...") or absl::...Error(absl::StrCat(...)) /
+// absl::Status(code, "...")) unless it is on the allow-list below, each entry
+// with the reason no person reads it in English. A new English error in these
+// files fails here; use Localized (deep code) or session.msg().Format.
+std::string Source(const std::string& path) {
+  std::ifstream in(std::string(SAMRAD_SOURCE_DIR) + "/" + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(ClientTextsSourceTest, ConvertedFilesBuildNoEnglishStatusByHand) {
+  // file -> the start of each allowed hand-written status text, and why.
+  const std::map<std::string, std::map<std::string, std::string>> allowed = {
+      {"client/config.cc",
+       {{"\"hex string of odd length\"", "FromHex: callers validate or replace it"},
+        {"\"not a hex string\"", "FromHex: callers validate or replace it"},
+        {"\"cannot print the profile\"", "a bug only"}}},
+      {"client/directory_admin.cc", {{"\"cannot print the directory\"", "a bug only"}}},
+      {"client/session.cc",
+       {{"\"no terminal\"", "io.prompt_secret's contract; callers say it in their own words"}}},
+      {"client/thread_crypto.cc",
+       {{"\"unknown sender role\"", "wrapped in kLzMessageDoesNotOpen as a technical detail"}}},
+      {"client/team_share.cc",
+       {{"\"not addressed to this keystore\"", "counted as unreadable, never printed"}}},
+      {"client/commands_setup.cc", {{"\"\")", "an empty message: only the exit code"}}},
+      {"client/certificate.cc", {}},
+      {"client/relay_client.cc", {}},
+      {"client/command_helpers.cc", {}},
+      {"client/commands_admin.cc", {}},
+      {"client/commands_adviser.cc", {}},
+      {"client/commands_professional.cc", {}},
+      {"client/commands_admin_relay.cc", {}},
+      {"client/case_search.cc", {}},
+      {"client/stats_report.cc", {}},
+  };
+  const std::regex by_hand(
+      R"(absl::(\w+Error|Status)\(\s*(absl::StatusCode::\w+,\s*)?("[^"]*"\)?|absl::StrCat))");
+  for (const auto& [path, exceptions] : allowed) {
+    const std::string text =
+        std::regex_replace(Source(path), std::regex("//[^\n]*"), "");  // comments may quote
+    ASSERT_GT(text.size(), 500u) << path;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), by_hand);
+         it != std::sregex_iterator(); ++it) {
+      const std::string built = (*it)[3].str();
+      bool ok = false;
+      for (const auto& [start, why] : exceptions) ok = ok || absl::StartsWith(built, start);
+      EXPECT_TRUE(ok) << path << " builds a status from English by hand: " << it->str();
+    }
   }
 }
 
