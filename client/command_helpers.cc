@@ -78,11 +78,9 @@ std::string FormatMessage(const Messages& messages, const OpenedMessage& message
                     messages.Format(Msg::kReferralNote, message.body.referred_to_unit()), ")");
   }
   absl::StrAppend(&out, "\n");
-  std::string text =
-      message.status.ok()
-          ? message.body.text()
-          : messages.Format(Msg::kUnreadable, LocalizedText(message.status, messages)
-                                                  .value_or(std::string(message.status.message())));
+  std::string text = message.status.ok()
+                         ? message.body.text()
+                         : messages.Format(Msg::kUnreadable, UserText(message.status, messages));
   absl::string_view body = text;
   while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.remove_suffix(1);
   for (absl::string_view line : absl::StrSplit(body, '\n')) {
@@ -166,7 +164,7 @@ absl::Status CheckThreadIntegrity(Session& session, const v1::ThreadSummary& sum
   for (const OpenedMessage& message : opened.messages) {
     if (IsIntegrityFailure(message.status)) {
       problems.push_back(
-          m.Format(Msg::kIntegrityMessage, message.sequence, ref, message.status.message()));
+          m.Format(Msg::kIntegrityMessage, message.sequence, ref, UserText(message.status, m)));
     }
   }
   if (state.last_sequence < highest_seen_before) {

@@ -162,8 +162,8 @@ absl::StatusOr<AuditAnchor> VerifyWholeAudit(Session& session, RelayClient& rela
     if (page->entries().empty()) break;
     for (const v1::AuditEntry& entry : page->entries()) {
       if (absl::Status s = CheckAuditEntry(entry, last.index + 1, last.hash); !s.ok()) {
-        return WithExitCode(absl::DataLossError(session.msg().Format(Msg::kAuditBroken,
-                                                                     last.index + 1, s.message())),
+        return WithExitCode(absl::DataLossError(session.msg().Format(
+                                Msg::kAuditBroken, last.index + 1, UserText(s, session.msg()))),
                             ExitCode::kFailure);
       }
       last = {entry.index(), entry.hash()};

@@ -56,9 +56,7 @@ absl::Status PendingFailure(const Messages& messages, const std::string& ref,
   const bool transient = ClassifyFailure(status) == FailureKind::kTransient;
   // The relay's refusal in the user's language, then our advice: the whole
   // line is ours, so the relay's own words are dropped below.
-  std::optional<std::string> said = LocalizedText(status, messages);
-  if (!said.has_value()) said = RelayRefusalText(status, messages);
-  std::string message = said.value_or(std::string(status.message()));
+  std::string message = UserText(status, messages);
   if (!message.empty() && message.back() != '.') message += ".";
   absl::StrAppend(&message, " ",
                   messages.Format(transient ? Msg::kAskPending : Msg::kAskPermanent, ref));

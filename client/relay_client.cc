@@ -186,6 +186,12 @@ std::optional<std::string> RelayRefusalText(const absl::Status& status, const Me
   return messages.Format(Msg::kRelayUntranslated, std::string(*said));
 }
 
+std::string UserText(const absl::Status& status, const Messages& messages) {
+  std::optional<std::string> text = LocalizedText(status, messages);
+  if (!text.has_value()) text = RelayRefusalText(status, messages);
+  return text.value_or(std::string(status.message()));
+}
+
 absl::Status ForgetRelayWords(absl::Status status) {
   status.ErasePayload(kRelaySaidPayloadUrl);
   return status;

@@ -62,6 +62,12 @@ absl::Status AttachRelayWords(absl::Status status, const grpc::Status& answer);
 // text) and for statuses that did not come from the relay's answer.
 std::optional<std::string> RelayRefusalText(const absl::Status& status, const Messages& messages);
 
+// What `status` says in the language of `messages`: its localized text
+// (client/localized_status.h), else the relay's refusal (RelayRefusalText),
+// else its message. For the error printer and for a caller that puts a
+// status's text into a sentence of its own.
+std::string UserText(const absl::Status& status, const Messages& messages);
+
 // `status` without the relay's words (its reason stays): for a status whose
 // message already says the relay's refusal in the user's language, e.g. one
 // built from RelayRefusalText with advice of our own appended, so the error

@@ -277,7 +277,7 @@ class QueueWatch {
       if (!lost_) {
         lost_ = true;
         lost_at_ = Clock::now();
-        session_.err() << session_.msg().Format(Msg::kWatchLost, ended.message(),
+        session_.err() << session_.msg().Format(Msg::kWatchLost, UserText(ended, session_.msg()),
                                                 (wait.count() + 999) / 1000)
                        << "\n";
         session_.err().flush();
@@ -385,7 +385,9 @@ class QueueWatch {
     if (*epoch <= epoch_) return;
     epoch_ = *epoch;
     if (absl::Status s = options_.on_new_directory_epoch(session_); !s.ok()) {
-      session_.err() << session_.msg().Format(Msg::kWatchHookFailed, epoch_, s.message()) << "\n";
+      session_.err() << session_.msg().Format(Msg::kWatchHookFailed, epoch_,
+                                              UserText(s, session_.msg()))
+                     << "\n";
     }
   }
 
@@ -409,7 +411,8 @@ class QueueWatch {
     if (absl::Status s =
             RunEventCommand(options_.exec, EventEnvironment(event), options_.exec_timeout);
         !s.ok()) {
-      session_.err() << session_.msg().Format(Msg::kWatchExecFailed, t.thread_id(), s.message())
+      session_.err() << session_.msg().Format(Msg::kWatchExecFailed, t.thread_id(),
+                                              UserText(s, session_.msg()))
                      << "\n";
     }
   }

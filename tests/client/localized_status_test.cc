@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/exit_codes.h"
+#include "client/relay_client.h"
 
 namespace samrad::client {
 namespace {
@@ -107,6 +108,24 @@ TEST(LocalizedStatusTest, ComposedArgumentsRenderActionAndRelayWords) {
   bad.SetPayload("samrad.client/localized",
                  absl::Cord(absl::StrCat(static_cast<int>(Msg::kLzRelayCannot), "R5:99:ab")));
   EXPECT_FALSE(LocalizedText(bad, kSv).has_value());
+}
+
+// UserText, for a sentence that quotes a status (a lost watch, a message
+// that fails verification): localized text first, then the relay's refusal,
+// then the message itself.
+TEST(LocalizedStatusTest, UserTextPrefersTheUsersLanguage) {
+  EXPECT_EQ(UserText(Localized(absl::StatusCode::kNotFound, Msg::kLzNoKeystore, {"k"}), kSv),
+            "det finns inget nyckelarkiv i k");
+  const grpc::Status closed(grpc::StatusCode::FAILED_PRECONDITION, "thread 0123 is closed",
+                            reasons::EncodeDetail({"thread-closed", {"0123"}}));
+  EXPECT_EQ(UserText(AttachRelayWords(absl::FailedPreconditionError("x"), closed), kSv),
+            "reläet nekade: ärendet 0123 är stängt");
+  EXPECT_EQ(UserText(absl::NotFoundError("plain"), kSv), "plain");
+  EXPECT_EQ(UserText(ForeignText(absl::DataLossError("AEAD authentication failed"),
+                                 Msg::kLzMessageDoesNotOpen),
+                     kSv),
+            "meddelandet kunde inte öppnas och verifieras (teknisk uppgift på engelska: AEAD "
+            "authentication failed)");
 }
 
 TEST(LocalizedStatusTest, EveryLocalizedMessageHasItsOwnSwedishText) {
