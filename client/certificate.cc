@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/file_util.h"
+#include "client/localized_status.h"
 #include "common/status_macros.h"
 #include "crypto/x509.h"
 
@@ -26,13 +27,12 @@ absl::StatusOr<CertificateInfo> ParseCertificatePem(absl::string_view pem) {
 absl::StatusOr<CertificateInfo> ReadCertificateFile(const std::string& path) {
   absl::StatusOr<std::string> pem = ReadFileToString(path, 1 << 20);
   if (!pem.ok()) {
-    return absl::Status(pem.status().code(), absl::StrCat("cannot read the certificate ", path,
-                                                          ": ", pem.status().message()));
+    return LocalizedWrap(pem.status().code(), Msg::kLzCannotReadCertificate, {path}, pem.status());
   }
   absl::StatusOr<CertificateInfo> info = ParseCertificatePem(*pem);
   if (!info.ok()) {
-    return absl::Status(info.status().code(),
-                        absl::StrCat("the certificate ", path, ": ", info.status().message()));
+    return LocalizedWrap(info.status().code(), Msg::kLzCertificateUnreadable, {path},
+                         ForeignText(info.status()));
   }
   return info;
 }

@@ -419,10 +419,7 @@ void ReportFailure(const absl::Status& status, ExitCode code, const Messages& me
   // English unmarked.
   // A status built deep in the client with a message id (localized_status.h)
   // likewise.
-  std::optional<std::string> text = LocalizedText(status, messages);
-  if (!text.has_value()) text = RelayRefusalText(status, messages);
-  std::string line =
-      messages.Format(Msg::kErrorPrefix, text.value_or(std::string(status.message())));
+  std::string line = messages.Format(Msg::kErrorPrefix, UserText(status, messages));
   std::string hint = messages.Format(FailureHint(status, code));
   // Usage errors already say where help is; some messages say what to do.
   if (!hint.empty() && code != ExitCode::kUsage && !HasOwnAdvice(status)) {

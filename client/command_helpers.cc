@@ -78,11 +78,9 @@ std::string FormatMessage(const Messages& messages, const OpenedMessage& message
                     messages.Format(Msg::kReferralNote, message.body.referred_to_unit()), ")");
   }
   absl::StrAppend(&out, "\n");
-  std::string text =
-      message.status.ok()
-          ? message.body.text()
-          : messages.Format(Msg::kUnreadable, LocalizedText(message.status, messages)
-                                                  .value_or(std::string(message.status.message())));
+  std::string text = message.status.ok()
+                         ? message.body.text()
+                         : messages.Format(Msg::kUnreadable, UserText(message.status, messages));
   absl::string_view body = text;
   while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.remove_suffix(1);
   for (absl::string_view line : absl::StrSplit(body, '\n')) {
@@ -123,7 +121,7 @@ absl::StatusOr<v1::ThreadView> FetchThread(
   // Bounded: every page but the last moves `after` forward by at least one.
   for (int page = 0; page < 100000; ++page) {
     v1::ThreadView view;
-    absl::Status status = (*relay)->CallWithRetry("read the case", [&](auto& context) {
+    absl::Status status = (*relay)->CallWithRetry(Msg::kActionReadCase, [&](auto& context) {
       v1::GetThreadRequest request;
       request.set_thread_id(thread_id);
       request.set_after_sequence(after);
@@ -166,7 +164,7 @@ absl::Status CheckThreadIntegrity(Session& session, const v1::ThreadSummary& sum
   for (const OpenedMessage& message : opened.messages) {
     if (IsIntegrityFailure(message.status)) {
       problems.push_back(
-          m.Format(Msg::kIntegrityMessage, message.sequence, ref, message.status.message()));
+          m.Format(Msg::kIntegrityMessage, message.sequence, ref, UserText(message.status, m)));
     }
   }
   if (state.last_sequence < highest_seen_before) {
@@ -199,7 +197,7 @@ absl::StatusOr<std::vector<v1::ThreadSummary>> ListWholeQueue(
     request.set_cursor(cursor);
     for (v1::ThreadState state : states) request.add_states(state);
     v1::QueuePage reply;
-    absl::Status status = (*relay)->CallWithRetry("list the queue", [&](auto& context) {
+    absl::Status status = (*relay)->CallWithRetry(Msg::kActionListQueue, [&](auto& context) {
       return (*relay)->stub().ListQueue(&context, request, &reply);
     });
     if (!status.ok()) return status;
@@ -214,10 +212,9 @@ absl::StatusOr<std::string> ResolveAdviserReference(Session& session, absl::stri
   std::string ref = absl::AsciiStrToLower(reference);
   if (IsFullThreadId(ref)) return ref;
   if (ref.size() < 6) {
-    return WithExitCode(
-        absl::InvalidArgumentError(absl::StrCat("case reference \"", reference,
-                                                "\" is too short; give at least 6 characters")),
-        ExitCode::kUsage);
+    return WithExitCode(Localized(absl::StatusCode::kInvalidArgument, Msg::kLzRefTooShort,
+                                  {std::string(reference), "6"}),
+                        ExitCode::kUsage);
   }
   absl::StatusOr<std::vector<v1::ThreadSummary>> threads =
       ListWholeQueue(session, {v1::THREAD_STATE_OPEN, v1::THREAD_STATE_CLAIMED,
@@ -227,16 +224,14 @@ absl::StatusOr<std::string> ResolveAdviserReference(Session& session, absl::stri
   for (const auto& thread : *threads) {
     if (!absl::StartsWith(thread.thread_id(), ref)) continue;
     if (!found.empty()) {
-      return WithExitCode(
-          absl::InvalidArgumentError(absl::StrCat(
-              "case reference \"", reference, "\" matches several cases; give more characters")),
-          ExitCode::kUsage);
+      return WithExitCode(Localized(absl::StatusCode::kInvalidArgument, Msg::kLzRefAmbiguous,
+                                    {std::string(reference)}),
+                          ExitCode::kUsage);
     }
     found = thread.thread_id();
   }
   if (found.empty()) {
-    return absl::NotFoundError(absl::StrCat(
-        "no case \"", reference, "\" in your unit's queue; `samrad queue --all` lists them"));
+    return absl::NotFoundError(session.msg().Format(Msg::kNoCaseInQueue, reference));
   }
   return found;
 }

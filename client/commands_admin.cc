@@ -11,6 +11,7 @@
 #include "client/directory_admin.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
+#include "client/localized_status.h"
 #include "crypto/directory.h"
 
 namespace samrad::client {
@@ -66,9 +67,9 @@ absl::Status RunDirectoryInit(Session& session) {
   options.argon2 = session.io().argon2;
   options.now_unix_ms = session.Now();
   if (!PathExists(options.routing_path)) {
-    return WithExitCode(absl::NotFoundError(absl::StrCat(
-                            "no routing table at ", options.routing_path, "; pass --routing FILE")),
-                        ExitCode::kNotFound);
+    return WithExitCode(
+        absl::NotFoundError(session.msg().Format(Msg::kNoRoutingTable, options.routing_path)),
+        ExitCode::kNotFound);
   }
   absl::StatusOr<crypto::SecretBytes> passphrase = session.DirectoryKeyPassphrase(true);
   if (!passphrase.ok()) return passphrase.status();
@@ -117,9 +118,9 @@ absl::Status RunDirectoryAddAdviser(Session& session) {
   if (!bundle_text.ok()) return bundle_text.status();
   absl::StatusOr<v1::AdviserKeys> bundle = ParseAdviserBundle(*bundle_text);
   if (!bundle.ok()) {
-    return WithExitCode(
-        absl::InvalidArgumentError(absl::StrCat(bundle_path, ": ", bundle.status().message())),
-        ExitCode::kUsage);
+    return WithExitCode(LocalizedWrap(absl::StatusCode::kInvalidArgument, Msg::kLzInFile,
+                                      {bundle_path}, bundle.status()),
+                        ExitCode::kUsage);
   }
   return EditWorking(session, [&](v1::KeyDirectory& directory) {
     return AddAdviser(directory, unit_id, *bundle);
@@ -167,8 +168,7 @@ absl::Status SignDirectoryCommand(Session& session, bool refresh) {
     int parsed = 0;
     if (!absl::SimpleAtoi(*days, &parsed) || parsed < 1 || parsed > 90) {
       return WithExitCode(
-          absl::InvalidArgumentError(absl::StrCat(
-              "--valid-days must be a whole number of days from 1 to 90, not \"", *days, "\"")),
+          absl::InvalidArgumentError(session.msg().Format(Msg::kValidDaysValue, *days)),
           ExitCode::kUsage);
     }
     options.valid_for_ms = int64_t{parsed} * 24 * 3600 * 1000;
@@ -210,7 +210,7 @@ absl::Status RunDirectoryPublish(Session& session) {
   if (!pub.ok()) return pub.status();
   if (absl::StatusOr<v1::KeyDirectory> verified = crypto::VerifyDirectory(*signed_directory, *pub);
       !verified.ok()) {
-    return WithExitCode(verified.status(), ExitCode::kDirectory);
+    return WithExitCode(ForeignText(verified.status()), ExitCode::kDirectory);
   } else if (!crypto::CheckDirectoryFresh(*verified, session.Now()).ok()) {
     return WithExitCode(absl::FailedPreconditionError(
                             session.msg().Format(Msg::kDirectoryExpired, verified->epoch(),
@@ -222,7 +222,7 @@ absl::Status RunDirectoryPublish(Session& session) {
   v1::PublishDirectoryRequest request;
   *request.mutable_directory() = *signed_directory;
   v1::PublishDirectoryReply reply;
-  absl::Status status = (*relay)->Call("publish the directory", [&](auto& context) {
+  absl::Status status = (*relay)->Call(Msg::kActionPublishDirectory, [&](auto& context) {
     return (*relay)->stub().PublishDirectory(&context, request, &reply);
   });
   if (!status.ok()) return status;

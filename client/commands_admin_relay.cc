@@ -129,7 +129,7 @@ Json AuditJson(const v1::AuditEntry& entry) {
 absl::StatusOr<v1::AuditLogReply> FetchAudit(RelayClient& relay,
                                              const v1::AuditLogRequest& request) {
   v1::AuditLogReply reply;
-  absl::Status status = relay.CallWithRetry("read the audit log", [&](auto& context) {
+  absl::Status status = relay.CallWithRetry(Msg::kActionReadAuditLog, [&](auto& context) {
     return relay.stub().GetAuditLog(&context, request, &reply);
   });
   if (!status.ok()) return status;
@@ -162,8 +162,8 @@ absl::StatusOr<AuditAnchor> VerifyWholeAudit(Session& session, RelayClient& rela
     if (page->entries().empty()) break;
     for (const v1::AuditEntry& entry : page->entries()) {
       if (absl::Status s = CheckAuditEntry(entry, last.index + 1, last.hash); !s.ok()) {
-        return WithExitCode(absl::DataLossError(session.msg().Format(Msg::kAuditBroken,
-                                                                     last.index + 1, s.message())),
+        return WithExitCode(absl::DataLossError(session.msg().Format(
+                                Msg::kAuditBroken, last.index + 1, UserText(s, session.msg()))),
                             ExitCode::kFailure);
       }
       last = {entry.index(), entry.hash()};
@@ -215,7 +215,7 @@ absl::Status RunAdminRevoke(Session& session) {
   request.set_certificate_pem(named->pem);
   request.set_reason(session.args().Get("reason").value_or(""));
   v1::RevocationRecord record;
-  absl::Status status = (*relay)->CallWithRetry("revoke the certificate", [&](auto& context) {
+  absl::Status status = (*relay)->CallWithRetry(Msg::kActionRevokeCertificate, [&](auto& context) {
     return (*relay)->stub().RevokeCertificate(&context, request, &record);
   });
   if (!status.ok()) return status;
@@ -246,7 +246,7 @@ absl::Status RunAdminUnrevoke(Session& session) {
   request.set_certificate_pem(named->pem);
   request.set_reason(session.args().Get("reason").value_or(""));
   v1::RevocationRecord record;
-  absl::Status status = (*relay)->CallWithRetry("undo the revocation", [&](auto& context) {
+  absl::Status status = (*relay)->CallWithRetry(Msg::kActionUndoRevocation, [&](auto& context) {
     return (*relay)->stub().UnrevokeCertificate(&context, request, &record);
   });
   if (!status.ok()) return status;
@@ -259,7 +259,7 @@ absl::Status RunAdminRevoked(Session& session) {
   absl::StatusOr<RelayClient*> relay = session.Relay();
   if (!relay.ok()) return relay.status();
   v1::ListRevokedReply reply;
-  absl::Status status = (*relay)->CallWithRetry("list revoked certificates", [&](auto& context) {
+  absl::Status status = (*relay)->CallWithRetry(Msg::kActionListRevoked, [&](auto& context) {
     return (*relay)->stub().ListRevoked(&context, v1::ListRevokedRequest(), &reply);
   });
   if (!status.ok()) return status;
@@ -292,7 +292,7 @@ absl::Status RunAdminRelease(Session& session) {
   v1::ForceReleaseThreadRequest request;
   request.set_thread_id(id);
   v1::ThreadSummary summary;
-  absl::Status status = (*relay)->Call("free the case", [&](auto& context) {
+  absl::Status status = (*relay)->Call(Msg::kActionFreeCase, [&](auto& context) {
     return (*relay)->stub().ForceReleaseThread(&context, request, &summary);
   });
   if (reasons::Is(status, reasons::Reason::kNotClaimedByAnyone)) {
@@ -446,7 +446,7 @@ absl::Status AddStatsDimensions(Session& session, v1::StatsRequest& request) {
 
 absl::StatusOr<v1::StatsReply> FetchStats(RelayClient& relay, const v1::StatsRequest& request) {
   v1::StatsReply reply;
-  absl::Status status = relay.CallWithRetry("read the statistics", [&](auto& context) {
+  absl::Status status = relay.CallWithRetry(Msg::kActionReadStatistics, [&](auto& context) {
     return relay.stub().GetStats(&context, request, &reply);
   });
   if (!status.ok()) return status;
@@ -462,7 +462,7 @@ v1::KeyDirectory DirectoryForNames(Session& session, RelayClient& relay) {
   absl::StatusOr<crypto::Ed25519PublicKey> pinned = PinnedDirectoryKey(**profile);
   if (!pinned.ok()) return {};
   v1::SignedDirectory signed_directory;
-  absl::Status fetched = relay.CallWithRetry("fetch the key directory", [&](auto& context) {
+  absl::Status fetched = relay.CallWithRetry(Msg::kActionFetchDirectory, [&](auto& context) {
     return relay.stub().GetDirectory(&context, v1::GetDirectoryRequest(), &signed_directory);
   });
   if (!fetched.ok()) return {};
@@ -560,8 +560,8 @@ absl::Status RunAdminPurge(Session& session) {
   auto call = [&](auto& context) {
     return (*relay)->stub().RunRetention(&context, request, &reply);
   };
-  absl::Status status = dry_run ? (*relay)->CallWithRetry("run the retention policy", call)
-                                : (*relay)->Call("run the retention policy", call);
+  absl::Status status = dry_run ? (*relay)->CallWithRetry(Msg::kActionRunRetention, call)
+                                : (*relay)->Call(Msg::kActionRunRetention, call);
   if (!status.ok()) return status;
   Json ids = Json::Array();
   std::string text =
@@ -587,7 +587,7 @@ namespace {
 // `samrad admin backup --list`: the relay's ListBackups, oldest first.
 absl::Status ListBackups(Session& session, RelayClient& relay) {
   v1::ListBackupsReply reply;
-  absl::Status status = relay.CallWithRetry("list the backups", [&](auto& context) {
+  absl::Status status = relay.CallWithRetry(Msg::kActionListBackups, [&](auto& context) {
     return relay.stub().ListBackups(&context, v1::ListBackupsRequest(), &reply);
   });
   if (!status.ok()) return status;
@@ -626,7 +626,7 @@ absl::Status RunAdminBackup(Session& session) {
   if (session.args().Has("list")) return ListBackups(session, **relay);
   v1::BackupReply reply;
   // Not retried: a second attempt would make a second backup.
-  absl::Status status = (*relay)->Call("make a backup", [&](auto& context) {
+  absl::Status status = (*relay)->Call(Msg::kActionMakeBackup, [&](auto& context) {
     return (*relay)->stub().Backup(&context, v1::BackupRequest(), &reply);
   });
   if (!status.ok()) return status;

@@ -14,6 +14,7 @@
 #include "client/config.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
+#include "client/localized_status.h"
 #include "client/unread.h"
 #include "client/values.h"
 #include "client/watch_loop.h"
@@ -109,10 +110,7 @@ absl::Status CheckListedSigner(const AdviserContext& context, const v1::UnitEntr
     if (adviser.signing_public_key() == mine) return absl::OkStatus();
   }
   return WithExitCode(
-      absl::FailedPreconditionError(absl::StrCat(
-          "your current key is not listed for unit \"", unit.unit_id(),
-          "\" in the published directory; give your bundle to the administrator and wait for "
-          "the next epoch")),
+      Localized(absl::StatusCode::kFailedPrecondition, Msg::kKeyNotListed, {unit.unit_id()}),
       ExitCode::kDirectory);
 }
 
@@ -209,7 +207,7 @@ absl::Status RunAdviserClose(Session& session, const std::string& thread_id) {
   v1::CloseThreadRequest request;
   request.set_thread_id(thread_id);
   v1::ThreadSummary summary;
-  absl::Status status = (*relay)->Call("close the case", [&](auto& context) {
+  absl::Status status = (*relay)->Call(Msg::kActionCloseCase, [&](auto& context) {
     return (*relay)->stub().CloseThread(&context, request, &summary);
   });
   if (!status.ok()) return status;
@@ -257,7 +255,7 @@ absl::Status RunAdviserWatchThread(Session& session, const std::string& thread_i
       return s;
     }
   }
-  return (*relay)->MapStatus("watch the case", stream->Finish());
+  return (*relay)->MapStatus(Msg::kActionWatchCase, stream->Finish());
 }
 
 absl::Status RunAdviserWatchQueue(Session& session) {
@@ -318,7 +316,7 @@ absl::Status RunClaim(Session& session) {
   v1::ClaimThreadRequest request;
   request.set_thread_id(*id);
   v1::ThreadSummary summary;
-  absl::Status status = (*relay)->Call("take the case", [&](auto& context) {
+  absl::Status status = (*relay)->Call(Msg::kActionTakeCase, [&](auto& context) {
     return (*relay)->stub().ClaimThread(&context, request, &summary);
   });
   if (!status.ok()) return status;
@@ -334,7 +332,7 @@ absl::Status RunRelease(Session& session) {
   v1::ReleaseThreadRequest request;
   request.set_thread_id(*id);
   v1::ThreadSummary summary;
-  absl::Status status = (*relay)->Call("release the case", [&](auto& context) {
+  absl::Status status = (*relay)->Call(Msg::kActionReleaseCase, [&](auto& context) {
     return (*relay)->stub().ReleaseThread(&context, request, &summary);
   });
   if (!status.ok()) return ExplainClaimRefusal(session, *id, std::move(status));
@@ -404,7 +402,7 @@ absl::Status RunHandover(Session& session) {
   request.set_thread_id(*id);
   request.set_to_adviser_id(to);
   v1::ThreadSummary summary;
-  absl::Status status = (*relay)->Call("hand the case over", [&](auto& context) {
+  absl::Status status = (*relay)->Call(Msg::kActionHandOver, [&](auto& context) {
     return (*relay)->stub().HandoverThread(&context, request, &summary);
   });
   if (!status.ok()) return ExplainClaimRefusal(session, *id, std::move(status));
@@ -452,7 +450,7 @@ absl::Status RunAnswer(Session& session) {
   request.set_envelope(*envelope);
   request.set_take_over(take_over);
   v1::Ack ack;
-  absl::Status status = (*relay)->CallWithRetry("send the answer", [&](auto& ctx) {
+  absl::Status status = (*relay)->CallWithRetry(Msg::kActionSendAnswer, [&](auto& ctx) {
     return (*relay)->stub().PostMessage(&ctx, request, &ack);
   });
   if (!status.ok()) return ExplainClaimRefusal(session, *id, std::move(status));
@@ -486,20 +484,19 @@ absl::Status RunRefer(Session& session) {
   absl::StatusOr<const v1::UnitEntry*> from_unit = SignedUnit(*context, *read);
   if (!from_unit.ok()) return from_unit.status();
   if ((*from_unit)->unit_id() == to_unit_id) {
-    return WithExitCode(absl::FailedPreconditionError(
-                            absl::StrCat("the case is already with \"", to_unit_id, "\"")),
-                        ExitCode::kConflict);
+    return WithExitCode(
+        absl::FailedPreconditionError(session.msg().Format(Msg::kCaseAlreadyWith, to_unit_id)),
+        ExitCode::kConflict);
   }
   if (absl::Status s = CheckListedSigner(*context, **from_unit); !s.ok()) return s;
   const v1::ThreadView* view = &read->view;
   // Verify every message before handing its key on; refuse on any failure.
   for (const auto& message : read->opened.messages) {
     if (!message.status.ok()) {
-      return WithExitCode(absl::FailedPreconditionError(absl::StrCat(
-                              "message #", message.sequence,
-                              " cannot be verified and read, so it cannot be referred: ",
-                              message.status.message())),
-                          ExitCode::kKeystore);
+      return WithExitCode(
+          LocalizedWrap(absl::StatusCode::kFailedPrecondition, Msg::kCannotReferUnverified,
+                        {absl::StrCat(message.sequence)}, message.status),
+          ExitCode::kKeystore);
     }
   }
   v1::ReferThreadRequest request;
@@ -509,19 +506,19 @@ absl::Status RunRefer(Session& session) {
   for (const auto& key : context->keys.encryption) my_keys.push_back(&key);
   for (const auto& stored : view->messages()) {
     absl::StatusOr<crypto::ParsedEnvelope> envelope = crypto::ParseEnvelope(stored.envelope());
-    if (!envelope.ok()) return envelope.status();
+    if (!envelope.ok()) return ForeignText(envelope.status(), Msg::kLzMessageDoesNotOpen);
     const crypto::X25519PrivateKey* key =
         FindRecipientKey(*envelope, stored.extra_recipients(), my_keys);
     if (key == nullptr) {
-      return WithExitCode(absl::FailedPreconditionError(absl::StrCat(
-                              "message #", stored.sequence(), " is not addressed to your keys")),
+      return WithExitCode(absl::FailedPreconditionError(
+                              session.msg().Format(Msg::kMessageNotForMyKeys, stored.sequence())),
                           ExitCode::kKeystore);
     }
     std::vector<v1::WrappedKey> extra(stored.extra_recipients().begin(),
                                       stored.extra_recipients().end());
     absl::StatusOr<std::vector<v1::WrappedKey>> wraps =
         crypto::RewrapContentKey(*envelope, *key, extra, *new_recipients);
-    if (!wraps.ok()) return wraps.status();
+    if (!wraps.ok()) return ForeignText(wraps.status(), Msg::kLzMessageDoesNotOpen);
     v1::MessageRewrap* rewrap = request.add_rewraps();
     rewrap->set_message_id(stored.message_id());
     for (auto& wrap : *wraps) *rewrap->add_recipients() = std::move(wrap);
@@ -538,7 +535,7 @@ absl::Status RunRefer(Session& session) {
   absl::StatusOr<RelayClient*> relay = session.Relay();
   if (!relay.ok()) return relay.status();
   v1::ThreadSummary summary;
-  absl::Status status = (*relay)->Call("refer the case", [&](auto& ctx) {
+  absl::Status status = (*relay)->Call(Msg::kActionReferCase, [&](auto& ctx) {
     return (*relay)->stub().ReferThread(&ctx, request, &summary);
   });
   if (!status.ok()) return status;

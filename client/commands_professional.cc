@@ -56,9 +56,7 @@ absl::Status PendingFailure(const Messages& messages, const std::string& ref,
   const bool transient = ClassifyFailure(status) == FailureKind::kTransient;
   // The relay's refusal in the user's language, then our advice: the whole
   // line is ours, so the relay's own words are dropped below.
-  std::optional<std::string> said = LocalizedText(status, messages);
-  if (!said.has_value()) said = RelayRefusalText(status, messages);
-  std::string message = said.value_or(std::string(status.message()));
+  std::string message = UserText(status, messages);
   if (!message.empty() && message.back() != '.') message += ".";
   absl::StrAppend(&message, " ",
                   messages.Format(transient ? Msg::kAskPending : Msg::kAskPermanent, ref));
@@ -119,7 +117,7 @@ absl::Status SubmitPending(Session& session, Keystore& keystore, v1::ThreadKeys&
     *request.mutable_metadata() = thread.metadata();
     request.set_thread_signing_public_key(keys->signing.public_key().bytes());
     request.set_envelope(thread.pending_envelope());
-    status = relay->CallWithRetry("send the question", [&](auto& context) {
+    status = relay->CallWithRetry(Msg::kActionSendQuestion, [&](auto& context) {
       return relay->stub().SubmitConsultation(&context, request, &ack);
     });
   }
@@ -148,7 +146,7 @@ absl::StatusOr<v1::ThreadView> GetMyThread(Session& session, const v1::ThreadKey
   absl::StatusOr<RelayClient*> relay = session.Relay();
   if (!relay.ok()) return relay.status();
   v1::ThreadView view;
-  absl::Status status = (*relay)->CallWithRetry("read the case", [&](auto& context) {
+  absl::Status status = (*relay)->CallWithRetry(Msg::kActionReadCase, [&](auto& context) {
     v1::GetThreadRequest request;
     request.set_thread_id(thread.thread_id());
     request.set_after_sequence(after_sequence);
@@ -306,9 +304,9 @@ absl::Status RunResend(Session& session) {
       FindMyCase(**keystore, *session.args().Positional(0), true);
   if (!thread.ok()) return thread.status();
   if ((*thread)->pending_envelope().empty()) {
-    return WithExitCode(absl::FailedPreconditionError(
-                            "this case was already acknowledged by the relay; nothing to resend"),
-                        ExitCode::kConflict);
+    return WithExitCode(
+        absl::FailedPreconditionError(session.msg().Format(Msg::kAlreadyAcknowledged)),
+        ExitCode::kConflict);
   }
   if (absl::Status s = SubmitPending(session, **keystore, **thread); !s.ok()) return s;
   PrintAskResult(session, **thread, (*thread)->unit());
@@ -511,7 +509,7 @@ absl::Status RunFollowup(Session& session) {
   v1::Ack ack;
   // Same envelope (same message id) on every attempt; a fresh proof each
   // time, since the relay refuses a repeated proof nonce.
-  absl::Status status = (*relay)->CallWithRetry("send the follow-up", [&](auto& ctx) {
+  absl::Status status = (*relay)->CallWithRetry(Msg::kActionSendFollowup, [&](auto& ctx) {
     v1::PostMessageRequest request;
     request.set_thread_id(context.thread_id);
     request.set_envelope(*envelope);
@@ -572,7 +570,7 @@ absl::Status RunClose(Session& session) {
   absl::StatusOr<RelayClient*> relay = session.Relay();
   if (!relay.ok()) return relay.status();
   v1::ThreadSummary summary;
-  absl::Status status = (*relay)->CallWithRetry("close the case", [&](auto& context) {
+  absl::Status status = (*relay)->CallWithRetry(Msg::kActionCloseCase, [&](auto& context) {
     v1::CloseThreadRequest request;
     request.set_thread_id((*thread)->thread_id());
     AttachOwnershipProof(request, kMethodCloseThread, keys->signing, session.Now());
@@ -655,7 +653,7 @@ absl::Status RunWatch(Session& session) {
       return s;
     }
   }
-  return (*relay)->MapStatus("watch the case", stream->Finish());
+  return (*relay)->MapStatus(Msg::kActionWatchCase, stream->Finish());
 }
 
 }  // namespace samrad::client

@@ -99,7 +99,7 @@ absl::Status CheckInitRelay(Session& session, const v1::ClientProfile& profile) 
   absl::StatusOr<std::unique_ptr<RelayClient>> relay = RelayClient::Create(profile, options);
   if (!relay.ok()) return relay.status();
   v1::SignedDirectory signed_directory;
-  absl::Status fetched = (*relay)->CallWithRetry("fetch the key directory", [&](auto& context) {
+  absl::Status fetched = (*relay)->CallWithRetry(Msg::kActionFetchDirectory, [&](auto& context) {
     return (*relay)->stub().GetDirectory(&context, v1::GetDirectoryRequest(), &signed_directory);
   });
   if (fetched.code() == absl::StatusCode::kNotFound) {
@@ -126,9 +126,9 @@ absl::Status RunInit(Session& session) {
   absl::StatusOr<std::string> profile_path = session.ProfilePath();
   if (!profile_path.ok()) return profile_path.status();
   if (PathExists(*profile_path) && !args.Has("force")) {
-    return WithExitCode(absl::AlreadyExistsError(absl::StrCat("a profile exists at ", *profile_path,
-                                                              "; pass --force to replace it")),
-                        ExitCode::kUsage);
+    return WithExitCode(
+        absl::AlreadyExistsError(session.msg().Format(Msg::kProfileExists, *profile_path)),
+        ExitCode::kUsage);
   }
   absl::StatusOr<std::string> directory_key =
       ReadDirectoryPublicKeyArgument(*args.Get("directory-key"));
@@ -150,7 +150,8 @@ absl::Status RunInit(Session& session) {
   for (const std::string* pem :
        {&profile.client_cert_path(), &profile.client_key_path(), &profile.ca_cert_path()}) {
     if (!PathExists(*pem)) {
-      return WithExitCode(absl::NotFoundError(absl::StrCat("no file ", *pem)), ExitCode::kConfig);
+      return WithExitCode(absl::NotFoundError(session.msg().Format(Msg::kNoSuchFile, *pem)),
+                          ExitCode::kConfig);
     }
   }
   if (absl::Status s = CheckInitCertificate(session, profile); !s.ok()) return s;
@@ -264,9 +265,7 @@ absl::Status RunKeygen(Session& session) {
   const std::string& adviser_id = (*profile)->adviser_id();
   if (adviser_id.empty()) {
     return WithExitCode(
-        absl::FailedPreconditionError(
-            "the profile has no adviser_id; run `samrad init --force --adviser-id ID ...` with "
-            "the id of your certificate"),
+        absl::FailedPreconditionError(session.msg().Format(Msg::kProfileNoAdviserId)),
         ExitCode::kConfig);
   }
   absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
@@ -377,9 +376,9 @@ absl::Status RunKeysPrune(Session& session) {
       request.set_after_sequence(~uint64_t{0} >> 1);  // summary only
       AttachOwnershipProof(request, kMethodGetThread, keys->signing, session.Now());
       v1::ThreadView view;
-      absl::Status status = (*relay)->CallWithRetry("look up a closed case", [&](auto& context) {
-        return (*relay)->stub().GetThread(&context, request, &view);
-      });
+      absl::Status status = (*relay)->CallWithRetry(
+          Msg::kActionLookUpClosedCase,
+          [&](auto& context) { return (*relay)->stub().GetThread(&context, request, &view); });
       if (status.code() == absl::StatusCode::kNotFound) {
         forget.push_back(thread->thread_id());
       } else if (!status.ok()) {

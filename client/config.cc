@@ -22,15 +22,17 @@ class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
  public:
   void AddError(int line, google::protobuf::io::ColumnNumber column,
                 const std::string& message) override {
-    if (first_.empty()) {
-      first_ = absl::StrCat("line ", line + 1, " column ", column + 1, ": ", message);
+    if (first_.ok()) {
+      first_ = Localized(absl::StatusCode::kInvalidArgument, Msg::kLzTextFormatAt,
+                         {absl::StrCat(line + 1), absl::StrCat(column + 1), message});
     }
   }
   void AddWarning(int, google::protobuf::io::ColumnNumber, const std::string&) override {}
-  const std::string& first() const { return first_; }
+  // OK until the first error.
+  const absl::Status& first() const { return first_; }
 
  private:
-  std::string first_;
+  absl::Status first_;
 };
 
 }  // namespace
@@ -40,8 +42,9 @@ absl::Status ParseTextProto(absl::string_view text, google::protobuf::Message* o
   google::protobuf::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
   if (!parser.ParseFromString(std::string(text), out)) {
-    return absl::InvalidArgumentError(errors.first().empty() ? "not valid text format"
-                                                             : errors.first());
+    return errors.first().ok()
+               ? Localized(absl::StatusCode::kInvalidArgument, Msg::kLzNotTextFormat)
+               : errors.first();
   }
   return absl::OkStatus();
 }
@@ -83,8 +86,7 @@ absl::StatusOr<std::string> ResolveProfilePath(absl::string_view flag_value,
   if (!env_samrad_config.empty()) return std::string(env_samrad_config);
   if (!env_xdg_config_home.empty()) return absl::StrCat(env_xdg_config_home, "/samrad/config");
   if (!env_home.empty()) return absl::StrCat(env_home, "/.config/samrad/config");
-  return ConfigError(absl::FailedPreconditionError(
-      "cannot tell where the profile is: neither --config, $SAMRAD_CONFIG nor $HOME is set"));
+  return ConfigError(Localized(absl::StatusCode::kFailedPrecondition, Msg::kLzNoProfileLocation));
 }
 
 absl::Status ValidateProfile(const v1::ClientProfile& profile) {
@@ -93,8 +95,8 @@ absl::Status ValidateProfile(const v1::ClientProfile& profile) {
   uint32_t port = 0;
   if (colon == absl::string_view::npos || colon == 0 ||
       !absl::SimpleAtoi(address.substr(colon + 1), &port) || port == 0 || port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("relay_address \"", address, "\" is not host:port"));
+    return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzRelayAddressNotHostPort,
+                     {std::string(address)});
   }
   if (profile.client_cert_path().empty())
     return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzFieldNotSet, {"client_cert_path"});
@@ -106,8 +108,7 @@ absl::Status ValidateProfile(const v1::ClientProfile& profile) {
     return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzFieldNotSet, {"keystore_path"});
   absl::StatusOr<std::string> key = FromHex(profile.directory_public_key_hex());
   if (!key.ok() || key->size() != crypto::kEd25519KeyLen) {
-    return absl::InvalidArgumentError(
-        "directory_public_key_hex must be 64 hex characters (the Ed25519 directory public key)");
+    return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzProfileDirectoryKey);
   }
   return absl::OkStatus();
 }
@@ -156,8 +157,8 @@ absl::StatusOr<std::string> ReadDirectoryPublicKeyArgument(absl::string_view val
   if (candidate.size() != 2 * crypto::kEd25519KeyLen || !FromHex(candidate).ok()) {
     absl::StatusOr<std::string> file = ReadFileToString(std::string(value), 4096);
     if (!file.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "directory key \"", value, "\" is neither 64 hex characters nor a readable file"));
+      return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzDirectoryKeyArgument,
+                       {std::string(value)});
     }
     absl::string_view first_line = *file;
     first_line = first_line.substr(0, first_line.find('\n'));
@@ -165,7 +166,7 @@ absl::StatusOr<std::string> ReadDirectoryPublicKeyArgument(absl::string_view val
   }
   absl::StatusOr<std::string> raw = FromHex(candidate);
   if (!raw.ok() || raw->size() != crypto::kEd25519KeyLen) {
-    return absl::InvalidArgumentError("the directory public key must be 64 hex characters");
+    return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzDirectoryKeyNotHex);
   }
   return absl::AsciiStrToLower(candidate);
 }

@@ -9,6 +9,7 @@
 #include "client/config.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
+#include "client/localized_status.h"
 #include "common/ids.h"
 #include "crypto/directory.h"
 #include "crypto/keys.h"
@@ -37,42 +38,37 @@ absl::Status CheckWorkingDirectory(const v1::KeyDirectory& directory) {
   std::set<std::string> counties;
   for (const auto& unit : directory.units()) {
     if (!ids::IsUnitId(unit.unit_id())) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unit id \"", unit.unit_id(), "\" must be 1-64 of a-z, 0-9 and -"));
+      return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzBadUnitId, {unit.unit_id()});
     }
     if (!unit_ids.insert(unit.unit_id()).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unit \"", unit.unit_id(), "\" is listed twice"));
+      return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzUnitListedTwice,
+                       {unit.unit_id()});
     }
     for (const auto& county : unit.counties()) {
       if (!ids::IsCountyCode(county)) {
-        return absl::InvalidArgumentError(absl::StrCat("unit \"", unit.unit_id(), "\": county \"",
-                                                       county,
-                                                       "\" is not a Swedish county (län) code"));
+        return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzUnitBadCounty,
+                         {unit.unit_id(), county});
       }
       if (!counties.insert(county).second) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("county ", county, " belongs to more than one unit"));
+        return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzCountyInTwoUnits, {county});
       }
     }
     std::set<std::string> advisers;
     for (const auto& adviser : unit.advisers()) {
       if (adviser.adviser_id().empty() || !advisers.insert(adviser.adviser_id()).second) {
-        return absl::InvalidArgumentError(absl::StrCat("unit \"", unit.unit_id(),
-                                                       "\": adviser id \"", adviser.adviser_id(),
-                                                       "\" is empty or listed twice"));
+        return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzAdviserIdEmptyOrTwice,
+                         {unit.unit_id(), adviser.adviser_id()});
       }
       if (adviser.encryption_public_key().size() != crypto::kX25519KeyLen ||
           adviser.signing_public_key().size() != crypto::kEd25519KeyLen) {
-        return absl::InvalidArgumentError(absl::StrCat("unit \"", unit.unit_id(), "\": adviser \"",
-                                                       adviser.adviser_id(),
-                                                       "\" has keys of the wrong length"));
+        return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzAdviserKeysWrongLength,
+                         {unit.unit_id(), adviser.adviser_id()});
       }
     }
   }
   if (unit_ids.count(directory.fallback_unit_id()) == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the fallback unit \"", directory.fallback_unit_id(), "\" is not among the units"));
+    return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzFallbackNotAUnit,
+                     {directory.fallback_unit_id()});
   }
   return absl::OkStatus();
 }
@@ -80,8 +76,7 @@ absl::Status CheckWorkingDirectory(const v1::KeyDirectory& directory) {
 absl::StatusOr<v1::KeyDirectory> ParseDirectoryText(absl::string_view text) {
   v1::KeyDirectory directory;
   if (absl::Status s = ParseTextProto(text, &directory); !s.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not a KeyDirectory in protobuf text format: ", s.message()));
+    return LocalizedWrap(absl::StatusCode::kInvalidArgument, Msg::kLzNotKeyDirectoryText, {}, s);
   }
   if (absl::Status s = CheckWorkingDirectory(directory); !s.ok()) return s;
   return directory;
@@ -92,15 +87,14 @@ absl::StatusOr<std::string> InitDirectoryWorkspace(const DirectoryInitOptions& o
                                                    crypto::RandomSource& rng) {
   const std::string key_path = PathIn(options.out_dir, kDirectoryKeyFile);
   if (PathExists(key_path)) {
-    return absl::AlreadyExistsError(
-        absl::StrCat(key_path, " exists; a directory key is never overwritten"));
+    return Localized(absl::StatusCode::kAlreadyExists, Msg::kLzDirectoryKeyExists, {key_path});
   }
   absl::StatusOr<std::string> routing_text = ReadFileToString(options.routing_path, 1024 * 1024);
   if (!routing_text.ok()) return routing_text.status();
   absl::StatusOr<v1::KeyDirectory> directory = ParseDirectoryText(*routing_text);
   if (!directory.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("routing table ", options.routing_path, ": ", directory.status().message()));
+    return LocalizedWrap(absl::StatusCode::kInvalidArgument, Msg::kLzRoutingTable,
+                         {options.routing_path}, directory.status());
   }
   directory->set_epoch(0);
   directory->set_issued_at_unix_ms(0);
@@ -134,14 +128,13 @@ absl::StatusOr<v1::KeyDirectory> LoadWorkingDirectory(const std::string& dir) {
   absl::StatusOr<std::string> text = ReadFileToString(path, 16 * 1024 * 1024);
   if (!text.ok()) {
     if (text.status().code() == absl::StatusCode::kNotFound) {
-      return absl::NotFoundError(absl::StrCat("no working directory at ", path,
-                                              "; run `samrad admin directory init --out DIR`"));
+      return Localized(absl::StatusCode::kNotFound, Msg::kLzNoWorkingDirectory, {path});
     }
     return text.status();
   }
   absl::StatusOr<v1::KeyDirectory> directory = ParseDirectoryText(*text);
   if (!directory.ok()) {
-    return absl::DataLossError(absl::StrCat(path, ": ", directory.status().message()));
+    return LocalizedWrap(absl::StatusCode::kDataLoss, Msg::kLzInFile, {path}, directory.status());
   }
   return directory;
 }
@@ -163,26 +156,23 @@ absl::Status AddUnit(v1::KeyDirectory& directory, absl::string_view unit_id,
                      absl::string_view display_name, const std::vector<std::string>& counties,
                      bool make_fallback) {
   if (!ids::IsUnitId(unit_id)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unit id \"", unit_id, "\" must be 1-64 of a-z, 0-9 and -"));
+    return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzBadUnitId, {std::string(unit_id)});
   }
   std::set<std::string> unique;
   for (const std::string& county : counties) {
     if (!ids::IsCountyCode(county)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "county \"", county,
-          "\" is not a Swedish county (län) code; use one of: ", ids::CountyChoices()));
+      return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzCountyNotSwedish,
+                       {county, ids::CountyChoices()});
     }
     if (!unique.insert(county).second) {
-      return absl::InvalidArgumentError(absl::StrCat("county ", county, " is given twice"));
+      return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzCountyGivenTwice, {county});
     }
     for (const auto& unit : directory.units()) {
       if (unit.unit_id() == unit_id) continue;
       for (const auto& taken : unit.counties()) {
         if (taken == county) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("county ", county, " already belongs to unit \"", unit.unit_id(),
-                           "\"; remove it there first"));
+          return Localized(absl::StatusCode::kFailedPrecondition, Msg::kLzCountyTaken,
+                           {county, unit.unit_id()});
         }
       }
     }
@@ -203,8 +193,8 @@ absl::Status AddUnit(v1::KeyDirectory& directory, absl::string_view unit_id,
 
 absl::Status RemoveUnit(v1::KeyDirectory& directory, absl::string_view unit_id) {
   if (directory.fallback_unit_id() == unit_id) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "\"", unit_id, "\" is the fallback unit; make another unit the fallback first"));
+    return Localized(absl::StatusCode::kFailedPrecondition, Msg::kLzFallbackCannotGo,
+                     {std::string(unit_id)});
   }
   auto* units = directory.mutable_units();
   for (int i = 0; i < units->size(); ++i) {
@@ -213,7 +203,7 @@ absl::Status RemoveUnit(v1::KeyDirectory& directory, absl::string_view unit_id) 
       return absl::OkStatus();
     }
   }
-  return absl::NotFoundError(absl::StrCat("no unit \"", unit_id, "\" in the directory"));
+  return Localized(absl::StatusCode::kNotFound, Msg::kLzNoUnit, {std::string(unit_id)});
 }
 
 absl::Status AddAdviser(v1::KeyDirectory& directory, absl::string_view unit_id,
@@ -221,19 +211,18 @@ absl::Status AddAdviser(v1::KeyDirectory& directory, absl::string_view unit_id,
   if (adviser.adviser_id().empty() ||
       adviser.encryption_public_key().size() != crypto::kX25519KeyLen ||
       adviser.signing_public_key().size() != crypto::kEd25519KeyLen) {
-    return absl::InvalidArgumentError("the adviser bundle has no id or keys of the wrong length");
+    return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzBundleBadKeys);
   }
   v1::UnitEntry* unit = FindMutableUnit(directory, unit_id);
   if (unit == nullptr) {
-    return absl::NotFoundError(absl::StrCat("no unit \"", unit_id, "\" in the directory"));
+    return Localized(absl::StatusCode::kNotFound, Msg::kLzNoUnit, {std::string(unit_id)});
   }
   for (const auto& other : directory.units()) {
     if (other.unit_id() == unit_id) continue;
     for (const auto& listed : other.advisers()) {
       if (listed.adviser_id() == adviser.adviser_id()) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("adviser \"", adviser.adviser_id(), "\" is listed in unit \"",
-                         other.unit_id(), "\"; remove them there first"));
+        return Localized(absl::StatusCode::kFailedPrecondition, Msg::kLzAdviserInOtherUnit,
+                         {adviser.adviser_id(), other.unit_id()});
       }
     }
   }
@@ -251,7 +240,7 @@ absl::Status RemoveAdviser(v1::KeyDirectory& directory, absl::string_view unit_i
                            absl::string_view adviser_id, bool revoke_signing_key) {
   v1::UnitEntry* unit = FindMutableUnit(directory, unit_id);
   if (unit == nullptr) {
-    return absl::NotFoundError(absl::StrCat("no unit \"", unit_id, "\" in the directory"));
+    return Localized(absl::StatusCode::kNotFound, Msg::kLzNoUnit, {std::string(unit_id)});
   }
   auto* advisers = unit->mutable_advisers();
   for (int i = 0; i < advisers->size(); ++i) {
@@ -263,8 +252,8 @@ absl::Status RemoveAdviser(v1::KeyDirectory& directory, absl::string_view unit_i
       return absl::OkStatus();
     }
   }
-  return absl::NotFoundError(
-      absl::StrCat("no adviser \"", adviser_id, "\" in unit \"", unit_id, "\""));
+  return Localized(absl::StatusCode::kNotFound, Msg::kLzNoAdviserInUnit,
+                   {std::string(adviser_id), std::string(unit_id)});
 }
 
 std::string FormatAdviserBundle(const v1::AdviserKeys& adviser) {
@@ -279,12 +268,12 @@ std::string FormatAdviserBundle(const v1::AdviserKeys& adviser) {
 absl::StatusOr<v1::AdviserKeys> ParseAdviserBundle(absl::string_view json) {
   v1::AdviserKeys adviser;
   if (!google::protobuf::util::JsonStringToMessage(std::string(json), &adviser).ok()) {
-    return absl::InvalidArgumentError("the adviser bundle is not valid JSON of AdviserKeys");
+    return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzBundleNotJson);
   }
   if (adviser.adviser_id().empty() ||
       adviser.encryption_public_key().size() != crypto::kX25519KeyLen ||
       adviser.signing_public_key().size() != crypto::kEd25519KeyLen) {
-    return absl::InvalidArgumentError("the adviser bundle has no id or keys of the wrong length");
+    return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzBundleBadKeys);
   }
   return adviser;
 }
@@ -301,9 +290,8 @@ absl::StatusOr<v1::SignedDirectory> SignWorkspace(const std::string& dir,
                                                   const crypto::SecretBytes& passphrase,
                                                   const SignOptions& options) {
   if (options.valid_for_ms <= 0 || options.valid_for_ms > crypto::kMaxDirectoryValidityMs) {
-    return WithExitCode(
-        absl::InvalidArgumentError("a directory is valid for 1 to 90 days (--valid-days)"),
-        ExitCode::kUsage);
+    return WithExitCode(Localized(absl::StatusCode::kInvalidArgument, Msg::kLzValidDays),
+                        ExitCode::kUsage);
   }
   absl::StatusOr<v1::KeyDirectory> working = LoadWorkingDirectory(dir);
   if (!working.ok()) return working.status();
@@ -315,14 +303,12 @@ absl::StatusOr<v1::SignedDirectory> SignWorkspace(const std::string& dir,
   if (last.ok()) {
     previous.emplace();
     if (!previous->ParseFromString(last->directory())) {
-      return absl::DataLossError(
-          absl::StrCat(PathIn(dir, kSignedDirectoryFile), " does not hold a key directory"));
+      return Localized(absl::StatusCode::kDataLoss, Msg::kLzHoldsNoDirectory,
+                       {PathIn(dir, kSignedDirectoryFile)});
     }
   }
   if (options.refresh && !previous.has_value()) {
-    return WithExitCode(absl::FailedPreconditionError(
-                            "nothing to refresh: no directory was signed yet; run `samrad admin "
-                            "directory sign`"),
+    return WithExitCode(Localized(absl::StatusCode::kFailedPrecondition, Msg::kLzNothingToRefresh),
                         ExitCode::kNotFound);
   }
   std::optional<v1::KeyDirectory> directory =
@@ -334,14 +320,13 @@ absl::StatusOr<v1::SignedDirectory> SignWorkspace(const std::string& dir,
       OpenWithPassphrase(kDirectoryKeyMagic, *sealed, passphrase);
   if (!plain.ok()) {
     return WithExitCode(
-        absl::Status(plain.status().code(),
-                     absl::StrCat("directory key ", key_path, ": ", plain.status().message())),
+        LocalizedWrap(plain.status().code(), Msg::kLzDirectoryKeyFile, {key_path}, plain.status()),
         ExitCode::kKeystore);
   }
   v1::DirectoryKeyFile key_file;
   if (!key_file.ParseFromArray(plain->data(), static_cast<int>(plain->size()))) {
     return WithExitCode(
-        absl::DataLossError(absl::StrCat("directory key ", key_path, " is damaged")),
+        Localized(absl::StatusCode::kDataLoss, Msg::kLzDirectoryKeyDamaged, {key_path}),
         ExitCode::kKeystore);
   }
   absl::StatusOr<crypto::Ed25519PrivateKey> key =
@@ -349,7 +334,7 @@ absl::StatusOr<v1::SignedDirectory> SignWorkspace(const std::string& dir,
   WipeString(*key_file.mutable_signing_private_key());
   if (!key.ok()) {
     return WithExitCode(
-        absl::DataLossError(absl::StrCat("directory key ", key_path, " is damaged")),
+        Localized(absl::StatusCode::kDataLoss, Msg::kLzDirectoryKeyDamaged, {key_path}),
         ExitCode::kKeystore);
   }
   // The published epoch must rise even if the working file was edited by hand.
@@ -376,14 +361,13 @@ absl::StatusOr<v1::SignedDirectory> LoadSignedDirectory(const std::string& dir) 
   absl::StatusOr<std::string> bytes = ReadFileToString(path, 16 * 1024 * 1024);
   if (!bytes.ok()) {
     if (bytes.status().code() == absl::StatusCode::kNotFound) {
-      return absl::NotFoundError(
-          absl::StrCat("no signed directory in ", dir, "; run `samrad admin directory sign`"));
+      return Localized(absl::StatusCode::kNotFound, Msg::kLzNoSignedDirectory, {dir});
     }
     return bytes.status();
   }
   v1::SignedDirectory signed_directory;
   if (!signed_directory.ParseFromString(*bytes)) {
-    return absl::DataLossError(absl::StrCat(path, " does not parse"));
+    return Localized(absl::StatusCode::kDataLoss, Msg::kLzDoesNotParse, {path});
   }
   return signed_directory;
 }

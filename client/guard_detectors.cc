@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/base/call_once.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -72,110 +73,122 @@ std::unique_ptr<const RE2> Compile(const char* pattern) {
   return re;
 }
 
-// Every pattern, compiled once on first use; RE2 objects are thread-safe for
-// matching.
+// A pattern compiled on its first use (thread-safe; RE2 objects are
+// thread-safe for matching). Compiling every pattern costs tens of
+// milliseconds per process, mostly the UTF-8 programs of the Unicode classes;
+// a scan compiles only the patterns its text reaches (e.g. the e-mail pattern
+// only for a text with '@', '[' or '(', the postcode patterns only for one
+// with five digits, the unit words after a street number). `pattern` must outlive it (a literal).
+class LazyPattern {
+ public:
+  explicit LazyPattern(const char* pattern) : pattern_(pattern) {}
+  LazyPattern(const LazyPattern&) = delete;
+  LazyPattern& operator=(const LazyPattern&) = delete;
+  const RE2& operator*() const {
+    absl::call_once(once_, [this] { re_ = Compile(pattern_); });
+    return *re_;
+  }
+
+ private:
+  const char* const pattern_;
+  mutable absl::once_flag once_;
+  mutable std::unique_ptr<const RE2> re_;
+};
+
+LazyPattern Lazy(const char* pattern) { return LazyPattern(pattern); }
+
+// Every pattern, each compiled on its first use.
 struct Patterns {
-  std::unique_ptr<const RE2> identity_number =
-      Compile("(\\d{8}|\\d{6})" SP "?([-+–])?" SP "?(\\d{4})");
-  std::unique_ptr<const RE2> masked_identity_number =
-      Compile("(\\d{8}|\\d{6})" SP "?[-+–]?" SP "?[xX*]{4}");
-  std::unique_ptr<const RE2> phone_national =
-      Compile("\\(?0[1-9]\\d{0,3}\\)?(?:" SP "?[-/–]" SP "?|" SP ")?\\d{1,10}(?:(?:" SP
-              "|-)\\d{1,10}){0,6}");
-  std::unique_ptr<const RE2> phone_international =
-      Compile("(?:(?:\\+|00)[1-9]\\d{0,14}|00" SP "46)(?:(?:" SP "|-|\\.|" SP "-" SP
-              ")?(?:\\(\\d{1,4}\\)|\\d{1,14})){1,8}");
-  std::unique_ptr<const RE2> phone_context = Compile(
+  LazyPattern identity_number = Lazy("(\\d{8}|\\d{6})" SP "?([-+–])?" SP "?(\\d{4})");
+  LazyPattern masked_identity_number = Lazy("(\\d{8}|\\d{6})" SP "?[-+–]?" SP "?[xX*]{4}");
+  LazyPattern phone_national = Lazy("\\(?0[1-9]\\d{0,3}\\)?(?:" SP "?[-/–]" SP "?|" SP
+                                    ")?\\d{1,10}(?:(?:" SP "|-)\\d{1,10}){0,6}");
+  LazyPattern phone_international =
+      Lazy("(?:(?:\\+|00)[1-9]\\d{0,14}|00" SP "46)(?:(?:" SP "|-|\\.|" SP "-" SP
+           ")?(?:\\(\\d{1,4}\\)|\\d{1,14})){1,8}");
+  LazyPattern phone_context = Lazy(
       "(?i)(?:^|[^\\p{L}\\p{N}])(?:tel|telefon|telefonnummer|telefonnr|telnr|tfn|mobil|"
       "mobilnummer|mobilnr|mobiltelefon|mob)\\.?(?:" SP "+(?:nr|nummer|är|till))?" SP "*:?" SP
       "*(\\d[\\d \\x{00A0}\\x{202F}-]{4,16}\\d)");
-  std::unique_ptr<const RE2> email =
-      Compile("[\\p{L}\\p{N}._%+\\-]+(?:@|" SP "?[\\[(](?i:at|snabel-a)[\\])]" SP
-              "?)[\\p{L}\\p{N}\\-]+(?:\\.[\\p{L}\\p{N}\\-]+)*\\.\\p{L}{2,}");
-  std::unique_ptr<const RE2> social_link = Compile(
+  LazyPattern email = Lazy("[\\p{L}\\p{N}._%+\\-]+(?:@|" SP "?[\\[(](?i:at|snabel-a)[\\])]" SP
+                           "?)[\\p{L}\\p{N}\\-]+(?:\\.[\\p{L}\\p{N}\\-]+)*\\.\\p{L}{2,}");
+  LazyPattern social_link = Lazy(
       "(?i)(?:https?://)?(?:www\\.|m\\.|mobile\\.|vm\\.)?(?:instagram\\.com|instagr\\.am|"
       "facebook\\.com|fb\\.com|fb\\.me|m\\.me|tiktok\\.com|snapchat\\.com|x\\.com|"
       "twitter\\.com|youtube\\.com|youtu\\.be|linkedin\\.com|t\\.me|vk\\.com|"
       "reddit\\.com|twitch\\.tv|discord\\.gg|discord\\.com|kik\\.me|threads\\.net|"
       "onlyfans\\.com|pinterest\\.com|tumblr\\.com)/[^\\s\"'<>()\\[\\]{},;]+");
-  std::unique_ptr<const RE2> social_handle =
-      Compile("@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,30}[A-Za-z0-9_])?)");
-  std::unique_ptr<const RE2> social_context = Compile(
-      "(?i)(?:^|[^\\p{L}\\p{N}])(?:snap(?:chat)?|insta(?:gram)?|tiktok|tik" SP
-      "tok|kik|telegram|discord|twitter|facebook|fb|youtube|twitch|threads|skype|"
-      "steam|roblox|fortnite|xbox|psn|playstation|wickr|reddit|linkedin|"
-      "onlyfans)(?:[- ]?(namn|namnet|konto|kontot|användarnamn|användarnamnet|"
-      "användare|id|handle|profil|profilen|nick|alias))?(?:" SP "*([:=])|" SP "+(är|heter|som" SP
-      "+heter))?" SP "*" QUOTE "?@?([\\p{L}\\p{N}_][\\p{L}\\p{N}_.\\-]+)");
-  std::unique_ptr<const RE2> social_context_after =
-      Compile("(?i)(?:^|[^\\p{L}\\p{N}])(?:heter|kallar" SP "+sig|kallas|användarnamnet|namnet)" SP
-              "+" QUOTE "?@?([\\p{L}\\p{N}_][\\p{L}\\p{N}_.\\-]+?)" QUOTE "?" SP "+(?:på|i)" SP
-              "+(?:snap(?:chat)?|insta(?:gram)?|tiktok|kik|telegram|discord|twitter|facebook|fb|"
-              "youtube|twitch|x)(?:[^\\p{L}\\p{N}]|$)");
-  std::unique_ptr<const RE2> ipv4 = Compile("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
-  std::unique_ptr<const RE2> ipv6 = Compile(
+  LazyPattern social_handle = Lazy("@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,30}[A-Za-z0-9_])?)");
+  LazyPattern social_context =
+      Lazy("(?i)(?:^|[^\\p{L}\\p{N}])(?:snap(?:chat)?|insta(?:gram)?|tiktok|tik" SP
+           "tok|kik|telegram|discord|twitter|facebook|fb|youtube|twitch|threads|skype|"
+           "steam|roblox|fortnite|xbox|psn|playstation|wickr|reddit|linkedin|"
+           "onlyfans)(?:[- ]?(namn|namnet|konto|kontot|användarnamn|användarnamnet|"
+           "användare|id|handle|profil|profilen|nick|alias))?(?:" SP "*([:=])|" SP
+           "+(är|heter|som" SP "+heter))?" SP "*" QUOTE "?@?([\\p{L}\\p{N}_][\\p{L}\\p{N}_.\\-]+)");
+  LazyPattern social_context_after =
+      Lazy("(?i)(?:^|[^\\p{L}\\p{N}])(?:heter|kallar" SP "+sig|kallas|användarnamnet|namnet)" SP
+           "+" QUOTE "?@?([\\p{L}\\p{N}_][\\p{L}\\p{N}_.\\-]+?)" QUOTE "?" SP "+(?:på|i)" SP
+           "+(?:snap(?:chat)?|insta(?:gram)?|tiktok|kik|telegram|discord|twitter|facebook|fb|"
+           "youtube|twitch|x)(?:[^\\p{L}\\p{N}]|$)");
+  LazyPattern ipv4 = Lazy("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+  LazyPattern ipv6 = Lazy(
       "[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3})?");
-  std::unique_ptr<const RE2> vehicle =
-      Compile("([A-HJ-PR-UW-Z]{3})" SP "?(\\d{2}[0-9A-HJ-NPR-UW-Z])");
-  std::unique_ptr<const RE2> vehicle_context =
-      Compile("(?i)(?:^|[^\\p{L}\\p{N}])(?:reg\\.?" SP
-              "?nr|regnr|registreringsnumret|"
-              "registreringsnummer|registreringsnr|reg\\.?" SP
-              "?nummer|registreringsskylt(?:en)?|"
-              "skylt(?:en)?)\\.?" SP "*:?" SP "*([a-z]{3}" SP "?\\d{2}[a-z0-9])");
-  std::unique_ptr<const RE2> bank_account =
-      Compile("(\\d{4})(?:-(\\d))?(" SP "?-" SP "?|" SP "|," SP ")(\\d{1,10}(?:(?:" SP
-              "|-)\\d{1,10}){0,5})");
-  std::unique_ptr<const RE2> bank_context = Compile(
+  LazyPattern vehicle = Lazy("([A-HJ-PR-UW-Z]{3})" SP "?(\\d{2}[0-9A-HJ-NPR-UW-Z])");
+  LazyPattern vehicle_context =
+      Lazy("(?i)(?:^|[^\\p{L}\\p{N}])(?:reg\\.?" SP
+           "?nr|regnr|registreringsnumret|"
+           "registreringsnummer|registreringsnr|reg\\.?" SP
+           "?nummer|registreringsskylt(?:en)?|"
+           "skylt(?:en)?)\\.?" SP "*:?" SP "*([a-z]{3}" SP "?\\d{2}[a-z0-9])");
+  LazyPattern bank_account = Lazy("(\\d{4})(?:-(\\d))?(" SP "?-" SP "?|" SP "|," SP
+                                  ")(\\d{1,10}(?:(?:" SP "|-)\\d{1,10}){0,5})");
+  LazyPattern bank_context = Lazy(
       "(?i)(?:^|[^\\p{L}\\p{N}])(?:bankkonto(?:nummer|nr|t)?|kontonummer|kontonumret|"
       "kontonr|konto|kontot|clearing(?:nummer|nr)?|clnr|plusgiro(?:nummer)?|pg)\\.?(?:" SP
       "+(?:är|nummer|nr|hos" SP "+\\p{L}+))?" SP "*:?" SP
       "*(\\d[\\d \\x{00A0}\\x{202F},-]{4,28}\\d)");
-  std::unique_ptr<const RE2> iban = Compile("([A-Z]{2})(\\d{2})((?:" SP "?[A-Z0-9]){10,32})");
-  std::unique_ptr<const RE2> postcode =
-      Compile("(?:(SE)-?" SP "?|(S)-" SP "?)?([1-9]\\d{2})" SP "?(\\d{2})(?:" SP
-              "+(\\p{Lu}\\p{Ll}+(?:[ -]\\p{Lu}\\p{Ll}+)?|\\p{Lu}{3,}(?:[ "
-              "-]\\p{Lu}{3,})?))?");
-  std::unique_ptr<const RE2> postcode_context = Compile(
-      "(?i)(?:postnummer|postnumret|postnr|post-nr)\\.?" SP "*:?" SP "*(\\d{3}" SP "?\\d{2})");
-  std::unique_ptr<const RE2> street =
-      Compile("((?:S:t|St\\.|\\p{Lu}\\p{L}*)" SP "+)?([\\p{L}\\-]*?)(?i:" STREET_SUFFIX ")" SP
-              "+(\\d{1,3})(?:" SP "?([A-Ha-h])\\b)?(?:,?" SP
-              "*(?i:lgh|lägenhet|lägenhetsnummer)\\.?" SP "*(?:nr\\.?" SP "*)?\\d{1,4})?");
-  std::unique_ptr<const RE2> birth_after_word =
-      Compile("(?i)(?:^|[^\\p{L}\\p{N}])" BIRTH_WORD SP "*[:.,]?" SP "*(?:(?:\\p{L}+|\\d{1,2}),?" SP
-              "+){0,3}?(" DATE ")");
-  std::unique_ptr<const RE2> birth_after_identity_word =
-      Compile("(?i)(?:^|[^\\p{L}\\p{N}])" IDENTITY_WORD SP "*[:.,]?" SP "*(?:(?:är|börjar" SP
-              "+(?:på|med))" SP "+)?(" DATE ")");
-  std::unique_ptr<const RE2> birth_before_word =
-      Compile("(?i)(" DATE ")" SP "+(?:föddes|(?:är|var)" SP
-              "+(?:hennes|hans|hens|barnets|flickans|pojkens|dennes|deras)" SP "+födelsedag)");
+  LazyPattern iban = Lazy("([A-Z]{2})(\\d{2})((?:" SP "?[A-Z0-9]){10,32})");
+  LazyPattern postcode = Lazy("(?:(SE)-?" SP "?|(S)-" SP "?)?([1-9]\\d{2})" SP "?(\\d{2})(?:" SP
+                              "+(\\p{Lu}\\p{Ll}+(?:[ -]\\p{Lu}\\p{Ll}+)?|\\p{Lu}{3,}(?:[ "
+                              "-]\\p{Lu}{3,})?))?");
+  LazyPattern postcode_context =
+      Lazy("(?i)(?:postnummer|postnumret|postnr|post-nr)\\.?" SP "*:?" SP "*(\\d{3}" SP "?\\d{2})");
+  LazyPattern street =
+      Lazy("((?:S:t|St\\.|\\p{Lu}\\p{L}*)" SP "+)?([\\p{L}\\-]*?)(?i:" STREET_SUFFIX ")" SP
+           "+(\\d{1,3})(?:" SP "?([A-Ha-h])\\b)?(?:,?" SP
+           "*(?i:lgh|lägenhet|lägenhetsnummer)\\.?" SP "*(?:nr\\.?" SP "*)?\\d{1,4})?");
+  LazyPattern birth_after_word = Lazy("(?i)(?:^|[^\\p{L}\\p{N}])" BIRTH_WORD SP "*[:.,]?" SP
+                                      "*(?:(?:\\p{L}+|\\d{1,2}),?" SP "+){0,3}?(" DATE ")");
+  LazyPattern birth_after_identity_word =
+      Lazy("(?i)(?:^|[^\\p{L}\\p{N}])" IDENTITY_WORD SP "*[:.,]?" SP "*(?:(?:är|börjar" SP
+           "+(?:på|med))" SP "+)?(" DATE ")");
+  LazyPattern birth_before_word =
+      Lazy("(?i)(" DATE ")" SP "+(?:föddes|(?:är|var)" SP
+           "+(?:hennes|hans|hens|barnets|flickans|pojkens|dennes|deras)" SP "+födelsedag)");
 
-  std::unique_ptr<const RE2> bank_word = Compile(
+  LazyPattern bank_word = Lazy(
       "(?i)(konto|clearing|bank|swedbank|nordea|handelsbanken|seb|danske|länsförsäkringar|"
       "sparbank|ica|skandia|avanza|nordnet)");
-  std::unique_ptr<const RE2> non_street_compound = Compile(
+  LazyPattern non_street_compound = Lazy(
       "(?:vård|handlings|genomförande|åtgärds|säkerhets|behandlings|skydds|utrednings|elev|"
       "studie|läro|kurs|stöd|skol|livs|kris|insats|arbets|omsorgs|samordnings|hand|under|mål|"
       "parkerings|brotts|mötes|lek|sitt|gen|om|halv|motor|fel|rätt|mitt|bak|upp|ned|ner|på|"
       "av|in|ut|till|sam|sido|bil|cykel|gång|fot)(?:plan|platsen|vägen|väg|stigen|stig|"
       "leden|backen|backe|hagen|gärdet|ringen|bågen|höjden|liden|torget|torg)");
-  std::unique_ptr<const RE2> unit_after =
-      Compile("(?i)" SP
-              "*(?:år|km|mil|meter|m|min|minuter|timmar|h|gånger|ggr|%|procent|"
-              "kr|kronor|st|stycken|dagar|veckor|elever|barn)(?:[^\\p{L}]|$)");
+  LazyPattern unit_after = Lazy("(?i)" SP
+                                "*(?:år|km|mil|meter|m|min|minuter|timmar|h|gånger|ggr|%|procent|"
+                                "kr|kronor|st|stycken|dagar|veckor|elever|barn)(?:[^\\p{L}]|$)");
 
   // Anchored re-parsers for a DATE match.
-  std::unique_ptr<const RE2> date_ymd =
-      Compile("((?:19|20)\\d{2})[-/.]?(\\d{1,2})[-/.]?(\\d{1,2})");
-  std::unique_ptr<const RE2> date_yymmdd = Compile("(\\d{2})(\\d{2})(\\d{2})");
-  std::unique_ptr<const RE2> date_dmy =
-      Compile("(\\d{1,2})[/.-](\\d{1,2})(?:(?:[/.-]|" SP "?-" SP "?|" SP ")((?:19|20)?\\d{2}))?");
-  std::unique_ptr<const RE2> date_d_month =
-      Compile("(?i)(\\d{1,2})(?::[ae])?" SP "+(" MONTH ")\\.?(?:" SP "+((?:19|20)\\d{2}))?");
-  std::unique_ptr<const RE2> date_month_d =
-      Compile("(?i)(" MONTH ")\\.?" SP "+(\\d{1,2})(?:st|nd|rd|th)?,?" SP "+((?:19|20)\\d{2})");
+  LazyPattern date_ymd = Lazy("((?:19|20)\\d{2})[-/.]?(\\d{1,2})[-/.]?(\\d{1,2})");
+  LazyPattern date_yymmdd = Lazy("(\\d{2})(\\d{2})(\\d{2})");
+  LazyPattern date_dmy =
+      Lazy("(\\d{1,2})[/.-](\\d{1,2})(?:(?:[/.-]|" SP "?-" SP "?|" SP ")((?:19|20)?\\d{2}))?");
+  LazyPattern date_d_month =
+      Lazy("(?i)(\\d{1,2})(?::[ae])?" SP "+(" MONTH ")\\.?(?:" SP "+((?:19|20)\\d{2}))?");
+  LazyPattern date_month_d =
+      Lazy("(?i)(" MONTH ")\\.?" SP "+(\\d{1,2})(?:st|nd|rd|th)?,?" SP "+((?:19|20)\\d{2})");
 };
 
 const Patterns& GetPatterns() {
@@ -559,6 +572,9 @@ void DetectContextPhones(std::string_view text, std::vector<Candidate>* out) {
 
 // E-mail addresses, including the "namn (at) domän.se" spellings.
 void DetectEmails(std::string_view text, std::vector<Candidate>* out) {
+  // Every match has '@' or a bracket before "at"; without one the pattern
+  // need not be compiled.
+  if (text.find_first_of("@[(") == std::string_view::npos) return;
   ForEachMatch(*GetPatterns().email, text, [&](const Groups& g) -> std::optional<size_t> {
     size_t begin = Begin(text, g[0]);
     const size_t end = End(text, g[0]);
@@ -830,6 +846,10 @@ bool IsNotATown(std::string_view word) {
 // "SE-123 45", or after "postnummer". 114 14 (the police) and 113 13 are
 // public service numbers, not postcodes.
 void DetectPostcodes(std::string_view text, std::vector<Candidate>* out) {
+  // Both patterns match five digits; with fewer neither need be compiled.
+  if (std::count_if(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }) < 5) {
+    return;
+  }
   const Patterns& p = GetPatterns();
   ForEachMatch(*p.postcode, text, [&](const Groups& g) -> std::optional<size_t> {
     const size_t begin = Begin(text, g[0]);

@@ -22,6 +22,7 @@
 
 #include "absl/status/status.h"
 #include "client/messages.h"
+#include "common/reasons.h"
 
 namespace samrad::client {
 
@@ -35,6 +36,37 @@ namespace samrad::client {
 // (exit code, advice marks). `inner` must not be OK.
 [[nodiscard]] absl::Status LocalizedWrap(absl::StatusCode code, Msg id,
                                          std::vector<std::string> args, const absl::Status& inner);
+
+// One argument of LocalizedOf: a literal text, another message (rendered in
+// the same language), or the relay's words — in English its message
+// verbatim; in Swedish the Swedish template of its reason (common/reasons.h)
+// when this build knows it, else its English message inside a Swedish
+// sentence saying it is not translated (Msg::kRelayUntranslated).
+class LzArg {
+ public:
+  LzArg(std::string literal) : kind_('L'), english_(literal), encoded_(std::move(literal)) {}
+  LzArg(const char* literal) : LzArg(std::string(literal)) {}
+  static LzArg Message(Msg id, std::vector<std::string> args = {});
+  static LzArg RelayWords(std::string english, const std::optional<reasons::WireReason>& reason);
+
+ private:
+  LzArg(char kind, std::string english, std::string encoded)
+      : kind_(kind), english_(std::move(english)), encoded_(std::move(encoded)) {}
+  friend absl::Status LocalizedOf(absl::StatusCode code, Msg id, std::vector<LzArg> args);
+  char kind_;
+  std::string english_;  // the argument's English text
+  std::string encoded_;  // its payload encoding (localized_status.cc)
+};
+
+// Localized() whose arguments may be messages or the relay's words.
+absl::Status LocalizedOf(absl::StatusCode code, Msg id, std::vector<LzArg> args);
+
+// `status` from code that has no message ids (crypto/, protobuf, gRPC) as
+// the last argument of message `id` (default Msg::kLzCryptoDetail, whose
+// English text is the inner text unchanged and whose Swedish text marks it
+// as a technical detail in English). Unchanged when OK or already
+// localized. For the client's boundary with such code.
+absl::Status ForeignText(const absl::Status& status, Msg id = Msg::kLzCryptoDetail);
 
 // The text of a Localized/LocalizedWrap status in `messages`' language;
 // nullopt when `status` carries no localized text (or it does not decode).

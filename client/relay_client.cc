@@ -12,6 +12,7 @@
 #include "client/certificate.h"
 #include "client/exit_codes.h"
 #include "client/file_util.h"
+#include "client/localized_status.h"
 #include "client/output.h"
 #include "client/status_class.h"
 #include "common/reasons.h"
@@ -20,13 +21,12 @@
 namespace samrad::client {
 namespace {
 
-absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view what) {
+// `what` is the sentence (Msg::kLzCannotReadCaCert, ...).
+absl::StatusOr<std::string> ReadPem(const std::string& path, Msg what) {
   absl::StatusOr<std::string> pem = ReadFileToString(path, 1024 * 1024);
   if (!pem.ok()) {
-    return WithExitCode(
-        absl::Status(pem.status().code(),
-                     absl::StrCat("cannot read the ", what, ": ", pem.status().message())),
-        ExitCode::kConfig);
+    return WithExitCode(LocalizedWrap(pem.status().code(), what, {}, pem.status()),
+                        ExitCode::kConfig);
   }
   return pem;
 }
@@ -38,8 +38,8 @@ absl::Status CheckOwnCertificateDates(const std::string& path, const std::string
   absl::StatusOr<CertificateInfo> cert = ParseCertificatePem(pem);
   if (!cert.ok()) {
     return WithExitCode(
-        absl::InvalidArgumentError(absl::StrCat("the client certificate ", path,
-                                                " cannot be used: ", cert.status().message())),
+        LocalizedWrap(absl::StatusCode::kInvalidArgument, Msg::kLzClientCertUnusable, {path},
+                      ForeignText(cert.status())),
         ExitCode::kConfig);
   }
   if (now_unix_ms > cert->not_after_unix_ms) {
@@ -76,9 +76,10 @@ void RouteGrpcLogs(bool verbose) {
 
 absl::StatusOr<std::unique_ptr<RelayClient>> RelayClient::Create(
     const v1::ClientProfile& profile, const RelayClientOptions& options) {
-  absl::StatusOr<std::string> ca = ReadPem(profile.ca_cert_path(), "CA certificate");
+  absl::StatusOr<std::string> ca = ReadPem(profile.ca_cert_path(), Msg::kLzCannotReadCaCert);
   if (!ca.ok()) return ca.status();
-  absl::StatusOr<std::string> cert = ReadPem(profile.client_cert_path(), "client certificate");
+  absl::StatusOr<std::string> cert =
+      ReadPem(profile.client_cert_path(), Msg::kLzCannotReadClientCert);
   if (!cert.ok()) return cert.status();
   if (options.now_unix_ms != 0) {
     if (absl::Status s = CheckOwnCertificateDates(profile.client_cert_path(), *cert,
@@ -87,7 +88,7 @@ absl::StatusOr<std::unique_ptr<RelayClient>> RelayClient::Create(
       return s;
     }
   }
-  absl::StatusOr<std::string> key = ReadPem(profile.client_key_path(), "client key");
+  absl::StatusOr<std::string> key = ReadPem(profile.client_key_path(), Msg::kLzCannotReadClientKey);
   if (!key.ok()) return key.status();
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = *ca;
@@ -185,31 +186,39 @@ std::optional<std::string> RelayRefusalText(const absl::Status& status, const Me
   return messages.Format(Msg::kRelayUntranslated, std::string(*said));
 }
 
+std::string UserText(const absl::Status& status, const Messages& messages) {
+  std::optional<std::string> text = LocalizedText(status, messages);
+  if (!text.has_value()) text = RelayRefusalText(status, messages);
+  return text.value_or(std::string(status.message()));
+}
+
 absl::Status ForgetRelayWords(absl::Status status) {
   status.ErasePayload(kRelaySaidPayloadUrl);
   return status;
 }
 
-absl::Status RelayClient::MapStatus(absl::string_view what, const grpc::Status& status) const {
+absl::Status RelayClient::MapStatus(Msg action, const grpc::Status& status) const {
   if (status.ok()) return absl::OkStatus();
-  return AttachRelayWords(MapStatusText(what, status), status);
+  return AttachRelayWords(MapStatusText(action, status), status);
 }
 
-absl::Status RelayClient::MapStatusText(absl::string_view what, const grpc::Status& status) const {
+absl::Status RelayClient::MapStatusText(Msg action, const grpc::Status& status) const {
   auto code = static_cast<absl::StatusCode>(status.error_code());
   std::string detail = status.error_message();
   if (code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded) {
     if (std::optional<std::string> sentence = ConnectionFailure(code, detail)) {
       return WithOwnAdvice(absl::Status(code, *sentence));
     }
-    return absl::Status(code, absl::StrCat("cannot ", what, ": the relay at ", address_,
-                                           " did not answer (", detail, ")"));
+    // gRPC's own description of the failure stays as it is, in brackets.
+    return LocalizedOf(code, Msg::kLzRelayDidNotAnswer,
+                       {LzArg::Message(action), address_, std::move(detail)});
   }
+  LzArg said = LzArg::RelayWords(std::move(detail), reasons::DecodeDetail(status.error_details()));
   if (code == absl::StatusCode::kUnauthenticated) {
-    return absl::Status(code, absl::StrCat("cannot ", what,
-                                           ": the relay rejected your certificate (", detail, ")"));
+    return LocalizedOf(code, Msg::kLzRelayRejectedCert, {LzArg::Message(action), std::move(said)});
   }
-  absl::Status mapped(code, absl::StrCat("cannot ", what, ": ", detail));
+  absl::Status mapped =
+      LocalizedOf(code, Msg::kLzRelayCannot, {LzArg::Message(action), std::move(said)});
   if (code == absl::StatusCode::kResourceExhausted &&
       status.error_details() == protocol::kSizeLimitDetail) {
     return MarkSizeLimit(std::move(mapped));
@@ -228,13 +237,13 @@ void RelayClient::NoteServerLimits(const grpc::ClientContext& context) {
 }
 
 absl::Status RelayClient::Call(
-    absl::string_view what, const std::function<grpc::Status(grpc::ClientContext&)>& call) const {
+    Msg action, const std::function<grpc::Status(grpc::ClientContext&)>& call) const {
   std::unique_ptr<grpc::ClientContext> context = NewContext();
-  return MapStatus(what, call(*context));
+  return MapStatus(action, call(*context));
 }
 
 absl::Status RelayClient::CallWithRetry(
-    absl::string_view what, const std::function<grpc::Status(grpc::ClientContext&)>& call) const {
+    Msg action, const std::function<grpc::Status(grpc::ClientContext&)>& call) const {
   std::chrono::milliseconds backoff(200);
   grpc::Status last;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
@@ -246,7 +255,7 @@ absl::Status RelayClient::CallWithRetry(
       backoff *= 2;
     }
   }
-  return MapStatus(what, last);
+  return MapStatus(action, last);
 }
 
 }  // namespace samrad::client

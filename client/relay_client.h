@@ -62,6 +62,12 @@ void RouteGrpcLogs(bool verbose);
 // text) and for statuses that did not come from the relay's answer.
 std::optional<std::string> RelayRefusalText(const absl::Status& status, const Messages& messages);
 
+// What `status` says in the language of `messages`: its localized text
+// (client/localized_status.h), else the relay's refusal (RelayRefusalText),
+// else its message. For the error printer and for a caller that puts a
+// status's text into a sentence of its own.
+std::string UserText(const absl::Status& status, const Messages& messages);
+
 // `status` without the relay's words (its reason stays): for a status whose
 // message already says the relay's refusal in the user's language, e.g. one
 // built from RelayRefusalText with advice of our own appended, so the error
@@ -85,16 +91,19 @@ class RelayClient {
   std::unique_ptr<grpc::ClientContext> NewStreamContext() const;
 
   // Runs `call` (which must be idempotent) until it succeeds, fails with
-  // anything but UNAVAILABLE, or attempts run out. `what` names the action
-  // for the error message ("fetch the directory").
+  // anything but UNAVAILABLE, or attempts run out. `action` names what the
+  // call does for the error message (one of the Msg::kAction... phrases,
+  // e.g. kActionFetchDirectory).
   [[nodiscard]] absl::Status CallWithRetry(
-      absl::string_view what, const std::function<grpc::Status(grpc::ClientContext&)>& call) const;
+      Msg action, const std::function<grpc::Status(grpc::ClientContext&)>& call) const;
   // One attempt, mapped.
   [[nodiscard]] absl::Status Call(
-      absl::string_view what, const std::function<grpc::Status(grpc::ClientContext&)>& call) const;
+      Msg action, const std::function<grpc::Status(grpc::ClientContext&)>& call) const;
 
   // The relay's answer as an absl::Status: same code, message
-  // "cannot <what>: <relay message>". A failure to connect (UNAVAILABLE,
+  // "cannot <action>: <relay message>" in English, localized
+  // (client/localized_status.h: the action's phrase and the relay's reason
+  // rendered in the user's language when printed). A failure to connect (UNAVAILABLE,
   // DEADLINE_EXCEEDED) becomes one sentence a person can act on (relay not
   // running, its certificate not from the profile's CA or not for this
   // address, the relay closing the connection), marked HasOwnAdvice. A
@@ -103,7 +112,7 @@ class RelayClient {
   // The relay's words ride along: its reason (common/reasons.h, found with
   // reasons::ReasonOf / reasons::Is) when it sent one, and its message, so
   // RelayRefusalText can say it in the user's language.
-  [[nodiscard]] absl::Status MapStatus(absl::string_view what, const grpc::Status& status) const;
+  [[nodiscard]] absl::Status MapStatus(Msg action, const grpc::Status& status) const;
 
   // The relay's limits.max_envelope_bytes as its last GetDirectory answer
   // said (common/relay_protocol.h); 0 when unknown. Thread-safe.
@@ -120,8 +129,7 @@ class RelayClient {
         stub_(v1::Relay::NewStub(channel_)),
         options_(options) {}
   // MapStatus without the relay's words attached.
-  [[nodiscard]] absl::Status MapStatusText(absl::string_view what,
-                                           const grpc::Status& status) const;
+  [[nodiscard]] absl::Status MapStatusText(Msg action, const grpc::Status& status) const;
   // The sentence for a call that never reached the relay's service, or
   // nullopt when `detail` is not a connection failure gRPC describes.
   std::optional<std::string> ConnectionFailure(absl::StatusCode code,

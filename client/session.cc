@@ -104,12 +104,9 @@ absl::StatusOr<v1::KeyDirectory> AcceptDirectory(const v1::SignedDirectory& sign
                                                  Keystore& keystore, bool* changed) {
   absl::StatusOr<v1::KeyDirectory> directory = crypto::VerifyDirectory(signed_directory, pinned);
   if (!directory.ok()) {
-    return WithExitCode(
-        absl::Status(directory.status().code(),
-                     absl::StrCat("the key directory from the relay failed verification under "
-                                  "the pinned key: ",
-                                  directory.status().message())),
-        ExitCode::kDirectory);
+    return WithExitCode(LocalizedWrap(directory.status().code(), Msg::kLzDirectoryFailsVerification,
+                                      {}, ForeignText(directory.status())),
+                        ExitCode::kDirectory);
   }
   // A relay that keeps serving an old epoch hides every later one; expiry
   // bounds how long (checked before anything of it is remembered).
@@ -324,7 +321,7 @@ absl::StatusOr<const v1::KeyDirectory*> Session::VerifiedDirectory() {
   if (!relay.ok()) return relay.status();
 
   v1::SignedDirectory signed_directory;
-  absl::Status fetched = (*relay)->CallWithRetry("fetch the key directory", [&](auto& context) {
+  absl::Status fetched = (*relay)->CallWithRetry(Msg::kActionFetchDirectory, [&](auto& context) {
     grpc::Status status =
         (*relay)->stub().GetDirectory(&context, v1::GetDirectoryRequest(), &signed_directory);
     if (status.ok()) (*relay)->NoteServerLimits(context);
@@ -394,8 +391,7 @@ absl::StatusOr<std::string> Session::ComposeText() {
     if (contents.ok()) WipeString(*contents);
     if (rc != 0) {
       // FinishDraft keeps a draft with text in it and says where it is.
-      return absl::FailedPreconditionError(
-          absl::StrCat("the editor \"", editor, "\" failed (exit ", rc, "); nothing was sent"));
+      return absl::FailedPreconditionError(msg().Format(Msg::kEditorFailed, editor, rc));
     }
     if (!contents.ok()) return contents.status();
   }
@@ -445,8 +441,7 @@ absl::StatusOr<std::string> Session::GuardText(std::string text) {
     const std::string editor = EditorCommand();
     const int rc = RunEditor(editor);
     if (rc != 0) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("the editor \"", editor, "\" failed (exit ", rc, "); nothing was sent"));
+      return absl::FailedPreconditionError(msg().Format(Msg::kEditorFailed, editor, rc));
     }
     absl::StatusOr<std::string> contents = draft_->Read();
     if (!contents.ok()) return contents.status();

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "client/command_helpers.h"
 #include "client/exit_codes.h"
+#include "client/localized_status.h"
 #include "client/thread_crypto.h"
 #include "common/reasons.h"
 #include "crypto/envelope.h"
@@ -123,7 +124,7 @@ absl::StatusOr<v1::MessageRewrap> RewrapForMissing(const ShareContext& context,
                                                    std::set<std::string>& advisers) {
   v1::MessageRewrap rewrap;
   absl::StatusOr<crypto::ParsedEnvelope> envelope = crypto::ParseEnvelope(stored.envelope());
-  if (!envelope.ok()) return envelope.status();
+  if (!envelope.ok()) return ForeignText(envelope.status(), Msg::kLzMessageDoesNotOpen);
   const std::set<std::string> present = PresentKeyIds(*envelope, stored);
   std::vector<crypto::X25519PublicKey> missing;
   std::vector<std::string> missing_ids;
@@ -140,7 +141,7 @@ absl::StatusOr<v1::MessageRewrap> RewrapForMissing(const ShareContext& context,
                                     stored.extra_recipients().end());
   absl::StatusOr<std::vector<v1::WrappedKey>> wraps =
       crypto::RewrapContentKey(*envelope, *key, extra, missing);
-  if (!wraps.ok()) return wraps.status();
+  if (!wraps.ok()) return ForeignText(wraps.status(), Msg::kLzMessageDoesNotOpen);
   rewrap.set_message_id(stored.message_id());
   for (auto& wrap : *wraps) *rewrap.add_recipients() = std::move(wrap);
   advisers.insert(missing_ids.begin(), missing_ids.end());
@@ -201,7 +202,7 @@ absl::Status SendShare(Session& session, const v1::ShareThreadRequest& request,
   absl::StatusOr<RelayClient*> relay = session.Relay();
   if (!relay.ok()) return relay.status();
   return PacedByRateLimit([&] {
-    return (*relay)->CallWithRetry("share the case", [&](auto& ctx) {
+    return (*relay)->CallWithRetry(Msg::kActionShareCase, [&](auto& ctx) {
       return (*relay)->stub().ShareThread(&ctx, request, &reply);
     });
   });

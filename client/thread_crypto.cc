@@ -238,7 +238,7 @@ OpenedThread OpenThread(const v1::ThreadView& view, const v1::KeyDirectory& dire
     opened.accepted_at_unix_ms = message->accepted_at_unix_ms();
     absl::StatusOr<crypto::ParsedEnvelope> envelope = crypto::ParseEnvelope(message->envelope());
     if (!envelope.ok()) {
-      opened.status = envelope.status();
+      opened.status = ForeignText(envelope.status(), Msg::kLzMessageDoesNotOpen);
       thread.messages.push_back(std::move(opened));
       continue;
     }
@@ -330,7 +330,7 @@ OpenedThread OpenThread(const v1::ThreadView& view, const v1::KeyDirectory& dire
     if (body.ok()) {
       opened.body = std::move(*body);
     } else {
-      opened.status = body.status();
+      opened.status = ForeignText(body.status(), Msg::kLzMessageDoesNotOpen);
     }
     thread.messages.push_back(std::move(opened));
   }

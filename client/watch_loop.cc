@@ -249,7 +249,7 @@ absl::StatusOr<uint64_t> PublishedEpoch(Session& session, RelayClient& relay) {
   absl::StatusOr<crypto::Ed25519PublicKey> pinned = PinnedDirectoryKey(**profile);
   if (!pinned.ok()) return pinned.status();
   v1::SignedDirectory signed_directory;
-  absl::Status fetched = relay.Call("fetch the key directory", [&](auto& context) {
+  absl::Status fetched = relay.Call(Msg::kActionFetchDirectory, [&](auto& context) {
     return relay.stub().GetDirectory(&context, v1::GetDirectoryRequest(), &signed_directory);
   });
   if (!fetched.ok()) return fetched;
@@ -277,7 +277,7 @@ class QueueWatch {
       if (!lost_) {
         lost_ = true;
         lost_at_ = Clock::now();
-        session_.err() << session_.msg().Format(Msg::kWatchLost, ended.message(),
+        session_.err() << session_.msg().Format(Msg::kWatchLost, UserText(ended, session_.msg()),
                                                 (wait.count() + 999) / 1000)
                        << "\n";
         session_.err().flush();
@@ -320,7 +320,7 @@ class QueueWatch {
       Remember(seen_, event.thread());
       Emit({QueueKindName(event.kind()), event.thread()});
     }
-    absl::Status ended = relay_.MapStatus("watch the queue", stream->Finish());
+    absl::Status ended = relay_.MapStatus(Msg::kActionWatchQueue, stream->Finish());
     renewed_ = ended.code() == absl::StatusCode::kDeadlineExceeded &&
                std::chrono::system_clock::now() >= renew_at;
     return ended;
@@ -361,7 +361,7 @@ class QueueWatch {
     last.set_message_count(seen.message_count);
     last.set_last_activity_unix_ms(seen.last_activity_unix_ms);
     v1::ThreadView view;
-    absl::Status status = relay_.CallWithRetry("read the case", [&](auto& context) {
+    absl::Status status = relay_.CallWithRetry(Msg::kActionReadCase, [&](auto& context) {
       v1::GetThreadRequest request;
       request.set_thread_id(id);
       request.set_after_sequence(~uint64_t{0} >> 1);  // the summary only
@@ -385,7 +385,9 @@ class QueueWatch {
     if (*epoch <= epoch_) return;
     epoch_ = *epoch;
     if (absl::Status s = options_.on_new_directory_epoch(session_); !s.ok()) {
-      session_.err() << session_.msg().Format(Msg::kWatchHookFailed, epoch_, s.message()) << "\n";
+      session_.err() << session_.msg().Format(Msg::kWatchHookFailed, epoch_,
+                                              UserText(s, session_.msg()))
+                     << "\n";
     }
   }
 
@@ -409,7 +411,8 @@ class QueueWatch {
     if (absl::Status s =
             RunEventCommand(options_.exec, EventEnvironment(event), options_.exec_timeout);
         !s.ok()) {
-      session_.err() << session_.msg().Format(Msg::kWatchExecFailed, t.thread_id(), s.message())
+      session_.err() << session_.msg().Format(Msg::kWatchExecFailed, t.thread_id(),
+                                              UserText(s, session_.msg()))
                      << "\n";
     }
   }

@@ -11,5 +11,7 @@ if(SAMRAD_BUILD_BENCHMARKS)
   find_package(benchmark CONFIG REQUIRED)
   add_executable(guard_benchmark ${CMAKE_CURRENT_LIST_DIR}/guard_benchmark.cc)
   target_link_libraries(guard_benchmark PRIVATE samrad_guard benchmark::benchmark)
+  # BM_SamradProcess runs the built client/samrad.
+  target_compile_definitions(guard_benchmark PRIVATE SAMRAD_BINARY_DIR="${PROJECT_BINARY_DIR}")
   samrad_strict_warnings(guard_benchmark)
 endif()

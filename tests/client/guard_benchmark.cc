@@ -1,8 +1,19 @@
 // Throughput of the anonymisation guard on a typical case question (a few
 // kilobytes, a handful of identifiers) and on a clean text of the same size.
 // Run: ./build/tests/client/guard_benchmark
+// (BM_SamradProcess compares with SAMRAD_BASELINE=/path/to/an/older/samrad.)
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include "benchmark/benchmark.h"
 #include "client/guard.h"
@@ -105,6 +116,67 @@ BENCHMARK(BM_ScanAdversarial)
         {benchmark::CreateDenseRange(0, static_cast<int64_t>(std::size(kAdversarialUnits)) - 1, 1),
          {40000, 160000}})
     ->Unit(benchmark::kMillisecond);
+
+// A whole `samrad` process, for the guard's start-up (compiling its RE2
+// patterns is most of it): `--help` (arg 1 = 0; the floor: process start, no
+// scan) and `check` of a one-line question (arg 1 = 1). Arg 0 picks the
+// binary: 0 = this build's client/samrad, 1 = the one $SAMRAD_BASELINE names
+// (e.g. a copy made before a change; skipped when unset), so before and after
+// run side by side in one invocation. Wall time per process; the children's
+// CPU time per process as the counter cpu_ms.
+void BM_SamradProcess(benchmark::State& state) {
+  std::string binary = std::string(SAMRAD_BINARY_DIR) + "/client/samrad";
+  if (state.range(0) == 1) {
+    const char* baseline = std::getenv("SAMRAD_BASELINE");
+    if (baseline == nullptr || *baseline == '\0') {
+      state.SkipWithError("set SAMRAD_BASELINE to a samrad binary to compare with");
+      return;
+    }
+    binary = baseline;
+  }
+  const std::string input = "/tmp/samrad-guard-benchmark-" + std::to_string(::getpid()) + ".txt";
+  std::ofstream(input) << "Fatima Hassan, 15 år, går i 9B på Rinkebyskolan.\n";
+  std::vector<std::string> args = {binary};
+  if (state.range(1) == 0) {
+    args.push_back("--help");
+  } else {
+    args.insert(args.end(), {"check", input});
+  }
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  rusage before{};
+  ::getrusage(RUSAGE_CHILDREN, &before);
+  for (auto _ : state) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const int null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
+      state.SkipWithError("samrad did not run");
+      break;
+    }
+  }
+  rusage after{};
+  ::getrusage(RUSAGE_CHILDREN, &after);
+  auto ms = [](const timeval& t) { return t.tv_sec * 1e3 + t.tv_usec / 1e3; };
+  const double cpu =
+      ms(after.ru_utime) + ms(after.ru_stime) - ms(before.ru_utime) - ms(before.ru_stime);
+  state.counters["cpu_ms"] = cpu / static_cast<double>(std::max<int64_t>(state.iterations(), 1));
+  state.SetLabel(state.range(1) == 0 ? "--help" : "check");
+  std::remove(input.c_str());
+}
+BENCHMARK(BM_SamradProcess)
+    ->ArgsProduct({{0, 1}, {0, 1}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(1.0);
 
 }  // namespace
 }  // namespace samrad::client::guard

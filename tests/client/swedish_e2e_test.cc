@@ -6,6 +6,7 @@
 // its clock moved past the month's end by the time-shift shim) as a table,
 // as CSV and as SVG. No English value name or heading may reach the
 // Swedish user.
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -270,7 +271,8 @@ TEST_F(SwedishE2eTest, RelayRefusalsAreSwedish) {
   ASSERT_EQ(closed.exit_code, 0) << closed.err;
   ProcessResult claim_closed = Sv("adviser", {"claim", ref});
   expect_swedish("claiming a closed case", claim_closed);
-  EXPECT_TRUE(absl::StrContains(claim_closed.err, "reläet nekade: ärendet " + ref + " är stängt"))
+  EXPECT_TRUE(
+      absl::StrContains(claim_closed.err, "kan inte ta ärendet: ärendet " + ref + " är stängt"))
       << claim_closed.err;
 }
 
@@ -279,11 +281,16 @@ TEST_F(SwedishE2eTest, RelayRefusalsAreSwedish) {
 std::vector<std::string> EnglishLocalizedPhrases() {
   std::vector<std::string> phrases;
   const Messages en(Language::kEnglish);
+  const Messages sv(Language::kSwedish);
   for (int i = static_cast<int>(Msg::kLzNoKeystore); i < static_cast<int>(Msg::kCount_); ++i) {
     for (absl::string_view part : absl::StrSplit(en.Get(static_cast<Msg>(i)), '$')) {
       if (!part.empty() && absl::ascii_isdigit(part[0])) part.remove_prefix(1);
       part = absl::StripAsciiWhitespace(absl::StripSuffix(absl::StripPrefix(part, ":"), ":"));
-      if (part.size() >= 8 && absl::StrContains(part, " ")) phrases.emplace_back(part);
+      // Identifiers and commands the Swedish text keeps too are not English.
+      if (part.size() >= 8 && absl::StrContains(part, " ") &&
+          !absl::StrContains(sv.Get(static_cast<Msg>(i)), part)) {
+        phrases.emplace_back(part);
+      }
     }
   }
   return phrases;
@@ -348,6 +355,114 @@ TEST_F(SwedishE2eTest, ClientErrorsAreSwedish) {
   // An unknown case reference, and one too short.
   expect_swedish("an unknown case", Sv("pro", {"show", "abcdef12"}), "inget ärende \"abcdef12\"");
   expect_swedish("a short reference", Sv("pro", {"show", "ab"}), "ärendereferensen \"ab\"");
+}
+
+// A profile file like `who`'s with `from` replaced by `to` (written as
+// <name>.conf); its path.
+std::string EditedProfile(const TempDir& dir, const std::string& who, const std::string& name,
+                          const std::string& from, const std::string& to) {
+  std::string conf = ReadFileToString(dir.File(who + ".conf")).value_or("");
+  const size_t at = conf.find(from);
+  EXPECT_NE(at, std::string::npos) << from << " not in\n" << conf;
+  if (at != std::string::npos) conf.replace(at, from.size(), to);
+  const std::string path = dir.File(name + ".conf");
+  EXPECT_TRUE(WriteFileAtomically(path, conf, 0600).ok());
+  return path;
+}
+
+// The texts of setup, connection, certificates, the signed directory and the
+// admin's directory commands under a Swedish locale (issue 19 item 7, the
+// texts of config.cc, certificate.cc, relay_client.cc, directory_admin.cc,
+// the command files and crypto/ at the client's boundary): each error says
+// what is wrong in Swedish and no English phrase of the client's messages
+// (message ids from kLzNoKeystore on, which include every "cannot <action>"
+// phrase) reaches the user.
+TEST_F(SwedishE2eTest, SetupDirectoryAndConnectionErrorsAreSwedish) {
+  ASSERT_NO_FATAL_FAILURE(StartDeployment({}));
+  const std::vector<std::string> english = EnglishLocalizedPhrases();
+  ASSERT_GT(english.size(), 80u);
+  auto expect_swedish = [&](const std::string& what, const ProcessResult& result,
+                            const std::string& swedish) {
+    EXPECT_NE(result.exit_code, 0) << what << " succeeded:\n" << result.out;
+    EXPECT_TRUE(absl::StartsWith(result.err, "samrad: ")) << what << ":\n" << result.err;
+    EXPECT_TRUE(absl::StrContains(result.err, swedish)) << what << ":\n" << result.err;
+    // crypto/'s own words are shown, marked as a technical detail in English.
+    const std::string ours(
+        absl::string_view(result.err)
+            .substr(
+                0, result.err.find(Messages(Language::kSwedish).Format(Msg::kLzCryptoDetail, ""))));
+    for (const std::string& phrase : english) {
+      EXPECT_FALSE(absl::StrContains(ours, phrase))
+          << what << " shows the English \"" << phrase << "\":\n"
+          << result.err;
+    }
+    EXPECT_FALSE(absl::StrContains(ours, "cannot ")) << what << ":\n" << result.err;
+  };
+  const std::map<std::string, std::string> fresh = {{"SAMRAD_CONFIG", dir().File("new.conf")}};
+
+  // init: a relay address without a port, a directory key that is neither
+  // hex nor a file; nothing is written.
+  expect_swedish(
+      "a relay address without a port",
+      Sv("pro", CliInitArgs(dir(), pki(), "port", "new", "professional-07-p-1", {}), "", fresh),
+      "relay_address \"127.0.0.1:port\" har inte formen värd:port");
+  std::vector<std::string> bad_key =
+      CliInitArgs(dir(), pki(), port(), "new", "professional-07-p-1", {});
+  bad_key[std::find(bad_key.begin(), bad_key.end(), "--directory-key") - bad_key.begin() + 1] =
+      "abc123";
+  expect_swedish("a directory key that is not hex", Sv("pro", bad_key, "", fresh),
+                 "katalognyckeln \"abc123\" är varken 64 hextecken eller en läsbar fil");
+  EXPECT_FALSE(std::filesystem::exists(dir().File("new.conf")));
+
+  // Profiles: a pinned key of the wrong length, a missing CA file, a relay
+  // that does not run, another key pinned than the one that signs.
+  const std::string pinned(absl::StripAsciiWhitespace(
+      ReadFileToString(dir().File("dir") + "/directory.pub").value_or("")));
+  ASSERT_EQ(pinned.size(), 64u);
+  const std::string short_key =
+      EditedProfile(dir(), "pro", "short-key", pinned, pinned.substr(0, 10));
+  expect_swedish("a short pinned key", Sv("pro", {"cases"}, "", {{"SAMRAD_CONFIG", short_key}}),
+                 "profilen " + short_key + ": directory_public_key_hex måste vara 64 hextecken");
+  const std::string no_ca =
+      EditedProfile(dir(), "adviser", "no-ca", pki() + "/ca.crt", dir().File("none.crt"));
+  expect_swedish("a missing CA file", Sv("adviser", {"queue"}, "", {{"SAMRAD_CONFIG", no_ca}}),
+                 "kan inte läsa CA-certifikatet: kan inte öppna " + dir().File("none.crt"));
+  const std::string down =
+      EditedProfile(dir(), "adviser", "down", "127.0.0.1:" + port(), "127.0.0.1:1");
+  expect_swedish("a relay that does not run",
+                 Sv("adviser", {"queue"}, "", {{"SAMRAD_CONFIG", down}}),
+                 "når inte reläet på 127.0.0.1:1");
+  std::string other_key = pinned;
+  other_key[0] = other_key[0] == 'a' ? 'b' : 'a';
+  const std::string wrong_key = EditedProfile(dir(), "pro", "wrong-key", pinned, other_key);
+  const ProcessResult unverified = Sv("pro",
+                                      {"ask", "--county", "07", "--category", "barnäktenskap",
+                                       "--urgency", "hög", "--org", "skola", "--age", "barn"},
+                                      "En fråga.\n", {{"SAMRAD_CONFIG", wrong_key}});
+  expect_swedish("another pinned key", unverified,
+                 "nyckelkatalogen från reläet kunde inte verifieras med den låsta katalognyckeln: "
+                 "teknisk uppgift på engelska:");
+
+  // An adviser's reference that matches no case in the queue.
+  expect_swedish("an unknown reference in the queue", Sv("adviser", {"show", "abcdef"}),
+                 "inget ärende \"abcdef\" i enhetens kö");
+
+  // The admin's directory: a bad unit id, a county code that is not one, a
+  // unit that is not there, the fallback unit, a bundle that is not JSON.
+  expect_swedish("a bad unit id",
+                 Sv("admin", {"admin", "directory", "add-unit", "RC_X", "--counties", "08"}),
+                 "enhets-id:t \"RC_X\" måste vara 1–64 tecken");
+  expect_swedish("a county that is not one",
+                 Sv("admin", {"admin", "directory", "add-unit", "rc-x", "--counties", "99"}),
+                 "\"99\" är ingen svensk länskod; använd en av: 01 Stockholms län");
+  expect_swedish("a unit that is not there",
+                 Sv("admin", {"admin", "directory", "remove-unit", "rc-nowhere"}),
+                 "det finns ingen enhet \"rc-nowhere\" i katalogen");
+  const std::string bundle = dir().File("not-a.bundle.json");
+  ASSERT_TRUE(WriteFileAtomically(bundle, "{nonsense", 0600).ok());
+  expect_swedish("a bundle that is not JSON",
+                 Sv("admin", {"admin", "directory", "add-adviser", "rc-kronoberg", bundle}),
+                 "filen " + bundle + ": rådgivarens publika fil är inte giltig JSON");
 }
 
 }  // namespace

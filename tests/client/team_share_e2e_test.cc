@@ -193,8 +193,9 @@ TEST_F(TeamShareTest, RelayRefusesForeignAdvisersAndForeignKeys) {
   v1::GetThreadRequest get;
   get.set_thread_id(ref);
   v1::ThreadView view;
-  ASSERT_TRUE(
-      a1->Call("read", [&](auto& ctx) { return a1->stub().GetThread(&ctx, get, &view); }).ok());
+  ASSERT_TRUE(a1->Call(Msg::kActionReadCase, [&](auto& ctx) {
+                  return a1->stub().GetThread(&ctx, get, &view);
+                }).ok());
   ASSERT_EQ(view.messages_size(), 1);
 
   v1::ShareThreadRequest share;
@@ -206,13 +207,15 @@ TEST_F(TeamShareTest, RelayRefusesForeignAdvisersAndForeignKeys) {
   wrap->set_enc(crypto::RandomString(32));
   wrap->set_ciphertext(crypto::RandomString(48));
   v1::ShareThreadReply reply;
-  absl::Status foreign_key =
-      a1->Call("share", [&](auto& ctx) { return a1->stub().ShareThread(&ctx, share, &reply); });
+  absl::Status foreign_key = a1->Call(Msg::kActionShareCase, [&](auto& ctx) {
+    return a1->stub().ShareThread(&ctx, share, &reply);
+  });
   EXPECT_EQ(foreign_key.code(), absl::StatusCode::kInvalidArgument) << foreign_key;
   EXPECT_TRUE(absl::StrContains(foreign_key.message(), "not the encryption key of an adviser"))
       << foreign_key;
-  absl::Status foreign_adviser =
-      s1->Call("share", [&](auto& ctx) { return s1->stub().ShareThread(&ctx, share, &reply); });
+  absl::Status foreign_adviser = s1->Call(Msg::kActionShareCase, [&](auto& ctx) {
+    return s1->stub().ShareThread(&ctx, share, &reply);
+  });
   EXPECT_EQ(foreign_adviser.code(), absl::StatusCode::kNotFound) << foreign_adviser;
   // The CLI of an adviser of another unit finds nothing of rc-kronoberg's.
   ProcessResult skane = Samrad("skane", {"team", "share", "--json"});
