@@ -17,6 +17,7 @@
 #include "client/unread.h"
 #include "client/values.h"
 #include "common/ids.h"
+#include "common/status_macros.h"
 #include "crypto/directory.h"
 #include "crypto/envelope.h"
 #include "crypto/random.h"
@@ -45,6 +46,27 @@ absl::StatusOr<v1::ThreadKeys*> FindMyCase(Keystore& keystore, absl::string_view
     return WithExitCode(thread.status(), ExitCode::kUsage);
   }
   return thread.status();
+}
+
+// What a case command's reference names: the professional's own case (its
+// keys in the opened keystore) or, when the keystore does not hold it and
+// the caller has adviser keys, a thread of the adviser's unit (resolved as
+// ResolveAdviserReference does). Errors as FindMyCase and
+// ResolveAdviserReference.
+struct CaseTarget {
+  Keystore* keystore = nullptr;
+  v1::ThreadKeys* own = nullptr;  // nullptr: an adviser's thread
+  std::string adviser_thread_id;
+};
+
+absl::StatusOr<CaseTarget> ResolveCaseTarget(Session& session, absl::string_view reference) {
+  CaseTarget target;
+  SAMRAD_ASSIGN_OR_RETURN(target.keystore, session.OpenKeystore());
+  SAMRAD_ASSIGN_OR_RETURN(target.own, FindMyCase(*target.keystore, reference, false));
+  if (target.own == nullptr) {
+    SAMRAD_ASSIGN_OR_RETURN(target.adviser_thread_id, ResolveAdviserReference(session, reference));
+  }
+  return target;
 }
 
 // `status` (a failed submission of the stored question `ref`) with what to
@@ -433,27 +455,21 @@ absl::Status RunCases(Session& session) {
 }
 
 absl::Status RunShow(Session& session) {
-  absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
-  if (!keystore.ok()) return keystore.status();
-  absl::StatusOr<v1::ThreadKeys*> thread =
-      FindMyCase(**keystore, *session.args().Positional(0), false);
-  if (!thread.ok()) return thread.status();
-  if (*thread == nullptr) {
-    absl::StatusOr<std::string> id =
-        ResolveAdviserReference(session, *session.args().Positional(0));
-    if (!id.ok()) return id.status();
-    return RunAdviserShow(session, *id);
-  }
-  absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(**thread);
+  SAMRAD_ASSIGN_OR_RETURN(CaseTarget target,
+                          ResolveCaseTarget(session, *session.args().Positional(0)));
+  if (target.own == nullptr) return RunAdviserShow(session, target.adviser_thread_id);
+  Keystore* const keystore = target.keystore;
+  v1::ThreadKeys* const thread = target.own;
+  absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(*thread);
   if (!keys.ok()) return keys.status();
   absl::StatusOr<const v1::KeyDirectory*> directory = session.VerifiedDirectory();
   if (!directory.ok()) return directory.status();
-  absl::StatusOr<MyCase> read = ReadMyCase(session, **keystore, **thread, *keys, **directory);
+  absl::StatusOr<MyCase> read = ReadMyCase(session, *keystore, *thread, *keys, **directory);
   if (!read.ok()) return read.status();
   PrintThread(session, read->view.summary(), read->opened.messages, Reader{.professional = true});
-  if (read->integrity.ok() && read->state.last_sequence > (*thread)->read_message_count()) {
-    (*thread)->set_read_message_count(read->state.last_sequence);  // unread marker
-    if (absl::Status s = (*keystore)->Save(); !s.ok()) return s;
+  if (read->integrity.ok() && read->state.last_sequence > thread->read_message_count()) {
+    thread->set_read_message_count(read->state.last_sequence);  // unread marker
+    if (absl::Status s = keystore->Save(); !s.ok()) return s;
   }
   return read->integrity;
 }
@@ -543,50 +559,44 @@ absl::Status ForgetUnsent(Session& session, Keystore& keystore, const v1::Thread
 }  // namespace
 
 absl::Status RunClose(Session& session) {
-  absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
-  if (!keystore.ok()) return keystore.status();
-  absl::StatusOr<v1::ThreadKeys*> thread =
-      FindMyCase(**keystore, *session.args().Positional(0), false);
-  if (!thread.ok()) return thread.status();
-  if (*thread == nullptr) {
-    absl::StatusOr<std::string> id =
-        ResolveAdviserReference(session, *session.args().Positional(0));
-    if (!id.ok()) return id.status();
-    return RunAdviserClose(session, *id);
-  }
+  SAMRAD_ASSIGN_OR_RETURN(CaseTarget target,
+                          ResolveCaseTarget(session, *session.args().Positional(0)));
+  if (target.own == nullptr) return RunAdviserClose(session, target.adviser_thread_id);
+  Keystore* const keystore = target.keystore;
+  v1::ThreadKeys* const thread = target.own;
   // Deleting a case's keys cannot be undone: ask before anything changes.
   if (session.args().Has("forget") && !session.args().Has("yes")) {
     const Messages& m = session.msg();
     if (absl::Status s =
-            ConfirmOnTerminal(m.Format(Msg::kForgetConfirmPrompt, (*thread)->thread_id()),
+            ConfirmOnTerminal(m.Format(Msg::kForgetConfirmPrompt, thread->thread_id()),
                               m.Format(Msg::kForgetNeedsYes), m.Format(Msg::kNothingChanged));
         !s.ok()) {
       return s;
     }
   }
-  if (!(*thread)->pending_envelope().empty()) return ForgetUnsent(session, **keystore, **thread);
-  absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(**thread);
+  if (!thread->pending_envelope().empty()) return ForgetUnsent(session, *keystore, *thread);
+  absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(*thread);
   if (!keys.ok()) return keys.status();
   absl::StatusOr<RelayClient*> relay = session.Relay();
   if (!relay.ok()) return relay.status();
   v1::ThreadSummary summary;
   absl::Status status = (*relay)->CallWithRetry(Msg::kActionCloseCase, [&](auto& context) {
     v1::CloseThreadRequest request;
-    request.set_thread_id((*thread)->thread_id());
+    request.set_thread_id(thread->thread_id());
     AttachOwnershipProof(request, kMethodCloseThread, keys->signing, session.Now());
     return (*relay)->stub().CloseThread(&context, request, &summary);
   });
   // Already closed (by an adviser, or an earlier attempt): closing is done.
   if (!status.ok() && status.code() != absl::StatusCode::kFailedPrecondition) return status;
-  const std::string id = (*thread)->thread_id();
+  const std::string id = thread->thread_id();
   const bool forget = session.args().Has("forget");
   if (forget) {
-    (*keystore)->RemoveThread(id);
+    keystore->RemoveThread(id);
   } else {
-    (*thread)->set_last_known_state(v1::THREAD_STATE_CLOSED);
-    (*thread)->set_closed_at_unix_ms(session.Now());
+    thread->set_last_known_state(v1::THREAD_STATE_CLOSED);
+    thread->set_closed_at_unix_ms(session.Now());
   }
-  if (absl::Status s = (*keystore)->Save(); !s.ok()) return s;
+  if (absl::Status s = keystore->Save(); !s.ok()) return s;
   session.Print(
       Json::Object().Set("reference", id).Set("state", "closed").Set("keys_deleted", forget),
       session.msg().Format(forget ? Msg::kClosedForgotten : Msg::kClosed, id) + "\n");
@@ -600,20 +610,15 @@ absl::Status RunWatch(Session& session) {
     return WithExitCode(absl::InvalidArgumentError(session.msg().Format(Msg::kWatchExecNeedsQueue)),
                         ExitCode::kUsage);
   }
-  absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
-  if (!keystore.ok()) return keystore.status();
-  absl::StatusOr<v1::ThreadKeys*> thread = FindMyCase(**keystore, *reference, false);
-  if (!thread.ok()) return thread.status();
-  if (*thread == nullptr) {
-    absl::StatusOr<std::string> id = ResolveAdviserReference(session, *reference);
-    if (!id.ok()) return id.status();
-    return RunAdviserWatchThread(session, *id);
-  }
-  absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(**thread);
+  SAMRAD_ASSIGN_OR_RETURN(CaseTarget target, ResolveCaseTarget(session, *reference));
+  if (target.own == nullptr) return RunAdviserWatchThread(session, target.adviser_thread_id);
+  Keystore* const keystore = target.keystore;
+  v1::ThreadKeys* const thread = target.own;
+  absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(*thread);
   if (!keys.ok()) return keys.status();
   absl::StatusOr<const v1::KeyDirectory*> directory = session.VerifiedDirectory();
   if (!directory.ok()) return directory.status();
-  absl::StatusOr<MyCase> read = ReadMyCase(session, **keystore, **thread, *keys, **directory);
+  absl::StatusOr<MyCase> read = ReadMyCase(session, *keystore, *thread, *keys, **directory);
   if (!read.ok()) return read.status();
   if (!read->integrity.ok()) return read->integrity;
   ThreadChainState state = std::move(read->state);
@@ -621,7 +626,7 @@ absl::Status RunWatch(Session& session) {
   if (!relay.ok()) return relay.status();
 
   v1::WatchThreadRequest request;
-  request.set_thread_id((*thread)->thread_id());
+  request.set_thread_id(thread->thread_id());
   request.set_after_sequence(state.last_sequence);
   AttachOwnershipProof(request, kMethodWatchThread, keys->signing, session.Now());
   std::unique_ptr<grpc::ClientContext> context = (*relay)->NewStreamContext();
@@ -641,7 +646,7 @@ absl::Status RunWatch(Session& session) {
     *one.mutable_summary() = event.summary();
     *one.add_messages() = event.message();
     OpenedThread opened =
-        OpenThread(one, **directory, (*keystore)->contents(), ProfessionalReaderKeys(*keys), state);
+        OpenThread(one, **directory, keystore->contents(), ProfessionalReaderKeys(*keys), state);
     for (const auto& message : opened.messages) {
       session.Print(MessageJson(session.msg(), message, reader),
                     FormatMessage(session.msg(), message, reader) + "\n");
