@@ -23,6 +23,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/status_macros.h"
 #include "common/version.h"
 #include "crypto/x509.h"
 #include "google/protobuf/text_format.h"
@@ -363,47 +364,71 @@ std::optional<uint64_t> DirectorySize(const std::string& dir) {
   return total;
 }
 
+int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
+// Start in named steps; a step that fails leaves what the earlier ones
+// built to the destructor (nothing is serving until StartGrpcServer).
 absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig config,
                                                                 std::function<int64_t()> clock) {
   std::unique_ptr<RelayServer> relay(new RelayServer());
-  relay->config_ = config;
-  const auto& tls = config.tls();
-  if (auto s = RequireTls13ProcessWide(); !s.ok()) return s;
-  if (absl::Status s = CheckPrivateFile("tls.key_file", tls.key_file()); !s.ok()) return s;
-  auto served_pair = ServedKeyPair::New(tls.cert_file(), tls.key_file());
-  if (!served_pair.ok()) return served_pair.status();
-  relay->served_pair_ = *std::move(served_pair);
-  auto verifier =
-      PeerVerifier::New(tls.client_ca_file(), int64_t{tls.refresh_interval_seconds()} * 1000,
-                        clock ? clock : std::function<int64_t()>([] {
-                          return std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                              .count();
-                        }));
-  if (!verifier.ok()) {
-    return absl::Status(verifier.status().code(),
-                        absl::StrCat("tls.client_ca_file: ", verifier.status().message()));
-  }
-  relay->verifier_ = *std::move(verifier);
-  auto directory_key = LoadPublicKeyFile(config.directory_public_key_file());
+  relay->config_ = std::move(config);
+  const std::function<int64_t()> now = clock ? clock : SystemNowMs;
+  SAMRAD_RETURN_IF_ERROR(relay->LoadTls(now));
+  auto directory_key = LoadPublicKeyFile(relay->config_.directory_public_key_file());
   if (!directory_key.ok()) {
     return absl::Status(
         directory_key.status().code(),
         absl::StrCat("directory_public_key_file: ", directory_key.status().message()));
   }
+  SAMRAD_RETURN_IF_ERROR(relay->BindMetrics());
+  SAMRAD_RETURN_IF_ERROR(relay->OpenStore(clock));
+  SAMRAD_RETURN_IF_ERROR(relay->StartService(*std::move(directory_key), clock));
+  SAMRAD_RETURN_IF_ERROR(relay->StartGrpcServer());
+  SAMRAD_RETURN_IF_ERROR(relay->StartBackground(now));
+  LogInfo("relay_started", {{"listen", relay->config_.listen_address()},
+                            {"port", absl::StrCat(relay->port_)},
+                            {"data_dir", relay->config_.data_dir()},
+                            {"version", SAMRAD_VERSION_STRING}});
+  return relay;
+}
 
-  // The metrics port is taken before anything else starts, so a busy one
-  // fails the start with nothing to undo.
-  relay->metrics_ = std::make_unique<RelayMetrics>();
-  if (!config.metrics_address().empty()) {
-    auto http =
-        MetricsHttpServer::Bind(config.metrics_address(), config.metrics_allow_non_loopback());
-    if (!http.ok()) return http.status();
-    relay->metrics_http_ = *std::move(http);
+absl::Status RelayServer::LoadTls(const std::function<int64_t()>& now) {
+  const auto& tls = config_.tls();
+  if (auto s = RequireTls13ProcessWide(); !s.ok()) return s;
+  if (absl::Status s = CheckPrivateFile("tls.key_file", tls.key_file()); !s.ok()) return s;
+  auto served_pair = ServedKeyPair::New(tls.cert_file(), tls.key_file());
+  if (!served_pair.ok()) return served_pair.status();
+  served_pair_ = *std::move(served_pair);
+  auto verifier =
+      PeerVerifier::New(tls.client_ca_file(), int64_t{tls.refresh_interval_seconds()} * 1000, now);
+  if (!verifier.ok()) {
+    return absl::Status(verifier.status().code(),
+                        absl::StrCat("tls.client_ca_file: ", verifier.status().message()));
   }
+  verifier_ = *std::move(verifier);
+  return absl::OkStatus();
+}
 
+// The metrics port is taken before anything else starts, so a busy one
+// fails the start with nothing to undo.
+absl::Status RelayServer::BindMetrics() {
+  metrics_ = std::make_unique<RelayMetrics>();
+  if (config_.metrics_address().empty()) return absl::OkStatus();
+  auto http =
+      MetricsHttpServer::Bind(config_.metrics_address(), config_.metrics_allow_non_loopback());
+  if (!http.ok()) return http.status();
+  metrics_http_ = *std::move(http);
+  return absl::OkStatus();
+}
+
+absl::Status RelayServer::OpenStore(const std::function<int64_t()>& clock) {
+  const v1::RelayConfig& config = config_;
   // Everything the relay creates (store files, backups) is private to it.
   ::umask(077);
   if (absl::Status s = CheckPrivateFile("kek_file", config.kek_file()); !s.ok()) return s;
@@ -419,21 +444,21 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   store_options.write_buffer_bytes = config.storage().write_buffer_bytes();
   store_options.max_write_buffer_number = config.storage().max_write_buffer_number();
   if (clock) store_options.clock = clock;
-  store_options.on_group_written = [metrics = relay->metrics_.get()](size_t ops, int64_t micros) {
+  store_options.on_group_written = [metrics = metrics_.get()](size_t ops, int64_t micros) {
     metrics->RecordGroupWritten(ops, micros);
   };
   auto simulated_disk = storage::SimulatedDisk::FromEnvironment();
   if (!simulated_disk.ok()) return simulated_disk.status();
-  relay->simulated_disk_ = *std::move(simulated_disk);
-  if (relay->simulated_disk_) {
-    LogWarning("test_hook", {{"what", relay->simulated_disk_->Describe()}});
+  simulated_disk_ = *std::move(simulated_disk);
+  if (simulated_disk_) {
+    LogWarning("test_hook", {{"what", simulated_disk_->Describe()}});
   }
-  auto store = relay->simulated_disk_ ? relay->simulated_disk_->OpenStore(std::move(store_options))
-                                      : storage::Store::Open(std::move(store_options));
+  auto store = simulated_disk_ ? simulated_disk_->OpenStore(std::move(store_options))
+                               : storage::Store::Open(std::move(store_options));
   if (!store.ok()) return StoreOpenError(config.data_dir(), store.status());
-  relay->store_ = *std::move(store);
-  RelayServer* raw = relay.get();
-  relay->write_health_ = std::make_unique<StoreWriteHealth>([raw](bool writable) {
+  store_ = *std::move(store);
+  RelayServer* raw = this;
+  write_health_ = std::make_unique<StoreWriteHealth>([raw](bool writable) {
     if (writable) {
       LogInfo("store_writable");
     } else {
@@ -441,10 +466,15 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
     }
     raw->SetServing(writable);
   });
+  return absl::OkStatus();
+}
 
+absl::Status RelayServer::StartService(std::string directory_public_key,
+                                       const std::function<int64_t()>& clock) {
+  RelayServer* raw = this;
   RelayServiceOptions service_options;
-  service_options.config = config;
-  service_options.directory_public_key = *directory_key;
+  service_options.config = config_;
+  service_options.directory_public_key = std::move(directory_public_key);
   service_options.clock = clock;
   service_options.on_store_write = [raw](const absl::Status& outcome) {
     raw->write_health_->Record(outcome);
@@ -454,15 +484,19 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   };
   // The rate limit and stream caps the service builds share live_limits_,
   // which Reload retunes.
-  relay->live_limits_ = std::make_shared<LiveLimits>(LiveLimitsOf(config.limits()));
+  live_limits_ = std::make_shared<LiveLimits>(LiveLimitsOf(config_.limits()));
   auto service = [&] {
-    LiveLimits::Binding binding(relay->live_limits_);
-    return RelayService::New(std::move(service_options), relay->store_.get(),
-                             relay->verifier_.get());
+    LiveLimits::Binding binding(live_limits_);
+    return RelayService::New(std::move(service_options), store_.get(), verifier_.get());
   }();
   if (!service.ok()) return service.status();
-  relay->service_ = *std::move(service);
+  service_ = *std::move(service);
 
+  return absl::OkStatus();
+}
+
+absl::Status RelayServer::StartGrpcServer() {
+  const v1::RelayConfig& config = config_;
   // The relay's own certificate is watched and reloaded when replaced. The
   // handshake requires a client certificate that chains to the CA
   // (HandshakeVerifier), so nothing of gRPC — Health, reflection, HTTP/2 —
@@ -473,14 +507,13 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   // refreshes from the operator's files every refresh_interval_seconds and
   // on SIGHUP; gRPC re-reads it every second.
   auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-      relay->served_pair_->key_path(), relay->served_pair_->cert_path(), 1);
+      served_pair_->key_path(), served_pair_->cert_path(), 1);
   grpc::experimental::TlsServerCredentialsOptions tls_options(provider);
   tls_options.watch_identity_key_cert_pairs();
   tls_options.set_cert_request_type(
       GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
   tls_options.set_certificate_verifier(
-      grpc::experimental::ExternalCertificateVerifier::Create<HandshakeVerifier>(
-          relay->verifier_.get()));
+      grpc::experimental::ExternalCertificateVerifier::Create<HandshakeVerifier>(verifier_.get()));
   auto credentials = grpc::experimental::TlsServerCredentials(tls_options);
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -499,8 +532,8 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   // A second relay on a port in use must fail, not share it (gRPC's default
   // SO_REUSEPORT would silently split the connections between the two).
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(config.listen_address(), credentials, &relay->port_);
-  builder.RegisterService(relay->service_.get());
+  builder.AddListeningPort(config.listen_address(), credentials, &port_);
+  builder.RegisterService(service_.get());
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.limits().max_grpc_message_bytes()));
   builder.SetMaxSendMessageSize(static_cast<int>(config.limits().max_grpc_message_bytes()));
   const auto& keepalive = config.keepalive();
@@ -517,27 +550,27 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<MalformedRequestInterceptorFactory>());
   // After the one above, so it counts the status that call really sends.
-  interceptors.push_back(relay->metrics_->NewInterceptorFactory());
+  interceptors.push_back(metrics_->NewInterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
-  relay->server_ = builder.BuildAndStart();
-  if (relay->server_ == nullptr || relay->port_ == 0) {
-    relay->service_->Shutdown();
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    service_->Shutdown();
     return absl::UnavailableError(absl::StrCat("cannot listen on listen_address ",
                                                config.listen_address(),
                                                " (in use, or not an address of this host)"));
   }
   {
     // No call has reached the store yet, so it counts as writable.
-    MutexLock lock(relay->health_mu_);
-    relay->health_ = relay->server_->GetHealthCheckService();
-    relay->health_->SetServingStatus(true);
+    MutexLock lock(health_mu_);
+    health_ = server_->GetHealthCheckService();
+    health_->SetServingStatus(true);
   }
-  std::function<int64_t()> now = clock ? clock : [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  };
-  relay->directory_freshness_ = std::make_unique<DirectoryFreshness>(
+  return absl::OkStatus();
+}
+
+absl::Status RelayServer::StartBackground(std::function<int64_t()> now) {
+  RelayServer* raw = this;
+  directory_freshness_ = std::make_unique<DirectoryFreshness>(
       [raw] {
         const RelayStats stats = raw->service_->Stats();
         return ServedDirectory{stats.directory_epoch, stats.directory_not_after_unix_ms};
@@ -548,29 +581,22 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
         if (raw->health_ != nullptr) raw->health_->SetServingStatus(kDirectoryHealthService, fresh);
       },
       /*interval_ms=*/60'000);
-  relay->refresher_ = std::thread([raw] { raw->RefreshTlsLoop(); });
-  if (relay->metrics_http_) {
-    if (absl::Status s = relay->metrics_http_->Serve([raw] { return raw->RenderMetrics(); });
-        !s.ok()) {
+  refresher_ = std::thread([raw] { raw->RefreshTlsLoop(); });
+  if (metrics_http_) {
+    if (absl::Status s = metrics_http_->Serve([raw] { return raw->RenderMetrics(); }); !s.ok()) {
       return s;
     }
-    LogInfo("metrics_started", {{"metrics_address", config.metrics_address()},
-                                {"metrics_port", absl::StrCat(relay->metrics_http_->port())}});
+    LogInfo("metrics_started", {{"metrics_address", config_.metrics_address()},
+                                {"metrics_port", absl::StrCat(metrics_http_->port())}});
   }
-  LogInfo("relay_started", {{"listen", config.listen_address()},
-                            {"port", absl::StrCat(relay->port_)},
-                            {"data_dir", config.data_dir()},
-                            {"version", SAMRAD_VERSION_STRING}});
-  return relay;
+  return absl::OkStatus();
 }
 
 RelayServer::RelayServer() = default;
 
 std::string RelayServer::RenderMetrics() {
   ScrapeValues values;
-  values.now_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
+  values.now_unix_ms = SystemNowMs();
   if (auto size = DirectorySize(config_.data_dir())) {
     values.store_size_known = true;
     values.store_size_bytes = *size;

@@ -92,6 +92,23 @@ class RelayServer {
  private:
   RelayServer();
 
+  // The steps of Start, in this order; each reads config_ and fills the
+  // members it names. `now`: Unix ms (never empty); `clock`: the test clock
+  // or empty for the system clock (the store and the service default it).
+  // TLS: served_pair_, verifier_ (tls.* files, TLS 1.3 only).
+  [[nodiscard]] absl::Status LoadTls(const std::function<int64_t()>& now);
+  // metrics_, and metrics_http_ bound (not yet serving) when configured.
+  [[nodiscard]] absl::Status BindMetrics();
+  // Data and backup directories checked and private, store_, write_health_.
+  [[nodiscard]] absl::Status OpenStore(const std::function<int64_t()>& clock);
+  // live_limits_ and service_ over store_ and verifier_.
+  [[nodiscard]] absl::Status StartService(std::string directory_public_key,
+                                          const std::function<int64_t()>& clock);
+  // server_ listening with mTLS on listen_address (port_), health SERVING.
+  [[nodiscard]] absl::Status StartGrpcServer();
+  // directory_freshness_, the TLS refresher thread, the metrics endpoint.
+  [[nodiscard]] absl::Status StartBackground(std::function<int64_t()> now);
+
   // Refreshes served_pair_ every tls.refresh_interval_seconds until Shutdown.
   void RefreshTlsLoop();
 
