@@ -6,6 +6,7 @@
 #include "absl/types/span.h"
 #include "client/config.h"
 #include "client/file_util.h"
+#include "client/localized_status.h"
 #include "crypto/keys.h"
 #include "crypto/secret_bytes.h"
 #include "crypto/serialize.h"
@@ -31,17 +32,17 @@ std::string ExpectedAuditHash(const v1::AuditEntry& entry) {
 absl::Status CheckAuditEntry(const v1::AuditEntry& entry, uint64_t expected_index,
                              const std::string& prev_hash) {
   if (entry.index() != expected_index) {
-    return absl::DataLossError(absl::StrCat("expected index ", expected_index, ", found ",
-                                            entry.index(), " (an entry is missing)"));
+    return Localized(absl::StatusCode::kDataLoss, Msg::kLzAuditEntryMissing,
+                     {absl::StrCat(expected_index), absl::StrCat(entry.index())});
   }
   if (entry.prev_hash().size() != kAuditHashLen ||
       !crypto::ConstantTimeEquals(Bytes(entry.prev_hash()), Bytes(prev_hash))) {
-    return absl::DataLossError("prev_hash is not the hash of the entry before it");
+    return Localized(absl::StatusCode::kDataLoss, Msg::kLzAuditPrevHashWrong);
   }
   const std::string expected = ExpectedAuditHash(entry);
   if (entry.hash().size() != kAuditHashLen ||
       !crypto::ConstantTimeEquals(Bytes(entry.hash()), Bytes(expected))) {
-    return absl::DataLossError("its hash does not match its contents (altered)");
+    return Localized(absl::StatusCode::kDataLoss, Msg::kLzAuditEntryAltered);
   }
   return absl::OkStatus();
 }
@@ -54,15 +55,12 @@ absl::StatusOr<AuditAnchor> LoadAuditAnchor(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFileToString(path, 4096);
   if (!text.ok()) return text.status();
   std::vector<std::string> parts = absl::StrSplit(*text, absl::ByAnyChar(" \n"), absl::SkipEmpty());
+  const absl::Status damaged =
+      Localized(absl::StatusCode::kDataLoss, Msg::kLzAuditAnchorDamaged, {path});
   AuditAnchor anchor;
-  absl::StatusOr<std::string> hash =
-      parts.size() == 2 ? FromHex(parts[1]) : absl::InvalidArgumentError("two fields");
-  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &anchor.index) || !hash.ok() ||
-      hash->size() != kAuditHashLen) {
-    return absl::DataLossError(absl::StrCat(
-        "the audit anchor ", path,
-        " is damaged; remove it to start a new anchor (only after checking the relay)"));
-  }
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &anchor.index)) return damaged;
+  absl::StatusOr<std::string> hash = FromHex(parts[1]);
+  if (!hash.ok() || hash->size() != kAuditHashLen) return damaged;
   anchor.hash = *std::move(hash);
   return anchor;
 }

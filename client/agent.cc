@@ -87,8 +87,7 @@ absl::StatusOr<sockaddr_un> UnixAddress(const std::string& path) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof(addr.sun_path)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the agent socket path ", path, " is too long for a Unix socket"));
+    return Localized(absl::StatusCode::kInvalidArgument, Msg::kLzAgentSocketPathTooLong, {path});
   }
   std::copy(path.begin(), path.end(), addr.sun_path);
   return addr;
@@ -226,29 +225,24 @@ std::string AgentSocketDir(const std::string& xdg_runtime_dir) {
   return absl::StrCat("/tmp/samrad-", ::getuid());
 }
 
-absl::Status CheckSocketDir(const std::string& dir, bool create, const Messages& messages) {
+absl::Status CheckSocketDir(const std::string& dir, bool create) {
+  const auto failed = [&](Msg what) {
+    return WithExitCode(ErrnoStatus(errno, what, dir, absl::StatusCode::kUnknown),
+                        ExitCode::kConfig);
+  };
   struct stat st;
   if (::lstat(dir.c_str(), &st) != 0) {
-    if (errno != ENOENT) {
-      return WithExitCode(absl::UnknownError(absl::StrCat("cannot inspect ", dir)),
-                          ExitCode::kConfig);
-    }
-    if (!create) return absl::NotFoundError(absl::StrCat("no agent directory ", dir));
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-      return WithExitCode(absl::UnknownError(absl::StrCat("cannot create ", dir)),
-                          ExitCode::kConfig);
-    }
-    if (::lstat(dir.c_str(), &st) != 0) {
-      return WithExitCode(absl::UnknownError(absl::StrCat("cannot inspect ", dir)),
-                          ExitCode::kConfig);
-    }
+    if (errno != ENOENT) return failed(Msg::kLzCannotInspect);
+    if (!create) return Localized(absl::StatusCode::kNotFound, Msg::kLzNoAgentDir, {dir});
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return failed(Msg::kLzCannotCreateDir);
+    if (::lstat(dir.c_str(), &st) != 0) return failed(Msg::kLzCannotInspect);
   }
   if (!S_ISDIR(st.st_mode) || st.st_uid != ::getuid() || (st.st_mode & 077) != 0) {
     // Mode in octal with the file type, e.g. 40755 for a directory.
     char mode[16];
     std::snprintf(mode, sizeof mode, "%o", static_cast<unsigned>(st.st_mode));
-    return WithExitCode(absl::PermissionDeniedError(messages.Format(Msg::kAgentDirUnsafe, dir,
-                                                                    ::getuid(), st.st_uid, mode)),
+    return WithExitCode(Localized(absl::StatusCode::kPermissionDenied, Msg::kAgentDirUnsafe,
+                                  {dir, absl::StrCat(::getuid()), absl::StrCat(st.st_uid), mode}),
                         ExitCode::kConfig);
   }
   return absl::OkStatus();
@@ -277,7 +271,7 @@ absl::StatusOr<crypto::SecretBytes> AskAgent(const std::string& socket_path,
   absl::StatusOr<sockaddr_un> addr = UnixAddress(socket_path);
   if (!addr.ok()) return addr.status();
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::UnavailableError("cannot create a Unix socket");
+  if (fd < 0) return Localized(absl::StatusCode::kUnavailable, Msg::kLzCannotCreateSocket);
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
@@ -308,9 +302,8 @@ absl::StatusOr<crypto::SecretBytes> AskAgent(const std::string& socket_path,
 }
 
 absl::StatusOr<crypto::SecretBytes> AgentKeyMaterial(const std::string& dir,
-                                                     const std::string& keystore_path,
-                                                     const Messages& messages) {
-  if (absl::Status s = CheckSocketDir(dir, false, messages); !s.ok()) return s;
+                                                     const std::string& keystore_path) {
+  if (absl::Status s = CheckSocketDir(dir, false); !s.ok()) return s;
   absl::StatusOr<std::string> socket = AgentSocketPath(dir, keystore_path);
   if (!socket.ok()) return socket.status();
   if (!PathExists(*socket)) return Localized(absl::StatusCode::kNotFound, Msg::kLzNoAgent);
@@ -338,7 +331,7 @@ absl::StatusOr<int> ListenAgentSocket(const std::string& socket_path) {
     ::unlink(socket_path.c_str());  // stale: its agent is gone
   }
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::UnknownError("cannot create a Unix socket");
+  if (fd < 0) return Localized(absl::StatusCode::kUnknown, Msg::kLzCannotCreateSocket);
   const mode_t old_mask = ::umask(0177);
   const int bound = ::bind(fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof(*addr));
   ::umask(old_mask);
@@ -353,7 +346,7 @@ absl::StatusOr<pid_t> StartAgentProcess(const AgentConfig& config, int listen_fd
   int ready[2];
   if (::pipe2(ready, O_CLOEXEC) != 0) {
     ::close(listen_fd);
-    return absl::UnknownError("cannot create a pipe");
+    return Localized(absl::StatusCode::kUnknown, Msg::kLzAgentCannotPipe);
   }
   std::cout.flush();
   std::cerr.flush();
@@ -362,7 +355,7 @@ absl::StatusOr<pid_t> StartAgentProcess(const AgentConfig& config, int listen_fd
     ::close(listen_fd);
     ::close(ready[0]);
     ::close(ready[1]);
-    return absl::UnknownError("cannot fork the agent");
+    return Localized(absl::StatusCode::kUnknown, Msg::kLzAgentCannotFork);
   }
   if (first == 0) {
     ::setsid();

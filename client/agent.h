@@ -67,9 +67,9 @@ std::string AgentSocketDir(const std::string& xdg_runtime_dir);
 // group or other permissions; creates it (mode 0700, parent must exist)
 // when `create` and it is absent. PERMISSION_DENIED (Msg::kAgentDirUnsafe,
 // tagged ExitCode::kConfig) naming what is wrong; NOT_FOUND when absent and
-// not `create`.
-[[nodiscard]] absl::Status CheckSocketDir(const std::string& dir, bool create,
-                                          const Messages& messages);
+// not `create`; UNKNOWN (kConfig) when it cannot be inspected or created.
+// Texts in the user's language (client/localized_status.h).
+[[nodiscard]] absl::Status CheckSocketDir(const std::string& dir, bool create);
 // The socket of the agent for `keystore_path` (made absolute and canonical
 // when the file exists). INVALID_ARGUMENT when it would be too long for a
 // Unix socket address.
@@ -90,9 +90,8 @@ std::string CanonicalKeystorePath(const std::string& keystore_path);
 
 // The key material for `keystore_path` from its agent under `dir`, if one
 // runs (dir checked first); NOT_FOUND (or another error) when none can help.
-[[nodiscard]] absl::StatusOr<crypto::SecretBytes> AgentKeyMaterial(const std::string& dir,
-                                                                   const std::string& keystore_path,
-                                                                   const Messages& messages);
+[[nodiscard]] absl::StatusOr<crypto::SecretBytes> AgentKeyMaterial(
+    const std::string& dir, const std::string& keystore_path);
 
 // --- the agent ---
 struct AgentConfig {

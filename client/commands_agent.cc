@@ -62,7 +62,7 @@ absl::StatusOr<AgentPlace> PlaceFor(Session& session, bool create_dir) {
   AgentPlace place;
   place.dir = session.AgentDir();
   place.keystore = CanonicalKeystorePath((*profile)->keystore_path());
-  if (absl::Status s = CheckSocketDir(place.dir, create_dir, session.msg()); !s.ok()) return s;
+  if (absl::Status s = CheckSocketDir(place.dir, create_dir); !s.ok()) return s;
   absl::StatusOr<std::string> socket = AgentSocketPath(place.dir, place.keystore);
   if (!socket.ok()) return WithExitCode(socket.status(), ExitCode::kConfig);
   place.socket = *socket;

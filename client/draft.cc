@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -37,8 +36,10 @@ std::string RuntimeDraftDir(const std::string& xdg_runtime_dir) {
   return dir;
 }
 
-absl::Status ErrnoError(absl::string_view what, const std::string& path) {
-  return absl::UnknownError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+// A failed file operation on the draft `path` (errno), in the user's
+// language; always UNKNOWN (exit code 1), whatever the cause.
+absl::Status ErrnoError(Msg what, const std::string& path) {
+  return ErrnoStatus(errno, what, path, absl::StatusCode::kUnknown);
 }
 
 // Overwrites the first `size` bytes of the open file with zeros.
@@ -64,14 +65,14 @@ absl::StatusOr<Draft> Draft::Create(const DraftPlace& place) {
     const std::string root = place.tmpdir.empty() ? "/tmp" : place.tmpdir;
     std::string pattern = absl::StrCat(root, "/", kTempDirPrefix, "XXXXXX");
     if (::mkdtemp(pattern.data()) == nullptr) {
-      return ErrnoError("cannot create a private temporary directory in", root);
+      return ErrnoError(Msg::kLzDraftNoTempDir, root);
     }
     dir = private_dir = pattern;
   }
   std::string path = absl::StrCat(dir, "/", kFilePrefix, "XXXXXX", kFileSuffix);
   int fd = ::mkstemps(path.data(), static_cast<int>(kFileSuffix.size()));
   if (fd < 0) {
-    absl::Status status = ErrnoError("cannot create a draft in", dir);
+    absl::Status status = ErrnoError(Msg::kLzDraftCannotCreate, dir);
     if (!private_dir.empty()) ::rmdir(private_dir.c_str());
     return status;
   }
@@ -109,7 +110,7 @@ absl::StatusOr<std::string> Draft::Read() const { return ReadFileToString(path_,
 
 absl::Status Draft::Write(absl::string_view contents) {
   int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return ErrnoError("cannot write the draft", path_);
+  if (fd < 0) return ErrnoError(Msg::kLzDraftCannotWrite, path_);
   struct stat st {};
   bool ok = ::fstat(fd, &st) == 0 && ZeroFill(fd, st.st_size) && ::ftruncate(fd, 0) == 0;
   size_t done = 0;
@@ -122,7 +123,7 @@ absl::Status Draft::Write(absl::string_view contents) {
   }
   ok = ok && ::fsync(fd) == 0;
   ::close(fd);
-  if (!ok) return ErrnoError("cannot write the draft", path_);
+  if (!ok) return ErrnoError(Msg::kLzDraftCannotWrite, path_);
   return absl::OkStatus();
 }
 

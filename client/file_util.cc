@@ -15,42 +15,6 @@
 namespace samrad::client {
 namespace {
 
-// The status for `err` from an operation on `path`, in the user's language:
-// `what` is the sentence ("cannot open $0: $1"). The common causes a person
-// can meet are localized; any other errno keeps strerror's (English) text.
-absl::Status ErrnoStatus(int err, Msg what, const std::string& path) {
-  absl::StatusCode code = absl::StatusCode::kUnknown;
-  std::optional<Msg> cause;
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-      code = absl::StatusCode::kNotFound;
-      cause = Msg::kLzErrNoSuchFile;
-      break;
-    case EACCES:
-    case EPERM:
-      code = absl::StatusCode::kPermissionDenied;
-      cause = Msg::kLzErrPermission;
-      break;
-    case EROFS:
-      code = absl::StatusCode::kPermissionDenied;
-      cause = Msg::kLzErrReadOnly;
-      break;
-    case ENOSPC:
-    case EDQUOT:
-      code = absl::StatusCode::kResourceExhausted;
-      cause = Msg::kLzErrNoSpace;
-      break;
-    case EFBIG:
-      code = absl::StatusCode::kResourceExhausted;
-      break;
-    default:
-      break;
-  }
-  if (cause.has_value()) return LocalizedWrap(code, what, {path}, Localized(code, *cause));
-  return Localized(code, what, {path, std::strerror(err)});
-}
-
 // Closes `fd` when it goes out of scope unless released.
 class FdCloser {
  public:
@@ -92,6 +56,41 @@ absl::Status FsyncDirectory(const std::string& dir) {
 }
 
 }  // namespace
+
+absl::Status ErrnoStatus(int err, Msg what, const std::string& path,
+                         std::optional<absl::StatusCode> code_given) {
+  absl::StatusCode code = absl::StatusCode::kUnknown;
+  std::optional<Msg> cause;
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      code = absl::StatusCode::kNotFound;
+      cause = Msg::kLzErrNoSuchFile;
+      break;
+    case EACCES:
+    case EPERM:
+      code = absl::StatusCode::kPermissionDenied;
+      cause = Msg::kLzErrPermission;
+      break;
+    case EROFS:
+      code = absl::StatusCode::kPermissionDenied;
+      cause = Msg::kLzErrReadOnly;
+      break;
+    case ENOSPC:
+    case EDQUOT:
+      code = absl::StatusCode::kResourceExhausted;
+      cause = Msg::kLzErrNoSpace;
+      break;
+    case EFBIG:
+      code = absl::StatusCode::kResourceExhausted;
+      break;
+    default:
+      break;
+  }
+  if (code_given.has_value()) code = *code_given;
+  if (cause.has_value()) return LocalizedWrap(code, what, {path}, Localized(code, *cause));
+  return Localized(code, what, {path, std::strerror(err)});
+}
 
 void WipeString(std::string& s) {
   volatile char* p = s.data();

@@ -5,11 +5,13 @@
 #ifndef SAMRAD_CLIENT_FILE_UTIL_H_
 #define SAMRAD_CLIENT_FILE_UTIL_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "client/messages.h"
 
 namespace samrad::client {
 
@@ -32,6 +34,16 @@ namespace samrad::client {
 // Creates `path` and missing parents with `mode` (like mkdir -p). OK when it
 // exists already as a directory.
 [[nodiscard]] absl::Status MakeDirectories(const std::string& path, int mode = 0700);
+
+// The status for `err` (an errno value) from an operation on `path`, in the
+// user's language (client/localized_status.h): `what` is the sentence, $0
+// the path and $1 the cause (Msg::kLzCannotOpen, "cannot open $0: $1").
+// "No such file", "permission denied", "read-only" and "no space" are
+// localized; other errno values keep strerror's English text. The code
+// follows `err` (NOT_FOUND, PERMISSION_DENIED, RESOURCE_EXHAUSTED, else
+// UNKNOWN) unless `code` is given.
+[[nodiscard]] absl::Status ErrnoStatus(int err, Msg what, const std::string& path,
+                                       std::optional<absl::StatusCode> code = std::nullopt);
 
 // True when `path` exists (any type).
 bool PathExists(const std::string& path);

@@ -280,7 +280,7 @@ absl::StatusOr<Keystore*> Session::OpenKeystore() {
     const std::string& path = (*profile)->keystore_path();
     // The agent's key when one runs for this keystore; a key that no longer
     // opens the file (passphrase changed) falls back to the passphrase.
-    absl::StatusOr<crypto::SecretBytes> material = AgentKeyMaterial(AgentDir(), path, msg());
+    absl::StatusOr<crypto::SecretBytes> material = AgentKeyMaterial(AgentDir(), path);
     if (material.ok()) {
       absl::StatusOr<std::unique_ptr<Keystore>> keystore =
           Keystore::OpenWithKeyMaterial(path, std::move(*material));

@@ -16,6 +16,7 @@
 #include "client/command_helpers.h"
 #include "client/config.h"
 #include "client/exit_codes.h"
+#include "client/localized_status.h"
 #include "client/team_share.h"
 #include "crypto/directory.h"
 
@@ -193,7 +194,7 @@ absl::Status RunEventCommand(const std::string& command,
   for (std::string& entry : entries) envp.push_back(entry.data());
   envp.push_back(nullptr);
   const pid_t pid = ::fork();
-  if (pid < 0) return absl::InternalError(absl::StrCat("cannot start it: fork failed"));
+  if (pid < 0) return Localized(absl::StatusCode::kInternal, Msg::kLzHookCannotStart);
   if (pid == 0) {
     ::setpgid(0, 0);
     const int in = ::open("/dev/null", O_RDONLY);
@@ -209,21 +210,24 @@ absl::Status RunEventCommand(const std::string& command,
   while (true) {
     const pid_t done = ::waitpid(pid, &status, WNOHANG);
     if (done == pid) break;
-    if (done < 0 && errno != EINTR) return absl::InternalError("cannot wait for it");
+    if (done < 0 && errno != EINTR) {
+      return Localized(absl::StatusCode::kInternal, Msg::kLzHookCannotWait);
+    }
     if (Clock::now() >= deadline) {
       ::kill(-pid, SIGKILL);
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
-      return absl::DeadlineExceededError(
-          absl::StrCat("it ran longer than ", timeout.count() / 1000, " s and was stopped"));
+      return Localized(absl::StatusCode::kDeadlineExceeded, Msg::kLzHookTimedOut,
+                       {absl::StrCat(timeout.count() / 1000)});
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
   if (WIFEXITED(status)) {
-    return absl::UnknownError(absl::StrCat("it exited with ", WEXITSTATUS(status)));
+    return Localized(absl::StatusCode::kUnknown, Msg::kLzHookExited,
+                     {absl::StrCat(WEXITSTATUS(status))});
   }
-  return absl::UnknownError("it was ended by a signal");
+  return Localized(absl::StatusCode::kUnknown, Msg::kLzHookSignal);
 }
 
 absl::Status OnNewDirectoryEpoch(Session& session) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "client/localized_status.h"
 #include "gtest/gtest.h"
 #include "storage/store_internal.h"
 
@@ -61,6 +62,8 @@ TEST(AdminAuditTest, AlteredEntryIsNamed) {
   absl::Status s = CheckAuditEntry(chain[2], 3, chain[1].hash());
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(s.message().find("altered"), std::string::npos) << s;
+  EXPECT_EQ(LocalizedText(s, Messages(Language::kSwedish)),
+            "dess hash stämmer inte med innehållet (posten har ändrats)");
 }
 
 TEST(AdminAuditTest, MissingEntryIsNamed) {
@@ -69,6 +72,9 @@ TEST(AdminAuditTest, MissingEntryIsNamed) {
   EXPECT_EQ(FirstBroken(chain), 4u);
   EXPECT_NE(CheckAuditEntry(chain[3], 4, chain[2].hash()).message().find("missing"),
             std::string::npos);
+  EXPECT_EQ(
+      LocalizedText(CheckAuditEntry(chain[3], 4, chain[2].hash()), Messages(Language::kSwedish)),
+      "post 4 väntades men post 5 kom (en post saknas)");
 }
 
 TEST(AdminAuditTest, RehashedEntryBreaksTheNextLink) {

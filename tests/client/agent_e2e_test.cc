@@ -9,12 +9,10 @@
 // a test started is killed at its end.
 #include <fcntl.h>
 #include <poll.h>
-#include <pty.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -128,60 +126,6 @@ std::string Exchange(const std::string& path, const std::string& bytes, bool hal
   }
   ::close(fd);
   return reply;
-}
-
-// Runs `argv` with a pseudo-terminal as its controlling terminal and answers
-// each passphrase prompt with the next of `answers` once echo is off.
-// Returns the exit code (-1 on timeout) and everything it wrote.
-ProcessResult RunOnTerminal(const std::vector<std::string>& argv,
-                            const std::vector<std::string>& env, const std::string& cwd,
-                            const std::vector<std::string>& answers) {
-  int master = -1;
-  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
-  if (pid == 0) harness::ExecInChild(argv, env, cwd);
-  ProcessResult result;
-  if (pid < 0) return result;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  size_t answered = 0;
-  int status = 0;
-  bool exited = false;
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd p{master, POLLIN, 0};
-    if (::poll(&p, 1, 50) > 0) {
-      char buf[512];
-      const ssize_t n = ::read(master, buf, sizeof(buf));
-      if (n > 0) result.out.append(buf, static_cast<size_t>(n));
-    }
-    size_t prompts = 0;
-    for (size_t at = result.out.find("passphrase: "); at != std::string::npos;
-         at = result.out.find("passphrase: ", at + 1)) {
-      ++prompts;
-    }
-    termios mode{};
-    if (prompts > answered && answered < answers.size() && ::tcgetattr(master, &mode) == 0 &&
-        (mode.c_lflag & ECHO) == 0) {
-      const std::string line = answers[answered++] + "\n";
-      (void)!::write(master, line.data(), line.size());
-    }
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      exited = true;
-      break;
-    }
-  }
-  if (!exited) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-  }
-  pollfd p{master, POLLIN, 0};
-  while (::poll(&p, 1, 100) > 0) {
-    char buf[512];
-    const ssize_t n = ::read(master, buf, sizeof(buf));
-    if (n <= 0) break;
-    result.out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(master);
-  result.exit_code = exited && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
 }
 
 // Unlock once: the adviser's commands run with no passphrase at all while
@@ -346,8 +290,8 @@ TEST_F(AgentE2eTest, TerminalGetsThreeTries) {
   env["SAMRAD_PASSPHRASE_FILE"] = "";  // removed: the prompt is used
   env["XDG_RUNTIME_DIR"] = runtime_;
   const std::vector<std::string> argv = {kSamrad, "keys", "list"};
-  ProcessResult wrong = RunOnTerminal(
-      argv, testing::MakeEnv(env), dir().path(),
+  ProcessResult wrong = harness::RunOnTerminal(
+      argv, testing::MakeEnv(env), dir().path(), "passphrase: ",
       {"wrong one number 1", "wrong one number 2", "wrong one number 3", "never asked"});
   EXPECT_EQ(wrong.exit_code, 6) << wrong.out;
   EXPECT_TRUE(absl::StrContains(wrong.out, "was wrong 3 times")) << wrong.out;
@@ -358,8 +302,9 @@ TEST_F(AgentE2eTest, TerminalGetsThreeTries) {
   }
   EXPECT_EQ(tries, 2u) << wrong.out;
 
-  ProcessResult second = RunOnTerminal(argv, testing::MakeEnv(env), dir().path(),
-                                       {"wrong one", "passphrase of adviser"});
+  ProcessResult second =
+      harness::RunOnTerminal(argv, testing::MakeEnv(env), dir().path(),
+                             "passphrase: ", {"wrong one", "passphrase of adviser"});
   EXPECT_EQ(second.exit_code, 0) << second.out;
 
   // From a file there is no second try.

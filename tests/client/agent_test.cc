@@ -13,8 +13,11 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "client/exit_codes.h"
 #include "client/file_util.h"
 #include "client/keystore.h"
+#include "client/localized_status.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
 
@@ -86,19 +89,30 @@ TEST(AgentProtocolTest, MalformedRequestsAreInvalidNeverCrash) {
 
 TEST(AgentSocketDirTest, CreatesPrivateAndRefusesUnsafe) {
   TempDir dir;
-  const Messages messages(Language::kEnglish);
   const std::string made = dir.File("agents");
-  EXPECT_EQ(CheckSocketDir(made, false, messages).code(), absl::StatusCode::kNotFound);
-  ASSERT_TRUE(CheckSocketDir(made, true, messages).ok());
+  EXPECT_EQ(CheckSocketDir(made, false).code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(CheckSocketDir(made, true).ok());
   struct stat st;
   ASSERT_EQ(::stat(made.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0700u);
   ASSERT_EQ(::chmod(made.c_str(), 0701), 0);
-  EXPECT_EQ(CheckSocketDir(made, false, messages).code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(CheckSocketDir(made, true, messages).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(CheckSocketDir(made, false).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(CheckSocketDir(made, true).code(), absl::StatusCode::kPermissionDenied);
+  // In the user's language, with the exit code of a configuration error.
+  const absl::Status unsafe = CheckSocketDir(made, false);
+  EXPECT_EQ(ExitCodeOf(unsafe), ExitCode::kConfig);
+  EXPECT_TRUE(absl::StrContains(unsafe.message(), "refusing the agent directory")) << unsafe;
+  EXPECT_TRUE(absl::StrContains(LocalizedText(unsafe, Messages(Language::kSwedish)).value_or(""),
+                                "vägrar använda agentkatalogen " + made))
+      << unsafe;
+  const absl::Status no_parent = CheckSocketDir(dir.File("none/agents"), true);
+  EXPECT_EQ(no_parent.code(), absl::StatusCode::kUnknown);
+  EXPECT_EQ(ExitCodeOf(no_parent), ExitCode::kConfig);
+  EXPECT_EQ(
+      LocalizedText(no_parent, Messages(Language::kSwedish)),
+      "kan inte skapa katalogen " + dir.File("none/agents") + ": filen eller katalogen finns inte");
   ASSERT_TRUE(WriteFileAtomically(dir.File("file"), "x").ok());
-  EXPECT_EQ(CheckSocketDir(dir.File("file"), false, messages).code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(CheckSocketDir(dir.File("file"), false).code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(AgentSocketDir("/run/user/7"), "/run/user/7/samrad");
   EXPECT_EQ(AgentSocketDir(""), "/tmp/samrad-" + std::to_string(::getuid()));
   // One socket per keystore.
@@ -147,12 +161,11 @@ TEST(KeystoreKeyTest, SaveKeepsTheKeyAndChangePassphraseReplacesIt) {
 // status, ignores garbage, ends on lock and unlinks its socket.
 TEST(AgentServeTest, ServesItsKeystoreAndEndsOnLock) {
   TempDir dir;
-  const Messages messages(Language::kEnglish);
   const std::string path = dir.File("keystore");
   auto ks = Keystore::Create(path, Pass("agent passphrase"), kFast);
   ASSERT_TRUE(ks.ok());
   const std::string agents = dir.File("agents");
-  ASSERT_TRUE(CheckSocketDir(agents, true, messages).ok());
+  ASSERT_TRUE(CheckSocketDir(agents, true).ok());
   const std::string keystore = CanonicalKeystorePath(path);
   auto socket = AgentSocketPath(agents, keystore);
   ASSERT_TRUE(socket.ok());
@@ -164,7 +177,7 @@ TEST(AgentServeTest, ServesItsKeystoreAndEndsOnLock) {
       AgentConfig{.socket_path = *socket, .keystore_path = keystore, .idle = absl::Seconds(60)},
       *fd, (*ks)->sealing_key().Clone());
 
-  auto material = AgentKeyMaterial(agents, path, messages);
+  auto material = AgentKeyMaterial(agents, path);
   ASSERT_TRUE(material.ok()) << material.status();
   EXPECT_TRUE(material->ConstantTimeEquals((*ks)->sealing_key().material));
   EXPECT_EQ(AskAgent(*socket, {AgentOp::kGetKey, "/some/other/keystore"}).status().code(),
@@ -175,7 +188,7 @@ TEST(AgentServeTest, ServesItsKeystoreAndEndsOnLock) {
   ASSERT_TRUE(AskAgent(*socket, {AgentOp::kLock, keystore}).ok());
   agent.join();
   EXPECT_FALSE(PathExists(*socket));
-  EXPECT_EQ(AgentKeyMaterial(agents, path, messages).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(AgentKeyMaterial(agents, path).status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

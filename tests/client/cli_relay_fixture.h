@@ -324,6 +324,44 @@ class CliRelayTest : public ::testing::Test {
   pid_t proxy_pid_ = -1;
 };
 
+// A `samrad watch` running in the background as one person (CliEnvFor, with
+// `extra_env` added), its output in <who>-watch.out and .err.
+class BackgroundWatch {
+ public:
+  BackgroundWatch(const TempDir& dir, const std::string& who, const std::vector<std::string>& args,
+                  const std::map<std::string, std::string>& extra_env = {})
+      : out_(dir.File(who + "-watch.out")), err_(dir.File(who + "-watch.err")) {
+    std::vector<std::string> argv = {std::string(SAMRAD_BINARY_DIR) + "/client/samrad", "watch"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::map<std::string, std::string> env = CliEnvFor(dir, who);
+    for (const auto& [k, v] : extra_env) env[k] = v;
+    pid_ = Spawn(argv, MakeEnv(env), "", out_, err_, dir.path());
+  }
+  ~BackgroundWatch() {
+    if (pid_ > 0) Stop();
+  }
+  // Stops it (SIGTERM) and returns its exit status.
+  int Stop() {
+    ::kill(pid_, SIGTERM);
+    const int status = WaitFor(pid_, std::chrono::seconds(20));
+    pid_ = -1;
+    return status;
+  }
+  // Waits (bounded) for it to exit by itself; its exit code or -1.
+  int Wait(std::chrono::seconds limit) {
+    const int status = WaitFor(pid_, limit);
+    pid_ = -1;
+    return status;
+  }
+  std::string Out() const { return ReadFileToString(out_).value_or(""); }
+  std::string Err() const { return ReadFileToString(err_).value_or(""); }
+
+ private:
+  std::string out_;
+  std::string err_;
+  pid_t pid_ = -1;
+};
+
 }  // namespace samrad::client::testing
 
 #endif  // SAMRAD_TESTS_CLIENT_CLI_RELAY_FIXTURE_H_

@@ -6,6 +6,8 @@
 // its clock moved past the month's end by the time-shift shim) as a table,
 // as CSV and as SVG. No English value name or heading may reach the
 // Swedish user.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -25,6 +27,8 @@
 #include "client/file_util.h"
 #include "client/messages.h"
 #include "common/reasons.h"
+#include "tests/testing/files.h"
+#include "tests/testing/process.h"
 
 namespace samrad::client::testing {
 namespace {
@@ -463,6 +467,88 @@ TEST_F(SwedishE2eTest, SetupDirectoryAndConnectionErrorsAreSwedish) {
   expect_swedish("a bundle that is not JSON",
                  Sv("admin", {"admin", "directory", "add-adviser", "rc-kronoberg", bundle}),
                  "filen " + bundle + ": rådgivarens publika fil är inte giltig JSON");
+}
+
+// The texts of the last converted files under a Swedish locale (issue 19
+// item 7): a draft that cannot be created (samrad on a terminal, so the
+// editor path, with no usable XDG_RUNTIME_DIR and a TMPDIR that is not
+// there), a `watch --exec` command that fails, an agent socket directory
+// others may enter and one that cannot be created, and a damaged audit
+// anchor. Each says what is wrong in Swedish; no English phrase of the
+// client's messages (from kLzNoKeystore on), nor the agent directory's or
+// the watch's English sentence, reaches the user.
+TEST_F(SwedishE2eTest, DraftWatchAgentAndAuditErrorsAreSwedish) {
+  ASSERT_NO_FATAL_FAILURE(StartDeployment({}));
+  std::vector<std::string> english = EnglishLocalizedPhrases();
+  english.push_back("refusing the agent directory");
+  english.push_back("the watch goes on");
+  english.push_back("cannot ");
+  auto expect_swedish = [&](const std::string& what, int exit_code, const std::string& text,
+                            const std::string& swedish) {
+    EXPECT_NE(exit_code, 0) << what << " succeeded:\n" << text;
+    EXPECT_TRUE(absl::StrContains(text, swedish)) << what << ":\n" << text;
+    for (const std::string& phrase : english) {
+      EXPECT_FALSE(absl::StrContains(text, phrase))
+          << what << " shows the English \"" << phrase << "\":\n"
+          << text;
+    }
+  };
+  const std::map<std::string, std::string> swedish_env = {{"LANG", "sv_SE.UTF-8"}, {"TZ", ""}};
+
+  // A draft: on a terminal the text is written in the editor, in a draft
+  // under TMPDIR when XDG_RUNTIME_DIR is not set.
+  std::map<std::string, std::string> env = CliEnvFor(dir(), "pro");
+  for (const auto& [k, v] : swedish_env) env[k] = v;
+  env["XDG_RUNTIME_DIR"] = "";
+  env["TMPDIR"] = dir().File("no-tmp");
+  env["EDITOR"] = "true";
+  const ProcessResult draft =
+      harness::RunOnTerminal({kSamrad, "ask", "--county", "07", "--category", "barnäktenskap",
+                              "--urgency", "hög", "--org", "skola", "--age", "barn"},
+                             MakeEnv(env), dir().path(), "", {});
+  EXPECT_EQ(draft.exit_code, 1) << draft.out;
+  expect_swedish("a draft that cannot be created", draft.exit_code, draft.out,
+                 "samrad: kan inte skapa en privat tillfällig katalog i " + dir().File("no-tmp") +
+                     ": filen eller katalogen finns inte");
+
+  // A watch whose --exec command fails: said in Swedish, the watch goes on.
+  {
+    BackgroundWatch watch(dir(), "adviser", {"--exec", "exit 3"}, swedish_env);
+    const std::string err_file = dir().File("adviser-watch.err");
+    ASSERT_TRUE(harness::WaitForText(err_file, "Bevakar", 90000)) << watch.Err();
+    ProcessResult asked = AskSv("barnäktenskap", "Eleven berättar om ett planerat giftermål.\n");
+    ASSERT_EQ(asked.exit_code, 0) << asked.err;
+    const std::string ref = Reference(asked.out);
+    ASSERT_TRUE(harness::WaitForText(err_file, "slutkod 3", 90000)) << watch.Err();
+    expect_swedish("a failing --exec", 1, watch.Err(),
+                   "samrad: --exec för ärende " + ref +
+                       ": kommandot avslutades med slutkod 3 (bevakningen fortsätter)");
+  }
+
+  // The agent's socket directory: open to others, then not creatable.
+  const std::string runtime = dir().File("run");
+  ASSERT_EQ(::mkdir(runtime.c_str(), 0700), 0);
+  ASSERT_EQ(::mkdir((runtime + "/samrad").c_str(), 0755), 0);
+  ASSERT_EQ(::chmod((runtime + "/samrad").c_str(), 0755), 0);
+  const ProcessResult open_dir = Sv("adviser", {"unlock"}, "", {{"XDG_RUNTIME_DIR", runtime}});
+  EXPECT_EQ(open_dir.exit_code, 10) << open_dir.err;
+  expect_swedish("an agent directory others may enter", open_dir.exit_code, open_dir.err,
+                 "samrad: vägrar använda agentkatalogen " + runtime + "/samrad");
+  EXPECT_TRUE(absl::StrContains(open_dir.err, "rättigheterna 40755")) << open_dir.err;
+  const std::string missing = dir().File("no-run");
+  const ProcessResult no_dir = Sv("adviser", {"unlock"}, "", {{"XDG_RUNTIME_DIR", missing}});
+  EXPECT_EQ(no_dir.exit_code, 10) << no_dir.err;
+  expect_swedish(
+      "an agent directory that cannot be created", no_dir.exit_code, no_dir.err,
+      "samrad: kan inte skapa katalogen " + missing + "/samrad: filen eller katalogen finns inte");
+
+  // A damaged audit anchor (beside the admin's keystore).
+  const std::string anchor = dir().File("admin.keystore") + ".audit-anchor";
+  ASSERT_TRUE(WriteFileAtomically(anchor, "not an anchor\n", 0600).ok());
+  const ProcessResult audit = Sv("admin", {"admin", "audit", "--verify"});
+  EXPECT_EQ(audit.exit_code, 10) << audit.err;
+  expect_swedish("a damaged audit anchor", audit.exit_code, audit.err,
+                 "samrad: granskningsankaret " + anchor + " är skadat");
 }
 
 }  // namespace

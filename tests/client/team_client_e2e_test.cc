@@ -24,6 +24,7 @@
 namespace samrad::client {
 namespace {
 
+using testing::BackgroundWatch;
 using testing::CliEnvFor;
 using testing::CliRelayTest;
 using testing::MakeEnv;
@@ -33,41 +34,6 @@ using testing::WaitFor;
 
 const std::string kQuestion =
     "En elev berättar att hon inte får träffa sina vänner efter skolan. Hur går vi vidare?\n";
-
-// A `samrad watch` running in the background as one person.
-class BackgroundWatch {
- public:
-  BackgroundWatch(const testing::TempDir& dir, const std::string& who,
-                  const std::vector<std::string>& args)
-      : out_(dir.File(who + "-watch.out")), err_(dir.File(who + "-watch.err")) {
-    std::vector<std::string> argv = {std::string(SAMRAD_BINARY_DIR) + "/client/samrad", "watch"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    pid_ = Spawn(argv, MakeEnv(CliEnvFor(dir, who)), "", out_, err_, dir.path());
-  }
-  ~BackgroundWatch() {
-    if (pid_ > 0) Stop();
-  }
-  // Stops it (SIGTERM) and returns its exit status.
-  int Stop() {
-    ::kill(pid_, SIGTERM);
-    const int status = WaitFor(pid_, std::chrono::seconds(20));
-    pid_ = -1;
-    return status;
-  }
-  // Waits (bounded) for it to exit by itself; its exit code or -1.
-  int Wait(std::chrono::seconds limit) {
-    const int status = WaitFor(pid_, limit);
-    pid_ = -1;
-    return status;
-  }
-  std::string Out() const { return ReadFileToString(out_).value_or(""); }
-  std::string Err() const { return ReadFileToString(err_).value_or(""); }
-
- private:
-  std::string out_;
-  std::string err_;
-  pid_t pid_ = -1;
-};
 
 // Waits up to `limit` until `read()` contains `text`.
 template <typename Read>
@@ -154,8 +120,8 @@ TEST_F(CliRelayTest, WatchEndsForGoodWhenItsCertificateIsRevoked) {
   BackgroundWatch watch(dir(), "adviser2", {});
   ASSERT_TRUE(WaitForText([&] { return watch.Err(); }, "Watching")) << watch.Err();
   ProcessResult revoke =
-      Samrad("admin", {"admin", "revoke", "--yes", "--cert", pki() + "/adviser-rc-kronoberg-a-2.crt",
-                       "--reason", "left the unit"});
+      Samrad("admin", {"admin", "revoke", "--yes", "--cert",
+                       pki() + "/adviser-rc-kronoberg-a-2.crt", "--reason", "left the unit"});
   ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
   EXPECT_EQ(watch.Wait(std::chrono::seconds(60)), 4) << watch.Err();
   EXPECT_TRUE(absl::StrContains(watch.Err(), "revoked")) << watch.Err();

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/file_util.h"
+#include "client/localized_status.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
 
@@ -134,9 +135,12 @@ TEST(WatchLoopTest, ExecGetsTheEventOnlyInItsEnvironment) {
   const absl::Status failed = RunEventCommand("exit 3", {}, std::chrono::seconds(10));
   EXPECT_FALSE(failed.ok());
   EXPECT_NE(failed.message().find("exited with 3"), std::string::npos) << failed;
+  const Messages sv(Language::kSwedish);
+  EXPECT_EQ(LocalizedText(failed, sv), "kommandot avslutades med slutkod 3") << failed;
   const auto start = std::chrono::steady_clock::now();
   const absl::Status slow = RunEventCommand("sleep 30", {}, std::chrono::milliseconds(300));
   EXPECT_EQ(slow.code(), absl::StatusCode::kDeadlineExceeded) << slow;
+  EXPECT_EQ(LocalizedText(slow, sv), "kommandot körde längre än 0 s och stoppades") << slow;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 

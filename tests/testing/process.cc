@@ -1,8 +1,11 @@
 #include "tests/testing/process.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -97,6 +100,58 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
   result.exit_code = WaitFor(pid, limit);
   result.out = ReadFile(base + ".out");
   result.err = ReadFile(base + ".err");
+  return result;
+}
+
+ProcessResult RunOnTerminal(const std::vector<std::string>& argv,
+                            const std::vector<std::string>& env, const std::string& cwd,
+                            const std::string& prompt, const std::vector<std::string>& answers,
+                            std::chrono::milliseconds limit) {
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid == 0) ExecInChild(argv, env, cwd);
+  ProcessResult result;
+  if (pid < 0) return result;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  size_t answered = 0;
+  int status = 0;
+  bool exited = false;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{master, POLLIN, 0};
+    if (::poll(&p, 1, 50) > 0) {
+      char buf[512];
+      const ssize_t n = ::read(master, buf, sizeof(buf));
+      if (n > 0) result.out.append(buf, static_cast<size_t>(n));
+    }
+    size_t prompts = 0;
+    for (size_t at = result.out.find(prompt); !prompt.empty() && at != std::string::npos;
+         at = result.out.find(prompt, at + 1)) {
+      ++prompts;
+    }
+    termios mode{};
+    if (prompts > answered && answered < answers.size() && ::tcgetattr(master, &mode) == 0 &&
+        (mode.c_lflag & ECHO) == 0) {
+      const std::string line = answers[answered++] + "\n";
+      (void)!::write(master, line.data(), line.size());
+    }
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+  }
+  if (!exited) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  pollfd p{master, POLLIN, 0};
+  while (::poll(&p, 1, 100) > 0) {
+    char buf[512];
+    const ssize_t n = ::read(master, buf, sizeof(buf));
+    if (n <= 0) break;
+    result.out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(master);
+  result.exit_code = exited && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
 }
 

@@ -47,6 +47,16 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
                          const std::string& work, const std::string& stdin_text = "",
                          std::chrono::milliseconds limit = std::chrono::seconds(60));
 
+// Runs argv[0] (at most `limit`) with a new pseudo-terminal as its stdin,
+// stdout, stderr and controlling terminal, in `cwd`. Each time the output
+// shows `prompt` once more and the terminal's echo is off (a secret is
+// asked), the next of `answers` is typed with a newline. The exit code (-1
+// after the limit or a signal) and everything written, in `out`.
+ProcessResult RunOnTerminal(const std::vector<std::string>& argv,
+                            const std::vector<std::string>& env, const std::string& cwd,
+                            const std::string& prompt, const std::vector<std::string>& answers,
+                            std::chrono::milliseconds limit = std::chrono::seconds(60));
+
 }  // namespace samrad::harness
 
 #endif  // SAMRAD_TESTS_TESTING_PROCESS_H_
