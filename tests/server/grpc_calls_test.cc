@@ -30,6 +30,9 @@ class UnboundReactor final : public grpc::ServerUnaryReactor {
 class GrpcCallsTest : public RelayLogicTest {
  protected:
   void SetUp() override {
+    // The certificates first: the fixture's clock (now_) is read in its SetUp,
+    // and a certificate issued after it would not be valid yet.
+    SharedPki();
     RelayLogicTest::SetUp();
     events_ = std::make_unique<ThreadEvents>(v1::LimitsConfig());
     worker_ = std::make_unique<MaintenanceWorker>(0, [] {});
