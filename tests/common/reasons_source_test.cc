@@ -37,25 +37,33 @@ int Count(const std::string& text, const std::string& pattern) {
 // The relay's logic lives in the modules under the gRPC layer
 // (relay_service.cc); the rules hold for each of them.
 const std::vector<std::string> kConverted = {
-    "server/relay_service.cc",   "server/admission.cc",   "server/consultations.cc",
-    "server/directory_state.cc", "server/maintenance.cc", "server/authz.cc",
-    "server/validation.cc",      "server/limits.cc",      "storage/store.cc"};
+    "server/relay_service.cc", "server/relay_service_admin.cc", "server/grpc_calls.cc",
+    "server/thread_events.cc", "server/thread_watch.cc",        "server/admission.cc",
+    "server/consultations.cc", "server/directory_state.cc",     "server/maintenance.cc",
+    "server/authz.cc",         "server/validation.cc",          "server/limits.cc",
+    "storage/store.cc"};
 
 TEST(ReasonsSourceTest, TheRelayFailsOnlyThroughTheCatalogue) {
-  const std::string service = WithoutComments(Source("server/relay_service.cc"));
-  ASSERT_GT(service.size(), 10000u);
-  EXPECT_EQ(Count(service, R"(Fail\(\s*reactor,\s*absl::\w+Error\()"), 0)
-      << "a handler fails with a hand-written refusal; use reasons::Error";
-  // The thin gRPC layer writes no refusal of its own: a handler returns what
-  // the logic modules decided (their refusals are checked below). The
-  // factory's start-up error (RelayService::New) is not a refusal.
-  const std::string handlers = service.substr(0, service.find("RelayService::New("));
-  EXPECT_EQ(
-      Count(
-          handlers,
-          R"(return\s+absl::(InvalidArgument|FailedPrecondition|NotFound|PermissionDenied|AlreadyExists|Unauthenticated|ResourceExhausted|Aborted)Error\()"),
-      0)
-      << "a handler returns a hand-written refusal; use reasons::Error in the logic module";
+  // The handlers (relay_service*.cc) and the call helpers (grpc_calls.cc).
+  for (const char* path :
+       {"server/relay_service.cc", "server/relay_service_admin.cc", "server/grpc_calls.cc"}) {
+    const std::string service = WithoutComments(Source(path));
+    ASSERT_GT(service.size(), 2000u) << path;
+    EXPECT_EQ(Count(service, R"(Finish\(\s*ToGrpcStatus\(\s*absl::\w+Error\()"), 0)
+        << path << ": a call fails with a hand-written refusal; use reasons::Error";
+    // The thin gRPC layer writes no refusal of its own: a handler returns what
+    // the logic modules decided (their refusals are checked below). The
+    // factory's start-up error (RelayService::New) is not a refusal.
+    const std::string handlers = service.substr(0, service.find("RelayService::New("));
+    EXPECT_EQ(
+        Count(
+            handlers,
+            R"(return\s+absl::(InvalidArgument|FailedPrecondition|NotFound|PermissionDenied|AlreadyExists|Unauthenticated|ResourceExhausted|Aborted)Error\()"),
+        0)
+        << path
+        << ": a handler returns a hand-written refusal; use reasons::Error in the logic "
+           "module";
+  }
   for (const char* path : {"server/authz.cc", "server/limits.cc"}) {
     const std::string text = WithoutComments(Source(path));
     ASSERT_FALSE(text.empty()) << path;
