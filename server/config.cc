@@ -6,11 +6,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "server/log.h"
@@ -121,7 +124,19 @@ absl::StatusOr<v1::RelayConfig> ParseRelayConfigFile(const std::string& path) {
   return ParseRelayConfigText(*text, path);
 }
 
-absl::Status FinalizeConfig(v1::RelayConfig& c) {
+namespace {
+
+// Sets a field left at 0 (unset) to `fallback`, then requires it in
+// [lo, hi]: INVALID_ARGUMENT naming `field` otherwise.
+template <typename Message, typename Value>
+absl::Status DefaultedInRange(absl::string_view field, Message& message,
+                              Value (Message::*get)() const, void (Message::*set)(Value),
+                              std::type_identity_t<Value> fallback, uint64_t lo, uint64_t hi) {
+  if ((message.*get)() == 0) (message.*set)(fallback);
+  return CheckRange(field, static_cast<uint64_t>((message.*get)()), lo, hi);
+}
+
+absl::Status FinalizeEndpointsAndKeys(v1::RelayConfig& c) {
   if (c.listen_address().empty()) c.set_listen_address("127.0.0.1:7443");
   if (c.listen_address().find(':') == std::string::npos) {
     return absl::InvalidArgumentError(
@@ -133,11 +148,9 @@ absl::Status FinalizeConfig(v1::RelayConfig& c) {
   if (tls.client_ca_file().empty()) {
     return absl::InvalidArgumentError("tls.client_ca_file is required");
   }
-  if (tls.refresh_interval_seconds() == 0) tls.set_refresh_interval_seconds(60);
-  if (auto s = CheckRange("tls.refresh_interval_seconds", tls.refresh_interval_seconds(), 1, 86400);
-      !s.ok()) {
-    return s;
-  }
+  SAMRAD_RETURN_IF_ERROR(DefaultedInRange(
+      "tls.refresh_interval_seconds", tls, &v1::TlsConfig::refresh_interval_seconds,
+      &v1::TlsConfig::set_refresh_interval_seconds, 60, 1, 86400));
   if (c.data_dir().empty()) return absl::InvalidArgumentError("data_dir is required");
   if (int{!c.kek_file().empty()} + int{!c.kek_env().empty()} + int{!c.kek_credential().empty()} !=
       1) {
@@ -161,149 +174,114 @@ absl::Status FinalizeConfig(v1::RelayConfig& c) {
     auto endpoint = ParseMetricsAddress(c.metrics_address(), c.metrics_allow_non_loopback());
     if (!endpoint.ok()) return endpoint.status();
   }
+  return absl::OkStatus();
+}
 
-  auto& limits = *c.mutable_limits();
-  if (limits.max_envelope_bytes() == 0) limits.set_max_envelope_bytes(256 * 1024);
-  if (auto s = CheckRange("limits.max_envelope_bytes", limits.max_envelope_bytes(), 1024,
-                          2 * 1024 * 1024);
-      !s.ok()) {
-    return s;
-  }
+absl::Status FinalizeLimits(v1::LimitsConfig& limits) {
+  using L = v1::LimitsConfig;
+  SAMRAD_RETURN_IF_ERROR(DefaultedInRange("limits.max_envelope_bytes", limits,
+                                          &L::max_envelope_bytes, &L::set_max_envelope_bytes,
+                                          256 * 1024, 1024, 2 * 1024 * 1024));
   if (limits.rate_per_second() == 0) limits.set_rate_per_second(20);
   if (!(limits.rate_per_second() > 0 && limits.rate_per_second() <= 1e6)) {
     return absl::InvalidArgumentError(absl::StrCat("limits.rate_per_second is ",
                                                    limits.rate_per_second(),
                                                    "; it must be above 0 and at most 1000000"));
   }
-  if (limits.rate_burst() == 0) limits.set_rate_burst(60);
-  if (auto s = CheckRange("limits.rate_burst", limits.rate_burst(), 1, 1000000); !s.ok()) return s;
-  if (limits.max_concurrent_streams() == 0) limits.set_max_concurrent_streams(256);
-  if (auto s =
-          CheckRange("limits.max_concurrent_streams", limits.max_concurrent_streams(), 1, 100000);
-      !s.ok()) {
-    return s;
-  }
-  if (limits.max_streams_per_identity() == 0) limits.set_max_streams_per_identity(8);
-  if (auto s = CheckRange("limits.max_streams_per_identity", limits.max_streams_per_identity(), 1,
-                          limits.max_concurrent_streams());
-      !s.ok()) {
-    return s;
-  }
-  if (limits.proof_window_seconds() == 0) limits.set_proof_window_seconds(120);
-  if (auto s = CheckRange("limits.proof_window_seconds", limits.proof_window_seconds(), 5, 3600);
-      !s.ok()) {
-    return s;
-  }
-  if (limits.max_grpc_message_bytes() == 0) {
-    limits.set_max_grpc_message_bytes(std::min<uint64_t>(
-        64u << 20, std::max<uint64_t>(4u << 20, uint64_t{limits.max_envelope_bytes()} * 64)));
-  }
-  if (auto s = CheckRange("limits.max_grpc_message_bytes", limits.max_grpc_message_bytes(),
-                          limits.max_envelope_bytes() + 4096, 64u << 20);
-      !s.ok()) {
-    return s;
-  }
-  if (limits.grpc_memory_quota_bytes() == 0) limits.set_grpc_memory_quota_bytes(512ull << 20);
-  if (auto s = CheckRange("limits.grpc_memory_quota_bytes", limits.grpc_memory_quota_bytes(),
-                          64ull << 20, 16ull << 30);
-      !s.ok()) {
-    return s;
-  }
-  if (limits.max_messages_per_read() == 0) limits.set_max_messages_per_read(500);
-  if (auto s = CheckRange("limits.max_messages_per_read", limits.max_messages_per_read(), 1, 10000);
-      !s.ok()) {
-    return s;
-  }
-  if (limits.max_read_bytes() == 0) {
-    limits.set_max_read_bytes(std::min<uint32_t>(4u << 20, limits.max_grpc_message_bytes() / 2));
-  }
-  if (auto s = CheckRange("limits.max_read_bytes", limits.max_read_bytes(),
-                          limits.max_envelope_bytes(), limits.max_grpc_message_bytes() / 2);
-      !s.ok()) {
-    return s;
-  }
-  if (limits.stream_memory_bytes() == 0) limits.set_stream_memory_bytes(256ull << 20);
-  if (auto s = CheckRange("limits.stream_memory_bytes", limits.stream_memory_bytes(), 16ull << 20,
-                          16ull << 30);
-      !s.ok()) {
-    return s;
-  }
+  SAMRAD_RETURN_IF_ERROR(DefaultedInRange("limits.rate_burst", limits, &L::rate_burst,
+                                          &L::set_rate_burst, 60, 1, 1000000));
+  SAMRAD_RETURN_IF_ERROR(DefaultedInRange("limits.max_concurrent_streams", limits,
+                                          &L::max_concurrent_streams,
+                                          &L::set_max_concurrent_streams, 256, 1, 100000));
+  SAMRAD_RETURN_IF_ERROR(
+      DefaultedInRange("limits.max_streams_per_identity", limits, &L::max_streams_per_identity,
+                       &L::set_max_streams_per_identity, 8, 1, limits.max_concurrent_streams()));
+  SAMRAD_RETURN_IF_ERROR(DefaultedInRange("limits.proof_window_seconds", limits,
+                                          &L::proof_window_seconds, &L::set_proof_window_seconds,
+                                          120, 5, 3600));
+  SAMRAD_RETURN_IF_ERROR(DefaultedInRange(
+      "limits.max_grpc_message_bytes", limits, &L::max_grpc_message_bytes,
+      &L::set_max_grpc_message_bytes,
+      std::min<uint64_t>(64u << 20,
+                         std::max<uint64_t>(4u << 20, uint64_t{limits.max_envelope_bytes()} * 64)),
+      limits.max_envelope_bytes() + 4096, 64u << 20));
+  SAMRAD_RETURN_IF_ERROR(
+      DefaultedInRange("limits.grpc_memory_quota_bytes", limits, &L::grpc_memory_quota_bytes,
+                       &L::set_grpc_memory_quota_bytes, 512ull << 20, 64ull << 20, 16ull << 30));
+  SAMRAD_RETURN_IF_ERROR(DefaultedInRange("limits.max_messages_per_read", limits,
+                                          &L::max_messages_per_read, &L::set_max_messages_per_read,
+                                          500, 1, 10000));
+  SAMRAD_RETURN_IF_ERROR(
+      DefaultedInRange("limits.max_read_bytes", limits, &L::max_read_bytes, &L::set_max_read_bytes,
+                       std::min<uint32_t>(4u << 20, limits.max_grpc_message_bytes() / 2),
+                       limits.max_envelope_bytes(), limits.max_grpc_message_bytes() / 2));
+  SAMRAD_RETURN_IF_ERROR(DefaultedInRange("limits.stream_memory_bytes", limits,
+                                          &L::stream_memory_bytes, &L::set_stream_memory_bytes,
+                                          256ull << 20, 16ull << 20, 16ull << 30));
   if (!limits.has_adviser_stream_reserve_percent()) limits.set_adviser_stream_reserve_percent(50);
-  if (auto s = CheckRange("limits.adviser_stream_reserve_percent",
-                          limits.adviser_stream_reserve_percent(), 0, 90);
-      !s.ok()) {
-    return s;
-  }
-  if (limits.max_stream_queue_bytes() == 0) limits.set_max_stream_queue_bytes(8u << 20);
-  if (auto s = CheckRange("limits.max_stream_queue_bytes", limits.max_stream_queue_bytes(),
-                          limits.max_envelope_bytes(), limits.stream_memory_bytes());
-      !s.ok()) {
-    return s;
-  }
+  SAMRAD_RETURN_IF_ERROR(CheckRange("limits.adviser_stream_reserve_percent",
+                                    limits.adviser_stream_reserve_percent(), 0, 90));
+  return DefaultedInRange("limits.max_stream_queue_bytes", limits, &L::max_stream_queue_bytes,
+                          &L::set_max_stream_queue_bytes, 8u << 20, limits.max_envelope_bytes(),
+                          limits.stream_memory_bytes());
+}
 
-  auto& keepalive = *c.mutable_keepalive();
-  if (keepalive.time_seconds() == 0) keepalive.set_time_seconds(30);
-  if (keepalive.timeout_seconds() == 0) keepalive.set_timeout_seconds(10);
-  if (keepalive.min_client_ping_interval_seconds() == 0) {
-    keepalive.set_min_client_ping_interval_seconds(10);
-  }
-  if (auto s = CheckRange("keepalive.time_seconds", keepalive.time_seconds(), 1, 86400); !s.ok()) {
-    return s;
-  }
-  if (auto s = CheckRange("keepalive.timeout_seconds", keepalive.timeout_seconds(), 1, 3600);
-      !s.ok()) {
-    return s;
-  }
-  if (auto s = CheckRange("keepalive.min_client_ping_interval_seconds",
-                          keepalive.min_client_ping_interval_seconds(), 1, 86400);
-      !s.ok()) {
-    return s;
-  }
+absl::Status FinalizeKeepalive(v1::KeepaliveConfig& keepalive) {
+  using K = v1::KeepaliveConfig;
+  SAMRAD_RETURN_IF_ERROR(DefaultedInRange("keepalive.time_seconds", keepalive, &K::time_seconds,
+                                          &K::set_time_seconds, 30, 1, 86400));
+  SAMRAD_RETURN_IF_ERROR(DefaultedInRange("keepalive.timeout_seconds", keepalive,
+                                          &K::timeout_seconds, &K::set_timeout_seconds, 10, 1,
+                                          3600));
+  return DefaultedInRange("keepalive.min_client_ping_interval_seconds", keepalive,
+                          &K::min_client_ping_interval_seconds,
+                          &K::set_min_client_ping_interval_seconds, 10, 1, 86400);
+}
 
-  auto& retention = *c.mutable_retention();
+absl::Status FinalizeRetention(v1::RetentionConfig& retention) {
   // Absent means the default; a present 0 is refused below (CheckRange), so a
   // typo never silently becomes 90 days.
   if (!retention.has_closed_days()) retention.set_closed_days(90);
   if (!retention.has_inactive_days()) retention.set_inactive_days(30);
-  if (auto s = CheckRange("retention.closed_days", retention.closed_days(), 1, 3650); !s.ok()) {
-    return s;
-  }
-  if (auto s = CheckRange("retention.inactive_days", retention.inactive_days(), 1, 3650); !s.ok()) {
-    return s;
-  }
-  if (retention.sweep_interval_seconds() == 0) retention.set_sweep_interval_seconds(3600);
-  if (auto s = CheckRange("retention.sweep_interval_seconds", retention.sweep_interval_seconds(), 1,
-                          604800);
-      !s.ok()) {
-    return s;
-  }
+  SAMRAD_RETURN_IF_ERROR(CheckRange("retention.closed_days", retention.closed_days(), 1, 3650));
+  SAMRAD_RETURN_IF_ERROR(CheckRange("retention.inactive_days", retention.inactive_days(), 1, 3650));
+  return DefaultedInRange("retention.sweep_interval_seconds", retention,
+                          &v1::RetentionConfig::sweep_interval_seconds,
+                          &v1::RetentionConfig::set_sweep_interval_seconds, 3600, 1, 604800);
+}
 
-  // Absent means the default; a present 0 is refused (it would delete the
-  // backup just taken).
-  if (!c.has_backup_keep()) c.set_backup_keep(7);
-  if (auto s = CheckRange("backup_keep", c.backup_keep(), 1, 1000); !s.ok()) return s;
-
-  auto& storage = *c.mutable_storage();
-  if (storage.block_cache_bytes() == 0) storage.set_block_cache_bytes(128u << 20);
-  if (storage.write_buffer_bytes() == 0) storage.set_write_buffer_bytes(16u << 20);
+absl::Status FinalizeStorage(v1::StorageConfig& storage) {
+  using S = v1::StorageConfig;
+  SAMRAD_RETURN_IF_ERROR(DefaultedInRange("storage.block_cache_bytes", storage,
+                                          &S::block_cache_bytes, &S::set_block_cache_bytes,
+                                          128u << 20, 1u << 20, uint64_t{64} << 30));
+  SAMRAD_RETURN_IF_ERROR(DefaultedInRange("storage.write_buffer_bytes", storage,
+                                          &S::write_buffer_bytes, &S::set_write_buffer_bytes,
+                                          16u << 20, 1u << 20, uint64_t{4} << 30));
   if (storage.max_write_buffer_number() == 0) storage.set_max_write_buffer_number(2);
-  if (auto s = CheckRange("storage.block_cache_bytes", storage.block_cache_bytes(), 1u << 20,
-                          uint64_t{64} << 30);
-      !s.ok()) {
-    return s;
-  }
-  if (auto s = CheckRange("storage.write_buffer_bytes", storage.write_buffer_bytes(), 1u << 20,
-                          uint64_t{4} << 30);
-      !s.ok()) {
-    return s;
-  }
   if (storage.max_write_buffer_number() < 1 || storage.max_write_buffer_number() > 16) {
     return OutOfRange("storage.max_write_buffer_number",
                       static_cast<uint64_t>(storage.max_write_buffer_number()), 1, 16);
   }
+  return absl::OkStatus();
+}
 
-  if (c.shutdown_grace_seconds() == 0) c.set_shutdown_grace_seconds(10);
-  return CheckRange("shutdown_grace_seconds", c.shutdown_grace_seconds(), 1, 300);
+}  // namespace
+
+// Each part sets its defaults, then refuses a value out of range naming the
+// field (INVALID_ARGUMENT); the first refusal is returned.
+absl::Status FinalizeConfig(v1::RelayConfig& c) {
+  SAMRAD_RETURN_IF_ERROR(FinalizeEndpointsAndKeys(c));
+  SAMRAD_RETURN_IF_ERROR(FinalizeLimits(*c.mutable_limits()));
+  SAMRAD_RETURN_IF_ERROR(FinalizeKeepalive(*c.mutable_keepalive()));
+  SAMRAD_RETURN_IF_ERROR(FinalizeRetention(*c.mutable_retention()));
+  // Absent means the default; a present 0 is refused (it would delete the
+  // backup just taken).
+  if (!c.has_backup_keep()) c.set_backup_keep(7);
+  SAMRAD_RETURN_IF_ERROR(CheckRange("backup_keep", c.backup_keep(), 1, 1000));
+  SAMRAD_RETURN_IF_ERROR(FinalizeStorage(*c.mutable_storage()));
+  return DefaultedInRange("shutdown_grace_seconds", c, &v1::RelayConfig::shutdown_grace_seconds,
+                          &v1::RelayConfig::set_shutdown_grace_seconds, 10, 1, 300);
 }
 
 absl::StatusOr<std::string> LoadPublicKeyFile(const std::string& path) {
