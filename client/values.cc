@@ -38,6 +38,16 @@ constexpr ValueEntry kValues[] = {
     {ValueKind::kThreadState, v1::THREAD_STATE_CLOSED, "closed", "stängt"},
     {ValueKind::kLocalState, 0, "unsent", "ej-skickat"},
     {ValueKind::kLocalState, 1, "purged", "gallrat"},
+    {ValueKind::kWatchEvent, 0, "new", "nytt"},
+    {ValueKind::kWatchEvent, 1, "follow-up", "uppföljning"},
+    {ValueKind::kWatchEvent, 2, "claimed", "taget"},
+    {ValueKind::kWatchEvent, 3, "released", "släppt"},
+    {ValueKind::kWatchEvent, 4, "answered", "besvarat"},
+    {ValueKind::kWatchEvent, 5, "referred-in", "hänvisat-hit"},
+    {ValueKind::kWatchEvent, 6, "referred-out", "hänvisat-vidare"},
+    {ValueKind::kWatchEvent, 7, "closed", "stängt"},
+    {ValueKind::kWatchEvent, 8, "handed-over", "överlämnat"},
+    {ValueKind::kWatchEvent, 9, "changed", "ändrat"},
 };
 
 constexpr ValueKind kChoiceKinds[] = {ValueKind::kCategory, ValueKind::kUrgency,

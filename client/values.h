@@ -33,6 +33,9 @@ enum class ValueKind {
   // States only the client knows: 0 = "unsent" (sealed, not acknowledged),
   // 1 = "purged" (the relay no longer has the case).
   kLocalState,
+  // What a watch saw happen to a case (client/watch_loop.h WatchEvent.kind;
+  // values by table order: 0 = "new", 1 = "follow-up", ...).
+  kWatchEvent,
 };
 
 // The token of `value` in `language`; "unspecified"/"ospecificerat" for a

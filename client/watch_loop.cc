@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 #include <ostream>
 #include <random>
 #include <thread>
@@ -18,6 +19,7 @@
 #include "client/exit_codes.h"
 #include "client/localized_status.h"
 #include "client/team_share.h"
+#include "client/values.h"
 #include "crypto/directory.h"
 
 extern char** environ;
@@ -401,10 +403,16 @@ class QueueWatch {
     Json json = SummaryJson(t);
     json.Set("event", event.kind);
     json.Set("acute", acute);
-    std::string line = absl::StrCat(
-        event.kind, "  ", t.thread_id(), "  ", UrgencyName(t.metadata().urgency()), "  ",
-        CategoryName(t.metadata().category()), "  ", t.metadata().county(), "  ",
-        ThreadStateName(t.state()), t.claimed_by().empty() ? "" : "  " + t.claimed_by());
+    // For people, every word in their language; the JSON and SAMRAD_EVENT
+    // keep the English tokens (a stable interface for scripts).
+    const Messages& m = session_.msg();
+    const std::optional<int> kind = ParseValue(ValueKind::kWatchEvent, event.kind);
+    std::string line =
+        absl::StrCat(kind.has_value() ? ValueToken(ValueKind::kWatchEvent, *kind, m.language())
+                                      : absl::string_view(event.kind),
+                     "  ", t.thread_id(), "  ", ValueText(t.metadata().urgency(), m), "  ",
+                     ValueText(t.metadata().category(), m), "  ", t.metadata().county(), "  ",
+                     ValueText(t.state(), m), t.claimed_by().empty() ? "" : "  " + t.claimed_by());
     if (acute) {
       line = absl::StrCat("!!! ", session_.msg().Format(Msg::kWatchAcute), " !!!  ", line);
       if (::isatty(STDOUT_FILENO) == 1) line += "\a";

@@ -133,8 +133,9 @@ TEST(NamesTest, RoundTripEveryMetadataName) {
 // The one value table: English and Swedish tokens round-trip, any case,
 // with or without diacritics.
 TEST(ValuesTest, EnglishAndSwedishTokensRoundTrip) {
-  for (ValueKind kind : {ValueKind::kCategory, ValueKind::kUrgency, ValueKind::kOrgType,
-                         ValueKind::kAgeGroup, ValueKind::kThreadState, ValueKind::kLocalState}) {
+  for (ValueKind kind :
+       {ValueKind::kCategory, ValueKind::kUrgency, ValueKind::kOrgType, ValueKind::kAgeGroup,
+        ValueKind::kThreadState, ValueKind::kLocalState, ValueKind::kWatchEvent}) {
     const std::vector<std::string> en = ValueTokens(kind, Language::kEnglish);
     const std::vector<std::string> sv = ValueTokens(kind, Language::kSwedish);
     ASSERT_EQ(en.size(), sv.size());

@@ -523,6 +523,13 @@ TEST_F(SwedishE2eTest, DraftWatchAgentAndAuditErrorsAreSwedish) {
     expect_swedish("a failing --exec", 1, watch.Err(),
                    "samrad: --exec för ärende " + ref +
                        ": kommandot avslutades med slutkod 3 (bevakningen fortsätter)");
+    // The event line itself: every word Swedish (the JSON keeps English tokens).
+    const std::string out = watch.Out();
+    EXPECT_TRUE(absl::StrContains(out, "nytt  " + ref)) << out;
+    EXPECT_TRUE(absl::StrContains(out, "  barnäktenskap  07  öppet")) << out;
+    for (const char* english : {"new  ", "child-marriage", "  open"}) {
+      EXPECT_FALSE(absl::StrContains(out, english)) << english << " in " << out;
+    }
   }
 
   // The agent's socket directory: open to others, then not creatable.
