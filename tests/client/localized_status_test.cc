@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/exit_codes.h"
 #include "client/relay_client.h"
+#include "tests/testing/files.h"
 
 namespace samrad::client {
 namespace {
@@ -142,13 +143,6 @@ TEST(LocalizedStatusTest, EveryLocalizedMessageHasItsOwnSwedishText) {
 // absl::Status(code, "...")) unless it is on the allow-list below, each entry
 // with the reason no person reads it in English. A new English error in these
 // files fails here; use Localized (deep code) or session.msg().Format.
-std::string Source(const std::string& path) {
-  std::ifstream in(std::string(SAMRAD_SOURCE_DIR) + "/" + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 TEST(ClientTextsSourceTest, ConvertedFilesBuildNoEnglishStatusByHand) {
   // file -> the start of each allowed hand-written status text, and why.
   const std::map<std::string, std::map<std::string, std::string>> allowed = {
@@ -185,8 +179,8 @@ TEST(ClientTextsSourceTest, ConvertedFilesBuildNoEnglishStatusByHand) {
   const std::regex by_hand(
       R"(absl::(\w+Error|Status)\(\s*(absl::StatusCode::\w+,\s*)?("[^"]*"\)?|absl::StrCat))");
   for (const auto& [path, exceptions] : allowed) {
-    const std::string text =
-        std::regex_replace(Source(path), std::regex("//[^\n]*"), "");  // comments may quote
+    const std::string text = std::regex_replace(samrad::harness::ReadSourceFile(path),
+                                                std::regex("//[^\n]*"), "");  // comments may quote
     ASSERT_GT(text.size(), 500u) << path;
     for (auto it = std::sregex_iterator(text.begin(), text.end(), by_hand);
          it != std::sregex_iterator(); ++it) {

@@ -12,16 +12,10 @@
 #include "absl/strings/str_split.h"
 #include "common/reasons.h"
 #include "gtest/gtest.h"
+#include "tests/testing/files.h"
 
 namespace samrad::reasons {
 namespace {
-
-std::string Source(const std::string& path) {
-  std::ifstream in(std::string(SAMRAD_SOURCE_DIR) + "/" + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // `text` without // comments (so a comment may quote a refusal).
 std::string WithoutComments(const std::string& text) {
@@ -47,7 +41,7 @@ TEST(ReasonsSourceTest, TheRelayFailsOnlyThroughTheCatalogue) {
   // The handlers (relay_service*.cc) and the call helpers (grpc_calls.cc).
   for (const char* path :
        {"server/relay_service.cc", "server/relay_service_admin.cc", "server/grpc_calls.cc"}) {
-    const std::string service = WithoutComments(Source(path));
+    const std::string service = WithoutComments(harness::ReadSourceFile(path));
     ASSERT_GT(service.size(), 2000u) << path;
     EXPECT_EQ(Count(service, R"(Finish\(\s*ToGrpcStatus\(\s*absl::\w+Error\()"), 0)
         << path << ": a call fails with a hand-written refusal; use reasons::Error";
@@ -65,7 +59,7 @@ TEST(ReasonsSourceTest, TheRelayFailsOnlyThroughTheCatalogue) {
            "module";
   }
   for (const char* path : {"server/authz.cc", "server/limits.cc"}) {
-    const std::string text = WithoutComments(Source(path));
+    const std::string text = WithoutComments(harness::ReadSourceFile(path));
     ASSERT_FALSE(text.empty()) << path;
     EXPECT_EQ(Count(text, R"(absl::\w+Error\()"), 0) << path << " has a hand-written refusal";
   }
@@ -73,7 +67,7 @@ TEST(ReasonsSourceTest, TheRelayFailsOnlyThroughTheCatalogue) {
 
 TEST(ReasonsSourceTest, NoRefusalAboutACaseIsWrittenByHand) {
   for (const std::string& path : kConverted) {
-    const std::string text = WithoutComments(Source(path));
+    const std::string text = WithoutComments(harness::ReadSourceFile(path));
     ASSERT_FALSE(text.empty()) << path;
     EXPECT_EQ(
         Count(
@@ -89,7 +83,7 @@ TEST(ReasonsSourceTest, NoRefusalAboutACaseIsWrittenByHand) {
 // as the start of a string literal.
 TEST(ReasonsSourceTest, NoCatalogueTextIsCopiedIntoTheRelay) {
   for (const std::string& path : kConverted) {
-    const std::string text = WithoutComments(Source(path));
+    const std::string text = WithoutComments(harness::ReadSourceFile(path));
     for (int i = 0; i < static_cast<int>(Reason::kCount_); ++i) {
       const ReasonText& entry = TextOf(static_cast<Reason>(i));
       const std::string first(absl::StripAsciiWhitespace(

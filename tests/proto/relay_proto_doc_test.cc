@@ -23,16 +23,10 @@
 #include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 #include "proto/relay.pb.h"
+#include "tests/testing/files.h"
 
 namespace samrad {
 namespace {
-
-std::string Source(const std::string& path) {
-  std::ifstream in(std::string(SAMRAD_SOURCE_DIR) + "/" + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // One documented code: a gRPC code name and its reason tokens.
 struct CodeLine {
@@ -175,7 +169,7 @@ std::set<std::string> DocumentedTokens(const std::vector<RpcDoc>& docs) {
 }
 
 TEST(RelayProtoDocTest, EveryRpcOfTheServiceHasWhoAndCodes) {
-  const std::string proto = Source("proto/relay.proto");
+  const std::string proto = harness::ReadSourceFile("proto/relay.proto");
   ASSERT_FALSE(proto.empty());
   const std::vector<RpcDoc> docs = ParseRelayProto(proto);
   // The parser saw exactly the service's methods (the compiled descriptor).
@@ -238,7 +232,7 @@ const std::map<std::string, std::string>& NeverSent() {
 // Enum name (without k) -> token, from common/reasons.h and the catalogue.
 std::map<std::string, std::string> TokensByEnumName() {
   std::map<std::string, std::string> out;
-  const std::string header = Source("common/reasons.h");
+  const std::string header = harness::ReadSourceFile("common/reasons.h");
   static const std::regex kEnumerator(R"(\bk(\w+) = (\d+),)");
   for (auto it = std::sregex_iterator(header.begin(), header.end(), kEnumerator);
        it != std::sregex_iterator(); ++it) {
@@ -253,7 +247,7 @@ TEST(RelayProtoDocTest, EveryReasonTheRelayFailsWithIsDocumented) {
   const std::map<std::string, std::string> tokens = TokensByEnumName();
   ASSERT_EQ(tokens.size(), static_cast<size_t>(reasons::Reason::kCount_));
   const std::set<std::string> documented =
-      DocumentedTokens(ParseRelayProto(Source("proto/relay.proto")));
+      DocumentedTokens(ParseRelayProto(harness::ReadSourceFile("proto/relay.proto")));
   static const std::regex kUse(R"(Reason::k(\w+))");
   int files = 0;
   for (const char* dir : {"server", "storage"}) {
@@ -261,7 +255,8 @@ TEST(RelayProtoDocTest, EveryReasonTheRelayFailsWithIsDocumented) {
          std::filesystem::directory_iterator(std::string(SAMRAD_SOURCE_DIR) + "/" + dir)) {
       if (entry.path().extension() != ".cc") continue;
       ++files;
-      const std::string text = Source(std::string(dir) + "/" + entry.path().filename().string());
+      const std::string text =
+          harness::ReadSourceFile(std::string(dir) + "/" + entry.path().filename().string());
       for (auto it = std::sregex_iterator(text.begin(), text.end(), kUse);
            it != std::sregex_iterator(); ++it) {
         const auto token = tokens.find((*it)[1].str());

@@ -63,6 +63,12 @@ std::string SourcePath(const std::string& relative) {
   return std::string(SAMRAD_SOURCE_DIR) + "/" + relative;
 }
 
+std::string ReadSourceFile(const std::string& relative) {
+  std::string text = ReadFile(SourcePath(relative));
+  if (text.empty()) ADD_FAILURE() << "cannot read the source file " << SourcePath(relative);
+  return text;
+}
+
 std::string BuildPath(const std::string& relative) {
   return std::string(SAMRAD_BINARY_DIR) + "/" + relative;
 }

@@ -36,6 +36,11 @@ bool WaitForText(const std::string& path, const std::string& needle, int timeout
 // `relative` under the source tree / the build tree of this build.
 std::string SourcePath(const std::string& relative);
 std::string BuildPath(const std::string& relative);
+// The text of the file `relative` under the source tree, for the tests that
+// check our own sources. Fails the calling test (ADD_FAILURE) when the file
+// cannot be read or is empty, so such a check never passes over a file that
+// was moved or renamed.
+std::string ReadSourceFile(const std::string& relative);
 
 }  // namespace samrad::harness
 
