@@ -69,6 +69,22 @@ absl::StatusOr<CaseTarget> ResolveCaseTarget(Session& session, absl::string_view
   return target;
 }
 
+// The professional's own case named by the first argument, in the opened
+// keystore (both owned by the session). Errors as Session::OpenKeystore and
+// FindMyCase (required: an adviser's thread is not found here).
+struct MyCaseKeys {
+  Keystore* keystore = nullptr;
+  v1::ThreadKeys* thread = nullptr;
+};
+
+absl::StatusOr<MyCaseKeys> OpenMyCase(Session& session) {
+  MyCaseKeys mine;
+  SAMRAD_ASSIGN_OR_RETURN(mine.keystore, session.OpenKeystore());
+  SAMRAD_ASSIGN_OR_RETURN(mine.thread,
+                          FindMyCase(*mine.keystore, *session.args().Positional(0), true));
+  return mine;
+}
+
 // `status` (a failed submission of the stored question `ref`) with what to
 // do next in the same line: resend later, or discard. A permanent refusal
 // exits 4 when it concerns the certificate, else 9 (the relay refused the
@@ -320,30 +336,26 @@ absl::Status RunAsk(Session& session) {
 }
 
 absl::Status RunResend(Session& session) {
-  absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
-  if (!keystore.ok()) return keystore.status();
-  absl::StatusOr<v1::ThreadKeys*> thread =
-      FindMyCase(**keystore, *session.args().Positional(0), true);
-  if (!thread.ok()) return thread.status();
-  if ((*thread)->pending_envelope().empty()) {
+  SAMRAD_ASSIGN_OR_RETURN(const MyCaseKeys mine, OpenMyCase(session));
+  Keystore& keystore = *mine.keystore;
+  v1::ThreadKeys& thread = *mine.thread;
+  if (thread.pending_envelope().empty()) {
     return WithExitCode(
         absl::FailedPreconditionError(session.msg().Format(Msg::kAlreadyAcknowledged)),
         ExitCode::kConflict);
   }
-  if (absl::Status s = SubmitPending(session, **keystore, **thread); !s.ok()) return s;
-  PrintAskResult(session, **thread, (*thread)->unit());
+  if (absl::Status s = SubmitPending(session, keystore, thread); !s.ok()) return s;
+  PrintAskResult(session, thread, thread.unit());
   return absl::OkStatus();
 }
 
 absl::Status RunDiscard(Session& session) {
-  absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
-  if (!keystore.ok()) return keystore.status();
-  absl::StatusOr<v1::ThreadKeys*> thread =
-      FindMyCase(**keystore, *session.args().Positional(0), true);
-  if (!thread.ok()) return thread.status();
-  const std::string id = (*thread)->thread_id();
+  SAMRAD_ASSIGN_OR_RETURN(const MyCaseKeys mine, OpenMyCase(session));
+  Keystore& keystore = *mine.keystore;
+  v1::ThreadKeys& thread = *mine.thread;
+  const std::string id = thread.thread_id();
   const Messages& m = session.msg();
-  if ((*thread)->pending_envelope().empty()) {
+  if (thread.pending_envelope().empty()) {
     return WithOwnAdvice(
         WithExitCode(absl::FailedPreconditionError(m.Format(Msg::kDiscardAcknowledged, id)),
                      ExitCode::kConflict));
@@ -356,8 +368,8 @@ absl::Status RunDiscard(Session& session) {
       return s;
     }
   }
-  (*keystore)->RemoveThread(id);
-  if (absl::Status s = (*keystore)->Save(); !s.ok()) return s;
+  keystore.RemoveThread(id);
+  if (absl::Status s = keystore.Save(); !s.ok()) return s;
   session.Print(Json::Object().Set("reference", id).Set("discarded", true),
                 m.Format(Msg::kDiscarded, id) + "\n");
   return absl::OkStatus();
@@ -479,18 +491,16 @@ absl::Status RunFollowup(Session& session) {
   if (!text.ok()) return text.status();
   absl::StatusOr<std::string> cleared = session.GuardText(std::move(*text));
   if (!cleared.ok()) return cleared.status();
-  absl::StatusOr<Keystore*> keystore = session.OpenKeystore();
-  if (!keystore.ok()) return keystore.status();
-  absl::StatusOr<v1::ThreadKeys*> thread =
-      FindMyCase(**keystore, *session.args().Positional(0), true);
-  if (!thread.ok()) return thread.status();
-  absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(**thread);
+  SAMRAD_ASSIGN_OR_RETURN(const MyCaseKeys mine, OpenMyCase(session));
+  Keystore& keystore = *mine.keystore;
+  v1::ThreadKeys& thread = *mine.thread;
+  absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(thread);
   if (!keys.ok()) return keys.status();
   absl::StatusOr<const v1::KeyDirectory*> directory = session.VerifiedDirectory();
   if (!directory.ok()) return directory.status();
   // The unit comes from signed data only (message 1, then referrals), and
   // nothing is sealed while the relay's view of the case disagrees with it.
-  absl::StatusOr<MyCase> read = ReadMyCase(session, **keystore, **thread, *keys, **directory);
+  absl::StatusOr<MyCase> read = ReadMyCase(session, keystore, thread, *keys, **directory);
   if (!read.ok()) return read.status();
   if (!read->integrity.ok()) return read->integrity;
   if (read->state.units.empty()) {
@@ -505,7 +515,7 @@ absl::Status RunFollowup(Session& session) {
   recipients->push_back(keys->reply.public_key());
 
   crypto::EnvelopeContext context;
-  context.thread_id = (*thread)->thread_id();
+  context.thread_id = thread.thread_id();
   context.message_id = crypto::RandomId();
   context.sequence = read->state.last_sequence + 1;
   context.sender_role = v1::SENDER_ROLE_PROFESSIONAL;

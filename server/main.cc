@@ -6,9 +6,11 @@
 #include <vector>
 
 #include "common/version.h"
+#include "crypto/process_lifetime.h"
 #include "server/commands.h"
 
 int main(int argc, char** argv) {
+  samrad::crypto::KeepOpenSslForProcessLifetime();
   // Files the relay writes (store, backups, restored stores) are private.
   ::umask(077);
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_format.h"
 #include "crypto/keys.h"
+#include "crypto/process_lifetime.h"
 #include "tests/bench/ack_log.h"
 #include "tests/bench/bench_options.h"
 #include "tests/bench/closed_loop.h"
@@ -193,6 +194,7 @@ int RunSubmitBench(const BenchOptions& o) {
 }  // namespace samrad::bench
 
 int main(int argc, char** argv) {
+  samrad::crypto::KeepOpenSslForProcessLifetime();
   std::vector<std::string> args(argv, argv + argc);
   for (const std::string& a : args) {
     if (a == "--help" || a == "-h") {

@@ -55,6 +55,7 @@
 #include "absl/strings/string_view.h"
 #include "client/admin_audit.h"
 #include "client/file_util.h"
+#include "crypto/process_lifetime.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_certificate_verifier.h"
@@ -644,5 +645,6 @@ int Main(const std::vector<std::string>& args) {
 }  // namespace samrad::tamper
 
 int main(int argc, char** argv) {
+  samrad::crypto::KeepOpenSslForProcessLifetime();
   return samrad::tamper::Main(std::vector<std::string>(argv + 1, argv + argc));
 }
