@@ -174,31 +174,9 @@ std::unique_ptr<v1::Relay::Stub> RelayTest::StubWithFiles(const std::string& cer
 }
 
 v1::SignedDirectory RelayTest::SignDirectory(uint64_t epoch) {
-  v1::KeyDirectory directory;
-  directory.set_epoch(epoch);
-  directory.set_issued_at_unix_ms(NowMs());
-  directory.set_not_after_unix_ms(directory.issued_at_unix_ms() +
-                                  crypto::kDefaultDirectoryValidityMs);
-  directory.set_fallback_unit_id(kOtherUnit);
-  auto* unit = directory.add_units();
-  unit->set_unit_id(kUnit);
-  unit->set_display_name("Resurscentrum Kronoberg");
-  unit->add_counties("07");
-  unit->add_counties("06");
-  auto* nkt = directory.add_units();
-  nkt->set_unit_id(kOtherUnit);
-  nkt->set_display_name("Nationella kompetensteamet");
-  nkt->add_counties("05");
-  for (const auto& [name, keys] : advisers_) {
-    auto* entry = keys.unit == kUnit ? unit : nkt;
-    auto* adviser = entry->add_advisers();
-    adviser->set_adviser_id(keys.id);
-    adviser->set_encryption_public_key(keys.encryption.public_key().bytes());
-    adviser->set_signing_public_key(keys.signing.public_key().bytes());
-  }
-  auto signed_directory = crypto::SignDirectory(directory, *directory_key_);
-  EXPECT_TRUE(signed_directory.ok()) << signed_directory.status();
-  return *signed_directory;
+  std::vector<const AdviserKeys*> advisers;
+  for (const auto& [name, keys] : advisers_) advisers.push_back(&keys);
+  return SignTestDirectory(epoch, NowMs(), advisers, *directory_key_);
 }
 
 void RelayTest::PublishDirectory(uint64_t epoch) {

@@ -21,6 +21,7 @@
 #include "proto/relay.grpc.pb.h"
 #include "server/config.h"
 #include "server/relay_server.h"
+#include "tests/server/test_directory.h"
 #include "tests/testing/files.h"
 
 namespace samrad::server::testing {
@@ -44,14 +45,6 @@ std::string IssueClientCertificate(const std::string& role, const std::string& s
 // `samrad-pki.sh serial` prints it and the relay compares it; empty on failure.
 std::string CertificateSerialHex(const std::string& name);
 
-// One adviser's key pairs.
-struct AdviserKeys {
-  std::string unit;
-  std::string id;
-  crypto::X25519PrivateKey encryption;
-  crypto::Ed25519PrivateKey signing;
-};
-
 // A professional's per-thread keys.
 struct ThreadKeys {
   std::string thread_id;
@@ -71,8 +64,8 @@ const TestPki& SharedPki();
 
 class RelayTest : public ::testing::Test {
  protected:
-  static constexpr char kUnit[] = "rc-kronoberg";  // counties 07, 06
-  static constexpr char kOtherUnit[] = "nkt";      // fallback unit
+  static constexpr const char* kUnit = kTestUnit;
+  static constexpr const char* kOtherUnit = kTestFallbackUnit;
   static constexpr char kProfessional[] = "professional-07-p-1";
   static constexpr char kProfessional2[] = "professional-07-p-2";
   static constexpr char kAdviser[] = "adviser-rc-kronoberg-a-1";

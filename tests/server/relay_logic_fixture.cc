@@ -50,29 +50,7 @@ Identity RelayLogicTest::Caller(Role role, const std::string& scope, const std::
 v1::SignedDirectory RelayLogicTest::SignDirectory(uint64_t epoch,
                                                   const std::vector<const Adviser*>& advisers,
                                                   const crypto::Ed25519PrivateKey* key) {
-  v1::KeyDirectory directory;
-  directory.set_epoch(epoch);
-  directory.set_issued_at_unix_ms(now_);
-  directory.set_not_after_unix_ms(now_ + crypto::kDefaultDirectoryValidityMs);
-  directory.set_fallback_unit_id(kOtherUnit);
-  auto* unit = directory.add_units();
-  unit->set_unit_id(kUnit);
-  unit->set_display_name("Resurscentrum Kronoberg");
-  unit->add_counties("07");
-  unit->add_counties("06");
-  auto* nkt = directory.add_units();
-  nkt->set_unit_id(kOtherUnit);
-  nkt->set_display_name("Nationella kompetensteamet");
-  nkt->add_counties("05");
-  for (const Adviser* adviser : advisers) {
-    auto* entry = (adviser->unit == kUnit ? unit : nkt)->add_advisers();
-    entry->set_adviser_id(adviser->id);
-    entry->set_encryption_public_key(adviser->encryption.public_key().bytes());
-    entry->set_signing_public_key(adviser->signing.public_key().bytes());
-  }
-  auto signed_directory = crypto::SignDirectory(directory, key != nullptr ? *key : directory_key_);
-  EXPECT_TRUE(signed_directory.ok()) << signed_directory.status();
-  return signed_directory.ok() ? *signed_directory : v1::SignedDirectory();
+  return SignTestDirectory(epoch, now_, advisers, key != nullptr ? *key : directory_key_);
 }
 
 void RelayLogicTest::Publish(uint64_t epoch, const std::vector<const Adviser*>& advisers) {

@@ -17,21 +17,16 @@
 #include "server/directory_state.h"
 #include "server/identity.h"
 #include "storage/store.h"
+#include "tests/server/test_directory.h"
 #include "tests/testing/files.h"
 
 namespace samrad::server::testing {
 
 class RelayLogicTest : public ::testing::Test {
  protected:
-  static constexpr char kUnit[] = "rc-kronoberg";  // counties 07, 06
-  static constexpr char kOtherUnit[] = "nkt";      // fallback, county 05
-
-  struct Adviser {
-    std::string unit;
-    std::string id;
-    crypto::X25519PrivateKey encryption;
-    crypto::Ed25519PrivateKey signing;
-  };
+  static constexpr const char* kUnit = kTestUnit;
+  static constexpr const char* kOtherUnit = kTestFallbackUnit;
+  using Adviser = AdviserKeys;
 
   void SetUp() override;
 
