@@ -185,6 +185,42 @@ bool IsFullThreadId(absl::string_view reference) {
          });
 }
 
+absl::Status WatchThreadAndPrint(Session& session, RelayClient& relay,
+                                 const v1::WatchThreadRequest& request,
+                                 const v1::KeyDirectory& directory,
+                                 const v1::KeystoreContents& keystore,
+                                 const ReaderKeys& reader_keys, const Reader& reader,
+                                 ThreadChainState state) {
+  std::unique_ptr<grpc::ClientContext> context = relay.NewStreamContext();
+  std::unique_ptr<grpc::ClientReader<v1::ThreadEvent>> stream =
+      relay.stub().WatchThread(context.get(), request);
+  if (!session.json()) session.err() << session.msg().Format(Msg::kWatching) << "\n";
+  v1::ThreadEvent event;
+  while (stream->Read(&event)) {
+    if (!event.has_message()) {
+      session.Print(SummaryJson(event.summary()),
+                    absl::StrCat(event.summary().thread_id(), "  ",
+                                 ThreadStateName(event.summary().state()), "\n"));
+      continue;
+    }
+    v1::ThreadView one;
+    *one.mutable_summary() = event.summary();
+    *one.add_messages() = event.message();
+    const OpenedThread opened = OpenThread(one, directory, keystore, reader_keys, state);
+    for (const auto& message : opened.messages) {
+      session.Print(MessageJson(session.msg(), message, reader),
+                    FormatMessage(session.msg(), message, reader) + "\n");
+    }
+    session.out().flush();
+    if (absl::Status s = CheckThreadIntegrity(session, event.summary(), opened, state, 0);
+        !s.ok()) {
+      context->TryCancel();
+      return s;
+    }
+  }
+  return relay.MapStatus(Msg::kActionWatchCase, stream->Finish());
+}
+
 absl::StatusOr<std::vector<v1::ThreadSummary>> ListWholeQueue(
     Session& session, const std::vector<v1::ThreadState>& states) {
   absl::StatusOr<RelayClient*> relay = session.Relay();

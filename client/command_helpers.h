@@ -13,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "client/certificate.h"
 #include "client/output.h"
+#include "client/relay_client.h"
 #include "client/session.h"
 #include "client/thread_crypto.h"
 #include "proto/relay.pb.h"
@@ -61,6 +62,21 @@ void PrintThread(Session& session, const v1::ThreadSummary& summary,
                                                 const OpenedThread& opened,
                                                 const ThreadChainState& state,
                                                 uint64_t highest_seen_before);
+
+// Follows the WatchThread `request` (with its proof attached when a
+// professional watches) and prints, as they arrive, every change of the
+// thread's summary and every new message as `reader` sees it, opened with
+// `reader_keys` and `keystore` against `directory` and checked on top of
+// `state`, the chain verified so far. Says "watching" on stderr first unless
+// --json. Returns the relay's status when it ends the stream (mapped for
+// Msg::kActionWatchCase), or, after cancelling the stream, the first sign
+// of tampering as CheckThreadIntegrity returns it.
+[[nodiscard]] absl::Status WatchThreadAndPrint(Session& session, RelayClient& relay,
+                                               const v1::WatchThreadRequest& request,
+                                               const v1::KeyDirectory& directory,
+                                               const v1::KeystoreContents& keystore,
+                                               const ReaderKeys& reader_keys, const Reader& reader,
+                                               ThreadChainState state);
 
 // True for a full thread id (32 lowercase hex).
 bool IsFullThreadId(absl::string_view reference);

@@ -228,34 +228,9 @@ absl::Status RunAdviserWatchThread(Session& session, const std::string& thread_i
   v1::WatchThreadRequest request;
   request.set_thread_id(thread_id);
   request.set_after_sequence(state.last_sequence);
-  std::unique_ptr<grpc::ClientContext> stream_context = (*relay)->NewStreamContext();
-  auto stream = (*relay)->stub().WatchThread(stream_context.get(), request);
-  if (!session.json()) session.err() << session.msg().Format(Msg::kWatching) << "\n";
-  const Reader reader{.professional = false, .adviser_id = context->adviser_id};
-  v1::ThreadEvent event;
-  while (stream->Read(&event)) {
-    if (!event.has_message()) {
-      session.Print(SummaryJson(event.summary()),
-                    absl::StrCat(event.summary().thread_id(), "  ",
-                                 ThreadStateName(event.summary().state()), "\n"));
-      continue;
-    }
-    v1::ThreadView one;
-    *one.mutable_summary() = event.summary();
-    *one.add_messages() = event.message();
-    OpenedThread fresh =
-        OpenThread(one, *context->directory, context->keystore->contents(), reader_keys, state);
-    for (const auto& message : fresh.messages) {
-      session.Print(MessageJson(session.msg(), message, reader),
-                    FormatMessage(session.msg(), message, reader) + "\n");
-    }
-    session.out().flush();
-    if (absl::Status s = CheckThreadIntegrity(session, event.summary(), fresh, state, 0); !s.ok()) {
-      stream_context->TryCancel();
-      return s;
-    }
-  }
-  return (*relay)->MapStatus(Msg::kActionWatchCase, stream->Finish());
+  return WatchThreadAndPrint(
+      session, **relay, request, *context->directory, context->keystore->contents(), reader_keys,
+      Reader{.professional = false, .adviser_id = context->adviser_id}, std::move(state));
 }
 
 absl::Status RunAdviserWatchQueue(Session& session) {

@@ -639,36 +639,9 @@ absl::Status RunWatch(Session& session) {
   request.set_thread_id(thread->thread_id());
   request.set_after_sequence(state.last_sequence);
   AttachOwnershipProof(request, kMethodWatchThread, keys->signing, session.Now());
-  std::unique_ptr<grpc::ClientContext> context = (*relay)->NewStreamContext();
-  std::unique_ptr<grpc::ClientReader<v1::ThreadEvent>> stream =
-      (*relay)->stub().WatchThread(context.get(), request);
-  if (!session.json()) session.err() << session.msg().Format(Msg::kWatching) << "\n";
-  const Reader reader{.professional = true};
-  v1::ThreadEvent event;
-  while (stream->Read(&event)) {
-    if (!event.has_message()) {
-      session.Print(SummaryJson(event.summary()),
-                    absl::StrCat(event.summary().thread_id(), "  ",
-                                 ThreadStateName(event.summary().state()), "\n"));
-      continue;
-    }
-    v1::ThreadView one;
-    *one.mutable_summary() = event.summary();
-    *one.add_messages() = event.message();
-    OpenedThread opened =
-        OpenThread(one, **directory, keystore->contents(), ProfessionalReaderKeys(*keys), state);
-    for (const auto& message : opened.messages) {
-      session.Print(MessageJson(session.msg(), message, reader),
-                    FormatMessage(session.msg(), message, reader) + "\n");
-    }
-    session.out().flush();
-    if (absl::Status s = CheckThreadIntegrity(session, event.summary(), opened, state, 0);
-        !s.ok()) {
-      context->TryCancel();
-      return s;
-    }
-  }
-  return (*relay)->MapStatus(Msg::kActionWatchCase, stream->Finish());
+  return WatchThreadAndPrint(session, **relay, request, **directory, keystore->contents(),
+                             ProfessionalReaderKeys(*keys), Reader{.professional = true},
+                             std::move(state));
 }
 
 }  // namespace samrad::client
