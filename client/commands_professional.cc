@@ -210,24 +210,32 @@ ReaderKeys ProfessionalReaderKeys(const ThreadPrivateKeys& keys) {
   return reader;
 }
 
-// Reads and verifies my whole case: the view, what was opened, and the chain
-// state; `integrity` is CheckThreadIntegrity's verdict (printed already).
+// My whole case, read and verified: the case's private keys, the session's
+// verified directory, the view, what was opened, and the chain state;
+// `integrity` is CheckThreadIntegrity's verdict (printed already).
 struct MyCase {
-  v1::ThreadView view;
-  OpenedThread opened;
-  ThreadChainState state;
-  absl::Status integrity;
+  ThreadPrivateKeys keys;
+  const v1::KeyDirectory* directory = nullptr;  // owned by the session
+  v1::ThreadView view = {};
+  OpenedThread opened = {};
+  ThreadChainState state = {};
+  absl::Status integrity = {};
 };
 
-absl::StatusOr<MyCase> ReadMyCase(Session& session, Keystore& keystore, v1::ThreadKeys& thread,
-                                  const ThreadPrivateKeys& keys,
-                                  const v1::KeyDirectory& directory) {
+// Loads `thread`'s keys and the verified directory, reads the whole case
+// and records in the keystore what it verified (highest sequence, unit after
+// a referral, last state). Errors of LoadThreadKeys, VerifiedDirectory,
+// FetchMyThread and saving the keystore; a failed integrity check is not an
+// error here but MyCase::integrity.
+absl::StatusOr<MyCase> ReadMyCase(Session& session, Keystore& keystore, v1::ThreadKeys& thread) {
+  SAMRAD_ASSIGN_OR_RETURN(ThreadPrivateKeys keys, LoadThreadKeys(thread));
+  SAMRAD_ASSIGN_OR_RETURN(const v1::KeyDirectory* directory, session.VerifiedDirectory());
   absl::StatusOr<v1::ThreadView> view = FetchMyThread(session, thread, keys);
   if (!view.ok()) return view.status();
-  MyCase out;
+  MyCase out{.keys = std::move(keys), .directory = directory};
   out.view = *std::move(view);
-  out.opened = OpenThread(out.view, directory, keystore.contents(), ProfessionalReaderKeys(keys),
-                          &out.state);
+  out.opened = OpenThread(out.view, *directory, keystore.contents(),
+                          ProfessionalReaderKeys(out.keys), &out.state);
   out.integrity = CheckThreadIntegrity(session, out.view.summary(), out.opened, out.state,
                                        thread.highest_sequence_seen());
   bool changed = false;
@@ -472,11 +480,7 @@ absl::Status RunShow(Session& session) {
   if (target.own == nullptr) return RunAdviserShow(session, target.adviser_thread_id);
   Keystore* const keystore = target.keystore;
   v1::ThreadKeys* const thread = target.own;
-  absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(*thread);
-  if (!keys.ok()) return keys.status();
-  absl::StatusOr<const v1::KeyDirectory*> directory = session.VerifiedDirectory();
-  if (!directory.ok()) return directory.status();
-  absl::StatusOr<MyCase> read = ReadMyCase(session, *keystore, *thread, *keys, **directory);
+  absl::StatusOr<MyCase> read = ReadMyCase(session, *keystore, *thread);
   if (!read.ok()) return read.status();
   PrintThread(session, read->view.summary(), read->opened.messages, Reader{.professional = true});
   if (read->integrity.ok() && read->state.last_sequence > thread->read_message_count()) {
@@ -494,13 +498,9 @@ absl::Status RunFollowup(Session& session) {
   SAMRAD_ASSIGN_OR_RETURN(const MyCaseKeys mine, OpenMyCase(session));
   Keystore& keystore = *mine.keystore;
   v1::ThreadKeys& thread = *mine.thread;
-  absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(thread);
-  if (!keys.ok()) return keys.status();
-  absl::StatusOr<const v1::KeyDirectory*> directory = session.VerifiedDirectory();
-  if (!directory.ok()) return directory.status();
   // The unit comes from signed data only (message 1, then referrals), and
   // nothing is sealed while the relay's view of the case disagrees with it.
-  absl::StatusOr<MyCase> read = ReadMyCase(session, keystore, thread, *keys, **directory);
+  absl::StatusOr<MyCase> read = ReadMyCase(session, keystore, thread);
   if (!read.ok()) return read.status();
   if (!read->integrity.ok()) return read->integrity;
   if (read->state.units.empty()) {
@@ -508,11 +508,11 @@ absl::Status RunFollowup(Session& session) {
                         ExitCode::kDirectory);
   }
   const std::string& signed_unit = read->state.units.back();
-  absl::StatusOr<const v1::UnitEntry*> unit = crypto::FindUnit(**directory, signed_unit);
+  absl::StatusOr<const v1::UnitEntry*> unit = crypto::FindUnit(*read->directory, signed_unit);
   if (!unit.ok()) return WithExitCode(unit.status(), ExitCode::kDirectory);
   absl::StatusOr<std::vector<crypto::X25519PublicKey>> recipients = UnitRecipients(**unit);
   if (!recipients.ok()) return recipients.status();
-  recipients->push_back(keys->reply.public_key());
+  recipients->push_back(read->keys.reply.public_key());
 
   crypto::EnvelopeContext context;
   context.thread_id = thread.thread_id();
@@ -520,12 +520,12 @@ absl::Status RunFollowup(Session& session) {
   context.sequence = read->state.last_sequence + 1;
   context.sender_role = v1::SENDER_ROLE_PROFESSIONAL;
   context.unit = signed_unit;
-  context.directory_epoch = (*directory)->epoch();
+  context.directory_epoch = read->directory->epoch();
   context.previous_envelope_hash = read->state.last_chain_hash;
   v1::EnvelopeBody body;
   body.set_text(*cleared);
   absl::StatusOr<std::string> envelope =
-      crypto::SealEnvelope(context, body, *recipients, keys->signing);
+      crypto::SealEnvelope(context, body, *recipients, read->keys.signing);
   WipeString(*body.mutable_text());
   WipeString(*cleared);
   if (!envelope.ok()) return envelope.status();
@@ -539,7 +539,7 @@ absl::Status RunFollowup(Session& session) {
     v1::PostMessageRequest request;
     request.set_thread_id(context.thread_id);
     request.set_envelope(*envelope);
-    AttachOwnershipProof(request, kMethodPostMessage, keys->signing, session.Now());
+    AttachOwnershipProof(request, kMethodPostMessage, read->keys.signing, session.Now());
     return (*relay)->stub().PostMessage(&ctx, request, &ack);
   });
   if (!status.ok()) return status;
@@ -624,11 +624,7 @@ absl::Status RunWatch(Session& session) {
   if (target.own == nullptr) return RunAdviserWatchThread(session, target.adviser_thread_id);
   Keystore* const keystore = target.keystore;
   v1::ThreadKeys* const thread = target.own;
-  absl::StatusOr<ThreadPrivateKeys> keys = LoadThreadKeys(*thread);
-  if (!keys.ok()) return keys.status();
-  absl::StatusOr<const v1::KeyDirectory*> directory = session.VerifiedDirectory();
-  if (!directory.ok()) return directory.status();
-  absl::StatusOr<MyCase> read = ReadMyCase(session, *keystore, *thread, *keys, **directory);
+  absl::StatusOr<MyCase> read = ReadMyCase(session, *keystore, *thread);
   if (!read.ok()) return read.status();
   if (!read->integrity.ok()) return read->integrity;
   ThreadChainState state = std::move(read->state);
@@ -638,9 +634,9 @@ absl::Status RunWatch(Session& session) {
   v1::WatchThreadRequest request;
   request.set_thread_id(thread->thread_id());
   request.set_after_sequence(state.last_sequence);
-  AttachOwnershipProof(request, kMethodWatchThread, keys->signing, session.Now());
-  return WatchThreadAndPrint(session, **relay, request, **directory, keystore->contents(),
-                             ProfessionalReaderKeys(*keys), Reader{.professional = true},
+  AttachOwnershipProof(request, kMethodWatchThread, read->keys.signing, session.Now());
+  return WatchThreadAndPrint(session, **relay, request, *read->directory, keystore->contents(),
+                             ProfessionalReaderKeys(read->keys), Reader{.professional = true},
                              std::move(state));
 }
 
