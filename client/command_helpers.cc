@@ -1,6 +1,7 @@
 #include "client/command_helpers.h"
 
 #include <algorithm>
+#include <memory>
 #include <ostream>
 
 #include "absl/strings/ascii.h"
@@ -200,7 +201,8 @@ absl::Status WatchThreadAndPrint(Session& session, RelayClient& relay,
     if (!event.has_message()) {
       session.Print(SummaryJson(event.summary()),
                     absl::StrCat(event.summary().thread_id(), "  ",
-                                 ThreadStateName(event.summary().state()), "\n"));
+                                 ValueText(event.summary().state(), session.msg()), "\n"));
+      session.out().flush();  // a watch's output may be a pipe or a file
       continue;
     }
     v1::ThreadView one;

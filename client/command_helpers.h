@@ -65,7 +65,8 @@ void PrintThread(Session& session, const v1::ThreadSummary& summary,
 
 // Follows the WatchThread `request` (with its proof attached when a
 // professional watches) and prints, as they arrive, every change of the
-// thread's summary and every new message as `reader` sees it, opened with
+// thread's summary (its state in the user's language; JSON keeps the
+// English token) and every new message as `reader` sees it, opened with
 // `reader_keys` and `keystore` against `directory` and checked on top of
 // `state`, the chain verified so far. Says "watching" on stderr first unless
 // --json. Returns the relay's status when it ends the stream (mapped for

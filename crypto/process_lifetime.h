@@ -1,9 +1,10 @@
 // OpenSSL's process-wide state lives as long as the process.
 //
-// Contract: KeepOpenSslForProcessLifetime() is called first thing in main()
-// of every Samråd binary and test process, before anything else uses
-// OpenSSL. Idempotent and thread-safe; aborts (SAMRAD_CHECK) only when
-// OpenSSL cannot initialise at all.
+// Contract: KeepOpenSslForProcessLifetime() is called first thing in main(),
+// before anything else uses OpenSSL, by every program whose threads use
+// OpenSSL: samrad, samrad-relay, samrad-bench, the tamper proxy and every
+// test binary (tests/testing/test_main.cc). Idempotent and thread-safe;
+// aborts (SAMRAD_CHECK) only when OpenSSL cannot initialise at all.
 //
 // Why: by default OpenSSL frees its state in an atexit handler
 // (OPENSSL_cleanup), and that handler deletes OpenSSL's thread-local keys.
@@ -14,9 +15,9 @@
 // leak, which LeakSanitizer reported at random at the exit of test processes
 // (ERR_clear_error and RAND_get0_public/private on gRPC threads, seen in CI).
 // With the handler off, an ending thread frees its state through OpenSSL's
-// thread destructor, and the process-wide state (which holds none of our
-// keys: those are wiped by their owners, SecretBytes) goes back to the kernel
-// with the process. Pinned by tests/crypto/process_lifetime_test.cc.
+// thread destructor, and the process-wide state goes back to the kernel with
+// the process. That state holds no key of ours: our keys are freed, their
+// bytes wiped, by the objects that own them. Pinned by tests/crypto/process_lifetime_test.cc.
 #ifndef SAMRAD_CRYPTO_PROCESS_LIFETIME_H_
 #define SAMRAD_CRYPTO_PROCESS_LIFETIME_H_
 

@@ -474,9 +474,9 @@ TEST_F(SwedishE2eTest, SetupDirectoryAndConnectionErrorsAreSwedish) {
 // editor path, with no usable XDG_RUNTIME_DIR and a TMPDIR that is not
 // there), a `watch --exec` command that fails, an agent socket directory
 // others may enter and one that cannot be created, and a damaged audit
-// anchor. Each says what is wrong in Swedish; no English phrase of the
-// client's messages (from kLzNoKeystore on), nor the agent directory's or
-// the watch's English sentence, reaches the user.
+// anchor; and the plain lines of a queue watch and of a case watch. Each says what is wrong in
+// Swedish; no English phrase of the client's messages (from kLzNoKeystore on), nor the agent
+// directory's or the watch's English sentence, reaches the user.
 TEST_F(SwedishE2eTest, DraftWatchAgentAndAuditErrorsAreSwedish) {
   ASSERT_NO_FATAL_FAILURE(StartDeployment({}));
   std::vector<std::string> english = EnglishLocalizedPhrases();
@@ -530,6 +530,21 @@ TEST_F(SwedishE2eTest, DraftWatchAgentAndAuditErrorsAreSwedish) {
     for (const char* english : {"new  ", "child-marriage", "  open"}) {
       EXPECT_FALSE(absl::StrContains(out, english)) << english << " in " << out;
     }
+    // The professional's watch of the case: a change of state is Swedish too.
+    // The answer shows once the watch is subscribed (a message is also
+    // replayed from the backlog; a change of state is not), then the close.
+    BackgroundWatch case_watch(dir(), "pro", {ref}, swedish_env);
+    ASSERT_TRUE(harness::WaitForText(dir().File("pro-watch.err"), "Bevakar", 90000))
+        << case_watch.Err();
+    const ProcessResult answered = Sv("adviser", {"answer", ref}, "Ring socialtjänsten.\n");
+    ASSERT_EQ(answered.exit_code, 0) << answered.err;
+    ASSERT_TRUE(harness::WaitForText(dir().File("pro-watch.out"), "Ring socialtjänsten.", 90000))
+        << case_watch.Out() << case_watch.Err();
+    const ProcessResult closed = Sv("adviser", {"close", ref});
+    ASSERT_EQ(closed.exit_code, 0) << closed.err;
+    ASSERT_TRUE(harness::WaitForText(dir().File("pro-watch.out"), ref + "  stängt", 90000))
+        << case_watch.Out() << case_watch.Err();
+    EXPECT_FALSE(absl::StrContains(case_watch.Out(), "  closed")) << case_watch.Out();
   }
 
   // The agent's socket directory: open to others, then not creatable.

@@ -4,7 +4,9 @@
 // OpenSSL's atexit handler) deterministically in a child process, once
 // without the call (the control, which must leak) and once with it.
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/testing/files.h"
 #include "tests/testing/process.h"
@@ -27,11 +29,11 @@ ProcessResult RunChild(const TempDir& dir, const std::string& mode) {
   const std::string log = dir.File("asan" + mode);
   std::vector<std::string> argv = {SAMRAD_OPENSSL_EXIT_CHILD};
   if (!mode.empty()) argv.push_back(mode);
-  return RunProcess(
-      argv,
-      {{"ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=23:log_path=" + log},
-       {"LSAN_OPTIONS", ""}},
-      dir.path());
+  return RunProcess(argv,
+                    {{"ASAN_OPTIONS", absl::StrCat("detect_leaks=1:abort_on_error=0:exitcode=",
+                                                   kLeakExitCode, ":log_path=", log)},
+                     {"LSAN_OPTIONS", ""}},
+                    dir.path());
 }
 
 TEST(ProcessLifetimeTest, AThreadEndingWhileTheProcessExitsLeaksNoOpenSslState) {
