@@ -69,18 +69,13 @@ absl::StatusOr<CaseTarget> ResolveCaseTarget(Session& session, absl::string_view
   return target;
 }
 
-// The professional's own case named by the first argument, in the opened
-// keystore (both owned by the session). Errors as Session::OpenKeystore and
-// FindMyCase (required: an adviser's thread is not found here).
-struct MyCaseKeys {
-  Keystore* keystore = nullptr;
-  v1::ThreadKeys* thread = nullptr;
-};
-
-absl::StatusOr<MyCaseKeys> OpenMyCase(Session& session) {
-  MyCaseKeys mine;
+// The professional's own case named by the first argument, as a CaseTarget
+// whose `own` is never null. Errors as Session::OpenKeystore and FindMyCase
+// (required: an adviser's thread is not found here).
+absl::StatusOr<CaseTarget> OpenMyCase(Session& session) {
+  CaseTarget mine;
   SAMRAD_ASSIGN_OR_RETURN(mine.keystore, session.OpenKeystore());
-  SAMRAD_ASSIGN_OR_RETURN(mine.thread,
+  SAMRAD_ASSIGN_OR_RETURN(mine.own,
                           FindMyCase(*mine.keystore, *session.args().Positional(0), true));
   return mine;
 }
@@ -344,9 +339,9 @@ absl::Status RunAsk(Session& session) {
 }
 
 absl::Status RunResend(Session& session) {
-  SAMRAD_ASSIGN_OR_RETURN(const MyCaseKeys mine, OpenMyCase(session));
+  SAMRAD_ASSIGN_OR_RETURN(const CaseTarget mine, OpenMyCase(session));
   Keystore& keystore = *mine.keystore;
-  v1::ThreadKeys& thread = *mine.thread;
+  v1::ThreadKeys& thread = *mine.own;
   if (thread.pending_envelope().empty()) {
     return WithExitCode(
         absl::FailedPreconditionError(session.msg().Format(Msg::kAlreadyAcknowledged)),
@@ -358,9 +353,9 @@ absl::Status RunResend(Session& session) {
 }
 
 absl::Status RunDiscard(Session& session) {
-  SAMRAD_ASSIGN_OR_RETURN(const MyCaseKeys mine, OpenMyCase(session));
+  SAMRAD_ASSIGN_OR_RETURN(const CaseTarget mine, OpenMyCase(session));
   Keystore& keystore = *mine.keystore;
-  v1::ThreadKeys& thread = *mine.thread;
+  v1::ThreadKeys& thread = *mine.own;
   const std::string id = thread.thread_id();
   const Messages& m = session.msg();
   if (thread.pending_envelope().empty()) {
@@ -495,9 +490,9 @@ absl::Status RunFollowup(Session& session) {
   if (!text.ok()) return text.status();
   absl::StatusOr<std::string> cleared = session.GuardText(std::move(*text));
   if (!cleared.ok()) return cleared.status();
-  SAMRAD_ASSIGN_OR_RETURN(const MyCaseKeys mine, OpenMyCase(session));
+  SAMRAD_ASSIGN_OR_RETURN(const CaseTarget mine, OpenMyCase(session));
   Keystore& keystore = *mine.keystore;
-  v1::ThreadKeys& thread = *mine.thread;
+  v1::ThreadKeys& thread = *mine.own;
   // The unit comes from signed data only (message 1, then referrals), and
   // nothing is sealed while the relay's view of the case disagrees with it.
   absl::StatusOr<MyCase> read = ReadMyCase(session, keystore, thread);

@@ -22,6 +22,7 @@
 #include "client/guard.h"
 #include "client/localized_status.h"
 #include "client/output.h"
+#include "common/clock.h"
 #include "crypto/directory.h"
 
 namespace samrad::client {
@@ -141,11 +142,7 @@ CliIo ProcessIo() {
     if (value == nullptr) return std::nullopt;
     return std::string(value);
   };
-  io.now_unix_ms = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  };
+  io.now_unix_ms = SystemNowUnixMs;
   io.prompt_secret = PromptTty;
   return io;
 }

@@ -115,6 +115,14 @@ std::optional<ValueKind> KindOfChoices(const std::vector<std::string>& choices) 
   return std::nullopt;
 }
 
+// The entry of `kind` whose English token is `english_token`, or nullptr.
+const ValueEntry* EntryOfToken(ValueKind kind, absl::string_view english_token) {
+  for (const ValueEntry& entry : kValues) {
+    if (entry.kind == kind && english_token == entry.en) return &entry;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 absl::string_view ValueToken(ValueKind kind, int value, Language language) {
@@ -156,14 +164,15 @@ absl::string_view ValueText(v1::ThreadState value, const Messages& messages) {
   return ValueToken(ValueKind::kThreadState, value, messages.language());
 }
 
+std::string TokenText(ValueKind kind, absl::string_view english_token, const Messages& messages) {
+  const ValueEntry* entry = EntryOfToken(kind, english_token);
+  return entry != nullptr ? TokenOf(*entry, messages.language()) : std::string(english_token);
+}
+
 std::string StateText(absl::string_view english_token, const Messages& messages) {
-  for (const ValueEntry& entry : kValues) {
-    if ((entry.kind == ValueKind::kThreadState || entry.kind == ValueKind::kLocalState) &&
-        english_token == entry.en) {
-      return TokenOf(entry, messages.language());
-    }
-  }
-  return std::string(english_token);
+  const ValueEntry* entry = EntryOfToken(ValueKind::kThreadState, english_token);
+  if (entry == nullptr) entry = EntryOfToken(ValueKind::kLocalState, english_token);
+  return entry != nullptr ? TokenOf(*entry, messages.language()) : std::string(english_token);
 }
 
 std::optional<std::string> CanonicalChoice(const std::vector<std::string>& choices,

@@ -56,6 +56,9 @@ absl::string_view ValueText(v1::ThreadState value, const Messages& messages);
 // The display text of a state token: an English thread state token
 // ("open") or local state ("unsent", "purged"); other text as is.
 std::string StateText(absl::string_view english_token, const Messages& messages);
+// The display text of `kind`'s English token `english_token` (e.g. a watch
+// event "claimed"); other text as is.
+std::string TokenText(ValueKind kind, absl::string_view english_token, const Messages& messages);
 
 // Flag choices (args.h): when `choices` are exactly the English tokens of
 // one kind, `typed` may be any spelling ParseValue accepts, and the English

@@ -406,11 +406,9 @@ class QueueWatch {
     // For people, every word in their language; the JSON and SAMRAD_EVENT
     // keep the English tokens (a stable interface for scripts).
     const Messages& m = session_.msg();
-    const std::optional<int> kind = ParseValue(ValueKind::kWatchEvent, event.kind);
     std::string line =
-        absl::StrCat(kind.has_value() ? ValueToken(ValueKind::kWatchEvent, *kind, m.language())
-                                      : absl::string_view(event.kind),
-                     "  ", t.thread_id(), "  ", ValueText(t.metadata().urgency(), m), "  ",
+        absl::StrCat(TokenText(ValueKind::kWatchEvent, event.kind, m), "  ", t.thread_id(), "  ",
+                     ValueText(t.metadata().urgency(), m), "  ",
                      ValueText(t.metadata().category(), m), "  ", t.metadata().county(), "  ",
                      ValueText(t.state(), m), t.claimed_by().empty() ? "" : "  " + t.claimed_by());
     if (acute) {

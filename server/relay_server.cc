@@ -23,6 +23,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/clock.h"
 #include "common/status_macros.h"
 #include "common/version.h"
 #include "crypto/x509.h"
@@ -364,12 +365,6 @@ std::optional<uint64_t> DirectorySize(const std::string& dir) {
   return total;
 }
 
-int64_t SystemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 // Start in named steps; a step that fails leaves what the earlier ones
@@ -378,7 +373,7 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(v1::RelayConfig 
                                                                 std::function<int64_t()> clock) {
   std::unique_ptr<RelayServer> relay(new RelayServer());
   relay->config_ = std::move(config);
-  const std::function<int64_t()> now = clock ? clock : SystemNowMs;
+  const std::function<int64_t()> now = clock ? clock : SystemNowUnixMs;
   SAMRAD_RETURN_IF_ERROR(relay->LoadTls(now));
   auto directory_key = LoadPublicKeyFile(relay->config_.directory_public_key_file());
   if (!directory_key.ok()) {
@@ -596,7 +591,7 @@ RelayServer::RelayServer() = default;
 
 std::string RelayServer::RenderMetrics() {
   ScrapeValues values;
-  values.now_unix_ms = SystemNowMs();
+  values.now_unix_ms = SystemNowUnixMs();
   if (auto size = DirectorySize(config_.data_dir())) {
     values.store_size_known = true;
     values.store_size_bytes = *size;

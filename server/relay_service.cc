@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "common/reasons.h"
 #include "common/relay_protocol.h"
 #include "common/status_macros.h"
@@ -34,12 +35,6 @@ AdmissionOptions AdmissionOptionsOf(const v1::RelayConfig& config, std::function
   return options;
 }
 
-int64_t SystemClockMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // How often the retention sweeper runs (0: never).
 int64_t SweepIntervalMs(const v1::RelayConfig& config) {
   const auto& retention = config.retention();
@@ -51,7 +46,7 @@ int64_t SweepIntervalMs(const v1::RelayConfig& config) {
 RelayServiceImpl::RelayServiceImpl(RelayServiceOptions options, storage::Store* store,
                                    PeerVerifier* verifier, crypto::Ed25519PublicKey directory_key)
     : config_(std::move(options.config)),
-      clock_(options.clock ? std::move(options.clock) : std::function<int64_t()>(SystemClockMs)),
+      clock_(options.clock ? std::move(options.clock) : std::function<int64_t()>(SystemNowUnixMs)),
       on_store_write_(std::move(options.on_store_write)),
       on_directory_published_(std::move(options.on_directory_published)),
       store_(store),

@@ -17,8 +17,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
+#include "common/clock.h"
 #include "common/mutex.h"
 #include "common/status_macros.h"
 #include "crypto/random.h"
@@ -39,8 +38,6 @@ namespace {
 
 using crypto::SecretBytes;
 
-int64_t SystemNowMs() { return absl::ToUnixMillis(absl::Now()); }
-
 // Owns the RocksDB handle and the keyring; every other part borrows them.
 // Members are destroyed in reverse order: rotation, pipeline, reader, then
 // the keyring and the handle (closed explicitly first).
@@ -48,7 +45,7 @@ class StoreImpl final : public Store {
  public:
   StoreImpl(StoreOptions options, std::unique_ptr<RocksHandle> rocks,
             std::unique_ptr<Keyring> keyring, AuditHead audit_head)
-      : clock_(options.clock ? std::move(options.clock) : SystemNowMs),
+      : clock_(options.clock ? std::move(options.clock) : SystemNowUnixMs),
         rocks_(std::move(rocks)),
         keyring_(std::move(keyring)),
         reader_(*rocks_, *keyring_),

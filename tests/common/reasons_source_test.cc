@@ -2,9 +2,7 @@
 // checked over the source: a refusal written by hand would reach a Swedish
 // user in English. Cheap and precise rather than complete: it names the
 // patterns that the conversion removed, so they cannot come back.
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
 

@@ -6,12 +6,10 @@
 // the relay's source fails with is documented nowhere — so a new rpc or a
 // new refusal cannot go undocumented silently.
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "common/clock.h"
 #include "common/reasons.h"
 #include "crypto/keys.h"
 #include "crypto/ownership_proof.h"
@@ -32,12 +33,6 @@ constexpr char kOtherAdviser[] = "adviser-nkt-b-1";
 constexpr char kAdmin[] = "admin-national-ops-1";
 constexpr char kUnit[] = "rc-kronoberg";
 
-int64_t SystemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string Token(const absl::Status& status) {
   auto wire = reasons::ReasonOf(status);
   return wire.has_value() ? wire->token : "";
@@ -46,14 +41,14 @@ std::string Token(const absl::Status& status) {
 class AdmissionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    now_ = SystemNowMs();
+    now_ = SystemNowUnixMs();
     storage::StoreOptions options;
     options.data_dir = dir_.path() + "/db";
     options.kek = storage::testing::RandomKek();
     auto store = storage::Store::Open(std::move(options));
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
-    auto verifier = PeerVerifier::New(SharedPki().dir + "/ca.crt", 1000, SystemNowMs);
+    auto verifier = PeerVerifier::New(SharedPki().dir + "/ca.crt", 1000, SystemNowUnixMs);
     ASSERT_TRUE(verifier.ok()) << verifier.status();
     verifier_ = *std::move(verifier);
     admission_ = NewAdmission(/*rate_per_second=*/1000, /*burst=*/1000);
